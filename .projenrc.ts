@@ -1,0 +1,97 @@
+import { javascript, typescript } from 'projen';
+import { addWorkspacePackage, VERSIONS } from './projenrc/workspace-packages';
+
+const PACKAGE_VERSION = '0.1.0';
+/** Apps under apps/<name>/main.ts, each synthesized into dist/<name>/. */
+const APPS = ['lab'];
+
+const project = new typescript.TypeScriptProject({
+  name: 'cdk8s-vserver',
+  description: 'Typed Kubernetes manifests for web + SSH virtual servers on an on-premises cluster',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  srcdir: 'apps',
+  libdir: 'lib',
+  testdir: 'test',
+  sampleCode: false,
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  eslint: false,
+  prettier: false,
+  package: false,
+  typescriptVersion: VERSIONS.typescript,
+  jestOptions: {
+    jestVersion: '^29',
+    // Never rewrite snapshots in `test`: a changed manifest fails until someone runs `test:update` on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A suite that finds no test must fail, not pass.
+    passWithNoTests: false,
+    junitReporting: false,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/packages/', '/dist/'],
+      collectCoverage: false,
+    },
+  },
+  devDeps: [
+    `cdk8s@${VERSIONS.cdk8s}`,
+    `cdk8s-plus-22@${VERSIONS.cdk8sPlus22}`,
+    `constructs@${VERSIONS.constructs}`,
+    'ajv@8.17.1',
+    'ajv-formats@3.0.1',
+    'yaml@2.8.1',
+  ],
+  tsconfig: { compilerOptions: { skipLibCheck: true, lib: ['es2020'], target: 'ES2020' } },
+});
+
+// Snapshots are what reviewers read in a PR: show their diffs instead of collapsing them as generated.
+project.gitattributes.removeAttributes('*.snap', 'linguist-generated');
+// dist/<app>/ is generated but committed (CI checks it equals a fresh synth); its temporary folders are not.
+project.gitignore.removePatterns('/dist/');
+project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', '/dist/.*', '/dist/js');
+
+const packages = [
+  addWorkspacePackage(project, PACKAGE_VERSION, {
+    dir: 'site',
+    description: 'Typed site facts shared by the cdk8s-vserver constructs: IPv4, node roles, pinned images, names, errors',
+  }),
+  addWorkspacePackage(project, PACKAGE_VERSION, {
+    dir: 'storage',
+    description: 'NfsDocroot: a static NFS PersistentVolume and the PersistentVolumeClaim bound to it',
+    dependsOn: ['site'],
+  }),
+  addWorkspacePackage(project, PACKAGE_VERSION, {
+    dir: 'web-ssh-server',
+    description: 'WebSshServer: httpd and sshd pods sharing one web docroot, with their Service',
+    dependsOn: ['site', 'storage'],
+  }),
+];
+project.package.addField('private', true);
+project.package.addField('workspaces', packages);
+
+// Packages first (project references), then the apps that import them by package name.
+project.compileTask.reset(`tsc --build ${packages.join(' ')} tsconfig.json`);
+
+const synth = project.addTask('synth', {
+  description: 'Compile the packages and apps, then synthesize every app into dist/<app>/',
+});
+synth.spawn(project.compileTask);
+for (const app of APPS) {
+  synth.exec(`node lib/${app}/main.js`);
+}
+
+// `test` proves every tier on a fresh synth: unit + snapshot tests (jest --ci).
+const unit = project.addTask('test:unit', {
+  description: 'Unit and snapshot tests (jest --ci: a changed manifest fails until snapshots are updated on purpose)',
+  exec: 'jest --ci',
+  receiveArgs: true,
+});
+project.testTask.reset();
+project.testTask.spawn(synth);
+project.testTask.spawn(unit);
+
+project.synth();

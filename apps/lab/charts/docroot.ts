@@ -1,0 +1,21 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { LAB } from '../site';
+
+/** The web content of `myweb` on the NAS: PV `vol1` and PVC `docroot`. */
+export class DocrootChart extends Chart {
+  public readonly docroot: NfsDocroot;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: LAB.namespace, disableResourceNameHashes: true });
+    this.docroot = new NfsDocroot(this, 'Docroot', {
+      server: LAB.nas.server,
+      path: LAB.nas.exportPath,
+      capacity: LAB.nas.capacity,
+      mountOptions: ['nfsvers=4.1', 'hard'],
+      volumeName: 'vol1',
+      claimName: 'docroot',
+    });
+  }
+}

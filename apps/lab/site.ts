@@ -1,0 +1,21 @@
+import { Size } from 'cdk8s';
+import { ImageReference } from '@cdk8s-vserver/site';
+
+/**
+ * The reference site: the facts of the on-premises cluster this app describes, in one place.
+ */
+export const LAB = {
+  /** Namespace of the virtual servers. */
+  namespace: 'default',
+  /** The private registry every image comes from. */
+  registry: 'master.test:5000/myrepo',
+  /** The NAS that holds the web content. */
+  nas: { server: 'nas.test', exportPath: '/export/web/myweb', capacity: Size.gibibytes(10) },
+  /** The virtual server `myweb`. */
+  myweb: { name: 'myweb', replicas: 2, version: 'v1' },
+} as const;
+
+/** An image of the site's registry with a pinned tag. */
+export function labImage(repository: string, tag: string): ImageReference {
+  return ImageReference.of(`${LAB.registry}/${repository}:${tag}`);
+}

@@ -1,0 +1,234 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-22';
+import { Construct } from 'constructs';
+import {
+  NodeRole, ImageReference, requireDistinctPorts, requireInteger, requirePinnedImage, resourceName, SiteError,
+} from '@cdk8s-vserver/site';
+import { IDocroot } from '@cdk8s-vserver/storage';
+
+/** Props of {@link WebSshServer}. */
+export interface WebSshServerProps {
+  /**
+   * Name of the Deployment and the Service (`kubectl get svc <name>`), and the `app.kubernetes.io/instance` label.
+   * A DNS-1123 label of at most 63 characters; never hashed, so renaming the construct's id keeps it.
+   * @default - the construct id in kebab case
+   */
+  readonly name?: string;
+
+  /**
+   * Number of pods.
+   * @default 2
+   */
+  readonly replicas?: number;
+
+  /** The httpd image, pinned (`ImageReference.of('master.test:5000/myrepo/httpd:v1')`). */
+  readonly httpdImage: ImageReference;
+
+  /** The sshd image, pinned (`ImageReference.of('master.test:5000/myrepo/sshd:v1')`). */
+  readonly sshdImage: ImageReference;
+
+  /** The web docroot both containers mount (an `NfsDocroot`). */
+  readonly docroot: IDocroot;
+
+  /**
+   * Where both containers mount the docroot.
+   * @default '/var/www/html'
+   */
+  readonly docrootPath?: string;
+
+  /**
+   * The node role the pods run on, rendered as `spec.template.spec.nodeSelector` (`role: worker`).
+   * @default NodeRole.WORKER
+   */
+  readonly nodeRole?: NodeRole;
+
+  /**
+   * Port httpd listens on in the pod, and the Service's `http` port.
+   * @default 80
+   */
+  readonly httpPort?: number;
+
+  /**
+   * Port sshd listens on in the pod, and the Service's `ssh` port.
+   * @default 22
+   */
+  readonly sshPort?: number;
+
+  /**
+   * Path httpd answers with 200 while it is healthy (readiness and liveness probes).
+   * The images of this package serve `/healthz` from outside the docroot, so an empty docroot is still ready.
+   * @default '/healthz'
+   */
+  readonly httpProbePath?: string;
+
+  /**
+   * Resources of the httpd container.
+   * @default - requests 50m CPU / 64Mi memory, limits 500m CPU / 256Mi memory
+   */
+  readonly httpdResources?: kplus.ContainerResources;
+
+  /**
+   * Resources of the sshd container.
+   * @default - requests 20m CPU / 32Mi memory, limits 500m CPU / 256Mi memory
+   */
+  readonly sshdResources?: kplus.ContainerResources;
+}
+
+/** The label a virtual server's pods carry with the application name. */
+export const APP_NAME = 'web-ssh-server';
+
+const DEFAULT_HTTPD_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+};
+const DEFAULT_SSHD_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(20), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(32), limit: Size.mebibytes(256) },
+};
+
+/**
+ * Linux capabilities each container keeps; everything else is dropped.
+ * httpd's master binds port 80 as root and switches its workers to an unprivileged user.
+ * sshd binds port 22, chroots its privilege-separation child, and switches to the logged-in user.
+ */
+const HTTPD_CAPABILITIES = ['CHOWN', 'SETGID', 'SETUID', 'NET_BIND_SERVICE'];
+const SSHD_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'AUDIT_WRITE', 'KILL'];
+
+/**
+ * A virtual server: a Deployment of pods that each run httpd and sshd over one shared web docroot, and the
+ * Service that reaches them. Content edited over SSH is served over HTTP.
+ *
+ * - Pods are selected by explicit labels (`app.kubernetes.io/name` and `instance`), never by a hashed label,
+ *   because a Deployment's selector cannot change after creation.
+ * - Both images start as root (binding ports 80 and 22, switching users): the containers run as UID 0 but
+ *   keep only the capabilities they need, cannot escalate privileges, use a read-only root filesystem with
+ *   small writable scratch folders, and get no service-account token.
+ * - A rolling update adds one new pod before it removes an old one (maxSurge 1, maxUnavailable 0).
+ */
+export class WebSshServer extends Construct {
+  /** Name of the Deployment and the Service. */
+  public readonly name: string;
+  /** The Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** The Service, with ports `http` and `ssh`. */
+  public readonly service: kplus.Service;
+  /** The httpd container. */
+  public readonly httpd: kplus.Container;
+  /** The sshd container. */
+  public readonly sshd: kplus.Container;
+  /** Labels that select this server's pods (Service selector and Deployment selector). */
+  public readonly selectorLabels: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: WebSshServerProps) {
+    super(scope, id);
+    this.name = resourceName(this, 'name', props.name);
+    const replicas = requireInteger(this, 'replicas', props.replicas ?? 2, 1);
+    const httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
+    const sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
+    const httpPort = props.httpPort ?? 80;
+    const sshPort = props.sshPort ?? 22;
+    requireDistinctPorts(this, { httpPort, sshPort });
+    const nodeRole = props.nodeRole ?? NodeRole.WORKER;
+    if (!NodeRole.isNodeRole(nodeRole)) {
+      throw SiteError.invalidProp(this, 'nodeRole', nodeRole,
+        `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()} (${r})`).join(', ')}`);
+    }
+    const docrootPath = props.docrootPath ?? '/var/www/html';
+    if (typeof docrootPath !== 'string' || !docrootPath.startsWith('/')) {
+      throw SiteError.invalidProp(this, 'docrootPath', docrootPath, 'be an absolute path such as "/var/www/html"');
+    }
+    const probePath = props.httpProbePath ?? '/healthz';
+    if (typeof probePath !== 'string' || !probePath.startsWith('/')) {
+      throw SiteError.invalidProp(this, 'httpProbePath', probePath, 'be a URL path starting with "/", such as "/healthz"');
+    }
+    if (!props.docroot || typeof props.docroot.mountInto !== 'function') {
+      throw SiteError.invalidProp(this, 'docroot', props.docroot, 'be a docroot such as an NfsDocroot');
+    }
+
+    this.selectorLabels = {
+      'app.kubernetes.io/name': APP_NAME,
+      'app.kubernetes.io/instance': this.name,
+    };
+    const labels = {
+      ...this.selectorLabels,
+      'app.kubernetes.io/version': httpdImage.tag ?? 'digest',
+      'app.kubernetes.io/managed-by': 'cdk8s-vserver',
+    };
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: this.name, labels },
+      replicas,
+      select: false,
+      podMetadata: { labels },
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      automountServiceAccountToken: false,
+      // Both images start as root; each container states that itself and drops what it does not need.
+      securityContext: { ensureNonRoot: false },
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+
+    const rootContainer = { ensureNonRoot: false, user: 0, group: 0, privileged: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+    this.httpd = this.deployment.addContainer({
+      name: 'httpd',
+      image: httpdImage.reference,
+      // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ number: httpPort, name: 'http' }],
+      securityContext: rootContainer,
+      resources: props.httpdResources ?? DEFAULT_HTTPD_RESOURCES,
+      readiness: kplus.Probe.fromHttpGet(probePath, {
+        port: httpPort, periodSeconds: Duration.seconds(5), failureThreshold: 2, timeoutSeconds: Duration.seconds(2),
+      }),
+      liveness: kplus.Probe.fromHttpGet(probePath, {
+        port: httpPort, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3,
+        timeoutSeconds: Duration.seconds(2),
+      }),
+    });
+    this.sshd = this.deployment.addContainer({
+      name: 'sshd',
+      image: sshdImage.reference,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ number: sshPort, name: 'ssh' }],
+      securityContext: rootContainer,
+      resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
+      readiness: kplus.Probe.fromTcpSocket({ port: sshPort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
+      liveness: kplus.Probe.fromTcpSocket({
+        port: sshPort, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3,
+      }),
+    });
+    // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
+    props.docroot.mountInto(this.httpd, docrootPath, { readOnly: true });
+    props.docroot.mountInto(this.sshd, docrootPath);
+    // Writable scratch space for pid files and sshd's privilege-separation folder (the root fs is read-only).
+    this.httpd.mount('/usr/local/apache2/logs', kplus.Volume.fromEmptyDir(this, 'HttpdRun', 'httpd-run', { sizeLimit: Size.mebibytes(16) }));
+    this.sshd.mount('/run', kplus.Volume.fromEmptyDir(this, 'SshdRun', 'sshd-run', { sizeLimit: Size.mebibytes(16) }));
+
+    // cdk8s-plus-22 has no props for these; the paths are fixed by the container order above.
+    const podSpec = '/spec/template/spec';
+    ApiObject.of(this.deployment).addJsonPatch(
+      // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
+      JsonPatch.add(`${podSpec}/nodeSelector`, nodeRole.nodeSelector),
+      // The pods are selected by the explicit labels; the hashed address label would only add noise.
+      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+      JsonPatch.add(`${podSpec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+      JsonPatch.add(`${podSpec}/containers/0/securityContext/capabilities`, { drop: ['ALL'], add: HTTPD_CAPABILITIES }),
+      JsonPatch.add(`${podSpec}/containers/1/securityContext/capabilities`, { drop: ['ALL'], add: SSHD_CAPABILITIES }),
+    );
+
+    // Not deployment.exposeViaService(): in cdk8s-plus-22 that selects pods by the hashed
+    // `cdk8s.io/metadata.addr` label, which changes with the construct path. The explicit labels never do.
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { name: this.name, labels },
+      ports: [
+        { name: 'http', port: httpPort, targetPort: httpPort },
+        { name: 'ssh', port: sshPort, targetPort: sshPort },
+      ],
+    });
+    for (const [key, value] of Object.entries(this.selectorLabels)) {
+      this.service.selectLabel(key, value);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Installs and builds everything the schema and real-cluster tiers need, once, into a cache outside the
+# repository (keyed by version, so later runs take seconds):
+#   - the official Kubernetes OpenAPI v2 document (1.30), from Debian trixie's python-kubernetes source;
+#   - kube-apiserver, kube-controller-manager and kube-scheduler, built offline from Debian bookworm's
+#     kubernetes source package with Debian's golang-go;
+#   - etcd-server and kubectl are Debian packages / already on the machine.
+# Sources come through a private apt state directory; the system's apt configuration is never modified.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+. "$here/env.sh"
+
+log() { printf '[cluster-prepare] %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_pkgs=()
+command -v go >/dev/null 2>&1 || [ -x /usr/lib/go/bin/go ] || need_pkgs+=(golang-go)
+command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
+command -v dpkg-source >/dev/null 2>&1 || need_pkgs+=(dpkg-dev)
+command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
+command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_pkgs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2
+fi
+
+# A private apt state that only knows source packages; mirrors are taken from the system's own sources.
+apt_state="$VSERVER_CACHE/apt"
+private_apt() {
+  mkdir -p "$apt_state/lists/partial" "$apt_state/cache/archives/partial"
+  local list="$apt_state/sources.list" main_uri sec_uri
+  local srcs=(/etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list)
+  main_uri=$(cat "${srcs[@]}" 2>/dev/null | grep -v '^ *#' | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)
+  sec_uri=$(cat "${srcs[@]}" 2>/dev/null | grep -v '^ *#' | grep -oE 'https?://[^ ]+/debian-security/?( |$)' | head -1 | tr -d ' ' || true)
+  [ -n "$main_uri" ] || { log "no Debian mirror found in the system's apt sources"; exit 1; }
+  {
+    echo "deb-src $main_uri bookworm main"
+    echo "deb-src $main_uri bookworm-updates main"
+    [ -n "$sec_uri" ] && echo "deb-src $sec_uri bookworm-security main"
+    echo "deb-src $main_uri trixie main"
+  } > "$list"
+  local opts=(-o "Dir::Etc::SourceList=$list" -o "Dir::Etc::SourceParts=-" -o "Dir::State::Lists=$apt_state/lists"
+              -o "Dir::Cache=$apt_state/cache" -o "APT::Get::Only-Source=true" -o "Debug::NoLocking=true" -o "APT::Sandbox::User=root")
+  if [ ! -f "$apt_state/updated" ]; then
+    apt-get "${opts[@]}" update -qq >&2
+    touch "$apt_state/updated"
+  fi
+  apt-get "${opts[@]}" "$@"
+}
+
+# 1. The OpenAPI document.
+if [ ! -s "$OPENAPI_JSON" ]; then
+  log "fetching python-kubernetes $PYK8S_VERSION source for the Kubernetes OpenAPI document"
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  # Only the upstream tarball is needed; a mirror that lacks the Debian packaging files is fine.
+  (cd "$work" && private_apt source --download-only "python-kubernetes=$PYK8S_VERSION" >&2) || true
+  tarball=$(ls "$work"/python-kubernetes_*.orig.tar.* 2>/dev/null | head -1)
+  [ -n "$tarball" ] || { log "could not download the python-kubernetes $PYK8S_VERSION source tarball"; exit 1; }
+  mkdir -p "$(dirname "$OPENAPI_JSON")"
+  member=$(tar -tf "$tarball" | grep -E '(^|/)kubernetes/swagger.json.unprocessed$' | head -1)
+  tar -xOf "$tarball" "$member" > "$OPENAPI_JSON.tmp"
+  mv "$OPENAPI_JSON.tmp" "$OPENAPI_JSON"
+  rm -rf "$work"; trap - EXIT
+fi
+log "OpenAPI document: $OPENAPI_JSON"
+
+# 2. The control-plane binaries.
+if [ ! -x "$K8S_BIN/kube-apiserver" ] || [ ! -x "$K8S_BIN/kube-controller-manager" ] || [ ! -x "$K8S_BIN/kube-scheduler" ]; then
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler $K8S_GIT_VERSION from Debian source (one time, a few minutes)"
+  src="$VSERVER_CACHE/src-$K8S_DEB_VERSION"
+  if [ ! -d "$src/tree" ]; then
+    rm -rf "$src"; mkdir -p "$src"
+    (cd "$src" && private_apt source "kubernetes=$K8S_DEB_VERSION" >&2)
+    dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -1)
+    mv "$dir" "$src/tree"
+  fi
+  export PATH="/usr/lib/go/bin:$PATH"
+  start=$(date +%s)
+  (
+    cd "$src/tree"
+    export CGO_ENABLED=0 GOPROXY=off GOFLAGS= GO111MODULE=off
+    export KUBE_GIT_VERSION="$K8S_GIT_VERSION" KUBE_GIT_TREE_STATE=clean KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20
+    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler" >&2
+  )
+  mkdir -p "$K8S_BIN.tmp"
+  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+    cp "$(find "$src/tree/_output" -type f -name "$b" -perm -u+x | head -1)" "$K8S_BIN.tmp/$b"
+  done
+  rm -rf "$K8S_BIN"; mv "$K8S_BIN.tmp" "$K8S_BIN"
+  log "built in $(( $(date +%s) - start )) s"
+  rm -rf "$src"
+fi
+log "control-plane binaries: $K8S_BIN ($("$K8S_BIN/kube-apiserver" --version))"
