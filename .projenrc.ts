@@ -33,7 +33,7 @@ const project = new typescript.TypeScriptProject({
     passWithNoTests: false,
     junitReporting: false,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '/packages/', '/dist/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/', '<rootDir>/dist/'],
       collectCoverage: false,
     },
   },

@@ -28,7 +28,7 @@ export class SiteError extends Error {
     return new SiteError(`[${pathOf(scope)}] ${message}`);
   }
 
-  private constructor(message: string) {
+  public constructor(message: string) {
     super(message);
     this.name = 'SiteError';
     Object.setPrototypeOf(this, SiteError.prototype);

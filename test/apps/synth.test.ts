@@ -1,0 +1,75 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { formatSynthResult, synthApp, Warnings } from '@cdk8s-vserver/site';
+import { buildLab } from '../../apps/lab/lab';
+
+let tmp: string;
+beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-test-')); });
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function readTree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf-8')]));
+}
+
+describe('synthApp', () => {
+  test('is deterministic: two synths are byte-identical', () => {
+    synthApp(path.join(tmp, 'a'), buildLab);
+    synthApp(path.join(tmp, 'b'), buildLab);
+    expect(readTree(path.join(tmp, 'b'))).toEqual(readTree(path.join(tmp, 'a')));
+  });
+
+  test('replaces the whole folder, so files of an earlier synth do not survive', () => {
+    const out = path.join(tmp, 'lab');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, '0009-stale.k8s.yaml'), 'kind: Stale\n');
+    synthApp(out, buildLab);
+    expect(fs.readdirSync(out)).toEqual(['0000-docroot.k8s.yaml', '0001-web.k8s.yaml']);
+  });
+
+  test('fails without touching the previous output or leaving temporary folders', () => {
+    const out = path.join(tmp, 'lab');
+    synthApp(out, buildLab);
+    const before = readTree(out);
+    expect(() => synthApp(out, (app) => {
+      buildLab(app);
+      const chart = new Chart(app, 'broken');
+      new Construct(chart, 'Late').node.addValidation({ validate: () => ['at least one backend must be added'] });
+    })).toThrow(/Validation failed with the following errors:\n\s+\[broken\/Late\] at least one backend must be added/);
+    expect(readTree(out)).toEqual(before);
+    expect(fs.readdirSync(tmp)).toEqual(['lab']);
+  });
+
+  test('fails on an app with no chart', () => {
+    expect(() => synthApp(path.join(tmp, 'empty'), () => undefined)).toThrow(/the app has no chart/);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  test('reports one line per file with kinds and counts, then every warning', () => {
+    const result = synthApp(path.join(tmp, 'lab'), (app) => {
+      const charts = buildLab(app);
+      Warnings.of(charts.web.server).add('port 22 clashes with the router node sshd');
+    });
+    expect(formatSynthResult(result, tmp)).toEqual([
+      'lab/0000-docroot.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim',
+      'lab/0001-web.k8s.yaml: 1 Deployment, 1 Service',
+      'warning: [web/MyWeb] port 22 clashes with the router node sshd',
+    ]);
+  });
+});
+
+describe('apps/lab/main', () => {
+  test('writes dist/lab under the working folder and prints one line per file', () => {
+    const main = path.join(__dirname, '../../lib/lab/main.js');
+    const out = spawnSync(process.execPath, [main], { cwd: tmp, encoding: 'utf-8' });
+    expect(out.status).toBe(0);
+    expect(out.stdout.trim().split('\n')).toEqual([
+      'dist/lab/0000-docroot.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim',
+      'dist/lab/0001-web.k8s.yaml: 1 Deployment, 1 Service',
+    ]);
+    expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
+  });
+});

@@ -1,0 +1,155 @@
+import { Testing } from 'cdk8s';
+import {
+  ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, isHostname, kebabCase, NodeRole, requireDistinctPorts,
+  requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
+} from '@cdk8s-vserver/site';
+import { Construct } from 'constructs';
+
+describe('Ipv4Address', () => {
+  test('parses dotted quads and prints them back', () => {
+    expect(Ipv4Address.tryParse('192.168.1.31')?.toString()).toBe('192.168.1.31');
+    expect(Ipv4Address.tryParse('0.0.0.0')?.value).toBe(0);
+    expect(Ipv4Address.tryParse('255.255.255.255')?.value).toBe(2 ** 32 - 1);
+  });
+
+  test.each(['', '192.168.1', '192.168.1.256', '192.168.01.1', '1.2.3.4.5', 'nas.test', ' 1.2.3.4', '1.2.3.-4'])(
+    'rejects %j', (text) => {
+      expect(Ipv4Address.tryParse(text)).toBeUndefined();
+      expect(Ipv4Address.isValid(text)).toBe(false);
+    });
+});
+
+describe('Ipv4Subnet', () => {
+  const lan = Ipv4Subnet.tryParse('192.168.1.0/24')!;
+
+  test('contains its addresses and knows network and broadcast', () => {
+    expect(lan.toString()).toBe('192.168.1.0/24');
+    expect(lan.size).toBe(256);
+    expect(lan.contains(Ipv4Address.tryParse('192.168.1.31')!)).toBe(true);
+    expect(lan.contains(Ipv4Address.tryParse('192.168.2.31')!)).toBe(false);
+    expect(lan.isNetworkOrBroadcast(Ipv4Address.tryParse('192.168.1.0')!)).toBe(true);
+    expect(lan.isNetworkOrBroadcast(Ipv4Address.tryParse('192.168.1.255')!)).toBe(true);
+    expect(lan.isNetworkOrBroadcast(Ipv4Address.tryParse('192.168.1.1')!)).toBe(false);
+  });
+
+  test.each(['192.168.1.7/24', '192.168.1.0/33', '192.168.1.0', '192.168.1.0/x'])('rejects %j', (cidr) => {
+    expect(Ipv4Subnet.tryParse(cidr)).toBeUndefined();
+  });
+});
+
+describe('names', () => {
+  test('accepts DNS-1123 labels only', () => {
+    expect(isDnsLabel('myweb')).toBe(true);
+    expect(isDnsLabel('my-web-2')).toBe(true);
+    expect(isDnsLabel('MyWeb')).toBe(false);
+    expect(isDnsLabel('')).toBe(false);
+    expect(isDnsLabel('-web')).toBe(false);
+    expect(isDnsLabel('a'.repeat(63))).toBe(true);
+    expect(isDnsLabel('a'.repeat(64))).toBe(false);
+  });
+
+  test('tells hostnames from addresses', () => {
+    expect(isHostname('nas.test')).toBe(true);
+    expect(isHostname('nas')).toBe(true);
+    expect(isHostname('192.168.1.10')).toBe(false);
+    expect(isHostname('NAS.test')).toBe(false);
+    expect(isHostname('nas_1.test')).toBe(false);
+  });
+
+  test('kebab-cases construct ids', () => {
+    expect(kebabCase('MyWeb')).toBe('my-web');
+    expect(kebabCase('HTTPServer2')).toBe('http-server2');
+    expect(kebabCase('docroot')).toBe('docroot');
+  });
+
+  test('defaults a resource name to the kebab-cased id', () => {
+    const scope = new Construct(Testing.chart(), 'MyWeb');
+    expect(resourceName(scope, 'name', undefined)).toBe('my-web');
+    expect(resourceName(scope, 'name', 'web1')).toBe('web1');
+  });
+
+  test('throws naming the construct, prop, value and rule for a bad name', () => {
+    const scope = new Construct(Testing.chart(), 'MyWeb');
+    expect(() => resourceName(scope, 'name', 'My_Web')).toThrow(
+      /^\[test\/MyWeb\] 'name' must be a DNS-1123 label: 1-63 lowercase letters, digits or '-', .* got "My_Web"$/);
+    expect(() => resourceName(scope, 'name', 'a'.repeat(64))).toThrow(/\(it has 64 characters\), got "a{64}"/);
+  });
+});
+
+describe('ImageReference', () => {
+  test('splits repository, tag and digest', () => {
+    const image = ImageReference.of('master.test:5000/myrepo/httpd:v1');
+    expect(image.repository).toBe('master.test:5000/myrepo/httpd');
+    expect(image.tag).toBe('v1');
+    expect(image.problem).toBeUndefined();
+    expect(image.withTag('v2').reference).toBe('master.test:5000/myrepo/httpd:v2');
+    const pinned = ImageReference.of(`httpd@sha256:${'a'.repeat(64)}`);
+    expect(pinned.digest).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(pinned.problem).toBeUndefined();
+  });
+
+  test.each([
+    ['master.test:5000/myrepo/httpd', 'has no tag'],
+    ['master.test:5000/myrepo/httpd:latest', "uses the floating tag 'latest'"],
+    ['', 'is empty'],
+    ['Httpd:v1', 'has an invalid repository name'],
+    ['httpd:v 1', 'contains white space'],
+    ['httpd@sha256:abc', 'has a malformed digest'],
+  ])('says what is wrong with %j', (reference, problem) => {
+    expect(ImageReference.of(reference).problem).toContain(problem);
+  });
+
+  test('throws naming the construct and prop for an unpinned image', () => {
+    const scope = new Construct(Testing.chart(), 'Web');
+    expect(() => requirePinnedImage(scope, 'httpdImage', ImageReference.of('httpd:latest'))).toThrow(
+      "[test/Web] 'httpdImage' must be an ImageReference with a pinned tag or digest, e.g. "
+      + 'ImageReference.of("master.test:5000/myrepo/httpd:v1"); this one uses the floating tag \'latest\', got "httpd:latest"');
+    expect(() => requirePinnedImage(scope, 'sshdImage', 'sshd:v1' as any)).toThrow(/'sshdImage' must be an ImageReference .* got "sshd:v1"/);
+  });
+});
+
+describe('NodeRole', () => {
+  test('renders the role label as a node selector', () => {
+    expect(NodeRole.WORKER.nodeSelector).toEqual({ role: 'worker' });
+    expect(NodeRole.ROUTER.nodeSelector).toEqual({ role: 'router' });
+    expect(NodeRole.ROUTER.toString()).toBe('role=router');
+  });
+
+  test('knows only the site roles', () => {
+    expect(NodeRole.tryParse('worker')).toBe(NodeRole.WORKER);
+    expect(NodeRole.tryParse('storage')).toBeUndefined();
+    expect(NodeRole.isNodeRole(NodeRole.ROUTER)).toBe(true);
+    expect(NodeRole.isNodeRole({ name: 'worker', nodeSelector: { type: 'worker' } })).toBe(false);
+  });
+});
+
+describe('checks', () => {
+  const scope = () => new Construct(Testing.chart(), 'Web');
+
+  test('throws for a non-integer or too small number', () => {
+    expect(() => requireInteger(scope(), 'replicas', 0, 1)).toThrow("[test/Web] 'replicas' must be an integer of at least 1, got 0");
+    expect(() => requireInteger(scope(), 'replicas', 1.5, 1)).toThrow("'replicas' must be an integer of at least 1, got 1.5");
+    expect(() => requireInteger(scope(), 'vrid', 256, 0, 255)).toThrow("'vrid' must be an integer from 0 to 255, got 256");
+    expect(requireInteger(scope(), 'replicas', 3, 1)).toBe(3);
+  });
+
+  test('throws for duplicate and out-of-range ports', () => {
+    expect(() => requireDistinctPorts(scope(), { httpPort: 80, sshPort: 80 }))
+      .toThrow("[test/Web] 'sshPort' must differ from 'httpPort' (80): each port may be used once, got 80");
+    expect(() => requireDistinctPorts(scope(), { httpPort: 70000 })).toThrow("'httpPort' must be an integer from 1 to 65535, got 70000");
+    expect(() => requireDistinctPorts(scope(), { httpPort: 0 })).toThrow("'httpPort' must be an integer from 1 to 65535, got 0");
+  });
+
+  test('errors are SiteErrors', () => {
+    expect(() => requireInteger(scope(), 'replicas', 0, 1)).toThrow(SiteError);
+  });
+});
+
+describe('Warnings', () => {
+  test('collects warnings with their construct path', () => {
+    const chart = Testing.chart();
+    const a = new Construct(chart, 'A');
+    Warnings.of(a).add('port 22 clashes');
+    expect(Warnings.collect(chart)).toEqual(['[test/A] port 22 clashes']);
+  });
+});

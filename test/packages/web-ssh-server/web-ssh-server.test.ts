@@ -1,0 +1,191 @@
+import { Chart, Testing } from 'cdk8s';
+import { ImageReference, NodeRole } from '@cdk8s-vserver/site';
+import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { find, Manifest, synth } from '../../helpers';
+
+const HTTPD = ImageReference.of('master.test:5000/myrepo/httpd:v1');
+const SSHD = ImageReference.of('master.test:5000/myrepo/sshd:v1');
+
+function server(props: Partial<WebSshServerProps> = {}, chart: Chart = Testing.chart()) {
+  const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web' });
+  const construct = new WebSshServer(chart, 'MyWeb', { httpdImage: HTTPD, sshdImage: SSHD, docroot, ...props });
+  return { chart, construct, manifests: synth(chart) };
+}
+
+function podSpec(manifests: Manifest[], name = 'my-web') {
+  return find(manifests, 'Deployment', name).spec.template.spec;
+}
+
+function container(manifests: Manifest[], name: string) {
+  return podSpec(manifests).containers.find((c: any) => c.name === name);
+}
+
+describe('the deployment', () => {
+  const { manifests } = server();
+  const deployment = find(manifests, 'Deployment', 'my-web');
+
+  test('defaults to two replicas named after the construct id', () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.metadata.name).toBe('my-web');
+  });
+
+  test('runs httpd on 80 and sshd on 22 with the pinned images', () => {
+    expect(container(manifests, 'httpd')).toMatchObject({ image: HTTPD.reference, ports: [{ containerPort: 80, name: 'http' }], imagePullPolicy: 'IfNotPresent' });
+    expect(container(manifests, 'sshd')).toMatchObject({ image: SSHD.reference, ports: [{ containerPort: 22, name: 'ssh' }], imagePullPolicy: 'IfNotPresent' });
+  });
+
+  test('both containers mount the docroot claim at /var/www/html; httpd read-only', () => {
+    const spec = podSpec(manifests);
+    const docrootVolume = spec.volumes.find((v: any) => v.persistentVolumeClaim);
+    expect(docrootVolume.persistentVolumeClaim.claimName).toBe('docroot');
+    expect(container(manifests, 'httpd').volumeMounts).toContainEqual({ name: docrootVolume.name, mountPath: '/var/www/html', readOnly: true });
+    expect(container(manifests, 'sshd').volumeMounts).toContainEqual({ name: docrootVolume.name, mountPath: '/var/www/html', readOnly: false });
+  });
+
+  test('runs only on worker nodes, through a real nodeSelector on the role label', () => {
+    expect(podSpec(manifests).nodeSelector).toEqual({ role: 'worker' });
+    expect(podSpec(manifests).affinity).toBeUndefined();
+  });
+
+  test('rolls out one extra pod at a time and never goes below the replica count', () => {
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  test('selects its pods by explicit, stable labels that the pod template carries', () => {
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'web-ssh-server', 'app.kubernetes.io/instance': 'my-web' } });
+    const podLabels = deployment.spec.template.metadata.labels;
+    expect(podLabels).toMatchObject(deployment.spec.selector.matchLabels);
+    expect(Object.keys(podLabels).some((k) => k.startsWith('cdk8s.io'))).toBe(false);
+  });
+
+  test('carries the standard labels', () => {
+    expect(deployment.metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'web-ssh-server',
+      'app.kubernetes.io/instance': 'my-web',
+      'app.kubernetes.io/version': 'v1',
+      'app.kubernetes.io/managed-by': 'cdk8s-vserver',
+    });
+  });
+
+  test('probes httpd over HTTP and sshd over TCP', () => {
+    expect(container(manifests, 'httpd').readinessProbe.httpGet).toEqual({ path: '/healthz', port: 80, scheme: 'HTTP' });
+    expect(container(manifests, 'httpd').livenessProbe.httpGet).toEqual({ path: '/healthz', port: 80, scheme: 'HTTP' });
+    expect(container(manifests, 'sshd').readinessProbe.tcpSocket).toEqual({ port: 22 });
+    expect(container(manifests, 'sshd').livenessProbe.tcpSocket).toEqual({ port: 22 });
+  });
+
+  test('requests and limits resources for both containers', () => {
+    for (const name of ['httpd', 'sshd']) {
+      const resources = container(manifests, name).resources;
+      expect(Object.keys(resources.requests).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(resources.limits).sort()).toEqual(['cpu', 'memory']);
+    }
+  });
+});
+
+describe('security', () => {
+  const { manifests } = server();
+  const spec = podSpec(manifests);
+
+  test('gets no service-account token', () => {
+    expect(spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('uses the runtime default seccomp profile', () => {
+    expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+
+  test.each(['httpd', 'sshd'])('%s runs as root, as its image needs, but cannot escalate and keeps few capabilities', (name) => {
+    const sc = container(manifests, name).securityContext;
+    expect(sc).toMatchObject({ runAsUser: 0, runAsNonRoot: false, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(sc.capabilities.drop).toEqual(['ALL']);
+    expect(sc.capabilities.add).not.toContain('SYS_ADMIN');
+    expect(sc.capabilities.add).not.toContain('NET_RAW');
+    expect(sc.capabilities.add).toContain('NET_BIND_SERVICE');
+  });
+
+  test('httpd keeps fewer capabilities than sshd', () => {
+    expect(container(manifests, 'httpd').securityContext.capabilities.add).toEqual(['CHOWN', 'SETGID', 'SETUID', 'NET_BIND_SERVICE']);
+  });
+});
+
+describe('the service', () => {
+  const { manifests } = server({ name: 'myweb' });
+  const service = find(manifests, 'Service', 'myweb');
+  const deployment = find(manifests, 'Deployment', 'myweb');
+
+  test('is named like the server and exposes named ports 80 and 22', () => {
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 80 },
+      { name: 'ssh', port: 22, targetPort: 22 },
+    ]);
+    expect(service.spec.type).toBe('ClusterIP');
+  });
+
+  test('selects exactly the pods of the deployment', () => {
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    const podLabels = deployment.spec.template.metadata.labels;
+    for (const [key, value] of Object.entries(service.spec.selector)) {
+      expect(podLabels[key]).toBe(value);
+    }
+  });
+
+  test('targets ports the containers declare', () => {
+    const declared = deployment.spec.template.spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.containerPort));
+    for (const port of service.spec.ports) expect(declared).toContain(port.targetPort);
+  });
+});
+
+describe('props', () => {
+  test('name, replicas, ports, docroot path, probe path and version label', () => {
+    const { manifests } = server({
+      name: 'shop', replicas: 3, httpPort: 8080, sshPort: 2222, docrootPath: '/srv/www', httpProbePath: '/',
+      httpdImage: HTTPD.withTag('v2'),
+    });
+    const deployment = find(manifests, 'Deployment', 'shop');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('v2');
+    const httpd = deployment.spec.template.spec.containers[0];
+    expect(httpd.image).toBe('master.test:5000/myrepo/httpd:v2');
+    expect(httpd.readinessProbe.httpGet).toMatchObject({ path: '/', port: 8080 });
+    expect(httpd.volumeMounts[0].mountPath).toBe('/srv/www');
+    expect(find(manifests, 'Service', 'shop').spec.ports.map((p: any) => p.port)).toEqual([8080, 2222]);
+  });
+
+  test('the node role decides the nodeSelector', () => {
+    const { manifests } = server({ nodeRole: NodeRole.ROUTER });
+    expect(podSpec(manifests).nodeSelector).toEqual({ role: 'router' });
+  });
+
+  test('two servers in one chart keep their own names and selectors', () => {
+    const chart = Testing.chart();
+    const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web' });
+    new WebSshServer(chart, 'A', { httpdImage: HTTPD, sshdImage: SSHD, docroot });
+    new WebSshServer(chart, 'B', { httpdImage: HTTPD, sshdImage: SSHD, docroot });
+    const manifests = synth(chart);
+    expect(find(manifests, 'Service', 'a').spec.selector['app.kubernetes.io/instance']).toBe('a');
+    expect(find(manifests, 'Service', 'b').spec.selector['app.kubernetes.io/instance']).toBe('b');
+  });
+});
+
+describe('bad input', () => {
+  test.each([
+    ['an uppercase name', { name: 'MyWeb' }, /^\[test\/MyWeb\] 'name' must be a DNS-1123 label.*got "MyWeb"$/],
+    ['an empty name', { name: '' }, /'name' must be a DNS-1123 label.*got ""$/],
+    ['a name over 63 characters', { name: 'w'.repeat(64) }, /'name' must be a DNS-1123 label.*\(it has 64 characters\), got "w{64}"$/],
+    ['zero replicas', { replicas: 0 }, "[test/MyWeb] 'replicas' must be an integer of at least 1, got 0"],
+    ['fractional replicas', { replicas: 1.5 }, "[test/MyWeb] 'replicas' must be an integer of at least 1, got 1.5"],
+    ['an untagged image', { httpdImage: ImageReference.of('master.test:5000/myrepo/httpd') }, /^\[test\/MyWeb\] 'httpdImage' must be an ImageReference with a pinned tag.*this one has no tag, got "master.test:5000\/myrepo\/httpd"$/],
+    ['the latest tag', { sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:latest') }, /'sshdImage' must be .*this one uses the floating tag 'latest', got "master.test:5000\/myrepo\/sshd:latest"$/],
+    ['duplicate ports', { httpPort: 22 }, "[test/MyWeb] 'sshPort' must differ from 'httpPort' (22): each port may be used once, got 22"],
+    ['an out-of-range port', { sshPort: 70000 }, "[test/MyWeb] 'sshPort' must be an integer from 1 to 65535, got 70000"],
+    ['an unknown node role', { nodeRole: { name: 'worker', nodeSelector: { type: 'worker' } } as any },
+      /^\[test\/MyWeb\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got/],
+    ['a relative docroot path', { docrootPath: 'www' }, "[test/MyWeb] 'docrootPath' must be an absolute path such as \"/var/www/html\", got \"www\""],
+    ['a probe path without slash', { httpProbePath: 'healthz' }, /'httpProbePath' must be a URL path starting with "\/".*got "healthz"$/],
+    ['a missing docroot', { docroot: undefined as any }, "[test/MyWeb] 'docroot' must be a docroot such as an NfsDocroot, got undefined"],
+  ])('throws for %s', (_what, props, message) => {
+    expect(() => server(props as Partial<WebSshServerProps>)).toThrow(message);
+  });
+});
