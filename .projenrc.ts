@@ -52,7 +52,7 @@ const project = new typescript.TypeScriptProject({
 project.gitattributes.removeAttributes('*.snap', 'linguist-generated');
 // dist/<app>/ is generated but committed (CI checks it equals a fresh synth); its temporary folders are not.
 project.gitignore.removePatterns('/dist/');
-project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', '/dist/.*', '/dist/js');
+project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', '/dist/.*', '/dist/js', 'test/packages/.readme-examples/');
 
 const packages = [
   addWorkspacePackage(project, PACKAGE_VERSION, {
