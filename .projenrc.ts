@@ -90,8 +90,13 @@ const unit = project.addTask('test:unit', {
   exec: 'jest --ci',
   receiveArgs: true,
 });
+const consumer = project.addTask('test:consumer', {
+  description: 'Pack every package, install the tarballs into a scratch project, compile and synthesize there',
+  exec: 'bash scripts/consumer-test.sh',
+});
 project.testTask.reset();
 project.testTask.spawn(synth);
 project.testTask.spawn(unit);
+project.testTask.spawn(consumer);
 
 project.synth();
