@@ -33,7 +33,8 @@ const project = new typescript.TypeScriptProject({
     passWithNoTests: false,
     junitReporting: false,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/', '<rootDir>/dist/'],
+      // The schema and cluster tiers run through scripts/run-tier.sh, which installs what they need first.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/', '<rootDir>/dist/', '<rootDir>/test/schema/', '<rootDir>/test/cluster/'],
       collectCoverage: false,
     },
   },
@@ -94,9 +95,21 @@ const consumer = project.addTask('test:consumer', {
   description: 'Pack every package, install the tarballs into a scratch project, compile and synthesize there',
   exec: 'bash scripts/consumer-test.sh',
 });
+const schema = project.addTask('test:schema', {
+  description: 'Check every object of dist/ against the official Kubernetes 1.30 OpenAPI schema, strictly',
+  exec: 'bash scripts/run-tier.sh schema',
+  receiveArgs: true,
+});
+const cluster = project.addTask('test:cluster', {
+  description: 'Apply dist/ to a real kube-apiserver with its controllers (VSERVER_SKIP_CLUSTER_TIER=1 skips it locally)',
+  exec: 'bash scripts/run-tier.sh cluster',
+  receiveArgs: true,
+});
 project.testTask.reset();
 project.testTask.spawn(synth);
 project.testTask.spawn(unit);
 project.testTask.spawn(consumer);
+project.testTask.spawn(schema);
+project.testTask.spawn(cluster);
 
 project.synth();

@@ -22,6 +22,8 @@ command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
 command -v dpkg-source >/dev/null 2>&1 || need_pkgs+=(dpkg-dev)
 command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
 command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   as_root apt-get update -qq
@@ -58,7 +60,11 @@ if [ ! -s "$OPENAPI_JSON" ]; then
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
   # Only the upstream tarball is needed; a mirror that lacks the Debian packaging files is fine.
   (cd "$work" && private_apt source --download-only "python-kubernetes=$PYK8S_VERSION" >&2) || true
-  tarball=$(ls "$work"/python-kubernetes_*.orig.tar.* 2>/dev/null | head -1)
+  if ! ls "$work"/python-kubernetes_30.*.orig.tar.* >/dev/null 2>&1; then
+    log "python-kubernetes $PYK8S_VERSION is gone from the mirror; trying trixie's current 30.x"
+    (cd "$work" && private_apt source --download-only python-kubernetes/trixie >&2) || true
+  fi
+  tarball=$(ls "$work"/python-kubernetes_30.*.orig.tar.* 2>/dev/null | head -1)
   [ -n "$tarball" ] || { log "could not download the python-kubernetes $PYK8S_VERSION source tarball"; exit 1; }
   mkdir -p "$(dirname "$OPENAPI_JSON")"
   member=$(tar -tf "$tarball" | grep -E '(^|/)kubernetes/swagger.json.unprocessed$' | head -1)

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Starts a real, single-machine Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler) with every listener on 127.0.0.1, runs the given command with KUBECONFIG pointing at it,
+# and stops every process it started when the command ends, also on failure or interrupt.
+#
+#   scripts/cluster/with-control-plane.sh kubectl get --raw /readyz
+#
+# There is no kubelet: pods are scheduled but stay Pending. Extra flags for the controller-manager can be
+# passed in KCM_EXTRA_FLAGS (space-separated).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+. "$here/env.sh"
+log() { printf '[control-plane] %s\n' "$*" >&2; }
+
+for b in kube-apiserver kube-controller-manager kube-scheduler; do
+  [ -x "$K8S_BIN/$b" ] || { log "$K8S_BIN/$b is missing: run scripts/cluster/prepare.sh"; exit 1; }
+done
+command -v etcd >/dev/null || { log "etcd is missing: run scripts/cluster/prepare.sh"; exit 1; }
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/vserver-control-plane.XXXXXX")
+pids=()
+stop() {
+  local rc=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  if [ "$rc" -ne 0 ] && [ -d "$state/logs" ]; then
+    for f in "$state"/logs/*.log; do log "last lines of $(basename "$f"):"; tail -n 15 "$f" >&2 || true; done
+  fi
+  rm -rf "$state"
+  exit "$rc"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+wait_for() { # what, seconds, command...
+  local what=$1 seconds=$2; shift 2
+  for _ in $(seq $((seconds * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  log "$what did not come up within ${seconds}s"; return 1
+}
+
+mkdir -p "$state/logs" "$state/pki" "$state/etcd"
+etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kcm_port=$(free_port); sched_port=$(free_port)
+
+# Credentials: static tokens (token auth), a service-account signing key.
+admin_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+kcm_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+sched_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat > "$state/pki/tokens.csv" <<CSV
+$admin_token,vserver-admin,vserver-admin,system:masters
+$kcm_token,system:kube-controller-manager,system:kube-controller-manager
+$sched_token,system:kube-scheduler,system:kube-scheduler
+CSV
+openssl genrsa -out "$state/pki/sa.key" 2048 2>/dev/null
+openssl rsa -in "$state/pki/sa.key" -pubout -out "$state/pki/sa.pub" 2>/dev/null
+
+kubeconfig() { # file token
+  cat > "$1" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: vserver
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority: $state/pki/apiserver.crt
+users:
+- name: user
+  user:
+    token: $2
+contexts:
+- name: vserver
+  context: { cluster: vserver, user: user, namespace: default }
+current-context: vserver
+YAML
+}
+kubeconfig "$state/admin.kubeconfig" "$admin_token"
+kubeconfig "$state/kcm.kubeconfig" "$kcm_token"
+kubeconfig "$state/scheduler.kubeconfig" "$sched_token"
+
+log "etcd on 127.0.0.1:$etcd_port"
+etcd --name vserver --data-dir "$state/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+  --initial-cluster "vserver=http://127.0.0.1:$etcd_peer" --listen-metrics-urls '' \
+  > "$state/logs/etcd.log" 2>&1 &
+pids+=($!)
+wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
+
+log "kube-apiserver on 127.0.0.1:$api_port"
+"$K8S_BIN/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$etcd_port" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --insecure-port 0 \
+  --cert-dir "$state/pki" --token-auth-file "$state/pki/tokens.csv" \
+  --authorization-mode RBAC --allow-privileged=true \
+  --service-cluster-ip-range 10.96.0.0/16 \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "$state/pki/sa.pub" --service-account-signing-key-file "$state/pki/sa.key" \
+  --profiling=false \
+  > "$state/logs/kube-apiserver.log" 2>&1 &
+pids+=($!)
+wait_for kube-apiserver 60 kubectl --kubeconfig "$state/admin.kubeconfig" get --raw /readyz
+
+log "kube-controller-manager and kube-scheduler"
+# shellcheck disable=SC2086
+"$K8S_BIN/kube-controller-manager" \
+  --kubeconfig "$state/kcm.kubeconfig" \
+  --authentication-kubeconfig "$state/kcm.kubeconfig" --authorization-kubeconfig "$state/kcm.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port "$kcm_port" --port 0 --leader-elect=false \
+  --use-service-account-credentials=true \
+  --service-account-private-key-file "$state/pki/sa.key" --root-ca-file "$state/pki/apiserver.crt" \
+  --service-cluster-ip-range 10.96.0.0/16 \
+  --pvclaimbinder-sync-period 2s \
+  --profiling=false \
+  ${KCM_EXTRA_FLAGS:-} \
+  > "$state/logs/kube-controller-manager.log" 2>&1 &
+pids+=($!)
+"$K8S_BIN/kube-scheduler" \
+  --kubeconfig "$state/scheduler.kubeconfig" \
+  --authentication-kubeconfig "$state/scheduler.kubeconfig" --authorization-kubeconfig "$state/scheduler.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port "$sched_port" --port 0 --leader-elect=false \
+  --profiling=false \
+  > "$state/logs/kube-scheduler.log" 2>&1 &
+pids+=($!)
+wait_for kube-controller-manager 60 curl -sfk "https://127.0.0.1:$kcm_port/healthz"
+wait_for kube-scheduler 60 curl -sfk "https://127.0.0.1:$sched_port/healthz"
+# The default ServiceAccount appears once the controllers run; pods cannot be admitted before it.
+wait_for "the default ServiceAccount" 60 kubectl --kubeconfig "$state/admin.kubeconfig" -n default get serviceaccount default
+
+log "ready: $("$K8S_BIN/kube-apiserver" --version) at https://127.0.0.1:$api_port"
+export KUBECONFIG="$state/admin.kubeconfig" VSERVER_CONTROL_PLANE_LOGS="$state/logs"
+set +e
+"$@"
+rc=$?
+set -e
+exit "$rc"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs one of the tiers that need more than node_modules, after installing (once, cached) what it needs:
+#   schema   every object of dist/<app>/ against the official Kubernetes 1.30 OpenAPI document
+#   cluster  dist/<app>/ applied to a real kube-apiserver with its controllers
+# Locally, VSERVER_SKIP_CLUSTER_TIER=1 skips the cluster tier (loudly). On CI (CI=true) nothing is skipped.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+tier=${1:?usage: run-tier.sh schema|cluster [jest args...]}
+shift
+cd "$repo"
+
+if [ "$tier" = cluster ] && [ "${VSERVER_SKIP_CLUSTER_TIER:-}" = 1 ]; then
+  if [ "${CI:-}" = true ]; then
+    echo "VSERVER_SKIP_CLUSTER_TIER=1 is set on CI: the real cluster tier is never skipped there" >&2
+    exit 1
+  fi
+  printf '\n%s\n%s\n%s\n\n' \
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' \
+    '!!! SKIPPED: the real cluster tier (VSERVER_SKIP_CLUSTER_TIER=1). dist/ was NOT applied to a kube-apiserver.' \
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
+  exit 0
+fi
+
+bash scripts/cluster/prepare.sh
+# shellcheck source=cluster/env.sh
+. scripts/cluster/env.sh
+# The tiers' tests are kept out of the unit run by the jest config; name them explicitly here.
+jest=(npx jest --ci --runInBand --testPathIgnorePatterns '/node_modules/' --roots "<rootDir>/test/$tier" "$@")
+case "$tier" in
+  schema) OPENAPI_JSON="$OPENAPI_JSON" "${jest[@]}" ;;
+  cluster) bash scripts/cluster/with-control-plane.sh "${jest[@]}" ;;
+  *) echo "unknown tier: $tier (schema or cluster)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,74 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { KubernetesSchema } from './k8s-schema';
+import { negativeControls } from '../negative/controls';
+
+const openapi = process.env.OPENAPI_JSON;
+if (!openapi || !fs.existsSync(openapi)) {
+  throw new Error(`OPENAPI_JSON (${openapi}) is not set or missing: run the schema tier through 'npx projen test:schema'`);
+}
+const schema = KubernetesSchema.load(openapi);
+const dist = path.join(__dirname, '../../dist');
+const apps = fs.readdirSync(dist).filter((d) => fs.statSync(path.join(dist, d)).isDirectory() && !d.startsWith('.'));
+const files = apps.flatMap((app) => fs.readdirSync(path.join(dist, app)).filter((f) => f.endsWith('.yaml')).map((f) => `${app}/${f}`));
+
+describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, strictly', () => {
+  test('there is something to check', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  test.each(files)('dist/%s is valid', (file) => {
+    expect(schema.validateFile(path.join(dist, file))).toEqual([]);
+  });
+});
+
+describe('the schema check bites', () => {
+  const deployment = () => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' },
+    spec: {
+      selector: { matchLabels: { app: 'x' } },
+      template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'httpd:2.4.62', resources: { limits: { cpu: '500m', memory: '256Mi' } } }] } },
+    },
+  });
+
+  test('accepts a valid Deployment', () => {
+    expect(schema.validate(deployment())).toEqual([]);
+  });
+
+  test('fails an unknown apiVersion/kind', () => {
+    expect(schema.validate({ ...deployment(), apiVersion: 'apps/v1beta9' })).toEqual(['(document): unknown apiVersion/kind apps/v1beta9/Deployment']);
+  });
+
+  test('fails a malformed quantity', () => {
+    const d = deployment();
+    d.spec.template.spec.containers[0].resources.limits.memory = '256 MB';
+    expect(schema.validate(d).join('\n')).toMatch(/resources\/limits\/memory/);
+  });
+
+  test('fails an int32 out of range and a missing required field', () => {
+    const d: any = deployment();
+    d.spec.replicas = 2 ** 31;
+    delete d.spec.selector;
+    const problems = schema.validate(d).join('\n');
+    expect(problems).toMatch(/\/spec\/replicas: must match format "int32"/);
+    expect(problems).toMatch(/must have required property 'selector'/);
+  });
+
+  test('accepts an int-or-string port as either, and fails it as an object', () => {
+    const service = (targetPort: unknown) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort }] } });
+    expect(schema.validate(service(80))).toEqual([]);
+    expect(schema.validate(service('http'))).toEqual([]);
+    expect(schema.validate(service({ port: 80 }))).not.toEqual([]);
+  });
+});
+
+describe('negative controls', () => {
+  test.each(negativeControls('schema'))('the schema check rejects $file', ({ yaml, expect: expected }) => {
+    expect(schema.validateYaml(yaml).join('\n')).toMatch(expected);
+  });
+
+  // These are valid by the schema: only the API server can catch them, which is why that tier exists.
+  test.each(negativeControls('server'))('the schema check cannot catch $file (the server tier must)', ({ yaml }) => {
+    expect(schema.validateYaml(yaml)).toEqual([]);
+  });
+});
