@@ -70,6 +70,16 @@ const packages = [
     description: 'WebSshServer: httpd and sshd pods sharing one web docroot, with their Service',
     dependsOn: ['site', 'storage'],
   }),
+  addWorkspacePackage(project, PACKAGE_VERSION, {
+    dir: 'vip',
+    description: 'KeepalivedVip: kube-keepalived-vip publishing Services on virtual IPs of the LAN',
+    dependsOn: ['site'],
+  }),
+  addWorkspacePackage(project, PACKAGE_VERSION, {
+    dir: 'dashboard',
+    description: 'KubernetesDashboard (upstream v2.7.0 shape) and DashboardVip',
+    dependsOn: ['site', 'vip'],
+  }),
 ];
 project.package.addField('private', true);
 project.package.addField('workspaces', packages);

@@ -1,23 +1,32 @@
 import { App } from 'cdk8s';
+import { DashboardChart } from './charts/dashboard';
 import { DocrootChart } from './charts/docroot';
+import { KeepalivedChart } from './charts/keepalived';
 import { WebChart } from './charts/web';
+import { LAB } from './site';
 
 /** The charts of the reference site, in apply order. */
 export interface LabCharts {
+  readonly keepalived: KeepalivedChart;
   readonly docroot: DocrootChart;
   readonly web: WebChart;
+  readonly dashboard: DashboardChart;
 }
 
 /**
  * Adds the reference site's charts to `app`. Each chart becomes one file of dist/lab, numbered in the order
- * `kubectl apply -f dist/lab` needs (dependencies first).
- *
- * The virtual IPs (kube-keepalived-vip) and the Kubernetes Dashboard come as charts of their own, after the
- * web chart.
+ * `kubectl apply -f dist/lab` needs: kube-keepalived-vip's RBAC and ConfigMap, the docroot, the virtual server,
+ * then the Dashboard (whose file creates its namespace first).
  */
 export function buildLab(app: App): LabCharts {
+  const keepalived = new KeepalivedChart(app, 'keepalived');
   const docroot = new DocrootChart(app, 'docroot');
   const web = new WebChart(app, 'web', { docroot: docroot.docroot });
-  web.addDependency(docroot);
-  return { docroot, web };
+  const dashboard = new DashboardChart(app, 'dashboard', { vip: keepalived.vip });
+  web.addDependency(keepalived, docroot);
+  dashboard.addDependency(keepalived);
+
+  // One value, both places: the ConfigMap entry and the Service's externalIPs.
+  keepalived.vip.expose(web.server.service, LAB.vips.myweb);
+  return { keepalived, docroot, web, dashboard };
 }

@@ -7,6 +7,10 @@ import { ImageReference } from '@cdk8s-vserver/site';
 export const LAB = {
   /** Namespace of the virtual servers. */
   namespace: 'default',
+  /** The LAN the nodes, the NAS and the virtual IPs are on. */
+  lanSubnet: '192.168.1.0/24',
+  /** Virtual IPs held by kube-keepalived-vip on the router node. */
+  vips: { myweb: '192.168.1.31', dashboard: '192.168.1.33' },
   /** The private registry every image comes from. */
   registry: 'master.test:5000/myrepo',
   /** The NAS that holds the web content. */

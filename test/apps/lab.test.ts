@@ -6,6 +6,7 @@ import { synthApp } from '@cdk8s-vserver/site';
 import { buildLab } from '../../apps/lab/lab';
 import { find, Manifest, synth } from '../helpers';
 
+const FILES = ['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -13,14 +14,19 @@ describe('dist/lab', () => {
   const result = synthApp(path.join(tmp, 'lab'), (app) => buildLab(app));
 
   test('has one file per chart, numbered in apply order', () => {
-    expect(result.files.map((f) => f.file)).toEqual(['0000-docroot.k8s.yaml', '0001-web.k8s.yaml']);
+    expect(result.files.map((f) => f.file)).toEqual(FILES);
     expect(result.files.map((f) => f.kinds)).toEqual([
+      { ServiceAccount: 1, ClusterRole: 1, ClusterRoleBinding: 1, ConfigMap: 1, DaemonSet: 1 },
       { PersistentVolume: 1, PersistentVolumeClaim: 1 },
       { Deployment: 1, Service: 1 },
+      {
+        Namespace: 1, ServiceAccount: 1, Service: 2, Secret: 3, ConfigMap: 1, Role: 1, ClusterRole: 1, RoleBinding: 1,
+        ClusterRoleBinding: 1, Deployment: 2,
+      },
     ]);
   });
 
-  test.each(['0000-docroot.k8s.yaml', '0001-web.k8s.yaml'])('%s matches its snapshot', (file) => {
+  test.each(FILES)('%s matches its snapshot', (file) => {
     expect(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).toMatchSnapshot();
   });
 
@@ -32,8 +38,9 @@ describe('dist/lab', () => {
     expect(fs.readdirSync(path.join(__dirname, '../../dist/lab')).sort()).toEqual(result.files.map((f) => f.file));
   });
 
-  test('has no warnings', () => {
-    expect(result.warnings).toEqual([]);
+  test('warns once: port 22 of myweb on its VIP clashes with the router node\'s sshd, as in the report', () => {
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/^\[keepalived\/KeepalivedVip\] VIP 192\.168\.1\.31 publishes port 22 of default\/myweb: the router node's own sshd/);
   });
 });
 
@@ -41,11 +48,45 @@ describe('the reference site', () => {
   const app = Testing.app();
   const charts = buildLab(app);
   const all: Manifest[] = [...synth(charts.docroot), ...synth(charts.web)];
+  const system = synth(charts.keepalived);
+  const dashboard = synth(charts.dashboard);
 
-  test('holds exactly the report\'s four objects', () => {
+  test('the virtual server is the report\'s four objects', () => {
     expect(all.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
       'Deployment/myweb', 'PersistentVolume/vol1', 'PersistentVolumeClaim/docroot', 'Service/myweb',
     ]);
+  });
+
+  test('vip-configmap maps 192.168.1.31 to myweb and 192.168.1.33 to the Dashboard', () => {
+    expect(find(system, 'ConfigMap', 'vip-configmap').data).toEqual({
+      '192.168.1.31': 'default/myweb',
+      '192.168.1.33': 'kubernetes-dashboard/kubernetes-dashboard',
+    });
+  });
+
+  test('each VIP in the ConfigMap is the externalIP of the Service it names, and of no other', () => {
+    const services = [...all, ...dashboard].filter((m) => m.kind === 'Service');
+    for (const [address, ref] of Object.entries(find(system, 'ConfigMap', 'vip-configmap').data as Record<string, string>)) {
+      const [namespace, name] = ref.split(':')[0].split('/');
+      const service = services.find((s) => s.metadata.name === name && s.metadata.namespace === namespace)!;
+      expect(service.spec.externalIPs).toEqual([address]);
+      expect(services.filter((s) => (s.spec.externalIPs ?? []).includes(address))).toHaveLength(1);
+    }
+  });
+
+  test('keepalived runs privileged with hostNetwork on the router only, reading the ConfigMap that exists', () => {
+    const pod = find(system, 'DaemonSet', 'kube-keepalived-vip').spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ role: 'router' });
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.containers[0].securityContext.privileged).toBe(true);
+    expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--services-configmap=kube-system/vip-configmap', '--watch-all-namespaces']));
+    expect(pod.containers[0].image).toBe('master.test:5000/myrepo/kube-keepalived-vip:0.35');
+  });
+
+  test('Service myweb publishes ports 80 and 22 on 192.168.1.31', () => {
+    const service = find(all, 'Service', 'myweb');
+    expect(service.spec.externalIPs).toEqual(['192.168.1.31']);
+    expect(service.spec.ports.map((p: any) => p.port)).toEqual([80, 22]);
   });
 
   test('PVC docroot binds to PV vol1 from the NAS', () => {

@@ -27,7 +27,7 @@ describe('synthApp', () => {
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, '0009-stale.k8s.yaml'), 'kind: Stale\n');
     synthApp(out, buildLab);
-    expect(fs.readdirSync(out)).toEqual(['0000-docroot.k8s.yaml', '0001-web.k8s.yaml']);
+    expect(fs.readdirSync(out)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml']);
   });
 
   test('fails without touching the previous output or leaving temporary folders', () => {
@@ -53,11 +53,15 @@ describe('synthApp', () => {
       const charts = buildLab(app);
       Warnings.of(charts.web.server).add('port 22 clashes with the router node sshd');
     });
-    expect(formatSynthResult(result, tmp)).toEqual([
-      'lab/0000-docroot.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim',
-      'lab/0001-web.k8s.yaml: 1 Deployment, 1 Service',
-      'warning: [web/MyWeb] port 22 clashes with the router node sshd',
+    const lines = formatSynthResult(result, tmp);
+    expect(lines.slice(0, 3)).toEqual([
+      'lab/0000-keepalived.k8s.yaml: 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 ConfigMap, 1 DaemonSet',
+      'lab/0001-docroot.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim',
+      'lab/0002-web.k8s.yaml: 1 Deployment, 1 Service',
     ]);
+    expect(lines).toHaveLength(6);
+    expect(lines[4]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
+    expect(lines[5]).toBe('warning: [web/MyWeb] port 22 clashes with the router node sshd');
   });
 });
 
@@ -66,9 +70,10 @@ describe('apps/lab/main', () => {
     const main = path.join(__dirname, '../../lib/lab/main.js');
     const out = spawnSync(process.execPath, [main], { cwd: tmp, encoding: 'utf-8' });
     expect(out.status).toBe(0);
-    expect(out.stdout.trim().split('\n')).toEqual([
-      'dist/lab/0000-docroot.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim',
-      'dist/lab/0001-web.k8s.yaml: 1 Deployment, 1 Service',
+    const lines = out.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(':')[0])).toEqual([
+      'dist/lab/0000-keepalived.k8s.yaml', 'dist/lab/0001-docroot.k8s.yaml', 'dist/lab/0002-web.k8s.yaml', 'dist/lab/0003-dashboard.k8s.yaml',
+      'warning',
     ]);
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });

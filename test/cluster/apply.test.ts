@@ -81,6 +81,22 @@ describe.each(apps)('dist/%s on a real kube-apiserver', (app) => {
     }
   });
 
+  test("kube-keepalived-vip's ServiceAccount can watch what it needs and cannot read secrets", () => {
+    const keepalived = ofKind('DaemonSet').filter((d) => (d as any).metadata.labels?.['app.kubernetes.io/name'] === 'kube-keepalived-vip');
+    for (const d of keepalived) {
+      const as = `--as=system:serviceaccount:${d.metadata.namespace ?? 'default'}:${d.spec.template.spec.serviceAccountName}`;
+      const can = (...args: string[]) => kubectlRaw(['auth', 'can-i', ...args, as]).stdout.trim();
+      for (const resource of ['services', 'endpoints', 'pods', 'nodes', 'configmaps']) {
+        expect(`list ${resource}: ${can('list', resource, '--all-namespaces')}`).toBe(`list ${resource}: yes`);
+        expect(`watch ${resource}: ${can('watch', resource, '--all-namespaces')}`).toBe(`watch ${resource}: yes`);
+      }
+      expect(can('get', 'secrets', '--all-namespaces')).toBe('no');
+      expect(can('list', 'secrets', '-n', 'kube-system')).toBe('no');
+      expect(can('update', 'configmaps', '-n', 'kube-system')).toBe('no');
+      expect(can('create', 'pods', '-n', 'default')).toBe('no');
+    }
+  });
+
   test('each Service has a ClusterIP and the externalIPs it declared', () => {
     for (const s of ofKind('Service')) {
       const live = getJson(ref(s));

@@ -6,3 +6,4 @@ export * from './node-role';
 export * from './image';
 export * from './warnings';
 export * from './synth';
+export * from './scope';

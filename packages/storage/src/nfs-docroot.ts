@@ -1,7 +1,7 @@
-import { ApiObject, Chart, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Chart, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
-import { Ipv4Address, isHostname, resourceName, SiteError } from '@cdk8s-vserver/site';
+import { clusterScoped, Ipv4Address, isHostname, resourceName, SiteError } from '@cdk8s-vserver/site';
 
 /**
  * A web docroot that pods can mount: anything that can mount itself into a container.
@@ -140,7 +140,7 @@ export class NfsDocroot extends Construct implements IDocroot {
     this.volumeName = resourceName(this, 'volumeName', props.volumeName, `${this.claimName}-pv`);
     const namespace = Chart.of(this).namespace ?? 'default';
 
-    this.persistentVolume = new kplus.k8s.KubePersistentVolume(this, 'PersistentVolume', {
+    this.persistentVolume = clusterScoped(new kplus.k8s.KubePersistentVolume(this, 'PersistentVolume', {
       metadata: { name: this.volumeName },
       spec: {
         capacity: { storage: capacity },
@@ -151,11 +151,7 @@ export class NfsDocroot extends Construct implements IDocroot {
         nfs: { server, path: exportPath, readOnly: this.readOnly || undefined },
         claimRef: { namespace, name: this.claimName },
       },
-    });
-    // A PersistentVolume is cluster-scoped: drop the namespace a namespaced chart gives every object.
-    if (Chart.of(this).namespace) {
-      this.persistentVolume.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
+    }));
 
     this.persistentVolumeClaim = new kplus.k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
       metadata: { name: this.claimName },

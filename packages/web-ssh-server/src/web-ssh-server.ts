@@ -55,6 +55,13 @@ export interface WebSshServerProps {
   readonly sshPort?: number;
 
   /**
+   * The Service port that forwards to sshd. Publishing SSH on a VIP at port 22 clashes with the router node's
+   * own sshd (it listens on 0.0.0.0:22); another port here (2222) avoids that.
+   * @default - the same as `sshPort`
+   */
+  readonly sshServicePort?: number;
+
+  /**
    * Path httpd answers with 200 while it is healthy (readiness and liveness probes).
    * The images of this package serve `/healthz` from outside the docroot, so an empty docroot is still ready.
    * @default '/healthz'
@@ -128,6 +135,8 @@ export class WebSshServer extends Construct {
     const httpPort = props.httpPort ?? 80;
     const sshPort = props.sshPort ?? 22;
     requireDistinctPorts(this, { httpPort, sshPort });
+    const sshServicePort = props.sshServicePort ?? sshPort;
+    requireDistinctPorts(this, { httpPort, sshServicePort });
     const nodeRole = props.nodeRole ?? NodeRole.WORKER;
     if (!NodeRole.isNodeRole(nodeRole)) {
       throw SiteError.invalidProp(this, 'nodeRole', nodeRole,
@@ -224,7 +233,7 @@ export class WebSshServer extends Construct {
       metadata: { name: this.name, labels },
       ports: [
         { name: 'http', port: httpPort, targetPort: httpPort },
-        { name: 'ssh', port: sshPort, targetPort: sshPort },
+        { name: 'ssh', port: sshServicePort, targetPort: sshPort },
       ],
     });
     for (const [key, value] of Object.entries(this.selectorLabels)) {

@@ -153,6 +153,14 @@ describe('props', () => {
     expect(find(manifests, 'Service', 'shop').spec.ports.map((p: any) => p.port)).toEqual([8080, 2222]);
   });
 
+  test('sshServicePort publishes SSH on another Service port, still reaching sshd on 22', () => {
+    const { manifests } = server({ name: 'alt', sshServicePort: 2222 });
+    expect(find(manifests, 'Service', 'alt').spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 80 },
+      { name: 'ssh', port: 2222, targetPort: 22 },
+    ]);
+  });
+
   test('the node role decides the nodeSelector', () => {
     const { manifests } = server({ nodeRole: NodeRole.ROUTER });
     expect(podSpec(manifests).nodeSelector).toEqual({ role: 'router' });
@@ -179,6 +187,7 @@ describe('bad input', () => {
     ['an untagged image', { httpdImage: ImageReference.of('master.test:5000/myrepo/httpd') }, /^\[test\/MyWeb\] 'httpdImage' must be an ImageReference with a pinned tag.*this one has no tag, got "master.test:5000\/myrepo\/httpd"$/],
     ['the latest tag', { sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:latest') }, /'sshdImage' must be .*this one uses the floating tag 'latest', got "master.test:5000\/myrepo\/sshd:latest"$/],
     ['duplicate ports', { httpPort: 22 }, "[test/MyWeb] 'sshPort' must differ from 'httpPort' (22): each port may be used once, got 22"],
+    ['an SSH Service port equal to the HTTP port', { sshServicePort: 80 }, "[test/MyWeb] 'sshServicePort' must differ from 'httpPort' (80): each port may be used once, got 80"],
     ['an out-of-range port', { sshPort: 70000 }, "[test/MyWeb] 'sshPort' must be an integer from 1 to 65535, got 70000"],
     ['an unknown node role', { nodeRole: { name: 'worker', nodeSelector: { type: 'worker' } } as any },
       /^\[test\/MyWeb\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got/],

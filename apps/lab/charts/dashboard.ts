@@ -1,0 +1,22 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DashboardVip, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
+import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { LAB } from '../site';
+
+/** Props of {@link DashboardChart}. */
+export interface DashboardChartProps {
+  /** The kube-keepalived-vip that publishes the Dashboard. */
+  readonly vip: KeepalivedVip;
+}
+
+/** The Kubernetes Dashboard (its own namespace) on its VIP. */
+export class DashboardChart extends Chart {
+  public readonly dashboard: KubernetesDashboard;
+
+  constructor(scope: Construct, id: string, props: DashboardChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    this.dashboard = new KubernetesDashboard(this, 'Dashboard');
+    new DashboardVip(this, 'DashboardVip', { dashboard: this.dashboard, vip: props.vip, address: LAB.vips.dashboard });
+  }
+}

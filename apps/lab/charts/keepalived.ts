@@ -1,0 +1,20 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ImageReference } from '@cdk8s-vserver/site';
+import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { LAB } from '../site';
+
+/** kube-keepalived-vip on the router node: RBAC, the VIP ConfigMap and the DaemonSet. */
+export class KeepalivedChart extends Chart {
+  public readonly vip: KeepalivedVip;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'kube-system', disableResourceNameHashes: true });
+    this.vip = new KeepalivedVip(this, 'KeepalivedVip', {
+      lanSubnet: LAB.lanSubnet,
+      configMapName: 'vip-configmap',
+      // upstream's last image (aledbf/kube-keepalived-vip:0.35), mirrored into the site's registry
+      image: ImageReference.of(`${LAB.registry}/kube-keepalived-vip:0.35`),
+    });
+  }
+}

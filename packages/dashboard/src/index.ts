@@ -1,0 +1,2 @@
+export * from './kubernetes-dashboard';
+export * from './dashboard-vip';

@@ -1,0 +1,175 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-22';
+import { Construct } from 'constructs';
+import { clusterScoped, ImageReference, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/site';
+
+const k8s = kplus.k8s;
+
+/** Props of {@link KubernetesDashboard}. */
+export interface KubernetesDashboardProps {
+  /**
+   * Namespace the Dashboard lives in (the construct creates it).
+   * @default 'kubernetes-dashboard' - as upstream v2.7.0
+   */
+  readonly namespace?: string;
+
+  /**
+   * The Dashboard image, pinned.
+   * @default ImageReference.of('kubernetesui/dashboard:v2.7.0')
+   */
+  readonly image?: ImageReference;
+
+  /**
+   * The metrics-scraper image, pinned.
+   * @default ImageReference.of('kubernetesui/metrics-scraper:v1.0.8')
+   */
+  readonly metricsScraperImage?: ImageReference;
+
+  /**
+   * The API server the Dashboard talks to (`--apiserver-host`), such as `https://192.168.1.10:6443`.
+   * @default - discovered from inside the cluster (the in-cluster service account configuration)
+   */
+  readonly apiServerHost?: string;
+}
+
+const DASHBOARD = 'kubernetes-dashboard';
+const SCRAPER = 'dashboard-metrics-scraper';
+
+/**
+ * The Kubernetes Dashboard, in the shape of upstream's v2.7.0 manifests (`aio/deploy/recommended.yaml`): its
+ * namespace, ServiceAccount, Service 443 -> 8443, the certs/csrf/key-holder Secrets, the settings ConfigMap, the
+ * Role and ClusterRole (metrics read only) with their bindings, the Dashboard Deployment and the metrics-scraper
+ * Deployment and Service.
+ *
+ * People log in with a token. Nothing here binds the Dashboard to cluster-admin: what a person can see is what
+ * their own token may see. Upstream archived the Dashboard project in 2026; v2.7.0 gets no more fixes.
+ */
+export class KubernetesDashboard extends Construct {
+  /** Namespace of every Dashboard object. */
+  public readonly namespace: string;
+  /** The Dashboard Service (443 -> 8443), the one to publish on a VIP. */
+  public readonly service: ApiObject;
+  /** The Dashboard Deployment. */
+  public readonly deployment: ApiObject;
+  /** The metrics-scraper Deployment. */
+  public readonly metricsScraper: ApiObject;
+
+  constructor(scope: Construct, id: string, props: KubernetesDashboardProps = {}) {
+    super(scope, id);
+    this.namespace = resourceName(this, 'namespace', props.namespace, DASHBOARD);
+    const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('kubernetesui/dashboard:v2.7.0'));
+    const scraperImage = requirePinnedImage(this, 'metricsScraperImage', props.metricsScraperImage ?? ImageReference.of('kubernetesui/metrics-scraper:v1.0.8'));
+    if (props.apiServerHost !== undefined && !/^https?:\/\/[^\s/]+(:[0-9]+)?\/?$/.test(props.apiServerHost)) {
+      throw SiteError.invalidProp(this, 'apiServerHost', props.apiServerHost, 'be an http(s) URL of the API server, such as "https://192.168.1.10:6443"');
+    }
+    const ns = this.namespace;
+    const labels = { 'k8s-app': DASHBOARD };
+    const meta = (name: string, l: Record<string, string> = labels) => ({ name, namespace: ns, labels: l });
+
+    clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(DASHBOARD) });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: meta(DASHBOARD),
+      spec: { ports: [{ port: 443, targetPort: k8s.IntOrString.fromNumber(8443) }], selector: labels },
+    });
+    new k8s.KubeSecret(this, 'CertsSecret', { metadata: meta(`${DASHBOARD}-certs`), type: 'Opaque' });
+    new k8s.KubeSecret(this, 'CsrfSecret', { metadata: meta(`${DASHBOARD}-csrf`), type: 'Opaque', data: { csrf: '' } });
+    new k8s.KubeSecret(this, 'KeyHolderSecret', { metadata: meta(`${DASHBOARD}-key-holder`), type: 'Opaque' });
+    new k8s.KubeConfigMap(this, 'Settings', { metadata: meta(`${DASHBOARD}-settings`) });
+
+    new k8s.KubeRole(this, 'Role', {
+      metadata: meta(DASHBOARD),
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [`${DASHBOARD}-key-holder`, `${DASHBOARD}-certs`, `${DASHBOARD}-csrf`], verbs: ['get', 'update', 'delete'] },
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: [`${DASHBOARD}-settings`], verbs: ['get', 'update'] },
+        { apiGroups: [''], resources: ['services'], resourceNames: ['heapster', SCRAPER], verbs: ['proxy'] },
+        { apiGroups: [''], resources: ['services/proxy'], resourceNames: ['heapster', 'http:heapster:', 'https:heapster:', SCRAPER, `http:${SCRAPER}`], verbs: ['get'] },
+      ],
+    });
+    clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: DASHBOARD, labels },
+      rules: [{ apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] }],
+    }));
+    const subjects = [{ kind: 'ServiceAccount', name: DASHBOARD, namespace: ns }];
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: meta(DASHBOARD),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DASHBOARD },
+      subjects,
+    });
+    clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: DASHBOARD, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: DASHBOARD },
+      subjects,
+    }));
+
+    const securityContext = {
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 1001, runAsGroup: 2001, runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    };
+    const podSpec = (containers: kplus.k8s.Container[], volumes: kplus.k8s.Volume[]) => ({
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+      containers,
+      volumes,
+      serviceAccountName: DASHBOARD,
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }],
+    });
+    const tmp = { name: 'tmp-volume', emptyDir: {} };
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta(DASHBOARD),
+      spec: {
+        replicas: 1,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: podSpec([{
+            name: DASHBOARD,
+            image: image.reference,
+            imagePullPolicy: 'IfNotPresent',
+            ports: [{ containerPort: 8443, protocol: 'TCP' }],
+            args: ['--auto-generate-certificates', `--namespace=${ns}`, ...(props.apiServerHost ? [`--apiserver-host=${props.apiServerHost}`] : [])],
+            volumeMounts: [{ name: `${DASHBOARD}-certs`, mountPath: '/certs' }, { name: 'tmp-volume', mountPath: '/tmp' }],
+            livenessProbe: { httpGet: { scheme: 'HTTPS', path: '/', port: k8s.IntOrString.fromNumber(8443) }, initialDelaySeconds: 30, timeoutSeconds: 30 },
+            readinessProbe: { httpGet: { scheme: 'HTTPS', path: '/', port: k8s.IntOrString.fromNumber(8443) }, periodSeconds: 10, timeoutSeconds: 5 },
+            resources: quantities('100m', '128Mi', '1', '512Mi'),
+            securityContext,
+          }], [{ name: `${DASHBOARD}-certs`, secret: { secretName: `${DASHBOARD}-certs` } }, tmp]),
+        },
+      },
+    });
+
+    const scraperLabels = { 'k8s-app': SCRAPER };
+    new k8s.KubeService(this, 'MetricsScraperService', {
+      metadata: meta(SCRAPER, scraperLabels),
+      spec: { ports: [{ port: 8000, targetPort: k8s.IntOrString.fromNumber(8000) }], selector: scraperLabels },
+    });
+    this.metricsScraper = new k8s.KubeDeployment(this, 'MetricsScraper', {
+      metadata: meta(SCRAPER, scraperLabels),
+      spec: {
+        replicas: 1,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: scraperLabels },
+        template: {
+          metadata: { labels: scraperLabels },
+          spec: podSpec([{
+            name: SCRAPER,
+            image: scraperImage.reference,
+            imagePullPolicy: 'IfNotPresent',
+            ports: [{ containerPort: 8000, protocol: 'TCP' }],
+            livenessProbe: { httpGet: { scheme: 'HTTP', path: '/', port: k8s.IntOrString.fromNumber(8000) }, initialDelaySeconds: 30, timeoutSeconds: 30 },
+            volumeMounts: [{ name: 'tmp-volume', mountPath: '/tmp' }],
+            resources: quantities('50m', '64Mi', '500m', '256Mi'),
+            securityContext,
+          }], [tmp]),
+        },
+      },
+    });
+  }
+}
+
+function quantities(cpuRequest: string, memoryRequest: string, cpuLimit: string, memoryLimit: string) {
+  const q = (v: string) => k8s.Quantity.fromString(v);
+  return { requests: { cpu: q(cpuRequest), memory: q(memoryRequest) }, limits: { cpu: q(cpuLimit), memory: q(memoryLimit) } };
+}

@@ -1,0 +1,281 @@
+import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-22';
+import { Construct } from 'constructs';
+import {
+  clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, NodeRole, requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
+} from '@cdk8s-vserver/site';
+
+const k8s = kplus.k8s;
+
+/**
+ * How IPVS forwards a VIP's traffic to the Service's pods.
+ * @see https://github.com/aledbf/kube-keepalived-vip#configuration
+ */
+export enum VipMethod {
+  /** Network address translation (the default): replies go back through the router node. */
+  NAT = 'NAT',
+  /** Direct routing: pods answer clients directly; needs the VIP configured on the pods' nodes. */
+  DR = 'DR',
+}
+
+/** Props of {@link KeepalivedVip}. */
+export interface KeepalivedVipProps {
+  /** The site's LAN in CIDR form (`192.168.1.0/24`); every VIP must be a host address of it. */
+  readonly lanSubnet: string;
+
+  /**
+   * Name of the DaemonSet, ServiceAccount, ClusterRole and ClusterRoleBinding.
+   * @default 'kube-keepalived-vip'
+   */
+  readonly name?: string;
+
+  /**
+   * Name of the ConfigMap that maps each VIP to `namespace/service`.
+   * @default 'vip-configmap'
+   */
+  readonly configMapName?: string;
+
+  /**
+   * The node role that holds the VIPs, rendered as the DaemonSet's `spec.template.spec.nodeSelector`.
+   * The controller reads its own pod's nodeSelector to find its peers, so node affinity would not do.
+   * @default NodeRole.ROUTER
+   */
+  readonly nodeRole?: NodeRole;
+
+  /**
+   * The kube-keepalived-vip image, pinned. Its `modprobe` also loads `ip_vs` in the init container.
+   * @default ImageReference.of('aledbf/kube-keepalived-vip:0.35') - upstream's last image (keepalived, ipvsadm, iproute2)
+   */
+  readonly image?: ImageReference;
+
+  /**
+   * keepalived's virtual router id (`--vrid`), 0-255; must be unique on the LAN.
+   * @default 50
+   */
+  readonly vrid?: number;
+
+  /**
+   * Talk to the peers by unicast instead of multicast VRRP (`--use-unicast`), for networks that drop multicast.
+   * @default false
+   */
+  readonly useUnicast?: boolean;
+
+  /**
+   * Run in the node's network namespace. keepalived must add the VIP to the node's own interface and program
+   * the node's IPVS table, so this is on by default; it is a prop only to make the privilege explicit.
+   * @default true
+   */
+  readonly hostNetwork?: boolean;
+}
+
+/** Options of {@link KeepalivedVip.expose}. */
+export interface KeepalivedVipExposeOptions {
+  /**
+   * How IPVS forwards the traffic.
+   * @default VipMethod.NAT
+   */
+  readonly method?: VipMethod;
+}
+
+/** A Service published on a VIP. */
+export interface VipEntry {
+  /** The VIP. */
+  readonly address: string;
+  /** `namespace/name` of the Service. */
+  readonly service: string;
+  /** The forwarding method. */
+  readonly method: VipMethod;
+  /** The Service's ports, all of which the VIP forwards. */
+  readonly ports: number[];
+}
+
+/**
+ * kube-keepalived-vip: keepalived + IPVS on the router node, publishing Services on virtual IPs of the LAN.
+ *
+ * It emits a ServiceAccount, a ClusterRole that may only get/list/watch pods, nodes, endpoints, services and
+ * configmaps (never secrets), its ClusterRoleBinding, the VIP ConfigMap, and a privileged, hostNetwork
+ * DaemonSet on the router role. `expose()` writes a Service's ConfigMap entry AND sets the same address as the
+ * Service's `externalIPs`, from one value.
+ */
+export class KeepalivedVip extends Construct {
+  /** Name of the DaemonSet, ServiceAccount and RBAC objects. */
+  public readonly name: string;
+  /** Name of the VIP ConfigMap. */
+  public readonly configMapName: string;
+  /** Namespace of the ConfigMap and the DaemonSet. */
+  public readonly namespace: string;
+  /** The LAN the VIPs belong to. */
+  public readonly lanSubnet: Ipv4Subnet;
+  /** The objects, for escape hatches. */
+  public readonly serviceAccount: ApiObject;
+  public readonly clusterRole: ApiObject;
+  public readonly clusterRoleBinding: ApiObject;
+  public readonly configMap: ApiObject;
+  public readonly daemonSet: ApiObject;
+
+  private readonly entries = new Map<string, VipEntry>();
+
+  constructor(scope: Construct, id: string, props: KeepalivedVipProps) {
+    super(scope, id);
+    const lan = Ipv4Subnet.tryParse(props.lanSubnet);
+    if (!lan) {
+      throw SiteError.invalidProp(this, 'lanSubnet', props.lanSubnet, 'be an IPv4 subnet in CIDR form with no host bits set, such as "192.168.1.0/24"');
+    }
+    this.lanSubnet = lan;
+    this.name = resourceName(this, 'name', props.name, 'kube-keepalived-vip');
+    this.configMapName = resourceName(this, 'configMapName', props.configMapName, 'vip-configmap');
+    this.namespace = Chart.of(this).namespace ?? 'default';
+    const nodeRole = props.nodeRole ?? NodeRole.ROUTER;
+    if (!NodeRole.isNodeRole(nodeRole)) {
+      throw SiteError.invalidProp(this, 'nodeRole', nodeRole, `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()}`).join(', ')}`);
+    }
+    const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('aledbf/kube-keepalived-vip:0.35'));
+    const vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
+    const hostNetwork = props.hostNetwork ?? true;
+
+    const labels = {
+      'app.kubernetes.io/name': 'kube-keepalived-vip',
+      'app.kubernetes.io/instance': this.name,
+      'app.kubernetes.io/managed-by': 'cdk8s-vserver',
+    };
+    const selector = { 'app.kubernetes.io/name': labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': this.name };
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels } });
+    this.clusterRole = clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: this.name, labels },
+      rules: [{ apiGroups: [''], resources: ['pods', 'nodes', 'endpoints', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] }],
+    }));
+    this.clusterRoleBinding = clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: this.name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+    }));
+
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name: this.configMapName, labels },
+      data: Lazy.any({ produce: () => this.configMapData() }),
+    });
+
+    const modules = { name: 'modules', mountPath: '/lib/modules', readOnly: true };
+    const privileged = { privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false, runAsUser: 0, runAsNonRoot: false };
+    this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {
+      metadata: { name: this.name, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            hostNetwork: hostNetwork || undefined,
+            dnsPolicy: hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
+            // The controller reads its own pod's nodeSelector to find its peers: a real nodeSelector, never affinity.
+            nodeSelector: nodeRole.nodeSelector,
+            serviceAccountName: this.name,
+            // It watches Services, Endpoints and the ConfigMap through the API, so it needs its token.
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: 5,
+            initContainers: [{
+              // IPVS must be loaded before keepalived starts; stock images failed to load it on some hosts.
+              name: 'load-ip-vs',
+              image: image.reference,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['modprobe', 'ip_vs'],
+              securityContext: privileged,
+              volumeMounts: [modules],
+              resources: resources('10m', '16Mi', '100m', '32Mi'),
+            }],
+            containers: [{
+              name: 'keepalived',
+              image: image.reference,
+              imagePullPolicy: 'IfNotPresent',
+              args: [
+                `--services-configmap=${this.namespace}/${this.configMapName}`,
+                '--watch-all-namespaces',
+                `--vrid=${vrid}`,
+                ...(props.useUnicast ? ['--use-unicast'] : []),
+              ],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              securityContext: privileged,
+              volumeMounts: [modules],
+              resources: resources('50m', '64Mi', '500m', '256Mi'),
+            }],
+            volumes: [{ name: 'modules', hostPath: { path: '/lib/modules', type: 'Directory' } }],
+          },
+        },
+      },
+    });
+  }
+
+  /**
+   * Publishes `service` on the VIP `address`: writes the ConfigMap entry `address: namespace/name` AND sets
+   * `address` as the Service's `externalIPs`, so the two can never disagree. Every port of the Service is
+   * forwarded.
+   *
+   * @param service a cdk8s-plus Service, or the `ApiObject` of a Service
+   * @param address the VIP, a host address of the LAN (`192.168.1.31`)
+   */
+  public expose(service: kplus.Service | ApiObject, address: string, options: KeepalivedVipExposeOptions = {}): VipEntry {
+    const vip = Ipv4Address.tryParse(address);
+    if (!vip) {
+      throw SiteError.invalidProp(this, 'expose address', address, 'be an IPv4 address such as "192.168.1.31"');
+    }
+    if (!this.lanSubnet.contains(vip)) {
+      throw SiteError.invalidProp(this, 'expose address', address, `lie in the site's LAN ${this.lanSubnet}`);
+    }
+    if (this.lanSubnet.isNetworkOrBroadcast(vip)) {
+      throw SiteError.invalidProp(this, 'expose address', address, `be a host address of ${this.lanSubnet}, not its network or broadcast address`);
+    }
+    const method = options.method ?? VipMethod.NAT;
+    if (!Object.values(VipMethod).includes(method)) {
+      throw SiteError.invalidProp(this, 'expose method', method, 'be VipMethod.NAT or VipMethod.DR');
+    }
+    const apiObject = ApiObject.of(service);
+    if (apiObject.kind !== 'Service') {
+      throw SiteError.invalidProp(this, 'expose service', `${apiObject.kind}/${apiObject.name}`, 'be a Service');
+    }
+    const namespace = apiObject.metadata.namespace ?? 'default';
+    const ref = `${namespace}/${apiObject.name}`;
+    const taken = this.entries.get(vip.toString());
+    if (taken) {
+      throw SiteError.invalidProp(this, 'expose address', address, `be a VIP not used yet: it already publishes ${taken.service}`);
+    }
+    const ports = service instanceof kplus.Service
+      ? service.ports.map((p) => p.port)
+      : ((apiObject.toJson().spec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
+    const entry: VipEntry = { address: vip.toString(), service: ref, method, ports };
+    this.entries.set(entry.address, entry);
+
+    // cdk8s-plus-22 has no method to add an external IP; both Service flavours get the same patch.
+    const hasList = service instanceof kplus.Service || Array.isArray(apiObject.toJson().spec?.externalIPs);
+    apiObject.addJsonPatch(hasList
+      ? JsonPatch.add('/spec/externalIPs/-', entry.address)
+      : JsonPatch.add('/spec/externalIPs', [entry.address]));
+
+    if (ports.includes(22)) {
+      Warnings.of(this).add(`VIP ${entry.address} publishes port 22 of ${ref}: the router node's own sshd listens on `
+        + '0.0.0.0:22 and takes those connections, so SSH through the VIP reaches the router instead of the server. '
+        + "Make the node's sshd listen on its own address only (ListenAddress), or publish SSH on another Service port "
+        + '(WebSshServer sshServicePort, e.g. 2222).');
+    }
+    return entry;
+  }
+
+  /** Every VIP published so far, sorted by address. */
+  public get vips(): VipEntry[] {
+    return [...this.entries.values()].sort((a, b) => Ipv4Address.tryParse(a.address)!.value - Ipv4Address.tryParse(b.address)!.value);
+  }
+
+  private configMapData(): Record<string, string> {
+    return Object.fromEntries(this.vips.map((e) => [e.address, e.method === VipMethod.NAT ? e.service : `${e.service}:${e.method}`]));
+  }
+}
+
+function resources(cpuRequest: string, memoryRequest: string, cpuLimit: string, memoryLimit: string) {
+  return {
+    requests: { cpu: k8s.Quantity.fromString(cpuRequest), memory: k8s.Quantity.fromString(memoryRequest) },
+    limits: { cpu: k8s.Quantity.fromString(cpuLimit), memory: k8s.Quantity.fromString(memoryLimit) },
+  };
+}
