@@ -23,7 +23,7 @@ function outputOf(dir: string): Record<string, string> {
   return files;
 }
 
-describe.each(['site', 'storage', 'web-ssh-server'])('packages/%s/README.md', (pkg) => {
+describe.each(['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'])('packages/%s/README.md', (pkg) => {
   const cwd = process.cwd();
   let tmp: string;
   beforeAll(() => {
