@@ -18,7 +18,7 @@ describe('dist/lab', () => {
     expect(result.files.map((f) => f.kinds)).toEqual([
       { ServiceAccount: 1, ClusterRole: 1, ClusterRoleBinding: 1, ConfigMap: 1, DaemonSet: 1 },
       { PersistentVolume: 1, PersistentVolumeClaim: 1 },
-      { Deployment: 1, Service: 1 },
+      { Deployment: 1, Service: 1, PodDisruptionBudget: 1 },
       {
         Namespace: 1, ServiceAccount: 1, Service: 2, Secret: 3, ConfigMap: 1, Role: 1, ClusterRole: 1, RoleBinding: 1,
         ClusterRoleBinding: 1, Deployment: 2,

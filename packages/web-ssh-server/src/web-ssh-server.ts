@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
 import {
-  NodeRole, ImageReference, requireDistinctPorts, requireInteger, requirePinnedImage, resourceName, SiteError,
+  NodeRole, ImageReference, requireDistinctPorts, requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/site';
 import { IDocroot } from '@cdk8s-vserver/storage';
 
@@ -69,6 +69,34 @@ export interface WebSshServerProps {
   readonly httpProbePath?: string;
 
   /**
+   * The version both images run: replaces the tag of `httpdImage` and `sshdImage`. Changing it is all a
+   * rolling update takes.
+   * @default - the tags of the two images as given
+   */
+  readonly version?: string;
+
+  /**
+   * How the pods spread over the nodes of their role.
+   * @default NodeSpread.REQUIRED
+   */
+  readonly spread?: NodeSpread;
+
+  /**
+   * How long a pod stays bound to a node that stopped answering (NotReady or unreachable) before it is evicted
+   * and replaced on another node. Kubernetes' default is 300 s; a web server with a second replica behind the
+   * Service is better served by moving soon, while a short network blip must not move it. Total failover is
+   * about the node monitor grace period (40 s by default) plus this delay plus the new pod's start.
+   * @default Duration.seconds(30)
+   */
+  readonly evictionDelay?: Duration;
+
+  /**
+   * How long a new pod must be ready before it counts as available during a rollout (`minReadySeconds`).
+   * @default Duration.seconds(0)
+   */
+  readonly minReady?: Duration;
+
+  /**
    * Resources of the httpd container.
    * @default - requests 50m CPU / 64Mi memory, limits 500m CPU / 256Mi memory
    */
@@ -79,6 +107,19 @@ export interface WebSshServerProps {
    * @default - requests 20m CPU / 32Mi memory, limits 500m CPU / 256Mi memory
    */
   readonly sshdResources?: kplus.ContainerResources;
+}
+
+/**
+ * How a server's pods spread over the nodes of its role.
+ */
+export enum NodeSpread {
+  /**
+   * Never two pods of the server on one node (required pod anti-affinity on `kubernetes.io/hostname`), so one
+   * dead node never takes more than one pod. A rolling update needs `replicas + 1` nodes (maxSurge 1).
+   */
+  REQUIRED = 'required',
+  /** Prefer different nodes, but share a node when no other fits (preferred pod anti-affinity). */
+  PREFERRED = 'preferred',
 }
 
 /** The label a virtual server's pods carry with the application name. */
@@ -123,6 +164,8 @@ export class WebSshServer extends Construct {
   public readonly httpd: kplus.Container;
   /** The sshd container. */
   public readonly sshd: kplus.Container;
+  /** The PodDisruptionBudget: at least one pod stays during voluntary disruptions. */
+  public readonly podDisruptionBudget: ApiObject;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
   public readonly selectorLabels: Record<string, string>;
 
@@ -130,8 +173,24 @@ export class WebSshServer extends Construct {
     super(scope, id);
     this.name = resourceName(this, 'name', props.name);
     const replicas = requireInteger(this, 'replicas', props.replicas ?? 2, 1);
-    const httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
-    const sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
+    let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
+    let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
+    if (props.version !== undefined) {
+      const problem = typeof props.version === 'string' ? httpdImage.withTag(props.version).problem : 'is not a string';
+      if (problem) {
+        throw SiteError.invalidProp(this, 'version', props.version, `be a pinned image tag such as "v2" (this one ${problem})`);
+      }
+      httpdImage = httpdImage.withTag(props.version);
+      sshdImage = sshdImage.withTag(props.version);
+    }
+    const spread = props.spread ?? NodeSpread.REQUIRED;
+    if (!Object.values(NodeSpread).includes(spread)) {
+      throw SiteError.invalidProp(this, 'spread', spread, 'be NodeSpread.REQUIRED or NodeSpread.PREFERRED');
+    }
+    const evictionSeconds = (props.evictionDelay ?? Duration.seconds(30)).toSeconds({ integral: false });
+    requireInteger(this, 'evictionDelay (seconds)', evictionSeconds, 0);
+    const minReadySeconds = (props.minReady ?? Duration.seconds(0)).toSeconds({ integral: false });
+    requireInteger(this, 'minReady (seconds)', minReadySeconds, 0);
     const httpPort = props.httpPort ?? 80;
     const sshPort = props.sshPort ?? 22;
     requireDistinctPorts(this, { httpPort, sshPort });
@@ -167,6 +226,7 @@ export class WebSshServer extends Construct {
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: this.name, labels },
       replicas,
+      minReady: Duration.seconds(minReadySeconds),
       select: false,
       podMetadata: { labels },
       strategy: kplus.DeploymentStrategy.rollingUpdate({
@@ -223,6 +283,11 @@ export class WebSshServer extends Construct {
       // The pods are selected by the explicit labels; the hashed address label would only add noise.
       JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
       JsonPatch.add(`${podSpec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+      JsonPatch.add(`${podSpec}/affinity`, { podAntiAffinity: antiAffinity(spread, this.selectorLabels) }),
+      // Leave a dead node after evictionDelay instead of the 300 s the API server would inject.
+      JsonPatch.add(`${podSpec}/tolerations`, ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+        key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: evictionSeconds,
+      }))),
       JsonPatch.add(`${podSpec}/containers/0/securityContext/capabilities`, { drop: ['ALL'], add: HTTPD_CAPABILITIES }),
       JsonPatch.add(`${podSpec}/containers/1/securityContext/capabilities`, { drop: ['ALL'], add: SSHD_CAPABILITIES }),
     );
@@ -239,5 +304,22 @@ export class WebSshServer extends Construct {
     for (const [key, value] of Object.entries(this.selectorLabels)) {
       this.service.selectLabel(key, value);
     }
+
+    // A drain (kubectl drain, a node upgrade) may take pods away only while another one keeps serving.
+    if (replicas === 1) {
+      Warnings.of(this).add("'replicas' is 1: the PodDisruptionBudget (minAvailable 1) blocks 'kubectl drain' of its node, "
+        + 'and the server is down while its only pod moves; use 2 or more replicas.');
+    }
+    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: { name: this.name, labels },
+      spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selectorLabels } },
+    });
   }
+}
+
+function antiAffinity(spread: NodeSpread, labels: Record<string, string>) {
+  const term = { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' };
+  return spread === NodeSpread.REQUIRED
+    ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
 }

@@ -1,7 +1,7 @@
-import { Chart, Testing } from 'cdk8s';
-import { ImageReference, NodeRole } from '@cdk8s-vserver/site';
+import { Chart, Duration, Testing } from 'cdk8s';
+import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/site';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { NodeSpread, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { find, Manifest, synth } from '../../helpers';
 
 const HTTPD = ImageReference.of('master.test:5000/myrepo/httpd:v1');
@@ -45,7 +45,7 @@ describe('the deployment', () => {
 
   test('runs only on worker nodes, through a real nodeSelector on the role label', () => {
     expect(podSpec(manifests).nodeSelector).toEqual({ role: 'worker' });
-    expect(podSpec(manifests).affinity).toBeUndefined();
+    expect(podSpec(manifests).affinity.nodeAffinity).toBeUndefined();
   });
 
   test('rolls out one extra pod at a time and never goes below the replica count', () => {
@@ -81,6 +81,57 @@ describe('the deployment', () => {
       expect(Object.keys(resources.requests).sort()).toEqual(['cpu', 'memory']);
       expect(Object.keys(resources.limits).sort()).toEqual(['cpu', 'memory']);
     }
+  });
+});
+
+describe('failover and rollouts', () => {
+  const { manifests } = server({ name: 'myweb' });
+  const deployment = find(manifests, 'Deployment', 'myweb');
+  const spec = deployment.spec.template.spec;
+
+  test('never puts two pods on one node (required anti-affinity on the hostname)', () => {
+    expect(spec.affinity).toEqual({
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{
+          labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname',
+        }],
+      },
+    });
+  });
+
+  test('leaves a NotReady or unreachable node after 30 s instead of 300 s', () => {
+    expect(spec.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
+  });
+
+  test('a PodDisruptionBudget keeps at least one of exactly these pods during drains', () => {
+    const pdb = find(manifests, 'PodDisruptionBudget', 'myweb');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
+  });
+
+  test('counts a new pod as available as soon as it is ready, by default', () => {
+    expect(deployment.spec.minReadySeconds).toBe(0);
+  });
+
+  test('version, eviction delay, preferred spread and minReady are props', () => {
+    const { manifests: m } = server({
+      name: 'v2', version: 'v2', evictionDelay: Duration.minutes(1), spread: NodeSpread.PREFERRED, minReady: Duration.seconds(10),
+    });
+    const d = find(m, 'Deployment', 'v2');
+    expect(d.spec.template.spec.containers.map((c: any) => c.image)).toEqual(['master.test:5000/myrepo/httpd:v2', 'master.test:5000/myrepo/sshd:v2']);
+    expect(d.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('v2');
+    expect(d.spec.template.spec.tolerations.map((t: any) => t.tolerationSeconds)).toEqual([60, 60]);
+    expect(d.spec.minReadySeconds).toBe(10);
+    expect(d.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight).toBe(100);
+  });
+
+  test('warns that one replica blocks drains', () => {
+    const chart = Testing.chart();
+    server({ replicas: 1 }, chart);
+    expect(Warnings.collect(chart)).toEqual([expect.stringMatching(/^\[test\/MyWeb\] 'replicas' is 1: the PodDisruptionBudget/)]);
   });
 });
 
@@ -193,6 +244,10 @@ describe('bad input', () => {
       /^\[test\/MyWeb\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got/],
     ['a relative docroot path', { docrootPath: 'www' }, "[test/MyWeb] 'docrootPath' must be an absolute path such as \"/var/www/html\", got \"www\""],
     ['a probe path without slash', { httpProbePath: 'healthz' }, /'httpProbePath' must be a URL path starting with "\/".*got "healthz"$/],
+    ['a floating version', { version: 'latest' }, /^\[test\/MyWeb\] 'version' must be a pinned image tag such as "v2" \(this one uses the floating tag 'latest'\), got "latest"$/],
+    ['an unknown spread', { spread: 'always' as any }, "[test/MyWeb] 'spread' must be NodeSpread.REQUIRED or NodeSpread.PREFERRED, got \"always\""],
+    ['a fractional eviction delay', { evictionDelay: Duration.millis(1500) }, "[test/MyWeb] 'evictionDelay (seconds)' must be an integer of at least 0, got 1.5"],
+    ['a fractional minReady', { minReady: Duration.millis(200) }, "[test/MyWeb] 'minReady (seconds)' must be an integer of at least 0, got 0.2"],
     ['a missing docroot', { docroot: undefined as any }, "[test/MyWeb] 'docroot' must be a docroot such as an NfsDocroot, got undefined"],
   ])('throws for %s', (_what, props, message) => {
     expect(() => server(props as Partial<WebSshServerProps>)).toThrow(message);
