@@ -51,9 +51,9 @@ describe('the reference site', () => {
   const system = synth(charts.keepalived);
   const dashboard = synth(charts.dashboard);
 
-  test('the virtual server is the report\'s four objects', () => {
+  test('the virtual server is the report\'s four objects plus its disruption budget', () => {
     expect(all.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
-      'Deployment/myweb', 'PersistentVolume/vol1', 'PersistentVolumeClaim/docroot', 'Service/myweb',
+      'Deployment/myweb', 'PersistentVolume/vol1', 'PersistentVolumeClaim/docroot', 'PodDisruptionBudget/myweb', 'Service/myweb',
     ]);
   });
 
