@@ -1,43 +1,13 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { negativeControls } from '../negative/controls';
+import { applyableYaml, createNamespaces, DIST, distApps, Obj, objectsIn } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane, waitFor } from './kubectl';
 
 // The real cluster tier: every app in dist/ is applied to a real kube-apiserver with its controllers, first as
 // a server-side dry run, then for real, and what the controllers make of it is checked.
 requireControlPlane();
 
-const dist = path.join(__dirname, '../../dist');
-const apps = fs.readdirSync(dist).filter((d) => fs.statSync(path.join(dist, d)).isDirectory() && !d.startsWith('.')).sort();
-
-interface Obj { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any }
-
-function objectsOf(app: string): Obj[] {
-  const dir = path.join(dist, app);
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
-    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf-8')).map((d) => d.toJSON() as Obj).filter(Boolean));
-}
-
-/**
- * The app's manifests as one YAML stream, in file order, ready for `kubectl apply -f -` on the test server.
- * The test server is Kubernetes 1.20 (the newest that Debian builds); PodDisruptionBudget reached policy/v1 in
- * 1.21, so on an older server (only) its apiVersion is lowered to policy/v1beta1, whose spec is the same.
- */
-export function applyableYaml(app: string): { yaml: string; lowered: number } {
-  const dir = path.join(dist, app);
-  let yaml = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
-    .map((f) => fs.readFileSync(path.join(dir, f), 'utf-8')).join('\n---\n');
-  const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
-  let lowered = 0;
-  if (minor < 21) {
-    yaml = yaml.replace(/^apiVersion: policy\/v1\nkind: PodDisruptionBudget$/gm, () => {
-      lowered++;
-      return 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget';
-    });
-  }
-  return { yaml, lowered };
-}
+const apps = distApps();
 
 function ref(o: Obj): string[] {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
@@ -45,21 +15,12 @@ function ref(o: Obj): string[] {
 }
 
 describe.each(apps)('dist/%s on a real kube-apiserver', (app) => {
-  const objects = objectsOf(app);
+  const objects = objectsIn(path.join(DIST, app));
   const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
-  beforeAll(() => {
-    // A server-side dry run cannot see a Namespace created in the same run: create the namespaces first.
-    const namespaces = new Set<string>([
-      ...ofKind('Namespace').map((n) => n.metadata.name),
-      ...objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n),
-    ]);
-    for (const ns of namespaces) {
-      kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
-    }
-  });
+  beforeAll(() => createNamespaces(objects));
 
-  const { yaml, lowered } = applyableYaml(app);
+  const { yaml, lowered } = applyableYaml(path.join(DIST, app));
 
   test('only PodDisruptionBudgets need lowering for the 1.20 test server', () => {
     expect(lowered).toBe(objects.filter((o) => o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1').length);
@@ -91,8 +52,9 @@ describe.each(apps)('dist/%s on a real kube-apiserver', (app) => {
         return items.find((r: any) => r.spec.replicas === (d.spec.replicas ?? 1) && r.status.replicas === r.spec.replicas);
       });
       expect(rs.metadata.ownerReferences[0]).toMatchObject({ kind: 'Deployment', name: d.metadata.name });
-      const pods = getJson(['pods', '-n', ns, '-l', selector]).items;
-      expect(pods).toHaveLength(d.spec.replicas ?? 1);
+      const hash = rs.metadata.labels['pod-template-hash'];
+      const pods = getJson(['pods', '-n', ns, '-l', `${selector},pod-template-hash=${hash}`]).items;
+      expect(pods.filter((p: any) => !p.metadata.deletionTimestamp)).toHaveLength(d.spec.replicas ?? 1);
     }
   });
 

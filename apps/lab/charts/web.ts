@@ -8,6 +8,11 @@ import { LAB, labImage } from '../site';
 export interface WebChartProps {
   /** The docroot the server shares between its containers. */
   readonly docroot: IDocroot;
+  /**
+   * The version myweb runs.
+   * @default - LAB.myweb.version
+   */
+  readonly version?: string;
 }
 
 /** The virtual server `myweb`: Deployment and Service. */
@@ -21,6 +26,8 @@ export class WebChart extends Chart {
       replicas: LAB.myweb.replicas,
       httpdImage: labImage('httpd', LAB.myweb.version),
       sshdImage: labImage('sshd', LAB.myweb.version),
+      // One value: a rolling update to a new version changes only this.
+      version: props.version ?? LAB.myweb.version,
       docroot: props.docroot,
     });
   }
