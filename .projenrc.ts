@@ -56,7 +56,7 @@ project.tasks.addEnvironment('PATH', '$(echo "$PWD/node_modules/.bin:$PATH")');
 project.gitattributes.removeAttributes('*.snap', 'linguist-generated');
 // dist/<app>/ is generated but committed (CI checks it equals a fresh synth); its temporary folders are not.
 project.gitignore.removePatterns('/dist/');
-project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', '/dist/.*', '/dist/js', 'test/packages/.readme-examples/');
+project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', '/dist/.*', '/dist/js', 'test/packages/.readme-examples/', '/test-reports/');
 
 const packages = [
   addWorkspacePackage(project, PACKAGE_VERSION, {
