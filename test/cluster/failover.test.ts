@@ -211,19 +211,22 @@ describe('rolling update: a new image version', () => {
         minReady = Math.min(minReady, ready.length);
         maxPods = Math.max(maxPods, pods.length);
         const at = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+        // Within one sample: readiness first, then deletions, then creations.
+        const events: string[][] = [[], [], []];
         for (const pod of pods) {
           const version = pod.metadata.labels['app.kubernetes.io/version'];
           const was = known.get(pod.metadata.name);
-          if (!was) sequence.push(`${at} + ${version} pod created${before.has(pod.metadata.name) ? ' (existing)' : ''}`);
-          if (isReady(pod) && !was?.ready) sequence.push(`${at}   ${version} pod ready`);
+          if (!was) events[2].push(`${at} + ${version} pod created${before.has(pod.metadata.name) ? ' (existing)' : ''}`);
+          if (isReady(pod) && !was?.ready) events[0].push(`${at}   ${version} pod ready`);
           known.set(pod.metadata.name, { ready: isReady(pod), version });
         }
         for (const [name, state] of known) {
           if (!pods.some((p) => p.metadata.name === name)) {
-            sequence.push(`${at} - ${state.version} pod deleted`);
+            events[1].push(`${at} - ${state.version} pod deleted`);
             known.delete(name);
           }
         }
+        sequence.push(...events.flat());
         const done = pods.length === replicas && ready.length === replicas
           && ready.every((p) => p.spec.containers.every((c: any) => c.image.endsWith(':v2')));
         return done ? true : undefined;
