@@ -134,6 +134,10 @@ const DEFAULT_SSHD_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(32), limit: Size.mebibytes(256) },
 };
 
+/** Readiness: out of the Service within 10 s of failing. Liveness: restarted after 30 s of failing. */
+const READINESS = { periodSeconds: Duration.seconds(5), failureThreshold: 2 };
+const LIVENESS = { initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3 };
+
 /**
  * Linux capabilities each container keeps; everything else is dropped.
  * httpd's master binds port 80 as root and switches its workers to an unprivileged user.
@@ -248,13 +252,8 @@ export class WebSshServer extends Construct {
       ports: [{ number: httpPort, name: 'http' }],
       securityContext: rootContainer,
       resources: props.httpdResources ?? DEFAULT_HTTPD_RESOURCES,
-      readiness: kplus.Probe.fromHttpGet(probePath, {
-        port: httpPort, periodSeconds: Duration.seconds(5), failureThreshold: 2, timeoutSeconds: Duration.seconds(2),
-      }),
-      liveness: kplus.Probe.fromHttpGet(probePath, {
-        port: httpPort, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3,
-        timeoutSeconds: Duration.seconds(2),
-      }),
+      readiness: kplus.Probe.fromHttpGet(probePath, { port: httpPort, ...READINESS, timeoutSeconds: Duration.seconds(2) }),
+      liveness: kplus.Probe.fromHttpGet(probePath, { port: httpPort, ...LIVENESS, timeoutSeconds: Duration.seconds(2) }),
     });
     this.sshd = this.deployment.addContainer({
       name: 'sshd',
@@ -263,10 +262,8 @@ export class WebSshServer extends Construct {
       ports: [{ number: sshPort, name: 'ssh' }],
       securityContext: rootContainer,
       resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
-      readiness: kplus.Probe.fromTcpSocket({ port: sshPort, periodSeconds: Duration.seconds(5), failureThreshold: 2 }),
-      liveness: kplus.Probe.fromTcpSocket({
-        port: sshPort, initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3,
-      }),
+      readiness: kplus.Probe.fromTcpSocket({ port: sshPort, ...READINESS }),
+      liveness: kplus.Probe.fromTcpSocket({ port: sshPort, ...LIVENESS }),
     });
     // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
     props.docroot.mountInto(this.httpd, docrootPath, { readOnly: true });
