@@ -54,7 +54,7 @@ TS
 npx tsc -p .
 node out/main.js
 kinds=$(grep -h '^kind:' dist/*.yaml | sort -u | tr '\n' ' ')
-expected='kind: ClusterRole kind: ClusterRoleBinding kind: ConfigMap kind: DaemonSet kind: Deployment kind: Namespace kind: PersistentVolume kind: PersistentVolumeClaim kind: Role kind: RoleBinding kind: Secret kind: Service kind: ServiceAccount '
+expected='kind: ClusterRole kind: ClusterRoleBinding kind: ConfigMap kind: DaemonSet kind: Deployment kind: Namespace kind: PersistentVolume kind: PersistentVolumeClaim kind: PodDisruptionBudget kind: Role kind: RoleBinding kind: Secret kind: Service kind: ServiceAccount '
 if [ "$kinds" != "$expected" ]; then
   echo "consumer synth wrote [$kinds], expected [$expected]" >&2
   exit 1
