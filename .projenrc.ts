@@ -1,4 +1,4 @@
-import { javascript, typescript } from 'projen';
+import { javascript, JsonFile, typescript } from 'projen';
 import { addWorkspacePackage, VERSIONS } from './projenrc/workspace-packages';
 
 const PACKAGE_VERSION = '0.1.0';
@@ -21,7 +21,12 @@ const project = new typescript.TypeScriptProject({
   buildWorkflow: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
-  eslint: false,
+  eslint: true,
+  eslintOptions: {
+    dirs: ['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'].map((p) => `packages/${p}/src`).concat('apps'),
+    devdirs: ['test', 'scripts', 'projenrc'],
+    projectService: true,
+  },
   prettier: false,
   package: false,
   typescriptVersion: VERSIONS.typescript,
@@ -38,10 +43,13 @@ const project = new typescript.TypeScriptProject({
       collectCoverage: false,
     },
   },
-  devDeps: [
+  // The apps (apps/) run with these: they are the root package's dependencies.
+  deps: [
     `cdk8s@${VERSIONS.cdk8s}`,
     `cdk8s-plus-22@${VERSIONS.cdk8sPlus22}`,
     `constructs@${VERSIONS.constructs}`,
+  ],
+  devDeps: [
     'ajv@8.17.1',
     'ajv-formats@3.0.1',
     'yaml@2.8.1',
@@ -86,6 +94,12 @@ const packages = [
 ];
 project.package.addField('private', true);
 project.package.addField('workspaces', packages);
+// Apps and tests import the packages by name; npm links these to the workspace folders.
+project.addDeps(...packages.map((dir) => `@cdk8s-vserver/${dir.split('/')[1]}@${PACKAGE_VERSION}`));
+// scripts/ is type-checked (and linted) like the tests, without emitting.
+new JsonFile(project, 'scripts/tsconfig.json', {
+  obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
+});
 
 // Packages first (project references), then the apps that import them by package name.
 project.compileTask.reset(`tsc --build ${packages.join(' ')} tsconfig.json`);
@@ -122,8 +136,16 @@ project.addTask('bench', {
   description: 'Benchmark synth and test times, and synth growth with 1-1,000 servers (prints a markdown table)',
   exec: 'ts-node --transpile-only scripts/bench.ts',
 });
+// The linter checks in `test` (projen's own `eslint` task fixes what it can; this one only reports).
+const lintDirs = [...packages.map((p) => `${p}/src`), 'apps', 'test', 'scripts', 'projenrc', '.projenrc.ts'];
+const lint = project.addTask('test:lint', {
+  description: 'ESLint (projen defaults) over packages, apps, tests and scripts, without fixing',
+  exec: `eslint --ext .ts --max-warnings 0 --no-error-on-unmatched-pattern ${lintDirs.join(' ')}`,
+  env: { ESLINT_USE_FLAT_CONFIG: 'false', NODE_NO_WARNINGS: '1' },
+});
 project.testTask.reset();
 project.testTask.spawn(synth);
+project.testTask.spawn(lint);
 project.testTask.spawn(unit);
 project.testTask.spawn(consumer);
 project.testTask.spawn(schema);

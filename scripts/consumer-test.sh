@@ -8,7 +8,8 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 versions=$(node -e '
-  const d = require(process.argv[1] + "/package.json").devDependencies;
+  const pkg = require(process.argv[1] + "/package.json");
+  const d = { ...pkg.devDependencies, ...pkg.dependencies };
   console.log(["cdk8s", "cdk8s-plus-22", "constructs", "typescript"].map((p) => p + "@" + d[p]).join(" "));' "$repo")
 
 mkdir -p "$scratch/tarballs" "$scratch/app"
@@ -22,7 +23,7 @@ cat > package.json <<'JSON'
 { "name": "consumer", "version": "0.0.0", "private": true }
 JSON
 # shellcheck disable=SC2086
-npm install --silent --no-audit --no-fund --prefer-offline $versions "$scratch"/tarballs/*.tgz
+npm install --loglevel=error --no-audit --no-fund --prefer-offline $versions "$scratch"/tarballs/*.tgz
 
 cat > tsconfig.json <<'JSON'
 { "compilerOptions": { "strict": true, "target": "ES2020", "module": "commonjs", "outDir": "out", "skipLibCheck": false, "types": [] } }

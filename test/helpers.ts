@@ -1,7 +1,13 @@
 import { Chart, Testing } from 'cdk8s';
 
 /** A manifest as synthesized: plain JSON. */
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; [key: string]: any };
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  [key: string]: any;
+};
 
 /** Every manifest of `chart`. */
 export function synth(chart: Chart): Manifest[] {

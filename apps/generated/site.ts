@@ -1,8 +1,8 @@
-import { App, Chart } from 'cdk8s';
 import { ImageReference } from '@cdk8s-vserver/site';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { App, Chart } from 'cdk8s';
 
 /** The LAN of generated sites: a /16 holds up to 65,000 VIPs. */
 export const GENERATED_LAN = '10.20.0.0/16';

@@ -1,5 +1,5 @@
-import { Size } from 'cdk8s';
 import { ImageReference } from '@cdk8s-vserver/site';
+import { Size } from 'cdk8s';
 
 /**
  * The reference site: the facts of the on-premises cluster this app describes, in one place.

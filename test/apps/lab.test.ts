@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
 import { synthApp } from '@cdk8s-vserver/site';
+import { Testing } from 'cdk8s';
 import { buildLab } from '../../apps/lab/lab';
 import { find, Manifest, synth } from '../helpers';
 
@@ -20,8 +20,16 @@ describe('dist/lab', () => {
       { PersistentVolume: 1, PersistentVolumeClaim: 1 },
       { Deployment: 1, Service: 1, PodDisruptionBudget: 1 },
       {
-        Namespace: 1, ServiceAccount: 1, Service: 2, Secret: 3, ConfigMap: 1, Role: 1, ClusterRole: 1, RoleBinding: 1,
-        ClusterRoleBinding: 1, Deployment: 2,
+        Namespace: 1,
+        ServiceAccount: 1,
+        Service: 2,
+        Secret: 3,
+        ConfigMap: 1,
+        Role: 1,
+        ClusterRole: 1,
+        RoleBinding: 1,
+        ClusterRoleBinding: 1,
+        Deployment: 2,
       },
     ]);
   });

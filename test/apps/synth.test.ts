@@ -1,10 +1,10 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { formatSynthResult, synthApp, Warnings } from '@cdk8s-vserver/site';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { formatSynthResult, synthApp, Warnings } from '@cdk8s-vserver/site';
 import { buildLab } from '../../apps/lab/lab';
 
 let tmp: string;

@@ -1,7 +1,7 @@
 import * as path from 'path';
-import { negativeControls } from '../negative/controls';
 import { applyableYaml, createNamespaces, DIST, distApps, Obj, objectsIn } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane, waitFor } from './kubectl';
+import { negativeControls } from '../negative/controls';
 
 // The real cluster tier: every app in dist/ is applied to a real kube-apiserver with its controllers, first as
 // a server-side dry run, then for real, and what the controllers make of it is checked.

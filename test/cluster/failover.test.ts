@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/site';
-import { buildLab } from '../../apps/lab/lab';
 import { applyableYaml, createNamespaces, DIST, objectsIn } from './dist';
 import { KubeClient } from './kube-client';
 import { kubectl, requireControlPlane } from './kubectl';
 import { NodeAgent, SITE_NODES } from './node-agent';
+import { buildLab } from '../../apps/lab/lab';
 
 // The report's two experiments, on the real control plane with simulated nodes (see docs/testing.md):
 // (1) a node that runs a myweb pod dies: the page must stay up and the pod must move;
@@ -138,10 +138,16 @@ async function measureFailover(tolerationSeconds: number): Promise<FailoverFigur
   });
   const seconds = (t: number | undefined) => (t === undefined ? undefined : Math.round((t - t0) / 100) / 10);
   const figures: FailoverFigures = {
-    nodeMonitorGracePeriodSeconds: GRACE, evictionDelaySeconds: tolerationSeconds,
-    nodeNotReadyAfterSeconds: seconds(unknownAt), podEvictedAfterSeconds: seconds(evictedAt),
-    replacementReadyAfterSeconds: seconds(Date.now())!, endpointSamples: samples, minReadyEndpoints: minEndpoints,
-    victim, survivor, replacementNode: replacement.spec.nodeName,
+    nodeMonitorGracePeriodSeconds: GRACE,
+    evictionDelaySeconds: tolerationSeconds,
+    nodeNotReadyAfterSeconds: seconds(unknownAt),
+    podEvictedAfterSeconds: seconds(evictedAt),
+    replacementReadyAfterSeconds: seconds(Date.now())!,
+    endpointSamples: samples,
+    minReadyEndpoints: minEndpoints,
+    victim,
+    survivor,
+    replacementNode: replacement.spec.nodeName,
   };
 
   // The node comes back (and its kubelet finalizes the evicted pod) before the next experiment.

@@ -51,10 +51,14 @@ export class KubeClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request({
-        method, agent: this.agent, hostname: this.server.hostname, port: this.server.port, path,
+        method,
+        agent: this.agent,
+        hostname: this.server.hostname,
+        port: this.server.port,
+        path,
         headers: {
-          'Authorization': `Bearer ${this.token}`,
-          'Accept': 'application/json',
+          Authorization: `Bearer ${this.token}`,
+          Accept: 'application/json',
           ...(contentType ? { 'Content-Type': contentType } : {}),
           ...(payload ? { 'Content-Length': Buffer.byteLength(payload) } : {}),
         },

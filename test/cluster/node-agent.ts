@@ -79,16 +79,26 @@ export class NodeAgent {
     const now = new Date().toISOString();
     const resources = { cpu: '4', memory: '8Gi', pods: '110' };
     return {
-      apiVersion: 'v1', kind: 'Node',
+      apiVersion: 'v1',
+      kind: 'Node',
       metadata: { name: node.name, labels: { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', ...node.labels } },
       spec: { taints: node.taints },
       status: {
-        capacity: resources, allocatable: resources,
+        capacity: resources,
+        allocatable: resources,
         conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated', lastHeartbeatTime: now, lastTransitionTime: now }],
         addresses: [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }],
         nodeInfo: {
-          kubeletVersion: KUBELET_VERSION, kubeProxyVersion: KUBELET_VERSION, operatingSystem: 'linux', architecture: 'amd64',
-          containerRuntimeVersion: 'simulated://1', kernelVersion: '', osImage: 'simulated', machineID: node.name, systemUUID: node.name, bootID: node.name,
+          kubeletVersion: KUBELET_VERSION,
+          kubeProxyVersion: KUBELET_VERSION,
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+          containerRuntimeVersion: 'simulated://1',
+          kernelVersion: '',
+          osImage: 'simulated',
+          machineID: node.name,
+          systemUUID: node.name,
+          bootID: node.name,
         },
       },
     };
@@ -101,7 +111,9 @@ export class NodeAgent {
     } catch (error) {
       if (!String(error).includes(' 404 ')) throw error;
       await this.client.create('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: node, namespace: 'kube-node-lease' },
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: node, namespace: 'kube-node-lease' },
         spec: { holderIdentity: node, leaseDurationSeconds: 40, renewTime: microTime() },
       });
     }
@@ -146,7 +158,11 @@ export class NodeAgent {
     }
     const condition = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now });
     return {
-      phase: 'Running', hostIP: node.address, podIP: ip, podIPs: [{ ip }], startTime: now,
+      phase: 'Running',
+      hostIP: node.address,
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: now,
       conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
       containerStatuses: pod.spec.containers.map((c: any) => ({
         name: c.name, image: c.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } },

@@ -41,6 +41,7 @@ describe.each(['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'])('packag
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     process.chdir(tmp);
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example is a file written at run time
       jest.isolateModules(() => require(file));
     } finally {
       process.chdir(cwd);

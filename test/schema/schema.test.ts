@@ -24,7 +24,9 @@ describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, stri
 
 describe('the schema check bites', () => {
   const deployment = () => ({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'x' },
     spec: {
       selector: { matchLabels: { app: 'x' } },
       template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'httpd:2.4.62', resources: { limits: { cpu: '500m', memory: '256Mi' } } }] } },

@@ -1,7 +1,7 @@
-import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
 import { DashboardVip, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { LAB } from '../site';
 
 /** Props of {@link DashboardChart}. */

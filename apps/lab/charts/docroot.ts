@@ -1,6 +1,6 @@
+import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { LAB } from '../site';
 
 /** The web content of `myweb` on the NAS: PV `vol1` and PVC `docroot`. */

@@ -1,7 +1,7 @@
-import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
 import { ImageReference } from '@cdk8s-vserver/site';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { LAB } from '../site';
 
 /** kube-keepalived-vip on the router node: RBAC, the VIP ConfigMap and the DaemonSet. */

@@ -1,7 +1,7 @@
-import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { LAB, labImage } from '../site';
 
 /** Props of {@link WebChart}. */

@@ -1,5 +1,5 @@
-import { Construct } from 'constructs';
 import { KeepalivedVip, VipEntry, VipMethod } from '@cdk8s-vserver/vip';
+import { Construct } from 'constructs';
 import { KubernetesDashboard } from './kubernetes-dashboard';
 
 /** Props of {@link DashboardVip}. */

@@ -1,7 +1,7 @@
+import { clusterScoped, ImageReference, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/site';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
-import { clusterScoped, ImageReference, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/site';
 
 const k8s = kplus.k8s;
 
@@ -103,7 +103,11 @@ export class KubernetesDashboard extends Construct {
     }));
 
     const securityContext = {
-      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 1001, runAsGroup: 2001, runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsUser: 1001,
+      runAsGroup: 2001,
+      runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     };
     const podSpec = (containers: kplus.k8s.Container[], volumes: kplus.k8s.Volume[]) => ({

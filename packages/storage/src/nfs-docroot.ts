@@ -1,7 +1,7 @@
+import { clusterScoped, Ipv4Address, isHostname, resourceName, SiteError } from '@cdk8s-vserver/site';
 import { ApiObject, Chart, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
-import { clusterScoped, Ipv4Address, isHostname, resourceName, SiteError } from '@cdk8s-vserver/site';
 
 /**
  * A web docroot that pods can mount: anything that can mount itself into a container.

@@ -1,9 +1,9 @@
-import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
-import { Construct } from 'constructs';
 import {
   clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, NodeRole, requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/site';
+import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-22';
+import { Construct } from 'constructs';
 
 const k8s = kplus.k8s;
 

@@ -1,10 +1,10 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
-import { Construct } from 'constructs';
 import {
   NodeRole, ImageReference, requireDistinctPorts, requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/site';
 import { IDocroot } from '@cdk8s-vserver/storage';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-22';
+import { Construct } from 'constructs';
 
 /** Props of {@link WebSshServer}. */
 export interface WebSshServerProps {
@@ -243,7 +243,9 @@ export class WebSshServer extends Construct {
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
 
-    const rootContainer = { ensureNonRoot: false, user: 0, group: 0, privileged: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+    const rootContainer = {
+      ensureNonRoot: false, user: 0, group: 0, privileged: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+    };
     this.httpd = this.deployment.addContainer({
       name: 'httpd',
       image: httpdImage.reference,

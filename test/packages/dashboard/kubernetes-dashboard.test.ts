@@ -1,7 +1,7 @@
-import { Chart, Testing } from 'cdk8s';
 import { DashboardVip, KubernetesDashboard, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { ImageReference } from '@cdk8s-vserver/site';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { Chart, Testing } from 'cdk8s';
 import { find, ofKind, synth } from '../../helpers';
 
 function dashboard(props: KubernetesDashboardProps = {}) {
@@ -57,8 +57,10 @@ describe('the upstream v2.7.0 shape', () => {
   test('the Role only touches the Dashboard\'s own secrets and settings', () => {
     const rules = find(manifests, 'Role', 'kubernetes-dashboard').rules;
     expect(rules[0]).toEqual({
-      apiGroups: [''], resources: ['secrets'],
-      resourceNames: ['kubernetes-dashboard-key-holder', 'kubernetes-dashboard-certs', 'kubernetes-dashboard-csrf'], verbs: ['get', 'update', 'delete'],
+      apiGroups: [''],
+      resources: ['secrets'],
+      resourceNames: ['kubernetes-dashboard-key-holder', 'kubernetes-dashboard-certs', 'kubernetes-dashboard-csrf'],
+      verbs: ['get', 'update', 'delete'],
     });
     expect(rules.every((r: any) => r.resourceNames && r.resourceNames.length > 0)).toBe(true);
   });
@@ -67,7 +69,8 @@ describe('the upstream v2.7.0 shape', () => {
 describe('props', () => {
   test('namespace, images and the API server host', () => {
     const { manifests } = dashboard({
-      namespace: 'dash', apiServerHost: 'https://192.168.1.10:6443',
+      namespace: 'dash',
+      apiServerHost: 'https://192.168.1.10:6443',
       image: ImageReference.of('master.test:5000/myrepo/dashboard:v2.7.0'),
     });
     const container = find(manifests, 'Deployment', 'kubernetes-dashboard').spec.template.spec.containers[0];

@@ -1,8 +1,8 @@
-import { Testing } from 'cdk8s';
 import {
   ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, isHostname, kebabCase, NodeRole, requireDistinctPorts,
   requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/site';
+import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 
 describe('Ipv4Address', () => {

@@ -1,6 +1,6 @@
+import { NfsAccessMode, NfsDocroot, NfsDocrootProps, NfsReclaimPolicy } from '@cdk8s-vserver/storage';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
-import { NfsAccessMode, NfsDocroot, NfsDocrootProps, NfsReclaimPolicy } from '@cdk8s-vserver/storage';
 import { find, synth } from '../../helpers';
 
 const NFS = { server: 'nas.test', path: '/export/web' };
@@ -50,15 +50,24 @@ describe('defaults', () => {
 describe('props', () => {
   test('names, capacity, access mode, reclaim policy, mount options and read-only', () => {
     const { chart } = docroot({
-      volumeName: 'vol1', claimName: 'docroot', capacity: Size.mebibytes(512), accessMode: NfsAccessMode.READ_ONLY_MANY,
-      reclaimPolicy: NfsReclaimPolicy.DELETE, mountOptions: ['nfsvers=4.1', 'hard'], readOnly: true, server: '192.168.1.10',
+      volumeName: 'vol1',
+      claimName: 'docroot',
+      capacity: Size.mebibytes(512),
+      accessMode: NfsAccessMode.READ_ONLY_MANY,
+      reclaimPolicy: NfsReclaimPolicy.DELETE,
+      mountOptions: ['nfsvers=4.1', 'hard'],
+      readOnly: true,
+      server: '192.168.1.10',
     });
     const manifests = synth(chart);
     const pv = find(manifests, 'PersistentVolume', 'vol1');
     const pvc = find(manifests, 'PersistentVolumeClaim', 'docroot');
     expect(pv.spec).toMatchObject({
-      capacity: { storage: '512Mi' }, accessModes: ['ReadOnlyMany'], persistentVolumeReclaimPolicy: 'Delete',
-      mountOptions: ['nfsvers=4.1', 'hard'], nfs: { server: '192.168.1.10', path: '/export/web', readOnly: true },
+      capacity: { storage: '512Mi' },
+      accessModes: ['ReadOnlyMany'],
+      persistentVolumeReclaimPolicy: 'Delete',
+      mountOptions: ['nfsvers=4.1', 'hard'],
+      nfs: { server: '192.168.1.10', path: '/export/web', readOnly: true },
     });
     expect(pvc.spec).toMatchObject({ volumeName: 'vol1', accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '512Mi' } } });
   });

@@ -1,7 +1,7 @@
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
 import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/site';
 import { KeepalivedVip, KeepalivedVipProps, VipMethod } from '@cdk8s-vserver/vip';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-22';
 import { find, ofKind, synth } from '../../helpers';
 
 function setup(props: Partial<KeepalivedVipProps> = {}) {
@@ -82,8 +82,13 @@ describe('the objects', () => {
 describe('props', () => {
   test('vrid, unicast, names, role, image and hostNetwork', () => {
     const { system } = setup({
-      vrid: 7, useUnicast: true, name: 'vips', configMapName: 'vips', nodeRole: NodeRole.WORKER,
-      image: ImageReference.of('master.test:5000/myrepo/kube-keepalived-vip:0.35'), hostNetwork: false,
+      vrid: 7,
+      useUnicast: true,
+      name: 'vips',
+      configMapName: 'vips',
+      nodeRole: NodeRole.WORKER,
+      image: ImageReference.of('master.test:5000/myrepo/kube-keepalived-vip:0.35'),
+      hostNetwork: false,
     });
     const pod = find(synth(system), 'DaemonSet', 'vips').spec.template.spec;
     expect(pod.containers[0].args).toEqual(['--services-configmap=kube-system/vips', '--watch-all-namespaces', '--vrid=7', '--use-unicast']);

@@ -1,7 +1,7 @@
-import { Chart, Duration, Testing } from 'cdk8s';
 import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/site';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { NodeSpread, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { find, Manifest, synth } from '../../helpers';
 
 const HTTPD = ImageReference.of('master.test:5000/myrepo/httpd:v1');
@@ -191,7 +191,12 @@ describe('the service', () => {
 describe('props', () => {
   test('name, replicas, ports, docroot path, probe path and version label', () => {
     const { manifests } = server({
-      name: 'shop', replicas: 3, httpPort: 8080, sshPort: 2222, docrootPath: '/srv/www', httpProbePath: '/',
+      name: 'shop',
+      replicas: 3,
+      httpPort: 8080,
+      sshPort: 2222,
+      docrootPath: '/srv/www',
+      httpProbePath: '/',
       httpdImage: HTTPD.withTag('v2'),
     });
     const deployment = find(manifests, 'Deployment', 'shop');
