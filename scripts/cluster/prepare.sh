@@ -80,7 +80,9 @@ if [ ! -x "$K8S_BIN/kube-apiserver" ] || [ ! -x "$K8S_BIN/kube-controller-manage
   src="$VSERVER_CACHE/src-$K8S_DEB_VERSION"
   if [ ! -d "$src/tree" ]; then
     rm -rf "$src"; mkdir -p "$src"
-    (cd "$src" && private_apt source "kubernetes=$K8S_DEB_VERSION" >&2)
+    # A stale private package list is refreshed once before giving up.
+    (cd "$src" && private_apt source "kubernetes=$K8S_DEB_VERSION" >&2) \
+      || { rm -f "$apt_state/updated"; rm -rf "${src:?}"/*; (cd "$src" && private_apt source "kubernetes=$K8S_DEB_VERSION" >&2); }
     dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -1)
     mv "$dir" "$src/tree"
   fi
