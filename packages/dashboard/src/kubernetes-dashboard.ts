@@ -1,4 +1,4 @@
-import { clusterScoped, ImageReference, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/site';
+import { clusterScoped, containerResources, ImageReference, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/site';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
@@ -137,7 +137,7 @@ export class KubernetesDashboard extends Construct {
             volumeMounts: [{ name: `${DASHBOARD}-certs`, mountPath: '/certs' }, { name: 'tmp-volume', mountPath: '/tmp' }],
             livenessProbe: { httpGet: { scheme: 'HTTPS', path: '/', port: k8s.IntOrString.fromNumber(8443) }, initialDelaySeconds: 30, timeoutSeconds: 30 },
             readinessProbe: { httpGet: { scheme: 'HTTPS', path: '/', port: k8s.IntOrString.fromNumber(8443) }, periodSeconds: 10, timeoutSeconds: 5 },
-            resources: quantities('100m', '128Mi', '1', '512Mi'),
+            resources: containerResources('100m', '128Mi', '1', '512Mi'),
             securityContext,
           }], [{ name: `${DASHBOARD}-certs`, secret: { secretName: `${DASHBOARD}-certs` } }, tmp]),
         },
@@ -164,16 +164,11 @@ export class KubernetesDashboard extends Construct {
             ports: [{ containerPort: 8000, protocol: 'TCP' }],
             livenessProbe: { httpGet: { scheme: 'HTTP', path: '/', port: k8s.IntOrString.fromNumber(8000) }, initialDelaySeconds: 30, timeoutSeconds: 30 },
             volumeMounts: [{ name: 'tmp-volume', mountPath: '/tmp' }],
-            resources: quantities('50m', '64Mi', '500m', '256Mi'),
+            resources: containerResources('50m', '64Mi', '500m', '256Mi'),
             securityContext,
           }], [tmp]),
         },
       },
     });
   }
-}
-
-function quantities(cpuRequest: string, memoryRequest: string, cpuLimit: string, memoryLimit: string) {
-  const q = (v: string) => k8s.Quantity.fromString(v);
-  return { requests: { cpu: q(cpuRequest), memory: q(memoryRequest) }, limits: { cpu: q(cpuLimit), memory: q(memoryLimit) } };
 }

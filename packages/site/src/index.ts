@@ -7,3 +7,4 @@ export * from './image';
 export * from './warnings';
 export * from './synth';
 export * from './scope';
+export * from './labels';

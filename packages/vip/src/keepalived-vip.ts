@@ -1,5 +1,6 @@
 import {
-  clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, NodeRole, requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
+  clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, MANAGED_BY, NodeRole, requireInteger, requireNodeRole,
+  requirePinnedImage, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/site';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
@@ -125,10 +126,7 @@ export class KeepalivedVip extends Construct {
     this.name = resourceName(this, 'name', props.name, 'kube-keepalived-vip');
     this.configMapName = resourceName(this, 'configMapName', props.configMapName, 'vip-configmap');
     this.namespace = Chart.of(this).namespace ?? 'default';
-    const nodeRole = props.nodeRole ?? NodeRole.ROUTER;
-    if (!NodeRole.isNodeRole(nodeRole)) {
-      throw SiteError.invalidProp(this, 'nodeRole', nodeRole, `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()}`).join(', ')}`);
-    }
+    const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('aledbf/kube-keepalived-vip:0.35'));
     const vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
     const hostNetwork = props.hostNetwork ?? true;
@@ -136,7 +134,7 @@ export class KeepalivedVip extends Construct {
     const labels = {
       'app.kubernetes.io/name': 'kube-keepalived-vip',
       'app.kubernetes.io/instance': this.name,
-      'app.kubernetes.io/managed-by': 'cdk8s-vserver',
+      ...MANAGED_BY,
     };
     const selector = { 'app.kubernetes.io/name': labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': this.name };
 
@@ -182,7 +180,7 @@ export class KeepalivedVip extends Construct {
               command: ['modprobe', 'ip_vs'],
               securityContext: privileged,
               volumeMounts: [modules],
-              resources: resources('10m', '16Mi', '100m', '32Mi'),
+              resources: containerResources('10m', '16Mi', '100m', '32Mi'),
             }],
             containers: [{
               name: 'keepalived',
@@ -200,7 +198,7 @@ export class KeepalivedVip extends Construct {
               ],
               securityContext: privileged,
               volumeMounts: [modules],
-              resources: resources('50m', '64Mi', '500m', '256Mi'),
+              resources: containerResources('50m', '64Mi', '500m', '256Mi'),
             }],
             volumes: [{ name: 'modules', hostPath: { path: '/lib/modules', type: 'Directory' } }],
           },
@@ -271,11 +269,4 @@ export class KeepalivedVip extends Construct {
   private configMapData(): Record<string, string> {
     return Object.fromEntries(this.vips.map((e) => [e.address, e.method === VipMethod.NAT ? e.service : `${e.service}:${e.method}`]));
   }
-}
-
-function resources(cpuRequest: string, memoryRequest: string, cpuLimit: string, memoryLimit: string) {
-  return {
-    requests: { cpu: k8s.Quantity.fromString(cpuRequest), memory: k8s.Quantity.fromString(memoryRequest) },
-    limits: { cpu: k8s.Quantity.fromString(cpuLimit), memory: k8s.Quantity.fromString(memoryLimit) },
-  };
 }

@@ -1,5 +1,6 @@
 import {
-  NodeRole, ImageReference, requireDistinctPorts, requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
+  ImageReference, MANAGED_BY, NodeRole, requireDistinctPorts, requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
+  Warnings,
 } from '@cdk8s-vserver/site';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
@@ -200,11 +201,7 @@ export class WebSshServer extends Construct {
     requireDistinctPorts(this, { httpPort, sshPort });
     const sshServicePort = props.sshServicePort ?? sshPort;
     requireDistinctPorts(this, { httpPort, sshServicePort });
-    const nodeRole = props.nodeRole ?? NodeRole.WORKER;
-    if (!NodeRole.isNodeRole(nodeRole)) {
-      throw SiteError.invalidProp(this, 'nodeRole', nodeRole,
-        `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()} (${r})`).join(', ')}`);
-    }
+    const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     const docrootPath = props.docrootPath ?? '/var/www/html';
     if (typeof docrootPath !== 'string' || !docrootPath.startsWith('/')) {
       throw SiteError.invalidProp(this, 'docrootPath', docrootPath, 'be an absolute path such as "/var/www/html"');
@@ -224,7 +221,7 @@ export class WebSshServer extends Construct {
     const labels = {
       ...this.selectorLabels,
       'app.kubernetes.io/version': httpdImage.tag ?? 'digest',
-      'app.kubernetes.io/managed-by': 'cdk8s-vserver',
+      ...MANAGED_BY,
     };
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {

@@ -1,5 +1,5 @@
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, isHostname, kebabCase, NodeRole, requireDistinctPorts,
+  containerResources, ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, isHostname, kebabCase, NodeRole, requireDistinctPorts,
   requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/site';
 import { Testing } from 'cdk8s';
@@ -142,6 +142,15 @@ describe('checks', () => {
 
   test('errors are SiteErrors', () => {
     expect(() => requireInteger(scope(), 'replicas', 0, 1)).toThrow(SiteError);
+  });
+});
+
+describe('containerResources', () => {
+  test('always sets both requests and limits of CPU and memory', () => {
+    const r = containerResources('50m', '64Mi', '500m', '256Mi');
+    const values = (q?: Record<string, { value: unknown }>) => Object.fromEntries(Object.entries(q ?? {}).map(([k, v]) => [k, v.value]));
+    expect({ requests: values(r.requests), limits: values(r.limits) })
+      .toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
   });
 });
 

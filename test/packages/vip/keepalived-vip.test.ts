@@ -172,7 +172,7 @@ describe('bad input', () => {
     ['a vrid over 255', { vrid: 256 }, "[system/Vip] 'vrid' must be an integer from 0 to 255, got 256"],
     ['an unpinned image', { image: ImageReference.of('aledbf/kube-keepalived-vip') }, /'image' must be an ImageReference with a pinned tag.*this one has no tag/],
     ['an uppercase ConfigMap name', { configMapName: 'VIPs' }, /'configMapName' must be a DNS-1123 label.*got "VIPs"$/],
-    ['an unknown node role', { nodeRole: 'router' as any }, /'nodeRole' must be one of the site's node roles: NodeRole.ROUTER, NodeRole.WORKER, got "router"$/],
+    ['an unknown node role', { nodeRole: 'router' as any }, /'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got "router"$/],
   ])('throws for %s', (_what, props, message) => {
     expect(() => setup(props as Partial<KeepalivedVipProps>)).toThrow(message);
   });
