@@ -4,7 +4,7 @@ import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/site';
 import { applyableYaml, createNamespaces, DIST, objectsIn } from './dist';
 import { KubeClient } from './kube-client';
-import { kubectl, requireControlPlane } from './kubectl';
+import { kubectl, requireControlPlane, waitFor } from './kubectl';
 import { NodeAgent, SITE_NODES } from './node-agent';
 import { buildLab } from '../../apps/lab/lab';
 
@@ -27,7 +27,6 @@ const evictionDelay: number = deployment.spec.template.spec.tolerations
 const GRACE = Number(process.env.VSERVER_NODE_MONITOR_GRACE_SECONDS ?? 40);
 const results: Record<string, unknown> = {};
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isReady = (pod: any) => !pod.metadata.deletionTimestamp && pod.status.phase === 'Running'
   && (pod.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 async function mywebPods(): Promise<any[]> {
@@ -37,14 +36,8 @@ async function readyEndpoints(): Promise<number> {
   const ep = await client.get(`/api/v1/namespaces/${NS}/endpoints/myweb`);
   return (ep.subsets ?? []).reduce((n: number, s: any) => n + (s.addresses ?? []).length, 0);
 }
-async function until<T>(what: string, seconds: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}; agent errors: ${agent.errors.slice(-3).join(' | ')}`);
-    await sleep(250);
-  }
+function until<T>(what: string, seconds: number, check: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(what, seconds, check, { intervalMs: 250, context: () => `agent errors: ${agent.errors.slice(-3).join(' | ') || 'none'}` });
 }
 async function waitForRollout(): Promise<void> {
   await until('myweb to finish its rollout', 120, async () => {
