@@ -1,5 +1,6 @@
 # Versions and cache locations shared by the cluster-tier scripts (sourced, not run).
-VSERVER_CACHE=${VSERVER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-vserver}
+_home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+VSERVER_CACHE=${VSERVER_CACHE:-${XDG_CACHE_HOME:-$_home/.cache}/cdk8s-vserver}
 K8S_DEB_VERSION=${K8S_DEB_VERSION:-1.20.5+really1.20.2-1.1+deb12u1}
 K8S_GIT_VERSION=v1.20.2
 PYK8S_VERSION=${PYK8S_VERSION:-30.1.0-2}

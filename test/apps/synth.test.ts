@@ -77,4 +77,14 @@ describe('apps/lab/main', () => {
     ]);
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
+
+  test('fails with exit code 1 and says so when it cannot write dist/lab', () => {
+    const main = path.join(__dirname, '../../lib/lab/main.js');
+    fs.writeFileSync(path.join(tmp, 'dist'), 'not a folder\n');
+    const out = spawnSync(process.execPath, [main], { cwd: tmp, encoding: 'utf-8' });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/^synth of dist\/lab failed, previous output kept: /);
+    expect(out.stdout).toBe('');
+    expect(fs.readFileSync(path.join(tmp, 'dist'), 'utf-8')).toBe('not a folder\n');
+  });
 });
