@@ -240,14 +240,16 @@ export class KeepalivedVip extends Construct {
     if (taken) {
       throw SiteError.invalidProp(this, 'expose address', address, `be a VIP not used yet: it already publishes ${taken.service}`);
     }
+    // A low-level Service is rendered once, for its ports and whether it has an externalIPs list yet.
+    const rawSpec = service instanceof kplus.Service ? undefined : apiObject.toJson().spec;
     const ports = service instanceof kplus.Service
       ? service.ports.map((p) => p.port)
-      : ((apiObject.toJson().spec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
+      : ((rawSpec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
     const entry: VipEntry = { address: vip.toString(), service: ref, method, ports };
     this.entries.set(entry.address, entry);
 
     // cdk8s-plus-22 has no method to add an external IP; both Service flavours get the same patch.
-    const hasList = service instanceof kplus.Service || Array.isArray(apiObject.toJson().spec?.externalIPs);
+    const hasList = service instanceof kplus.Service || Array.isArray(rawSpec?.externalIPs);
     apiObject.addJsonPatch(hasList
       ? JsonPatch.add('/spec/externalIPs/-', entry.address)
       : JsonPatch.add('/spec/externalIPs', [entry.address]));
