@@ -3,10 +3,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/site';
 import { Testing } from 'cdk8s';
+import { KEEPALIVED_VIP_0_35, unknownFlags } from '@cdk8s-vserver/vip';
+import { parseAllDocuments } from 'yaml';
 import { buildLab } from '../../apps/lab/lab';
 import { find, Manifest, synth } from '../helpers';
 
 const FILES = ['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml'];
+/** Every object of the YAML files in `dir`. */
+function objectsOf(dir: string): Manifest[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf-8')).map((d) => d.toJSON() as Manifest));
+}
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -44,6 +51,15 @@ describe('dist/lab', () => {
         .toBe(fs.readFileSync(path.join(result.outdir, file), 'utf-8'));
     }
     expect(fs.readdirSync(path.join(__dirname, '../../dist/lab')).sort()).toEqual(result.files.map((f) => f.file));
+  });
+
+  test("kube-keepalived-vip's args in dist/lab are flags the 0.35 controller has", () => {
+    const daemonSets = objectsOf(path.join(__dirname, '../../dist/lab')).filter((o) => o.kind === 'DaemonSet');
+    expect(daemonSets).toHaveLength(1);
+    const container = daemonSets[0].spec.template.spec.containers[0];
+    expect(container.image).toMatch(/\/kube-keepalived-vip:0\.35$/);
+    expect(container.args.length).toBeGreaterThan(0);
+    expect(unknownFlags(KEEPALIVED_VIP_0_35, container.args)).toEqual([]);
   });
 
   test('warns once: port 22 of myweb on its VIP clashes with the router node\'s sshd, as in the report', () => {

@@ -1,1 +1,2 @@
+export * from './controller-release';
 export * from './keepalived-vip';

@@ -5,6 +5,7 @@ import {
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
+import { KEEPALIVED_VIP_0_35 } from './controller-release';
 
 const k8s = kplus.k8s;
 
@@ -45,9 +46,18 @@ export interface KeepalivedVipProps {
 
   /**
    * The kube-keepalived-vip image, pinned. Its `modprobe` also loads `ip_vs` in the init container.
+   * The args rendered are those of release 0.35 (`KEEPALIVED_VIP_0_35.flags`); an image with another tag gets a
+   * synth-time warning, since the controller exits on any flag it does not know.
    * @default ImageReference.of('aledbf/kube-keepalived-vip:0.35') - upstream's last image (keepalived, ipvsadm, iproute2)
    */
   readonly image?: ImageReference;
+
+  /**
+   * Port of the controller's `/health` endpoint (`--http-port`), probed by the liveness probe. With hostNetwork
+   * it listens on the router node itself, so the port must be free there.
+   * @default 8080
+   */
+  readonly healthPort?: number;
 
   /**
    * keepalived's virtual router id (`--vrid`), 0-255; must be unique on the LAN.
@@ -93,8 +103,8 @@ export interface VipEntry {
 /**
  * kube-keepalived-vip: keepalived + IPVS on the router node, publishing Services on virtual IPs of the LAN.
  *
- * It emits a ServiceAccount, a ClusterRole that may only get/list/watch pods, nodes, endpoints, services and
- * configmaps (never secrets), its ClusterRoleBinding, the VIP ConfigMap, and a privileged, hostNetwork
+ * It emits a ServiceAccount, a ClusterRole limited to what the controller calls (get pods; get and list nodes;
+ * list and watch endpoints, services and configmaps; never secrets), its ClusterRoleBinding, the VIP ConfigMap, and a privileged, hostNetwork
  * DaemonSet on the router role. `expose()` writes a Service's ConfigMap entry AND sets the same address as the
  * Service's `externalIPs`, from one value.
  */
@@ -130,6 +140,12 @@ export class KeepalivedVip extends Construct {
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('aledbf/kube-keepalived-vip:0.35'));
     const vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
     const hostNetwork = props.hostNetwork ?? true;
+    const release = KEEPALIVED_VIP_0_35;
+    const healthPort = requireInteger(this, 'healthPort', props.healthPort ?? release.defaultHealthPort, 1, 65535);
+    if (image.tag !== undefined && image.tag !== release.version) {
+      Warnings.of(this).add(`'image' ${image.reference} is not tagged ${release.version}: the args rendered are those of `
+        + `kube-keepalived-vip ${release.version}, and the controller exits on any flag it does not know. Use a ${release.version} image.`);
+    }
 
     const labels = {
       'app.kubernetes.io/name': 'kube-keepalived-vip',
@@ -139,9 +155,15 @@ export class KeepalivedVip extends Construct {
     const selector = { 'app.kubernetes.io/name': labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': this.name };
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels } });
+    // Exactly what the 0.35 controller calls: its own pod (for its nodeSelector), the nodes (its own address and
+    // its VRRP peers), and informers on endpoints, services and configmaps.
     this.clusterRole = clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: this.name, labels },
-      rules: [{ apiGroups: [''], resources: ['pods', 'nodes', 'endpoints', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] }],
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+        { apiGroups: [''], resources: ['endpoints', 'services', 'configmaps'], verbs: ['list', 'watch'] },
+      ],
     }));
     this.clusterRoleBinding = clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: this.name, labels },
@@ -186,12 +208,19 @@ export class KeepalivedVip extends Construct {
               name: 'keepalived',
               image: image.reference,
               imagePullPolicy: 'IfNotPresent',
+              // Only flags the release has (KEEPALIVED_VIP_0_35.flags); --watch-namespace's default "" watches every namespace.
               args: [
                 `--services-configmap=${this.namespace}/${this.configMapName}`,
-                '--watch-all-namespaces',
                 `--vrid=${vrid}`,
+                `--${release.healthPortFlag}=${healthPort}`,
                 ...(props.useUnicast ? ['--use-unicast'] : []),
               ],
+              // As upstream's DaemonSet: restarted when /health stops answering.
+              livenessProbe: {
+                httpGet: { path: release.healthPath, port: k8s.IntOrString.fromNumber(healthPort) },
+                initialDelaySeconds: 15,
+                timeoutSeconds: 3,
+              },
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },

@@ -1,5 +1,5 @@
 import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/site';
-import { KeepalivedVip, KeepalivedVipProps, VipMethod } from '@cdk8s-vserver/vip';
+import { KEEPALIVED_VIP_0_35, KeepalivedVip, KeepalivedVipProps, unknownFlags, VipMethod } from '@cdk8s-vserver/vip';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { find, ofKind, synth } from '../../helpers';
@@ -25,9 +25,11 @@ describe('the objects', () => {
     expect(manifests.map((m) => m.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet']);
   });
 
-  test('the ClusterRole may only get/list/watch pods, nodes, endpoints, services and configmaps', () => {
+  test('the ClusterRole allows exactly what the 0.35 controller calls', () => {
     expect(find(manifests, 'ClusterRole', 'kube-keepalived-vip').rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'nodes', 'endpoints', 'services', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['endpoints', 'services', 'configmaps'], verbs: ['list', 'watch'] },
     ]);
   });
 
@@ -47,13 +49,22 @@ describe('the objects', () => {
     expect(container.securityContext.privileged).toBe(true);
   });
 
-  test('the DaemonSet names the ConfigMap that exists, and watches all namespaces', () => {
+  test('the DaemonSet names the ConfigMap that exists, and watches all namespaces by leaving --watch-namespace out', () => {
     const configMap = ofKind(manifests, 'ConfigMap')[0];
-    expect(container.args).toContain(`--services-configmap=${configMap.metadata.namespace}/${configMap.metadata.name}`);
+    expect(container.args).toEqual([`--services-configmap=${configMap.metadata.namespace}/${configMap.metadata.name}`, '--vrid=50', '--http-port=8080']);
     expect(configMap.metadata.name).toBe('vip-configmap');
-    expect(container.args).toContain('--watch-all-namespaces');
-    expect(container.args).toContain('--vrid=50');
-    expect(container.args).not.toContain('--use-unicast');
+  });
+
+  test('every arg is a flag kube-keepalived-vip 0.35 has', () => {
+    expect(unknownFlags(KEEPALIVED_VIP_0_35, container.args)).toEqual([]);
+  });
+
+  test('the flag check catches a flag 0.35 does not have (negative control)', () => {
+    expect(unknownFlags(KEEPALIVED_VIP_0_35, [...container.args, '--watch-all-namespaces', '-vrid=3'])).toEqual(['watch-all-namespaces']);
+  });
+
+  test('is restarted when /health on the --http-port stops answering, as upstream probes it', () => {
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/health', port: 8080 }, initialDelaySeconds: 15, timeoutSeconds: 3 });
   });
 
   test('mounts its token, knows its pod from the downward API, and loads ip_vs first', () => {
@@ -89,9 +100,12 @@ describe('props', () => {
       nodeRole: NodeRole.WORKER,
       image: ImageReference.of('master.test:5000/myrepo/kube-keepalived-vip:0.35'),
       hostNetwork: false,
+      healthPort: 9099,
     });
     const pod = find(synth(system), 'DaemonSet', 'vips').spec.template.spec;
-    expect(pod.containers[0].args).toEqual(['--services-configmap=kube-system/vips', '--watch-all-namespaces', '--vrid=7', '--use-unicast']);
+    expect(pod.containers[0].args).toEqual(['--services-configmap=kube-system/vips', '--vrid=7', '--http-port=9099', '--use-unicast']);
+    expect(unknownFlags(KEEPALIVED_VIP_0_35, pod.containers[0].args)).toEqual([]);
+    expect(pod.containers[0].livenessProbe.httpGet.port).toBe(9099);
     expect(pod.nodeSelector).toEqual({ role: 'worker' });
     expect(pod.hostNetwork).toBeUndefined();
     expect(pod.containers[0].image).toBe('master.test:5000/myrepo/kube-keepalived-vip:0.35');
@@ -129,6 +143,21 @@ describe('the SSH port clash', () => {
     const { web, vip, app } = setup();
     const service = new kplus.Service(web, 'Alt', { metadata: { name: 'alt' }, ports: [{ port: 80 }, { port: 2222, targetPort: 22 }] });
     vip.expose(service, '192.168.1.32');
+    expect(Warnings.collect(app)).toEqual([]);
+  });
+});
+
+describe('the image', () => {
+  test('warns when its tag is not the release whose flags are rendered', () => {
+    const { app } = setup({ image: ImageReference.of('aledbf/kube-keepalived-vip:0.34') });
+    expect(Warnings.collect(app)).toEqual([
+      "[system/Vip] 'image' aledbf/kube-keepalived-vip:0.34 is not tagged 0.35: the args rendered are those of kube-keepalived-vip 0.35, "
+      + 'and the controller exits on any flag it does not know. Use a 0.35 image.',
+    ]);
+  });
+
+  test('does not warn for a 0.35 image mirrored into another registry', () => {
+    const { app } = setup({ image: ImageReference.of('master.test:5000/myrepo/kube-keepalived-vip:0.35') });
     expect(Warnings.collect(app)).toEqual([]);
   });
 });
@@ -172,6 +201,7 @@ describe('bad input', () => {
     ['a vrid over 255', { vrid: 256 }, "[system/Vip] 'vrid' must be an integer from 0 to 255, got 256"],
     ['an unpinned image', { image: ImageReference.of('aledbf/kube-keepalived-vip') }, /'image' must be an ImageReference with a pinned tag.*this one has no tag/],
     ['an uppercase ConfigMap name', { configMapName: 'VIPs' }, /'configMapName' must be a DNS-1123 label.*got "VIPs"$/],
+    ['a healthPort of 0', { healthPort: 0 }, "[system/Vip] 'healthPort' must be an integer from 1 to 65535, got 0"],
     ['an unknown node role', { nodeRole: 'router' as any }, /'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got "router"$/],
   ])('throws for %s', (_what, props, message) => {
     expect(() => setup(props as Partial<KeepalivedVipProps>)).toThrow(message);
