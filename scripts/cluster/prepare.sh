@@ -2,8 +2,9 @@
 # Installs and builds everything the schema and real-cluster tiers need, once, into a cache outside the
 # repository (keyed by version, so later runs take seconds):
 #   - the official Kubernetes OpenAPI v2 document (1.30), from Debian trixie's python-kubernetes source;
-#   - kube-apiserver, kube-controller-manager and kube-scheduler, built offline from Debian bookworm's
-#     kubernetes source package with Debian's golang-go;
+#   - kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy, built offline from
+#     Debian bookworm's kubernetes source package with Debian's golang-go, and the pod sandbox's `pause`
+#     program from the same source (build/pause/linux/pause.c), since no pause image can be downloaded;
 #   - etcd-server and kubectl are Debian packages / already on the machine.
 # Sources come through a private apt state directory; the system's apt configuration is never modified.
 set -euo pipefail
@@ -24,6 +25,8 @@ command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
 command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
   as_root apt-get update -qq
@@ -74,9 +77,11 @@ if [ ! -s "$OPENAPI_JSON" ]; then
 fi
 log "OpenAPI document: $OPENAPI_JSON"
 
-# 2. The control-plane binaries.
-if [ ! -x "$K8S_BIN/kube-apiserver" ] || [ ! -x "$K8S_BIN/kube-controller-manager" ] || [ ! -x "$K8S_BIN/kube-scheduler" ]; then
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler $K8S_GIT_VERSION from Debian source (one time, a few minutes)"
+# 2. The Kubernetes binaries, and pause.
+missing=0
+for b in $K8S_BINARIES pause; do [ -x "$K8S_BIN/$b" ] || missing=1; done
+if [ "$missing" = 1 ]; then
+  log "building $K8S_BINARIES and pause $K8S_GIT_VERSION from Debian source (one time, a few minutes)"
   src="$VSERVER_CACHE/src-$K8S_DEB_VERSION"
   if [ ! -d "$src/tree" ]; then
     rm -rf "$src"; mkdir -p "$src"
@@ -88,18 +93,22 @@ if [ ! -x "$K8S_BIN/kube-apiserver" ] || [ ! -x "$K8S_BIN/kube-controller-manage
   fi
   export PATH="/usr/lib/go/bin:$PATH"
   start=$(date +%s)
+  what=""
+  for b in $K8S_BINARIES; do what="$what cmd/$b"; done
   (
     cd "$src/tree"
     export CGO_ENABLED=0 GOPROXY=off GOFLAGS= GO111MODULE=off
     export KUBE_GIT_VERSION="$K8S_GIT_VERSION" KUBE_GIT_TREE_STATE=clean KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20
-    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler" >&2
+    make WHAT="${what# }" >&2
   )
   mkdir -p "$K8S_BIN.tmp"
-  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+  for b in $K8S_BINARIES; do
     cp "$(find "$src/tree/_output" -type f -name "$b" -perm -u+x | head -1)" "$K8S_BIN.tmp/$b"
   done
+  # The pod sandbox's process, static, as upstream builds it for its pause image.
+  gcc -Os -Wall -Werror -static -DVERSION="v$K8S_GIT_VERSION-vserver" -o "$K8S_BIN.tmp/pause" "$src/tree/build/pause/linux/pause.c"
   rm -rf "$K8S_BIN"; mv "$K8S_BIN.tmp" "$K8S_BIN"
   log "built in $(( $(date +%s) - start )) s"
   rm -rf "$src"
 fi
-log "control-plane binaries: $K8S_BIN ($("$K8S_BIN/kube-apiserver" --version))"
+log "Kubernetes binaries: $K8S_BIN ($("$K8S_BIN/kube-apiserver" --version))"

@@ -103,7 +103,7 @@ describe('the reference site', () => {
     expect(pod.nodeSelector).toEqual({ role: 'router' });
     expect(pod.hostNetwork).toBe(true);
     expect(pod.containers[0].securityContext.privileged).toBe(true);
-    expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--services-configmap=kube-system/vip-configmap', '--watch-all-namespaces']));
+    expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--services-configmap=kube-system/vip-configmap']));
     expect(pod.containers[0].image).toBe('master.test:5000/myrepo/kube-keepalived-vip:0.35');
   });
 
