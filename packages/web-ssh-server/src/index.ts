@@ -1,1 +1,2 @@
 export * from './web-ssh-server';
+export * from './ssh-keys';

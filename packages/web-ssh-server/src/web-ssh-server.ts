@@ -6,6 +6,7 @@ import { IDocroot } from '@cdk8s-vserver/storage';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
+import { AUTHORIZED_KEYS_KEY, AuthorizedKeys, PublicKeyList, requireSecretName, SecretKeys } from './ssh-keys';
 
 /** Props of {@link WebSshServer}. */
 export interface WebSshServerProps {
@@ -42,6 +43,22 @@ export interface WebSshServerProps {
    * @default NodeRole.WORKER
    */
   readonly nodeRole?: NodeRole;
+
+  /**
+   * Who may log in over SSH as the `web` user.
+   * @default AuthorizedKeys.fromSecret('<name>-ssh-authorized-keys') - a Secret the operator creates with
+   * `kubectl create secret generic <name>-ssh-authorized-keys --from-file=authorized_keys=$HOME/.ssh/id_ed25519.pub`
+   */
+  readonly authorizedKeys?: AuthorizedKeys;
+
+  /**
+   * Name of the Secret that holds the server's SSH host key(s) (`ssh_host_ed25519_key`, and optionally
+   * `ssh_host_rsa_key`, `ssh_host_ecdsa_key`). Every replica mounts the same Secret, so every pod behind the
+   * Service shows the same host key. The operator creates it once per server (see the README); synth never writes
+   * a private key. Pods wait in ContainerCreating until it exists.
+   * @default '<name>-ssh-host-keys'
+   */
+  readonly hostKeysSecret?: string;
 
   /**
    * Port httpd listens on in the pod, and the Service's `http` port.
@@ -135,6 +152,16 @@ const DEFAULT_SSHD_RESOURCES: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(32), limit: Size.mebibytes(256) },
 };
 
+/** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
+const HOST_KEYS_DIR = '/etc/ssh/host-keys';
+const AUTHORIZED_KEYS_DIR = '/etc/ssh/web-ssh-server';
+
+/**
+ * Before a container is stopped, wait while the endpoint controller and every node's kube-proxy take the pod out
+ * of the Service, so a rollout or a drain never sends a new connection to a process that is already gone.
+ */
+const DRAIN = kplus.Handler.fromCommand(['sleep', '5']);
+
 /** Readiness: out of the Service within 10 s of failing. Liveness: restarted after 30 s of failing. */
 const READINESS = { periodSeconds: Duration.seconds(5), failureThreshold: 2 };
 const LIVENESS = { initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3 };
@@ -169,6 +196,10 @@ export class WebSshServer extends Construct {
   public readonly httpd: kplus.Container;
   /** The sshd container. */
   public readonly sshd: kplus.Container;
+  /** Name of the Secret with the SSH host keys. */
+  public readonly hostKeysSecret: string;
+  /** The ConfigMap of the authorized keys, when they were given as public keys (`AuthorizedKeys.fromPublicKeys`). */
+  public readonly authorizedKeysConfigMap?: kplus.ConfigMap;
   /** The PodDisruptionBudget: at least one pod stays during voluntary disruptions. */
   public readonly podDisruptionBudget: ApiObject;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
@@ -213,6 +244,13 @@ export class WebSshServer extends Construct {
     if (!props.docroot || typeof props.docroot.mountInto !== 'function') {
       throw SiteError.invalidProp(this, 'docroot', props.docroot, 'be a docroot such as an NfsDocroot');
     }
+    this.hostKeysSecret = requireSecretName(this, 'hostKeysSecret', props.hostKeysSecret ?? `${this.name}-ssh-host-keys`);
+    const authorizedKeys = props.authorizedKeys ?? AuthorizedKeys.fromSecret(`${this.name}-ssh-authorized-keys`);
+    if (!(authorizedKeys instanceof AuthorizedKeys)) {
+      throw SiteError.invalidProp(this, 'authorizedKeys', authorizedKeys,
+        'be AuthorizedKeys.fromPublicKeys([...]) or AuthorizedKeys.fromSecret("<secret name>")');
+    }
+    authorizedKeys.validate(this, 'authorizedKeys');
 
     this.selectorLabels = {
       'app.kubernetes.io/name': APP_NAME,
@@ -251,6 +289,9 @@ export class WebSshServer extends Construct {
       ports: [{ number: httpPort, name: 'http' }],
       securityContext: rootContainer,
       resources: props.httpdResources ?? DEFAULT_HTTPD_RESOURCES,
+      // The image's entrypoint reads these, so the props and what the process does cannot disagree.
+      envVariables: { HTTP_PORT: kplus.EnvValue.fromValue(String(httpPort)), DOCROOT: kplus.EnvValue.fromValue(docrootPath) },
+      lifecycle: { preStop: DRAIN },
       readiness: kplus.Probe.fromHttpGet(probePath, { port: httpPort, ...READINESS, timeoutSeconds: Duration.seconds(2) }),
       liveness: kplus.Probe.fromHttpGet(probePath, { port: httpPort, ...LIVENESS, timeoutSeconds: Duration.seconds(2) }),
     });
@@ -261,15 +302,36 @@ export class WebSshServer extends Construct {
       ports: [{ number: sshPort, name: 'ssh' }],
       securityContext: rootContainer,
       resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
+      envVariables: { SSH_PORT: kplus.EnvValue.fromValue(String(sshPort)), DOCROOT: kplus.EnvValue.fromValue(docrootPath) },
+      lifecycle: { preStop: DRAIN },
       readiness: kplus.Probe.fromTcpSocket({ port: sshPort, ...READINESS }),
       liveness: kplus.Probe.fromTcpSocket({ port: sshPort, ...LIVENESS }),
     });
     // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
     props.docroot.mountInto(this.httpd, docrootPath, { readOnly: true });
     props.docroot.mountInto(this.sshd, docrootPath);
-    // Writable scratch space for pid files and sshd's privilege-separation folder (the root fs is read-only).
-    this.httpd.mount('/usr/local/apache2/logs', kplus.Volume.fromEmptyDir(this, 'HttpdRun', 'httpd-run', { sizeLimit: Size.mebibytes(16) }));
+    // Writable scratch space for pid files, locks and sshd's privilege-separation folder (the root fs is read-only).
+    this.httpd.mount('/run', kplus.Volume.fromEmptyDir(this, 'HttpdRun', 'httpd-run', { sizeLimit: Size.mebibytes(16) }));
     this.sshd.mount('/run', kplus.Volume.fromEmptyDir(this, 'SshdRun', 'sshd-run', { sizeLimit: Size.mebibytes(16) }));
+    // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
+    this.sshd.mount(HOST_KEYS_DIR, kplus.Volume.fromSecret(this, 'HostKeys', kplus.Secret.fromSecretName(this, 'HostKeysSecret', this.hostKeysSecret), {
+      name: 'ssh-host-keys', defaultMode: 0o400,
+    }), { readOnly: true });
+    // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
+    // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
+    const keysVolumeOptions = { name: 'ssh-authorized-keys', defaultMode: 0o444, items: { [AUTHORIZED_KEYS_KEY]: { path: AUTHORIZED_KEYS_KEY } } };
+    let keysVolume: kplus.Volume;
+    if (authorizedKeys instanceof PublicKeyList) {
+      this.authorizedKeysConfigMap = new kplus.ConfigMap(this, 'AuthorizedKeys', {
+        metadata: { name: `${this.name}-ssh-authorized-keys`, labels },
+        data: { [AUTHORIZED_KEYS_KEY]: authorizedKeys.file },
+      });
+      keysVolume = kplus.Volume.fromConfigMap(this, 'AuthorizedKeysVolume', this.authorizedKeysConfigMap, keysVolumeOptions);
+    } else {
+      const secret = kplus.Secret.fromSecretName(this, 'AuthorizedKeysSecret', (authorizedKeys as SecretKeys).secretName);
+      keysVolume = kplus.Volume.fromSecret(this, 'AuthorizedKeysVolume', secret, keysVolumeOptions);
+    }
+    this.sshd.mount(AUTHORIZED_KEYS_DIR, keysVolume, { readOnly: true });
 
     // cdk8s-plus-22 has no props for these; the paths are fixed by the container order above.
     const podSpec = '/spec/template/spec';

@@ -1,11 +1,13 @@
 import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/site';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { NodeSpread, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { AuthorizedKeys, NodeSpread, publicKeyProblem, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { find, Manifest, synth } from '../../helpers';
 
 const HTTPD = ImageReference.of('master.test:5000/myrepo/httpd:v1');
 const SSHD = ImageReference.of('master.test:5000/myrepo/sshd:v1');
+
+const ALICE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIADat1PWSVPy/gKi+0W0DUUcOvYft3FDAvWwiCaB8Vkm alice@laptop';
 
 function server(props: Partial<WebSshServerProps> = {}, chart: Chart = Testing.chart()) {
   const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web' });
@@ -161,6 +163,84 @@ describe('security', () => {
   });
 });
 
+describe('SSH keys', () => {
+  const volume = (manifests: Manifest[], name: string) => podSpec(manifests).volumes.find((v: any) => v.name === name);
+  const mount = (manifests: Manifest[], name: string) => container(manifests, 'sshd').volumeMounts.find((m: any) => m.name === name);
+
+  test('host keys come from the Secret <name>-ssh-host-keys, readable by root only, in sshd only', () => {
+    const { manifests } = server();
+    expect(volume(manifests, 'ssh-host-keys')).toEqual({ name: 'ssh-host-keys', secret: { secretName: 'my-web-ssh-host-keys', defaultMode: 0o400 } });
+    expect(mount(manifests, 'ssh-host-keys')).toEqual({ name: 'ssh-host-keys', mountPath: '/etc/ssh/host-keys', readOnly: true });
+    expect(container(manifests, 'httpd').volumeMounts.map((m: any) => m.name)).not.toContain('ssh-host-keys');
+  });
+
+  test('authorized keys default to the Secret <name>-ssh-authorized-keys, mounted whole for sshd to read at each login', () => {
+    const { manifests } = server();
+    expect(volume(manifests, 'ssh-authorized-keys')).toEqual({
+      name: 'ssh-authorized-keys',
+      secret: { secretName: 'my-web-ssh-authorized-keys', defaultMode: 0o444, items: [{ key: 'authorized_keys', path: 'authorized_keys' }] },
+    });
+    expect(mount(manifests, 'ssh-authorized-keys')).toEqual({ name: 'ssh-authorized-keys', mountPath: '/etc/ssh/web-ssh-server', readOnly: true });
+    expect(manifests.map((m) => m.kind)).not.toContain('ConfigMap');
+  });
+
+  test('public keys given inline become a ConfigMap that the volume reads', () => {
+    const { manifests, construct } = server({ authorizedKeys: AuthorizedKeys.fromPublicKeys([ALICE, `  ${ALICE.replace('alice', 'carol')}  `]) });
+    const configMap = find(manifests, 'ConfigMap', 'my-web-ssh-authorized-keys');
+    expect(configMap.data).toEqual({ authorized_keys: `${ALICE}\n${ALICE.replace('alice', 'carol')}\n` });
+    expect(configMap.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'my-web' });
+    expect(volume(manifests, 'ssh-authorized-keys').configMap).toEqual({
+      name: 'my-web-ssh-authorized-keys', defaultMode: 0o444, items: [{ key: 'authorized_keys', path: 'authorized_keys' }],
+    });
+    expect(construct.authorizedKeysConfigMap?.name).toBe('my-web-ssh-authorized-keys');
+  });
+
+  test('an existing Secret and the host-key Secret are props', () => {
+    const { manifests, construct } = server({ authorizedKeys: AuthorizedKeys.fromSecret('team-keys'), hostKeysSecret: 'shared.host-keys' });
+    expect(volume(manifests, 'ssh-authorized-keys').secret.secretName).toBe('team-keys');
+    expect(volume(manifests, 'ssh-host-keys').secret.secretName).toBe('shared.host-keys');
+    expect(construct.hostKeysSecret).toBe('shared.host-keys');
+  });
+
+  test('no private key is ever written', () => {
+    const { manifests } = server({ authorizedKeys: AuthorizedKeys.fromPublicKeys([ALICE]) });
+    expect(JSON.stringify(manifests)).not.toMatch(/PRIVATE KEY/);
+    expect(manifests.map((m) => m.kind)).not.toContain('Secret');
+  });
+
+  test.each([
+    ['ssh-ed25519', ALICE],
+    ['ssh-rsa', 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDXvCnCZw0ntrKQ'],
+    ['a key without comment', ALICE.replace(' alice@laptop', '')],
+  ])('accepts %s', (_what, key) => {
+    expect(publicKeyProblem(key)).toBeUndefined();
+  });
+});
+
+describe('the containers and their images', () => {
+  const { manifests } = server({ httpPort: 8080, sshPort: 2222, docrootPath: '/srv/www' });
+
+  test('tell the images their ports and docroot, so the props and the processes agree', () => {
+    expect(container(manifests, 'httpd').env).toEqual([{ name: 'HTTP_PORT', value: '8080' }, { name: 'DOCROOT', value: '/srv/www' }]);
+    expect(container(manifests, 'sshd').env).toEqual([{ name: 'SSH_PORT', value: '2222' }, { name: 'DOCROOT', value: '/srv/www' }]);
+  });
+
+  test('wait 5 s before stopping, while the pod leaves the Service', () => {
+    for (const name of ['httpd', 'sshd']) {
+      expect(container(manifests, name).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
+    }
+  });
+
+  test('write pid files and locks only to /run, an emptyDir, under a read-only root filesystem', () => {
+    for (const name of ['httpd', 'sshd']) {
+      const c = container(manifests, name);
+      expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+      const run = c.volumeMounts.find((m: any) => m.mountPath === '/run');
+      expect(podSpec(manifests).volumes.find((v: any) => v.name === run.name).emptyDir).toEqual({ sizeLimit: '16Mi' });
+    }
+  });
+});
+
 describe('the service', () => {
   const { manifests } = server({ name: 'myweb' });
   const service = find(manifests, 'Service', 'myweb');
@@ -254,6 +334,25 @@ describe('bad input', () => {
     ['a fractional eviction delay', { evictionDelay: Duration.millis(1500) }, "[test/MyWeb] 'evictionDelay (seconds)' must be an integer of at least 0, got 1.5"],
     ['a fractional minReady', { minReady: Duration.millis(200) }, "[test/MyWeb] 'minReady (seconds)' must be an integer of at least 0, got 0.2"],
     ['a missing docroot', { docroot: undefined as any }, "[test/MyWeb] 'docroot' must be a docroot such as an NfsDocroot, got undefined"],
+    ['a host-key Secret name that is not a DNS name', { hostKeysSecret: 'My_Keys' },
+      "[test/MyWeb] 'hostKeysSecret' must be the name of a Secret: a DNS-1123 subdomain of lowercase letters, digits, '-' and '.', such as \"myweb-ssh-host-keys\", got \"My_Keys\""],
+    ['an authorized-keys Secret name that is not a DNS name', { authorizedKeys: AuthorizedKeys.fromSecret('keys/web') },
+      /^\[test\/MyWeb\] 'authorizedKeys' must be the name of a Secret: .*got "keys\/web"$/],
+    ['an empty key list', { authorizedKeys: AuthorizedKeys.fromPublicKeys([]) },
+      "[test/MyWeb] 'authorizedKeys' must list at least one OpenSSH public key, such as the content of ~/.ssh/id_ed25519.pub, got []"],
+    ['a key of an unknown type', { authorizedKeys: AuthorizedKeys.fromPublicKeys([ALICE.replace('ssh-ed25519', 'ssh-dss')]) },
+      /^\[test\/MyWeb\] 'authorizedKeys\[0\]' must be an OpenSSH public key line .*\(this one starts with "ssh-dss", which is not an OpenSSH key type/],
+    ['a key whose base64 is another type', { authorizedKeys: AuthorizedKeys.fromPublicKeys([ALICE, ALICE.replace('ssh-ed25519', 'ssh-rsa')]) },
+      /'authorizedKeys\[1\]' must be an OpenSSH public key line .*\(this one has a base64 key that is not a ssh-rsa key\)/],
+    ['a key with broken base64', { authorizedKeys: AuthorizedKeys.fromPublicKeys(['ssh-ed25519 AAAA!!!! x']) },
+      /'authorizedKeys\[0\]' .*\(this one has no valid base64 key after the type\)/],
+    ['a private key', { authorizedKeys: AuthorizedKeys.fromPublicKeys(['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----']) },
+      "[test/MyWeb] 'authorizedKeys[0]' must be an OpenSSH public key line \"type base64 [comment]\" such as \"ssh-ed25519 AAAAC3Nza... alice@laptop\" "
+      + '(this one is a PRIVATE key: give the .pub file, and never put a private key in the site), got "<a private key, not shown>"'],
+    ['a path instead of a key', { authorizedKeys: AuthorizedKeys.fromPublicKeys(['~/.ssh/id_ed25519.pub']) },
+      /'authorizedKeys\[0\]' .*\(this one starts with "~\/.ssh\/id_ed25519.pub", which is not an OpenSSH key type/],
+    ['keys that are not an AuthorizedKeys', { authorizedKeys: [ALICE] as any },
+      /^\[test\/MyWeb\] 'authorizedKeys' must be AuthorizedKeys.fromPublicKeys\(\[...\]\) or AuthorizedKeys.fromSecret\("<secret name>"\), got/],
   ])('throws for %s', (_what, props, message) => {
     expect(() => server(props as Partial<WebSshServerProps>)).toThrow(message);
   });

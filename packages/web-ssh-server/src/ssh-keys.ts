@@ -1,0 +1,109 @@
+import { describeValue, isHostname, SiteError } from '@cdk8s-vserver/site';
+import { IConstruct } from 'constructs';
+
+/** The key, in a Secret or ConfigMap, that holds a server's `authorized_keys` file. */
+export const AUTHORIZED_KEYS_KEY = 'authorized_keys';
+
+/** The key types an OpenSSH server of the sshd image (OpenSSH 9.2) accepts in `authorized_keys`. */
+const KEY_TYPES = [
+  'ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com',
+];
+
+/**
+ * Who may log in over SSH as the image's `web` user: a list of OpenSSH public keys, or an existing Secret that
+ * holds an `authorized_keys` file. sshd reads the keys at each login, so a change to the Secret or the list
+ * reaches running pods without a restart (within the kubelet's sync period, about a minute).
+ */
+export abstract class AuthorizedKeys {
+  /**
+   * Public keys written into dist/ (a ConfigMap `<server>-ssh-authorized-keys`): reviewers see who gets access
+   * in the PR. Each entry is one OpenSSH public key line, `type base64 [comment]`, as in `~/.ssh/id_ed25519.pub`.
+   */
+  public static fromPublicKeys(keys: string[]): AuthorizedKeys {
+    return new PublicKeyList(keys);
+  }
+
+  /**
+   * The `authorized_keys` entry of an existing Secret, created by the operator, e.g.
+   * `kubectl create secret generic myweb-ssh-authorized-keys --from-file=authorized_keys=$HOME/.ssh/id_ed25519.pub`.
+   * Nothing about the keys lands in dist/.
+   */
+  public static fromSecret(secretName: string): AuthorizedKeys {
+    return new SecretKeys(secretName);
+  }
+
+  /** Checks the keys or the Secret name, naming `scope` and `prop` in the error. */
+  public abstract validate(scope: IConstruct, prop: string): void;
+}
+
+/** Public keys given inline. */
+export class PublicKeyList extends AuthorizedKeys {
+  constructor(public readonly keys: string[]) {
+    super();
+  }
+
+  public validate(scope: IConstruct, prop: string): void {
+    if (!Array.isArray(this.keys) || this.keys.length === 0) {
+      throw SiteError.invalidProp(scope, prop, this.keys, 'list at least one OpenSSH public key, such as the content of ~/.ssh/id_ed25519.pub');
+    }
+    this.keys.forEach((key, i) => {
+      const problem = publicKeyProblem(key);
+      if (problem) {
+        throw SiteError.invalidProp(scope, `${prop}[${i}]`, abbreviate(key),
+          `be an OpenSSH public key line "type base64 [comment]" such as "ssh-ed25519 AAAAC3Nza... alice@laptop" (this one ${problem})`);
+      }
+    });
+  }
+
+  /** The `authorized_keys` file: one key a line. */
+  public get file(): string {
+    return this.keys.map((k) => k.trim()).join('\n') + '\n';
+  }
+}
+
+/** Keys in an existing Secret. */
+export class SecretKeys extends AuthorizedKeys {
+  constructor(public readonly secretName: string) {
+    super();
+  }
+
+  public validate(scope: IConstruct, prop: string): void {
+    requireSecretName(scope, prop, this.secretName);
+  }
+}
+
+/** Returns `name` when it is a valid Secret name (a DNS-1123 subdomain); otherwise throws naming `scope` and `prop`. */
+export function requireSecretName(scope: IConstruct, prop: string, name: string): string {
+  if (!isHostname(name)) {
+    throw SiteError.invalidProp(scope, prop, name,
+      "be the name of a Secret: a DNS-1123 subdomain of lowercase letters, digits, '-' and '.', such as \"myweb-ssh-host-keys\"");
+  }
+  return name;
+}
+
+/**
+ * Why `line` is not one OpenSSH public key, or undefined when it is. The base64 blob must decode to a key of the
+ * type the line names, as sshd checks it.
+ */
+export function publicKeyProblem(line: unknown): string | undefined {
+  if (typeof line !== 'string') return `is ${describeValue(line)}, not a string`;
+  const text = line.trim();
+  if (text.length === 0) return 'is empty';
+  if (/PRIVATE KEY/.test(text)) return 'is a PRIVATE key: give the .pub file, and never put a private key in the site';
+  if (/[\r\n]/.test(text)) return 'spans several lines: give one key per entry';
+  const [type, blob] = text.split(/\s+/);
+  if (!KEY_TYPES.includes(type)) return `starts with "${type}", which is not an OpenSSH key type (${KEY_TYPES.join(', ')})`;
+  if (!blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob) || blob.length % 4 !== 0) return 'has no valid base64 key after the type';
+  const bytes = Buffer.from(blob, 'base64');
+  const length = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+  if (length <= 0 || length + 4 > bytes.length || bytes.subarray(4, 4 + length).toString('latin1') !== type) {
+    return `has a base64 key that is not a ${type} key`;
+  }
+  return undefined;
+}
+
+function abbreviate(key: unknown): unknown {
+  if (typeof key === 'string' && /PRIVATE KEY/.test(key)) return '<a private key, not shown>';
+  return typeof key === 'string' && key.length > 60 ? `${key.slice(0, 40)}…${key.slice(-12)}` : key;
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Builds the images the real node tier runs, from the project's own Dockerfiles, with no registry but Debian's:
+#   1. the Debian base the Dockerfiles' FROM names (debian:12.x-slim), made by mmdebstrap from Debian's mirror;
+#   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, tagged v1 and v2 under the lab's registry;
+#   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
+# Each image is written as a docker-archive into $VSERVER_IMAGES (a node's containerd imports them by name).
+# Results are cached by a hash of the Dockerfiles' folders, so an unchanged image is not rebuilt.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../cluster/env.sh
+. "$repo/scripts/cluster/env.sh"
+# shellcheck source=env.sh
+. "$repo/scripts/node/env.sh"
+log() { printf '[node-images] %s\n' "$*" >&2; }
+
+need=()
+for tool in buildah mmdebstrap; do command -v "$tool" >/dev/null || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+mkdir -p "$VSERVER_IMAGES"
+images="$repo/packages/web-ssh-server/images"
+base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$images/httpd/Dockerfile" | head -1)
+[ "$base" = "$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$images/sshd/Dockerfile" | head -1)" ] \
+  || { log "httpd and sshd must build FROM the same base"; exit 1; }
+mirror=$(grep -hoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | head -1 | tr -d ' ' || true)
+[ -n "$mirror" ] || { log "no Debian mirror in the system's apt sources"; exit 1; }
+start=$(date +%s)
+
+# 1. The base: bookworm minbase without docs, man pages and locales (what Docker's -slim images leave out).
+if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
+  log "making $base with mmdebstrap from $mirror"
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  mmdebstrap --quiet --mode=root --variant=minbase \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+    bookworm "$work/rootfs.tar" "deb $mirror bookworm main" "deb $mirror bookworm-updates main" >&2
+  ctr=$(buildah from scratch)
+  buildah add --quiet "$ctr" "$work/rootfs.tar" / >/dev/null
+  buildah config --cmd /bin/bash --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$ctr"
+  buildah commit --quiet --rm "$ctr" "$base" >/dev/null
+  log "$base is Debian $(buildah run "$(buildah from --quiet "$base")" cat /etc/debian_version 2>/dev/null || echo '?')"
+  buildah rm --all >/dev/null
+  rm -rf "$work"; trap - EXIT
+fi
+
+# 2. httpd and sshd, v1 and v2 (the same build under two tags: a real rollout between two image references).
+for name in httpd sshd; do
+  hash=$(cd "$images/$name" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  out="$VSERVER_IMAGES/$name-$hash"
+  if [ ! -s "$out/v1.tar" ] || [ ! -s "$out/v2.tar" ]; then
+    log "building $LAB_REGISTRY/$name from $images/$name"
+    buildah bud --quiet --pull=never --network=host --layers -t "$LAB_REGISTRY/$name:v1" "$images/$name" >&2
+    buildah tag "$LAB_REGISTRY/$name:v1" "$LAB_REGISTRY/$name:v2"
+    rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+    for tag in v1 v2; do
+      buildah push --quiet "$LAB_REGISTRY/$name:$tag" "docker-archive:$out.tmp/$tag.tar:$LAB_REGISTRY/$name:$tag" >&2
+    done
+    rm -rf "$out"; mv "$out.tmp" "$out"
+  fi
+  ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/$name"
+done
+
+# 3. The pod sandbox image.
+if [ ! -s "$VSERVER_IMAGES/pause.tar" ]; then
+  log "making $PAUSE_IMAGE from $K8S_BIN/pause"
+  ctr=$(buildah from scratch)
+  buildah copy --quiet "$ctr" "$K8S_BIN/pause" /pause >/dev/null
+  buildah config --entrypoint '["/pause"]' --user 65535:65535 "$ctr"
+  buildah commit --quiet --rm "$ctr" "$PAUSE_IMAGE" >/dev/null
+  buildah push --quiet "$PAUSE_IMAGE" "docker-archive:$VSERVER_IMAGES/pause.tar.tmp:$PAUSE_IMAGE" >&2
+  mv "$VSERVER_IMAGES/pause.tar.tmp" "$VSERVER_IMAGES/pause.tar"
+fi
+log "images ready in $VSERVER_IMAGES ($(( $(date +%s) - start )) s)"
