@@ -6,7 +6,9 @@
 #   scripts/cluster/with-control-plane.sh kubectl get --raw /readyz
 #
 # There is no kubelet: pods are scheduled but stay Pending. Extra flags for the controller-manager can be
-# passed in KCM_EXTRA_FLAGS (space-separated).
+# passed in KCM_EXTRA_FLAGS (space-separated). The real node tier (scripts/node/with-site.sh) runs it inside a
+# network namespace with VSERVER_CP_ADDRESS (the address the API server listens on and advertises, default
+# 127.0.0.1) and VSERVER_EXTRA_TOKENS (a file of more token lines: its kubelets and kube-proxies).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
@@ -18,6 +20,7 @@ for b in kube-apiserver kube-controller-manager kube-scheduler; do
 done
 command -v etcd >/dev/null || { log "etcd is missing: run scripts/cluster/prepare.sh"; exit 1; }
 
+address=${VSERVER_CP_ADDRESS:-127.0.0.1}
 state=$(mktemp -d "${TMPDIR:-/tmp}/vserver-control-plane.XXXXXX")
 pids=()
 stop() {
@@ -55,6 +58,7 @@ $admin_token,vserver-admin,vserver-admin,system:masters
 $kcm_token,system:kube-controller-manager,system:kube-controller-manager
 $sched_token,system:kube-scheduler,system:kube-scheduler
 CSV
+if [ -n "${VSERVER_EXTRA_TOKENS:-}" ]; then cat "$VSERVER_EXTRA_TOKENS" >> "$state/pki/tokens.csv"; fi
 openssl genrsa -out "$state/pki/sa.key" 2048 2>/dev/null
 openssl rsa -in "$state/pki/sa.key" -pubout -out "$state/pki/sa.pub" 2>/dev/null
 
@@ -65,7 +69,7 @@ kind: Config
 clusters:
 - name: vserver
   cluster:
-    server: https://127.0.0.1:$api_port
+    server: https://$address:$api_port
     certificate-authority: $state/pki/apiserver.crt
 users:
 - name: user
@@ -90,12 +94,13 @@ etcd --name vserver --data-dir "$state/etcd" \
 pids+=($!)
 wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
 
-log "kube-apiserver on 127.0.0.1:$api_port"
+log "kube-apiserver on $address:$api_port"
 "$K8S_BIN/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$etcd_port" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --insecure-port 0 \
+  --bind-address "$address" --advertise-address "$address" --secure-port "$api_port" --insecure-port 0 \
   --cert-dir "$state/pki" --token-auth-file "$state/pki/tokens.csv" \
-  --authorization-mode RBAC --allow-privileged=true \
+  --authorization-mode Node,RBAC --allow-privileged=true \
+  --kubelet-preferred-address-types InternalIP \
   --service-cluster-ip-range 10.96.0.0/16 \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$state/pki/sa.pub" --service-account-signing-key-file "$state/pki/sa.key" \
@@ -130,7 +135,7 @@ wait_for kube-scheduler 60 curl -sfk "https://127.0.0.1:$sched_port/healthz"
 # The default ServiceAccount appears once the controllers run; pods cannot be admitted before it.
 wait_for "the default ServiceAccount" 60 kubectl --kubeconfig "$state/admin.kubeconfig" -n default get serviceaccount default
 
-log "ready: $("$K8S_BIN/kube-apiserver" --version) at https://127.0.0.1:$api_port"
+log "ready: $("$K8S_BIN/kube-apiserver" --version) at https://$address:$api_port"
 export KUBECONFIG="$state/admin.kubeconfig" VSERVER_CONTROL_PLANE_LOGS="$state/logs"
 set +e
 "$@"

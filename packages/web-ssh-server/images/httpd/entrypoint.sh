@@ -1,7 +1,8 @@
 #!/bin/sh
-# Starts apache2 in the foreground with Debian's envvars, its run and lock folders under /run (an emptyDir).
-set -eu
+# Starts apache2 in the foreground with Debian's envvars; its run and lock folders (/var/run and /var/lock
+# link to /run) are made in /run, an emptyDir.
+set -e
 . /etc/apache2/envvars
 export HTTP_PORT="${HTTP_PORT:-80}" DOCROOT="${DOCROOT:-/var/www/html}"
-mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR"
+mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR"
 exec /usr/sbin/apache2 -D FOREGROUND
