@@ -39,7 +39,7 @@ const project = new typescript.TypeScriptProject({
     junitReporting: false,
     jestConfig: {
       // The schema and cluster tiers run through scripts/run-tier.sh, which installs what they need first.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/', '<rootDir>/dist/', '<rootDir>/test/schema/', '<rootDir>/test/cluster/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/', '<rootDir>/dist/', '<rootDir>/test/schema/', '<rootDir>/test/cluster/', '<rootDir>/test/node/'],
       collectCoverage: false,
     },
   },
@@ -132,6 +132,11 @@ const cluster = project.addTask('test:cluster', {
   exec: 'bash scripts/run-tier.sh cluster',
   receiveArgs: true,
 });
+const node = project.addTask('test:node', {
+  description: 'Run dist/lab on real kubelets in network namespaces, from our own images: SSH upload, HTTP, rollout, failures',
+  exec: 'bash scripts/run-tier.sh node',
+  receiveArgs: true,
+});
 project.addTask('bench', {
   description: 'Benchmark synth and test times, and synth growth with 1-1,000 servers (prints a markdown table)',
   exec: 'ts-node --transpile-only scripts/bench.ts',
@@ -150,5 +155,6 @@ project.testTask.spawn(unit);
 project.testTask.spawn(consumer);
 project.testTask.spawn(schema);
 project.testTask.spawn(cluster);
+project.testTask.spawn(node);
 
 project.synth();

@@ -2,21 +2,22 @@
 # Runs one of the tiers that need more than node_modules, after installing (once, cached) what it needs:
 #   schema   every object of dist/<app>/ against the official Kubernetes 1.30 OpenAPI document
 #   cluster  dist/<app>/ applied to a real kube-apiserver with its controllers
-# Locally, VSERVER_SKIP_CLUSTER_TIER=1 skips the cluster tier (loudly). On CI (CI=true) nothing is skipped.
+#   node     dist/lab run on real kubelets (scripts/node/with-site.sh) from the images our Dockerfiles build
+# Locally, VSERVER_SKIP_CLUSTER_TIER=1 skips the cluster and node tiers (loudly). On CI (CI=true) nothing is skipped.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tier=${1:?usage: run-tier.sh schema|cluster [jest args...]}
 shift
 cd "$repo"
 
-if [ "$tier" = cluster ] && [ "${VSERVER_SKIP_CLUSTER_TIER:-}" = 1 ]; then
+if [ "$tier" != schema ] && [ "${VSERVER_SKIP_CLUSTER_TIER:-}" = 1 ]; then
   if [ "${CI:-}" = true ]; then
     echo "VSERVER_SKIP_CLUSTER_TIER=1 is set on CI: the real cluster tier is never skipped there" >&2
     exit 1
   fi
   printf '\n%s\n%s\n%s\n\n' \
     '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' \
-    '!!! SKIPPED: the real cluster tier (VSERVER_SKIP_CLUSTER_TIER=1). dist/ was NOT applied to a kube-apiserver.' \
+    "!!! SKIPPED: the real $tier tier (VSERVER_SKIP_CLUSTER_TIER=1). dist/ was NOT applied to a kube-apiserver." \
     '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2
   exit 0
 fi
@@ -33,5 +34,10 @@ case "$tier" in
     export VSERVER_NODE_MONITOR_GRACE_SECONDS=${VSERVER_NODE_MONITOR_GRACE_SECONDS:-8}
     export KCM_EXTRA_FLAGS="--node-monitor-period=1s --node-monitor-grace-period=${VSERVER_NODE_MONITOR_GRACE_SECONDS}s ${KCM_EXTRA_FLAGS:-}"
     bash scripts/cluster/with-control-plane.sh "${jest[@]}" ;;
-  *) echo "unknown tier: $tier (schema or cluster)" >&2; exit 2 ;;
+  node)
+    bash scripts/node/build-images.sh
+    export VSERVER_NODE_MONITOR_GRACE_SECONDS=${VSERVER_NODE_MONITOR_GRACE_SECONDS:-8}
+    export KCM_EXTRA_FLAGS="--node-monitor-period=1s --node-monitor-grace-period=${VSERVER_NODE_MONITOR_GRACE_SECONDS}s ${KCM_EXTRA_FLAGS:-}"
+    bash scripts/node/with-site.sh "${jest[@]}" ;;
+  *) echo "unknown tier: $tier (schema, cluster or node)" >&2; exit 2 ;;
 esac

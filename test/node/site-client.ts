@@ -1,0 +1,107 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { Obj } from '../cluster/dist';
+
+/** Result of a command run on one of the site's hosts. */
+export interface RunResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a command on a host of the site: `master` is where the tests run (a client on the LAN), `node0`-`node3`
+ * are the router and the workers, each a network namespace made by scripts/node/with-site.sh.
+ */
+export function onHost(host: 'master' | 'node0' | 'node1' | 'node2' | 'node3', command: string, args: string[], input?: string): RunResult {
+  const out = host === 'master'
+    ? spawnSync(command, args, { input, encoding: 'utf-8', timeout: 60_000 })
+    : spawnSync('nsenter', [`--net=/run/netns/vsn-${host}`, command, ...args], { input, encoding: 'utf-8', timeout: 60_000 });
+  return { status: out.status ?? -1, stdout: out.stdout ?? '', stderr: out.stderr ?? String(out.error ?? '') };
+}
+
+/** One HTTP GET on a new connection (as a browser's first request), never throwing. */
+export function get(url: string, timeoutMs = 2000): Promise<{ status: number; body: string; error?: string }> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf-8') }));
+      res.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
+  });
+}
+
+/** What a bounded request loop saw. */
+export interface LoopReport {
+  readonly requests: number;
+  readonly failed: number;
+  readonly seconds: number;
+  /** The longest time without a successful answer (between two successes, or from the start or to the end). */
+  readonly longestGapSeconds: number;
+  /** The first few failures, for the error message. */
+  readonly failures: string[];
+}
+
+/**
+ * Sends one GET every `intervalMs` to `url` (each on a new connection) until `until()` resolves, at most
+ * `maxRequests` requests and `maxSeconds` seconds, and reports what it saw. A request fails on any answer but 200
+ * with `expectBody`, or no answer within 2 s.
+ */
+export async function requestLoop(url: string, expectBody: string, until: Promise<unknown>,
+  options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number } = {}): Promise<LoopReport> {
+  const intervalMs = options.intervalMs ?? 50;
+  const maxRequests = options.maxRequests ?? 4000;
+  const start = Date.now();
+  const deadline = start + (options.maxSeconds ?? 150) * 1000;
+  let done = false;
+  void until.then(() => { done = true; }, () => { done = true; });
+  let requests = 0; let failed = 0; let lastOk = start; let longestGap = 0;
+  const failures: string[] = [];
+  while (!done && requests < maxRequests && Date.now() < deadline) {
+    const sent = Date.now();
+    const res = await get(url);
+    requests++;
+    if (res.status === 200 && res.body === expectBody) {
+      longestGap = Math.max(longestGap, Date.now() - lastOk);
+      lastOk = Date.now();
+    } else {
+      failed++;
+      if (failures.length < 5) failures.push(`${((sent - start) / 1000).toFixed(1)}s: ${res.error ?? `HTTP ${res.status}`}`);
+    }
+    const wait = intervalMs - (Date.now() - sent);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  longestGap = Math.max(longestGap, Date.now() - lastOk);
+  return { requests, failed, seconds: (Date.now() - start) / 1000, longestGapSeconds: longestGap / 1000, failures };
+}
+
+/**
+ * The node tier's copy of an app folder: the kernel here has no NFS client, so each PersistentVolume's `nfs`
+ * source (and its NFS mount options) becomes a `hostPath` folder of this machine, which every node of the
+ * tier shares as they would share the NAS. On the 1.20 server, PodDisruptionBudgets are lowered to
+ * policy/v1beta1 (as in the cluster tier). Nothing else changes; `changed` lists what did.
+ */
+export function lowerForNodeTier(dir: string, docroot: string): { objects: Obj[]; yaml: string; changed: string[] } {
+  const changed: string[] = [];
+  const objects = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf-8')).map((d) => d.toJSON() as any))
+    .map((o) => {
+      if (o.kind === 'PersistentVolume' && o.spec?.nfs) {
+        const { nfs: _nfs, mountOptions: _options, ...rest } = o.spec;
+        changed.push(`PersistentVolume/${o.metadata.name}: nfs -> hostPath`);
+        return { ...o, spec: { ...rest, hostPath: { path: docroot, type: 'Directory' } } };
+      }
+      if (o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1') {
+        changed.push(`PodDisruptionBudget/${o.metadata.name}: policy/v1 -> policy/v1beta1`);
+        return { ...o, apiVersion: 'policy/v1beta1' };
+      }
+      return o;
+    });
+  return { objects, yaml: objects.map((o) => stringify(o)).join('---\n'), changed };
+}

@@ -1,0 +1,294 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { synthApp } from '@cdk8s-vserver/site';
+import { lowerForNodeTier, get, LoopReport, onHost, requestLoop } from './site-client';
+import { buildLab } from '../../apps/lab/lab';
+import { createNamespaces, DIST, objectsIn } from '../cluster/dist';
+import { getJson, kubectl, requireControlPlane, waitFor } from '../cluster/kubectl';
+
+// The real node tier: dist/lab runs on real kubelets (scripts/node/with-site.sh), from the images our
+// Dockerfiles build, and real clients (ssh, scp, HTTP) get what a user would get. See docs/testing.md.
+requireControlPlane();
+jest.setTimeout(240_000);
+
+const STATE = process.env.VSERVER_NODE_STATE!;
+const LAB = path.join(DIST, 'lab');
+const lab = objectsIn(LAB);
+const vipConfigMap = lab.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'vip-configmap') as any;
+const VIP = Object.entries(vipConfigMap.data as Record<string, string>).find(([, svc]) => svc === 'default/myweb')![0];
+const deployment = lab.find((o) => o.kind === 'Deployment' && o.metadata.name === 'myweb')!;
+const REPLICAS: number = deployment.spec.replicas;
+const SELECTOR = Object.entries(deployment.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-tier-'));
+const docroot = path.join(tmp, 'docroot');
+const home = path.join(tmp, 'home');
+const userKey = path.join(home, '.ssh/id_ed25519');
+const results: Record<string, unknown> = {};
+const PAGE = `<!doctype html><title>myweb</title><p>uploaded over SSH at ${new Date().toISOString()}</p>\n`;
+
+const isReady = (pod: any) => !pod.metadata.deletionTimestamp && pod.status.phase === 'Running'
+  && (pod.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+const pods = (): any[] => getJson(['pods', '-n', 'default', '-l', SELECTOR]).items;
+const readyEndpoints = (): string[] => (getJson(['endpoints', 'myweb', '-n', 'default']).subsets ?? [])
+  .flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.ip));
+const clusterIp = (): string => getJson(['service', 'myweb', '-n', 'default']).spec.clusterIP;
+
+/** ssh or scp as a LAN client, never asking anything; `knownHosts` pins the server's host key. */
+function ssh(command: 'ssh' | 'scp', knownHosts: string, args: string[]) {
+  return onHost('master', command, ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', ...args]);
+}
+function knownHosts(name: string, hosts: string[], publicKey: string): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, `${hosts.join(',')} ${publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+  return file;
+}
+function hostPublicKey(): string {
+  const file = path.join(tmp, 'host-key-from-secret');
+  const data = getJson(['secret', 'myweb-ssh-host-keys', '-n', 'default']).data.ssh_host_ed25519_key;
+  fs.writeFileSync(file, Buffer.from(data, 'base64'), { mode: 0o600 });
+  return spawnSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf-8' }).stdout.trim();
+}
+async function waitForRollout(version: string): Promise<any[]> {
+  return waitFor(`myweb to run ${version} on ${REPLICAS} ready pods`, 150, () => {
+    const d = getJson(['deployment', 'myweb', '-n', 'default']);
+    const st = d.status;
+    const live = pods().filter((p) => !p.metadata.deletionTimestamp);
+    return st.observedGeneration >= d.metadata.generation && st.updatedReplicas === REPLICAS && st.readyReplicas === REPLICAS
+      && live.length === REPLICAS && live.every((p) => isReady(p) && p.spec.containers.every((c: any) => c.image.endsWith(`:${version}`)))
+      ? live : undefined;
+  }, { intervalMs: 500 });
+}
+function summary(report: LoopReport) {
+  return { requests: report.requests, failed: report.failed, seconds: +report.seconds.toFixed(1), longestGapSeconds: +report.longestGapSeconds.toFixed(2) };
+}
+
+/** The commands the web-ssh-server README gives the operator for a server's two Secrets. */
+function readmeSecretCommands(): string {
+  const readme = fs.readFileSync(path.join(__dirname, '../../packages/web-ssh-server/README.md'), 'utf-8');
+  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('kubectl create secret generic myweb-ssh-host-keys'));
+  if (!block) throw new Error('the web-ssh-server README no longer shows how to create the Secrets');
+  return block;
+}
+
+const lowered = lowerForNodeTier(LAB, docroot);
+
+beforeAll(async () => {
+  // The docroot as a fresh export: a root-owned, empty folder (sshd hands it to `web` at start).
+  fs.mkdirSync(docroot, { mode: 0o755 });
+  fs.mkdirSync(path.dirname(userKey), { recursive: true, mode: 0o700 });
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'user@lan', '-f', userKey]);
+  createNamespaces(lab);
+  // The operator's one-time step, run exactly as the README shows it.
+  const made = spawnSync('bash', ['-euo', 'pipefail', '-c', readmeSecretCommands()], { encoding: 'utf-8', env: { ...process.env, HOME: home } });
+  if (made.status !== 0) throw new Error(`the README's Secret commands failed: ${made.stderr}`);
+  kubectl(['apply', '-f', '-'], lowered.yaml);
+  await waitForRollout('v1');
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`node tier figures:\n${JSON.stringify(results, null, 2)}`);
+});
+
+describe('the tier runs dist/lab itself', () => {
+  test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs for the 1.20 server)', () => {
+    expect(lowered.changed.sort()).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PodDisruptionBudget/myweb: policy/v1 -> policy/v1beta1']);
+    const strip = (o: any) => (o.kind === 'PersistentVolume'
+      ? { ...o, spec: { ...o.spec, nfs: undefined, mountOptions: undefined, hostPath: undefined } }
+      : { ...o, apiVersion: o.kind === 'PodDisruptionBudget' ? 'policy' : o.apiVersion });
+    expect(JSON.parse(JSON.stringify(lowered.objects.map(strip)))).toEqual(JSON.parse(JSON.stringify(lab.map(strip))));
+  });
+
+  test("the router holds exactly the VIPs of kube-keepalived-vip's ConfigMap", () => {
+    const held = onHost('node0', 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']).stdout.match(/inet (\S+)\/32/g)!.map((s) => s.slice(5, -3));
+    expect(held.sort()).toEqual(Object.keys(vipConfigMap.data).sort());
+    expect(held).toContain(VIP);
+  });
+
+  test("myweb's pods run for real: both containers ready, from the lab's images, on two different workers", () => {
+    const live = pods().filter(isReady);
+    expect(live).toHaveLength(REPLICAS);
+    for (const p of live) {
+      expect(p.status.containerStatuses.map((c: any) => [c.name, c.ready, c.image])).toEqual([
+        ['httpd', true, 'master.test:5000/myrepo/httpd:v1'],
+        ['sshd', true, 'master.test:5000/myrepo/sshd:v1'],
+      ]);
+      expect(getJson(['node', p.spec.nodeName]).metadata.labels.role).toBe('worker');
+    }
+    expect(new Set(live.map((p) => p.spec.nodeName)).size).toBe(REPLICAS);
+  });
+});
+
+describe('a page uploaded over SSH is served over HTTP', () => {
+  let hostKey: string;
+  beforeAll(() => { hostKey = hostPublicKey(); });
+
+  test('before the upload the VIP answers, but not with the page (negative control)', async () => {
+    const res = await get(`http://${VIP}/`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.body).not.toBe(PAGE);
+  });
+
+  test("scp as web through the VIP, with the user's key and the host key pinned from the Secret", () => {
+    fs.writeFileSync(path.join(tmp, 'index.html'), PAGE);
+    const out = ssh('scp', knownHosts('known_vip', [VIP], hostKey), ['-i', userKey, path.join(tmp, 'index.html'), `web@${VIP}:/var/www/html/index.html`]);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+  });
+
+  test('the same bytes come back over HTTP through the VIP', async () => {
+    const res = await get(`http://${VIP}/`);
+    expect(res).toEqual({ status: 200, body: PAGE });
+  });
+
+  test('the same bytes come back through the ClusterIP, from every node', () => {
+    for (const node of ['node0', 'node1', 'node2', 'node3'] as const) {
+      const out = onHost(node, 'curl', ['-s', '-m', '3', `http://${clusterIp()}/`]);
+      expect(`${node}: ${out.stdout}`).toBe(`${node}: ${PAGE}`);
+    }
+  });
+
+  test('the upload belongs to web (uid 1000) with mode 0644, in a docroot sshd handed to web', () => {
+    const file = fs.statSync(path.join(docroot, 'index.html'));
+    expect([file.uid, file.gid, (file.mode & 0o777).toString(8)]).toEqual([1000, 1000, '644']);
+    const dir = fs.statSync(docroot);
+    expect([dir.uid, (dir.mode & 0o777).toString(8)]).toEqual([1000, '755']);
+  });
+
+  test('dot files in the docroot are never served', async () => {
+    fs.writeFileSync(path.join(docroot, '.bash_history'), 'secret commands\n', { mode: 0o644 });
+    expect((await get(`http://${VIP}/.bash_history`)).status).toBe(403);
+  });
+
+  test("httpd's access log reaches kubectl logs", async () => {
+    const marker = `logcheck${Date.now()}`;
+    expect((await get(`http://${VIP}/index.html?${marker}`)).status).toBe(200);
+    const logs = await waitFor('the request in the httpd logs', 20,
+      () => { const out = kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'httpd', '--tail=50']); return out.includes(marker) ? out : undefined; });
+    expect(logs).toMatch(new RegExp(`"GET /index.html\\?${marker} HTTP/1.1" 200`));
+  });
+
+  test('a wrong key, a password login and a root login are refused', () => {
+    const known = knownHosts('known_vip', [VIP], hostKey);
+    const wrongKey = path.join(tmp, 'wrong');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
+    const wrong = ssh('ssh', known, ['-i', wrongKey, '-o', 'IdentitiesOnly=yes', `web@${VIP}`, 'true']);
+    expect([wrong.status, wrong.stderr.trim()]).toEqual([255, `web@${VIP}: Permission denied (publickey).`]);
+    // The server offers public keys only: a password is never even asked for.
+    const password = ssh('ssh', known, ['-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive', `web@${VIP}`, 'true']);
+    expect([password.status, password.stderr.trim()]).toEqual([255, `web@${VIP}: Permission denied (publickey).`]);
+    // root with the authorized key: refused by PermitRootLogin/AllowUsers.
+    const root = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `root@${VIP}`, 'true']);
+    expect([root.status, root.stderr.trim()]).toEqual([255, `root@${VIP}: Permission denied (publickey).`]);
+    // The same client, key and host as web: accepted (the refusals above are not a broken client).
+    const ok = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${VIP}`, 'id -u; umask']);
+    expect([ok.status, ok.stdout]).toEqual([0, '1000\n0022\n']);
+  });
+
+  test('every replica presents the host key of the Secret', () => {
+    const ips = pods().filter(isReady).map((p) => p.status.podIP);
+    expect(ips).toHaveLength(REPLICAS);
+    const known = knownHosts('known_pods', ips, hostKey);
+    for (const ip of ips) {
+      const out = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'true']);
+      expect(`${ip}: ${out.status} ${out.stderr.trim()}`).toBe(`${ip}: 0 `);
+    }
+  });
+
+  test('a host key other than the Secret\'s is rejected by the same check (negative control)', () => {
+    const other = path.join(tmp, 'other-host-key');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const ip = pods().filter(isReady)[0].status.podIP;
+    const known = knownHosts('known_other', [ip], fs.readFileSync(`${other}.pub`, 'utf-8'));
+    const out = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'true']);
+    expect(out.status).toBe(255);
+    expect(out.stderr).toMatch(/Host key verification failed/);
+  });
+});
+
+describe('rollouts and failures, measured with real requests', () => {
+  const url = () => `http://${VIP}/`;
+
+  test('the request loop counts failures (negative control: a port nothing listens on)', async () => {
+    const report = await requestLoop(`http://${VIP}:81/`, PAGE, new Promise((r) => setTimeout(r, 1000)), { intervalMs: 100 });
+    expect(report.requests).toBeGreaterThan(3);
+    expect(report.failed).toBe(report.requests);
+  });
+
+  test('rolling update v1 -> v2 (two real image tags): 0 failed requests', async () => {
+    const out = path.join(tmp, 'lab-v2');
+    synthApp(out, (app) => buildLab(app, { mywebVersion: 'v2' }));
+    const v2 = lowerForNodeTier(out, docroot);
+    const started = Date.now();
+    let rollout!: Promise<any[]>;
+    const loop = requestLoop(url(), PAGE, new Promise<void>((resolve) => {
+      kubectl(['apply', '-f', '-'], v2.yaml);
+      rollout = waitForRollout('v2');
+      void rollout.then(() => resolve(), () => resolve());
+    }));
+    const report = await loop;
+    await rollout;
+    results.rollout = { ...summary(report), rolloutSeconds: +((Date.now() - started) / 1000).toFixed(1) };
+    expect(report.failures).toEqual([]);
+    expect(report.failed).toBe(0);
+    expect(report.requests).toBeGreaterThan(50);
+  });
+
+  test('a pod killed (both containers, SIGKILL): requests keep being answered', async () => {
+    const victim = pods().filter(isReady)[0];
+    const socket = path.join(STATE, victim.spec.nodeName, 'containerd.sock');
+    const killed = Date.now();
+    const recovered = (async () => {
+      for (const c of victim.status.containerStatuses) {
+        const id = c.containerID.replace('containerd://', '');
+        const out = spawnSync('ctr', ['--address', socket, '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', id], { encoding: 'utf-8' });
+        if (out.status !== 0) throw new Error(`ctr tasks kill ${id}: ${out.stderr}`);
+      }
+      await waitFor('the killed pod to restart and be ready again', 90, () => {
+        const p = getJson(['pod', victim.metadata.name, '-n', 'default']);
+        return isReady(p) && p.status.containerStatuses.every((c: any) => c.restartCount > 0) && readyEndpoints().length === REPLICAS ? p : undefined;
+      });
+      return (Date.now() - killed) / 1000;
+    })();
+    const report = await requestLoop(url(), PAGE, recovered);
+    results.podKilled = { ...summary(report), backInServiceSeconds: +(await recovered).toFixed(1) };
+    expect(report.requests).toBeGreaterThan(20);
+    // The other replica answers all along: no moment of more than 3 s without an answer.
+    expect(report.longestGapSeconds).toBeLessThan(3);
+    expect(report.failed).toBeLessThan(report.requests / 4);
+  });
+
+  test("a node's kubelet stopped: requests keep being answered, and the pod is replaced on the third worker", async () => {
+    const victim = pods().filter(isReady)[0];
+    const node = victim.spec.nodeName;
+    const before = pods().map((p) => p.metadata.name);
+    const stopped = Date.now();
+    const at = (): number => +((Date.now() - stopped) / 1000).toFixed(1);
+    const marks: Record<string, number> = {};
+    const replaced = (async () => {
+      process.kill(Number(fs.readFileSync(path.join(STATE, node, 'kubelet.pid'), 'utf-8')), 'SIGTERM');
+      await waitFor(`${node} to turn NotReady`, 90, () => {
+        const ready = getJson(['node', node]).status.conditions.find((c: any) => c.type === 'Ready');
+        return ready.status !== 'True' ? true : undefined;
+      });
+      marks.nodeNotReadySeconds = at();
+      await waitFor("the stopped node's pod to leave the Service", 60, () => (readyEndpoints().includes(victim.status.podIP) ? undefined : true));
+      marks.outOfServiceSeconds = at();
+      const replacement = await waitFor('a replacement pod ready on another node', 150,
+        () => pods().find((p) => isReady(p) && !before.includes(p.metadata.name) && p.spec.nodeName !== node));
+      marks.replacementReadySeconds = at();
+      return replacement;
+    })();
+    const report = await requestLoop(url(), PAGE, replaced, { maxSeconds: 180 });
+    const replacement = await replaced;
+    results.kubeletStopped = { node, replacementNode: replacement.spec.nodeName, ...marks, ...summary(report) };
+    expect(replacement.spec.nodeName).not.toBe(node);
+    expect(report.longestGapSeconds).toBeLessThan(3);
+    expect(report.failed).toBe(0);
+  });
+});
