@@ -5,6 +5,7 @@
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy, built offline from
 #     Debian bookworm's kubernetes source package with Debian's golang-go, and the pod sandbox's `pause`
 #     program from the same source (build/pause/linux/pause.c), since no pause image can be downloaded;
+#     with the fixes in scripts/cluster/patches applied (each says which upstream fix it carries);
 #   - etcd-server and kubectl are Debian packages / already on the machine.
 # Sources come through a private apt state directory; the system's apt configuration is never modified.
 set -euo pipefail
@@ -26,6 +27,7 @@ command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_pkgs[*]}"
@@ -89,6 +91,10 @@ if [ "$missing" = 1 ]; then
     (cd "$src" && private_apt source "kubernetes=$K8S_DEB_VERSION" >&2) \
       || { rm -f "$apt_state/updated"; rm -rf "${src:?}"/*; (cd "$src" && private_apt source "kubernetes=$K8S_DEB_VERSION" >&2); }
     dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -1)
+    for p in "$K8S_PATCHES"/*.patch; do
+      log "applying $(basename "$p")"
+      patch -d "$dir" -p1 --forward --quiet < "$p"
+    done
     mv "$dir" "$src/tree"
   fi
   export PATH="/usr/lib/go/bin:$PATH"

@@ -33,6 +33,8 @@ stop() {
   if [ "$rc" -ne 0 ] && [ -d "$state/logs" ]; then
     for f in "$state"/logs/*.log; do log "last lines of $(basename "$f"):"; tail -n 15 "$f" >&2 || true; done
   fi
+  # VSERVER_KEEP_LOGS=<folder> keeps every component's log there (for a failure seen on CI).
+  if [ -n "${VSERVER_KEEP_LOGS:-}" ]; then mkdir -p "$VSERVER_KEEP_LOGS/control-plane" && cp "$state"/logs/*.log "$VSERVER_KEEP_LOGS/control-plane/"; fi
   rm -rf "$state"
   exit "$rc"
 }

@@ -3,6 +3,8 @@
 #   1. the Debian base the Dockerfiles' FROM names (debian:12.x-slim), made by mmdebstrap from Debian's mirror;
 #   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, tagged v1 and v2 under the lab's registry;
 #   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
+# It first installs what the node tier needs from Debian (buildah, mmdebstrap, containerd, runc, CNI plugins,
+# iptables, conntrack, the OpenSSH client, curl).
 # Each image is written as a docker-archive into $VSERVER_IMAGES (a node's containerd imports them by name).
 # Results are cached by a hash of the Dockerfiles' folders, so an unchanged image is not rebuilt.
 set -euo pipefail
@@ -13,8 +15,15 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 . "$repo/scripts/node/env.sh"
 log() { printf '[node-images] %s\n' "$*" >&2; }
 
+# What the node tier runs, all from Debian: image builds, a container runtime, pod networking, and the clients.
 need=()
-for tool in buildah mmdebstrap; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for pair in buildah:buildah mmdebstrap:mmdebstrap containerd:containerd runc:runc ctr:containerd /usr/lib/cni/bridge:containernetworking-plugins \
+    iptables:iptables conntrack:conntrack ssh:openssh-client ssh-keygen:openssh-client curl:curl nsenter:util-linux flock:util-linux ip:iproute2; do
+  tool=${pair%%:*} pkg=${pair#*:}
+  if ! command -v "$tool" >/dev/null && [ ! -x "$tool" ]; then
+    case " ${need[*]} " in *" $pkg "*) ;; *) need+=("$pkg") ;; esac
+  fi
+done
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
   apt-get update -qq

@@ -157,7 +157,10 @@ YAML
 
 start=$(date +%s)
 start_proxy node0 192.168.1.20
-for n in 1 2 3; do start_worker "$n"; done
+# The workers start side by side (most of it is importing images); each records its daemons' pids itself.
+workers=()
+for n in 1 2 3; do start_worker "$n" & workers+=($!); done
+for pid in "${workers[@]}"; do wait "$pid" || { log "a worker failed to start"; exit 1; }; done
 log "waiting for node1-3 to be Ready"
 for _ in $(seq 120); do
   ready=$(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}' 2>/dev/null || true)

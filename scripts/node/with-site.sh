@@ -53,6 +53,9 @@ teardown() {
   for ns in $(ls /run/netns 2>/dev/null | sort | comm -13 "$state/netns-before" -); do ip netns del "$ns" 2>/dev/null; done
   for cg in $(find /sys/fs/cgroup/*/vserver-node* -depth -type d 2>/dev/null); do rmdir "$cg" 2>/dev/null; done
   while IFS= read -r line; do sysctl -q -w "$line" >/dev/null 2>&1; done < "$state/sysctls"
+  if [ -n "${VSERVER_KEEP_LOGS:-}" ]; then
+    for d in "$state"/nodes/node*; do [ -d "$d" ] && mkdir -p "$VSERVER_KEEP_LOGS/$(basename "$d")" && cp "$d"/*.log "$VSERVER_KEEP_LOGS/$(basename "$d")/"; done
+  fi
   rm -rf "$state"
   exit "$rc"
 }

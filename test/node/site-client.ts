@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { Obj } from '../cluster/dist';
@@ -104,4 +105,36 @@ export function lowerForNodeTier(dir: string, docroot: string): { objects: Obj[]
       return o;
     });
   return { objects, yaml: objects.map((o) => stringify(o)).join('---\n'), changed };
+}
+
+/**
+ * Private keys in an image (a docker-archive): every file of every layer named like an SSH host key, or under
+ * etc/ holding a PEM or OpenSSH private key. (Libraries under usr/ contain the PEM markers as strings, so file
+ * contents are read under etc/ only.)
+ */
+export function privateKeysIn(archive: string): string[] {
+  const manifest = JSON.parse(spawnSync('tar', ['-xOf', archive, 'manifest.json'], { encoding: 'utf-8' }).stdout);
+  const found: string[] = [];
+  for (const layer of manifest[0].Layers as string[]) {
+    const tarOfLayer = spawnSync('tar', ['-xOf', archive, layer], { maxBuffer: 1024 * 1024 * 1024 }).stdout;
+    const files = spawnSync('tar', ['-t'], { input: tarOfLayer, encoding: 'utf-8', maxBuffer: 256 * 1024 * 1024 }).stdout.split('\n').filter(Boolean);
+    for (const file of files.filter((f) => /(^|\/)ssh_host_[a-z0-9]+_key$/.test(f))) found.push(`${layer}: ${file}`);
+    // Every regular file under etc/ of the layer, extracted once into a scratch folder.
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-'));
+    spawnSync('tar', ['-x', '-C', scratch, '--wildcards', 'etc/*', './etc/*'],
+      { input: tarOfLayer, maxBuffer: 256 * 1024 * 1024 });
+    for (const file of walk(path.join(scratch, 'etc'))) {
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(fs.readFileSync(file, 'latin1'))) found.push(`${layer}: ${path.relative(scratch, file)}`);
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return [...new Set(found)].sort();
+}
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : e.isFile() ? [p] : [];
+  });
 }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/site';
-import { lowerForNodeTier, get, LoopReport, onHost, requestLoop } from './site-client';
+import { get, LoopReport, lowerForNodeTier, onHost, privateKeysIn, requestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
 import { createNamespaces, DIST, objectsIn } from '../cluster/dist';
 import { getJson, kubectl, requireControlPlane, waitFor } from '../cluster/kubectl';
@@ -36,8 +36,8 @@ const readyEndpoints = (): string[] => (getJson(['endpoints', 'myweb', '-n', 'de
 const clusterIp = (): string => getJson(['service', 'myweb', '-n', 'default']).spec.clusterIP;
 
 /** ssh or scp as a LAN client, never asking anything; `knownHosts` pins the server's host key. */
-function ssh(command: 'ssh' | 'scp', knownHosts: string, args: string[]) {
-  return onHost('master', command, ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
+function ssh(command: 'ssh' | 'scp', knownHostsFile: string, args: string[]) {
+  return onHost('master', command, ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`,
     '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', ...args]);
 }
 function knownHosts(name: string, hosts: string[], publicKey: string): string {
@@ -62,13 +62,23 @@ async function waitForRollout(version: string): Promise<any[]> {
   }, { intervalMs: 500 });
 }
 function summary(report: LoopReport) {
-  return { requests: report.requests, failed: report.failed, seconds: +report.seconds.toFixed(1), longestGapSeconds: +report.longestGapSeconds.toFixed(2) };
+  return {
+    requests: report.requests, failed: report.failed, seconds: +report.seconds.toFixed(1), longestGapSeconds: +report.longestGapSeconds.toFixed(2),
+  };
+}
+
+/** Pods, nodes and recent events, for a timeout's message. */
+function siteState(): string {
+  const out = (args: string[]) => { try { return kubectl(args); } catch (e) { return String(e); } };
+  return [out(['get', 'pods', '-A', '-o', 'wide']), out(['get', 'nodes']), out(['get', 'events', '-A', '--sort-by=.lastTimestamp'])
+    .split('\n').slice(-25).join('\n')].join('\n');
 }
 
 /** The commands the web-ssh-server README gives the operator for a server's two Secrets. */
 function readmeSecretCommands(): string {
   const readme = fs.readFileSync(path.join(__dirname, '../../packages/web-ssh-server/README.md'), 'utf-8');
-  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('kubectl create secret generic myweb-ssh-host-keys'));
+  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1])
+    .find((b) => b.includes('kubectl create secret generic myweb-ssh-host-keys'));
   if (!block) throw new Error('the web-ssh-server README no longer shows how to create the Secrets');
   return block;
 }
@@ -124,6 +134,25 @@ describe('the tier runs dist/lab itself', () => {
   });
 });
 
+describe('the images our Dockerfiles build', () => {
+  const IMAGES = process.env.VSERVER_IMAGES!;
+
+  test.each(['httpd', 'sshd'])('no layer of %s (v1 or v2) holds a private key', (name) => {
+    for (const tag of ['v1', 'v2']) expect(privateKeysIn(path.join(IMAGES, name, `${tag}.tar`))).toEqual([]);
+  });
+
+  test('the scan finds a host key baked into a layer (negative control)', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'baked-'));
+    fs.mkdirSync(path.join(dir, 'layer/etc/ssh'), { recursive: true });
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'layer/etc/ssh/ssh_host_ed25519_key')]);
+    fs.copyFileSync(path.join(dir, 'layer/etc/ssh/ssh_host_ed25519_key'), path.join(dir, 'layer/etc/ssh/renamed'));
+    spawnSync('tar', ['-cf', path.join(dir, 'l1.tar'), '-C', path.join(dir, 'layer'), 'etc']);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Layers: ['l1.tar'] }]));
+    spawnSync('tar', ['-cf', path.join(dir, 'image.tar'), '-C', dir, 'manifest.json', 'l1.tar']);
+    expect(privateKeysIn(path.join(dir, 'image.tar'))).toEqual(['l1.tar: etc/ssh/renamed', 'l1.tar: etc/ssh/ssh_host_ed25519_key']);
+  });
+});
+
 describe('a page uploaded over SSH is served over HTTP', () => {
   let hostKey: string;
   beforeAll(() => { hostKey = hostPublicKey(); });
@@ -155,9 +184,10 @@ describe('a page uploaded over SSH is served over HTTP', () => {
 
   test('the upload belongs to web (uid 1000) with mode 0644, in a docroot sshd handed to web', () => {
     const file = fs.statSync(path.join(docroot, 'index.html'));
-    expect([file.uid, file.gid, (file.mode & 0o777).toString(8)]).toEqual([1000, 1000, '644']);
+    const mode = (stat: fs.Stats) => stat.mode.toString(8).slice(-3);
+    expect([file.uid, file.gid, mode(file)]).toEqual([1000, 1000, '644']);
     const dir = fs.statSync(docroot);
-    expect([dir.uid, (dir.mode & 0o777).toString(8)]).toEqual([1000, '755']);
+    expect([dir.uid, mode(dir)]).toEqual([1000, '755']);
   });
 
   test('dot files in the docroot are never served', async () => {
@@ -280,7 +310,8 @@ describe('rollouts and failures, measured with real requests', () => {
       await waitFor("the stopped node's pod to leave the Service", 60, () => (readyEndpoints().includes(victim.status.podIP) ? undefined : true));
       marks.outOfServiceSeconds = at();
       const replacement = await waitFor('a replacement pod ready on another node', 150,
-        () => pods().find((p) => isReady(p) && !before.includes(p.metadata.name) && p.spec.nodeName !== node));
+        () => pods().find((p) => isReady(p) && !before.includes(p.metadata.name) && p.spec.nodeName !== node),
+        { intervalMs: 500, context: siteState });
       marks.replacementReadySeconds = at();
       return replacement;
     })();
