@@ -116,5 +116,7 @@ if [ "$missing" = 1 ]; then
   rm -rf "$K8S_BIN"; mv "$K8S_BIN.tmp" "$K8S_BIN"
   log "built in $(( $(date +%s) - start )) s"
   rm -rf "$src"
+  # Builds of other versions or patch sets are never used again.
+  find "$VSERVER_CACHE" -mindepth 1 -maxdepth 1 -name 'kubernetes-*' ! -path "$(dirname "$K8S_BIN")" -exec rm -rf {} +
 fi
 log "Kubernetes binaries: $K8S_BIN ($("$K8S_BIN/kube-apiserver" --version))"

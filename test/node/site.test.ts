@@ -203,6 +203,12 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     expect(logs).toMatch(new RegExp(`"GET /index.html\\?${marker} HTTP/1.1" 200`));
   });
 
+  test("sshd's log shows the logins, and no probe connections", () => {
+    const logs = kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'sshd', '--tail=200']);
+    expect(logs).toMatch(/Accepted publickey for web from 192\.168\.1\.\d+ port \d+ ssh2: ED25519/);
+    expect(logs).not.toMatch(/kex_exchange_identification|Connection closed by 10\.244\./);
+  });
+
   test('a wrong key, a password login and a root login are refused', () => {
     const known = knownHosts('known_vip', [VIP], hostKey);
     const wrongKey = path.join(tmp, 'wrong');

@@ -155,6 +155,8 @@ const DEFAULT_SSHD_RESOURCES: kplus.ContainerResources = {
 /** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
 const HOST_KEYS_DIR = '/etc/ssh/host-keys';
 const AUTHORIZED_KEYS_DIR = '/etc/ssh/web-ssh-server';
+/** The sshd image's probe: exits 0 while sshd listens on SSH_PORT. */
+const SSHD_LISTENING = '/usr/local/lib/web-ssh-server/listening';
 
 /**
  * Before a container is stopped, wait while the endpoint controller and every node's kube-proxy take the pod out
@@ -304,8 +306,9 @@ export class WebSshServer extends Construct {
       resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
       envVariables: { SSH_PORT: kplus.EnvValue.fromValue(String(sshPort)), DOCROOT: kplus.EnvValue.fromValue(docrootPath) },
       lifecycle: { preStop: DRAIN },
-      readiness: kplus.Probe.fromTcpSocket({ port: sshPort, ...READINESS }),
-      liveness: kplus.Probe.fromTcpSocket({ port: sshPort, ...LIVENESS }),
+      // The image's check reads /proc/net instead of connecting: a TCP probe would fill sshd's log.
+      readiness: kplus.Probe.fromCommand([SSHD_LISTENING], READINESS),
+      liveness: kplus.Probe.fromCommand([SSHD_LISTENING], LIVENESS),
     });
     // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
     props.docroot.mountInto(this.httpd, docrootPath, { readOnly: true });

@@ -70,11 +70,13 @@ describe('the deployment', () => {
     });
   });
 
-  test('probes httpd over HTTP and sshd over TCP', () => {
+  test("probes httpd over HTTP, and sshd with the image's listening check (no connection for sshd to log)", () => {
     expect(container(manifests, 'httpd').readinessProbe.httpGet).toEqual({ path: '/healthz', port: 80, scheme: 'HTTP' });
     expect(container(manifests, 'httpd').livenessProbe.httpGet).toEqual({ path: '/healthz', port: 80, scheme: 'HTTP' });
-    expect(container(manifests, 'sshd').readinessProbe.tcpSocket).toEqual({ port: 22 });
-    expect(container(manifests, 'sshd').livenessProbe.tcpSocket).toEqual({ port: 22 });
+    for (const probe of ['readinessProbe', 'livenessProbe']) {
+      expect(container(manifests, 'sshd')[probe].exec).toEqual({ command: ['/usr/local/lib/web-ssh-server/listening'] });
+      expect(container(manifests, 'sshd')[probe].tcpSocket).toBeUndefined();
+    }
   });
 
   test('requests and limits resources for both containers', () => {
