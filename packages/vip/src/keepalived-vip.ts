@@ -137,10 +137,10 @@ export class KeepalivedVip extends Construct {
     this.configMapName = resourceName(this, 'configMapName', props.configMapName, 'vip-configmap');
     this.namespace = Chart.of(this).namespace ?? 'default';
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
-    const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('aledbf/kube-keepalived-vip:0.35'));
+    const release = KEEPALIVED_VIP_0_35;
+    const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));
     const vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
     const hostNetwork = props.hostNetwork ?? true;
-    const release = KEEPALIVED_VIP_0_35;
     const healthPort = requireInteger(this, 'healthPort', props.healthPort ?? release.defaultHealthPort, 1, 65535);
     if (image.tag !== undefined && image.tag !== release.version) {
       Warnings.of(this).add(`'image' ${image.reference} is not tagged ${release.version}: the args rendered are those of `
