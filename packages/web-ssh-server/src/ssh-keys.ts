@@ -1,8 +1,20 @@
 import { describeValue, isHostname, SiteError } from '@cdk8s-vserver/site';
-import { IConstruct } from 'constructs';
+import * as kplus from 'cdk8s-plus-22';
+import { Construct, IConstruct } from 'constructs';
 
 /** The key, in a Secret or ConfigMap, that holds a server's `authorized_keys` file. */
 export const AUTHORIZED_KEYS_KEY = 'authorized_keys';
+
+/** What a server mounts for its authorized keys, and the ConfigMap made for them, if any. */
+export interface AuthorizedKeysBinding {
+  /** The volume: one file, `authorized_keys`, readable by sshd's AuthorizedKeysCommand user. */
+  readonly volume: kplus.Volume;
+  /** The ConfigMap that holds keys given inline. */
+  readonly configMap?: kplus.ConfigMap;
+}
+
+/** The volume's options: just the one file, world-readable (public keys; sshd reads them as `nobody`). */
+const VOLUME_OPTIONS = { name: 'ssh-authorized-keys', defaultMode: 0o444, items: { [AUTHORIZED_KEYS_KEY]: { path: AUTHORIZED_KEYS_KEY } } };
 
 /** The key types an OpenSSH server of the sshd image (OpenSSH 9.2) accepts in `authorized_keys`. */
 const KEY_TYPES = [
@@ -35,6 +47,12 @@ export abstract class AuthorizedKeys {
 
   /** Checks the keys or the Secret name, naming `scope` and `prop` in the error. */
   public abstract validate(scope: IConstruct, prop: string): void;
+
+  /**
+   * Makes the volume a server named `serverName` mounts (and the ConfigMap it reads, for inline keys).
+   * @internal
+   */
+  public abstract bind(scope: Construct, serverName: string, labels: Record<string, string>): AuthorizedKeysBinding;
 }
 
 /** Public keys given inline. */
@@ -60,6 +78,15 @@ export class PublicKeyList extends AuthorizedKeys {
   public get file(): string {
     return this.keys.map((k) => k.trim()).join('\n') + '\n';
   }
+
+  /** @internal */
+  public bind(scope: Construct, serverName: string, labels: Record<string, string>): AuthorizedKeysBinding {
+    const configMap = new kplus.ConfigMap(scope, 'AuthorizedKeys', {
+      metadata: { name: `${serverName}-ssh-authorized-keys`, labels },
+      data: { [AUTHORIZED_KEYS_KEY]: this.file },
+    });
+    return { volume: kplus.Volume.fromConfigMap(scope, 'AuthorizedKeysVolume', configMap, VOLUME_OPTIONS), configMap };
+  }
 }
 
 /** Keys in an existing Secret. */
@@ -70,6 +97,12 @@ export class SecretKeys extends AuthorizedKeys {
 
   public validate(scope: IConstruct, prop: string): void {
     requireSecretName(scope, prop, this.secretName);
+  }
+
+  /** @internal */
+  public bind(scope: Construct): AuthorizedKeysBinding {
+    const secret = kplus.Secret.fromSecretName(scope, 'AuthorizedKeysSecret', this.secretName);
+    return { volume: kplus.Volume.fromSecret(scope, 'AuthorizedKeysVolume', secret, VOLUME_OPTIONS) };
   }
 }
 

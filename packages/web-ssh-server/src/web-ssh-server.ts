@@ -6,7 +6,7 @@ import { IDocroot } from '@cdk8s-vserver/storage';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
-import { AUTHORIZED_KEYS_KEY, AuthorizedKeys, PublicKeyList, requireSecretName, SecretKeys } from './ssh-keys';
+import { AuthorizedKeys, requireSecretName } from './ssh-keys';
 
 /** Props of {@link WebSshServer}. */
 export interface WebSshServerProps {
@@ -322,19 +322,9 @@ export class WebSshServer extends Construct {
     }), { readOnly: true });
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
     // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
-    const keysVolumeOptions = { name: 'ssh-authorized-keys', defaultMode: 0o444, items: { [AUTHORIZED_KEYS_KEY]: { path: AUTHORIZED_KEYS_KEY } } };
-    let keysVolume: kplus.Volume;
-    if (authorizedKeys instanceof PublicKeyList) {
-      this.authorizedKeysConfigMap = new kplus.ConfigMap(this, 'AuthorizedKeys', {
-        metadata: { name: `${this.name}-ssh-authorized-keys`, labels },
-        data: { [AUTHORIZED_KEYS_KEY]: authorizedKeys.file },
-      });
-      keysVolume = kplus.Volume.fromConfigMap(this, 'AuthorizedKeysVolume', this.authorizedKeysConfigMap, keysVolumeOptions);
-    } else {
-      const secret = kplus.Secret.fromSecretName(this, 'AuthorizedKeysSecret', (authorizedKeys as SecretKeys).secretName);
-      keysVolume = kplus.Volume.fromSecret(this, 'AuthorizedKeysVolume', secret, keysVolumeOptions);
-    }
-    this.sshd.mount(AUTHORIZED_KEYS_DIR, keysVolume, { readOnly: true });
+    const keys = authorizedKeys.bind(this, this.name, labels);
+    this.authorizedKeysConfigMap = keys.configMap;
+    this.sshd.mount(AUTHORIZED_KEYS_DIR, keys.volume, { readOnly: true });
 
     // cdk8s-plus-22 has no props for these; the paths are fixed by the container order above.
     const podSpec = '/spec/template/spec';
