@@ -6,7 +6,7 @@
 # Locally, VSERVER_SKIP_CLUSTER_TIER=1 skips the cluster and node tiers (loudly). On CI (CI=true) nothing is skipped.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-tier=${1:?usage: run-tier.sh schema|cluster [jest args...]}
+tier=${1:?usage: run-tier.sh schema|cluster|node [jest args...]}
 shift
 cd "$repo"
 
@@ -27,17 +27,15 @@ bash scripts/cluster/prepare.sh
 . scripts/cluster/env.sh
 # The tiers' tests are kept out of the unit run by the jest config; name them explicitly here.
 jest=(npx jest --ci --runInBand --verbose --testPathIgnorePatterns '/node_modules/' --roots "<rootDir>/test/$tier" "$@")
+# Short node monitoring for both real tiers, so a dead node turns NotReady in seconds instead of 40 s (the
+# failover tests read it).
+export VSERVER_NODE_MONITOR_GRACE_SECONDS=${VSERVER_NODE_MONITOR_GRACE_SECONDS:-8}
+export KCM_EXTRA_FLAGS="--node-monitor-period=1s --node-monitor-grace-period=${VSERVER_NODE_MONITOR_GRACE_SECONDS}s ${KCM_EXTRA_FLAGS:-}"
 case "$tier" in
   schema) OPENAPI_JSON="$OPENAPI_JSON" "${jest[@]}" ;;
-  cluster)
-    # Short node monitoring, so a dead node turns NotReady in seconds instead of 40 s (the failover test reads it).
-    export VSERVER_NODE_MONITOR_GRACE_SECONDS=${VSERVER_NODE_MONITOR_GRACE_SECONDS:-8}
-    export KCM_EXTRA_FLAGS="--node-monitor-period=1s --node-monitor-grace-period=${VSERVER_NODE_MONITOR_GRACE_SECONDS}s ${KCM_EXTRA_FLAGS:-}"
-    bash scripts/cluster/with-control-plane.sh "${jest[@]}" ;;
+  cluster) bash scripts/cluster/with-control-plane.sh "${jest[@]}" ;;
   node)
     bash scripts/node/build-images.sh
-    export VSERVER_NODE_MONITOR_GRACE_SECONDS=${VSERVER_NODE_MONITOR_GRACE_SECONDS:-8}
-    export KCM_EXTRA_FLAGS="--node-monitor-period=1s --node-monitor-grace-period=${VSERVER_NODE_MONITOR_GRACE_SECONDS}s ${KCM_EXTRA_FLAGS:-}"
     bash scripts/node/with-site.sh "${jest[@]}" ;;
   *) echo "unknown tier: $tier (schema, cluster or node)" >&2; exit 2 ;;
 esac

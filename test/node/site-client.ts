@@ -1,10 +1,12 @@
-import { spawnSync } from 'child_process';
+import { ChildProcessByStdio, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import { Readable, Writable } from 'stream';
 import { parseAllDocuments, stringify } from 'yaml';
 import { Obj } from '../cluster/dist';
+import { waitFor } from '../cluster/kubectl';
 
 /** Result of a command run on one of the site's hosts. */
 export interface RunResult {
@@ -45,41 +47,42 @@ export interface LoopReport {
   readonly seconds: number;
   /** The longest time without a successful answer (between two successes, or from the start or to the end). */
   readonly longestGapSeconds: number;
+  /** From the first failed request to the last (0 with fewer than two). */
+  readonly failureSpanSeconds: number;
   /** The first few failures, for the error message. */
   readonly failures: string[];
 }
 
 /**
- * Sends one GET every `intervalMs` to `url` (each on a new connection) until `until()` resolves, at most
- * `maxRequests` requests and `maxSeconds` seconds, and reports what it saw. A request fails on any answer but 200
- * with `expectBody`, or no answer within 2 s.
+ * A request loop in a process of its own (request-loop.ts): a GET to `url` every `intervalMs` on a new connection,
+ * bounded in count and time; a request fails on any answer but 200 with `expectBody`, or none within 2 s.
  */
-export async function requestLoop(url: string, expectBody: string, until: Promise<unknown>,
-  options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number } = {}): Promise<LoopReport> {
-  const intervalMs = options.intervalMs ?? 50;
-  const maxRequests = options.maxRequests ?? 4000;
-  const start = Date.now();
-  const deadline = start + (options.maxSeconds ?? 150) * 1000;
-  let done = false;
-  void until.then(() => { done = true; }, () => { done = true; });
-  let requests = 0; let failed = 0; let lastOk = start; let longestGap = 0;
-  const failures: string[] = [];
-  while (!done && requests < maxRequests && Date.now() < deadline) {
-    const sent = Date.now();
-    const res = await get(url);
-    requests++;
-    if (res.status === 200 && res.body === expectBody) {
-      longestGap = Math.max(longestGap, Date.now() - lastOk);
-      lastOk = Date.now();
-    } else {
-      failed++;
-      if (failures.length < 5) failures.push(`${((sent - start) / 1000).toFixed(1)}s: ${res.error ?? `HTTP ${res.status}`}`);
-    }
-    const wait = intervalMs - (Date.now() - sent);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+export class RequestLoop {
+  /** Starts the loop and resolves once it sends. */
+  public static async start(url: string, expectBody: string, options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number } = {}) {
+    const bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'expected');
+    fs.writeFileSync(bodyFile, expectBody);
+    const child = spawn('node', ['-r', 'ts-node/register', path.join(__dirname, 'request-loop.ts'), url, bodyFile,
+      String(options.intervalMs ?? 50), String(options.maxRequests ?? 4000), String(options.maxSeconds ?? 180)],
+    { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') }, stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const ended = new Promise<LoopReport>((resolve, reject) => child.on('exit', (code) => {
+      fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last)); else reject(new Error(`request loop exited ${code}: ${out}`));
+    }));
+    await waitFor('the request loop to start', 30, () => (out.startsWith('ready') ? true : undefined), { intervalMs: 50 });
+    return new RequestLoop(child, ended);
   }
-  longestGap = Math.max(longestGap, Date.now() - lastOk);
-  return { requests, failed, seconds: (Date.now() - start) / 1000, longestGapSeconds: longestGap / 1000, failures };
+
+  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>, private readonly ended: Promise<LoopReport>) {}
+
+  /** Stops the loop and returns what it saw. */
+  public stop(): Promise<LoopReport> {
+    this.child.stdin.write('stop\n');
+    return this.ended;
+  }
 }
 
 /**
