@@ -62,6 +62,14 @@ describe('dist/lab', () => {
     expect(unknownFlags(KEEPALIVED_VIP_0_35, container.args)).toEqual([]);
   });
 
+  test("the root README's Secret commands are the web-ssh-server README's, which the node tier runs", () => {
+    const repo = path.join(__dirname, '../..');
+    const commands = (file: string) => fs.readFileSync(path.join(repo, file), 'utf-8').split('\n')
+      .filter((line) => line.includes('kubectl create secret generic myweb-ssh-'));
+    expect(commands('README.md')).toHaveLength(2);
+    expect(commands('README.md')).toEqual(commands('packages/web-ssh-server/README.md'));
+  });
+
   test('warns once: port 22 of myweb on its VIP clashes with the router node\'s sshd, as in the report', () => {
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(/^\[keepalived\/KeepalivedVip\] VIP 192\.168\.1\.31 publishes port 22 of default\/myweb: the router node's own sshd/);
