@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the images the real node tier runs, from the project's own Dockerfiles, with no registry but Debian's:
 #   1. the Debian base the Dockerfiles' FROM names (debian:12.x-slim), made by mmdebstrap from Debian's mirror;
-#   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, tagged v1 and v2 under the lab's registry;
+#   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, named <lab registry>/<name>:v1 (each node
+#      also tags it v2: the same build under two references, for a real rollout between two tags);
 #   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
 # It first installs what the node tier needs from Debian (buildah, mmdebstrap, containerd, runc, CNI plugins,
 # iptables, conntrack, the OpenSSH client, curl).
@@ -57,18 +58,15 @@ if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
   rm -rf "$work"; trap - EXIT
 fi
 
-# 2. httpd and sshd, v1 and v2 (the same build under two tags: a real rollout between two image references).
+# 2. httpd and sshd.
 for name in httpd sshd; do
   hash=$(cd "$images/$name" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
   out="$VSERVER_IMAGES/$name-$hash"
-  if [ ! -s "$out/v1.tar" ] || [ ! -s "$out/v2.tar" ]; then
+  if [ ! -s "$out/image.tar" ]; then
     log "building $LAB_REGISTRY/$name from $images/$name"
     buildah bud --quiet --pull=never --network=host --layers -t "$LAB_REGISTRY/$name:v1" "$images/$name" >&2
-    buildah tag "$LAB_REGISTRY/$name:v1" "$LAB_REGISTRY/$name:v2"
     rm -rf "$out.tmp"; mkdir -p "$out.tmp"
-    for tag in v1 v2; do
-      buildah push --quiet "$LAB_REGISTRY/$name:$tag" "docker-archive:$out.tmp/$tag.tar:$LAB_REGISTRY/$name:$tag" >&2
-    done
+    buildah push --quiet "$LAB_REGISTRY/$name:v1" "docker-archive:$out.tmp/image.tar:$LAB_REGISTRY/$name:v1" >&2
     rm -rf "$out"; mv "$out.tmp" "$out"
   fi
   ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/$name"
