@@ -226,6 +226,27 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     expect([ok.status, ok.stdout]).toEqual([0, '1000\n0022\n']);
   });
 
+  test('a key added to the Secret logs in on every replica, without a restart', async () => {
+    const known = knownHosts('known_pods_new_key', pods().filter(isReady).map((p) => p.status.podIP), hostKey);
+    const newKey = path.join(tmp, 'new-colleague');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'colleague@lan', '-f', newKey]);
+    const loginEverywhere = () => pods().filter(isReady)
+      .map((p) => ssh('ssh', known, ['-i', newKey, '-o', 'IdentitiesOnly=yes', `web@${p.status.podIP}`, 'true']).status);
+    const before = pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
+    expect(loginEverywhere()).toEqual(Array(REPLICAS).fill(255));
+    // The operator adds the key to the Secret, as the README's command does, in place.
+    const file = `${fs.readFileSync(`${userKey}.pub`, 'utf-8')}${fs.readFileSync(`${newKey}.pub`, 'utf-8')}`;
+    fs.writeFileSync(path.join(tmp, 'authorized_keys'), file);
+    const secret = kubectl(['create', 'secret', 'generic', 'myweb-ssh-authorized-keys', `--from-file=authorized_keys=${path.join(tmp, 'authorized_keys')}`,
+      '--dry-run=client', '-o', 'yaml']);
+    kubectl(['apply', '-f', '-'], secret);
+    const started = Date.now();
+    await waitFor('the new key to log in on every replica', 120, () => (loginEverywhere().every((status) => status === 0) ? true : undefined),
+      { intervalMs: 1000 });
+    results.keyAdded = { secondsUntilEveryReplicaAcceptsIt: +((Date.now() - started) / 1000).toFixed(1) };
+    expect(pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort()).toEqual(before);
+  });
+
   test('every replica presents the host key of the Secret', () => {
     const ips = pods().filter(isReady).map((p) => p.status.podIP);
     expect(ips).toHaveLength(REPLICAS);
