@@ -4,7 +4,7 @@
 //
 //   ts-node request-loop.ts URL EXPECTED_BODY_FILE [INTERVAL_MS] [MAX_REQUESTS] [MAX_SECONDS]
 import * as fs from 'fs';
-import * as http from 'http';
+import { get } from './site-client';
 
 const [url, bodyFile, intervalArg, maxRequestsArg, maxSecondsArg] = process.argv.slice(2);
 const expected = fs.readFileSync(bodyFile, 'utf-8');
@@ -12,18 +12,10 @@ const intervalMs = Number(intervalArg ?? 50);
 const maxRequests = Number(maxRequestsArg ?? 4000);
 const maxSeconds = Number(maxSecondsArg ?? 180);
 
-function get(): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(res.statusCode === 200 && Buffer.concat(chunks).toString('utf-8') === expected
-        ? undefined : `HTTP ${res.statusCode}`));
-      res.on('error', (e) => resolve(e.message));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 2 s')));
-    req.on('error', (e) => resolve(e.message));
-  });
+/** Why one GET failed, or undefined when it answered 200 with the expected page. */
+async function check(): Promise<string | undefined> {
+  const res = await get(url);
+  return res.error ?? (res.status === 200 && res.body === expected ? undefined : `HTTP ${res.status}`);
 }
 
 async function main(): Promise<void> {
@@ -35,7 +27,7 @@ async function main(): Promise<void> {
   process.stdout.write('ready\n');
   while (!stop && requests < maxRequests && Date.now() - start < maxSeconds * 1000) {
     const sent = Date.now();
-    const error = await get();
+    const error = await check();
     requests++;
     if (error === undefined) {
       longestGap = Math.max(longestGap, Date.now() - lastOk);

@@ -35,7 +35,7 @@ export function get(url: string, timeoutMs = 2000): Promise<{ status: number; bo
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf-8') }));
       res.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
     req.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
   });
 }
