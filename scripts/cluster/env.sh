@@ -11,3 +11,9 @@ K8S_BIN="$VSERVER_CACHE/kubernetes-$K8S_DEB_VERSION-$K8S_PATCHES_ID/bin"
 K8S_BINARIES="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
 OPENAPI_JSON="$VSERVER_CACHE/openapi/kubernetes-1.30-swagger.json"
 export VSERVER_CACHE K8S_DEB_VERSION K8S_GIT_VERSION K8S_PATCHES PYK8S_VERSION K8S_BIN K8S_BINARIES OPENAPI_JSON
+# The URI of the system's Debian mirror for one archive ("debian" or "debian-security"), read from its apt sources
+# (one-line and deb822 formats), or nothing.
+debian_uri() {
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v '^ *#' \
+    | grep -oE "https?://[^ ]+/$1/?( |\$)" | head -1 | tr -d ' ' || true
+}

@@ -40,9 +40,8 @@ apt_state="$VSERVER_CACHE/apt"
 private_apt() {
   mkdir -p "$apt_state/lists/partial" "$apt_state/cache/archives/partial"
   local list="$apt_state/sources.list" main_uri sec_uri
-  local srcs=(/etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list)
-  main_uri=$(cat "${srcs[@]}" 2>/dev/null | grep -v '^ *#' | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)
-  sec_uri=$(cat "${srcs[@]}" 2>/dev/null | grep -v '^ *#' | grep -oE 'https?://[^ ]+/debian-security/?( |$)' | head -1 | tr -d ' ' || true)
+  main_uri=$(debian_uri debian)
+  sec_uri=$(debian_uri debian-security)
   [ -n "$main_uri" ] || { log "no Debian mirror found in the system's apt sources"; exit 1; }
   {
     echo "deb-src $main_uri bookworm main"

@@ -35,7 +35,7 @@ images="$repo/packages/web-ssh-server/images"
 base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$images/httpd/Dockerfile" | head -1)
 [ "$base" = "$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$images/sshd/Dockerfile" | head -1)" ] \
   || { log "httpd and sshd must build FROM the same base"; exit 1; }
-mirror=$(grep -hoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | head -1 | tr -d ' ' || true)
+mirror=$(debian_uri debian)
 [ -n "$mirror" ] || { log "no Debian mirror in the system's apt sources"; exit 1; }
 start=$(date +%s)
 

@@ -13,10 +13,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=env.sh
 . "$repo/scripts/node/env.sh"
 log() { printf '[nodes] %s\n' "$*" >&2; }
-: "${VSERVER_NODE_STATE:?run through scripts/node/with-site.sh}" "${VSERVER_NODE_TOKENS:?}" "${KUBECONFIG:?}"
+: "${VSERVER_NODE_STATE:?run through scripts/node/with-site.sh}" "${VSERVER_EXTRA_TOKENS:?}" "${KUBECONFIG:?}"
 
 root=$VSERVER_NODE_STATE
-in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 ca=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
 
@@ -49,7 +48,7 @@ contexts: [{ name: site, context: { cluster: site, user: "$2" } }]
 current-context: site
 YAML
 }
-token_of() { grep ",$1," "$VSERVER_NODE_TOKENS" | head -1 | cut -d, -f1; }
+token_of() { grep ",$1," "$VSERVER_EXTRA_TOKENS" | head -1 | cut -d, -f1; }
 
 # Runs a node's daemon in the node's namespace, in the background, with its pid and log in the node's folder
 # (nsenter execs the daemon, so the pid is the daemon's own).

@@ -103,7 +103,7 @@ echo "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'),system:kube-proxy,s
 log "LAN up in network namespaces vsn-master, vsn-node0..3; starting the control plane on 192.168.1.10"
 set +e
 in_ns vsn-master env VSERVER_CP_ADDRESS=192.168.1.10 VSERVER_EXTRA_TOKENS="$state/tokens.csv" \
-  VSERVER_NODE_STATE="$state/nodes" VSERVER_NODE_TOKENS="$state/tokens.csv" \
+  VSERVER_NODE_STATE="$state/nodes" \
   bash "$repo/scripts/cluster/with-control-plane.sh" bash "$repo/scripts/node/with-nodes.sh" "$@" 9>&-
 rc=$?
 set -e

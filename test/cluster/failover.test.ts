@@ -4,7 +4,7 @@ import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/site';
 import { applyableYaml, createNamespaces, DIST, objectsIn } from './dist';
 import { KubeClient } from './kube-client';
-import { kubectl, requireControlPlane, waitFor } from './kubectl';
+import { isPodReady, kubectl, requireControlPlane, waitFor } from './kubectl';
 import { NodeAgent, SITE_NODES } from './node-agent';
 import { buildLab } from '../../apps/lab/lab';
 
@@ -27,8 +27,6 @@ const evictionDelay: number = deployment.spec.template.spec.tolerations
 const GRACE = Number(process.env.VSERVER_NODE_MONITOR_GRACE_SECONDS ?? 40);
 const results: Record<string, unknown> = {};
 
-const isReady = (pod: any) => !pod.metadata.deletionTimestamp && pod.status.phase === 'Running'
-  && (pod.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 async function mywebPods(): Promise<any[]> {
   return (await client.get(`/api/v1/namespaces/${NS}/pods?labelSelector=${SELECTOR}`)).items;
 }
@@ -56,7 +54,7 @@ beforeAll(async () => {
   createNamespaces(lab);
   apply(path.join(DIST, 'lab'));
   await until('myweb to be ready on every replica', 90, async () => {
-    const pods = (await mywebPods()).filter(isReady);
+    const pods = (await mywebPods()).filter(isPodReady);
     return pods.length === replicas && (await readyEndpoints()) === replicas ? pods : undefined;
   });
 });
@@ -71,7 +69,7 @@ afterAll(async () => {
 
 describe('scheduling on the reference site', () => {
   test('myweb pods land only on workers, never two on one node', async () => {
-    const nodes = (await mywebPods()).filter(isReady).map((p) => p.spec.nodeName);
+    const nodes = (await mywebPods()).filter(isPodReady).map((p) => p.spec.nodeName);
     const workers = SITE_NODES.filter((n) => n.labels.role === 'worker').map((n) => n.name);
     expect(nodes).toHaveLength(replicas);
     for (const node of nodes) expect(workers).toContain(node);
@@ -105,7 +103,7 @@ interface FailoverFigures {
  * replacement pod is ready on another node, then revives the node and waits until the site is whole again.
  */
 async function measureFailover(tolerationSeconds: number): Promise<FailoverFigures> {
-  const before = (await mywebPods()).filter(isReady);
+  const before = (await mywebPods()).filter(isPodReady);
   const victim = before[0].spec.nodeName as string;
   const survivor = before[1].spec.nodeName as string;
   const t0 = Date.now();
@@ -125,7 +123,7 @@ async function measureFailover(tolerationSeconds: number): Promise<FailoverFigur
     }
     const pods = await mywebPods();
     if (evictedAt === undefined && pods.some((p) => p.spec.nodeName === victim && p.metadata.deletionTimestamp)) evictedAt = Date.now();
-    const ready = pods.filter(isReady).filter((p) => p.spec.nodeName !== victim);
+    const ready = pods.filter(isPodReady).filter((p) => p.spec.nodeName !== victim);
     const moved = ready.find((p) => !before.some((b) => b.metadata.name === p.metadata.name));
     return ready.length === replicas && moved ? moved : undefined;
   });
@@ -152,7 +150,7 @@ async function measureFailover(tolerationSeconds: number): Promise<FailoverFigur
   });
   await until('only the live myweb pods to remain', 60, async () => {
     const pods = await mywebPods();
-    return pods.length === replicas && pods.every(isReady) ? pods : undefined;
+    return pods.length === replicas && pods.every(isPodReady) ? pods : undefined;
   });
   return figures;
 }
@@ -182,7 +180,7 @@ describe('failover: a worker that runs a myweb pod dies', () => {
     await until('pods with the default tolerations', 120, async () => {
       const pods = (await mywebPods()).filter((p) => !p.metadata.deletionTimestamp);
       const defaults = pods.filter((p) => p.spec.tolerations.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.tolerationSeconds === 300));
-      return defaults.length === replicas && pods.length === replicas && pods.every(isReady) ? pods : undefined;
+      return defaults.length === replicas && pods.length === replicas && pods.every(isPodReady) ? pods : undefined;
     });
     results.defaultFailover = await measureFailover(300);
     expectFailover(results.defaultFailover as FailoverFigures);
@@ -206,7 +204,7 @@ describe('rolling update: a new image version', () => {
       let maxPods = 0;
       await until('the rollout to v2 to finish', 120, async () => {
         const pods = (await mywebPods()).filter((p) => !p.metadata.deletionTimestamp);
-        const ready = pods.filter(isReady);
+        const ready = pods.filter(isPodReady);
         minReady = Math.min(minReady, ready.length);
         maxPods = Math.max(maxPods, pods.length);
         const at = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -216,8 +214,8 @@ describe('rolling update: a new image version', () => {
           const version = pod.metadata.labels['app.kubernetes.io/version'];
           const was = known.get(pod.metadata.name);
           if (!was) events[2].push(`${at} + ${version} pod created${before.has(pod.metadata.name) ? ' (existing)' : ''}`);
-          if (isReady(pod) && !was?.ready) events[0].push(`${at}   ${version} pod ready`);
-          known.set(pod.metadata.name, { ready: isReady(pod), version });
+          if (isPodReady(pod) && !was?.ready) events[0].push(`${at}   ${version} pod ready`);
+          known.set(pod.metadata.name, { ready: isPodReady(pod), version });
         }
         for (const [name, state] of known) {
           if (!pods.some((p) => p.metadata.name === name)) {

@@ -56,6 +56,12 @@ export async function waitFor<T>(what: string, seconds: number, check: () => T |
   }
 }
 
+/** A pod that is running, Ready, and not being deleted: one the Service's endpoints count. */
+export function isPodReady(pod: any): boolean {
+  return !pod.metadata.deletionTimestamp && pod.status.phase === 'Running'
+    && (pod.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
 /** Fails fast, with the fix, when the tier is run without a control plane. */
 export function requireControlPlane(): void {
   if (!process.env.KUBECONFIG) {

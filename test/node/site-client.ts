@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable, Writable } from 'stream';
 import { parseAllDocuments, stringify } from 'yaml';
-import { Obj } from '../cluster/dist';
+import { applyableYaml, Obj } from '../cluster/dist';
 import { waitFor } from '../cluster/kubectl';
 
 /** Result of a command run on one of the site's hosts. */
@@ -86,28 +86,22 @@ export class RequestLoop {
 }
 
 /**
- * The node tier's copy of an app folder: the kernel here has no NFS client, so each PersistentVolume's `nfs`
- * source (and its NFS mount options) becomes a `hostPath` folder of this machine, which every node of the
- * tier shares as they would share the NAS. On the 1.20 server, PodDisruptionBudgets are lowered to
- * policy/v1beta1 (as in the cluster tier). Nothing else changes; `changed` lists what did.
+ * The node tier's copy of an app folder: the cluster tier's applyable YAML (PodDisruptionBudgets lowered to
+ * policy/v1beta1 on a 1.20 server, `lowered` of them), and, since this kernel has no NFS client, each
+ * PersistentVolume's `nfs` source (and its NFS mount options) turned into a `hostPath` folder of this machine,
+ * which every node of the tier shares as they would share the NAS. Nothing else changes; `changed` lists the
+ * volumes.
  */
-export function lowerForNodeTier(dir: string, docroot: string): { objects: Obj[]; yaml: string; changed: string[] } {
+export function lowerForNodeTier(dir: string, docroot: string): { objects: Obj[]; yaml: string; changed: string[]; lowered: number } {
+  const { yaml, lowered } = applyableYaml(dir);
   const changed: string[] = [];
-  const objects = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
-    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf-8')).map((d) => d.toJSON() as any))
-    .map((o) => {
-      if (o.kind === 'PersistentVolume' && o.spec?.nfs) {
-        const { nfs: _nfs, mountOptions: _options, ...rest } = o.spec;
-        changed.push(`PersistentVolume/${o.metadata.name}: nfs -> hostPath`);
-        return { ...o, spec: { ...rest, hostPath: { path: docroot, type: 'Directory' } } };
-      }
-      if (o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1') {
-        changed.push(`PodDisruptionBudget/${o.metadata.name}: policy/v1 -> policy/v1beta1`);
-        return { ...o, apiVersion: 'policy/v1beta1' };
-      }
-      return o;
-    });
-  return { objects, yaml: objects.map((o) => stringify(o)).join('---\n'), changed };
+  const objects = parseAllDocuments(yaml).map((d) => d.toJSON() as any).filter(Boolean).map((o) => {
+    if (o.kind !== 'PersistentVolume' || !o.spec?.nfs) return o;
+    const { nfs: _nfs, mountOptions: _options, ...rest } = o.spec;
+    changed.push(`PersistentVolume/${o.metadata.name}: nfs -> hostPath`);
+    return { ...o, spec: { ...rest, hostPath: { path: docroot, type: 'Directory' } } };
+  });
+  return { objects, yaml: objects.map((o) => stringify(o)).join('---\n'), changed, lowered };
 }
 
 /**
