@@ -1,7 +1,8 @@
-import { javascript, JsonFile, typescript } from 'projen';
-import { addWorkspacePackage, VERSIONS } from './projenrc/workspace-packages';
+import * as fs from 'fs';
+import { javascript, JsonFile, TextFile, typescript } from 'projen';
+import { PACKAGE_VERSION, PACKAGES, packageName, VERSIONS } from './projenrc/packages';
+import { addWorkspacePackage } from './projenrc/workspace-package';
 
-const PACKAGE_VERSION = '0.1.0';
 /** Apps under apps/<name>/main.ts, each synthesized into dist/<name>/. */
 const APPS = ['lab'];
 
@@ -23,7 +24,7 @@ const project = new typescript.TypeScriptProject({
   pullRequestTemplate: false,
   eslint: true,
   eslintOptions: {
-    dirs: ['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'].map((p) => `packages/${p}/src`).concat('apps'),
+    dirs: PACKAGES.map((p) => `packages/${p.dir}/src`).concat('apps'),
     devdirs: ['test', 'scripts', 'projenrc'],
     projectService: true,
   },
@@ -57,45 +58,28 @@ const project = new typescript.TypeScriptProject({
   tsconfig: { compilerOptions: { skipLibCheck: true, lib: ['es2020'], target: 'ES2020' } },
 });
 
+// The vendored Kubernetes L1 objects are generated code (cdk8s import), committed unchanged.
+project.eslint?.addIgnorePattern('packages/core/src/imports/');
+
 // projen's default PATH for tasks runs `npx -c` once per task (~0.4 s each); node_modules/.bin is all it adds.
 project.tasks.addEnvironment('PATH', '$(echo "$PWD/node_modules/.bin:$PATH")');
 
 // Snapshots are what reviewers read in a PR: show their diffs instead of collapsing them as generated.
 project.gitattributes.removeAttributes('*.snap', 'linguist-generated');
-// dist/<app>/ is generated but committed (CI checks it equals a fresh synth); its temporary folders are not.
-project.gitignore.removePatterns('/dist/');
-project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', '/dist/.*', '/dist/js', 'test/packages/.readme-examples/', '/test-reports/');
+// dist/ is generated and not committed: the jest snapshots are the one golden copy of every app's manifests
+// (test/apps/lab.test.ts checks that dist/lab, as synth writes it, equals them). projen ignores /dist/ already.
+project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', 'test/packages/.readme-examples/', '/test-reports/');
 
-const packages = [
-  addWorkspacePackage(project, PACKAGE_VERSION, {
-    dir: 'site',
-    description: 'Typed site facts shared by the cdk8s-vserver constructs: IPv4, node roles, pinned images, names, errors',
-  }),
-  addWorkspacePackage(project, PACKAGE_VERSION, {
-    dir: 'storage',
-    description: 'NfsDocroot: a static NFS PersistentVolume and the PersistentVolumeClaim bound to it',
-    dependsOn: ['site'],
-  }),
-  addWorkspacePackage(project, PACKAGE_VERSION, {
-    dir: 'web-ssh-server',
-    description: 'WebSshServer: httpd and sshd pods sharing one web docroot, with their Service',
-    dependsOn: ['site', 'storage'],
-  }),
-  addWorkspacePackage(project, PACKAGE_VERSION, {
-    dir: 'vip',
-    description: 'KeepalivedVip: kube-keepalived-vip publishing Services on virtual IPs of the LAN',
-    dependsOn: ['site'],
-  }),
-  addWorkspacePackage(project, PACKAGE_VERSION, {
-    dir: 'dashboard',
-    description: 'KubernetesDashboard (upstream v2.7.0 shape) and DashboardVip',
-    dependsOn: ['site', 'vip'],
-  }),
-];
+const packages = PACKAGES.map((spec) => addWorkspacePackage(project, spec));
+// Each tarball carries the licence; core also carries the NOTICE of the Kubernetes L1 objects it vendors.
+const licence = fs.readFileSync(require.resolve('projen/license-text/Apache-2.0.txt'), 'utf-8').split('\n');
+for (const dir of packages) {
+  new TextFile(project, `${dir}/LICENSE`, { lines: licence, marker: false });
+}
 project.package.addField('private', true);
 project.package.addField('workspaces', packages);
 // Apps and tests import the packages by name; npm links these to the workspace folders.
-project.addDeps(...packages.map((dir) => `@cdk8s-vserver/${dir.split('/')[1]}@${PACKAGE_VERSION}`));
+project.addDeps(...PACKAGES.map((spec) => `${packageName(spec.dir)}@${PACKAGE_VERSION}`));
 // scripts/ is type-checked (and linted) like the tests, without emitting.
 new JsonFile(project, 'scripts/tsconfig.json', {
   obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
@@ -103,6 +87,16 @@ new JsonFile(project, 'scripts/tsconfig.json', {
 
 // Packages first (project references), then the apps that import them by package name.
 project.compileTask.reset(`tsc --build ${packages.join(' ')} tsconfig.json`);
+
+// `package` builds every package's tarball into dist/js/, ready to install elsewhere (README, "Use the
+// constructs in your own project").
+project.packageTask.reset();
+project.packageTask.description = 'Compile, then pack every package into dist/js/<scope>-<package>-<version>.tgz';
+project.packageTask.spawn(project.compileTask);
+project.packageTask.exec('rm -rf dist/js && mkdir -p dist/js');
+for (const dir of packages) {
+  project.packageTask.exec('npm pack --silent --pack-destination ../../dist/js >/dev/null', { cwd: dir });
+}
 
 const synth = project.addTask('synth', {
   description: 'Compile the packages and apps, then synthesize every app into dist/<app>/',
@@ -119,9 +113,10 @@ const unit = project.addTask('test:unit', {
   receiveArgs: true,
 });
 const consumer = project.addTask('test:consumer', {
-  description: 'Pack every package, install the tarballs into a scratch project, compile and synthesize there',
-  exec: 'bash scripts/consumer-test.sh',
+  description: 'Install the packed packages into two fresh apps (the pinned stack and the newest cdk8s) and synthesize a site in each',
 });
+consumer.spawn(project.packageTask);
+consumer.exec('ts-node --transpile-only scripts/consumer-test.ts');
 const schema = project.addTask('test:schema', {
   description: 'Check every object of dist/ against the official Kubernetes 1.30 OpenAPI schema, strictly',
   exec: 'bash scripts/run-tier.sh schema',

@@ -1,16 +1,16 @@
-import { ImageReference } from '@cdk8s-vserver/site';
+import { ImageReference, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
 
 /** The LAN of generated sites: a /16 holds up to 65,000 VIPs. */
-export const GENERATED_LAN = '10.20.0.0/16';
+export const GENERATED_LAN = Ipv4Subnet.of('10.20.0.0/16');
 
 /** The VIP of the i-th generated server (0-based): 10.20.<hi>.<lo>, skipping network and broadcast. */
-export function generatedVip(i: number): string {
+export function generatedVip(i: number): Ipv4Address {
   const host = i + 10;
-  return `10.20.${Math.floor(host / 250)}.${(host % 250) + 2}`;
+  return Ipv4Address.of(`10.20.${Math.floor(host / 250)}.${(host % 250) + 2}`);
 }
 
 /**
@@ -28,6 +28,6 @@ export function buildGeneratedSite(app: App, servers: number): void {
     const name = `web${String(i).padStart(4, '0')}`;
     const docroot = new NfsDocroot(web, `${name}-docroot`, { server: 'nas.test', path: `/export/web/${name}`, claimName: `${name}-docroot` });
     const server = new WebSshServer(web, name, { name, httpdImage: httpd, sshdImage: sshd, docroot, sshServicePort: 2222 });
-    vip.expose(server.service, generatedVip(i));
+    new ServiceVip(web, `${name}-vip`, { vip, service: server.service, address: generatedVip(i) });
   }
 }

@@ -3,7 +3,6 @@ import { DashboardChart } from './charts/dashboard';
 import { DocrootChart } from './charts/docroot';
 import { KeepalivedChart } from './charts/keepalived';
 import { WebChart } from './charts/web';
-import { LAB } from './site';
 
 /** The charts of the reference site, in apply order. */
 export interface LabCharts {
@@ -30,12 +29,10 @@ export interface LabOptions {
 export function buildLab(app: App, options: LabOptions = {}): LabCharts {
   const keepalived = new KeepalivedChart(app, 'keepalived');
   const docroot = new DocrootChart(app, 'docroot');
-  const web = new WebChart(app, 'web', { docroot: docroot.docroot, version: options.mywebVersion });
+  const web = new WebChart(app, 'web', { docroot: docroot.docroot, vip: keepalived.vip, version: options.mywebVersion });
   const dashboard = new DashboardChart(app, 'dashboard', { vip: keepalived.vip });
   web.addDependency(keepalived, docroot);
   dashboard.addDependency(keepalived);
 
-  // One value, both places: the ConfigMap entry and the Service's externalIPs.
-  keepalived.vip.expose(web.server.service, LAB.vips.myweb);
   return { keepalived, docroot, web, dashboard };
 }

@@ -1,4 +1,4 @@
-import { formatSynthResult, synthApp } from '@cdk8s-vserver/site';
+import { formatSynthResult, synthApp } from '@cdk8s-vserver/core';
 import { buildLab } from './lab';
 
 // Synthesizes the reference site into dist/lab, all or nothing: a failed synth keeps the previous dist/lab.

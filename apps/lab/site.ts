@@ -1,4 +1,4 @@
-import { ImageReference } from '@cdk8s-vserver/site';
+import { ImageReference, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { Size } from 'cdk8s';
 
 /**
@@ -8,9 +8,9 @@ export const LAB = {
   /** Namespace of the virtual servers. */
   namespace: 'default',
   /** The LAN the nodes, the NAS and the virtual IPs are on. */
-  lanSubnet: '192.168.1.0/24',
+  lanSubnet: Ipv4Subnet.of('192.168.1.0/24'),
   /** Virtual IPs held by kube-keepalived-vip on the router node. */
-  vips: { myweb: '192.168.1.31', dashboard: '192.168.1.33' },
+  vips: { myweb: Ipv4Address.of('192.168.1.31'), dashboard: Ipv4Address.of('192.168.1.33') },
   /** The private registry every image comes from. */
   registry: 'master.test:5000/myrepo',
   /** The NAS that holds the web content. */

@@ -2,18 +2,16 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { formatSynthResult, synthApp, Warnings } from '@cdk8s-vserver/site';
+import { formatSynthResult, synthApp, Warnings } from '@cdk8s-vserver/core';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { buildLab } from '../../apps/lab/lab';
+import { readTree } from '../support';
 
 let tmp: string;
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-test-')); });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf-8')]));
-}
 
 describe('synthApp', () => {
   test('is deterministic: two synths are byte-identical', () => {

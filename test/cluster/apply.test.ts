@@ -1,6 +1,7 @@
 import * as path from 'path';
-import { applyableYaml, createNamespaces, DIST, distApps, Obj, objectsIn } from './dist';
-import { getJson, kubectl, kubectlRaw, requireControlPlane, waitFor } from './kubectl';
+import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
+import { applyableYaml, createNamespaces } from './dist';
+import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 import { negativeControls } from '../negative/controls';
 
 // The real cluster tier: every app in dist/ is applied to a real kube-apiserver with its controllers, first as
@@ -9,7 +10,7 @@ requireControlPlane();
 
 const apps = distApps();
 
-function ref(o: Obj): string[] {
+function ref(o: Manifest): string[] {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
   return [`${o.kind.toLowerCase()}${group}/${o.metadata.name}`, ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : [])];
 }

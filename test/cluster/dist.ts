@@ -1,27 +1,6 @@
 import * as fs from 'fs';
-import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { Manifest, yamlFilesIn } from '../support';
 import { kubectl } from './kubectl';
-
-/** The committed dist/ folder. */
-export const DIST = path.join(__dirname, '../../dist');
-
-/** A manifest as parsed from dist/. */
-export interface Obj { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any }
-
-/** The apps in dist/. */
-export function distApps(): string[] {
-  return fs.readdirSync(DIST).filter((d) => fs.statSync(path.join(DIST, d)).isDirectory() && !d.startsWith('.')).sort();
-}
-
-function yamlFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
-}
-
-/** Every object of an app folder, in apply order. */
-export function objectsIn(dir: string): Obj[] {
-  return yamlFiles(dir).flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf-8')).map((d) => d.toJSON() as Obj).filter(Boolean));
-}
 
 /**
  * An app folder's manifests as one YAML stream, in file order, ready for `kubectl apply -f -` on the test server.
@@ -29,7 +8,7 @@ export function objectsIn(dir: string): Obj[] {
  * 1.21, so on an older server (only) its apiVersion is lowered to policy/v1beta1, whose spec is the same.
  */
 export function applyableYaml(dir: string): { yaml: string; lowered: number } {
-  let yaml = yamlFiles(dir).map((f) => fs.readFileSync(f, 'utf-8')).join('\n---\n');
+  let yaml = yamlFilesIn(dir).map((f) => fs.readFileSync(f, 'utf-8')).join('\n---\n');
   const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
   let lowered = 0;
   if (minor < 21) {
@@ -42,7 +21,7 @@ export function applyableYaml(dir: string): { yaml: string; lowered: number } {
 }
 
 /** Creates the namespaces an app's objects live in (a server-side dry run cannot see one created in the same run). */
-export function createNamespaces(objects: Obj[]): void {
+export function createNamespaces(objects: Manifest[]): void {
   const namespaces = new Set<string>([
     ...objects.filter((o) => o.kind === 'Namespace').map((n) => n.metadata.name),
     ...objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n),

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthApp } from '@cdk8s-vserver/site';
-import { applyableYaml, createNamespaces, DIST, objectsIn } from './dist';
+import { synthApp } from '@cdk8s-vserver/core';
+import { DIST, objectsIn, waitFor } from '../support';
+import { applyableYaml, createNamespaces } from './dist';
 import { KubeClient } from './kube-client';
-import { isPodReady, kubectl, requireControlPlane, waitFor } from './kubectl';
+import { isPodReady, kubectl, requireControlPlane } from './kubectl';
 import { NodeAgent, SITE_NODES } from './node-agent';
 import { buildLab } from '../../apps/lab/lab';
 

@@ -25,37 +25,6 @@ export function getJson(args: string[]): any {
   return JSON.parse(kubectl(['get', ...args, '-o', 'json']));
 }
 
-/** Options of {@link waitFor}. */
-export interface WaitForOptions {
-  /** Time between two checks. */
-  readonly intervalMs?: number;
-  /** Extra words for the timeout error (what else was going on). */
-  readonly context?: () => string;
-}
-
-/**
- * Polls `check` until it returns a value other than undefined, or throws after `seconds` with `what` (and the
- * last error `check` threw, if any).
- */
-export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined | Promise<T | undefined>,
-  options: WaitForOptions = {}): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      const extra = [last ? String(last) : '', options.context?.() ?? ''].filter(Boolean).join('; ');
-      throw new Error(`timed out after ${seconds}s waiting for ${what}${extra ? `: ${extra}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
-  }
-}
-
 /** A pod that is running, Ready, and not being deleted: one the Service's endpoints count. */
 export function isPodReady(pod: any): boolean {
   return !pod.metadata.deletionTimestamp && pod.status.phase === 'Running'

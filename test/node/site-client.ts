@@ -5,8 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable, Writable } from 'stream';
 import { parseAllDocuments, stringify } from 'yaml';
-import { applyableYaml, Obj } from '../cluster/dist';
-import { waitFor } from '../cluster/kubectl';
+import { applyableYaml } from '../cluster/dist';
+import { filesUnder, Manifest, waitFor } from '../support';
 
 /** Result of a command run on one of the site's hosts. */
 export interface RunResult {
@@ -92,7 +92,7 @@ export class RequestLoop {
  * which every node of the tier shares as they would share the NAS. Nothing else changes; `changed` lists the
  * volumes.
  */
-export function lowerForNodeTier(dir: string, docroot: string): { objects: Obj[]; yaml: string; changed: string[]; lowered: number } {
+export function lowerForNodeTier(dir: string, docroot: string): { objects: Manifest[]; yaml: string; changed: string[]; lowered: number } {
   const { yaml, lowered } = applyableYaml(dir);
   const changed: string[] = [];
   const objects = parseAllDocuments(yaml).map((d) => d.toJSON() as any).filter(Boolean).map((o) => {
@@ -120,18 +120,10 @@ export function privateKeysIn(archive: string): string[] {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-'));
     spawnSync('tar', ['-x', '-C', scratch, '--wildcards', 'etc/*', './etc/*'],
       { input: tarOfLayer, maxBuffer: 256 * 1024 * 1024 });
-    for (const file of walk(path.join(scratch, 'etc'))) {
+    for (const file of filesUnder(path.join(scratch, 'etc')).map((f) => path.join(scratch, 'etc', f))) {
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(fs.readFileSync(file, 'latin1'))) found.push(`${layer}: ${path.relative(scratch, file)}`);
     }
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   return [...new Set(found)].sort();
-}
-
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? walk(p) : e.isFile() ? [p] : [];
-  });
 }

@@ -2,11 +2,12 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthApp } from '@cdk8s-vserver/site';
+import { synthApp } from '@cdk8s-vserver/core';
 import { get, LoopReport, lowerForNodeTier, onHost, privateKeysIn, RequestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
-import { createNamespaces, DIST, objectsIn } from '../cluster/dist';
-import { getJson, isPodReady, kubectl, requireControlPlane, waitFor } from '../cluster/kubectl';
+import { createNamespaces } from '../cluster/dist';
+import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
+import { DIST, objectsIn, waitFor } from '../support';
 
 // The real node tier: dist/lab runs on real kubelets (scripts/node/with-site.sh), from the images our
 // Dockerfiles build, and real clients (ssh, scp, HTTP) get what a user would get. See docs/testing.md.

@@ -1,29 +1,23 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { PACKAGES } from '../../projenrc/packages';
+import { filesUnder } from '../support';
 
-// The first TypeScript example of each package README is compiled (ts-jest type-checks it) and run, and
-// what it writes is snapshotted: the docs cannot drift from the API.
+// Every TypeScript block of each package README is compiled (ts-jest type-checks it) and run: the blocks of one
+// README are one program, in order (later blocks use what earlier ones declared), synthesized once more at the
+// end so the later blocks' objects are written too. What it writes is snapshotted: the docs cannot drift from the API.
 const repo = path.join(__dirname, '../..');
 const examples = path.join(repo, 'test/packages/.readme-examples');
 
-function firstExample(pkg: string): string {
-  const readme = fs.readFileSync(path.join(repo, 'packages', pkg, 'README.md'), 'utf-8');
-  const match = /```ts\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error(`packages/${pkg}/README.md has no \`\`\`ts example`);
-  return match[1];
+/** Every ```ts block of a README, in order. */
+export function tsBlocks(readme: string): string[] {
+  // A block may be indented (inside a list item): its lines lose the fence's indent.
+  return [...readme.matchAll(/^( *)```ts\n([\s\S]*?)^\1```$/gm)]
+    .map(([, indent, body]) => body.split('\n').map((line) => line.slice(indent.length)).join('\n'));
 }
 
-function outputOf(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const file = path.join(dir, entry);
-    if (fs.statSync(file).isFile()) files[entry] = fs.readFileSync(file, 'utf-8');
-  }
-  return files;
-}
-
-describe.each(['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'])('packages/%s/README.md', (pkg) => {
+describe.each(PACKAGES.map((p) => p.dir))('packages/%s/README.md', (pkg) => {
   const cwd = process.cwd();
   let tmp: string;
   beforeAll(() => {
@@ -35,9 +29,12 @@ describe.each(['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'])('packag
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('the first example compiles, runs, and writes what its snapshot shows', () => {
+  test('every example compiles, runs, and writes what its snapshot shows', () => {
+    const blocks = tsBlocks(fs.readFileSync(path.join(repo, 'packages', pkg, 'README.md'), 'utf-8'));
+    expect(blocks.length).toBeGreaterThan(0);
+    const synthAgain = blocks.length > 1 && /\bconst app = new App\(/.test(blocks[0]) ? '\napp.synth();\n' : '';
     const file = path.join(examples, `${pkg}.ts`);
-    fs.writeFileSync(file, `// Extracted from packages/${pkg}/README.md by readme.test.ts; do not edit.\n${firstExample(pkg)}\nexport {};\n`);
+    fs.writeFileSync(file, `// Extracted from packages/${pkg}/README.md by readme.test.ts; do not edit.\n${blocks.join('\n')}${synthAgain}\nexport {};\n`);
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     process.chdir(tmp);
     try {
@@ -47,8 +44,15 @@ describe.each(['site', 'storage', 'web-ssh-server', 'vip', 'dashboard'])('packag
       process.chdir(cwd);
       log.mockRestore();
     }
-    const written = outputOf(path.join(tmp, 'dist'));
+    const written = Object.fromEntries(filesUnder(path.join(tmp, 'dist')).map((f) => [f, fs.readFileSync(path.join(tmp, 'dist', f), 'utf-8')]));
     expect(Object.keys(written).length).toBeGreaterThan(0);
     expect(written).toMatchSnapshot();
+  });
+});
+
+describe('tsBlocks', () => {
+  test('finds every block, indented ones too (negative control: a yaml block is not taken)', () => {
+    const readme = 'a\n```ts\nconst a = 1;\n```\n- item\n\n  ```ts\n  const b = 2;\n  ```\n```yaml\nkind: X\n```\n';
+    expect(tsBlocks(readme)).toEqual(['const a = 1;\n', 'const b = 2;\n']);
   });
 });

@@ -2,15 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KubernetesSchema } from './k8s-schema';
 import { negativeControls } from '../negative/controls';
+import { distApps, DIST, yamlFilesIn } from '../support';
 
 const openapi = process.env.OPENAPI_JSON;
 if (!openapi || !fs.existsSync(openapi)) {
   throw new Error(`OPENAPI_JSON (${openapi}) is not set or missing: run the schema tier through 'npx projen test:schema'`);
 }
 const schema = KubernetesSchema.load(openapi);
-const dist = path.join(__dirname, '../../dist');
-const apps = fs.readdirSync(dist).filter((d) => fs.statSync(path.join(dist, d)).isDirectory() && !d.startsWith('.'));
-const files = apps.flatMap((app) => fs.readdirSync(path.join(dist, app)).filter((f) => f.endsWith('.yaml')).map((f) => `${app}/${f}`));
+const files = distApps().flatMap((app) => yamlFilesIn(path.join(DIST, app)).map((f) => path.relative(DIST, f)));
 
 describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, strictly', () => {
   test('there is something to check', () => {
@@ -18,7 +17,7 @@ describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, stri
   });
 
   test.each(files)('dist/%s is valid', (file) => {
-    expect(schema.validateFile(path.join(dist, file))).toEqual([]);
+    expect(schema.validateFile(path.join(DIST, file))).toEqual([]);
   });
 });
 

@@ -17,6 +17,6 @@ export class DashboardChart extends Chart {
   constructor(scope: Construct, id: string, props: DashboardChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     this.dashboard = new KubernetesDashboard(this, 'Dashboard');
-    new DashboardVip(this, 'DashboardVip', { dashboard: this.dashboard, vip: props.vip, address: LAB.vips.dashboard });
+    new DashboardVip(this, 'DashboardVip', { vip: props.vip, dashboard: this.dashboard, address: LAB.vips.dashboard });
   }
 }

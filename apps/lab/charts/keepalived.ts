@@ -1,4 +1,4 @@
-import { ImageReference } from '@cdk8s-vserver/site';
+import { ImageReference } from '@cdk8s-vserver/core';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';

@@ -1,4 +1,5 @@
 import { IDocroot } from '@cdk8s-vserver/storage';
+import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -8,6 +9,8 @@ import { LAB, labImage } from '../site';
 export interface WebChartProps {
   /** The docroot the server shares between its containers. */
   readonly docroot: IDocroot;
+  /** The kube-keepalived-vip that publishes the server. */
+  readonly vip: KeepalivedVip;
   /**
    * The version myweb runs.
    * @default - LAB.myweb.version
@@ -15,7 +18,7 @@ export interface WebChartProps {
   readonly version?: string;
 }
 
-/** The virtual server `myweb`: Deployment and Service. */
+/** The virtual server `myweb`: Deployment and Service, on its VIP. */
 export class WebChart extends Chart {
   public readonly server: WebSshServer;
 
@@ -30,5 +33,7 @@ export class WebChart extends Chart {
       version: props.version ?? LAB.myweb.version,
       docroot: props.docroot,
     });
+    // One value, both places: the ConfigMap entry and the Service's externalIPs.
+    new ServiceVip(this, 'MyWebVip', { vip: props.vip, service: this.server.service, address: LAB.vips.myweb });
   }
 }

@@ -1,15 +1,16 @@
-import { KeepalivedVip, VipEntry, VipMethod } from '@cdk8s-vserver/vip';
+import { Ipv4Address } from '@cdk8s-vserver/core';
+import { KeepalivedVip, ServiceVip, VipMethod } from '@cdk8s-vserver/vip';
 import { Construct } from 'constructs';
 import { KubernetesDashboard } from './kubernetes-dashboard';
 
-/** Props of {@link DashboardVip}. */
+/** Props of {@link DashboardVip}: those of a `ServiceVip`, with the Dashboard in place of the Service. */
 export interface DashboardVipProps {
-  /** The Dashboard to publish. */
-  readonly dashboard: KubernetesDashboard;
   /** The kube-keepalived-vip that holds the VIP. */
   readonly vip: KeepalivedVip;
-  /** The VIP, a host address of the site's LAN (`192.168.1.33`). */
-  readonly address: string;
+  /** The Dashboard to publish. */
+  readonly dashboard: KubernetesDashboard;
+  /** The VIP, a host address of the site's LAN (`Ipv4Address.of('192.168.1.33')`). */
+  readonly address: Ipv4Address;
   /**
    * How IPVS forwards the traffic.
    * @default VipMethod.NAT
@@ -18,15 +19,10 @@ export interface DashboardVipProps {
 }
 
 /**
- * Publishes the Kubernetes Dashboard's Service (port 443) on a VIP: the ConfigMap entry and the Service's
- * externalIPs come from the one `address`, through {@link KeepalivedVip.expose}.
+ * The Kubernetes Dashboard's Service (port 443) on a VIP: a {@link ServiceVip} of the Dashboard's Service.
  */
-export class DashboardVip extends Construct {
-  /** The published entry. */
-  public readonly entry: VipEntry;
-
+export class DashboardVip extends ServiceVip {
   constructor(scope: Construct, id: string, props: DashboardVipProps) {
-    super(scope, id);
-    this.entry = props.vip.expose(props.dashboard.service, props.address, { method: props.method });
+    super(scope, id, { vip: props.vip, service: props.dashboard.service, address: props.address, method: props.method });
   }
 }

@@ -1,9 +1,5 @@
-import { clusterScoped, containerResources, ImageReference, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/site';
-import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
+import { clusterScoped, containerResources, ImageReference, k8s, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
-
-const k8s = kplus.k8s;
 
 /** Props of {@link KubernetesDashboard}. */
 export interface KubernetesDashboardProps {
@@ -45,14 +41,36 @@ const SCRAPER = 'dashboard-metrics-scraper';
  * their own token may see. Upstream archived the Dashboard project in 2026; v2.7.0 gets no more fixes.
  */
 export class KubernetesDashboard extends Construct {
-  /** Namespace of every Dashboard object. */
+  /** Name of the namespace of every Dashboard object. */
   public readonly namespace: string;
+  /** The Namespace object (applied first, in the same file). */
+  public readonly namespaceObject: k8s.KubeNamespace;
+  /** The Dashboard's ServiceAccount. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
   /** The Dashboard Service (443 -> 8443), the one to publish on a VIP. */
-  public readonly service: ApiObject;
+  public readonly service: k8s.KubeService;
+  /** The Secret the Dashboard writes its self-signed certificate into. */
+  public readonly certsSecret: k8s.KubeSecret;
+  /** The Secret of the Dashboard's CSRF key. */
+  public readonly csrfSecret: k8s.KubeSecret;
+  /** The Secret that holds the Dashboard's encryption key. */
+  public readonly keyHolderSecret: k8s.KubeSecret;
+  /** The Dashboard's settings ConfigMap. */
+  public readonly settings: k8s.KubeConfigMap;
+  /** What the Dashboard may do in its own namespace (its Secrets, settings, the scraper proxy). */
+  public readonly role: k8s.KubeRole;
+  /** What the Dashboard may read cluster-wide (metrics only). */
+  public readonly clusterRole: k8s.KubeClusterRole;
+  /** Binds {@link role} to {@link serviceAccount}. */
+  public readonly roleBinding: k8s.KubeRoleBinding;
+  /** Binds {@link clusterRole} to {@link serviceAccount}. */
+  public readonly clusterRoleBinding: k8s.KubeClusterRoleBinding;
   /** The Dashboard Deployment. */
-  public readonly deployment: ApiObject;
+  public readonly deployment: k8s.KubeDeployment;
+  /** The metrics-scraper Service (8000). */
+  public readonly metricsScraperService: k8s.KubeService;
   /** The metrics-scraper Deployment. */
-  public readonly metricsScraper: ApiObject;
+  public readonly metricsScraper: k8s.KubeDeployment;
 
   constructor(scope: Construct, id: string, props: KubernetesDashboardProps = {}) {
     super(scope, id);
@@ -66,18 +84,18 @@ export class KubernetesDashboard extends Construct {
     const labels = { 'k8s-app': DASHBOARD };
     const meta = (name: string, l: Record<string, string> = labels) => ({ name, namespace: ns, labels: l });
 
-    clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(DASHBOARD) });
+    this.namespaceObject = clusterScoped(new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: ns } }));
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(DASHBOARD) });
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: meta(DASHBOARD),
       spec: { ports: [{ port: 443, targetPort: k8s.IntOrString.fromNumber(8443) }], selector: labels },
     });
-    new k8s.KubeSecret(this, 'CertsSecret', { metadata: meta(`${DASHBOARD}-certs`), type: 'Opaque' });
-    new k8s.KubeSecret(this, 'CsrfSecret', { metadata: meta(`${DASHBOARD}-csrf`), type: 'Opaque', data: { csrf: '' } });
-    new k8s.KubeSecret(this, 'KeyHolderSecret', { metadata: meta(`${DASHBOARD}-key-holder`), type: 'Opaque' });
-    new k8s.KubeConfigMap(this, 'Settings', { metadata: meta(`${DASHBOARD}-settings`) });
+    this.certsSecret = new k8s.KubeSecret(this, 'CertsSecret', { metadata: meta(`${DASHBOARD}-certs`), type: 'Opaque' });
+    this.csrfSecret = new k8s.KubeSecret(this, 'CsrfSecret', { metadata: meta(`${DASHBOARD}-csrf`), type: 'Opaque', data: { csrf: '' } });
+    this.keyHolderSecret = new k8s.KubeSecret(this, 'KeyHolderSecret', { metadata: meta(`${DASHBOARD}-key-holder`), type: 'Opaque' });
+    this.settings = new k8s.KubeConfigMap(this, 'Settings', { metadata: meta(`${DASHBOARD}-settings`) });
 
-    new k8s.KubeRole(this, 'Role', {
+    this.role = new k8s.KubeRole(this, 'Role', {
       metadata: meta(DASHBOARD),
       rules: [
         { apiGroups: [''], resources: ['secrets'], resourceNames: [`${DASHBOARD}-key-holder`, `${DASHBOARD}-certs`, `${DASHBOARD}-csrf`], verbs: ['get', 'update', 'delete'] },
@@ -86,17 +104,17 @@ export class KubernetesDashboard extends Construct {
         { apiGroups: [''], resources: ['services/proxy'], resourceNames: ['heapster', 'http:heapster:', 'https:heapster:', SCRAPER, `http:${SCRAPER}`], verbs: ['get'] },
       ],
     });
-    clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole', {
+    this.clusterRole = clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: DASHBOARD, labels },
       rules: [{ apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] }],
     }));
     const subjects = [{ kind: 'ServiceAccount', name: DASHBOARD, namespace: ns }];
-    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta(DASHBOARD),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: DASHBOARD },
       subjects,
     });
-    clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+    this.clusterRoleBinding = clusterScoped(new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: DASHBOARD, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: DASHBOARD },
       subjects,
@@ -110,7 +128,7 @@ export class KubernetesDashboard extends Construct {
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     };
-    const podSpec = (containers: kplus.k8s.Container[], volumes: kplus.k8s.Volume[]) => ({
+    const podSpec = (containers: k8s.Container[], volumes: k8s.Volume[]) => ({
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
       containers,
       volumes,
@@ -145,7 +163,7 @@ export class KubernetesDashboard extends Construct {
     });
 
     const scraperLabels = { 'k8s-app': SCRAPER };
-    new k8s.KubeService(this, 'MetricsScraperService', {
+    this.metricsScraperService = new k8s.KubeService(this, 'MetricsScraperService', {
       metadata: meta(SCRAPER, scraperLabels),
       spec: { ports: [{ port: 8000, targetPort: k8s.IntOrString.fromNumber(8000) }], selector: scraperLabels },
     });

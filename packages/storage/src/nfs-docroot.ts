@@ -1,23 +1,26 @@
-import { clusterScoped, Ipv4Address, isHostname, resourceName, SiteError } from '@cdk8s-vserver/site';
-import { ApiObject, Chart, Size, SizeRoundingBehavior } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
+import {
+  clusterScoped, k8s, requireAbsolutePath, requireEnum, requireHost, resourceName, SiteError,
+} from '@cdk8s-vserver/core';
+import { Chart, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /**
- * A web docroot that pods can mount: anything that can mount itself into a container.
+ * A web docroot that pods can mount: the pod volume that holds it, and a container's mount of it.
  */
 export interface IDocroot {
+  /** The pod volume that holds the docroot (a pod lists it once in `spec.volumes`). */
+  readonly podVolume: k8s.Volume;
+
   /**
-   * Mounts the docroot into `container` at `path`.
+   * A container's mount of the docroot at `path` (for the container's `volumeMounts`).
    *
-   * @param container the container that reads or edits the content
    * @param path absolute mount path inside the container (`/var/www/html`)
-   * @param options mount options (read-only, sub-path)
+   * @param options mount options (read-only)
    */
-  mountInto(container: kplus.Container, path: string, options?: DocrootMountOptions): void;
+  mountAt(path: string, options?: DocrootMountOptions): k8s.VolumeMount;
 }
 
-/** Options for {@link IDocroot.mountInto}. */
+/** Options for {@link IDocroot.mountAt}. */
 export interface DocrootMountOptions {
   /**
    * Mount the docroot read-only in this container (a server that only serves content never needs to write it).
@@ -28,28 +31,29 @@ export interface DocrootMountOptions {
 }
 
 /**
- * How the volume can be mounted.
+ * How a volume can be mounted: the values of cdk8s-plus's `PersistentVolumeAccessMode` that NFS supports, so
+ * `kplus.PersistentVolumeAccessMode.READ_WRITE_MANY` (of any cdk8s-plus version) or the string `'ReadWriteMany'`.
  * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes
  */
-export enum NfsAccessMode {
-  /** Read-write by pods on many nodes at once: what a replicated web server needs. */
-  READ_WRITE_MANY = 'ReadWriteMany',
-  /** Read-only by pods on many nodes. */
-  READ_ONLY_MANY = 'ReadOnlyMany',
-  /** Read-write by pods on a single node. */
-  READ_WRITE_ONCE = 'ReadWriteOnce',
-}
+export type AccessMode = 'ReadWriteMany' | 'ReadOnlyMany' | 'ReadWriteOnce';
 
 /**
- * What happens to the NFS content when the claim is deleted.
+ * What happens to a volume when its claim is deleted: the values of cdk8s-plus's
+ * `PersistentVolumeReclaimPolicy`, so `kplus.PersistentVolumeReclaimPolicy.RETAIN` or the string `'Retain'`.
+ * `Delete` deletes the PersistentVolume object; Kubernetes never touches the NFS export itself.
  * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#reclaiming
  */
-export enum NfsReclaimPolicy {
-  /** Keep the volume and its content; an administrator reclaims it by hand. */
-  RETAIN = 'Retain',
-  /** Delete the PersistentVolume object (the NFS export itself is never touched by Kubernetes). */
-  DELETE = 'Delete',
-}
+export type ReclaimPolicy = 'Retain' | 'Delete';
+
+const ACCESS_MODES: Record<string, AccessMode> = {
+  'PersistentVolumeAccessMode.READ_WRITE_MANY': 'ReadWriteMany',
+  'PersistentVolumeAccessMode.READ_ONLY_MANY': 'ReadOnlyMany',
+  'PersistentVolumeAccessMode.READ_WRITE_ONCE': 'ReadWriteOnce',
+};
+const RECLAIM_POLICIES: Record<string, ReclaimPolicy> = {
+  'PersistentVolumeReclaimPolicy.RETAIN': 'Retain',
+  'PersistentVolumeReclaimPolicy.DELETE': 'Delete',
+};
 
 /** Props of {@link NfsDocroot}. */
 export interface NfsDocrootProps {
@@ -67,15 +71,15 @@ export interface NfsDocrootProps {
 
   /**
    * Access mode of the volume and the claim.
-   * @default NfsAccessMode.READ_WRITE_MANY - several pods on several nodes share the docroot
+   * @default 'ReadWriteMany' - several pods on several nodes share the docroot
    */
-  readonly accessMode?: NfsAccessMode;
+  readonly accessMode?: AccessMode;
 
   /**
    * Reclaim policy of the PersistentVolume.
-   * @default NfsReclaimPolicy.RETAIN - the web content must survive the claim
+   * @default 'Retain' - the web content must survive the claim
    */
-  readonly reclaimPolicy?: NfsReclaimPolicy;
+  readonly reclaimPolicy?: ReclaimPolicy;
 
   /**
    * NFS mount options (`nfsvers=4.1`, `hard`).
@@ -116,31 +120,29 @@ export class NfsDocroot extends Construct implements IDocroot {
   public readonly volumeName: string;
   /** Name of the PersistentVolumeClaim. */
   public readonly claimName: string;
-  /** The PersistentVolume object. */
-  public readonly persistentVolume: ApiObject;
-  /** The PersistentVolumeClaim object. */
-  public readonly persistentVolumeClaim: ApiObject;
-  /** The claim, for cdk8s-plus APIs that take one. */
-  public readonly claim: kplus.IPersistentVolumeClaim;
-  /** The claim as a pod volume (named `docroot` in the pod). */
-  public readonly volume: kplus.Volume;
+  /** The PersistentVolume. */
+  public readonly persistentVolume: k8s.KubePersistentVolume;
+  /** The PersistentVolumeClaim, bound to {@link persistentVolume}. */
+  public readonly persistentVolumeClaim: k8s.KubePersistentVolumeClaim;
+  /** The claim as a pod volume, named `docroot` in the pod. */
+  public readonly podVolume: k8s.Volume;
   /** True when the content is exported read-only. */
   public readonly readOnly: boolean;
 
   constructor(scope: Construct, id: string, props: NfsDocrootProps) {
     super(scope, id);
-    const server = validateServer(this, props.server);
-    const exportPath = validateExportPath(this, props.path);
+    const server = requireHost(this, 'server', props.server);
+    const exportPath = requireAbsolutePath(this, 'path', props.path, '/export/web');
     const capacity = quantityOf(this, props.capacity ?? DEFAULT_CAPACITY);
-    const accessMode = validateEnum(this, 'accessMode', props.accessMode ?? NfsAccessMode.READ_WRITE_MANY, NfsAccessMode);
-    const reclaimPolicy = validateEnum(this, 'reclaimPolicy', props.reclaimPolicy ?? NfsReclaimPolicy.RETAIN, NfsReclaimPolicy);
-    const mountOptions = validateMountOptions(this, props.mountOptions ?? []);
+    const accessMode = requireEnum(this, 'accessMode', props.accessMode ?? 'ReadWriteMany', ACCESS_MODES);
+    const reclaimPolicy = requireEnum(this, 'reclaimPolicy', props.reclaimPolicy ?? 'Retain', RECLAIM_POLICIES);
+    const mountOptions = nfsMountOptions(this, props.mountOptions ?? []);
     this.readOnly = props.readOnly ?? false;
     this.claimName = resourceName(this, 'claimName', props.claimName);
     this.volumeName = resourceName(this, 'volumeName', props.volumeName, `${this.claimName}-pv`);
     const namespace = Chart.of(this).namespace ?? 'default';
 
-    this.persistentVolume = clusterScoped(new kplus.k8s.KubePersistentVolume(this, 'PersistentVolume', {
+    this.persistentVolume = clusterScoped(new k8s.KubePersistentVolume(this, 'PersistentVolume', {
       metadata: { name: this.volumeName },
       spec: {
         capacity: { storage: capacity },
@@ -153,7 +155,7 @@ export class NfsDocroot extends Construct implements IDocroot {
       },
     }));
 
-    this.persistentVolumeClaim = new kplus.k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
+    this.persistentVolumeClaim = new k8s.KubePersistentVolumeClaim(this, 'PersistentVolumeClaim', {
       metadata: { name: this.claimName },
       spec: {
         accessModes: [accessMode],
@@ -162,56 +164,32 @@ export class NfsDocroot extends Construct implements IDocroot {
         resources: { requests: { storage: capacity } },
       },
     });
-    this.claim = kplus.PersistentVolumeClaim.fromClaimName(this, 'Claim', this.claimName);
-    this.volume = kplus.Volume.fromPersistentVolumeClaim(this, 'Volume', this.claim, { name: 'docroot', readOnly: this.readOnly });
+    this.podVolume = { name: 'docroot', persistentVolumeClaim: { claimName: this.claimName, readOnly: this.readOnly } };
   }
 
   /**
-   * Mounts the docroot into `container` at `path`.
+   * A container's mount of the docroot at `path`; read-only when `options.readOnly` says so or the docroot is.
    */
-  public mountInto(container: kplus.Container, path: string, options: DocrootMountOptions = {}): void {
-    if (typeof path !== 'string' || !path.startsWith('/')) {
-      throw SiteError.invalidProp(this, 'mountInto path', path, `be an absolute path inside container '${container.name}', such as "/var/www/html"`);
-    }
-    container.mount(path, this.volume, { readOnly: options.readOnly ?? this.readOnly });
+  public mountAt(path: string, options: DocrootMountOptions = {}): k8s.VolumeMount {
+    requireAbsolutePath(this, 'mountAt path', path, '/var/www/html');
+    return { name: this.podVolume.name, mountPath: path, readOnly: options.readOnly ?? this.readOnly };
   }
 }
 
-function validateServer(scope: Construct, server: string): string {
-  if (!Ipv4Address.isValid(server) && !isHostname(server)) {
-    throw SiteError.invalidProp(scope, 'server', server, 'be a hostname (such as "nas.test") or an IPv4 address (such as "192.168.1.10")');
-  }
-  return server;
-}
-
-function validateExportPath(scope: Construct, path: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || /\s/.test(path) || path.split('/').some((s) => s === '.' || s === '..')) {
-    throw SiteError.invalidProp(scope, 'path', path, 'be the absolute path of the NFS export, without white space, "." or ".." (such as "/export/web")');
-  }
-  return path;
-}
-
-function quantityOf(scope: Construct, size: Size): kplus.k8s.Quantity {
-  const kib = size instanceof Size ? size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
+function quantityOf(scope: Construct, size: Size): k8s.Quantity {
+  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!(kib >= 1) || !Number.isInteger(kib)) {
-    throw SiteError.invalidProp(scope, 'capacity', size instanceof Size ? `${kib} KiB` : size,
+    throw SiteError.invalidProp(scope, 'capacity', `${kib} KiB`,
       'be a cdk8s Size greater than zero, in whole KiB (such as Size.gibibytes(10))');
   }
   const [amount, unit] = kib % (1024 * 1024) === 0 ? [kib / (1024 * 1024), 'Gi'] : kib % 1024 === 0 ? [kib / 1024, 'Mi'] : [kib, 'Ki'];
-  return kplus.k8s.Quantity.fromString(`${amount}${unit}`);
+  return k8s.Quantity.fromString(`${amount}${unit}`);
 }
 
-function validateEnum<T extends string>(scope: Construct, prop: string, value: T, values: Record<string, T>): T {
-  const allowed = Object.values(values);
-  if (!allowed.includes(value)) {
-    throw SiteError.invalidProp(scope, prop, value, `be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
-  }
-  return value;
-}
-
-function validateMountOptions(scope: Construct, options: string[]): string[] {
+/** The NFS mount options, each a word of letters, digits and `_.:=/-`. */
+function nfsMountOptions(scope: Construct, options: string[]): string[] {
   for (const option of options) {
-    if (typeof option !== 'string' || !/^[A-Za-z0-9_.:=/-]+$/.test(option)) {
+    if (!/^[A-Za-z0-9_.:=/-]+$/.test(option)) {
       throw SiteError.invalidProp(scope, 'mountOptions', option, 'be NFS mount options of letters, digits and "_.:=/-" (such as "nfsvers=4.1")');
     }
   }

@@ -1,2 +1,3 @@
 export * from './controller-release';
 export * from './keepalived-vip';
+export * from './service-vip';

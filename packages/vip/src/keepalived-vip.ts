@@ -1,13 +1,10 @@
 import {
-  clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, MANAGED_BY, NodeRole, requireInteger, requireNodeRole,
-  requirePinnedImage, resourceName, SiteError, Warnings,
-} from '@cdk8s-vserver/site';
+  clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum, requireInteger,
+  requireIpv4Address, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
+} from '@cdk8s-vserver/core';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
 import { Construct } from 'constructs';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
-
-const k8s = kplus.k8s;
 
 /**
  * How IPVS forwards a VIP's traffic to the Service's pods.
@@ -22,8 +19,8 @@ export enum VipMethod {
 
 /** Props of {@link KeepalivedVip}. */
 export interface KeepalivedVipProps {
-  /** The site's LAN in CIDR form (`192.168.1.0/24`); every VIP must be a host address of it. */
-  readonly lanSubnet: string;
+  /** The site's LAN (`Ipv4Subnet.of('192.168.1.0/24')`); every VIP must be a host address of it. */
+  readonly lanSubnet: Ipv4Subnet;
 
   /**
    * Name of the DaemonSet, ServiceAccount, ClusterRole and ClusterRoleBinding.
@@ -117,22 +114,22 @@ export class KeepalivedVip extends Construct {
   public readonly namespace: string;
   /** The LAN the VIPs belong to. */
   public readonly lanSubnet: Ipv4Subnet;
-  /** The objects, for escape hatches. */
-  public readonly serviceAccount: ApiObject;
-  public readonly clusterRole: ApiObject;
-  public readonly clusterRoleBinding: ApiObject;
-  public readonly configMap: ApiObject;
-  public readonly daemonSet: ApiObject;
+  /** The controller's ServiceAccount. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** What the controller may read (cluster-wide). */
+  public readonly clusterRole: k8s.KubeClusterRole;
+  /** Binds {@link clusterRole} to {@link serviceAccount}. */
+  public readonly clusterRoleBinding: k8s.KubeClusterRoleBinding;
+  /** The VIP ConfigMap: `address: namespace/service` per published Service. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The controller: privileged, on the router role's nodes. */
+  public readonly daemonSet: k8s.KubeDaemonSet;
 
   private readonly entries = new Map<string, VipEntry>();
 
   constructor(scope: Construct, id: string, props: KeepalivedVipProps) {
     super(scope, id);
-    const lan = Ipv4Subnet.tryParse(props.lanSubnet);
-    if (!lan) {
-      throw SiteError.invalidProp(this, 'lanSubnet', props.lanSubnet, 'be an IPv4 subnet in CIDR form with no host bits set, such as "192.168.1.0/24"');
-    }
-    this.lanSubnet = lan;
+    this.lanSubnet = requireIpv4Subnet(this, 'lanSubnet', props.lanSubnet);
     this.name = resourceName(this, 'name', props.name, 'kube-keepalived-vip');
     this.configMapName = resourceName(this, 'configMapName', props.configMapName, 'vip-configmap');
     this.namespace = Chart.of(this).namespace ?? 'default';
@@ -141,7 +138,7 @@ export class KeepalivedVip extends Construct {
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));
     const vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
     const hostNetwork = props.hostNetwork ?? true;
-    const healthPort = requireInteger(this, 'healthPort', props.healthPort ?? release.defaultHealthPort, 1, 65535);
+    const healthPort = requirePort(this, 'healthPort', props.healthPort ?? release.defaultHealthPort);
     if (image.tag !== undefined && image.tag !== release.version) {
       Warnings.of(this).add(`'image' ${image.reference} is not tagged ${release.version}: the args rendered are those of `
         + `kube-keepalived-vip ${release.version}, and the controller exits on any flag it does not know. Use a ${release.version} image.`);
@@ -241,45 +238,33 @@ export class KeepalivedVip extends Construct {
    * `address` as the Service's `externalIPs`, so the two can never disagree. Every port of the Service is
    * forwarded.
    *
-   * @param service a cdk8s-plus Service, or the `ApiObject` of a Service
-   * @param address the VIP, a host address of the LAN (`192.168.1.31`)
+   * @param service the Service: a `k8s.KubeService` such as `WebSshServer.service`, or any cdk8s `ApiObject` of
+   * kind Service (for a cdk8s-plus Service, `ApiObject.of(service)`)
+   * @param address the VIP, a host address of the LAN (`Ipv4Address.of('192.168.1.31')`)
    */
-  public expose(service: kplus.Service | ApiObject, address: string, options: KeepalivedVipExposeOptions = {}): VipEntry {
-    const vip = Ipv4Address.tryParse(address);
-    if (!vip) {
-      throw SiteError.invalidProp(this, 'expose address', address, 'be an IPv4 address such as "192.168.1.31"');
-    }
+  public expose(service: ApiObject, address: Ipv4Address, options: KeepalivedVipExposeOptions = {}): VipEntry {
+    const vip = requireIpv4Address(this, 'expose address', address);
     if (!this.lanSubnet.contains(vip)) {
-      throw SiteError.invalidProp(this, 'expose address', address, `lie in the site's LAN ${this.lanSubnet}`);
+      throw SiteError.invalidProp(this, 'expose address', vip.text, `lie in the site's LAN ${this.lanSubnet}`);
     }
     if (this.lanSubnet.isNetworkOrBroadcast(vip)) {
-      throw SiteError.invalidProp(this, 'expose address', address, `be a host address of ${this.lanSubnet}, not its network or broadcast address`);
+      throw SiteError.invalidProp(this, 'expose address', vip.text, `be a host address of ${this.lanSubnet}, not its network or broadcast address`);
     }
-    const method = options.method ?? VipMethod.NAT;
-    if (!Object.values(VipMethod).includes(method)) {
-      throw SiteError.invalidProp(this, 'expose method', method, 'be VipMethod.NAT or VipMethod.DR');
+    const method = requireEnum(this, 'expose method', options.method ?? VipMethod.NAT, { 'VipMethod.NAT': VipMethod.NAT, 'VipMethod.DR': VipMethod.DR });
+    if (service.kind !== 'Service') {
+      throw SiteError.invalidProp(this, 'expose service', `${service.kind}/${service.name}`, 'be a Service');
     }
-    const apiObject = ApiObject.of(service);
-    if (apiObject.kind !== 'Service') {
-      throw SiteError.invalidProp(this, 'expose service', `${apiObject.kind}/${apiObject.name}`, 'be a Service');
-    }
-    const namespace = apiObject.metadata.namespace ?? 'default';
-    const ref = `${namespace}/${apiObject.name}`;
-    const taken = this.entries.get(vip.toString());
+    const ref = `${service.metadata.namespace ?? 'default'}/${service.name}`;
+    const taken = this.entries.get(vip.text);
     if (taken) {
-      throw SiteError.invalidProp(this, 'expose address', address, `be a VIP not used yet: it already publishes ${taken.service}`);
+      throw SiteError.invalidProp(this, 'expose address', vip.text, `be a VIP not used yet: it already publishes ${taken.service}`);
     }
-    // A low-level Service is rendered once, for its ports and whether it has an externalIPs list yet.
-    const rawSpec = service instanceof kplus.Service ? undefined : apiObject.toJson().spec;
-    const ports = service instanceof kplus.Service
-      ? service.ports.map((p) => p.port)
-      : ((rawSpec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
-    const entry: VipEntry = { address: vip.toString(), service: ref, method, ports };
+    // The Service is rendered once, for its ports and whether it has an externalIPs list yet.
+    const spec = service.toJson().spec ?? {};
+    const ports = ((spec.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
+    const entry: VipEntry = { address: vip.text, service: ref, method, ports };
     this.entries.set(entry.address, entry);
-
-    // cdk8s-plus-22 has no method to add an external IP; both Service flavours get the same patch.
-    const hasList = service instanceof kplus.Service || Array.isArray(rawSpec?.externalIPs);
-    apiObject.addJsonPatch(hasList
+    service.addJsonPatch(Array.isArray(spec.externalIPs)
       ? JsonPatch.add('/spec/externalIPs/-', entry.address)
       : JsonPatch.add('/spec/externalIPs', [entry.address]));
 
@@ -294,7 +279,7 @@ export class KeepalivedVip extends Construct {
 
   /** Every VIP published so far, sorted by address. */
   public get vips(): VipEntry[] {
-    return [...this.entries.values()].sort((a, b) => Ipv4Address.tryParse(a.address)!.value - Ipv4Address.tryParse(b.address)!.value);
+    return [...this.entries.values()].sort((a, b) => Ipv4Address.of(a.address).value - Ipv4Address.of(b.address).value);
   }
 
   private configMapData(): Record<string, string> {

@@ -1,5 +1,4 @@
-import { describeValue, isHostname, SiteError } from '@cdk8s-vserver/site';
-import * as kplus from 'cdk8s-plus-22';
+import { k8s, requireDnsSubdomain, SiteError } from '@cdk8s-vserver/core';
 import { Construct, IConstruct } from 'constructs';
 
 /** The key, in a Secret or ConfigMap, that holds a server's `authorized_keys` file. */
@@ -7,14 +6,16 @@ export const AUTHORIZED_KEYS_KEY = 'authorized_keys';
 
 /** What a server mounts for its authorized keys, and the ConfigMap made for them, if any. */
 export interface AuthorizedKeysBinding {
-  /** The volume: one file, `authorized_keys`, readable by sshd's AuthorizedKeysCommand user. */
-  readonly volume: kplus.Volume;
+  /** The pod volume: one file, `authorized_keys`, readable by sshd's AuthorizedKeysCommand user. */
+  readonly volume: k8s.Volume;
   /** The ConfigMap that holds keys given inline. */
-  readonly configMap?: kplus.ConfigMap;
+  readonly configMap?: k8s.KubeConfigMap;
 }
 
-/** The volume's options: just the one file, world-readable (public keys; sshd reads them as `nobody`). */
-const VOLUME_OPTIONS = { name: 'ssh-authorized-keys', defaultMode: 0o444, items: { [AUTHORIZED_KEYS_KEY]: { path: AUTHORIZED_KEYS_KEY } } };
+/** The pod volume's name. */
+const VOLUME_NAME = 'ssh-authorized-keys';
+/** Just the one file, world-readable (public keys; sshd reads them as `nobody`). */
+const FILE = { defaultMode: 0o444, items: [{ key: AUTHORIZED_KEYS_KEY, path: AUTHORIZED_KEYS_KEY }] };
 
 /** The key types an OpenSSH server of the sshd image (OpenSSH 9.2) accepts in `authorized_keys`. */
 const KEY_TYPES = [
@@ -62,7 +63,7 @@ export class PublicKeyList extends AuthorizedKeys {
   }
 
   public validate(scope: IConstruct, prop: string): void {
-    if (!Array.isArray(this.keys) || this.keys.length === 0) {
+    if (this.keys.length === 0) {
       throw SiteError.invalidProp(scope, prop, this.keys, 'list at least one OpenSSH public key, such as the content of ~/.ssh/id_ed25519.pub');
     }
     this.keys.forEach((key, i) => {
@@ -81,11 +82,11 @@ export class PublicKeyList extends AuthorizedKeys {
 
   /** @internal */
   public bind(scope: Construct, serverName: string, labels: Record<string, string>): AuthorizedKeysBinding {
-    const configMap = new kplus.ConfigMap(scope, 'AuthorizedKeys', {
+    const configMap = new k8s.KubeConfigMap(scope, 'AuthorizedKeys', {
       metadata: { name: `${serverName}-ssh-authorized-keys`, labels },
       data: { [AUTHORIZED_KEYS_KEY]: this.file },
     });
-    return { volume: kplus.Volume.fromConfigMap(scope, 'AuthorizedKeysVolume', configMap, VOLUME_OPTIONS), configMap };
+    return { volume: { name: VOLUME_NAME, configMap: { name: configMap.name, ...FILE } }, configMap };
   }
 }
 
@@ -100,27 +101,21 @@ export class SecretKeys extends AuthorizedKeys {
   }
 
   /** @internal */
-  public bind(scope: Construct): AuthorizedKeysBinding {
-    const secret = kplus.Secret.fromSecretName(scope, 'AuthorizedKeysSecret', this.secretName);
-    return { volume: kplus.Volume.fromSecret(scope, 'AuthorizedKeysVolume', secret, VOLUME_OPTIONS) };
+  public bind(): AuthorizedKeysBinding {
+    return { volume: { name: VOLUME_NAME, secret: { secretName: this.secretName, ...FILE } } };
   }
 }
 
-/** Returns `name` when it is a valid Secret name (a DNS-1123 subdomain); otherwise throws naming `scope` and `prop`. */
+/** Returns `name` when it is a valid Secret name (a DNS-1123 subdomain). */
 export function requireSecretName(scope: IConstruct, prop: string, name: string): string {
-  if (!isHostname(name)) {
-    throw SiteError.invalidProp(scope, prop, name,
-      "be the name of a Secret: a DNS-1123 subdomain of lowercase letters, digits, '-' and '.', such as \"myweb-ssh-host-keys\"");
-  }
-  return name;
+  return requireDnsSubdomain(scope, prop, name, 'myweb-ssh-host-keys');
 }
 
 /**
  * Why `line` is not one OpenSSH public key, or undefined when it is. The base64 blob must decode to a key of the
  * type the line names, as sshd checks it.
  */
-export function publicKeyProblem(line: unknown): string | undefined {
-  if (typeof line !== 'string') return `is ${describeValue(line)}, not a string`;
+export function publicKeyProblem(line: string): string | undefined {
   const text = line.trim();
   if (text.length === 0) return 'is empty';
   if (/PRIVATE KEY/.test(text)) return 'is a PRIVATE key: give the .pub file, and never put a private key in the site';
@@ -136,7 +131,7 @@ export function publicKeyProblem(line: unknown): string | undefined {
   return undefined;
 }
 
-function abbreviate(key: unknown): unknown {
-  if (typeof key === 'string' && /PRIVATE KEY/.test(key)) return '<a private key, not shown>';
-  return typeof key === 'string' && key.length > 60 ? `${key.slice(0, 40)}…${key.slice(-12)}` : key;
+function abbreviate(key: string): string {
+  if (/PRIVATE KEY/.test(key)) return '<a private key, not shown>';
+  return key.length > 60 ? `${key.slice(0, 40)}…${key.slice(-12)}` : key;
 }

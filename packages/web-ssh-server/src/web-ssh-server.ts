@@ -1,10 +1,9 @@
 import {
-  ImageReference, MANAGED_BY, NodeRole, requireDistinctPorts, requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
-  Warnings,
-} from '@cdk8s-vserver/site';
+  containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts, requireEnum, requireInteger,
+  requireNodeRole, requirePinnedImage, requireWholeSeconds, resourceName, SiteError, Warnings,
+} from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-22';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
 
@@ -115,16 +114,16 @@ export interface WebSshServerProps {
   readonly minReady?: Duration;
 
   /**
-   * Resources of the httpd container.
+   * Resources of the httpd container, e.g. `containerResources('50m', '64Mi', '500m', '256Mi')`.
    * @default - requests 50m CPU / 64Mi memory, limits 500m CPU / 256Mi memory
    */
-  readonly httpdResources?: kplus.ContainerResources;
+  readonly httpdResources?: k8s.ResourceRequirements;
 
   /**
-   * Resources of the sshd container.
+   * Resources of the sshd container, e.g. `containerResources('20m', '32Mi', '500m', '256Mi')`.
    * @default - requests 20m CPU / 32Mi memory, limits 500m CPU / 256Mi memory
    */
-  readonly sshdResources?: kplus.ContainerResources;
+  readonly sshdResources?: k8s.ResourceRequirements;
 }
 
 /**
@@ -143,14 +142,9 @@ export enum NodeSpread {
 /** The label a virtual server's pods carry with the application name. */
 export const APP_NAME = 'web-ssh-server';
 
-const DEFAULT_HTTPD_RESOURCES: kplus.ContainerResources = {
-  cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-};
-const DEFAULT_SSHD_RESOURCES: kplus.ContainerResources = {
-  cpu: { request: kplus.Cpu.millis(20), limit: kplus.Cpu.millis(500) },
-  memory: { request: Size.mebibytes(32), limit: Size.mebibytes(256) },
-};
+const DEFAULT_HTTPD_RESOURCES = containerResources('50m', '64Mi', '500m', '256Mi');
+const DEFAULT_SSHD_RESOURCES = containerResources('20m', '32Mi', '500m', '256Mi');
+const SPREADS = { 'NodeSpread.REQUIRED': NodeSpread.REQUIRED, 'NodeSpread.PREFERRED': NodeSpread.PREFERRED };
 
 /** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
 const HOST_KEYS_DIR = '/etc/ssh/host-keys';
@@ -162,11 +156,11 @@ const SSHD_LISTENING = '/usr/local/lib/web-ssh-server/listening';
  * Before a container is stopped, wait while the endpoint controller and every node's kube-proxy take the pod out
  * of the Service, so a rollout or a drain never sends a new connection to a process that is already gone.
  */
-const DRAIN = kplus.Handler.fromCommand(['sleep', '5']);
+const DRAIN: k8s.Lifecycle = { preStop: { exec: { command: ['sleep', '5'] } } };
 
 /** Readiness: out of the Service within 10 s of failing. Liveness: restarted after 30 s of failing. */
-const READINESS = { periodSeconds: Duration.seconds(5), failureThreshold: 2 };
-const LIVENESS = { initialDelaySeconds: Duration.seconds(10), periodSeconds: Duration.seconds(10), failureThreshold: 3 };
+const READINESS = { periodSeconds: 5, failureThreshold: 2 };
+const LIVENESS = { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 };
 
 /**
  * Linux capabilities each container keeps; everything else is dropped.
@@ -191,19 +185,19 @@ export class WebSshServer extends Construct {
   /** Name of the Deployment and the Service. */
   public readonly name: string;
   /** The Deployment. */
-  public readonly deployment: kplus.Deployment;
+  public readonly deployment: k8s.KubeDeployment;
   /** The Service, with ports `http` and `ssh`. */
-  public readonly service: kplus.Service;
-  /** The httpd container. */
-  public readonly httpd: kplus.Container;
-  /** The sshd container. */
-  public readonly sshd: kplus.Container;
+  public readonly service: k8s.KubeService;
+  /** The PodDisruptionBudget: at least one pod stays during voluntary disruptions. */
+  public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  /** The ConfigMap of the authorized keys, when they were given as public keys (`AuthorizedKeys.fromPublicKeys`). */
+  public readonly authorizedKeysConfigMap?: k8s.KubeConfigMap;
+  /** The httpd container, as the Deployment's pod template holds it. */
+  public readonly httpd: k8s.Container;
+  /** The sshd container, as the Deployment's pod template holds it. */
+  public readonly sshd: k8s.Container;
   /** Name of the Secret with the SSH host keys. */
   public readonly hostKeysSecret: string;
-  /** The ConfigMap of the authorized keys, when they were given as public keys (`AuthorizedKeys.fromPublicKeys`). */
-  public readonly authorizedKeysConfigMap?: kplus.ConfigMap;
-  /** The PodDisruptionBudget: at least one pod stays during voluntary disruptions. */
-  public readonly podDisruptionBudget: ApiObject;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
   public readonly selectorLabels: Record<string, string>;
 
@@ -214,44 +208,29 @@ export class WebSshServer extends Construct {
     let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
     let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
     if (props.version !== undefined) {
-      const problem = typeof props.version === 'string' ? httpdImage.withTag(props.version).problem : 'is not a string';
+      const problem = httpdImage.withTag(props.version).problem;
       if (problem) {
         throw SiteError.invalidProp(this, 'version', props.version, `be a pinned image tag such as "v2" (this one ${problem})`);
       }
       httpdImage = httpdImage.withTag(props.version);
       sshdImage = sshdImage.withTag(props.version);
     }
-    const spread = props.spread ?? NodeSpread.REQUIRED;
-    if (!Object.values(NodeSpread).includes(spread)) {
-      throw SiteError.invalidProp(this, 'spread', spread, 'be NodeSpread.REQUIRED or NodeSpread.PREFERRED');
-    }
-    const evictionSeconds = (props.evictionDelay ?? Duration.seconds(30)).toSeconds({ integral: false });
-    requireInteger(this, 'evictionDelay (seconds)', evictionSeconds, 0);
-    const minReadySeconds = (props.minReady ?? Duration.seconds(0)).toSeconds({ integral: false });
-    requireInteger(this, 'minReady (seconds)', minReadySeconds, 0);
+    const spread = requireEnum(this, 'spread', props.spread ?? NodeSpread.REQUIRED, SPREADS);
+    const evictionSeconds = requireWholeSeconds(this, 'evictionDelay', props.evictionDelay ?? Duration.seconds(30));
+    const minReadySeconds = requireWholeSeconds(this, 'minReady', props.minReady ?? Duration.seconds(0));
     const httpPort = props.httpPort ?? 80;
     const sshPort = props.sshPort ?? 22;
     requireDistinctPorts(this, { httpPort, sshPort });
     const sshServicePort = props.sshServicePort ?? sshPort;
     requireDistinctPorts(this, { httpPort, sshServicePort });
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
-    const docrootPath = props.docrootPath ?? '/var/www/html';
-    if (typeof docrootPath !== 'string' || !docrootPath.startsWith('/')) {
-      throw SiteError.invalidProp(this, 'docrootPath', docrootPath, 'be an absolute path such as "/var/www/html"');
-    }
+    const docrootPath = requireAbsolutePath(this, 'docrootPath', props.docrootPath ?? '/var/www/html', '/var/www/html');
     const probePath = props.httpProbePath ?? '/healthz';
-    if (typeof probePath !== 'string' || !probePath.startsWith('/')) {
+    if (!/^\/[^\s]*$/.test(probePath)) {
       throw SiteError.invalidProp(this, 'httpProbePath', probePath, 'be a URL path starting with "/", such as "/healthz"');
-    }
-    if (!props.docroot || typeof props.docroot.mountInto !== 'function') {
-      throw SiteError.invalidProp(this, 'docroot', props.docroot, 'be a docroot such as an NfsDocroot');
     }
     this.hostKeysSecret = requireSecretName(this, 'hostKeysSecret', props.hostKeysSecret ?? `${this.name}-ssh-host-keys`);
     const authorizedKeys = props.authorizedKeys ?? AuthorizedKeys.fromSecret(`${this.name}-ssh-authorized-keys`);
-    if (!(authorizedKeys instanceof AuthorizedKeys)) {
-      throw SiteError.invalidProp(this, 'authorizedKeys', authorizedKeys,
-        'be AuthorizedKeys.fromPublicKeys([...]) or AuthorizedKeys.fromSecret("<secret name>")');
-    }
     authorizedKeys.validate(this, 'authorizedKeys');
 
     this.selectorLabels = {
@@ -263,107 +242,129 @@ export class WebSshServer extends Construct {
       'app.kubernetes.io/version': httpdImage.tag ?? 'digest',
       ...MANAGED_BY,
     };
-
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: this.name, labels },
-      replicas,
-      minReady: Duration.seconds(minReadySeconds),
-      select: false,
-      podMetadata: { labels },
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      automountServiceAccountToken: false,
-      // Both images start as root; each container states that itself and drops what it does not need.
-      securityContext: { ensureNonRoot: false },
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
-
-    const rootContainer = {
-      ensureNonRoot: false, user: 0, group: 0, privileged: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
-    };
-    this.httpd = this.deployment.addContainer({
-      name: 'httpd',
-      image: httpdImage.reference,
-      // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      ports: [{ number: httpPort, name: 'http' }],
-      securityContext: rootContainer,
-      resources: props.httpdResources ?? DEFAULT_HTTPD_RESOURCES,
-      // The image's entrypoint reads these, so the props and what the process does cannot disagree.
-      envVariables: { HTTP_PORT: kplus.EnvValue.fromValue(String(httpPort)), DOCROOT: kplus.EnvValue.fromValue(docrootPath) },
-      lifecycle: { preStop: DRAIN },
-      readiness: kplus.Probe.fromHttpGet(probePath, { port: httpPort, ...READINESS, timeoutSeconds: Duration.seconds(2) }),
-      liveness: kplus.Probe.fromHttpGet(probePath, { port: httpPort, ...LIVENESS, timeoutSeconds: Duration.seconds(2) }),
-    });
-    this.sshd = this.deployment.addContainer({
-      name: 'sshd',
-      image: sshdImage.reference,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      ports: [{ number: sshPort, name: 'ssh' }],
-      securityContext: rootContainer,
-      resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
-      envVariables: { SSH_PORT: kplus.EnvValue.fromValue(String(sshPort)), DOCROOT: kplus.EnvValue.fromValue(docrootPath) },
-      lifecycle: { preStop: DRAIN },
-      // The image's check reads /proc/net instead of connecting: a TCP probe would fill sshd's log.
-      readiness: kplus.Probe.fromCommand([SSHD_LISTENING], READINESS),
-      liveness: kplus.Probe.fromCommand([SSHD_LISTENING], LIVENESS),
-    });
-    // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
-    props.docroot.mountInto(this.httpd, docrootPath, { readOnly: true });
-    props.docroot.mountInto(this.sshd, docrootPath);
-    // Writable scratch space for pid files, locks and sshd's privilege-separation folder (the root fs is read-only).
-    this.httpd.mount('/run', kplus.Volume.fromEmptyDir(this, 'HttpdRun', 'httpd-run', { sizeLimit: Size.mebibytes(16) }));
-    this.sshd.mount('/run', kplus.Volume.fromEmptyDir(this, 'SshdRun', 'sshd-run', { sizeLimit: Size.mebibytes(16) }));
-    // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
-    this.sshd.mount(HOST_KEYS_DIR, kplus.Volume.fromSecret(this, 'HostKeys', kplus.Secret.fromSecretName(this, 'HostKeysSecret', this.hostKeysSecret), {
-      name: 'ssh-host-keys', defaultMode: 0o400,
-    }), { readOnly: true });
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
     // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
     const keys = authorizedKeys.bind(this, this.name, labels);
     this.authorizedKeysConfigMap = keys.configMap;
-    this.sshd.mount(AUTHORIZED_KEYS_DIR, keys.volume, { readOnly: true });
 
-    // cdk8s-plus-22 has no props for these; the paths are fixed by the container order above.
-    const podSpec = '/spec/template/spec';
-    ApiObject.of(this.deployment).addJsonPatch(
-      // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
-      JsonPatch.add(`${podSpec}/nodeSelector`, nodeRole.nodeSelector),
-      // The pods are selected by the explicit labels; the hashed address label would only add noise.
-      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
-      JsonPatch.add(`${podSpec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
-      JsonPatch.add(`${podSpec}/affinity`, { podAntiAffinity: antiAffinity(spread, this.selectorLabels) }),
-      // Leave a dead node after evictionDelay instead of the 300 s the API server would inject.
-      JsonPatch.add(`${podSpec}/tolerations`, ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
-        key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: evictionSeconds,
-      }))),
-      JsonPatch.add(`${podSpec}/containers/0/securityContext/capabilities`, { drop: ['ALL'], add: HTTPD_CAPABILITIES }),
-      JsonPatch.add(`${podSpec}/containers/1/securityContext/capabilities`, { drop: ['ALL'], add: SSHD_CAPABILITIES }),
-    );
-
-    // Not deployment.exposeViaService(): in cdk8s-plus-22 that selects pods by the hashed
-    // `cdk8s.io/metadata.addr` label, which changes with the construct path. The explicit labels never do.
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: { name: this.name, labels },
-      ports: [
-        { name: 'http', port: httpPort, targetPort: httpPort },
-        { name: 'ssh', port: sshServicePort, targetPort: sshPort },
-      ],
+    // Both images start as root (binding ports 80 and 22, switching users): each container runs as UID 0 but keeps
+    // only the capabilities it needs, cannot escalate, and has a read-only root filesystem.
+    const rootContainer = (capabilities: string[]): k8s.SecurityContext => ({
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'], add: capabilities },
     });
-    for (const [key, value] of Object.entries(this.selectorLabels)) {
-      this.service.selectLabel(key, value);
-    }
+    const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
+    const port = (number: number) => k8s.IntOrString.fromNumber(number);
+    const httpGet = { path: probePath, port: port(httpPort), scheme: 'HTTP' };
+    const sshdListening = { command: [SSHD_LISTENING] };
+
+    this.httpd = {
+      name: 'httpd',
+      image: httpdImage.reference,
+      // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: httpPort, name: 'http' }],
+      securityContext: rootContainer(HTTPD_CAPABILITIES),
+      resources: props.httpdResources ?? DEFAULT_HTTPD_RESOURCES,
+      // The image's entrypoint reads these, so the props and what the process does cannot disagree.
+      env: env({ HTTP_PORT: String(httpPort), DOCROOT: docrootPath }),
+      lifecycle: DRAIN,
+      readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
+      livenessProbe: { httpGet, ...LIVENESS, timeoutSeconds: 2 },
+      volumeMounts: [
+        // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
+        props.docroot.mountAt(docrootPath, { readOnly: true }),
+        // Writable scratch space for pid files and locks (the root filesystem is read-only).
+        { name: 'httpd-run', mountPath: '/run' },
+      ],
+    };
+    this.sshd = {
+      name: 'sshd',
+      image: sshdImage.reference,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: sshPort, name: 'ssh' }],
+      securityContext: rootContainer(SSHD_CAPABILITIES),
+      resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
+      env: env({ SSH_PORT: String(sshPort), DOCROOT: docrootPath }),
+      lifecycle: DRAIN,
+      // The image's check reads /proc/net instead of connecting: a TCP probe would fill sshd's log.
+      readinessProbe: { exec: sshdListening, ...READINESS },
+      livenessProbe: { exec: sshdListening, ...LIVENESS },
+      volumeMounts: [
+        props.docroot.mountAt(docrootPath),
+        // sshd's privilege-separation folder and pid file.
+        { name: 'sshd-run', mountPath: '/run' },
+        { name: 'ssh-host-keys', mountPath: HOST_KEYS_DIR, readOnly: true },
+        { name: keys.volume.name, mountPath: AUTHORIZED_KEYS_DIR, readOnly: true },
+      ],
+    };
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas,
+        minReadySeconds,
+        progressDeadlineSeconds: 600,
+        // Explicit labels, never a hashed one: a Deployment's selector cannot change after creation.
+        selector: { matchLabels: this.selectorLabels },
+        // A rolling update adds one new pod before it removes an old one.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: port(1), maxUnavailable: port(0) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [this.httpd, this.sshd],
+            volumes: [
+              props.docroot.podVolume,
+              { name: 'httpd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'sshd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
+              { name: 'ssh-host-keys', secret: { secretName: this.hostKeysSecret, defaultMode: 0o400 } },
+              keys.volume,
+            ],
+            // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
+            nodeSelector: nodeRole.nodeSelector,
+            affinity: { podAntiAffinity: antiAffinity(spread, this.selectorLabels) },
+            // Leave a dead node after evictionDelay instead of the 300 s the API server would inject.
+            tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+              key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: evictionSeconds,
+            })),
+            securityContext: { runAsNonRoot: false, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' } },
+            // The pods never call the API.
+            automountServiceAccountToken: false,
+            // The API server's defaults, stated.
+            dnsPolicy: 'ClusterFirst',
+            restartPolicy: 'Always',
+            setHostnameAsFqdn: false,
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selectorLabels,
+        ports: [
+          { name: 'http', port: httpPort, targetPort: port(httpPort) },
+          { name: 'ssh', port: sshServicePort, targetPort: port(sshPort) },
+        ],
+      },
+    });
 
     // A drain (kubectl drain, a node upgrade) may take pods away only while another one keeps serving.
     if (replicas === 1) {
       Warnings.of(this).add("'replicas' is 1: the PodDisruptionBudget (minAvailable 1) blocks 'kubectl drain' of its node, "
         + 'and the server is down while its only pod moves; use 2 or more replicas.');
     }
-    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name: this.name, labels },
-      spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selectorLabels } },
+      spec: { minAvailable: port(1), selector: { matchLabels: this.selectorLabels } },
     });
   }
 }

@@ -1,7 +1,8 @@
-import { NfsAccessMode, NfsDocroot, NfsDocrootProps, NfsReclaimPolicy } from '@cdk8s-vserver/storage';
+import { k8s } from '@cdk8s-vserver/core';
+import { AccessMode, NfsDocroot, NfsDocrootProps, ReclaimPolicy } from '@cdk8s-vserver/storage';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
-import { find, synth } from '../../helpers';
+import { find, synth } from '../../support';
 
 const NFS = { server: 'nas.test', path: '/export/web' };
 
@@ -53,8 +54,8 @@ describe('props', () => {
       volumeName: 'vol1',
       claimName: 'docroot',
       capacity: Size.mebibytes(512),
-      accessMode: NfsAccessMode.READ_ONLY_MANY,
-      reclaimPolicy: NfsReclaimPolicy.DELETE,
+      accessMode: kplus.PersistentVolumeAccessMode.READ_ONLY_MANY,
+      reclaimPolicy: kplus.PersistentVolumeReclaimPolicy.DELETE,
       mountOptions: ['nfsvers=4.1', 'hard'],
       readOnly: true,
       server: '192.168.1.10',
@@ -89,38 +90,58 @@ describe('props', () => {
   });
 });
 
-describe('mountInto', () => {
-  test('mounts the claim into a container as the pod volume "docroot"', () => {
+describe('mountAt', () => {
+  test('gives the pod volume "docroot" and a mount of it, which a pod spec takes as they are', () => {
     const { chart, construct } = docroot();
-    const deployment = new kplus.Deployment(chart, 'Web', { containers: [{ image: 'httpd:2.4.62' }] });
-    construct.mountInto(deployment.containers[0], '/var/www/html', { readOnly: true });
-    const spec = find(synth(chart), 'Deployment', deployment.name).spec.template.spec;
+    new k8s.KubeDeployment(chart, 'Web', {
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [{ name: 'httpd', image: 'httpd:2.4.62', volumeMounts: [construct.mountAt('/var/www/html', { readOnly: true })] }],
+            volumes: [construct.podVolume],
+          },
+        },
+      },
+    });
+    const spec = find(synth(chart), 'Deployment', 'web').spec.template.spec;
     expect(spec.volumes).toEqual([{ name: 'docroot', persistentVolumeClaim: { claimName: 'docroot', readOnly: false } }]);
     expect(spec.containers[0].volumeMounts).toEqual([{ mountPath: '/var/www/html', name: 'docroot', readOnly: true }]);
   });
 
+  test('a read-only docroot is mounted read-only unless a mount says otherwise', () => {
+    const { construct } = docroot({ readOnly: true });
+    expect(construct.mountAt('/srv').readOnly).toBe(true);
+    expect(construct.podVolume.persistentVolumeClaim?.readOnly).toBe(true);
+  });
+
   test('throws for a relative mount path', () => {
-    const { chart, construct } = docroot();
-    const deployment = new kplus.Deployment(chart, 'Web', { containers: [{ image: 'httpd:2.4.62', name: 'httpd' }] });
-    expect(() => construct.mountInto(deployment.containers[0], 'www')).toThrow(
-      "[test/Docroot] 'mountInto path' must be an absolute path inside container 'httpd', such as \"/var/www/html\", got \"www\"");
+    const { construct } = docroot();
+    expect(() => construct.mountAt('www')).toThrow(
+      "[test/Docroot] 'mountAt path' must be an absolute path without white space, \".\" or \"..\" segments, such as \"/var/www/html\", got \"www\"");
   });
 });
 
 describe('bad input', () => {
   test.each([
-    ['a relative path', { path: 'export/web' }, "[test/Docroot] 'path' must be the absolute path of the NFS export, without white space, \".\" or \"..\" (such as \"/export/web\"), got \"export/web\""],
-    ['an empty path', { path: '' }, /'path' must be the absolute path of the NFS export.*got ""$/],
-    ['a path with ..', { path: '/export/../etc' }, /'path' must be the absolute path .*got "\/export\/..\/etc"$/],
+    ['a relative path', { path: 'export/web' },
+      "[test/Docroot] 'path' must be an absolute path without white space, \".\" or \"..\" segments, such as \"/export/web\", got \"export/web\""],
+    ['an empty path', { path: '' }, /'path' must be an absolute path .*got ""$/],
+    ['a path with ..', { path: '/export/../etc' }, /'path' must be an absolute path .*got "\/export\/..\/etc"$/],
     ['a server that is neither hostname nor IPv4', { server: 'nas_1!' }, "[test/Docroot] 'server' must be a hostname (such as \"nas.test\") or an IPv4 address (such as \"192.168.1.10\"), got \"nas_1!\""],
     ['an IPv4-like server out of range', { server: '192.168.1.300' }, /'server' must be a hostname .* got "192.168.1.300"$/],
     ['a zero capacity', { capacity: Size.gibibytes(0) }, "[test/Docroot] 'capacity' must be a cdk8s Size greater than zero, in whole KiB (such as Size.gibibytes(10)), got \"0 KiB\""],
-    ['a capacity that is not a Size', { capacity: 10 as any }, /'capacity' must be a cdk8s Size greater than zero.*got 10$/],
+    ['a capacity of a fraction of a KiB', { capacity: Size.kibibytes(1.5) }, /'capacity' must be a cdk8s Size greater than zero, in whole KiB.*got "1.5 KiB"$/],
     ['an uppercase claim name', { claimName: 'Docroot' }, /^\[test\/Docroot\] 'claimName' must be a DNS-1123 label.*got "Docroot"$/],
     ['an empty volume name', { volumeName: '' }, /'volumeName' must be a DNS-1123 label.*got ""$/],
     ['a too long volume name', { volumeName: 'v'.repeat(64) }, /'volumeName' must be a DNS-1123 label.*\(it has 64 characters\)/],
-    ['an unknown access mode', { accessMode: 'ReadWriteAll' as any }, "[test/Docroot] 'accessMode' must be one of \"ReadWriteMany\", \"ReadOnlyMany\", \"ReadWriteOnce\", got \"ReadWriteAll\""],
-    ['an unknown reclaim policy', { reclaimPolicy: 'Recycle' as any }, /'reclaimPolicy' must be one of "Retain", "Delete", got "Recycle"$/],
+    ['an unknown access mode', { accessMode: 'ReadWriteAll' as AccessMode },
+      "[test/Docroot] 'accessMode' must be one of PersistentVolumeAccessMode.READ_WRITE_MANY (\"ReadWriteMany\"), "
+      + 'PersistentVolumeAccessMode.READ_ONLY_MANY ("ReadOnlyMany"), PersistentVolumeAccessMode.READ_WRITE_ONCE ("ReadWriteOnce"), got "ReadWriteAll"'],
+    ['an unknown reclaim policy', { reclaimPolicy: 'Recycle' as ReclaimPolicy },
+      /'reclaimPolicy' must be one of PersistentVolumeReclaimPolicy.RETAIN \("Retain"\), PersistentVolumeReclaimPolicy.DELETE \("Delete"\), got "Recycle"$/],
     ['a mount option with a comma', { mountOptions: ['nfsvers=4.1,hard'] }, /'mountOptions' must be NFS mount options .* got "nfsvers=4.1,hard"$/],
   ])('throws for %s', (_what, props, message) => {
     expect(() => docroot(props as Partial<NfsDocrootProps>)).toThrow(message);

@@ -1,21 +1,26 @@
-import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/site';
+import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeRole, Warnings } from '@cdk8s-vserver/core';
 import { KEEPALIVED_VIP_0_35, KeepalivedVip, KeepalivedVipProps, unknownFlags, VipMethod } from '@cdk8s-vserver/vip';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
-import { find, ofKind, synth } from '../../helpers';
+import { find, ofKind, synth } from '../../support';
+
+const ip = Ipv4Address.of;
+/** A Service as the constructs make them: a k8s L1 object. */
+function newService(scope: Chart, name: string, ports: number[]): k8s.KubeService {
+  return new k8s.KubeService(scope, name, { metadata: { name }, spec: { ports: ports.map((port) => ({ port })) } });
+}
 
 function setup(props: Partial<KeepalivedVipProps> = {}) {
   const app = Testing.app();
   const system = new Chart(app, 'system', { namespace: 'kube-system', disableResourceNameHashes: true });
   const web = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
-  const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: '192.168.1.0/24', ...props });
-  const service = new kplus.Service(web, 'Service', { metadata: { name: 'myweb' }, ports: [{ port: 80, name: 'http' }, { port: 22, name: 'ssh' }] });
-  return { app, system, web, vip, service };
+  const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: Ipv4Subnet.of('192.168.1.0/24'), ...props });
+  return { app, system, web, vip, service: newService(web, 'myweb', [80, 22]) };
 }
 
 describe('the objects', () => {
   const { system, web, vip, service } = setup();
-  vip.expose(service, '192.168.1.31');
+  vip.expose(service, ip('192.168.1.31'));
   const manifests = synth(system);
   const daemonSet = find(manifests, 'DaemonSet', 'kube-keepalived-vip');
   const pod = daemonSet.spec.template.spec;
@@ -113,25 +118,31 @@ describe('props', () => {
 
   test('DR method and several VIPs, sorted by address', () => {
     const { system, web, vip, service } = setup();
-    const other = new kplus.Service(web, 'Other', { metadata: { name: 'other' }, ports: [{ port: 443 }] });
-    vip.expose(other, '192.168.1.100', { method: VipMethod.DR });
-    vip.expose(service, '192.168.1.31');
+    vip.expose(newService(web, 'other', [443]), ip('192.168.1.100'), { method: VipMethod.DR });
+    vip.expose(service, ip('192.168.1.31'));
     expect(find(synth(system), 'ConfigMap', 'vip-configmap').data).toEqual({ '192.168.1.31': 'default/myweb', '192.168.1.100': 'default/other:DR' });
     expect(vip.vips.map((e) => e.address)).toEqual(['192.168.1.31', '192.168.1.100']);
   });
 
-  test('exposes a low-level Service ApiObject too', () => {
+  test('exposes an L1 Service: its ports, and the address as its only external IP', () => {
     const { web, vip } = setup();
-    const raw = new kplus.k8s.KubeService(web, 'Raw', { metadata: { name: 'raw' }, spec: { ports: [{ port: 443 }] } });
-    expect(vip.expose(raw, '192.168.1.40')).toEqual({ address: '192.168.1.40', service: 'default/raw', method: VipMethod.NAT, ports: [443] });
+    const raw = newService(web, 'raw', [443]);
+    expect(vip.expose(raw, ip('192.168.1.40'))).toEqual({ address: '192.168.1.40', service: 'default/raw', method: VipMethod.NAT, ports: [443] });
     expect(find(synth(web), 'Service', 'raw').spec.externalIPs).toEqual(['192.168.1.40']);
+  });
+
+  test("exposes a cdk8s-plus Service through its ApiObject, keeping the Service's own external IPs", () => {
+    const { web, vip } = setup();
+    const plus = new kplus.Service(web, 'Plus', { metadata: { name: 'plus' }, ports: [{ port: 8080 }], externalIPs: ['192.168.1.9'] });
+    expect(vip.expose(ApiObject.of(plus), ip('192.168.1.41')).ports).toEqual([8080]);
+    expect(find(synth(web), 'Service', 'plus').spec.externalIPs).toEqual(['192.168.1.9', '192.168.1.41']);
   });
 });
 
 describe('the SSH port clash', () => {
   test('warns when a VIP publishes port 22, saying what happens and what to do', () => {
     const { vip, service, app } = setup();
-    vip.expose(service, '192.168.1.31');
+    vip.expose(service, ip('192.168.1.31'));
     expect(Warnings.collect(app)).toEqual([
       "[system/Vip] VIP 192.168.1.31 publishes port 22 of default/myweb: the router node's own sshd listens on 0.0.0.0:22 and takes those connections, "
       + "so SSH through the VIP reaches the router instead of the server. Make the node's sshd listen on its own address only (ListenAddress), "
@@ -141,8 +152,7 @@ describe('the SSH port clash', () => {
 
   test('does not warn when SSH is published on another port', () => {
     const { web, vip, app } = setup();
-    const service = new kplus.Service(web, 'Alt', { metadata: { name: 'alt' }, ports: [{ port: 80 }, { port: 2222, targetPort: 22 }] });
-    vip.expose(service, '192.168.1.32');
+    vip.expose(newService(web, 'alt', [80, 2222]), ip('192.168.1.32'));
     expect(Warnings.collect(app)).toEqual([]);
   });
 });
@@ -165,11 +175,11 @@ describe('the image', () => {
 describe('bad input', () => {
   const expose = (address: string, method?: VipMethod) => {
     const { vip, service } = setup();
-    return () => vip.expose(service, address, { method });
+    return () => vip.expose(service, ip(address), { method });
   };
 
   test.each([
-    ['not an IPv4 address', '192.168.1', "[system/Vip] 'expose address' must be an IPv4 address such as \"192.168.1.31\", got \"192.168.1\""],
+    ['not an IPv4 address', '192.168.1', "[system/Vip] 'expose address' must be an IPv4 address such as Ipv4Address.of(\"192.168.1.31\"), got \"192.168.1\""],
     ['outside the LAN', '192.168.2.31', "[system/Vip] 'expose address' must lie in the site's LAN 192.168.1.0/24, got \"192.168.2.31\""],
     ['the network address', '192.168.1.0', "[system/Vip] 'expose address' must be a host address of 192.168.1.0/24, not its network or broadcast address, got \"192.168.1.0\""],
     ['the broadcast address', '192.168.1.255', /not its network or broadcast address, got "192.168.1.255"$/],
@@ -178,31 +188,32 @@ describe('bad input', () => {
   });
 
   test('throws for a method other than NAT or DR', () => {
-    expect(expose('192.168.1.31', 'TUN' as VipMethod)).toThrow("[system/Vip] 'expose method' must be VipMethod.NAT or VipMethod.DR, got \"TUN\"");
+    expect(expose('192.168.1.31', 'TUN' as VipMethod)).toThrow(
+      "[system/Vip] 'expose method' must be one of VipMethod.NAT (\"NAT\"), VipMethod.DR (\"DR\"), got \"TUN\"");
   });
 
   test('throws for the same VIP given twice', () => {
     const { web, vip, service } = setup();
-    vip.expose(service, '192.168.1.31');
-    const other = new kplus.Service(web, 'Other', { metadata: { name: 'other' }, ports: [{ port: 443 }] });
-    expect(() => vip.expose(other, '192.168.1.31')).toThrow(
+    vip.expose(service, ip('192.168.1.31'));
+    expect(() => vip.expose(newService(web, 'other', [443]), ip('192.168.1.31'))).toThrow(
       "[system/Vip] 'expose address' must be a VIP not used yet: it already publishes default/myweb, got \"192.168.1.31\"");
   });
 
   test('throws for something that is not a Service', () => {
     const { web, vip } = setup();
-    const cm = new kplus.k8s.KubeConfigMap(web, 'Cm', { metadata: { name: 'cm' } });
-    expect(() => vip.expose(cm as ApiObject, '192.168.1.31')).toThrow("'expose service' must be a Service, got \"ConfigMap/cm\"");
+    const cm = new k8s.KubeConfigMap(web, 'Cm', { metadata: { name: 'cm' } });
+    expect(() => vip.expose(cm, ip('192.168.1.31'))).toThrow("'expose service' must be a Service, got \"ConfigMap/cm\"");
   });
 
   test.each([
-    ['a LAN that is not CIDR', { lanSubnet: '192.168.1.0' }, "[system/Vip] 'lanSubnet' must be an IPv4 subnet in CIDR form with no host bits set, such as \"192.168.1.0/24\", got \"192.168.1.0\""],
-    ['a LAN with host bits', { lanSubnet: '192.168.1.7/24' }, /'lanSubnet' must be an IPv4 subnet .*got "192.168.1.7\/24"$/],
+    ['a LAN that is not CIDR', { lanSubnet: Ipv4Subnet.of('192.168.1.0') }, "[system/Vip] 'lanSubnet' must be an IPv4 subnet in CIDR form with no host bits set, "
+      + 'such as Ipv4Subnet.of("192.168.1.0/24"); this one is not CIDR notation: an IPv4 address, "/" and a prefix length 0-32, got "192.168.1.0"'],
+    ['a LAN with host bits', { lanSubnet: Ipv4Subnet.of('192.168.1.7/24') }, /'lanSubnet' must be an IPv4 subnet .*this one has host bits set.*got "192.168.1.7\/24"$/],
     ['a vrid over 255', { vrid: 256 }, "[system/Vip] 'vrid' must be an integer from 0 to 255, got 256"],
     ['an unpinned image', { image: ImageReference.of('aledbf/kube-keepalived-vip') }, /'image' must be an ImageReference with a pinned tag.*this one has no tag/],
     ['an uppercase ConfigMap name', { configMapName: 'VIPs' }, /'configMapName' must be a DNS-1123 label.*got "VIPs"$/],
     ['a healthPort of 0', { healthPort: 0 }, "[system/Vip] 'healthPort' must be an integer from 1 to 65535, got 0"],
-    ['an unknown node role', { nodeRole: 'router' as any }, /'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got "router"$/],
+    ['an unknown node role', { nodeRole: 'router' as unknown as NodeRole }, /'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got "router"$/],
   ])('throws for %s', (_what, props, message) => {
     expect(() => setup(props as Partial<KeepalivedVipProps>)).toThrow(message);
   });
@@ -211,6 +222,6 @@ describe('bad input', () => {
 test('the ConfigMap stays deterministic with no VIP yet', () => {
   const app = new App();
   const chart = new Chart(app, 'c', { disableResourceNameHashes: true });
-  new KeepalivedVip(chart, 'Vip', { lanSubnet: '10.0.0.0/8' });
+  new KeepalivedVip(chart, 'Vip', { lanSubnet: Ipv4Subnet.of('10.0.0.0/8') });
   expect(find(synth(chart), 'ConfigMap', 'vip-configmap').data ?? {}).toEqual({});
 });

@@ -1,11 +1,8 @@
-import { IConstruct } from 'constructs';
-import { SiteError } from './errors';
-
 /**
  * A container image reference with a pinned version: `registry[:port]/repository:tag` or `…@sha256:<digest>`.
  *
- * `ImageReference.of()` never throws: constructs check the reference when they receive it, so the error can
- * name the construct and the prop (`[lab/web/myweb] 'httpdImage' must …`).
+ * `ImageReference.of()` never throws: constructs check the reference when they receive it
+ * (`requirePinnedImage`), so the error can name the construct and the prop (`[lab/web/myweb] 'httpdImage' must …`).
  */
 export class ImageReference {
   /**
@@ -24,10 +21,9 @@ export class ImageReference {
   public readonly digest?: string;
 
   private constructor(public readonly reference: string) {
-    const text = typeof reference === 'string' ? reference : '';
-    const at = text.indexOf('@');
-    const nameAndTag = at >= 0 ? text.slice(0, at) : text;
-    this.digest = at >= 0 ? text.slice(at + 1) : undefined;
+    const at = reference.indexOf('@');
+    const nameAndTag = at >= 0 ? reference.slice(0, at) : reference;
+    this.digest = at >= 0 ? reference.slice(at + 1) : undefined;
     const slash = nameAndTag.lastIndexOf('/');
     const colon = nameAndTag.lastIndexOf(':');
     if (colon > slash) {
@@ -47,7 +43,7 @@ export class ImageReference {
    * Why this reference is not a pinned image, or undefined when it is.
    */
   public get problem(): string | undefined {
-    if (typeof this.reference !== 'string' || this.reference.length === 0) return 'is empty';
+    if (this.reference.length === 0) return 'is empty';
     if (/\s/.test(this.reference)) return 'contains white space';
     if (!/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/.test(this.repository)) {
       return 'has an invalid repository name (lowercase letters, digits, ".", "_", "-" and "/" only)';
@@ -65,19 +61,4 @@ export class ImageReference {
   public toString(): string {
     return this.reference;
   }
-}
-
-/**
- * Returns `image` when it is a pinned reference; otherwise throws a {@link SiteError} naming `scope` and `prop`.
- */
-export function requirePinnedImage(scope: IConstruct, prop: string, image: ImageReference | undefined): ImageReference {
-  const expected = 'be an ImageReference with a pinned tag or digest, e.g. ImageReference.of("master.test:5000/myrepo/httpd:v1")';
-  if (!(image instanceof Object) || typeof image.reference !== 'string') {
-    throw SiteError.invalidProp(scope, prop, image, expected);
-  }
-  const problem = image.problem;
-  if (problem !== undefined) {
-    throw SiteError.invalidProp(scope, prop, image.reference, `${expected}; this one ${problem}`);
-  }
-  return image;
 }

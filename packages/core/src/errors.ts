@@ -44,8 +44,7 @@ export function pathOf(scope: IConstruct): string {
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { toString?: unknown }).toString === 'function'
-      && (value as object).toString !== Object.prototype.toString) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && (value as object).toString !== Object.prototype.toString) {
     return JSON.stringify(String(value));
   }
   return JSON.stringify(value);

@@ -1,39 +1,64 @@
 import {
-  containerResources, ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, isHostname, kebabCase, NodeRole, requireDistinctPorts,
-  requireInteger, requirePinnedImage, resourceName, SiteError, Warnings,
-} from '@cdk8s-vserver/site';
-import { Testing } from 'cdk8s';
+  containerResources, ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, isDnsSubdomain, isHostname, kebabCase, NodeRole,
+  requireAbsolutePath, requireDistinctPorts, requireDnsSubdomain, requireEnum, requireHost, requireInteger, requireIpv4Address,
+  requireIpv4Subnet, requireNodeRole, requirePinnedImage, requireWholeSeconds, resourceName, SiteError, Warnings,
+} from '@cdk8s-vserver/core';
+import { Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 
 describe('Ipv4Address', () => {
   test('parses dotted quads and prints them back', () => {
-    expect(Ipv4Address.tryParse('192.168.1.31')?.toString()).toBe('192.168.1.31');
-    expect(Ipv4Address.tryParse('0.0.0.0')?.value).toBe(0);
-    expect(Ipv4Address.tryParse('255.255.255.255')?.value).toBe(2 ** 32 - 1);
+    expect(Ipv4Address.of('192.168.1.31').toString()).toBe('192.168.1.31');
+    expect(Ipv4Address.of('192.168.1.31').problem).toBeUndefined();
+    expect(Ipv4Address.of('0.0.0.0').value).toBe(0);
+    expect(Ipv4Address.of('255.255.255.255').value).toBe(2 ** 32 - 1);
+    expect(Ipv4Address.of('10.0.0.1').equals(Ipv4Address.of('10.0.0.1'))).toBe(true);
   });
 
   test.each(['', '192.168.1', '192.168.1.256', '192.168.01.1', '1.2.3.4.5', 'nas.test', ' 1.2.3.4', '1.2.3.-4'])(
-    'rejects %j', (text) => {
-      expect(Ipv4Address.tryParse(text)).toBeUndefined();
-      expect(Ipv4Address.isValid(text)).toBe(false);
+    'of(%j) never throws and says what is wrong', (text) => {
+      const address = Ipv4Address.of(text);
+      expect(address.problem).toMatch(/^is not a dotted-quad IPv4 address/);
+      expect(address.text).toBe(text);
     });
+
+  test('requireIpv4Address names the construct, prop and value', () => {
+    const scope = new Construct(Testing.chart(), 'Vip');
+    expect(requireIpv4Address(scope, 'address', Ipv4Address.of('10.0.0.1')).text).toBe('10.0.0.1');
+    expect(() => requireIpv4Address(scope, 'address', Ipv4Address.of('10.0.0.256'))).toThrow(
+      "[test/Vip] 'address' must be an IPv4 address such as Ipv4Address.of(\"192.168.1.31\"), got \"10.0.0.256\"");
+  });
 });
 
 describe('Ipv4Subnet', () => {
-  const lan = Ipv4Subnet.tryParse('192.168.1.0/24')!;
+  const lan = Ipv4Subnet.of('192.168.1.0/24');
 
   test('contains its addresses and knows network and broadcast', () => {
+    expect(lan.problem).toBeUndefined();
     expect(lan.toString()).toBe('192.168.1.0/24');
     expect(lan.size).toBe(256);
-    expect(lan.contains(Ipv4Address.tryParse('192.168.1.31')!)).toBe(true);
-    expect(lan.contains(Ipv4Address.tryParse('192.168.2.31')!)).toBe(false);
-    expect(lan.isNetworkOrBroadcast(Ipv4Address.tryParse('192.168.1.0')!)).toBe(true);
-    expect(lan.isNetworkOrBroadcast(Ipv4Address.tryParse('192.168.1.255')!)).toBe(true);
-    expect(lan.isNetworkOrBroadcast(Ipv4Address.tryParse('192.168.1.1')!)).toBe(false);
+    expect(lan.contains(Ipv4Address.of('192.168.1.31'))).toBe(true);
+    expect(lan.contains(Ipv4Address.of('192.168.2.31'))).toBe(false);
+    expect(lan.isNetworkOrBroadcast(Ipv4Address.of('192.168.1.0'))).toBe(true);
+    expect(lan.isNetworkOrBroadcast(Ipv4Address.of('192.168.1.255'))).toBe(true);
+    expect(lan.isNetworkOrBroadcast(Ipv4Address.of('192.168.1.1'))).toBe(false);
   });
 
-  test.each(['192.168.1.7/24', '192.168.1.0/33', '192.168.1.0', '192.168.1.0/x'])('rejects %j', (cidr) => {
-    expect(Ipv4Subnet.tryParse(cidr)).toBeUndefined();
+  test.each([
+    ['192.168.1.7/24', 'has host bits set'],
+    ['192.168.1.0/33', 'is not CIDR notation'],
+    ['192.168.1.0', 'is not CIDR notation'],
+    ['192.168.1.0/x', 'is not CIDR notation'],
+    ['192.168.1.300/24', 'is not CIDR notation'],
+  ])('of(%j) never throws and says what is wrong', (cidr, problem) => {
+    expect(Ipv4Subnet.of(cidr).problem).toContain(problem);
+  });
+
+  test('requireIpv4Subnet names the construct, prop, value and problem', () => {
+    const scope = new Construct(Testing.chart(), 'Vip');
+    expect(() => requireIpv4Subnet(scope, 'lanSubnet', Ipv4Subnet.of('192.168.1.7/24'))).toThrow(
+      "[test/Vip] 'lanSubnet' must be an IPv4 subnet in CIDR form with no host bits set, such as Ipv4Subnet.of(\"192.168.1.0/24\"); "
+      + 'this one has host bits set (the network of /24 would end in zeros), got "192.168.1.7/24"');
   });
 });
 
@@ -46,6 +71,13 @@ describe('names', () => {
     expect(isDnsLabel('-web')).toBe(false);
     expect(isDnsLabel('a'.repeat(63))).toBe(true);
     expect(isDnsLabel('a'.repeat(64))).toBe(false);
+  });
+
+  test('accepts DNS-1123 subdomains (Secret names)', () => {
+    expect(isDnsSubdomain('myweb-ssh-host-keys')).toBe(true);
+    expect(isDnsSubdomain('shared.host-keys')).toBe(true);
+    expect(isDnsSubdomain('keys/web')).toBe(false);
+    expect(isDnsSubdomain(`${'a'.repeat(64)}.b`)).toBe(false);
   });
 
   test('tells hostnames from addresses', () => {
@@ -104,7 +136,6 @@ describe('ImageReference', () => {
     expect(() => requirePinnedImage(scope, 'httpdImage', ImageReference.of('httpd:latest'))).toThrow(
       "[test/Web] 'httpdImage' must be an ImageReference with a pinned tag or digest, e.g. "
       + 'ImageReference.of("master.test:5000/myrepo/httpd:v1"); this one uses the floating tag \'latest\', got "httpd:latest"');
-    expect(() => requirePinnedImage(scope, 'sshdImage', 'sshd:v1' as any)).toThrow(/'sshdImage' must be an ImageReference .* got "sshd:v1"/);
   });
 });
 
@@ -138,6 +169,42 @@ describe('checks', () => {
       .toThrow("[test/Web] 'sshPort' must differ from 'httpPort' (80): each port may be used once, got 80");
     expect(() => requireDistinctPorts(scope(), { httpPort: 70000 })).toThrow("'httpPort' must be an integer from 1 to 65535, got 70000");
     expect(() => requireDistinctPorts(scope(), { httpPort: 0 })).toThrow("'httpPort' must be an integer from 1 to 65535, got 0");
+  });
+
+  test('requireEnum lists the names a user writes', () => {
+    const modes = { 'Mode.A': 'a', 'Mode.B': 'b' } as const;
+    expect(requireEnum(scope(), 'mode', 'a', modes)).toBe('a');
+    expect(() => requireEnum(scope(), 'mode', 'c' as 'a', modes)).toThrow("[test/Web] 'mode' must be one of Mode.A (\"a\"), Mode.B (\"b\"), got \"c\"");
+  });
+
+  test('requireAbsolutePath refuses relative paths, white space and dot segments', () => {
+    expect(requireAbsolutePath(scope(), 'path', '/srv/www', '/srv')).toBe('/srv/www');
+    for (const bad of ['srv', '/srv/../etc', '/srv/./x', '/my docs', '']) {
+      expect(() => requireAbsolutePath(scope(), 'path', bad, '/srv')).toThrow(
+        `[test/Web] 'path' must be an absolute path without white space, "." or ".." segments, such as "/srv", got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  test('requireWholeSeconds takes whole seconds only', () => {
+    expect(requireWholeSeconds(scope(), 'delay', Duration.minutes(1))).toBe(60);
+    expect(() => requireWholeSeconds(scope(), 'delay', Duration.millis(1500))).toThrow(
+      "[test/Web] 'delay' must be a Duration of whole seconds, at least 0, such as Duration.seconds(30), got \"1.5 s\"");
+  });
+
+  test('requireDnsSubdomain and requireHost', () => {
+    expect(requireDnsSubdomain(scope(), 'secret', 'a.b-c', 'x')).toBe('a.b-c');
+    expect(() => requireDnsSubdomain(scope(), 'secret', 'A_b', 'my-secret')).toThrow(
+      "[test/Web] 'secret' must be a DNS-1123 subdomain of lowercase letters, digits, '-' and '.', such as \"my-secret\", got \"A_b\"");
+    expect(requireHost(scope(), 'server', 'nas.test')).toBe('nas.test');
+    expect(requireHost(scope(), 'server', '192.168.1.10')).toBe('192.168.1.10');
+    expect(() => requireHost(scope(), 'server', '192.168.1.300')).toThrow(/'server' must be a hostname \(such as "nas.test"\) or an IPv4 address/);
+  });
+
+  test('requireNodeRole takes the site roles only', () => {
+    expect(requireNodeRole(scope(), 'nodeRole', NodeRole.WORKER)).toBe(NodeRole.WORKER);
+    const lookalike = { name: 'worker', nodeSelector: { type: 'worker' } } as unknown as NodeRole;
+    expect(() => requireNodeRole(scope(), 'nodeRole', lookalike)).toThrow(
+      /^\[test\/Web\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got/);
   });
 
   test('errors are SiteErrors', () => {

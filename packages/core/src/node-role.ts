@@ -1,7 +1,4 @@
-import { IConstruct } from 'constructs';
-import { SiteError } from './errors';
-
-const NODE_ROLE = Symbol.for('@cdk8s-vserver/site.NodeRole');
+const NODE_ROLE = Symbol.for('@cdk8s-vserver/core.NodeRole');
 
 /**
  * The role a node plays in the site, carried as the node label `role=<name>`.
@@ -51,15 +48,4 @@ export class NodeRole {
   public toString(): string {
     return `${NodeRole.LABEL_KEY}=${this.name}`;
   }
-}
-
-/**
- * Returns `role` when it is one of the site's node roles; otherwise throws naming the construct and prop.
- */
-export function requireNodeRole(scope: IConstruct, prop: string, role: unknown): NodeRole {
-  if (!NodeRole.isNodeRole(role)) {
-    throw SiteError.invalidProp(scope, prop, role,
-      `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()} (${r})`).join(', ')}`);
-  }
-  return role;
 }

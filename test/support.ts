@@ -1,0 +1,93 @@
+// The one test-support module: manifest types, synth and find, dist/ listing, folder reading, waitFor.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+
+/** A manifest as synthesized or read from dist/: plain JSON. */
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  [key: string]: any;
+};
+
+/** Every manifest of `chart`. */
+export function synth(chart: Chart): Manifest[] {
+  return Testing.synth(chart) as Manifest[];
+}
+
+/** The one manifest of `kind` named `name`; fails the test when there is none or more than one. */
+export function find(manifests: Manifest[], kind: string, name: string): Manifest {
+  const found = manifests.filter((m) => m.kind === kind && m.metadata.name === name);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${kind} named ${name}, found ${found.length} among ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
+  }
+  return found[0];
+}
+
+/** Every manifest of `kind`. */
+export function ofKind(manifests: Manifest[], kind: string): Manifest[] {
+  return manifests.filter((m) => m.kind === kind);
+}
+
+/** dist/, where `npx projen synth` writes each app (`dist/lab`). */
+export const DIST = path.join(__dirname, '../dist');
+
+/** The app folders of dist/ (temporary synth folders and the packed packages in dist/js left out). */
+export function distApps(): string[] {
+  return fs.readdirSync(DIST).filter((d) => fs.statSync(path.join(DIST, d)).isDirectory() && !d.startsWith('.') && d !== 'js').sort();
+}
+
+/** The YAML files of a folder, in apply order (their numbered names), as full paths. */
+export function yamlFilesIn(dir: string): string[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
+}
+
+/** Every object of the YAML files of a folder, in apply order. */
+export function objectsIn(dir: string): Manifest[] {
+  return yamlFilesIn(dir).flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf-8')).map((d) => d.toJSON() as Manifest).filter(Boolean));
+}
+
+/** Every file under `dir`, recursively, as paths relative to it, sorted; none when `dir` does not exist. */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+/** The files directly in `dir`, name -> content. */
+export function readTree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf-8')]));
+}
+
+/** Options of {@link waitFor}. */
+export interface WaitForOptions {
+  /** Time between two checks. */
+  readonly intervalMs?: number;
+  /** Extra words for the timeout error (what else was going on). */
+  readonly context?: () => string;
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined, or throws after `seconds` with `what` (and the
+ * last error `check` threw, if any).
+ */
+export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined | Promise<T | undefined>,
+  options: WaitForOptions = {}): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      const extra = [last ? String(last) : '', options.context?.() ?? ''].filter(Boolean).join('; ');
+      throw new Error(`timed out after ${seconds}s waiting for ${what}${extra ? `: ${extra}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+  }
+}
