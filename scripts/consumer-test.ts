@@ -1,0 +1,152 @@
+// Installs the packed packages (dist/js, from `npx projen package`) into two fresh apps, as another project would:
+// one on the project's own stack (cdk8s 2.64 + cdk8s-plus-22) and one on the newest cdk8s and cdk8s-plus. Each
+// app compiles a multi-server site that mixes the constructs with cdk8s-plus objects, synthesizes it, and checks
+// what it wrote. The apps' .npmrc points the @cdk8s-vserver scope at a closed port, the README's safe install:
+// a lookup of a sibling on the registry fails instead of fetching a stranger's package. A negative control
+// proves that line bites.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { NEWEST_STACK, PACKAGES, packageName, SCOPE, tarballName, VERSIONS } from '../projenrc/packages';
+
+const repo = path.join(__dirname, '..');
+const tarballs = PACKAGES.map((p) => path.join(repo, 'dist/js', tarballName(p.dir)));
+/** The README's line: the scope resolves nowhere, so npm can only take the packages from the tarballs given. */
+const NPMRC = `${SCOPE}:registry=http://127.0.0.1:9/\nfetch-retries=0\n`;
+
+interface Stack {
+  readonly name: string;
+  readonly plus: string;
+  readonly deps: string[];
+}
+const STACKS: Stack[] = [
+  {
+    name: 'pinned',
+    plus: 'cdk8s-plus-22',
+    deps: [`cdk8s@${VERSIONS.cdk8s}`, `cdk8s-plus-22@${VERSIONS.cdk8sPlus22}`, `constructs@${VERSIONS.constructs}`],
+  },
+  {
+    name: 'newest',
+    plus: NEWEST_STACK.cdk8sPlus.name,
+    deps: [`cdk8s@${NEWEST_STACK.cdk8s}`, `${NEWEST_STACK.cdk8sPlus.name}@${NEWEST_STACK.cdk8sPlus.version}`, `constructs@${NEWEST_STACK.constructs}`],
+  },
+];
+
+function run(cwd: string, command: string, args: string[]): { status: number; output: string } {
+  const out = spawnSync(command, args, { cwd, encoding: 'utf-8', env: { ...process.env, npm_config_loglevel: 'error' } });
+  return { status: out.status ?? -1, output: `${out.stdout ?? ''}${out.stderr ?? ''}` };
+}
+
+function must(cwd: string, command: string, args: string[]): string {
+  const out = run(cwd, command, args);
+  if (out.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (${out.status}):\n${out.output}`);
+  return out.output;
+}
+
+function freshApp(label: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `consumer-${label}-`));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${label}`, version: '0.0.0', private: true }));
+  fs.writeFileSync(path.join(dir, '.npmrc'), NPMRC);
+  return dir;
+}
+
+const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline'];
+
+/** The app: two servers, each with its docroot and VIP, the Dashboard on a VIP, and cdk8s-plus objects beside them. */
+function appSource(plus: string): string {
+  return `import { ApiObject, App, Chart } from 'cdk8s';
+import * as kplus from '${plus}';
+import { ImageReference, Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
+import { NfsDocroot } from '${packageName('storage')}';
+import { WebSshServer } from '${packageName('web-ssh-server')}';
+import { KeepalivedVip, ServiceVip } from '${packageName('vip')}';
+import { DashboardVip, KubernetesDashboard } from '${packageName('dashboard')}';
+
+const app = new App({ outdir: 'dist' });
+const system = new Chart(app, 'system', { namespace: 'kube-system', disableResourceNameHashes: true });
+const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: Ipv4Subnet.of('10.1.0.0/16') });
+const web = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
+web.addDependency(system);
+for (const [i, name] of ['shop', 'blog'].entries()) {
+  const docroot = new NfsDocroot(web, name + '-docroot', {
+    server: 'nas.test', path: '/export/web/' + name, claimName: name + '-docroot',
+    accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY,
+  });
+  const server = new WebSshServer(web, name, {
+    name, docroot, sshServicePort: 2222,
+    httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
+    sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
+  });
+  new ServiceVip(web, name + '-vip', { vip, service: server.service, address: Ipv4Address.of('10.1.0.' + (31 + i)) });
+}
+// cdk8s-plus objects in the same chart, one of them published through its ApiObject.
+new kplus.ConfigMap(web, 'Motd', { metadata: { name: 'motd' }, data: { motd: 'hello' } });
+const status = new kplus.Service(web, 'Status', { metadata: { name: 'status' }, ports: [{ port: 8080 }] });
+new ServiceVip(web, 'status-vip', { vip, service: ApiObject.of(status), address: Ipv4Address.of('10.1.0.40') });
+const dashboard = new KubernetesDashboard(new Chart(app, 'dashboard', { disableResourceNameHashes: true }), 'Dashboard');
+new DashboardVip(dashboard, 'Vip', { vip, dashboard, address: Ipv4Address.of('10.1.0.33') });
+app.synth();
+`;
+}
+
+const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'Namespace', 'PersistentVolume',
+  'PersistentVolumeClaim', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'];
+const EXPECTED_VIPS = ['10.1.0.31: default/shop', '10.1.0.32: default/blog', '10.1.0.33: kubernetes-dashboard/kubernetes-dashboard', '10.1.0.40: default/status'];
+
+function proveStack(stack: Stack): void {
+  const started = Date.now();
+  const dir = freshApp(stack.name);
+  try {
+    must(dir, 'npm', [...NPM_INSTALL, ...stack.deps, `typescript@${VERSIONS.typescript}`, ...tarballs]);
+    // One copy of each sibling, taken from its tarball, and one cdk8s: the constructs and the app share it.
+    const tree = JSON.parse(must(dir, 'npm', ['ls', '--all', '--json']));
+    for (const spec of PACKAGES) {
+      const installed = tree.dependencies[packageName(spec.dir)];
+      if (!installed?.resolved?.startsWith('file:')) throw new Error(`${packageName(spec.dir)} was not installed from its tarball: ${JSON.stringify(installed)}`);
+    }
+    const cdk8sCopies = must(dir, 'npm', ['ls', 'cdk8s', '--all', '--parseable']).trim().split('\n').filter((l) => l.endsWith('/node_modules/cdk8s'));
+    if (cdk8sCopies.length !== 1) throw new Error(`expected one cdk8s, found ${cdk8sCopies.length}: ${cdk8sCopies.join(', ')}`);
+
+    // skipLibCheck off: the packages' .d.ts files must type-check in the consumer's compiler, beside cdk8s-plus's.
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, target: 'ES2020', module: 'commonjs', outDir: 'out', skipLibCheck: false, types: [] },
+      include: ['main.ts'],
+    }));
+    fs.writeFileSync(path.join(dir, 'main.ts'), appSource(stack.plus));
+    must(dir, 'npx', ['tsc', '-p', '.']);
+    must(dir, 'node', ['out/main.js']);
+
+    const yaml = fs.readdirSync(path.join(dir, 'dist')).sort().map((f) => fs.readFileSync(path.join(dir, 'dist', f), 'utf-8')).join('\n');
+    const kinds = [...new Set([...yaml.matchAll(/^kind: (\S+)$/gm)].map((m) => m[1]))].sort();
+    if (JSON.stringify(kinds) !== JSON.stringify(EXPECTED_KINDS)) throw new Error(`${stack.name}: wrote kinds ${kinds}, expected ${EXPECTED_KINDS}`);
+    const vips = [...yaml.matchAll(/^ {2}(10\.1\.0\.\d+: \S+)$/gm)].map((m) => m[1]);
+    if (JSON.stringify(vips) !== JSON.stringify(EXPECTED_VIPS)) throw new Error(`${stack.name}: VIP ConfigMap has ${vips}, expected ${EXPECTED_VIPS}`);
+    const deployments = (yaml.match(/^kind: Deployment$/gm) ?? []).length;
+    if (deployments !== 4) throw new Error(`${stack.name}: expected 4 Deployments (2 servers, Dashboard, scraper), found ${deployments}`);
+    console.log(`consumer app on the ${stack.name} stack (${stack.deps.join(', ')}): installed, compiled, synthesized `
+      + `${kinds.length} kinds and ${vips.length} VIPs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Negative control: one package without its siblings must fail to install, since the scope resolves nowhere. */
+function proveNoRegistryLookup(): void {
+  const dir = freshApp('alone');
+  try {
+    const alone = tarballs.find((t) => t.includes('web-ssh-server'))!;
+    const out = run(dir, 'npm', [...NPM_INSTALL, ...STACKS[0].deps, alone]);
+    if (out.status === 0) throw new Error('web-ssh-server installed without its siblings: npm found them somewhere other than the tarballs');
+    if (!/127\.0\.0\.1:9|ECONNREFUSED/.test(out.output)) throw new Error(`the install failed, but not on the closed registry:\n${out.output}`);
+    console.log(`negative control: web-ssh-server alone fails to install (npm asked ${SCOPE}'s closed registry for a sibling, and got nothing)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const tarball of tarballs) {
+  if (!fs.existsSync(tarball)) throw new Error(`${path.relative(repo, tarball)} is missing: run \`npx projen package\` first`);
+}
+proveNoRegistryLookup();
+for (const stack of STACKS) proveStack(stack);
