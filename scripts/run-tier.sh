@@ -22,7 +22,13 @@ if [ "$tier" != schema ] && [ "${VSERVER_SKIP_CLUSTER_TIER:-}" = 1 ]; then
   exit 0
 fi
 
-bash scripts/cluster/prepare.sh
+# Every tier below takes what it needs from Debian (sources through apt, packages, Kubernetes built from source).
+apt_get=${VSERVER_APT_GET:-apt-get}
+if ! command -v "$apt_get" >/dev/null 2>&1; then
+  echo "the $tier tier needs Debian's apt ($apt_get): it fetches the Kubernetes OpenAPI document from Debian's python-kubernetes source$([ "$tier" = schema ] || echo ", installs etcd, Go, containerd and buildah, and builds Kubernetes from Debian's source"); run the tests on Debian 12 (bookworm)" >&2
+  exit 1
+fi
+if [ "$tier" = schema ]; then bash scripts/cluster/prepare.sh schema; else bash scripts/cluster/prepare.sh cluster; fi
 # shellcheck source=cluster/env.sh
 . scripts/cluster/env.sh
 # The tiers' tests are kept out of the unit run by the jest config; name them explicitly here.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs and builds everything the schema and real-cluster tiers need, once, into a cache outside the
-# repository (keyed by version, so later runs take seconds):
+# usage: prepare.sh schema|cluster
+# Installs and builds what a tier needs, once, into a cache outside the repository (keyed by version, so later
+# runs take seconds). The schema tier needs only the first item; the cluster and node tiers need all of them:
 #   - the official Kubernetes OpenAPI v2 document (1.30), from Debian trixie's python-kubernetes source;
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy, built offline from
 #     Debian bookworm's kubernetes source package with Debian's golang-go, and the pod sandbox's `pause`
@@ -9,6 +10,8 @@
 #   - etcd-server and kubectl are Debian packages / already on the machine.
 # Sources come through a private apt state directory; the system's apt configuration is never modified.
 set -euo pipefail
+what=${1:?usage: prepare.sh schema|cluster}
+case "$what" in schema|cluster) ;; *) echo "prepare.sh: unknown tier '$what' (schema or cluster)" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
@@ -19,20 +22,22 @@ log() { printf '[cluster-prepare] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_pkgs=()
-command -v go >/dev/null 2>&1 || [ -x /usr/lib/go/bin/go ] || need_pkgs+=(golang-go)
-command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
-command -v dpkg-source >/dev/null 2>&1 || need_pkgs+=(dpkg-dev)
-command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
-command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
-command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
-command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
-command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
-command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)
-[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing Debian packages: ${need_pkgs[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2
+if [ "$what" = cluster ]; then
+  command -v go >/dev/null 2>&1 || [ -x /usr/lib/go/bin/go ] || need_pkgs+=(golang-go)
+  command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
+  command -v dpkg-source >/dev/null 2>&1 || need_pkgs+=(dpkg-dev)
+  command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
+  command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
+  command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+  command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+  command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
+  command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)
+  if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing Debian packages: ${need_pkgs[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2
+  fi
 fi
 
 # A private apt state that only knows source packages; mirrors are taken from the system's own sources.
@@ -77,6 +82,7 @@ if [ ! -s "$OPENAPI_JSON" ]; then
   rm -rf "$work"; trap - EXIT
 fi
 log "OpenAPI document: $OPENAPI_JSON"
+[ "$what" = schema ] && exit 0
 
 # 2. The Kubernetes binaries, and pause.
 missing=0
