@@ -85,3 +85,9 @@ export function packageName(dir: string): string {
 export function tarballName(dir: string): string {
   return `${SCOPE.slice(1)}-${dir}-${PACKAGE_VERSION}.tgz`;
 }
+
+/**
+ * The line a project that installs the tarballs adds to its .npmrc (README, "Use the constructs in your own
+ * project"): the scope resolves to a closed port, so npm can take the packages only from the tarballs given.
+ */
+export const SAFE_NPMRC_LINE = `${SCOPE}:registry=http://127.0.0.1:9/`;

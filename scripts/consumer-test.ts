@@ -8,12 +8,12 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NEWEST_STACK, PACKAGES, packageName, SCOPE, tarballName, VERSIONS } from '../projenrc/packages';
+import { NEWEST_STACK, PACKAGES, packageName, SAFE_NPMRC_LINE, SCOPE, tarballName, VERSIONS } from '../projenrc/packages';
 
 const repo = path.join(__dirname, '..');
 const tarballs = PACKAGES.map((p) => path.join(repo, 'dist/js', tarballName(p.dir)));
 /** The README's line: the scope resolves nowhere, so npm can only take the packages from the tarballs given. */
-const NPMRC = `${SCOPE}:registry=http://127.0.0.1:9/\nfetch-retries=0\n`;
+const NPMRC = `${SAFE_NPMRC_LINE}\nfetch-retries=0\n`;
 
 interface Stack {
   readonly name: string;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
-import { PACKAGES, PEER_RANGES, VERSIONS } from '../projenrc/packages';
+import { PACKAGE_VERSION, PACKAGES, PEER_RANGES, SAFE_NPMRC_LINE, tarballName, VERSIONS } from '../projenrc/packages';
 
 // cdk8s-plus-22's last release (2.0.0-rc.138) crashes on every Deployment and DaemonSet with cdk8s 2.65 or
 // newer. The apps of this repository keep that stack; these tests fail when someone moves cdk8s past it.
@@ -50,6 +50,25 @@ describe('the packages', () => {
       const deep = [...text.matchAll(/from '((?:\.\.\/)+[^']*|@cdk8s-vserver\/[^']+\/[^']*)'/g)].map((m) => m[1])
         .filter((spec) => spec.startsWith('@') || path.resolve(path.dirname(path.join(src, file)), spec).indexOf(src) !== 0);
       expect({ file, deep }).toEqual({ file, deep: [] });
+    }
+  });
+});
+
+describe('installing the packages elsewhere', () => {
+  const read = (file: string) => fs.readFileSync(path.join(__dirname, '..', file), 'utf-8');
+
+  test("the README's commands are the consumer test's: the closed-scope .npmrc line and the tarballs of this version", () => {
+    const readme = read('README.md');
+    expect(readme).toContain(`echo '${SAFE_NPMRC_LINE}' >> .npmrc`);
+    expect(read('scripts/consumer-test.ts')).toContain('SAFE_NPMRC_LINE');
+    expect(readme).toContain(`cdk8s-vserver-*-${PACKAGE_VERSION}.tgz`);
+    expect(tarballName('core')).toBe(`cdk8s-vserver-core-${PACKAGE_VERSION}.tgz`);
+  });
+
+  test('CHANGELOG.md starts with this version, and every package has it', () => {
+    expect(/^## (\S+)$/m.exec(read('CHANGELOG.md'))?.[1]).toBe(PACKAGE_VERSION);
+    for (const { dir } of PACKAGES) {
+      expect(JSON.parse(read(`packages/${dir}/package.json`)).version).toBe(PACKAGE_VERSION);
     }
   });
 });
