@@ -74,6 +74,16 @@ export function requireAbsolutePath(scope: IConstruct, prop: string, path: strin
   return path;
 }
 
+/**
+ * Returns `url` when it is an http(s) URL of a host, with an optional port and no path (`https://192.168.1.10:6443`).
+ */
+export function requireHttpUrl(scope: IConstruct, prop: string, url: string, example: string): string {
+  if (!/^https?:\/\/[^\s/:]+(:[0-9]{1,5})?\/?$/.test(url)) {
+    throw SiteError.invalidProp(scope, prop, url, `be an http(s) URL of a host and an optional port, such as "${example}"`);
+  }
+  return url;
+}
+
 /** Returns `name` when it is a DNS-1123 label: the name of a Deployment, Service, PVC or namespace. */
 export function requireDnsLabel(scope: IConstruct, prop: string, name: string): string {
   if (!isDnsLabel(name)) {

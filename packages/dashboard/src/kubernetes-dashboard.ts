@@ -1,4 +1,4 @@
-import { clusterScoped, containerResources, ImageReference, k8s, requirePinnedImage, resourceName, SiteError } from '@cdk8s-vserver/core';
+import { clusterScoped, containerResources, ImageReference, k8s, requireHttpUrl, requirePinnedImage, resourceName } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 
 /** Props of {@link KubernetesDashboard}. */
@@ -77,9 +77,7 @@ export class KubernetesDashboard extends Construct {
     this.namespace = resourceName(this, 'namespace', props.namespace, DASHBOARD);
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('kubernetesui/dashboard:v2.7.0'));
     const scraperImage = requirePinnedImage(this, 'metricsScraperImage', props.metricsScraperImage ?? ImageReference.of('kubernetesui/metrics-scraper:v1.0.8'));
-    if (props.apiServerHost !== undefined && !/^https?:\/\/[^\s/]+(:[0-9]+)?\/?$/.test(props.apiServerHost)) {
-      throw SiteError.invalidProp(this, 'apiServerHost', props.apiServerHost, 'be an http(s) URL of the API server, such as "https://192.168.1.10:6443"');
-    }
+    const apiServerHost = props.apiServerHost === undefined ? undefined : requireHttpUrl(this, 'apiServerHost', props.apiServerHost, 'https://192.168.1.10:6443');
     const ns = this.namespace;
     const labels = { 'k8s-app': DASHBOARD };
     const meta = (name: string, l: Record<string, string> = labels) => ({ name, namespace: ns, labels: l });
@@ -151,7 +149,7 @@ export class KubernetesDashboard extends Construct {
             image: image.reference,
             imagePullPolicy: 'IfNotPresent',
             ports: [{ containerPort: 8443, protocol: 'TCP' }],
-            args: ['--auto-generate-certificates', `--namespace=${ns}`, ...(props.apiServerHost ? [`--apiserver-host=${props.apiServerHost}`] : [])],
+            args: ['--auto-generate-certificates', `--namespace=${ns}`, ...(apiServerHost ? [`--apiserver-host=${apiServerHost}`] : [])],
             volumeMounts: [{ name: `${DASHBOARD}-certs`, mountPath: '/certs' }, { name: 'tmp-volume', mountPath: '/tmp' }],
             livenessProbe: { httpGet: { scheme: 'HTTPS', path: '/', port: k8s.IntOrString.fromNumber(8443) }, initialDelaySeconds: 30, timeoutSeconds: 30 },
             readinessProbe: { httpGet: { scheme: 'HTTPS', path: '/', port: k8s.IntOrString.fromNumber(8443) }, periodSeconds: 10, timeoutSeconds: 5 },

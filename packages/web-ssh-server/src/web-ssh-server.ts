@@ -225,10 +225,7 @@ export class WebSshServer extends Construct {
     requireDistinctPorts(this, { httpPort, sshServicePort });
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     const docrootPath = requireAbsolutePath(this, 'docrootPath', props.docrootPath ?? '/var/www/html', '/var/www/html');
-    const probePath = props.httpProbePath ?? '/healthz';
-    if (!/^\/[^\s]*$/.test(probePath)) {
-      throw SiteError.invalidProp(this, 'httpProbePath', probePath, 'be a URL path starting with "/", such as "/healthz"');
-    }
+    const probePath = requireAbsolutePath(this, 'httpProbePath', props.httpProbePath ?? '/healthz', '/healthz');
     this.hostKeysSecret = requireSecretName(this, 'hostKeysSecret', props.hostKeysSecret ?? `${this.name}-ssh-host-keys`);
     const authorizedKeys = props.authorizedKeys ?? AuthorizedKeys.fromSecret(`${this.name}-ssh-authorized-keys`);
     authorizedKeys.validate(this, 'authorizedKeys');

@@ -81,7 +81,9 @@ describe('props', () => {
   });
 
   test.each([
-    ['an API server host that is not a URL', { apiServerHost: '192.168.1.10:6443' }, "[dashboard/Dashboard] 'apiServerHost' must be an http(s) URL of the API server, such as \"https://192.168.1.10:6443\", got \"192.168.1.10:6443\""],
+    ['an API server host that is not a URL', { apiServerHost: '192.168.1.10:6443' },
+      "[dashboard/Dashboard] 'apiServerHost' must be an http(s) URL of a host and an optional port, such as \"https://192.168.1.10:6443\", got \"192.168.1.10:6443\""],
+    ['an API server URL with a path', { apiServerHost: 'https://192.168.1.10:6443/api' }, /'apiServerHost' must be an http\(s\) URL of a host .*got "https:\/\/192.168.1.10:6443\/api"$/],
     ['an unpinned image', { image: ImageReference.of('kubernetesui/dashboard:latest') }, /'image' must be an ImageReference with a pinned tag.*'latest'/],
     ['an uppercase namespace', { namespace: 'Dash' }, /'namespace' must be a DNS-1123 label.*got "Dash"$/],
   ])('throws for %s', (_what, props, message) => {
