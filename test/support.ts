@@ -50,10 +50,13 @@ export function objectsIn(dir: string): Manifest[] {
   return yamlFilesIn(dir).flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf-8')).map((d) => d.toJSON() as Manifest).filter(Boolean));
 }
 
-/** Every file under `dir`, recursively, as paths relative to it, sorted; none when `dir` does not exist. */
+/**
+ * Every regular file under `dir`, recursively, as paths relative to it, sorted; none when `dir` does not exist.
+ * Symbolic links are not followed (an image layer holds links that point outside it).
+ */
 export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.lstatSync(path.join(dir, f)).isFile()).sort();
 }
 
 /** The files directly in `dir`, name -> content. */

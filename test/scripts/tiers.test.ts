@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { filesUnder } from '../support';
 
 // The tier runner's promises that need no cluster to check: the schema tier needs only the schema, and a machine
 // without Debian's apt gets one line that says what is needed and why.
@@ -37,5 +38,21 @@ describe('scripts/cluster/prepare.sh schema', () => {
   test('negative control: an unknown tier is refused', () => {
     expect(bash(['scripts/cluster/prepare.sh', 'everything'], { VSERVER_CACHE: cache }))
       .toEqual({ status: 2, stderr: "prepare.sh: unknown tier 'everything' (schema or cluster)" });
+  });
+});
+
+describe('filesUnder', () => {
+  test('lists regular files only, and never follows a link, dangling or not', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'files-under-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'etc'));
+      fs.writeFileSync(path.join(dir, 'etc/hostname'), 'node0\n');
+      fs.symlinkSync('../usr/lib/os-release', path.join(dir, 'etc/os-release'));
+      fs.symlinkSync('hostname', path.join(dir, 'etc/name'));
+      expect(filesUnder(dir)).toEqual(['etc/hostname']);
+      expect(filesUnder(path.join(dir, 'missing'))).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
