@@ -9,6 +9,9 @@ import { NodeRole } from './node-role';
 // The one set of prop checks every construct uses. Each returns the value when it is good and otherwise throws a
 // SiteError that names the construct (its path), the prop, the value received and what would work.
 
+/** The largest value of a Kubernetes int32 field (replicas, minReadySeconds, ports). */
+export const INT32_MAX = 2147483647;
+
 /** Returns `value` when it is an integer in [min, max]. */
 export function requireInteger(scope: IConstruct, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -84,6 +87,18 @@ export function requireHttpUrl(scope: IConstruct, prop: string, url: string, exa
   return url;
 }
 
+/**
+ * Returns `value` when the API server takes it as a label value: at most 63 characters of letters, digits, '-',
+ * '_' and '.', starting and ending with a letter or digit (or empty).
+ */
+export function requireLabelValue(scope: IConstruct, prop: string, value: string, label: string): string {
+  if (value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value)) {
+    throw SiteError.invalidProp(scope, prop, value, `be usable as the label ${label}: at most 63 letters, digits, '-', '_' or '.', `
+      + 'starting and ending with a letter or digit');
+  }
+  return value;
+}
+
 /** Returns `name` when it is a DNS-1123 label: the name of a Deployment, Service, PVC or namespace. */
 export function requireDnsLabel(scope: IConstruct, prop: string, name: string): string {
   if (!isDnsLabel(name)) {
@@ -124,10 +139,13 @@ export function requirePinnedImage(scope: IConstruct, prop: string, image: Image
   return image;
 }
 
-/** Returns `role` when it is one of the site's node roles (also when it comes from another copy of this package). */
+/**
+ * Returns `role` when it is one of the site's node roles (also when it comes from another copy of this package);
+ * `NodeRole.of('storage')` and anything else is refused, never replaced by a default.
+ */
 export function requireNodeRole(scope: IConstruct, prop: string, role: NodeRole): NodeRole {
   if (!NodeRole.isNodeRole(role)) {
-    throw SiteError.invalidProp(scope, prop, role,
+    throw SiteError.invalidProp(scope, prop, (role as { name?: unknown }).name ?? role,
       `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()} (${r})`).join(', ')}`);
   }
   return role;

@@ -5,6 +5,7 @@ export * from './ipv4';
 export * from './node-role';
 export * from './image';
 export * from './warnings';
+export * from './app-checks';
 export * from './synth';
 export * from './scope';
 export * from './labels';

@@ -22,9 +22,12 @@ export class NodeRole {
     return [NodeRole.ROUTER, NodeRole.WORKER];
   }
 
-  /** The role with this label value (`router`, `worker`), or undefined for an unknown one. */
-  public static tryParse(name: string): NodeRole | undefined {
-    return NodeRole.all().find((role) => role.name === name);
+  /**
+   * The role with this label value (`router`, `worker`). Never throws and never falls back to another role: an
+   * unknown name gives a role whose `problem` says so, which every construct refuses (`requireNodeRole`).
+   */
+  public static of(name: string): NodeRole {
+    return NodeRole.all().find((role) => role.name === name) ?? new NodeRole(name, false);
   }
 
   /** True when `value` is a NodeRole (also across copies of this package). */
@@ -35,8 +38,15 @@ export class NodeRole {
   private constructor(
     /** The label value (`worker`). */
     public readonly name: string,
+    known = true,
   ) {
-    Object.defineProperty(this, NODE_ROLE, { value: true });
+    Object.defineProperty(this, NODE_ROLE, { value: known });
+  }
+
+  /** Why no node carries this role, or undefined for one of the site's roles. */
+  public get problem(): string | undefined {
+    return NodeRole.isNodeRole(this) ? undefined
+      : `is not a role the site's nodes carry (${NodeRole.all().map((r) => r.name).join(', ')})`;
   }
 
   /** The node selector that places a pod on nodes of this role: `{ role: '<name>' }`. */

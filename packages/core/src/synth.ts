@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { AppChecks } from './app-checks';
 import { Warnings } from './warnings';
 
 /** One file an app synthesized. */
@@ -40,6 +41,8 @@ export function synthApp(outdir: string, build: (app: App) => void): SynthResult
   const retired = `${staging}.old`;
   try {
     const app = new App({ outdir: staging });
+    // synthApp returns the warnings (and the app's main prints them): the app's validation need not print them too.
+    AppChecks._printedBySynthApp(app);
     build(app);
     app.synth();
     const files = fs.readdirSync(staging).filter((f) => f.endsWith('.yaml')).sort()

@@ -1,7 +1,6 @@
 import { IConstruct } from 'constructs';
+import { AppChecks, WARNING } from './app-checks';
 import { pathOf } from './errors';
-
-const WARNING = '@cdk8s-vserver/warning';
 
 /**
  * Synth-time warnings: problems that do not stop the synth but that a person must read
@@ -21,8 +20,12 @@ export class Warnings {
 
   private constructor(private readonly scope: IConstruct) {}
 
-  /** Records a warning on this construct. */
+  /**
+   * Records a warning on this construct. Every synth of the app prints it (a plain `app.synth()` on stderr, through
+   * the app's validation; `synthApp` returns it instead).
+   */
   public add(message: string): void {
+    AppChecks.of(this.scope);
     this.scope.node.addMetadata(WARNING, message, { stackTrace: false });
   }
 }

@@ -1,4 +1,7 @@
-import { clusterScoped, containerResources, ImageReference, k8s, requireHttpUrl, requirePinnedImage, resourceName } from '@cdk8s-vserver/core';
+import {
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, KUBERNETES_NAMESPACES, requireHttpUrl, requirePinnedImage, resourceName,
+  SiteError,
+} from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 
 /** Props of {@link KubernetesDashboard}. */
@@ -74,10 +77,17 @@ export class KubernetesDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: KubernetesDashboardProps = {}) {
     super(scope, id);
+    AppChecks.of(this).trust(this);
     this.namespace = resourceName(this, 'namespace', props.namespace, DASHBOARD);
+    if (KUBERNETES_NAMESPACES.includes(this.namespace)) {
+      throw SiteError.invalidProp(this, 'namespace', this.namespace, 'be a namespace of the Dashboard\'s own: the construct creates it, and '
+        + `${KUBERNETES_NAMESPACES.map((n) => `"${n}"`).join(', ')} belong to Kubernetes (deleting the Dashboard's file would try to delete it)`);
+    }
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('kubernetesui/dashboard:v2.7.0'));
     const scraperImage = requirePinnedImage(this, 'metricsScraperImage', props.metricsScraperImage ?? ImageReference.of('kubernetesui/metrics-scraper:v1.0.8'));
     const apiServerHost = props.apiServerHost === undefined ? undefined : requireHttpUrl(this, 'apiServerHost', props.apiServerHost, 'https://192.168.1.10:6443');
+    const apiServerAddress = apiServerHost && /^https?:\/\/([0-9.]+)(:|\/|$)/.exec(apiServerHost)?.[1];
+    if (apiServerAddress) AppChecks.of(this).declareAddress(apiServerAddress, `the API server of [${this.node.path}] (apiServerHost)`);
     const ns = this.namespace;
     const labels = { 'k8s-app': DASHBOARD };
     const meta = (name: string, l: Record<string, string> = labels) => ({ name, namespace: ns, labels: l });

@@ -1,5 +1,5 @@
 import {
-  clusterScoped, k8s, requireAbsolutePath, requireEnum, requireHost, resourceName, SiteError,
+  AppChecks, clusterScoped, Ipv4Address, k8s, requireAbsolutePath, requireEnum, requireHost, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { Chart, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -10,6 +10,12 @@ import { Construct } from 'constructs';
 export interface IDocroot {
   /** The pod volume that holds the docroot (a pod lists it once in `spec.volumes`). */
   readonly podVolume: k8s.Volume;
+
+  /** The namespace of the claim: a pod can mount it only from this namespace. */
+  readonly namespace: string;
+
+  /** How the volume can be mounted (`ReadWriteOnce` allows one node only). */
+  readonly accessMode: AccessMode;
 
   /**
    * A container's mount of the docroot at `path` (for the container's `volumeMounts`).
@@ -128,19 +134,27 @@ export class NfsDocroot extends Construct implements IDocroot {
   public readonly podVolume: k8s.Volume;
   /** True when the content is exported read-only. */
   public readonly readOnly: boolean;
+  /** The namespace of the claim. */
+  public readonly namespace: string;
+  /** How the volume can be mounted. */
+  public readonly accessMode: AccessMode;
 
   constructor(scope: Construct, id: string, props: NfsDocrootProps) {
     super(scope, id);
+    AppChecks.of(this).trust(this);
     const server = requireHost(this, 'server', props.server);
+    if (Ipv4Address.of(server).problem === undefined) {
+      AppChecks.of(this).declareAddress(server, `the NFS server of [${this.node.path}]`);
+    }
     const exportPath = requireAbsolutePath(this, 'path', props.path, '/export/web');
     const capacity = quantityOf(this, props.capacity ?? DEFAULT_CAPACITY);
-    const accessMode = requireEnum(this, 'accessMode', props.accessMode ?? 'ReadWriteMany', ACCESS_MODES);
+    const accessMode = this.accessMode = requireEnum(this, 'accessMode', props.accessMode ?? 'ReadWriteMany', ACCESS_MODES);
     const reclaimPolicy = requireEnum(this, 'reclaimPolicy', props.reclaimPolicy ?? 'Retain', RECLAIM_POLICIES);
     const mountOptions = nfsMountOptions(this, props.mountOptions ?? []);
     this.readOnly = props.readOnly ?? false;
     this.claimName = resourceName(this, 'claimName', props.claimName);
     this.volumeName = resourceName(this, 'volumeName', props.volumeName, `${this.claimName}-pv`);
-    const namespace = Chart.of(this).namespace ?? 'default';
+    const namespace = this.namespace = Chart.of(this).namespace ?? 'default';
 
     this.persistentVolume = clusterScoped(new k8s.KubePersistentVolume(this, 'PersistentVolume', {
       metadata: { name: this.volumeName },

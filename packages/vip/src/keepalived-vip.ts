@@ -1,6 +1,6 @@
 import {
-  clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum, requireInteger,
-  requireIpv4Address, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
+  AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum,
+  requireInteger, requireIpv4Address, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -125,6 +125,11 @@ export class KeepalivedVip extends Construct {
   /** The controller: privileged, on the router role's nodes. */
   public readonly daemonSet: k8s.KubeDaemonSet;
 
+  /** keepalived's virtual router id. */
+  public readonly vrid: number;
+  /** The node role the controller runs on. */
+  public readonly nodeRole: NodeRole;
+
   private readonly entries = new Map<string, VipEntry>();
 
   constructor(scope: Construct, id: string, props: KeepalivedVipProps) {
@@ -133,10 +138,15 @@ export class KeepalivedVip extends Construct {
     this.name = resourceName(this, 'name', props.name, 'kube-keepalived-vip');
     this.configMapName = resourceName(this, 'configMapName', props.configMapName, 'vip-configmap');
     this.namespace = Chart.of(this).namespace ?? 'default';
-    const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
+    const nodeRole = this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
     const release = KEEPALIVED_VIP_0_35;
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));
-    const vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
+    const vrid = this.vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
+    const checks = AppChecks.of(this).trust(this);
+    const controllers = CONTROLLERS.get(checks) ?? [];
+    if (controllers.length === 0) checks.add({ check: (report) => checkControllers(checks, controllers, report) });
+    controllers.push(this);
+    CONTROLLERS.set(checks, controllers);
     const hostNetwork = props.hostNetwork ?? true;
     const healthPort = requirePort(this, 'healthPort', props.healthPort ?? release.defaultHealthPort);
     if (image.tag !== undefined && image.tag !== release.version) {
@@ -284,5 +294,41 @@ export class KeepalivedVip extends Construct {
 
   private configMapData(): Record<string, string> {
     return Object.fromEntries(this.vips.map((e) => [e.address, e.method === VipMethod.NAT ? e.service : `${e.service}:${e.method}`]));
+  }
+}
+
+/** Every KeepalivedVip of an app, for the checks across them. */
+const CONTROLLERS = new WeakMap<AppChecks, KeepalivedVip[]>();
+
+/**
+ * Across every KeepalivedVip of the app: a VIP published by two of them, two on one node role with one vrid, and a
+ * VIP that the site declared as another thing's address (the NAS, the API server, a node).
+ */
+function checkControllers(checks: AppChecks, controllers: KeepalivedVip[], report: AppReport): void {
+  const vipOwners = new Map<string, KeepalivedVip>();
+  const vrids = new Map<string, KeepalivedVip>();
+  for (const controller of controllers) {
+    const key = `${controller.nodeRole}/${controller.vrid}`;
+    const twin = vrids.get(key);
+    if (twin) {
+      report.error(controller, `'vrid' ${controller.vrid} is also the vrid of [${twin.node.path}] on the same nodes (${controller.nodeRole}): `
+        + 'two keepalived instances with one virtual router id on one LAN take each other\'s VIPs. Give each a distinct vrid (0-255)');
+    } else {
+      vrids.set(key, controller);
+    }
+    for (const entry of controller.vips) {
+      const owner = vipOwners.get(entry.address);
+      if (owner) {
+        report.error(controller, `'expose address' ${entry.address} (for ${entry.service}) is also a VIP of [${owner.node.path}]: two `
+          + 'controllers would fight over one address. Publish each VIP through one KeepalivedVip');
+      } else {
+        vipOwners.set(entry.address, controller);
+      }
+      const use = checks.addressUse(entry.address);
+      if (use) {
+        report.error(controller, `'expose address' ${entry.address} (for ${entry.service}) is ${use}: the VIP would take that address `
+          + 'over on the LAN. Use a free address of the LAN');
+      }
+    }
   }
 }

@@ -1,9 +1,9 @@
 import {
-  containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts, requireEnum, requireInteger,
-  requireNodeRole, requirePinnedImage, requireWholeSeconds, resourceName, SiteError, Warnings,
+  AppChecks, containerResources, ImageReference, INT32_MAX, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts, requireEnum,
+  requireInteger, requireLabelValue, requireNodeRole, requirePinnedImage, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
 
@@ -203,11 +203,17 @@ export class WebSshServer extends Construct {
 
   constructor(scope: Construct, id: string, props: WebSshServerProps) {
     super(scope, id);
+    AppChecks.of(this).trust(this);
     this.name = resourceName(this, 'name', props.name);
-    const replicas = requireInteger(this, 'replicas', props.replicas ?? 2, 1);
+    const replicas = requireInteger(this, 'replicas', props.replicas ?? 2, 1, INT32_MAX);
     let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
     let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
     if (props.version !== undefined) {
+      const pinned = [['httpdImage', httpdImage], ['sshdImage', sshdImage]].find(([, image]) => (image as ImageReference).digest !== undefined);
+      if (pinned) {
+        throw SiteError.invalidProp(this, 'version', props.version, `not be set while '${pinned[0]}' is pinned by digest `
+          + `(${(pinned[1] as ImageReference).reference}): a tag would replace the digest. Drop 'version', or pin both images by tag`);
+      }
       const problem = httpdImage.withTag(props.version).problem;
       if (problem) {
         throw SiteError.invalidProp(this, 'version', props.version, `be a pinned image tag such as "v2" (this one ${problem})`);
@@ -217,13 +223,31 @@ export class WebSshServer extends Construct {
     }
     const spread = requireEnum(this, 'spread', props.spread ?? NodeSpread.REQUIRED, SPREADS);
     const evictionSeconds = requireWholeSeconds(this, 'evictionDelay', props.evictionDelay ?? Duration.seconds(30));
-    const minReadySeconds = requireWholeSeconds(this, 'minReady', props.minReady ?? Duration.seconds(0));
+    const minReadySeconds = requireInteger(this, 'minReady (seconds)', requireWholeSeconds(this, 'minReady', props.minReady ?? Duration.seconds(0)), 0, INT32_MAX);
     const httpPort = props.httpPort ?? 80;
     const sshPort = props.sshPort ?? 22;
     requireDistinctPorts(this, { httpPort, sshPort });
     const sshServicePort = props.sshServicePort ?? sshPort;
     requireDistinctPorts(this, { httpPort, sshServicePort });
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
+    const namespace = Chart.of(this).namespace ?? 'default';
+    if (props.docroot.namespace !== namespace) {
+      throw SiteError.invalidProp(this, 'docroot', `${props.docroot.namespace}/${props.docroot.podVolume.persistentVolumeClaim?.claimName}`,
+        `be a claim in the server's own namespace "${namespace}": a pod cannot mount a claim of another namespace. `
+        + `Put the docroot in a chart with namespace "${namespace}"`);
+    }
+    if (props.docroot.accessMode === 'ReadWriteOnce' && replicas > 1) {
+      if (spread === NodeSpread.REQUIRED) {
+        throw SiteError.invalidProp(this, 'replicas', replicas, 'be 1 with a ReadWriteOnce docroot: the volume mounts on one node only, '
+          + 'and the pods must run on different nodes, so all but one would wait forever. Use a ReadWriteMany docroot, or replicas 1');
+      }
+      Warnings.of(this).add(`'replicas' is ${replicas} with a ReadWriteOnce docroot: the volume mounts on one node only, so every pod must `
+        + 'land on that node (spread PREFERRED allows it) and one dead node takes the whole server. Use a ReadWriteMany docroot.');
+    }
+    if (nodeRole === NodeRole.ROUTER) {
+      Warnings.of(this).add(`'nodeRole' is ${nodeRole}: the server runs on the router node, beside kube-keepalived-vip and the VIPs, `
+        + 'so a busy site slows the whole LAN\'s routing and a failure of that node takes both; use NodeRole.WORKER.');
+    }
     const docrootPath = requireAbsolutePath(this, 'docrootPath', props.docrootPath ?? '/var/www/html', '/var/www/html');
     const probePath = requireAbsolutePath(this, 'httpProbePath', props.httpProbePath ?? '/healthz', '/healthz');
     this.hostKeysSecret = requireSecretName(this, 'hostKeysSecret', props.hostKeysSecret ?? `${this.name}-ssh-host-keys`);
@@ -234,9 +258,11 @@ export class WebSshServer extends Construct {
       'app.kubernetes.io/name': APP_NAME,
       'app.kubernetes.io/instance': this.name,
     };
+    const version = httpdImage.tag === undefined ? 'digest'
+      : requireLabelValue(this, props.version !== undefined ? 'version' : 'httpdImage (its tag)', httpdImage.tag, 'app.kubernetes.io/version');
     const labels = {
       ...this.selectorLabels,
-      'app.kubernetes.io/version': httpdImage.tag ?? 'digest',
+      'app.kubernetes.io/version': version,
       ...MANAGED_BY,
     };
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
@@ -267,7 +293,7 @@ export class WebSshServer extends Construct {
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: httpPort, name: 'http' }],
       securityContext: rootContainer(HTTPD_CAPABILITIES),
-      resources: props.httpdResources ?? DEFAULT_HTTPD_RESOURCES,
+      resources: requireResources(this, 'httpdResources', props.httpdResources ?? DEFAULT_HTTPD_RESOURCES),
       // The image's entrypoint reads these, so the props and what the process does cannot disagree.
       env: env({ HTTP_PORT: String(httpPort), DOCROOT: docrootPath }),
       lifecycle: DRAIN,
@@ -286,7 +312,7 @@ export class WebSshServer extends Construct {
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: sshPort, name: 'ssh' }],
       securityContext: rootContainer(SSHD_CAPABILITIES),
-      resources: props.sshdResources ?? DEFAULT_SSHD_RESOURCES,
+      resources: requireResources(this, 'sshdResources', props.sshdResources ?? DEFAULT_SSHD_RESOURCES),
       env: env({ SSH_PORT: String(sshPort), DOCROOT: docrootPath }),
       lifecycle: DRAIN,
       // The image's check reads /proc/net instead of connecting: a TCP probe would fill sshd's log.

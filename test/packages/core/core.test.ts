@@ -147,8 +147,10 @@ describe('NodeRole', () => {
   });
 
   test('knows only the site roles', () => {
-    expect(NodeRole.tryParse('worker')).toBe(NodeRole.WORKER);
-    expect(NodeRole.tryParse('storage')).toBeUndefined();
+    expect(NodeRole.of('worker')).toBe(NodeRole.WORKER);
+    expect(NodeRole.of('worker').problem).toBeUndefined();
+    expect(NodeRole.of('storage').problem).toBe("is not a role the site's nodes carry (router, worker)");
+    expect(NodeRole.isNodeRole(NodeRole.of('storage'))).toBe(false);
     expect(NodeRole.isNodeRole(NodeRole.ROUTER)).toBe(true);
     expect(NodeRole.isNodeRole({ name: 'worker', nodeSelector: { type: 'worker' } })).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { k8s } from '@cdk8s-vserver/core';
+import { AppChecks, k8s } from '@cdk8s-vserver/core';
 import { AccessMode, NfsDocroot, NfsDocrootProps, ReclaimPolicy } from '@cdk8s-vserver/storage';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
@@ -74,7 +74,9 @@ describe('props', () => {
   });
 
   test('in a namespaced chart, the PVC and claimRef take the namespace and the cluster-scoped PV has none', () => {
-    const chart = new Chart(Testing.app(), 'web', { namespace: 'sites' });
+    const app = Testing.app();
+    AppChecks.of(app).allowExternalNamespace('sites');
+    const chart = new Chart(app, 'web', { namespace: 'sites' });
     docroot({}, chart);
     const manifests = synth(chart);
     const pv = find(manifests, 'PersistentVolume', 'docroot-pv');

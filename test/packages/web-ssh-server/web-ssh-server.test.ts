@@ -1,4 +1,4 @@
-import { ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/core';
+import { containerResources, ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { AuthorizedKeys, NodeSpread, publicKeyProblem, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Testing } from 'cdk8s';
@@ -320,8 +320,26 @@ describe('bad input', () => {
     ['an uppercase name', { name: 'MyWeb' }, /^\[test\/MyWeb\] 'name' must be a DNS-1123 label.*got "MyWeb"$/],
     ['an empty name', { name: '' }, /'name' must be a DNS-1123 label.*got ""$/],
     ['a name over 63 characters', { name: 'w'.repeat(64) }, /'name' must be a DNS-1123 label.*\(it has 64 characters\), got "w{64}"$/],
-    ['zero replicas', { replicas: 0 }, "[test/MyWeb] 'replicas' must be an integer of at least 1, got 0"],
-    ['fractional replicas', { replicas: 1.5 }, "[test/MyWeb] 'replicas' must be an integer of at least 1, got 1.5"],
+    ['zero replicas', { replicas: 0 }, "[test/MyWeb] 'replicas' must be an integer from 1 to 2147483647, got 0"],
+    ['fractional replicas', { replicas: 1.5 }, "[test/MyWeb] 'replicas' must be an integer from 1 to 2147483647, got 1.5"],
+    ['replicas beyond int32', { replicas: 2 ** 31 }, "[test/MyWeb] 'replicas' must be an integer from 1 to 2147483647, got 2147483648"],
+    ['a minReady beyond int32', { minReady: Duration.seconds(2 ** 31) }, "[test/MyWeb] 'minReady (seconds)' must be an integer from 0 to 2147483647, got 2147483648"],
+    ['a version that is no label value', { version: 'v2.' + 'x'.repeat(62) },
+      /^\[test\/MyWeb\] 'version' must be usable as the label app.kubernetes.io\/version: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, got "v2.x{62}"$/],
+    ['an image tag that is no label value', { httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:_v1') },
+      "[test/MyWeb] 'httpdImage (its tag)' must be usable as the label app.kubernetes.io/version: at most 63 letters, digits, '-', '_' or '.', "
+      + 'starting and ending with a letter or digit, got "_v1"'],
+    ['a version with an image pinned by digest', { version: 'v2', sshdImage: ImageReference.of(`master.test:5000/myrepo/sshd@sha256:${'a'.repeat(64)}`) },
+      `[test/MyWeb] 'version' must not be set while 'sshdImage' is pinned by digest (master.test:5000/myrepo/sshd@sha256:${'a'.repeat(64)}): `
+      + "a tag would replace the digest. Drop 'version', or pin both images by tag, got \"v2\""],
+    ['a negative CPU request', { httpdResources: containerResources('-50m', '64Mi', '500m', '256Mi') },
+      "[test/MyWeb] 'httpdResources.requests.cpu' must be a quantity of at least zero, such as '50m' or '64Mi' (containerResources('50m', '64Mi', '500m', '256Mi')), got \"-50m\""],
+    ['a memory quantity that is no quantity', { sshdResources: containerResources('20m', '32 MB', '500m', '256Mi') },
+      /'sshdResources.requests.memory' must be a quantity of at least zero.*got "32 MB"$/],
+    ['a request above its limit', { sshdResources: containerResources('20m', '512Mi', '500m', '256Mi') },
+      "[test/MyWeb] 'sshdResources.requests.memory' must be at most the limit (256Mi): the API server rejects a request above its limit, got \"512Mi\""],
+    ['a role no node carries', { nodeRole: NodeRole.of('storage') },
+      /^\[test\/MyWeb\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got "storage"$/],
     ['an untagged image', { httpdImage: ImageReference.of('master.test:5000/myrepo/httpd') }, /^\[test\/MyWeb\] 'httpdImage' must be an ImageReference with a pinned tag.*this one has no tag, got "master.test:5000\/myrepo\/httpd"$/],
     ['the latest tag', { sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:latest') }, /'sshdImage' must be .*this one uses the floating tag 'latest', got "master.test:5000\/myrepo\/sshd:latest"$/],
     ['duplicate ports', { httpPort: 22 }, "[test/MyWeb] 'sshPort' must differ from 'httpPort' (22): each port may be used once, got 22"],
