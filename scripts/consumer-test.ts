@@ -84,6 +84,13 @@ for (const [i, name] of ['shop', 'blog'].entries()) {
 new kplus.ConfigMap(web, 'Motd', { metadata: { name: 'motd' }, data: { motd: 'hello' } });
 const status = new kplus.Service(web, 'Status', { metadata: { name: 'status' }, ports: [{ port: 8080 }] });
 new ServiceVip(web, 'status-vip', { vip, service: ApiObject.of(status), address: Ipv4Address.of('10.1.0.40') });
+declare const process: { env: Record<string, string | undefined> };
+if (process.env.COLLIDE) {
+  // Negative control: a second server named shop; the app-wide checks must stop the synth.
+  const docroot = new NfsDocroot(web, 'other-docroot', { server: 'nas.test', path: '/export/other', claimName: 'other-docroot' });
+  new WebSshServer(web, 'other', { name: 'shop', docroot, httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
+    sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
+}
 const dashboard = new KubernetesDashboard(new Chart(app, 'dashboard', { disableResourceNameHashes: true }), 'Dashboard');
 new DashboardVip(dashboard, 'Vip', { vip, dashboard, address: Ipv4Address.of('10.1.0.33') });
 app.synth();
@@ -115,6 +122,12 @@ function proveStack(stack: Stack): void {
     }));
     fs.writeFileSync(path.join(dir, 'main.ts'), appSource(stack.plus));
     must(dir, 'npx', ['tsc', '-p', '.']);
+    // The app-wide checks run inside this stack's own cdk8s validation: a name collision stops the synth.
+    const collide = spawnSync('node', ['out/main.js'], { cwd: dir, encoding: 'utf-8', env: { ...process.env, COLLIDE: '1' } });
+    if (collide.status === 0 || !collide.stderr.includes('[web/other/Deployment] its Deployment/default/shop has the name of Deployment/default/shop')) {
+      throw new Error(`${stack.name}: a server named twice was not refused at synth (${collide.status}):\n${collide.stderr}`);
+    }
+    fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
     must(dir, 'node', ['out/main.js']);
 
     const yaml = fs.readdirSync(path.join(dir, 'dist')).sort().map((f) => fs.readFileSync(path.join(dir, 'dist', f), 'utf-8')).join('\n');
@@ -125,7 +138,7 @@ function proveStack(stack: Stack): void {
     const deployments = (yaml.match(/^kind: Deployment$/gm) ?? []).length;
     if (deployments !== 4) throw new Error(`${stack.name}: expected 4 Deployments (2 servers, Dashboard, scraper), found ${deployments}`);
     console.log(`consumer app on the ${stack.name} stack (${stack.deps.join(', ')}): installed, compiled, synthesized `
-      + `${kinds.length} kinds and ${vips.length} VIPs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      + `${kinds.length} kinds and ${vips.length} VIPs, and refused a server named twice, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

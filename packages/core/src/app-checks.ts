@@ -185,13 +185,15 @@ export class AppChecks {
           used.set(namespace, object);
         }
       }
+      // This library's constructs check their labels and privileges where they make them; the rest is read here.
+      if (this.isTrusted(object)) continue;
       for (const [key, value] of Object.entries(labelsOf(object))) {
         if (value.length > 63 || !LABEL_VALUE.test(value)) {
           report.error(object, `has label ${key}=${JSON.stringify(value)}, which the API server rejects: a label value has at most 63 `
             + "characters, letters, digits, '-', '_' and '.', and starts and ends with a letter or digit");
         }
       }
-      if (!this.isTrusted(object) && (WORKLOADS.has(object.kind) || RBAC_RULES.has(object.kind) || RBAC_BINDINGS.has(object.kind))) {
+      if (WORKLOADS.has(object.kind) || RBAC_RULES.has(object.kind) || RBAC_BINDINGS.has(object.kind)) {
         const privilege = privilegeOf(object);
         if (privilege && !this.allowedPrivileged.has(id)) {
           report.error(object, `${privilege}: that is root on the node or in the cluster. If it is meant, opt in by name: `
