@@ -76,6 +76,26 @@ describe('apps/lab/main', () => {
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
 
+  test('a site fact that fails while the site loads gets the same one line, no stack (negative control: the intact copy runs)', () => {
+    const lib = path.join(__dirname, '../../lib');
+    const copy = fs.mkdtempSync(path.join(lib, '.lab-copy-'));
+    try {
+      fs.cpSync(path.join(lib, 'lab'), copy, { recursive: true });
+      expect(spawnSync(process.execPath, [path.join(copy, 'main.js')], { cwd: tmp, encoding: 'utf-8' }).status).toBe(0);
+      const site = path.join(copy, 'site.js');
+      const text = fs.readFileSync(site, 'utf-8');
+      expect(text).toContain('Size.gibibytes(10)');
+      fs.writeFileSync(site, text.replace('Size.gibibytes(10)', 'Size.gibibytes(-10)'));
+      fs.rmSync(path.join(tmp, 'dist'), { recursive: true, force: true });
+      const out = spawnSync(process.execPath, [path.join(copy, 'main.js')], { cwd: tmp, encoding: 'utf-8' });
+      expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({
+        status: 1, stderr: 'synth of dist/lab failed, previous output kept: Storage amounts cannot be negative. Received: -10',
+      });
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   test('fails with exit code 1 and says so when it cannot write dist/lab', () => {
     const main = path.join(__dirname, '../../lib/lab/main.js');
     fs.writeFileSync(path.join(tmp, 'dist'), 'not a folder\n');

@@ -1,7 +1,7 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { pathOf } from './errors';
-import { isDnsLabel } from './names';
+import { isDnsLabel, isDnsSubdomain } from './names';
 
 /** Kinds whose objects have no namespace: a name is unique across the cluster. */
 const CLUSTER_SCOPED = new Set([
@@ -145,8 +145,12 @@ export class AppChecks {
         this.warned.add(warning);
       },
     };
-    const objects = this.root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-    this.checkObjects(objects, report);
+    const all = this.root.node.findAll();
+    // A chart's labels go onto every object in it, this library's too: they are checked once, on the chart.
+    for (const chart of all.filter((c): c is Chart => Chart.isChart(c))) {
+      for (const problem of labelProblems(chart.labels)) report.error(chart, `'labels' ${problem}; fix the chart's labels`);
+    }
+    this.checkObjects(all.filter((c): c is ApiObject => ApiObject.isApiObject(c)), report);
     for (const check of this.checks) check.check(report);
     if (this.root.node.tryGetContext(PRINTED_BY_SYNTH_APP) !== true) this.printWarnings();
     return [];
@@ -187,12 +191,7 @@ export class AppChecks {
       }
       // This library's constructs check their labels and privileges where they make them; the rest is read here.
       if (this.isTrusted(object)) continue;
-      for (const [key, value] of Object.entries(labelsOf(object))) {
-        if (value.length > 63 || !LABEL_VALUE.test(value)) {
-          report.error(object, `has label ${key}=${JSON.stringify(value)}, which the API server rejects: a label value has at most 63 `
-            + "characters, letters, digits, '-', '_' and '.', and starts and ends with a letter or digit");
-        }
-      }
+      for (const problem of labelProblems(labelsOf(object))) report.error(object, problem);
       if (WORKLOADS.has(object.kind) || RBAC_RULES.has(object.kind) || RBAC_BINDINGS.has(object.kind)) {
         const privilege = privilegeOf(object);
         if (privilege && !this.allowedPrivileged.has(id)) {
@@ -236,6 +235,24 @@ export const WARNING = '@cdk8s-vserver/warning';
 /** `Kind/namespace/name`, or `Kind/name` for a cluster-scoped object: how checks and opt-ins name an object. */
 export function identity(kind: string, namespace: string | undefined, name: string): string {
   return namespace === undefined ? `${kind}/${name}` : `${kind}/${namespace}/${name}`;
+}
+
+/** What the API server would reject in a set of labels: keys (`[prefix/]name`) and values. */
+function labelProblems(labels: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.lastIndexOf('/');
+    const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
+    if (name.length === 0 || name.length > 63 || !LABEL_VALUE.test(name) || (prefix !== undefined && !isDnsSubdomain(prefix))) {
+      problems.push(`has label key ${JSON.stringify(key)}, which the API server rejects: a key is an optional DNS-subdomain prefix and '/', `
+        + "then 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+    }
+    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+      problems.push(`has label ${key}=${JSON.stringify(value)}, which the API server rejects: a label value has at most 63 `
+        + "characters, letters, digits, '-', '_' and '.', and starts and ends with a letter or digit");
+    }
+  }
+  return problems;
 }
 
 function labelsOf(object: ApiObject): Record<string, string> {

@@ -151,6 +151,23 @@ describe('what the API server rejects', () => {
       + "digits, '-', at most 63): the API server rejects it; fix the chart's namespace");
   });
 
+  test("a chart's labels, which go onto this library's objects too (negative control: valid labels)", () => {
+    const app = Testing.app();
+    server(new Chart(app, 'web', { namespace: 'default', labels: { team: 'web', release: '2024.1+hotfix' } }), 'Shop');
+    expect(synthError(app)).toContain('[web] \'labels\' has label release="2024.1+hotfix", which the API server rejects: a label value has at most 63 '
+      + "characters, letters, digits, '-', '_' and '.', and starts and ends with a letter or digit; fix the chart's labels");
+    const fine = Testing.app();
+    server(new Chart(fine, 'web', { namespace: 'default', labels: { 'example.com/team': 'web' } }), 'Shop');
+    expect(synthError(fine)).toBeUndefined();
+  });
+
+  test('a label key outside the key syntax', () => {
+    const { app, web } = site();
+    new k8s.KubeConfigMap(web, 'Key', { metadata: { name: 'key', labels: { 'my team': 'web' } } });
+    expect(synthError(app)).toContain('[web/Key] has label key "my team", which the API server rejects: a key is an optional DNS-subdomain prefix '
+      + "and '/', then 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+  });
+
   test('a label value of 64 characters, or with a character outside the label syntax', () => {
     const { app, web } = site();
     new k8s.KubeConfigMap(web, 'Long', { metadata: { name: 'long', labels: { release: 'r'.repeat(64) } } });
