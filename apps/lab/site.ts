@@ -1,4 +1,4 @@
-import { ImageReference, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { ImageReference, Ipv4Address, Ipv4Subnet, ownershipLabels } from '@cdk8s-vserver/core';
 import { Size } from 'cdk8s';
 
 /**
@@ -23,3 +23,6 @@ export const LAB = {
 export function labImage(repository: string, tag: string): ImageReference {
   return ImageReference.of(`${LAB.registry}/${repository}:${tag}`);
 }
+
+/** On every object of the site (each chart carries them): what prune and uninstall select (README, "Operate the site"). */
+export const LAB_LABELS = ownershipLabels('lab');

@@ -48,6 +48,14 @@ describe('dist/lab', () => {
     expect(readTree(dist)).toEqual(readTree(result.outdir));
   });
 
+  test('every object carries the ownership labels prune and uninstall select on (PV, PVC and Dashboard objects too)', () => {
+    const objects = objectsIn(result.outdir);
+    expect(objects.length).toBeGreaterThan(20);
+    const unlabeled = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] !== 'lab'
+      || o.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'cdk8s-vserver').map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(unlabeled).toEqual([]);
+  });
+
   test("kube-keepalived-vip's args in dist/lab are flags the 0.35 controller has", () => {
     const daemonSets = objectsIn(path.join(DIST, 'lab')).filter((o) => o.kind === 'DaemonSet');
     expect(daemonSets).toHaveLength(1);

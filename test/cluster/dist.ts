@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Manifest, yamlFilesIn } from '../support';
 import { kubectl } from './kubectl';
 
@@ -7,8 +8,8 @@ import { kubectl } from './kubectl';
  * The test server is Kubernetes 1.20 (the newest that Debian builds); PodDisruptionBudget reached policy/v1 in
  * 1.21, so on an older server (only) its apiVersion is lowered to policy/v1beta1, whose spec is the same.
  */
-export function applyableYaml(dir: string): { yaml: string; lowered: number } {
-  let yaml = yamlFilesIn(dir).map((f) => fs.readFileSync(f, 'utf-8')).join('\n---\n');
+export function applyableYaml(dir: string, files = yamlFilesIn(dir)): { yaml: string; lowered: number } {
+  let yaml = files.map((f) => fs.readFileSync(f, 'utf-8')).join('\n---\n');
   const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
   let lowered = 0;
   if (minor < 21) {
@@ -29,4 +30,17 @@ export function createNamespaces(objects: Manifest[]): void {
   for (const ns of namespaces) {
     kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
   }
+}
+
+/**
+ * A copy of an app folder as the test server takes it (see applyableYaml), file by file, so kubectl commands
+ * that take a folder (`kubectl diff -f DIR`, scripts/site.sh) run on it as they would on dist/<app>.
+ */
+export function applyableDir(dir: string, into: string): string {
+  fs.mkdirSync(into, { recursive: true });
+  for (const file of yamlFilesIn(dir)) {
+    const lowered = applyableYaml(path.dirname(file), [file]).yaml;
+    fs.writeFileSync(path.join(into, path.basename(file)), lowered);
+  }
+  return into;
 }

@@ -133,6 +133,18 @@ describe('the tier runs dist/lab itself', () => {
     }
     expect(new Set(live.map((p) => p.spec.nodeName)).size).toBe(REPLICAS);
   });
+
+  test("the README's wait command returns once myweb has rolled out (negative control: a Deployment that never does times out)", () => {
+    const wait = (selector: string, timeout: string) => spawnSync('bash', [path.join(__dirname, '../../scripts/site.sh'), 'wait', 'lab', selector],
+      { encoding: 'utf-8', env: { ...process.env, VSERVER_WAIT_TIMEOUT: timeout }, timeout: 120_000 });
+    const done = wait('app.kubernetes.io/name=web-ssh-server', '60s');
+    expect({ status: done.status, stderr: done.stderr.trim() }).toEqual({ status: 0, stderr: '+ kubectl rollout status -n default Deployment/myweb --timeout=60s' });
+    expect(done.stdout).toContain('deployment "myweb" successfully rolled out');
+    // no registry here, so the Dashboard's image never arrives and its rollout never ends
+    const stuck = wait('k8s-app=kubernetes-dashboard', '3s');
+    expect(stuck.status).not.toBe(0);
+    expect(stuck.stderr).toMatch(/^\+ kubectl rollout status -n kubernetes-dashboard Deployment\/kubernetes-dashboard --timeout=3s\n.*timed out/s);
+  });
 });
 
 describe('the images our Dockerfiles build', () => {

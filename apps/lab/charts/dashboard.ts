@@ -2,7 +2,7 @@ import { DashboardVip, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LAB } from '../site';
+import { LAB, LAB_LABELS } from '../site';
 
 /** Props of {@link DashboardChart}. */
 export interface DashboardChartProps {
@@ -15,7 +15,7 @@ export class DashboardChart extends Chart {
   public readonly dashboard: KubernetesDashboard;
 
   constructor(scope: Construct, id: string, props: DashboardChartProps) {
-    super(scope, id, { disableResourceNameHashes: true });
+    super(scope, id, { disableResourceNameHashes: true, labels: LAB_LABELS });
     this.dashboard = new KubernetesDashboard(this, 'Dashboard');
     new DashboardVip(this, 'DashboardVip', { vip: props.vip, dashboard: this.dashboard, address: LAB.vips.dashboard });
   }

@@ -3,7 +3,7 @@ import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LAB, labImage } from '../site';
+import { LAB, LAB_LABELS, labImage } from '../site';
 
 /** Props of {@link WebChart}. */
 export interface WebChartProps {
@@ -23,7 +23,7 @@ export class WebChart extends Chart {
   public readonly server: WebSshServer;
 
   constructor(scope: Construct, id: string, props: WebChartProps) {
-    super(scope, id, { namespace: LAB.namespace, disableResourceNameHashes: true });
+    super(scope, id, { namespace: LAB.namespace, disableResourceNameHashes: true, labels: LAB_LABELS });
     this.server = new WebSshServer(this, 'MyWeb', {
       name: LAB.myweb.name,
       replicas: LAB.myweb.replicas,

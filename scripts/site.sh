@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Operates a synthesized app on a cluster with kubectl only. Each subcommand prints the kubectl command it runs.
+#
+#   scripts/site.sh preflight                 the server is a Kubernetes version the output supports (1.21-1.30)
+#   scripts/site.sh diff DIR                  what an apply of DIR would change (exit 1 when something would)
+#   scripts/site.sh deploy DIR APP            apply DIR, and prune the app's objects that DIR no longer has
+#   scripts/site.sh wait APP [SELECTOR]       wait until every Deployment and DaemonSet of the app has rolled out
+#   scripts/site.sh uninstall APP             delete every object of the app, and nothing else
+#
+# An app's objects carry `app.kubernetes.io/part-of=APP` (ownershipLabels() in @cdk8s-vserver/core). Prune and
+# uninstall select on that label and on an explicit list of kinds, so objects of other apps, objects made by hand
+# (the SSH Secrets) and the namespaces Kubernetes owns are never touched. Prune never deletes a
+# PersistentVolume, a PersistentVolumeClaim or a Namespace: removing a server from the site keeps its data.
+set -euo pipefail
+
+# Supported: policy/v1 PodDisruptionBudgets need 1.21; the strict schema check runs against 1.30.
+MIN_MINOR=${VSERVER_MIN_K8S_MINOR:-21}
+MAX_TESTED_MINOR=30
+WAIT_TIMEOUT=${VSERVER_WAIT_TIMEOUT:-300s}
+
+run() {
+  printf '+ %s\n' "$*" >&2
+  "$@"
+}
+
+part_of() { echo "app.kubernetes.io/part-of=$1"; }
+
+# The kinds prune may delete: every kind this library emits, except PersistentVolume, PersistentVolumeClaim and
+# Namespace (data and namespaces go only through uninstall). PodDisruptionBudget in the version the server has.
+prune_allowlist() {
+  local pdb=policy/v1
+  kubectl api-versions | grep -qx policy/v1 || pdb=policy/v1beta1
+  local kinds=(core/v1/ConfigMap core/v1/Secret core/v1/Service core/v1/ServiceAccount apps/v1/Deployment apps/v1/DaemonSet
+    "$pdb/PodDisruptionBudget" rbac.authorization.k8s.io/v1/Role rbac.authorization.k8s.io/v1/RoleBinding
+    rbac.authorization.k8s.io/v1/ClusterRole rbac.authorization.k8s.io/v1/ClusterRoleBinding)
+  local flags=()
+  for k in "${kinds[@]}"; do flags+=(--prune-allowlist="$k"); done
+  echo "${flags[@]}"
+}
+
+need() { [ -n "${1:-}" ] || { echo "usage: scripts/site.sh $2" >&2; exit 2; }; }
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  preflight)
+    # The server's own /version (kubectl version would add a client-skew warning).
+    minor=$(kubectl get --raw /version | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).minor.replace(/\D/g,"")))')
+    if [ "$minor" -lt "$MIN_MINOR" ]; then
+      echo "preflight: the server is Kubernetes 1.$minor; the site needs 1.$MIN_MINOR or newer (its PodDisruptionBudgets are policy/v1). Upgrade the cluster before applying." >&2
+      exit 1
+    fi
+    [ "$minor" -le "$MAX_TESTED_MINOR" ] || echo "preflight: the server is Kubernetes 1.$minor; the manifests are checked against 1.$MAX_TESTED_MINOR, newer is untested" >&2
+    echo "preflight: Kubernetes 1.$minor is supported (1.$MIN_MINOR-1.$MAX_TESTED_MINOR)"
+    ;;
+  diff)
+    need "${1:-}" 'diff DIR'
+    run kubectl diff -f "$1"
+    ;;
+  deploy)
+    need "${2:-}" 'deploy DIR APP'
+    # shellcheck disable=SC2046
+    run kubectl apply -f "$1" --prune -l "$(part_of "$2")" $(prune_allowlist)
+    ;;
+  wait)
+    need "${1:-}" 'wait APP [SELECTOR]'
+    selector=$(part_of "$1")${2:+,$2}
+    objects=$(kubectl get deployments,daemonsets -A -l "$selector" -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.kind}{"/"}{.metadata.name}{"\n"}{end}')
+    [ -n "$objects" ] || { echo "wait: no Deployment or DaemonSet has the labels $selector" >&2; exit 1; }
+    while read -r ns object; do
+      run kubectl rollout status -n "$ns" "$object" --timeout="$WAIT_TIMEOUT"
+    done <<< "$objects"
+    ;;
+  uninstall)
+    need "${1:-}" 'uninstall APP'
+    # Namespaced and cluster-scoped objects first, the app's own namespaces last (a namespace deletes what is in it).
+    run kubectl delete deployments,daemonsets,services,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims \
+      -A -l "$(part_of "$1")" --ignore-not-found --wait=false
+    run kubectl delete clusterroles,clusterrolebindings,persistentvolumes -l "$(part_of "$1")" --ignore-not-found --wait=false
+    # A namespace the app created goes too, unless something that is not the app's is in it (a Secret made by
+    # hand, another app's objects): deleting the namespace would delete those.
+    for ns in $(kubectl get namespaces -l "$(part_of "$1")" -o jsonpath='{.items[*].metadata.name}'); do
+      others=$( {
+        kubectl get deployments,statefulsets,daemonsets,services,persistentvolumeclaims -n "$ns" -l "app.kubernetes.io/part-of!=$1" -o name
+        kubectl get configmaps -n "$ns" -l "app.kubernetes.io/part-of!=$1" --field-selector metadata.name!=kube-root-ca.crt -o name
+        kubectl get secrets -n "$ns" -l "app.kubernetes.io/part-of!=$1" --field-selector type!=kubernetes.io/service-account-token -o name
+      } | tr '\n' ' ' | sed 's/ *$//')
+      if [ -n "$others" ]; then
+        echo "uninstall: namespace $ns is kept: it holds objects that are not the app's ($others); delete them, then: kubectl delete namespace $ns" >&2
+      else
+        run kubectl delete namespace "$ns" --wait=false
+      fi
+    done
+    ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
