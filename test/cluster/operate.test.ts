@@ -37,8 +37,12 @@ function site(label: string, servers: string[], version = 'v1'): string {
     servers.forEach((name, i) => {
       const docroot = new NfsDocroot(web, `${name}-docroot`, { server: 'nas.test', path: `/export/${name}`, claimName: `${name}-docroot`, volumeName: `ops-${name}` });
       const server = new WebSshServer(web, name, {
-        name, docroot, sshServicePort: 2222, version,
-        httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'), sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
+        name,
+        docroot,
+        sshServicePort: 2222,
+        version,
+        httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
+        sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
       });
       new ServiceVip(web, `${name}-vip`, { vip, service: server.service, address: Ipv4Address.of(`10.9.0.${10 + i}`) });
     });
