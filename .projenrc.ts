@@ -4,7 +4,7 @@ import { PACKAGE_VERSION, PACKAGES, packageName, VERSIONS } from './projenrc/pac
 import { addWorkspacePackage } from './projenrc/workspace-package';
 
 /** Apps under apps/<name>/main.ts, each synthesized into dist/<name>/. */
-const APPS = ['lab'];
+const APPS = ['lab', 'agency'];
 
 const project = new typescript.TypeScriptProject({
   name: 'cdk8s-vserver',

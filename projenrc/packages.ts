@@ -74,6 +74,11 @@ export const PACKAGES: readonly PackageSpec[] = [
     description: 'KubernetesDashboard (upstream v2.7.0 shape) and DashboardVip',
     dependsOn: ['core', 'vip'],
   },
+  {
+    dir: 'hosting',
+    description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers',
+    dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard'],
+  },
 ];
 
 /** The npm name of the package in packages/<dir>. */

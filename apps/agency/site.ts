@@ -1,0 +1,22 @@
+import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { HostingSiteProps } from '@cdk8s-vserver/hosting';
+
+/**
+ * A second example: a web agency hosting three customers on its own cluster, in namespace `sites` (created by the
+ * site), with its own VIP controller. Servers differ in replicas, and one publishes SSH on port 2222.
+ */
+export const AGENCY: HostingSiteProps = {
+  name: 'agency',
+  facts: {
+    lanSubnet: Ipv4Subnet.of('10.20.30.0/24'),
+    registry: 'registry.agency.test:5000/web',
+    nas: { server: 'nas.agency.test', exportRoot: '/export/sites', mountOptions: ['nfsvers=4.1', 'hard'] },
+    namespace: 'sites',
+    vip: { name: 'agency-keepalived-vip', configMapName: 'agency-vips', vrid: 60 },
+  },
+  servers: [
+    { name: 'acme', vip: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3 },
+    { name: 'bakery', vip: Ipv4Address.of('10.20.30.12'), version: 'v1' },
+    { name: 'shop', vip: Ipv4Address.of('10.20.30.13'), version: 'v2', replicas: 2, sshServicePort: 2222 },
+  ],
+};

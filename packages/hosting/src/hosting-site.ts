@@ -1,0 +1,188 @@
+import {
+  AppChecks, clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireAbsolutePath,
+  requireDnsLabel, SiteError,
+} from '@cdk8s-vserver/core';
+import { DashboardVip, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
+import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
+import { AuthorizedKeys, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { App, Chart, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
+export interface SiteFacts {
+  /** The LAN the nodes, the NAS and the VIPs are on. */
+  readonly lanSubnet: Ipv4Subnet;
+  /** The private registry every image comes from (`master.test:5000/myrepo`): `<registry>/httpd:<version>`, `<registry>/sshd:<version>`. */
+  readonly registry: string;
+  /** The NAS: each server's docroot is `<exportRoot>/<server name>` on it. */
+  readonly nas: {
+    /** Hostname or IPv4 address. */
+    readonly server: string;
+    /** The export every server's folder lives under (`/export/web`). */
+    readonly exportRoot: string;
+    /** NFS mount options (`nfsvers=4.1`, `hard`). @default - none */
+    readonly mountOptions?: string[];
+  };
+  /**
+   * Namespace of the virtual servers and their docroots. One that Kubernetes does not have is created by the
+   * site's first file.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * The VIP controller (kube-keepalived-vip, in kube-system on the router role).
+   * @default - upstream's 0.35 image mirrored as `<registry>/kube-keepalived-vip:0.35`, ConfigMap `vip-configmap`
+   */
+  readonly vip?: { readonly name?: string; readonly image?: ImageReference; readonly configMapName?: string; readonly vrid?: number };
+  /** The Kubernetes Dashboard and its VIP; leave out for a site without it. */
+  readonly dashboard?: { readonly address: Ipv4Address };
+}
+
+/** One virtual server of the site: a line of the declaration. */
+export interface VirtualServerSpec {
+  /** The server's name: its Deployment, Service, and docroot folder `<exportRoot>/<name>`. */
+  readonly name: string;
+  /** The VIP it is published on. */
+  readonly vip: Ipv4Address;
+  /** The version (tag of its httpd and sshd images) it runs. */
+  readonly version: string;
+  /** @default 2 */
+  readonly replicas?: number;
+  /** The Service port for SSH. @default 22 */
+  readonly sshServicePort?: number;
+  /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
+  readonly authorizedKeys?: AuthorizedKeys;
+  /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
+  readonly docroot?: { readonly exportPath?: string; readonly volumeName?: string; readonly claimName?: string; readonly capacity?: Size };
+  /** Anything else of WebSshServer, for this server only (ports, spread, resources, eviction delay...). */
+  readonly overrides?: Partial<Omit<WebSshServerProps, 'name' | 'httpdImage' | 'sshdImage' | 'docroot' | 'version' | 'replicas'>>;
+}
+
+/** Props of {@link HostingSite}. */
+export interface HostingSiteProps {
+  /** The app's name: the `app.kubernetes.io/part-of` label of every object (and `dist/<name>`). */
+  readonly name: string;
+  /** The cluster's facts. */
+  readonly facts: SiteFacts;
+  /** The virtual servers, one entry each. */
+  readonly servers: VirtualServerSpec[];
+}
+
+/**
+ * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
+ * in apply order (one file each): `keepalived` (the VIP controller, once), `docroot` (per server, its NFS
+ * PersistentVolume and claim), `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry) and,
+ * when the facts name one, `dashboard`. Every chart carries the app's ownership labels. Adding a server is one
+ * entry in `servers`.
+ *
+ * The charts are the app's own top-level charts (cdk8s names each file after its chart), so the scope is the App.
+ */
+export class HostingSite extends Construct {
+  /** The charts, in apply order. */
+  public readonly keepalivedChart: Chart;
+  public readonly docrootChart: Chart;
+  public readonly webChart: Chart;
+  public readonly dashboardChart?: Chart;
+  /** The VIP controller. */
+  public readonly vip: KeepalivedVip;
+  /** Each server by name, with its docroot. */
+  public readonly servers: ReadonlyMap<string, WebSshServer>;
+  public readonly docroots: ReadonlyMap<string, NfsDocroot>;
+  /** The Dashboard, when the facts name one. */
+  public readonly dashboard?: KubernetesDashboard;
+  /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
+  public readonly namespace?: k8s.KubeNamespace;
+
+  constructor(app: App, id: string, props: HostingSiteProps) {
+    super(app, id);
+    AppChecks.of(this).trust(this);
+    const name = requireDnsLabel(this, 'name', props.name);
+    const facts = props.facts;
+    const exportRoot = requireAbsolutePath(this, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
+    const namespace = facts.namespace ?? 'default';
+    if (props.servers.length === 0) {
+      throw SiteError.invalidProp(this, 'servers', props.servers, 'list at least one virtual server');
+    }
+    const seen = new Set<string>();
+    for (const server of props.servers) {
+      if (seen.has(server.name)) {
+        throw SiteError.invalidProp(this, 'servers', server.name, 'name each server once: the name is its Deployment, Service and docroot folder');
+      }
+      seen.add(server.name);
+    }
+
+    const labels = ownershipLabels(name);
+    const chart = (chartId: string, chartNamespace?: string) =>
+      new Chart(app, chartId, { namespace: chartNamespace, labels, disableResourceNameHashes: true });
+    this.keepalivedChart = chart('keepalived', 'kube-system');
+    this.docrootChart = chart('docroot', namespace);
+    this.webChart = chart('web', namespace);
+    this.webChart.addDependency(this.keepalivedChart, this.docrootChart);
+
+    if (!KUBERNETES_NAMESPACES.includes(namespace)) {
+      const metadata = { name: requireDnsLabel(this, 'facts.namespace', namespace) };
+      this.namespace = clusterScoped(new k8s.KubeNamespace(this.keepalivedChart, 'Namespace', { metadata }));
+    }
+    this.vip = new KeepalivedVip(this.keepalivedChart, 'KeepalivedVip', {
+      lanSubnet: facts.lanSubnet,
+      name: facts.vip?.name,
+      configMapName: facts.vip?.configMapName ?? 'vip-configmap',
+      vrid: facts.vip?.vrid,
+      image: facts.vip?.image ?? ImageReference.of(`${facts.registry}/kube-keepalived-vip:0.35`),
+    });
+
+    const servers = new Map<string, WebSshServer>();
+    const docroots = new Map<string, NfsDocroot>();
+    for (const spec of props.servers) {
+      const docroot = new NfsDocroot(this.docrootChart, docrootId(spec.name), {
+        server: facts.nas.server,
+        path: spec.docroot?.exportPath ?? `${exportRoot}/${spec.name}`,
+        capacity: spec.docroot?.capacity,
+        mountOptions: facts.nas.mountOptions,
+        volumeName: spec.docroot?.volumeName,
+        claimName: spec.docroot?.claimName ?? `${spec.name}-docroot`,
+      });
+      const server = new WebSshServer(this.webChart, constructId(spec.name), {
+        ...spec.overrides,
+        name: spec.name,
+        replicas: spec.replicas ?? 2,
+        httpdImage: ImageReference.of(`${facts.registry}/httpd:${spec.version}`),
+        sshdImage: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
+        version: spec.version,
+        docroot,
+        sshServicePort: spec.sshServicePort ?? spec.overrides?.sshServicePort,
+        authorizedKeys: spec.authorizedKeys ?? spec.overrides?.authorizedKeys,
+      });
+      // One value, both places: the ConfigMap entry and the Service's externalIPs.
+      new ServiceVip(this.webChart, `${constructId(spec.name)}Vip`, { vip: this.vip, service: server.service, address: spec.vip });
+      servers.set(spec.name, server);
+      docroots.set(spec.name, docroot);
+    }
+    this.servers = servers;
+    this.docroots = docroots;
+
+    if (facts.dashboard) {
+      this.dashboardChart = chart('dashboard');
+      this.dashboardChart.addDependency(this.keepalivedChart);
+      this.dashboard = new KubernetesDashboard(this.dashboardChart, 'Dashboard');
+      new DashboardVip(this.dashboardChart, 'DashboardVip', { vip: this.vip, dashboard: this.dashboard, address: facts.dashboard.address });
+    }
+  }
+
+  /** The server named `name`; throws naming the site when there is none. */
+  public server(name: string): WebSshServer {
+    const server = this.servers.get(name);
+    if (!server) throw SiteError.invalidProp(this, 'server', name, `be one of the site's servers (${[...this.servers.keys()].join(', ')})`);
+    return server;
+  }
+}
+
+/** `myweb` -> `MyWeb`-like construct ids stay stable: the server's name in PascalCase (`my-shop` -> `MyShop`). */
+function constructId(name: string): string {
+  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}
+
+function docrootId(name: string): string {
+  return `${constructId(name)}Docroot`;
+}

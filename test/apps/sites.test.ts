@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Ipv4Address, Ipv4Subnet, synthApp } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { AGENCY } from '../../apps/agency/site';
+import { LAB } from '../../apps/lab/site';
+import { DIST, find, Manifest, objectsIn, readTree } from '../support';
+
+// What every site must be, read from its declaration rather than restated: so a site with other facts passes
+// all of these (the third case is the lab with every fact changed and a server added), and only the snapshots
+// pin the literal YAML.
+const OTHER_FACTS: HostingSiteProps = {
+  ...LAB,
+  name: 'other',
+  facts: {
+    ...LAB.facts,
+    lanSubnet: Ipv4Subnet.of('10.1.0.0/16'),
+    registry: 'registry.other.test/hosting',
+    nas: { server: '10.1.0.5', exportRoot: '/srv/nfs/www' },
+    namespace: 'customers',
+    dashboard: { address: Ipv4Address.of('10.1.2.3') },
+  },
+  servers: [
+    ...LAB.servers,
+    { name: 'newshop', vip: Ipv4Address.of('10.1.7.7'), version: 'v9', replicas: 4, sshServicePort: 2200 },
+  ].map((s) => (s.name === 'myweb' ? { ...s, vip: Ipv4Address.of('10.1.0.31') } : s)),
+};
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sites-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe.each([['lab', LAB], ['agency', AGENCY], ['other facts', OTHER_FACTS]] as Array<[string, HostingSiteProps]>)('the %s site', (_label, declaration) => {
+  const result = synthApp(path.join(tmp, declaration.name), (app) => new HostingSite(app, 'Site', declaration));
+  const objects = objectsIn(result.outdir);
+  const facts = declaration.facts;
+  const namespace = facts.namespace ?? 'default';
+  const vipConfigMap = find(objects, 'ConfigMap', facts.vip?.configMapName ?? 'vip-configmap');
+
+  test('one file per chart, in apply order', () => {
+    expect(result.files.map((f) => f.file)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml',
+      ...(facts.dashboard ? ['0003-dashboard.k8s.yaml'] : [])]);
+  });
+
+  test('the VIP ConfigMap maps each server\'s VIP (and the Dashboard\'s) to its Service, and to nothing else', () => {
+    expect(vipConfigMap.data).toEqual(Object.fromEntries([
+      ...declaration.servers.map((s) => [s.vip.text, `${namespace}/${s.name}`]),
+      ...(facts.dashboard ? [[facts.dashboard.address.text, 'kubernetes-dashboard/kubernetes-dashboard']] : []),
+    ]));
+  });
+
+  test('each VIP in the ConfigMap is the externalIP of the Service it names, and of no other', () => {
+    const services = objects.filter((m) => m.kind === 'Service');
+    for (const [address, ref] of Object.entries(vipConfigMap.data as Record<string, string>)) {
+      const [ns, name] = ref.split('/');
+      expect(find(services.filter((s) => s.metadata.namespace === ns), 'Service', name).spec.externalIPs).toEqual([address]);
+      expect(services.filter((s) => (s.spec.externalIPs ?? []).includes(address))).toHaveLength(1);
+    }
+  });
+
+  test('the VIP controller runs privileged with hostNetwork on the router only, reading that ConfigMap', () => {
+    const pod = objects.find((o) => o.kind === 'DaemonSet')!.spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ role: 'router' });
+    expect(pod.hostNetwork).toBe(true);
+    expect(pod.containers[0].securityContext.privileged).toBe(true);
+    expect(pod.containers[0].args).toContain(`--services-configmap=kube-system/${vipConfigMap.metadata.name}`);
+    expect(pod.containers[0].image).toBe(`${facts.registry}/kube-keepalived-vip:0.35`);
+  });
+
+  describe.each(declaration.servers.map((s) => [s.name, s] as const))('server %s', (name, server) => {
+    const deployment = find(objects, 'Deployment', name);
+    const pod = deployment.spec.template.spec;
+    const service = find(objects, 'Service', name);
+    const claimName = pod.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
+    const pvc = find(objects, 'PersistentVolumeClaim', claimName);
+    const pv = find(objects, 'PersistentVolume', pvc.spec.volumeName);
+
+    test('runs its replicas of the registry\'s images at its version, on workers, in the site\'s namespace', () => {
+      expect(deployment.spec.replicas).toBe(server.replicas ?? 2);
+      expect(pod.containers.map((c: any) => c.image)).toEqual([`${facts.registry}/httpd:${server.version}`, `${facts.registry}/sshd:${server.version}`]);
+      expect(pod.nodeSelector).toEqual({ role: 'worker' });
+      expect([deployment, service, pvc].map((o) => o.metadata.namespace)).toEqual([namespace, namespace, namespace]);
+    });
+
+    test('its Service selects its pods, with SSH on its port', () => {
+      const podLabels = deployment.spec.template.metadata.labels;
+      expect(Object.entries(service.spec.selector).every(([k, v]) => podLabels[k] === v)).toBe(true);
+      expect(service.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 80], ['ssh', server.sshServicePort ?? 22]]);
+    });
+
+    test('its claim binds to its own volume, its folder on the NAS', () => {
+      expect(pv.spec.claimRef).toEqual({ name: claimName, namespace });
+      expect(pv.spec.nfs).toEqual({ server: facts.nas.server, path: server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${name}` });
+      expect(pv.spec.mountOptions).toEqual(facts.nas.mountOptions);
+      expect(pvc.spec.accessModes).toEqual(pv.spec.accessModes);
+      for (const c of pod.containers) expect(c.volumeMounts.map((m: any) => m.name)).toContain('docroot');
+    });
+  });
+
+  test('every object carries the app\'s ownership labels', () => {
+    expect(objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] !== declaration.name).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+  });
+});
+
+describe('dist/agency', () => {
+  const result = synthApp(path.join(tmp, 'agency-dist'), (app) => new HostingSite(app, 'Site', AGENCY));
+
+  test.each(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml'])('%s matches its snapshot', (file) => {
+    expect(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).toMatchSnapshot();
+  });
+
+  test('dist/agency, as `npx projen synth` wrote it, is the snapshotted site', () => {
+    const dist = path.join(DIST, 'agency');
+    if (!fs.existsSync(dist)) throw new Error('dist/agency is missing: run `npx projen synth` first (`npx projen test` does)');
+    expect(readTree(dist)).toEqual(readTree(result.outdir));
+  });
+
+  test('creates its namespace in its first file, before anything lives in it', () => {
+    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'sites' } });
+  });
+});
+
+test('adding a server is one entry: the site grows by exactly its objects', () => {
+  const count = (d: HostingSiteProps) => objectsIn(synthApp(path.join(tmp, `count-${d.servers.length}`), (app) => new HostingSite(app, 'Site', d)).outdir)
+    .map((o: Manifest) => o.kind).sort();
+  const one = count(LAB);
+  const two = count({ ...LAB, servers: [...LAB.servers, { name: 'shop', vip: Ipv4Address.of('192.168.1.32'), version: 'v1' }] });
+  const added = [...two];
+  for (const kind of one) added.splice(added.indexOf(kind), 1);
+  expect(added).toEqual(['Deployment', 'PersistentVolume', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
+});
