@@ -54,6 +54,7 @@ const project = new typescript.TypeScriptProject({
     'ajv@8.17.1',
     'ajv-formats@3.0.1',
     'yaml@2.8.1',
+    'dotparser@1.1.1',
   ],
   tsconfig: { compilerOptions: { skipLibCheck: true, lib: ['es2020'], target: 'ES2020' } },
 });

@@ -4,7 +4,7 @@ import { formatSynthResult, synthApp } from '@cdk8s-vserver/core';
 async function main(): Promise<void> {
   const { HostingSite } = await import('@cdk8s-vserver/hosting');
   const { AGENCY } = await import('./site');
-  const result = synthApp('dist/agency', (app) => new HostingSite(app, 'Site', AGENCY));
+  const result = synthApp('dist/agency', (app) => new HostingSite(app, 'Site', AGENCY), { diagram: true });
   for (const line of formatSynthResult(result)) console.log(line);
 }
 

@@ -5,7 +5,7 @@ import { formatSynthResult, synthApp } from '@cdk8s-vserver/core';
 // negative Size in site.ts, say) is reported the same way, never as a stack trace.
 async function main(): Promise<void> {
   const { buildLab } = await import('./lab');
-  const result = synthApp('dist/lab', (app) => buildLab(app));
+  const result = synthApp('dist/lab', (app) => buildLab(app), { diagram: true });
   for (const line of formatSynthResult(result)) console.log(line);
 }
 

@@ -11,7 +11,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('dist/lab', () => {
-  const result = synthApp(path.join(tmp, 'lab'), (app) => buildLab(app));
+  const result = synthApp(path.join(tmp, 'lab'), (app) => buildLab(app), { diagram: true });
 
   test('has one file per chart, numbered in apply order', () => {
     expect(result.files.map((f) => f.file)).toEqual(FILES);

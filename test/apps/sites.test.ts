@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Ipv4Address, Ipv4Subnet, synthApp } from '@cdk8s-vserver/core';
+import { DIAGRAM_FILE, Ipv4Address, Ipv4Subnet, synthApp } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import parseDot, { Stmt } from 'dotparser';
 import { AGENCY } from '../../apps/agency/site';
 import { LAB } from '../../apps/lab/site';
 import { DIST, find, Manifest, objectsIn, readTree } from '../support';
@@ -31,7 +32,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sites-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe.each([['lab', LAB], ['agency', AGENCY], ['other facts', OTHER_FACTS]] as Array<[string, HostingSiteProps]>)('the %s site', (_label, declaration) => {
-  const result = synthApp(path.join(tmp, declaration.name), (app) => new HostingSite(app, 'Site', declaration));
+  const result = synthApp(path.join(tmp, declaration.name), (app) => new HostingSite(app, 'Site', declaration), { diagram: true });
   const objects = objectsIn(result.outdir);
   const facts = declaration.facts;
   const namespace = facts.namespace ?? 'default';
@@ -97,13 +98,26 @@ describe.each([['lab', LAB], ['agency', AGENCY], ['other facts', OTHER_FACTS]] a
     });
   });
 
+  test('its picture (site.dot, parsed by a Graphviz DOT parser) runs VIP -> Service -> Deployment -> PVC -> PV -> NFS for each server', () => {
+    const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
+    for (const server of declaration.servers) {
+      const pvc = find(objects, 'PersistentVolumeClaim', server.docroot?.claimName ?? `${server.name}-docroot`);
+      const path_ = [`VIP:${server.vip.text}`, `Service:${namespace}:${server.name}`, `Deployment:${namespace}:${server.name}`,
+        `PersistentVolumeClaim:${namespace}:${pvc.metadata.name}`, `PersistentVolume:${pvc.spec.volumeName}`,
+        `NFS:${facts.nas.server}:${server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${server.name}`}`];
+      for (let i = 1; i < path_.length; i++) expect(edges).toContainEqual([path_[i - 1], path_[i]]);
+      expect(roles.get(`Deployment:${namespace}:${server.name}`)).toBe('worker');
+    }
+    expect([...roles].filter(([, role]) => role === 'router').map(([node]) => node.split(':')[0])).toEqual(['DaemonSet']);
+  });
+
   test('every object carries the app\'s ownership labels', () => {
     expect(objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] !== declaration.name).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
   });
 });
 
 describe('dist/agency', () => {
-  const result = synthApp(path.join(tmp, 'agency-dist'), (app) => new HostingSite(app, 'Site', AGENCY));
+  const result = synthApp(path.join(tmp, 'agency-dist'), (app) => new HostingSite(app, 'Site', AGENCY), { diagram: true });
 
   test.each(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml'])('%s matches its snapshot', (file) => {
     expect(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).toMatchSnapshot();
@@ -128,4 +142,29 @@ test('adding a server is one entry: the site grows by exactly its objects', () =
   const added = [...two];
   for (const kind of one) added.splice(added.indexOf(kind), 1);
   expect(added).toEqual(['Deployment', 'PersistentVolume', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
+});
+
+/** The edges and the node roles (cluster subgraphs) of a DOT picture, from the parser's tree. */
+function readDiagram(dot: string): { edges: Array<[string, string]>; roles: Map<string, string> } {
+  const edges: Array<[string, string]> = [];
+  const roles = new Map<string, string>();
+  const walk = (stmts: Stmt[], role?: string) => {
+    for (const st of stmts) {
+      if (st.type === 'subgraph') {walk(st.children, String(st.id).replace(/^cluster_/, ''));} else if (st.type === 'node_stmt' && role) {roles.set(String(st.node_id.id), role);} else if (st.type === 'edge_stmt') {
+        const [from, to] = st.edge_list.map((e) => String((e as { id: string | number }).id));
+        edges.push([from, to]);
+      }
+    }
+  };
+  const graphs = parseDot(dot);
+  expect(graphs).toHaveLength(1);
+  walk(graphs[0].children);
+  return { edges, roles };
+}
+
+test('the DOT parser the picture tests rely on refuses a broken picture (negative control)', () => {
+  expect(() => parseDot('digraph site { "a" -> ; }')).toThrow();
+  expect(readDiagram('digraph site { subgraph "cluster_worker" { "x" [label="x"]; } "v" -> "x"; }')).toEqual({
+    edges: [['v', 'x']], roles: new Map([['x', 'worker']]),
+  });
 });

@@ -12,3 +12,4 @@ export * from './labels';
 export * from './resources';
 /** The Kubernetes 1.22 L1 objects (`k8s.KubeDeployment`, `k8s.KubeService`, ...), as `cdk8s import` generates them. */
 export * as k8s from './imports/k8s';
+export * from './diagram';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { App, Yaml } from 'cdk8s';
 import { AppChecks } from './app-checks';
+import { siteDiagram } from './diagram';
 import { Warnings } from './warnings';
 
 /** One file an app synthesized. */
@@ -10,6 +11,18 @@ export interface SynthesizedFile {
   readonly file: string;
   /** Objects per kind, in the order kinds first appear (`{ PersistentVolume: 1, PersistentVolumeClaim: 1 }`). */
   readonly kinds: Record<string, number>;
+}
+
+/** The diagram file `synthApp` writes beside the manifests (`kubectl apply -f` reads only .yaml/.yml/.json). */
+export const DIAGRAM_FILE = 'site.dot';
+
+/** Options of {@link synthApp}. */
+export interface SynthAppOptions {
+  /**
+   * Also write a picture of the site, `site.dot` (Graphviz), from the manifests written.
+   * @default false
+   */
+  readonly diagram?: boolean;
 }
 
 /** What `synthApp` did. */
@@ -33,7 +46,7 @@ export interface SynthResult {
  * @param outdir the app's output folder (`dist/lab`)
  * @param build adds the app's charts to the given App
  */
-export function synthApp(outdir: string, build: (app: App) => void): SynthResult {
+export function synthApp(outdir: string, build: (app: App) => void, options: SynthAppOptions = {}): SynthResult {
   const target = path.resolve(outdir);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
@@ -49,6 +62,10 @@ export function synthApp(outdir: string, build: (app: App) => void): SynthResult
       .map((file) => ({ file, kinds: countKinds(fs.readFileSync(path.join(staging, file), 'utf-8')) }));
     if (files.length === 0) {
       throw new Error(`synthApp(${outdir}): the app has no chart, so it wrote no manifest`);
+    }
+    if (options.diagram) {
+      const objects = files.flatMap(({ file }) => Yaml.load(path.join(staging, file)).filter(Boolean));
+      fs.writeFileSync(path.join(staging, DIAGRAM_FILE), siteDiagram(objects));
     }
     const warnings = Warnings.collect(app);
     if (fs.existsSync(target)) fs.renameSync(target, retired);

@@ -1,0 +1,76 @@
+/** An object as synthesized: the fields the diagram reads. */
+interface Obj {
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: any;
+}
+
+/**
+ * A picture of a synthesized site, as Graphviz DOT source: each VIP -> the Service that holds it -> the workloads
+ * it selects -> their claims -> the volumes bound to them -> the NFS exports behind those; workloads are grouped
+ * by the node role they run on (their `role` nodeSelector). Render it with any Graphviz (`dot -Tsvg site.dot`).
+ *
+ * @param objects every object of the app, in apply order
+ */
+export function siteDiagram(objects: readonly Obj[]): string {
+  const nodes = new Map<string, { label: string; shape: string; role?: string }>();
+  const edges: string[] = [];
+  const id = (...parts: string[]) => JSON.stringify(parts.join(':'));
+  const add = (key: string, label: string, shape: string, role?: string) => {
+    if (!nodes.has(key)) nodes.set(key, { label, shape, role });
+    return key;
+  };
+  const ns = (o: Obj) => o.metadata.namespace ?? 'default';
+  const workloads = objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind));
+  const volumes = new Map(objects.filter((o) => o.kind === 'PersistentVolume').map((pv) => [pv.metadata.name, pv]));
+  const claims = new Map(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((c) => [`${ns(c)}/${c.metadata.name}`, c]));
+
+  for (const w of workloads) {
+    const pod = w.spec?.template?.spec ?? {};
+    const wid = add(id(w.kind, ns(w), w.metadata.name), `${w.kind} ${ns(w)}/${w.metadata.name}${w.spec?.replicas ? ` (${w.spec.replicas} pod${w.spec.replicas === 1 ? '' : 's'})` : ''}`,
+      'box', pod.nodeSelector?.role);
+    for (const v of pod.volumes ?? []) {
+      const claimName = v.persistentVolumeClaim?.claimName;
+      if (!claimName) continue;
+      const claim = claims.get(`${ns(w)}/${claimName}`);
+      const cid = add(id('PersistentVolumeClaim', ns(w), claimName), `PVC ${ns(w)}/${claimName}`, 'cylinder');
+      edges.push(`${wid} -> ${cid}`);
+      const pv = claim?.spec?.volumeName ? volumes.get(claim.spec.volumeName) : undefined;
+      if (!pv) continue;
+      const pid = add(id('PersistentVolume', pv.metadata.name), `PV ${pv.metadata.name}`, 'cylinder');
+      edges.push(`${cid} -> ${pid}`);
+      if (pv.spec?.nfs) {
+        const nas = add(id('NFS', pv.spec.nfs.server, pv.spec.nfs.path), `NFS ${pv.spec.nfs.server}:${pv.spec.nfs.path}`, 'folder');
+        edges.push(`${pid} -> ${nas}`);
+      }
+    }
+  }
+  for (const s of objects.filter((o) => o.kind === 'Service')) {
+    const selector: Record<string, string> = s.spec?.selector ?? {};
+    const targets = workloads.filter((w) => ns(w) === ns(s) && Object.keys(selector).length > 0
+      && Object.entries(selector).every(([k, v]) => w.spec?.template?.metadata?.labels?.[k] === v));
+    const ports = (s.spec?.ports ?? []).map((p: { port: number }) => `:${p.port}`).join(' ');
+    const sid = add(id('Service', ns(s), s.metadata.name), `Service ${ns(s)}/${s.metadata.name} ${ports}`.trim(), 'ellipse');
+    for (const t of targets) edges.push(`${sid} -> ${id(t.kind, ns(t), t.metadata.name)}`);
+    for (const address of s.spec?.externalIPs ?? []) {
+      edges.push(`${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} -> ${sid}`);
+    }
+  }
+
+  const line = (key: string, n: { label: string; shape: string }) => `    ${key} [label=${JSON.stringify(n.label)}, shape=${n.shape}];`;
+  const roles = [...new Set([...nodes.values()].map((n) => n.role).filter((r): r is string => r !== undefined))].sort();
+  return [
+    'digraph site {',
+    '  rankdir=LR;',
+    ...roles.flatMap((role) => [
+      `  subgraph ${JSON.stringify(`cluster_${role}`)} {`,
+      `    label=${JSON.stringify(`nodes role=${role}`)};`,
+      ...[...nodes].filter(([, n]) => n.role === role).map(([key, n]) => line(key, n)),
+      '  }',
+    ]),
+    ...[...nodes].filter(([, n]) => n.role === undefined).map(([key, n]) => line(key, n).slice(2)),
+    ...edges.map((e) => `  ${e};`),
+    '}',
+    '',
+  ].join('\n');
+}
