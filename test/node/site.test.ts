@@ -208,12 +208,12 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     expect((await get(`http://${VIP}/.bash_history`)).status).toBe(403);
   });
 
-  test("httpd's access log reaches kubectl logs", async () => {
+  test("httpd's access log reaches kubectl logs, each line with its pod (the README's one-line query per server)", async () => {
     const marker = `logcheck${Date.now()}`;
     expect((await get(`http://${VIP}/index.html?${marker}`)).status).toBe(200);
-    const logs = await waitFor('the request in the httpd logs', 20,
-      () => { const out = kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'httpd', '--tail=50']); return out.includes(marker) ? out : undefined; });
-    expect(logs).toMatch(new RegExp(`"GET /index.html\\?${marker} HTTP/1.1" 200`));
+    const query = ['logs', '-n', 'default', '-l', 'app.kubernetes.io/instance=myweb', '-c', 'httpd', '--prefix', '--tail=50'];
+    const logs = await waitFor('the request in the httpd logs', 20, () => { const out = kubectl(query); return out.includes(marker) ? out : undefined; });
+    expect(logs).toMatch(new RegExp(`^\\[pod/myweb-[a-z0-9]+-[a-z0-9]+/httpd\\] .*"GET /index.html\\?${marker} HTTP/1.1" 200`, 'm'));
   });
 
   test("sshd's log shows the logins, and no probe connections", () => {

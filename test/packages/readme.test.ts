@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { HostingSite, VirtualServerSpec } from '@cdk8s-vserver/hosting';
+import { Testing } from 'cdk8s';
+import { LAB } from '../../apps/lab/site';
 import { PACKAGES } from '../../projenrc/packages';
 import { filesUnder } from '../support';
 
@@ -54,5 +57,30 @@ describe('tsBlocks', () => {
   test('finds every block, indented ones too (negative control: a yaml block is not taken)', () => {
     const readme = 'a\n```ts\nconst a = 1;\n```\n- item\n\n  ```ts\n  const b = 2;\n  ```\n```yaml\nkind: X\n```\n';
     expect(tsBlocks(readme)).toEqual(['const a = 1;\n', 'const b = 2;\n']);
+  });
+});
+
+describe('README.md', () => {
+  test("the new-server example is a real servers list: the lab's declaration with it synthesizes, with the new server", () => {
+    const blocks = tsBlocks(fs.readFileSync(path.join(repo, 'README.md'), 'utf-8'));
+    expect(blocks).toHaveLength(1);
+    const list = blocks[0].trim().replace(/^servers: /, '').replace(/,$/, '');
+    fs.mkdirSync(examples, { recursive: true });
+    const file = path.join(examples, 'root-servers.ts');
+    fs.writeFileSync(file, [
+      '// Extracted from README.md by readme.test.ts; do not edit.',
+      "import { Ipv4Address } from '@cdk8s-vserver/core';",
+      "import { VirtualServerSpec } from '@cdk8s-vserver/hosting';",
+      `export const servers: VirtualServerSpec[] = ${list};`,
+      '',
+    ].join('\n'));
+    let servers: VirtualServerSpec[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example is a file written at run time
+    jest.isolateModules(() => { servers = require(file).servers; });
+    expect(servers.map((s) => s.name)).toEqual(['myweb', 'shop']);
+    const app = Testing.app();
+    const site = new HostingSite(app, 'Site', { ...LAB, servers });
+    expect(app.synthYaml()).toContain('name: shop');
+    expect(site.server('shop').service.name).toBe('shop');
   });
 });

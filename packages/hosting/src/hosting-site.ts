@@ -35,8 +35,11 @@ export interface SiteFacts {
    * @default - upstream's 0.35 image mirrored as `<registry>/kube-keepalived-vip:0.35`, ConfigMap `vip-configmap`
    */
   readonly vip?: { readonly name?: string; readonly image?: ImageReference; readonly configMapName?: string; readonly vrid?: number };
-  /** The Kubernetes Dashboard and its VIP; leave out for a site without it. */
-  readonly dashboard?: { readonly address: Ipv4Address };
+  /**
+   * The Kubernetes Dashboard and its VIP; leave out for a site without it. Its images default to upstream's on
+   * Docker Hub; a cluster without internet access takes mirrored ones (README, "Adapt it to your cluster").
+   */
+  readonly dashboard?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly metricsScraperImage?: ImageReference };
 }
 
 /** One virtual server of the site: a line of the declaration. */
@@ -165,7 +168,9 @@ export class HostingSite extends Construct {
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
       this.dashboardChart.addDependency(this.keepalivedChart);
-      this.dashboard = new KubernetesDashboard(this.dashboardChart, 'Dashboard');
+      this.dashboard = new KubernetesDashboard(this.dashboardChart, 'Dashboard', {
+        image: facts.dashboard.image, metricsScraperImage: facts.dashboard.metricsScraperImage,
+      });
       new DashboardVip(this.dashboardChart, 'DashboardVip', { vip: this.vip, dashboard: this.dashboard, address: facts.dashboard.address });
     }
   }
