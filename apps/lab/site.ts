@@ -15,6 +15,8 @@ export const LAB: HostingSiteProps = {
     // upstream's last image (aledbf/kube-keepalived-vip:0.35), mirrored into the site's registry
     vip: { configMapName: 'vip-configmap' },
     dashboard: { address: Ipv4Address.of('192.168.1.33') },
+    // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
+    backup: { exportRoot: '/export/backup' },
   },
   servers: [
     // the report's names for its volume and claim

@@ -5,17 +5,18 @@ import { kubectl } from './kubectl';
 
 /**
  * An app folder's manifests as one YAML stream, in file order, ready for `kubectl apply -f -` on the test server.
- * The test server is Kubernetes 1.20 (the newest that Debian builds); PodDisruptionBudget reached policy/v1 in
- * 1.21, so on an older server (only) its apiVersion is lowered to policy/v1beta1, whose spec is the same.
+ * The test server is Kubernetes 1.20 (the newest that Debian builds); PodDisruptionBudget reached policy/v1 and
+ * CronJob batch/v1 in 1.21, so on an older server (only) their apiVersions are lowered to the v1beta1 versions,
+ * whose specs are the same for every field this library writes.
  */
 export function applyableYaml(dir: string, files = yamlFilesIn(dir)): { yaml: string; lowered: number } {
   let yaml = files.map((f) => fs.readFileSync(f, 'utf-8')).join('\n---\n');
   const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
   let lowered = 0;
   if (minor < 21) {
-    yaml = yaml.replace(/^apiVersion: policy\/v1\nkind: PodDisruptionBudget$/gm, () => {
+    yaml = yaml.replace(/^apiVersion: (policy|batch)\/v1\nkind: (PodDisruptionBudget|CronJob)$/gm, (_all, group: string, kind: string) => {
       lowered++;
-      return 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget';
+      return `apiVersion: ${group}/v1beta1\nkind: ${kind}`;
     });
   }
   return { yaml, lowered };

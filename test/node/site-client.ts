@@ -89,17 +89,17 @@ export class RequestLoop {
  * The node tier's copy of an app folder: the cluster tier's applyable YAML (PodDisruptionBudgets lowered to
  * policy/v1beta1 on a 1.20 server, `lowered` of them), and, since this kernel has no NFS client, each
  * PersistentVolume's `nfs` source (and its NFS mount options) turned into a `hostPath` folder of this machine,
- * which every node of the tier shares as they would share the NAS. Nothing else changes; `changed` lists the
+ * `<nas>/<export path>`, which every node of the tier shares as they would share the NAS. Nothing else changes; `changed` lists the
  * volumes.
  */
-export function lowerForNodeTier(dir: string, docroot: string): { objects: Manifest[]; yaml: string; changed: string[]; lowered: number } {
+export function lowerForNodeTier(dir: string, nas: string): { objects: Manifest[]; yaml: string; changed: string[]; lowered: number } {
   const { yaml, lowered } = applyableYaml(dir);
   const changed: string[] = [];
   const objects = parseAllDocuments(yaml).map((d) => d.toJSON() as any).filter(Boolean).map((o) => {
     if (o.kind !== 'PersistentVolume' || !o.spec?.nfs) return o;
     const { nfs: _nfs, mountOptions: _options, ...rest } = o.spec;
     changed.push(`PersistentVolume/${o.metadata.name}: nfs -> hostPath`);
-    return { ...o, spec: { ...rest, hostPath: { path: docroot, type: 'Directory' } } };
+    return { ...o, spec: { ...rest, hostPath: { path: path.join(nas, o.spec.nfs.path), type: 'Directory' } } };
   });
   return { objects, yaml: objects.map((o) => stringify(o)).join('---\n'), changed, lowered };
 }

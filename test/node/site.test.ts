@@ -23,7 +23,14 @@ const deployment = lab.find((o) => o.kind === 'Deployment' && o.metadata.name ==
 const REPLICAS: number = deployment.spec.replicas;
 const SELECTOR = Object.entries(deployment.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-tier-'));
-const docroot = path.join(tmp, 'docroot');
+// The NAS: every export of the site is a folder under it (the tier's copy turns NFS volumes into hostPath ones).
+const nas = path.join(tmp, 'nas');
+const exportOf = (claim: string) => {
+  const pvc = lab.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === claim)!;
+  return path.join(nas, lab.find((o) => o.kind === 'PersistentVolume' && o.metadata.name === pvc.spec.volumeName)!.spec.nfs.path);
+};
+const docroot = exportOf('docroot');
+const backupExport = exportOf('myweb-backup');
 const home = path.join(tmp, 'home');
 const userKey = path.join(home, '.ssh/id_ed25519');
 const results: Record<string, unknown> = {};
@@ -82,11 +89,14 @@ function readmeSecretCommands(): string {
   return block;
 }
 
-const lowered = lowerForNodeTier(LAB, docroot);
+const lowered = lowerForNodeTier(LAB, nas);
 
 beforeAll(async () => {
   // The docroot as a fresh export: a root-owned, empty folder (sshd hands it to `web` at start).
-  fs.mkdirSync(docroot, { mode: 0o755 });
+  fs.mkdirSync(docroot, { mode: 0o755, recursive: true });
+  // The backup export, writable by the docroot's owner (web, 1000) that the backup runs as.
+  fs.mkdirSync(backupExport, { mode: 0o755, recursive: true });
+  fs.chownSync(backupExport, 1000, 1000);
   fs.mkdirSync(path.dirname(userKey), { recursive: true, mode: 0o700 });
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'user@lan', '-f', userKey]);
   createNamespaces(lab);
@@ -105,13 +115,13 @@ afterAll(() => {
 });
 
 describe('the tier runs dist/lab itself', () => {
-  test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs for the 1.20 server)', () => {
-    expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath']);
-    expect(lowered.lowered).toBe(lab.filter((o) => o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1').length);
-    expect(lowered.lowered).toBe(1);
+  test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs and CronJobs for the 1.20 server)', () => {
+    expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-backup-pv: nfs -> hostPath']);
+    expect(lowered.lowered).toBe(lab.filter((o) => ['PodDisruptionBudget', 'CronJob'].includes(o.kind)).length);
+    expect(lowered.lowered).toBe(3);
     const strip = (o: any) => (o.kind === 'PersistentVolume'
       ? { ...o, spec: { ...o.spec, nfs: undefined, mountOptions: undefined, hostPath: undefined } }
-      : { ...o, apiVersion: o.kind === 'PodDisruptionBudget' ? 'policy' : o.apiVersion });
+      : { ...o, apiVersion: ['PodDisruptionBudget', 'CronJob'].includes(o.kind) ? o.apiVersion.split('/')[0] : o.apiVersion });
     expect(JSON.parse(JSON.stringify(lowered.objects.map(strip)))).toEqual(JSON.parse(JSON.stringify(lab.map(strip))));
   });
 
@@ -193,6 +203,47 @@ describe('a page uploaded over SSH is served over HTTP', () => {
       const out = onHost(node, 'curl', ['-s', '-m', '3', `http://${clusterIp()}/`]);
       expect(`${node}: ${out.stdout}`).toBe(`${node}: ${PAGE}`);
     }
+  });
+
+  test('backed up, deleted over SSH, restored: the page is served again (negative control: gone before the restore)', async () => {
+    const runJob = async (cronJob: string, job: string) => {
+      // The README's `kubectl create job <job> --from=cronjob/<cronJob>`. kubectl 1.32 makes that only from a
+      // batch/v1 CronJob (Kubernetes 1.21+); on the 1.20 test server the same Job is made from the v1beta1 one.
+      const template = getJson(['cronjob', cronJob, '-n', 'default']).spec.jobTemplate;
+      kubectl(['create', '-f', '-'], JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: job, namespace: 'default', labels: template.metadata?.labels, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
+        spec: template.spec,
+      }));
+      const done = await waitFor(`Job ${job} to finish`, 120, () => {
+        const status = getJson(['job', job, '-n', 'default']).status;
+        return status.succeeded === 1 || status.failed > 0 ? status : undefined;
+      }, { intervalMs: 1000, context: siteState });
+      const logs = kubectl(['logs', '-n', 'default', `job/${job}`]);
+      expect({ job, succeeded: done.succeeded, logs }).toMatchObject({ job, succeeded: 1 });
+      return logs;
+    };
+    const page = `<!doctype html><p>keep me ${Date.now()}</p>\n`;
+    fs.writeFileSync(path.join(tmp, 'keep.html'), page);
+    const known = knownHosts('known_vip_backup', [VIP], hostKey);
+    expect(ssh('scp', known, ['-i', userKey, path.join(tmp, 'keep.html'), `web@${VIP}:/var/www/html/keep.html`]).status).toBe(0);
+    expect(await get(`http://${VIP}/keep.html`)).toEqual({ status: 200, body: page });
+
+    // the README's command: a backup now, from the scheduled CronJob's template
+    const backedUp = await runJob('myweb-backup', 'myweb-backup-now');
+    expect(backedUp).toMatch(/^backed up to myweb-\d{8}T\d{6}Z\.tar\.gz; archives kept: 1$/m);
+    const archives = fs.readdirSync(backupExport);
+    expect(archives).toEqual([expect.stringMatching(/^myweb-\d{8}T\d{6}Z\.tar\.gz$/)]);
+    expect(fs.statSync(path.join(backupExport, archives[0])).uid).toBe(1000);
+
+    expect(ssh('ssh', known, ['-i', userKey, `web@${VIP}`, 'rm /var/www/html/keep.html']).status).toBe(0);
+    expect((await get(`http://${VIP}/keep.html`)).status).toBe(404);
+
+    const restored = await runJob('myweb-restore', 'myweb-restore-1');
+    expect(restored).toContain(`restored /backup/${archives[0]}`);
+    expect(await get(`http://${VIP}/keep.html`)).toEqual({ status: 200, body: page });
+    expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
   });
 
   test('the upload belongs to web (uid 1000) with mode 0644, in a docroot sshd handed to web', () => {
@@ -295,7 +346,7 @@ describe('rollouts and failures, measured with real requests', () => {
   test('rolling update v1 -> v2 (two real image tags): 0 failed requests', async () => {
     const out = path.join(tmp, 'lab-v2');
     synthApp(out, (app) => buildLab(app, { mywebVersion: 'v2' }));
-    const v2 = lowerForNodeTier(out, docroot);
+    const v2 = lowerForNodeTier(out, nas);
     const loop = await RequestLoop.start(url(), PAGE);
     const started = Date.now();
     kubectl(['apply', '-f', '-'], v2.yaml);

@@ -3,7 +3,7 @@ import {
   requireDnsLabel, SiteError,
 } from '@cdk8s-vserver/core';
 import { DashboardVip, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
@@ -35,6 +35,20 @@ export interface SiteFacts {
    * @default - upstream's 0.35 image mirrored as `<registry>/kube-keepalived-vip:0.35`, ConfigMap `vip-configmap`
    */
   readonly vip?: { readonly name?: string; readonly image?: ImageReference; readonly configMapName?: string; readonly vrid?: number };
+  /**
+   * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
+   * restore template per server (`DocrootBackup`); leave out for a site without backups.
+   */
+  readonly backup?: {
+    /** The NAS that holds the archives. @default - the docroots' NAS */
+    readonly server?: string;
+    /** The export the archives go under (`/export/backup`). */
+    readonly exportRoot: string;
+    /** Cron schedule. @default '0 3 * * *' */
+    readonly schedule?: string;
+    /** Archives kept per server. @default 7 */
+    readonly keep?: number;
+  };
   /**
    * The Kubernetes Dashboard and its VIP; leave out for a site without it. Its images default to upstream's on
    * Docker Hub; a cluster without internet access takes mirrored ones (README, "Adapt it to your cluster").
@@ -92,6 +106,8 @@ export class HostingSite extends Construct {
   /** Each server by name, with its docroot. */
   public readonly servers: ReadonlyMap<string, WebSshServer>;
   public readonly docroots: ReadonlyMap<string, NfsDocroot>;
+  /** Each server's backup, when the facts ask for backups. */
+  public readonly backups: ReadonlyMap<string, DocrootBackup>;
   /** The Dashboard, when the facts name one. */
   public readonly dashboard?: KubernetesDashboard;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
@@ -137,6 +153,8 @@ export class HostingSite extends Construct {
 
     const servers = new Map<string, WebSshServer>();
     const docroots = new Map<string, NfsDocroot>();
+    const backups = new Map<string, DocrootBackup>();
+    const backupRoot = facts.backup && requireAbsolutePath(this, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
     for (const spec of props.servers) {
       const docroot = new NfsDocroot(this.docrootChart, docrootId(spec.name), {
         server: facts.nas.server,
@@ -161,9 +179,27 @@ export class HostingSite extends Construct {
       new ServiceVip(this.webChart, `${constructId(spec.name)}Vip`, { vip: this.vip, service: server.service, address: spec.vip });
       servers.set(spec.name, server);
       docroots.set(spec.name, docroot);
+      if (facts.backup && backupRoot) {
+        const target = new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Backup`, {
+          server: facts.backup.server ?? facts.nas.server,
+          path: `${backupRoot}/${spec.name}`,
+          mountOptions: facts.nas.mountOptions,
+          claimName: `${spec.name}-backup`,
+        });
+        backups.set(spec.name, new DocrootBackup(this.webChart, `${constructId(spec.name)}Backup`, {
+          name: spec.name,
+          docroot,
+          target,
+          // the server's own sshd image: its `web` user owns the docroot
+          image: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
+          schedule: facts.backup.schedule,
+          keep: facts.backup.keep,
+        }));
+      }
     }
     this.servers = servers;
     this.docroots = docroots;
+    this.backups = backups;
 
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');

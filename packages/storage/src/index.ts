@@ -1,1 +1,2 @@
 export * from './nfs-docroot';
+export * from './docroot-backup';
