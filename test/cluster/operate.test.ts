@@ -16,6 +16,8 @@ import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 // own ("ops-test": three servers in namespace "ops", their VIP controller), so the other tests' dist/lab is
 // there too and must survive all of it.
 requireControlPlane();
+// Each operation runs several kubectl commands (an uninstall about ten): jest's 5 s default is too short on a busy machine.
+jest.setTimeout(120_000);
 
 const APP = 'ops-test';
 const repo = path.join(__dirname, '../..');
