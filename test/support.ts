@@ -59,6 +59,16 @@ export function filesUnder(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.lstatSync(path.join(dir, f)).isFile()).sort();
 }
 
+/**
+ * The files `npx projen synth` wrote into dist/<app>, for comparison with the same app synthesized by the test
+ * (whose snapshots are the golden copy); fails with the fix when dist/<app> is missing.
+ */
+export function distOf(app: string): Record<string, string> {
+  const dir = path.join(DIST, app);
+  if (!fs.existsSync(dir)) throw new Error(`dist/${app} is missing: run \`npx projen synth\` first (\`npx projen test\` does)`);
+  return readTree(dir);
+}
+
 /** The files directly in `dir`, name -> content. */
 export function readTree(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf-8')]));
