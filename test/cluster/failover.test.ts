@@ -238,7 +238,7 @@ describe('rolling update: a new image version', () => {
       expect(agent.errors).toEqual([]);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
-      // Back to the committed site, so the other cluster tests see dist/lab as it is.
+      // Back to the site as synthesized, so the other cluster tests see dist/lab as it is.
       apply(path.join(DIST, 'lab'));
       await waitForRollout();
     }
