@@ -97,6 +97,23 @@ app.synth();
 `;
 }
 
+/** A site from one declaration, with HostingSite. */
+const SITE_SOURCE = `import { App } from 'cdk8s';
+import { Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
+import { HostingSite } from '${packageName('hosting')}';
+
+const app = new App({ outdir: 'site' });
+new HostingSite(app, 'Site', {
+  name: 'consumer',
+  facts: { lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { server: 'nas.test', exportRoot: '/export/web' } },
+  servers: [
+    { name: 'shop', vip: Ipv4Address.of('10.1.0.31'), version: 'v1', sshServicePort: 2222 },
+    { name: 'blog', vip: Ipv4Address.of('10.1.0.32'), version: 'v1', sshServicePort: 2222 },
+  ],
+});
+app.synth();
+`;
+
 const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'Namespace', 'PersistentVolume',
   'PersistentVolumeClaim', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'];
 const EXPECTED_VIPS = ['10.1.0.31: default/shop', '10.1.0.32: default/blog', '10.1.0.33: kubernetes-dashboard/kubernetes-dashboard', '10.1.0.40: default/status'];
@@ -118,9 +135,10 @@ function proveStack(stack: Stack): void {
     // skipLibCheck off: the packages' .d.ts files must type-check in the consumer's compiler, beside cdk8s-plus's.
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, target: 'ES2020', module: 'commonjs', outDir: 'out', skipLibCheck: false, types: [] },
-      include: ['main.ts'],
+      include: ['main.ts', 'site.ts'],
     }));
     fs.writeFileSync(path.join(dir, 'main.ts'), appSource(stack.plus));
+    fs.writeFileSync(path.join(dir, 'site.ts'), SITE_SOURCE);
     must(dir, 'npx', ['tsc', '-p', '.']);
     // The app-wide checks run inside this stack's own cdk8s validation: a name collision stops the synth.
     const collide = spawnSync('node', ['out/main.js'], { cwd: dir, encoding: 'utf-8', env: { ...process.env, COLLIDE: '1' } });
@@ -130,6 +148,12 @@ function proveStack(stack: Stack): void {
     fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
     must(dir, 'node', ['out/main.js']);
 
+    // The same site again, as a declaration: HostingSite from its tarball.
+    must(dir, 'node', ['out/site.js']);
+    const siteYaml = fs.readdirSync(path.join(dir, 'site')).sort().map((f) => fs.readFileSync(path.join(dir, 'site', f), 'utf-8')).join('\n');
+    if ((siteYaml.match(/^kind: Deployment$/gm) ?? []).length !== 2 || !siteYaml.includes('10.1.0.31: default/shop')) {
+      throw new Error(`${stack.name}: the HostingSite app did not write its two servers:\n${siteYaml.slice(0, 2000)}`);
+    }
     const yaml = fs.readdirSync(path.join(dir, 'dist')).sort().map((f) => fs.readFileSync(path.join(dir, 'dist', f), 'utf-8')).join('\n');
     const kinds = [...new Set([...yaml.matchAll(/^kind: (\S+)$/gm)].map((m) => m[1]))].sort();
     if (JSON.stringify(kinds) !== JSON.stringify(EXPECTED_KINDS)) throw new Error(`${stack.name}: wrote kinds ${kinds}, expected ${EXPECTED_KINDS}`);
@@ -138,7 +162,7 @@ function proveStack(stack: Stack): void {
     const deployments = (yaml.match(/^kind: Deployment$/gm) ?? []).length;
     if (deployments !== 4) throw new Error(`${stack.name}: expected 4 Deployments (2 servers, Dashboard, scraper), found ${deployments}`);
     console.log(`consumer app on the ${stack.name} stack (${stack.deps.join(', ')}): installed, compiled, synthesized `
-      + `${kinds.length} kinds and ${vips.length} VIPs, and refused a server named twice, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      + `${kinds.length} kinds and ${vips.length} VIPs, refused a server named twice, and built a site from a declaration, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
