@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { pathOf } from './errors';
-import { isDnsLabel, isDnsSubdomain } from './names';
+import { isDnsLabel, isDnsSubdomain, isLabelValue } from './names';
 
 /** Kinds whose objects have no namespace: a name is unique across the cluster. */
 const CLUSTER_SCOPED = new Set([
@@ -17,8 +17,6 @@ export const KUBERNETES_NAMESPACES: readonly string[] = ['default', 'kube-system
 const WORKLOADS = new Set(['Pod', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController']);
 const RBAC_RULES = new Set(['Role', 'ClusterRole']);
 const RBAC_BINDINGS = new Set(['RoleBinding', 'ClusterRoleBinding']);
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 const ROOT_CHECKS = Symbol.for('@cdk8s-vserver/core.AppChecks');
 const PRINTED_BY_SYNTH_APP = '@cdk8s-vserver/core:warnings-printed-by-synthApp';
@@ -217,20 +215,22 @@ export class AppChecks {
   }
 
   private printWarnings(): void {
-    for (const c of this.root.node.findAll()) {
-      for (const m of c.node.metadata) {
-        if (m.type !== WARNING) continue;
-        const line = `warning: [${pathOf(c)}] ${m.data}`;
-        if (this.printed.has(line)) continue;
-        this.printed.add(line);
-        process.stderr.write(`${line}\n`);
-      }
+    for (const warning of collectWarnings(this.root)) {
+      if (this.printed.has(warning)) continue;
+      this.printed.add(warning);
+      process.stderr.write(`warning: ${warning}\n`);
     }
   }
 }
 
 /** The metadata entry type of a synth-time warning (see `Warnings`). */
 export const WARNING = '@cdk8s-vserver/warning';
+
+/** Every warning under `root`, as `[construct path] message`, in construct-tree order (`Warnings.collect`). */
+export function collectWarnings(root: IConstruct): string[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata.filter((m) => m.type === WARNING).map((m) => `[${pathOf(c)}] ${m.data}`));
+}
 
 /** `Kind/namespace/name`, or `Kind/name` for a cluster-scoped object: how checks and opt-ins name an object. */
 export function identity(kind: string, namespace: string | undefined, name: string): string {
@@ -243,11 +243,11 @@ function labelProblems(labels: Record<string, string>): string[] {
   for (const [key, value] of Object.entries(labels)) {
     const slash = key.lastIndexOf('/');
     const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
-    if (name.length === 0 || name.length > 63 || !LABEL_VALUE.test(name) || (prefix !== undefined && !isDnsSubdomain(prefix))) {
+    if (name.length === 0 || !isLabelValue(name) || (prefix !== undefined && !isDnsSubdomain(prefix))) {
       problems.push(`has label key ${JSON.stringify(key)}, which the API server rejects: a key is an optional DNS-subdomain prefix and '/', `
         + "then 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
     }
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    if (!isLabelValue(value)) {
       problems.push(`has label ${key}=${JSON.stringify(value)}, which the API server rejects: a label value has at most 63 `
         + "characters, letters, digits, '-', '_' and '.', and starts and ends with a letter or digit");
     }

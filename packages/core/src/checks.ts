@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { SiteError } from './errors';
 import { ImageReference } from './image';
 import { Ipv4Address, Ipv4Subnet } from './ipv4';
-import { isDnsLabel, isDnsSubdomain, isHostname, kebabCase, MAX_NAME_LENGTH } from './names';
+import { isDnsLabel, isDnsSubdomain, isHostname, isLabelValue, kebabCase, MAX_NAME_LENGTH } from './names';
 import { NodeRole } from './node-role';
 
 // The one set of prop checks every construct uses. Each returns the value when it is good and otherwise throws a
@@ -92,7 +92,7 @@ export function requireHttpUrl(scope: IConstruct, prop: string, url: string, exa
  * '_' and '.', starting and ending with a letter or digit (or empty).
  */
 export function requireLabelValue(scope: IConstruct, prop: string, value: string, label: string): string {
-  if (value.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value)) {
+  if (!isLabelValue(value)) {
     throw SiteError.invalidProp(scope, prop, value, `be usable as the label ${label}: at most 63 letters, digits, '-', '_' or '.', `
       + 'starting and ending with a letter or digit');
   }

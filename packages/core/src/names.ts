@@ -10,6 +10,14 @@ export function isDnsLabel(value: string): boolean {
 }
 
 /**
+ * True when the API server takes `value` as a label value (and as the name part of a label key, when not empty):
+ * at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, or empty.
+ */
+export function isLabelValue(value: string): boolean {
+  return value.length <= MAX_NAME_LENGTH && /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value);
+}
+
+/**
  * True when `value` is a DNS-1123 subdomain: dot-separated labels, at most 253 characters (`myweb-ssh-host-keys`,
  * `nas.test`), the form of Secret and ConfigMap names.
  */

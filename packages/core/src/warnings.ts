@@ -1,6 +1,5 @@
 import { IConstruct } from 'constructs';
-import { AppChecks, WARNING } from './app-checks';
-import { pathOf } from './errors';
+import { AppChecks, collectWarnings, WARNING } from './app-checks';
 
 /**
  * Synth-time warnings: problems that do not stop the synth but that a person must read
@@ -14,8 +13,7 @@ export class Warnings {
 
   /** Every warning under `root`, as `[construct path] message`, in construct-tree order. */
   public static collect(root: IConstruct): string[] {
-    return root.node.findAll().flatMap((c) =>
-      c.node.metadata.filter((m) => m.type === WARNING).map((m) => `[${pathOf(c)}] ${m.data}`));
+    return collectWarnings(root);
   }
 
   private constructor(private readonly scope: IConstruct) {}

@@ -209,10 +209,10 @@ export class WebSshServer extends Construct {
     let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
     let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
     if (props.version !== undefined) {
-      const pinned = [['httpdImage', httpdImage], ['sshdImage', sshdImage]].find(([, image]) => (image as ImageReference).digest !== undefined);
+      const pinned = Object.entries({ httpdImage, sshdImage }).find(([, image]) => image.digest !== undefined);
       if (pinned) {
         throw SiteError.invalidProp(this, 'version', props.version, `not be set while '${pinned[0]}' is pinned by digest `
-          + `(${(pinned[1] as ImageReference).reference}): a tag would replace the digest. Drop 'version', or pin both images by tag`);
+          + `(${pinned[1].reference}): a tag would replace the digest. Drop 'version', or pin both images by tag`);
       }
       const problem = httpdImage.withTag(props.version).problem;
       if (problem) {
