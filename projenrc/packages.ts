@@ -66,12 +66,12 @@ export const PACKAGES: readonly PackageSpec[] = [
   },
   {
     dir: 'vip',
-    description: 'KeepalivedVip: kube-keepalived-vip publishing Services on virtual IPs of the LAN',
+    description: 'Services on virtual IPs of the LAN, held by kube-keepalived-vip, MetalLB (L2) or kube-vip (ARP): KeepalivedVip, MetalLbVip, KubeVip, ServiceVip',
     dependsOn: ['core'],
   },
   {
     dir: 'dashboard',
-    description: 'KubernetesDashboard (upstream v2.7.0 shape) and DashboardVip',
+    description: 'KubernetesDashboard (upstream v2.7.0 shape), DashboardVip, and Headlamp (its maintained successor)',
     dependsOn: ['core', 'vip'],
   },
   {

@@ -16,7 +16,7 @@ export function addWorkspacePackage(root: Project, spec: PackageSpec): string {
       license: 'Apache-2.0',
       main: 'lib/index.js',
       types: 'lib/index.d.ts',
-      files: ['lib/**/*.js', 'lib/**/*.d.ts', 'README.md', 'LICENSE', 'NOTICE'],
+      files: ['lib/**/*.js', 'lib/**/*.d.ts', 'crds/**', 'README.md', 'LICENSE', 'NOTICE'],
       engines: { node: '>= 20' },
       // Exact versions: the packages are installed together from their tarballs (README, "Use the constructs in
       // your own project"), and each one was tested with exactly these siblings.

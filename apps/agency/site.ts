@@ -1,9 +1,10 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
 
 /**
  * A second example: a web agency hosting three customers on its own cluster, in namespace `sites` (created by the
- * site), with its own VIP controller. Servers differ in replicas, and one publishes SSH on port 2222.
+ * site), on the maintained successors of the report's archived parts: MetalLB (L2) holds the VIPs, announced from
+ * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas, and one publishes SSH on port 2222.
  */
 export const AGENCY: HostingSiteProps = {
   name: 'agency',
@@ -12,7 +13,9 @@ export const AGENCY: HostingSiteProps = {
     registry: 'registry.agency.test:5000/web',
     nas: { server: 'nas.agency.test', exportRoot: '/export/sites', mountOptions: ['nfsvers=4.1', 'hard'] },
     namespace: 'sites',
-    vip: { name: 'agency-keepalived-vip', configMapName: 'agency-vips', vrid: 60 },
+    vip: VipBackend.metalLb({ name: 'agency-vips' }),
+    routers: ['edge1', 'edge2'],
+    headlamp: { address: Ipv4Address.of('10.20.30.5'), viewerAccount: true },
   },
   servers: [
     { name: 'acme', vip: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3 },

@@ -1,5 +1,5 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
 
 /**
  * The reference site, as the report built it: the cluster's facts and its one virtual server, `myweb`.
@@ -12,8 +12,8 @@ export const LAB: HostingSiteProps = {
     registry: 'master.test:5000/myrepo',
     nas: { server: 'nas.test', exportRoot: '/export/web', mountOptions: ['nfsvers=4.1', 'hard'] },
     namespace: 'default',
-    // upstream's last image (aledbf/kube-keepalived-vip:0.35), mirrored into the site's registry
-    vip: { configMapName: 'vip-configmap' },
+    // the report's VIP controller: upstream's last kube-keepalived-vip image (0.35), mirrored into the site's registry
+    vip: VipBackend.keepalivedVip({ configMapName: 'vip-configmap' }),
     dashboard: { address: Ipv4Address.of('192.168.1.33') },
     // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
     backup: { exportRoot: '/export/backup' },

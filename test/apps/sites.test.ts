@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DIAGRAM_FILE, Ipv4Address, Ipv4Subnet, synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
 import parseDot, { Stmt } from 'dotparser';
+import { parseAllDocuments } from 'yaml';
 import { AGENCY } from '../../apps/agency/site';
 import { LAB } from '../../apps/lab/site';
 import { distOf, find, Manifest, objectsIn, readTree } from '../support';
@@ -28,45 +29,114 @@ const OTHER_FACTS: HostingSiteProps = {
   ].map((s) => (s.name === 'myweb' ? { ...s, vip: Ipv4Address.of('10.1.0.31') } : s)),
 };
 
+// The lab's one declaration on each of the other two VIP backends: one line of its facts differs.
+const LAB_METALLB: HostingSiteProps = { ...LAB, facts: { ...LAB.facts, vip: VipBackend.metalLb() } };
+const LAB_KUBE_VIP: HostingSiteProps = { ...LAB, facts: { ...LAB.facts, vip: VipBackend.kubeVip() } };
+
+/** The backend's chart name: `keepalived`, `metallb` or `kube-vip`. */
+function backendOf(declaration: HostingSiteProps): string {
+  return (declaration.facts.vip ?? VipBackend.keepalivedVip()).chartName;
+}
+
+/** Address -> `namespace/name` of every Service the site publishes (servers, Dashboard, Headlamp), from the declaration. */
+function declaredVips(declaration: HostingSiteProps): Record<string, string> {
+  const namespace = declaration.facts.namespace ?? 'default';
+  return Object.fromEntries([
+    ...declaration.servers.map((s) => [s.vip.text, `${namespace}/${s.name}`]),
+    ...(declaration.facts.dashboard ? [[declaration.facts.dashboard.address.text, 'kubernetes-dashboard/kubernetes-dashboard']] : []),
+    ...(declaration.facts.headlamp ? [[declaration.facts.headlamp.address.text, 'headlamp/headlamp']] : []),
+  ]);
+}
+
+const LB_ANNOTATION: Record<string, string> = { 'metallb': 'metallb.io/loadBalancerIPs', 'kube-vip': 'kube-vip.io/loadbalancerIPs' };
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sites-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe.each([['lab', LAB], ['agency', AGENCY], ['other facts', OTHER_FACTS]] as Array<[string, HostingSiteProps]>)('the %s site', (_label, declaration) => {
-  const result = synthApp(path.join(tmp, declaration.name), (app) => new HostingSite(app, 'Site', declaration), { diagram: true });
+const DECLARATIONS: Array<[string, HostingSiteProps]> = [
+  ['lab', LAB], ['lab on MetalLB', LAB_METALLB], ['lab on kube-vip', LAB_KUBE_VIP], ['agency', AGENCY], ['other facts', OTHER_FACTS],
+];
+
+describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
+  const result = synthApp(path.join(tmp, label.replace(/ /g, '-')), (app) => new HostingSite(app, 'Site', declaration), { diagram: true });
   const objects = objectsIn(result.outdir);
   const facts = declaration.facts;
   const namespace = facts.namespace ?? 'default';
-  const vipConfigMap = find(objects, 'ConfigMap', facts.vip?.configMapName ?? 'vip-configmap');
+  const backend = backendOf(declaration);
+  const services = objects.filter((m) => m.kind === 'Service');
 
-  test('one file per chart, in apply order', () => {
-    expect(result.files.map((f) => f.file)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml',
-      ...(facts.dashboard ? ['0003-dashboard.k8s.yaml'] : [])]);
+  test('one file per chart, in apply order, the first named after its VIP backend', () => {
+    expect(result.files.map((f) => f.file)).toEqual([`0000-${backend}.k8s.yaml`, '0001-docroot.k8s.yaml', '0002-web.k8s.yaml',
+      ...['dashboard', 'headlamp'].filter((ui) => facts[ui as 'dashboard' | 'headlamp'] !== undefined).map((ui, i) => `000${3 + i}-${ui}.k8s.yaml`)]);
   });
 
-  test('the VIP ConfigMap maps each server\'s VIP (and the Dashboard\'s) to its Service, and to nothing else', () => {
-    expect(vipConfigMap.data).toEqual(Object.fromEntries([
-      ...declaration.servers.map((s) => [s.vip.text, `${namespace}/${s.name}`]),
-      ...(facts.dashboard ? [[facts.dashboard.address.text, 'kubernetes-dashboard/kubernetes-dashboard']] : []),
-    ]));
-  });
+  if (backend === 'keepalived') {
+    const vipConfigMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'kube-system')!;
 
-  test('each VIP in the ConfigMap is the externalIP of the Service it names, and of no other', () => {
-    const services = objects.filter((m) => m.kind === 'Service');
-    for (const [address, ref] of Object.entries(vipConfigMap.data as Record<string, string>)) {
-      const [ns, name] = ref.split('/');
-      expect(find(services.filter((s) => s.metadata.namespace === ns), 'Service', name).spec.externalIPs).toEqual([address]);
-      expect(services.filter((s) => (s.spec.externalIPs ?? []).includes(address))).toHaveLength(1);
-    }
-  });
+    test('the VIP ConfigMap maps each server\'s VIP (and the Dashboard\'s) to its Service, and to nothing else', () => {
+      expect(vipConfigMap.data).toEqual(declaredVips(declaration));
+    });
 
-  test('the VIP controller runs privileged with hostNetwork on the router only, reading that ConfigMap', () => {
-    const pod = objects.find((o) => o.kind === 'DaemonSet')!.spec.template.spec;
-    expect(pod.nodeSelector).toEqual({ role: 'router' });
-    expect(pod.hostNetwork).toBe(true);
-    expect(pod.containers[0].securityContext.privileged).toBe(true);
-    expect(pod.containers[0].args).toContain(`--services-configmap=kube-system/${vipConfigMap.metadata.name}`);
-    expect(pod.containers[0].image).toBe(`${facts.registry}/kube-keepalived-vip:0.35`);
-  });
+    test('each VIP in the ConfigMap is the externalIP of the Service it names, and of no other', () => {
+      for (const [address, ref] of Object.entries(vipConfigMap.data as Record<string, string>)) {
+        const [ns, name] = ref.split('/');
+        expect(find(services.filter((s) => s.metadata.namespace === ns), 'Service', name).spec.externalIPs).toEqual([address]);
+        expect(services.filter((s) => (s.spec.externalIPs ?? []).includes(address))).toHaveLength(1);
+      }
+    });
+
+    test('the VIP controller runs privileged with hostNetwork on the router only, reading that ConfigMap', () => {
+      const pod = objects.find((o) => o.kind === 'DaemonSet')!.spec.template.spec;
+      expect(pod.nodeSelector).toEqual({ role: 'router' });
+      expect(pod.hostNetwork).toBe(true);
+      expect(pod.containers[0].securityContext.privileged).toBe(true);
+      expect(pod.containers[0].args).toContain(`--services-configmap=kube-system/${vipConfigMap.metadata.name}`);
+      expect(pod.containers[0].image).toBe(`${facts.registry}/kube-keepalived-vip:0.35`);
+    });
+  } else {
+    test(`each VIP is asked for by exactly the Service it belongs to, of type LoadBalancer without node ports (${LB_ANNOTATION[backend]})`, () => {
+      const asked = services.filter((s) => s.metadata.annotations?.[LB_ANNOTATION[backend]] !== undefined);
+      expect(Object.fromEntries(asked.map((s) => [s.metadata.annotations?.[LB_ANNOTATION[backend]], `${s.metadata.namespace}/${s.metadata.name}`])))
+        .toEqual(declaredVips(declaration));
+      for (const s of asked) expect(s.spec).toMatchObject({ type: 'LoadBalancer', allocateLoadBalancerNodePorts: false });
+    });
+
+    test('nothing in the output sets externalIPs, and no ConfigMap maps VIPs', () => {
+      expect(services.filter((s) => s.spec.externalIPs !== undefined).map((s) => s.metadata.name)).toEqual([]);
+      expect(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.namespace === 'kube-system')).toEqual([]);
+    });
+  }
+
+  if (backend === 'metallb') {
+    test('the MetalLB pool is exactly the VIPs (/32, never auto-assigned, only to the site\'s namespaces), announced from the routers', () => {
+      const pool = objects.find((o) => o.kind === 'IPAddressPool')!;
+      const vips = declaredVips(declaration);
+      expect(pool.metadata.namespace).toBe('metallb-system');
+      expect([...pool.spec.addresses].sort()).toEqual(Object.keys(vips).map((a) => `${a}/32`).sort());
+      expect(pool.spec.autoAssign).toBe(false);
+      expect(pool.spec.serviceAllocation.namespaces).toEqual([...new Set(Object.values(vips).map((r) => r.split('/')[0]))].sort());
+      const ad = objects.find((o) => o.kind === 'L2Advertisement')!;
+      expect(ad.spec).toMatchObject({ ipAddressPools: [pool.metadata.name], nodeSelectors: [{ matchLabels: { role: 'router' } }] });
+      // MetalLB itself comes from upstream's manifest: the backend's file holds only its configuration
+      const first = parseAllDocuments(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).map((d) => d.toJSON().kind);
+      expect(first.filter((kind) => kind !== 'Namespace')).toEqual(['IPAddressPool', 'L2Advertisement']);
+    });
+  }
+
+  if (backend === 'kube-vip') {
+    test('kube-vip runs on the router role in the node\'s network with NET_ADMIN and NET_RAW only, in ARP services mode', () => {
+      const ds = objects.find((o) => o.kind === 'DaemonSet')!;
+      const pod = ds.spec.template.spec;
+      expect(ds.metadata).toMatchObject({ name: 'kube-vip-ds', namespace: 'kube-system' });
+      expect(pod).toMatchObject({ nodeSelector: { role: 'router' }, hostNetwork: true, serviceAccountName: 'kube-vip' });
+      expect(pod.containers[0].securityContext).toEqual({ capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] } });
+      expect(pod.containers[0].image).toBe(`${facts.registry}/kube-vip:v1.2.3`);
+      const env = Object.fromEntries(pod.containers[0].env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+      expect(env).toMatchObject({ vip_arp: 'true', svc_enable: 'true', vip_leaderelection: 'true' });
+      const binding = find(objects, 'ClusterRoleBinding', 'system:kube-vip-binding');
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'kube-vip', namespace: 'kube-system' }]);
+    });
+  }
 
   describe.each(declaration.servers.map((s) => [s.name, s] as const))('server %s', (name, server) => {
     const deployment = find(objects, 'Deployment', name);
@@ -108,7 +178,8 @@ describe.each([['lab', LAB], ['agency', AGENCY], ['other facts', OTHER_FACTS]] a
       for (let i = 1; i < path_.length; i++) expect(edges).toContainEqual([path_[i - 1], path_[i]]);
       expect(roles.get(`Deployment:${namespace}:${server.name}`)).toBe('worker');
     }
-    expect([...roles].filter(([, role]) => role === 'router').map(([node]) => node.split(':')[0])).toEqual(['DaemonSet']);
+    expect([...roles].filter(([, role]) => role === 'router').map(([node]) => node.split(':')[0]))
+      .toEqual([backend === 'metallb' ? 'L2Advertisement' : 'DaemonSet']);
   });
 
   test('every object carries the app\'s ownership labels', () => {
@@ -119,7 +190,7 @@ describe.each([['lab', LAB], ['agency', AGENCY], ['other facts', OTHER_FACTS]] a
 describe('dist/agency', () => {
   const result = synthApp(path.join(tmp, 'agency-dist'), (app) => new HostingSite(app, 'Site', AGENCY), { diagram: true });
 
-  test.each(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml'])('%s matches its snapshot', (file) => {
+  test.each(['0000-metallb.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-headlamp.k8s.yaml'])('%s matches its snapshot', (file) => {
     expect(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).toMatchSnapshot();
   });
 
@@ -129,6 +200,15 @@ describe('dist/agency', () => {
 
   test('creates its namespace in its first file, before anything lives in it', () => {
     expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'sites' } });
+  });
+
+  test('runs MetalLB and Headlamp, with no externalIPs anywhere in its output', () => {
+    const text = Object.values(readTree(result.outdir)).join('\n');
+    expect(text).not.toMatch(/externalIPs/);
+    expect(text).not.toMatch(/kubernetes-dashboard|keepalived/);
+    const kinds = objectsIn(result.outdir).map((o) => o.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['IPAddressPool', 'L2Advertisement']));
+    expect(find(objectsIn(result.outdir), 'Deployment', 'headlamp').spec.template.spec.containers[0].image).toBe('ghcr.io/headlamp-k8s/headlamp:v0.45.0');
   });
 });
 

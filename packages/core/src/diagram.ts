@@ -1,9 +1,12 @@
 /** An object as synthesized: the fields the diagram reads. */
 interface Obj {
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations?: Record<string, string> };
   readonly spec?: any;
 }
+
+/** The Service annotations the load-balancer backends take a fixed address from. */
+const LOAD_BALANCER_IP_ANNOTATIONS = ['metallb.io/loadBalancerIPs', 'kube-vip.io/loadbalancerIPs'];
 
 /**
  * A picture of a synthesized site, as Graphviz DOT source: each VIP -> the Service that holds it -> the workloads
@@ -52,8 +55,24 @@ export function siteDiagram(objects: readonly Obj[]): string {
     const ports = (s.spec?.ports ?? []).map((p: { port: number }) => `:${p.port}`).join(' ');
     const sid = add(id('Service', ns(s), s.metadata.name), `Service ${ns(s)}/${s.metadata.name} ${ports}`.trim(), 'ellipse');
     for (const t of targets) edges.push(`${sid} -> ${id(t.kind, ns(t), t.metadata.name)}`);
-    for (const address of s.spec?.externalIPs ?? []) {
+    // kube-keepalived-vip sets externalIPs; MetalLB and kube-vip read the address from an annotation
+    const requested = Object.entries(s.metadata.annotations ?? {})
+      .filter(([key]) => LOAD_BALANCER_IP_ANNOTATIONS.includes(key)).flatMap(([, value]) => value.split(',').map((a) => a.trim()));
+    for (const address of [...(s.spec?.externalIPs ?? []), ...requested]) {
       edges.push(`${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} -> ${sid}`);
+    }
+  }
+
+  // MetalLB's announcer: the VIPs of its pools are answered from the nodes of its role
+  for (const ad of objects.filter((o) => o.kind === 'L2Advertisement')) {
+    const role = ad.spec?.nodeSelectors?.[0]?.matchLabels?.role;
+    const aid = add(id('L2Advertisement', ns(ad), ad.metadata.name), `MetalLB L2Advertisement ${ns(ad)}/${ad.metadata.name}`, 'box', role);
+    const pools = objects.filter((o) => o.kind === 'IPAddressPool' && ns(o) === ns(ad) && (ad.spec?.ipAddressPools ?? []).includes(o.metadata.name));
+    for (const pool of pools) {
+      for (const cidr of pool.spec?.addresses ?? []) {
+        const address = String(cidr).replace(/\/32$/, '');
+        edges.push(`${aid} -> ${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} [style=dashed]`);
+      }
     }
   }
 

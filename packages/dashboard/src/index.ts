@@ -1,2 +1,3 @@
 export * from './kubernetes-dashboard';
 export * from './dashboard-vip';
+export * from './headlamp';

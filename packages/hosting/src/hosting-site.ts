@@ -1,13 +1,14 @@
 import {
   AppChecks, clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireAbsolutePath,
-  requireDnsLabel, SiteError,
+  requireDnsLabel, requireDnsSubdomain, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { DashboardVip, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
+import { DashboardVip, Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
-import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
+import { IVipController, ServiceVip } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
+import { VipBackend } from './vip-backend';
 
 /** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
 export interface SiteFacts {
@@ -31,10 +32,18 @@ export interface SiteFacts {
    */
   readonly namespace?: string;
   /**
-   * The VIP controller (kube-keepalived-vip, in kube-system on the router role).
-   * @default - upstream's 0.35 image mirrored as `<registry>/kube-keepalived-vip:0.35`, ConfigMap `vip-configmap`
+   * What holds the VIPs, in one line: `VipBackend.keepalivedVip()`, `VipBackend.metalLb()` or `VipBackend.kubeVip()`.
+   * Every server keeps its address whichever backend holds it.
+   * @default VipBackend.keepalivedVip() - the report's kube-keepalived-vip 0.35, mirrored as `<registry>/kube-keepalived-vip:0.35`
    */
-  readonly vip?: { readonly name?: string; readonly image?: ImageReference; readonly configMapName?: string; readonly vrid?: number };
+  readonly vip?: VipBackend;
+  /**
+   * The nodes labeled `role=router` (`kubectl label node <name> role=router`), which hold the VIPs. With two or more,
+   * a VIP moves to another router when its holder fails (README, "Two routers"); with one, the site warns that the
+   * VIPs have no failover.
+   * @default - not declared: nothing is checked
+   */
+  readonly routers?: string[];
   /**
    * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
    * restore template per server (`DocrootBackup`); leave out for a site without backups.
@@ -54,6 +63,11 @@ export interface SiteFacts {
    * Docker Hub; a cluster without internet access takes mirrored ones (README, "Adapt it to your cluster").
    */
   readonly dashboard?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly metricsScraperImage?: ImageReference };
+  /**
+   * Headlamp, the Dashboard's maintained successor, and its VIP; leave out for a site without it. Its image defaults
+   * to upstream's on ghcr.io (`Headlamp`).
+   */
+  readonly headlamp?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly viewerAccount?: boolean };
 }
 
 /** One virtual server of the site: a line of the declaration. */
@@ -88,21 +102,23 @@ export interface HostingSiteProps {
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
- * in apply order (one file each): `keepalived` (the VIP controller, once), `docroot` (per server, its NFS
+ * in apply order (one file each): the VIP backend's (`keepalived`, `metallb` or `kube-vip`, once; it also creates the
+ * servers' namespace), `docroot` (per server, its NFS
  * PersistentVolume and claim), `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry) and,
- * when the facts name one, `dashboard`. Every chart carries the app's ownership labels. Adding a server is one
+ * when the facts name them, `dashboard` and `headlamp`. Every chart carries the app's ownership labels. Adding a server is one
  * entry in `servers`.
  *
  * The charts are the app's own top-level charts (cdk8s names each file after its chart), so the scope is the App.
  */
 export class HostingSite extends Construct {
-  /** The charts, in apply order. */
-  public readonly keepalivedChart: Chart;
+  /** The charts, in apply order. The VIP backend's chart is named after it: `keepalived`, `metallb` or `kube-vip`. */
+  public readonly vipChart: Chart;
   public readonly docrootChart: Chart;
   public readonly webChart: Chart;
   public readonly dashboardChart?: Chart;
+  public readonly headlampChart?: Chart;
   /** The VIP controller. */
-  public readonly vip: KeepalivedVip;
+  public readonly vip: IVipController;
   /** Each server by name, with its docroot. */
   public readonly servers: ReadonlyMap<string, WebSshServer>;
   public readonly docroots: ReadonlyMap<string, NfsDocroot>;
@@ -110,6 +126,8 @@ export class HostingSite extends Construct {
   public readonly backups: ReadonlyMap<string, DocrootBackup>;
   /** The Dashboard, when the facts name one. */
   public readonly dashboard?: KubernetesDashboard;
+  /** Headlamp, when the facts name it. */
+  public readonly headlamp?: Headlamp;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
   public readonly namespace?: k8s.KubeNamespace;
 
@@ -131,25 +149,37 @@ export class HostingSite extends Construct {
       seen.add(server.name);
     }
 
+    const routers = facts.routers;
+    if (routers !== undefined) {
+      if (routers.length === 0) {
+        throw SiteError.invalidProp(this, 'facts.routers', routers, 'name at least one node labeled role=router, or be left out');
+      }
+      const named = new Set<string>();
+      for (const router of routers) {
+        requireDnsSubdomain(this, 'facts.routers', router, 'node1');
+        if (named.has(router)) throw SiteError.invalidProp(this, 'facts.routers', router, 'name each router node once');
+        named.add(router);
+      }
+      if (routers.length === 1) {
+        Warnings.of(this).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
+          + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
+      }
+    }
+    const backend = facts.vip ?? VipBackend.keepalivedVip();
+
     const labels = ownershipLabels(name);
     const chart = (chartId: string, chartNamespace?: string) =>
       new Chart(app, chartId, { namespace: chartNamespace, labels, disableResourceNameHashes: true });
-    this.keepalivedChart = chart('keepalived', 'kube-system');
+    this.vipChart = chart(backend.chartName, backend.namespace);
     this.docrootChart = chart('docroot', namespace);
     this.webChart = chart('web', namespace);
-    this.webChart.addDependency(this.keepalivedChart, this.docrootChart);
+    this.webChart.addDependency(this.vipChart, this.docrootChart);
 
     if (!KUBERNETES_NAMESPACES.includes(namespace)) {
       const metadata = { name: requireDnsLabel(this, 'facts.namespace', namespace) };
-      this.namespace = clusterScoped(new k8s.KubeNamespace(this.keepalivedChart, 'Namespace', { metadata }));
+      this.namespace = clusterScoped(new k8s.KubeNamespace(this.vipChart, 'Namespace', { metadata }));
     }
-    this.vip = new KeepalivedVip(this.keepalivedChart, 'KeepalivedVip', {
-      lanSubnet: facts.lanSubnet,
-      name: facts.vip?.name,
-      configMapName: facts.vip?.configMapName ?? 'vip-configmap',
-      vrid: facts.vip?.vrid,
-      image: facts.vip?.image ?? ImageReference.of(`${facts.registry}/kube-keepalived-vip:0.35`),
-    });
+    this.vip = backend.bind(this.vipChart, { lanSubnet: facts.lanSubnet, registry: facts.registry });
 
     const servers = new Map<string, WebSshServer>();
     const docroots = new Map<string, NfsDocroot>();
@@ -175,7 +205,7 @@ export class HostingSite extends Construct {
         sshServicePort: spec.sshServicePort ?? spec.overrides?.sshServicePort,
         authorizedKeys: spec.authorizedKeys ?? spec.overrides?.authorizedKeys,
       });
-      // One value, both places: the ConfigMap entry and the Service's externalIPs.
+      // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
       new ServiceVip(this.webChart, `${constructId(spec.name)}Vip`, { vip: this.vip, service: server.service, address: spec.vip });
       servers.set(spec.name, server);
       docroots.set(spec.name, docroot);
@@ -203,11 +233,17 @@ export class HostingSite extends Construct {
 
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
-      this.dashboardChart.addDependency(this.keepalivedChart);
+      this.dashboardChart.addDependency(this.vipChart);
       this.dashboard = new KubernetesDashboard(this.dashboardChart, 'Dashboard', {
         image: facts.dashboard.image, metricsScraperImage: facts.dashboard.metricsScraperImage,
       });
       new DashboardVip(this.dashboardChart, 'DashboardVip', { vip: this.vip, dashboard: this.dashboard, address: facts.dashboard.address });
+    }
+    if (facts.headlamp) {
+      this.headlampChart = chart('headlamp');
+      this.headlampChart.addDependency(this.vipChart);
+      this.headlamp = new Headlamp(this.headlampChart, 'Headlamp', { image: facts.headlamp.image, viewerAccount: facts.headlamp.viewerAccount });
+      new ServiceVip(this.headlampChart, 'HeadlampVip', { vip: this.vip, service: this.headlamp.service, address: facts.headlamp.address });
     }
   }
 

@@ -1,1 +1,2 @@
 export * from './hosting-site';
+export * from './vip-backend';

@@ -1,10 +1,11 @@
 import {
   AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum,
-  requireInteger, requireIpv4Address, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
+  requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, Warnings,
 } from '@cdk8s-vserver/core';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
+import { IVipController, registerVipController, VipEntry, VipTable } from './vip-controller';
 
 /**
  * How IPVS forwards a VIP's traffic to the Service's pods.
@@ -85,16 +86,10 @@ export interface KeepalivedVipExposeOptions {
   readonly method?: VipMethod;
 }
 
-/** A Service published on a VIP. */
-export interface VipEntry {
-  /** The VIP. */
-  readonly address: string;
-  /** `namespace/name` of the Service. */
-  readonly service: string;
+/** A Service published on a kube-keepalived-vip VIP, with its IPVS forwarding method. */
+export interface KeepalivedVipEntry extends VipEntry {
   /** The forwarding method. */
   readonly method: VipMethod;
-  /** The Service's ports, all of which the VIP forwards. */
-  readonly ports: number[];
 }
 
 /**
@@ -105,7 +100,9 @@ export interface VipEntry {
  * DaemonSet on the router role. `expose()` writes a Service's ConfigMap entry AND sets the same address as the
  * Service's `externalIPs`, from one value.
  */
-export class KeepalivedVip extends Construct {
+export class KeepalivedVip extends Construct implements IVipController {
+  /** `kube-keepalived-vip`. */
+  public readonly backend = 'kube-keepalived-vip';
   /** Name of the DaemonSet, ServiceAccount and RBAC objects. */
   public readonly name: string;
   /** Name of the VIP ConfigMap. */
@@ -130,7 +127,8 @@ export class KeepalivedVip extends Construct {
   /** The node role the controller runs on. */
   public readonly nodeRole: NodeRole;
 
-  private readonly entries = new Map<string, VipEntry>();
+  private readonly table = new VipTable(this);
+  private readonly methods = new Map<string, VipMethod>();
 
   constructor(scope: Construct, id: string, props: KeepalivedVipProps) {
     super(scope, id);
@@ -143,10 +141,11 @@ export class KeepalivedVip extends Construct {
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));
     const vrid = this.vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
     const checks = AppChecks.of(this).trust(this);
-    const controllers = CONTROLLERS.get(checks) ?? [];
-    if (controllers.length === 0) checks.add({ check: (report) => checkControllers(checks, controllers, report) });
+    registerVipController(this);
+    const controllers = KEEPALIVED_CONTROLLERS.get(checks) ?? [];
+    if (controllers.length === 0) checks.add({ check: (report) => checkVrids(controllers, report) });
     controllers.push(this);
-    CONTROLLERS.set(checks, controllers);
+    KEEPALIVED_CONTROLLERS.set(checks, controllers);
     const hostNetwork = props.hostNetwork ?? true;
     const healthPort = requirePort(this, 'healthPort', props.healthPort ?? release.defaultHealthPort);
     if (image.tag !== undefined && image.tag !== release.version) {
@@ -252,31 +251,15 @@ export class KeepalivedVip extends Construct {
    * kind Service (for a cdk8s-plus Service, `ApiObject.of(service)`)
    * @param address the VIP, a host address of the LAN (`Ipv4Address.of('192.168.1.31')`)
    */
-  public expose(service: ApiObject, address: Ipv4Address, options: KeepalivedVipExposeOptions = {}): VipEntry {
-    const vip = requireIpv4Address(this, 'expose address', address);
-    if (!this.lanSubnet.contains(vip)) {
-      throw SiteError.invalidProp(this, 'expose address', vip.text, `lie in the site's LAN ${this.lanSubnet}`);
-    }
-    if (this.lanSubnet.isNetworkOrBroadcast(vip)) {
-      throw SiteError.invalidProp(this, 'expose address', vip.text, `be a host address of ${this.lanSubnet}, not its network or broadcast address`);
-    }
+  public expose(service: ApiObject, address: Ipv4Address, options: KeepalivedVipExposeOptions = {}): KeepalivedVipEntry {
     const method = requireEnum(this, 'expose method', options.method ?? VipMethod.NAT, { 'VipMethod.NAT': VipMethod.NAT, 'VipMethod.DR': VipMethod.DR });
-    if (service.kind !== 'Service') {
-      throw SiteError.invalidProp(this, 'expose service', `${service.kind}/${service.name}`, 'be a Service');
-    }
-    const ref = `${service.metadata.namespace ?? 'default'}/${service.name}`;
-    const taken = this.entries.get(vip.text);
-    if (taken) {
-      throw SiteError.invalidProp(this, 'expose address', vip.text, `be a VIP not used yet: it already publishes ${taken.service}`);
-    }
-    // The Service is rendered once, for its ports and whether it has an externalIPs list yet.
-    const spec = service.toJson().spec ?? {};
-    const ports = ((spec.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
-    const entry: VipEntry = { address: vip.text, service: ref, method, ports };
-    this.entries.set(entry.address, entry);
-    service.addJsonPatch(Array.isArray(spec.externalIPs)
+    const entry: KeepalivedVipEntry = { ...this.table.add(service, address), method };
+    this.methods.set(entry.address, method);
+    const externalIPs = service.toJson().spec?.externalIPs;
+    service.addJsonPatch(Array.isArray(externalIPs)
       ? JsonPatch.add('/spec/externalIPs/-', entry.address)
       : JsonPatch.add('/spec/externalIPs', [entry.address]));
+    const { ports, service: ref } = entry;
 
     if (ports.includes(22)) {
       Warnings.of(this).add(`VIP ${entry.address} publishes port 22 of ${ref}: the router node's own sshd listens on `
@@ -287,9 +270,9 @@ export class KeepalivedVip extends Construct {
     return entry;
   }
 
-  /** Every VIP published so far, sorted by address. */
-  public get vips(): VipEntry[] {
-    return [...this.entries.values()].sort((a, b) => Ipv4Address.of(a.address).value - Ipv4Address.of(b.address).value);
+  /** Every VIP published so far, sorted by address, with its forwarding method. */
+  public get vips(): KeepalivedVipEntry[] {
+    return this.table.sorted.map((entry) => ({ ...entry, method: this.methods.get(entry.address) ?? VipMethod.NAT }));
   }
 
   private configMapData(): Record<string, string> {
@@ -297,15 +280,11 @@ export class KeepalivedVip extends Construct {
   }
 }
 
-/** Every KeepalivedVip of an app, for the checks across them. */
-const CONTROLLERS = new WeakMap<AppChecks, KeepalivedVip[]>();
+/** Every KeepalivedVip of an app, for the vrid check across them. */
+const KEEPALIVED_CONTROLLERS = new WeakMap<AppChecks, KeepalivedVip[]>();
 
-/**
- * Across every KeepalivedVip of the app: a VIP published by two of them, two on one node role with one vrid, and a
- * VIP that the site declared as another thing's address (the NAS, the API server, a node).
- */
-function checkControllers(checks: AppChecks, controllers: KeepalivedVip[], report: AppReport): void {
-  const vipOwners = new Map<string, KeepalivedVip>();
+/** Two KeepalivedVips on one node role with one vrid take each other's VIPs. */
+function checkVrids(controllers: KeepalivedVip[], report: AppReport): void {
   const vrids = new Map<string, KeepalivedVip>();
   for (const controller of controllers) {
     const key = `${controller.nodeRole}/${controller.vrid}`;
@@ -315,20 +294,6 @@ function checkControllers(checks: AppChecks, controllers: KeepalivedVip[], repor
         + 'two keepalived instances with one virtual router id on one LAN take each other\'s VIPs. Give each a distinct vrid (0-255)');
     } else {
       vrids.set(key, controller);
-    }
-    for (const entry of controller.vips) {
-      const owner = vipOwners.get(entry.address);
-      if (owner) {
-        report.error(controller, `'expose address' ${entry.address} (for ${entry.service}) is also a VIP of [${owner.node.path}]: two `
-          + 'controllers would fight over one address. Publish each VIP through one KeepalivedVip');
-      } else {
-        vipOwners.set(entry.address, controller);
-      }
-      const use = checks.addressUse(entry.address);
-      if (use) {
-        report.error(controller, `'expose address' ${entry.address} (for ${entry.service}) is ${use}: the VIP would take that address `
-          + 'over on the LAN. Use a free address of the LAN');
-      }
     }
   }
 }

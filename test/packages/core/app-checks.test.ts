@@ -87,8 +87,8 @@ describe('collisions across constructs', () => {
     const b = new KeepalivedVip(system, 'B', { lanSubnet: LAN, name: 'vip-b', configMapName: 'vip-b', vrid: 51 });
     new ServiceVip(web, 'ShopVip', { vip: a, service: server(web, 'Shop').service, address: Ipv4Address.of('192.168.1.31') });
     new ServiceVip(web, 'BlogVip', { vip: b, service: server(web, 'Blog').service, address: Ipv4Address.of('192.168.1.31') });
-    expect(synthError(app)).toContain("[system/B] 'expose address' 192.168.1.31 (for default/blog) is also a VIP of [system/A]: two controllers "
-      + 'would fight over one address. Publish each VIP through one KeepalivedVip');
+    expect(synthError(app)).toContain("[system/B] 'expose address' 192.168.1.31 (for default/blog) is also a VIP of [system/A] (kube-keepalived-vip): "
+      + 'two controllers would fight over one address. Publish each VIP through one controller');
   });
 
   test('two controllers with one vrid on one node role (negative control: another role)', () => {

@@ -1,0 +1,133 @@
+import { AppChecks, AppReport, Ipv4Address, Ipv4Subnet, requireIpv4Address, SiteError } from '@cdk8s-vserver/core';
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/** A Service published on a VIP. */
+export interface VipEntry {
+  /** The VIP. */
+  readonly address: string;
+  /** `namespace/name` of the Service. */
+  readonly service: string;
+  /** The Service's ports, all of which the VIP forwards. */
+  readonly ports: number[];
+}
+
+/**
+ * What holds a site's VIPs: kube-keepalived-vip ({@link KeepalivedVip}), MetalLB in L2 mode ({@link MetalLbVip}) or
+ * kube-vip in ARP mode ({@link KubeVip}). A {@link ServiceVip} publishes a Service through any of them, from the
+ * same address; switching backends changes what is emitted, never the addresses.
+ */
+export interface IVipController extends IConstruct {
+  /** Which controller this is (`kube-keepalived-vip`, `metallb`, `kube-vip`), for messages and the site picture. */
+  readonly backend: string;
+  /** The LAN the VIPs belong to. */
+  readonly lanSubnet: Ipv4Subnet;
+  /** Every VIP published so far, sorted by address. */
+  readonly vips: VipEntry[];
+  /**
+   * Publishes `service` on the VIP `address` (a host address of the LAN, used once). Every port of the Service is
+   * forwarded.
+   */
+  expose(service: ApiObject, address: Ipv4Address): VipEntry;
+}
+
+/**
+ * The VIPs one controller publishes: the checks every backend makes on an address and a Service, and the
+ * entries sorted by address. The backends differ only in what they write for an entry.
+ */
+export class VipTable {
+  private readonly entries = new Map<string, VipEntry>();
+
+  constructor(private readonly controller: IVipController) {}
+
+  /**
+   * Checks `address` and `service` (a host address of the LAN not used yet; a Service) and records the entry.
+   * Throws a SiteError naming the controller, the prop and the fix.
+   */
+  public add(service: ApiObject, address: Ipv4Address): VipEntry {
+    const controller = this.controller;
+    const vip = requireIpv4Address(controller, 'expose address', address);
+    const lan = controller.lanSubnet;
+    if (!lan.contains(vip)) {
+      throw SiteError.invalidProp(controller, 'expose address', vip.text, `lie in the site's LAN ${lan}`);
+    }
+    if (lan.isNetworkOrBroadcast(vip)) {
+      throw SiteError.invalidProp(controller, 'expose address', vip.text, `be a host address of ${lan}, not its network or broadcast address`);
+    }
+    if (service.kind !== 'Service') {
+      throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`, 'be a Service');
+    }
+    const ref = `${service.metadata.namespace ?? 'default'}/${service.name}`;
+    const taken = this.entries.get(vip.text);
+    if (taken) {
+      throw SiteError.invalidProp(controller, 'expose address', vip.text, `be a VIP not used yet: it already publishes ${taken.service}`);
+    }
+    const ports = ((service.toJson().spec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
+    const entry: VipEntry = { address: vip.text, service: ref, ports };
+    this.entries.set(entry.address, entry);
+    return entry;
+  }
+
+  /** The entries, sorted by address. */
+  public get sorted(): VipEntry[] {
+    return [...this.entries.values()].sort((a, b) => Ipv4Address.of(a.address).value - Ipv4Address.of(b.address).value);
+  }
+}
+
+/** Every VIP controller of an app, whatever its backend, for the checks across them. */
+const CONTROLLERS = new WeakMap<AppChecks, IVipController[]>();
+
+/**
+ * Enrols `controller` in the app-wide VIP checks: one VIP published by two controllers (of any backends), and a VIP
+ * that the site declared as another thing's address (the NAS, the API server, a node). Every backend calls this
+ * once, from its constructor.
+ */
+export function registerVipController(controller: IVipController): void {
+  const checks = AppChecks.of(controller);
+  const controllers = CONTROLLERS.get(checks) ?? [];
+  if (controllers.length === 0) checks.add({ check: (report) => checkAcrossControllers(checks, controllers, report) });
+  controllers.push(controller);
+  CONTROLLERS.set(checks, controllers);
+}
+
+function checkAcrossControllers(checks: AppChecks, controllers: IVipController[], report: AppReport): void {
+  const owners = new Map<string, IVipController>();
+  for (const controller of controllers) {
+    for (const entry of controller.vips) {
+      const owner = owners.get(entry.address);
+      if (owner) {
+        report.error(controller, `'expose address' ${entry.address} (for ${entry.service}) is also a VIP of [${owner.node.path}] `
+          + `(${owner.backend}): two controllers would fight over one address. Publish each VIP through one controller`);
+      } else {
+        owners.set(entry.address, controller);
+      }
+      const use = checks.addressUse(entry.address);
+      if (use) {
+        report.error(controller, `'expose address' ${entry.address} (for ${entry.service}) is ${use}: the VIP would take that address `
+          + 'over on the LAN. Use a free address of the LAN');
+      }
+    }
+  }
+}
+
+/**
+ * Makes `service` a `type: LoadBalancer` Service that asks its controller for `address` through `annotation`
+ * (MetalLB's and kube-vip's way), without node ports. Refuses a Service that has `externalIPs`: the load-balancer
+ * backends never set them (clusters with the DenyServiceExternalIPs admission plugin refuse them).
+ */
+export function requestLoadBalancerAddress(controller: IVipController, service: ApiObject, annotation: string, address: string): void {
+  const spec = service.toJson().spec ?? {};
+  if (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0) {
+    throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`,
+      `have no spec.externalIPs (it has ${spec.externalIPs.join(', ')}): ${controller.backend} announces the address of a type: LoadBalancer `
+      + 'Service, and externalIPs are refused by clusters with the DenyServiceExternalIPs admission plugin. Remove them');
+  }
+  if (spec.type !== undefined && spec.type !== 'ClusterIP' && spec.type !== 'LoadBalancer') {
+    throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`,
+      `be of type ClusterIP or LoadBalancer (it is ${spec.type}): it becomes type LoadBalancer`);
+  }
+  service.metadata.addAnnotation(annotation, address);
+  service.addJsonPatch(JsonPatch.add('/spec/type', 'LoadBalancer'));
+  // Node ports would publish the server on every node's address besides the VIP.
+  service.addJsonPatch(JsonPatch.add('/spec/allocateLoadBalancerNodePorts', false));
+}
