@@ -1,6 +1,7 @@
 import * as path from 'path';
+import { crdFiles, synthBackendSites } from '../backend-sites';
 import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
-import { applyableYaml, createNamespaces } from './dist';
+import { applyableYaml, createNamespaces, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 import { negativeControls } from '../negative/controls';
 
@@ -8,20 +9,27 @@ import { negativeControls } from '../negative/controls';
 // a server-side dry run, then for real, and what the controllers make of it is checked.
 requireControlPlane();
 
-const apps = distApps();
+// dist/lab (kube-keepalived-vip), dist/agency (MetalLB), and the lab's servers on MetalLB and on kube-vip
+const sites: Array<[string, string]> = [
+  ...distApps().map((app): [string, string] => [`dist/${app}`, path.join(DIST, app)]),
+  ...synthBackendSites().map(([backend, dir]): [string, string] => [`the lab on ${backend}`, dir]),
+];
+
+// What MetalLB's install brings first on a real cluster: its CRDs, so the server validates every custom resource.
+beforeAll(() => installCustomResourceDefinitions(crdFiles()));
 
 function ref(o: Manifest): string[] {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
   return [`${o.kind.toLowerCase()}${group}/${o.metadata.name}`, ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : [])];
 }
 
-describe.each(apps)('dist/%s on a real kube-apiserver', (app) => {
-  const objects = objectsIn(path.join(DIST, app));
+describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
+  const objects = objectsIn(dir);
   const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
   beforeAll(() => createNamespaces(objects));
 
-  const { yaml, lowered } = applyableYaml(path.join(DIST, app));
+  const { yaml, lowered } = applyableYaml(dir);
 
   test('only PodDisruptionBudgets and CronJobs need lowering for the 1.20 test server', () => {
     expect(lowered).toBe(objects.filter((o) => (o.kind === 'PodDisruptionBudget' && o.apiVersion === 'policy/v1')
@@ -94,11 +102,50 @@ describe.each(apps)('dist/%s on a real kube-apiserver', (app) => {
     }
   });
 
-  test('each Service has a ClusterIP and the externalIPs it declared', () => {
+  test("kube-vip's ServiceAccount can hold leases and update Services' status, and cannot read secrets", () => {
+    for (const d of ofKind('DaemonSet').filter((x) => x.metadata.name === 'kube-vip-ds')) {
+      const as = `--as=system:serviceaccount:${d.metadata.namespace}:${d.spec.template.spec.serviceAccountName}`;
+      const can = (...args: string[]) => `${args.join(' ')}: ${kubectlRaw(['auth', 'can-i', ...args, as]).stdout.trim()}`;
+      for (const allowed of [['create', 'leases', '-n', 'kube-system'], ['update', 'services/status', '-n', 'default'],
+        ['watch', 'services', '--all-namespaces'], ['list', 'endpointslices.discovery.k8s.io', '--all-namespaces']]) {
+        expect(can(...allowed)).toBe(`${allowed.join(' ')}: yes`);
+      }
+      for (const refused of [['get', 'secrets', '--all-namespaces'], ['delete', 'services', '-n', 'default'], ['create', 'pods', '-n', 'default']]) {
+        expect(can(...refused)).toBe(`${refused.join(' ')}: no`);
+      }
+    }
+  });
+
+  test("Headlamp's own ServiceAccount may do nothing; its viewer may read pods but not secrets, and change nothing", () => {
+    for (const d of ofKind('Deployment').filter((x) => x.metadata.name === 'headlamp')) {
+      const ns = d.metadata.namespace!;
+      const can = (account: string, ...args: string[]) =>
+        `${account} ${args.join(' ')}: ${kubectlRaw(['auth', 'can-i', ...args, `--as=system:serviceaccount:${ns}:${account}`]).stdout.trim()}`;
+      expect(can('headlamp', 'list', 'pods', '--all-namespaces')).toBe('headlamp list pods --all-namespaces: no');
+      expect(can('headlamp', '*', '*')).toBe('headlamp * *: no');
+      if (objects.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'headlamp-viewer')) {
+        expect(can('headlamp-viewer', 'list', 'pods', '--all-namespaces')).toBe('headlamp-viewer list pods --all-namespaces: yes');
+        expect(can('headlamp-viewer', 'get', 'secrets', '-n', 'sites')).toBe('headlamp-viewer get secrets -n sites: no');
+        expect(can('headlamp-viewer', 'delete', 'pods', '-n', 'sites')).toBe('headlamp-viewer delete pods -n sites: no');
+      }
+    }
+  });
+
+  test('each Service has a ClusterIP and the externalIPs it declared; a load-balancer one keeps its type and address annotation', () => {
     for (const s of ofKind('Service')) {
       const live = getJson(ref(s));
       expect(live.spec.clusterIP).toMatch(/^10\.96\.[0-9]+\.[0-9]+$/);
       expect(live.spec.externalIPs ?? []).toEqual(s.spec.externalIPs ?? []);
+      expect(live.spec.type).toBe(s.spec.type ?? 'ClusterIP');
+      for (const key of ['metallb.io/loadBalancerIPs', 'kube-vip.io/loadbalancerIPs']) {
+        expect(live.metadata.annotations?.[key]).toBe(s.metadata.annotations?.[key]);
+      }
+    }
+  });
+
+  test('the server stored each MetalLB custom resource as emitted', () => {
+    for (const o of objects.filter((x) => x.apiVersion.startsWith('metallb.io/'))) {
+      expect(getJson(ref(o)).spec).toEqual(o.spec);
     }
   });
 });
@@ -113,6 +160,15 @@ describe('negative controls on the server', () => {
     const out = kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], yaml);
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(expected);
+  });
+
+  test('the server validates MetalLB custom resources by the installed CRDs (and refuses one whose addresses are not a list)', () => {
+    const control = negativeControls('schema').find((c) => c.file === 'metallb-addresses-not-a-list.yaml')!;
+    const out = kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], control.yaml);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(/spec\.addresses: Invalid value: "string": spec\.addresses in body must be of type array/);
+    const fixed = control.yaml.replace('addresses: 10.20.30.11/32', 'addresses: [10.20.30.11/32]');
+    expect(kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], fixed).status).toBe(0);
   });
 
   test('a 1.20 server silently drops an unknown field, which is why the schema tier runs first', () => {

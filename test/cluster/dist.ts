@@ -45,3 +45,17 @@ export function applyableDir(dir: string, into: string): string {
   }
   return into;
 }
+
+/**
+ * Installs the CustomResourceDefinitions the packages' custom resources need (MetalLB's, from the files their types
+ * were imported from) and waits until the server serves them, as MetalLB's own install does on a real cluster.
+ */
+export function installCustomResourceDefinitions(files: string[]): string[] {
+  const names: string[] = [];
+  for (const file of files) {
+    const out = kubectl(['apply', '-f', file]);
+    names.push(...out.trim().split('\n').map((line) => line.split(' ')[0]));
+  }
+  kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names]);
+  return names;
+}

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubernetesSchema } from './k8s-schema';
+import { crdFiles, synthBackendSites } from '../backend-sites';
 import { negativeControls } from '../negative/controls';
 import { distApps, DIST, yamlFilesIn } from '../support';
 
@@ -9,7 +10,10 @@ if (!openapi || !fs.existsSync(openapi)) {
   throw new Error(`OPENAPI_JSON (${openapi}) is not set or missing: run the schema tier through 'npx projen test:schema'`);
 }
 const schema = KubernetesSchema.load(openapi);
+// MetalLB's custom resources, by the CRDs their types were imported from
+const customKinds = schema.addCustomResourceDefinitions(crdFiles());
 const files = distApps().flatMap((app) => yamlFilesIn(path.join(DIST, app)).map((f) => path.relative(DIST, f)));
+const backendSites = synthBackendSites();
 
 describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, strictly', () => {
   test('there is something to check', () => {
@@ -18,6 +22,45 @@ describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, stri
 
   test.each(files)('dist/%s is valid', (file) => {
     expect(schema.validateFile(path.join(DIST, file))).toEqual([]);
+  });
+});
+
+describe.each(backendSites)('the lab on %s, against the same schema', (_backend, dir) => {
+  test.each(yamlFilesIn(dir).map((f) => path.basename(f)))('%s is valid', (file) => {
+    expect(schema.validateFile(path.join(dir, file))).toEqual([]);
+  });
+});
+
+describe('MetalLB custom resources, against the CRDs they were imported from', () => {
+  test('the CRDs add IPAddressPool and L2Advertisement', () => {
+    expect(customKinds).toEqual(['metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement']);
+  });
+
+  const pool = () => ({
+    apiVersion: 'metallb.io/v1beta1',
+    kind: 'IPAddressPool',
+    metadata: { name: 'p', namespace: 'metallb-system' },
+    spec: { addresses: ['10.20.30.11/32'], autoAssign: false } as Record<string, unknown>,
+  });
+
+  test('accepts a valid pool', () => {
+    expect(schema.validate(pool())).toEqual([]);
+  });
+
+  test('fails a pool whose addresses are not a list, one without addresses, and an unknown field', () => {
+    const notAList = pool();
+    notAList.spec.addresses = '10.20.30.11/32';
+    expect(schema.validate(notAList).join('\n')).toMatch(/\/spec\/addresses: must be array/);
+    const missing = pool();
+    delete missing.spec.addresses;
+    expect(schema.validate(missing).join('\n')).toMatch(/must have required property 'addresses'/);
+    const misspelt = pool();
+    misspelt.spec.autoassign = false;
+    expect(schema.validate(misspelt).join('\n')).toMatch(/must NOT have additional properties 'autoassign'/);
+  });
+
+  test('fails metadata that is not ObjectMeta', () => {
+    expect(schema.validate({ ...pool(), metadata: { name: 'p', labelz: {} } }).join('\n')).toMatch(/additional properties 'labelz'/);
   });
 });
 
