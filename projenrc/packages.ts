@@ -7,7 +7,7 @@
 export const SCOPE = '@cdk8s-vserver';
 
 /** Version of every package (semantic: a breaking change before 1.0 bumps the minor). CHANGELOG.md has each one. */
-export const PACKAGE_VERSION = '0.2.0';
+export const PACKAGE_VERSION = '0.3.0';
 
 /** The project's own stack: the apps of this repository run on it. */
 export const VERSIONS = {
@@ -86,7 +86,7 @@ export function packageName(dir: string): string {
   return `${SCOPE}/${dir}`;
 }
 
-/** The file `npm pack` writes for the package in packages/<dir> (`cdk8s-vserver-core-0.2.0.tgz`). */
+/** The file `npm pack` writes for the package in packages/<dir> (`cdk8s-vserver-core-0.3.0.tgz`). */
 export function tarballName(dir: string): string {
   return `${SCOPE.slice(1)}-${dir}-${PACKAGE_VERSION}.tgz`;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Operates a synthesized app on a cluster with kubectl only. Each subcommand prints the kubectl command it runs.
 #
-#   scripts/site.sh preflight                 the server is a Kubernetes version the output supports (1.21-1.30)
+#   scripts/site.sh preflight [DIR]           the server is a Kubernetes version the output supports (1.21-1.30);
+#                                             with DIR, it also serves the custom resources DIR holds (MetalLB's)
 #   scripts/site.sh diff DIR                  what an apply of DIR would change (exit 1 when something would)
 #   scripts/site.sh deploy DIR APP            apply DIR, and prune the app's objects that DIR no longer has
 #   scripts/site.sh wait APP [SELECTOR]       wait until every Deployment and DaemonSet of the app has rolled out
@@ -33,6 +34,8 @@ prune_allowlist() {
   local kinds=(core/v1/ConfigMap core/v1/Secret core/v1/Service core/v1/ServiceAccount apps/v1/Deployment apps/v1/DaemonSet
     "$pdb/PodDisruptionBudget" rbac.authorization.k8s.io/v1/Role rbac.authorization.k8s.io/v1/RoleBinding
     rbac.authorization.k8s.io/v1/ClusterRole rbac.authorization.k8s.io/v1/ClusterRoleBinding)
+  # MetalLB's configuration, where MetalLB is installed (a kind the server does not serve cannot be listed)
+  if kubectl api-versions | grep -qx metallb.io/v1beta1; then kinds+=(metallb.io/v1beta1/IPAddressPool metallb.io/v1beta1/L2Advertisement); fi
   local flags=()
   for k in "${kinds[@]}"; do flags+=(--prune-allowlist="$k"); done
   echo "${flags[@]}"
@@ -52,6 +55,16 @@ case "$cmd" in
     fi
     [ "$minor" -le "$MAX_TESTED_MINOR" ] || echo "preflight: the server is Kubernetes 1.$minor; the manifests are checked against 1.$MAX_TESTED_MINOR, newer is untested" >&2
     echo "preflight: Kubernetes 1.$minor is supported (1.$MIN_MINOR-1.$MAX_TESTED_MINOR)"
+    if [ -n "${1:-}" ]; then
+      # Custom resources need their CRDs first; the site's come with MetalLB's own install.
+      for api in $(cat "$1"/*.yaml | sed -n 's/^apiVersion: \(.*\..*\/.*\)$/\1/p' | grep -v 'k8s\.io/' | sort -u); do
+        if ! kubectl api-versions | grep -qx "$api"; then
+          echo "preflight: $1 holds $api objects, which the server does not serve. Install MetalLB first (README, \"Moving off archived components\"): kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml" >&2
+          exit 1
+        fi
+        echo "preflight: the server serves $api"
+      done
+    fi
     ;;
   diff)
     need "${1:-}" 'diff DIR'

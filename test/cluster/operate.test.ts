@@ -8,7 +8,8 @@ import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
 import { waitFor } from '../support';
-import { applyableDir } from './dist';
+import { crdFiles } from '../backend-sites';
+import { applyableDir, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 
 // Life after apply, on the real control plane, through the commands the README shows (scripts/site.sh): a
@@ -78,6 +79,22 @@ describe('preflight', () => {
   test('negative control: with the minimum at 1.20 the same server passes', () => {
     const out = siteSh(['preflight'], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stdout: out.stdout.trim() }).toEqual({ status: 0, stdout: 'preflight: Kubernetes 1.20 is supported (1.20-1.30)' });
+  });
+
+  test('with a folder, passes when the server serves its custom resources (dist/agency, MetalLB\'s CRDs installed)', () => {
+    installCustomResourceDefinitions(crdFiles());
+    const out = siteSh(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect({ status: out.status, stdout: out.stdout.trim().split('\n').pop() }).toEqual({ status: 0, stdout: 'preflight: the server serves metallb.io/v1beta1' });
+  });
+
+  test('with a folder, refuses custom resources the server does not serve, saying what to install', () => {
+    const dir = path.join(tmp, 'unserved');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, '0000-x.k8s.yaml'), 'apiVersion: pools.example.test/v1\nkind: Pool\nmetadata:\n  name: x\n');
+    const out = siteSh(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect(out.status).toBe(1);
+    expect(out.stderr.trim()).toBe(`preflight: ${dir} holds pools.example.test/v1 objects, which the server does not serve. Install MetalLB first `
+      + '(README, "Moving off archived components"): kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml');
   });
 });
 
