@@ -7,8 +7,8 @@ import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
-import { waitFor } from '../support';
 import { crdFiles } from '../backend-sites';
+import { waitFor } from '../support';
 import { applyableDir, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 
