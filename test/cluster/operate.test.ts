@@ -158,12 +158,15 @@ describe('operating a site', () => {
     expect(out.status).toBe(0);
     expect(out.stderr).toContain('uninstall: namespace ops is kept: it holds objects that are not the app\'s (configmap/made-by-hand); '
       + 'delete them, then: kubectl delete namespace ops');
+    let left = '';
     await waitFor('the app\'s objects to be gone', 60, () => {
-      const left = kubectl(['get', 'all,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims',
-        '-A', '-l', `app.kubernetes.io/part-of=${APP}`, '-o', 'name']).trim();
-      const clusterLeft = kubectl(['get', 'clusterroles,clusterrolebindings,persistentvolumes', '-l', `app.kubernetes.io/part-of=${APP}`, '-o', 'name']).trim();
-      return left === '' && clusterLeft === '' ? true : undefined;
-    });
+      left = [
+        kubectl(['get', 'all,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims',
+          '-A', '-l', `app.kubernetes.io/part-of=${APP}`, '-o', 'name']).trim(),
+        kubectl(['get', 'clusterroles,clusterrolebindings,persistentvolumes', '-l', `app.kubernetes.io/part-of=${APP}`, '-o', 'name']).trim(),
+      ].filter(Boolean).join(' ');
+      return left === '' ? true : undefined;
+    }, { context: () => `still there: ${left}` });
     expect(names('configmaps')).toContain('made-by-hand');
     expect(names('configmaps', 'default')).toContain('other-app');
     for (const ns of ['default', 'kube-system', 'kube-public']) {
