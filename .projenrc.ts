@@ -139,6 +139,10 @@ project.addTask('bench', {
   description: 'Benchmark synth and test times, and synth growth with 1-1,000 servers (prints a markdown table)',
   exec: 'ts-node --transpile-only scripts/bench.ts',
 });
+project.addTask('bench:vip-failover', {
+  description: 'Measure VIP failover between two routers with real keepalived, as kube-keepalived-vip configures it (prints a markdown table)',
+  exec: 'bash scripts/bench-vip-failover.sh',
+});
 // The linter checks in `test` (projen's own `eslint` task fixes what it can; this one only reports).
 const lintDirs = [...packages.map((p) => `${p}/src`), 'apps', 'test', 'scripts', 'projenrc', '.projenrc.ts'];
 const lint = project.addTask('test:lint', {
