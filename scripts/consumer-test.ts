@@ -33,13 +33,13 @@ const STACKS: Stack[] = [
   },
 ];
 
-function run(cwd: string, command: string, args: string[]): { status: number; output: string } {
-  const out = spawnSync(command, args, { cwd, encoding: 'utf-8', env: { ...process.env, npm_config_loglevel: 'error' } });
+function run(cwd: string, command: string, args: string[], env: Record<string, string> = {}): { status: number; output: string } {
+  const out = spawnSync(command, args, { cwd, encoding: 'utf-8', env: { ...process.env, npm_config_loglevel: 'error', ...env } });
   return { status: out.status ?? -1, output: `${out.stdout ?? ''}${out.stderr ?? ''}` };
 }
 
-function must(cwd: string, command: string, args: string[]): string {
-  const out = run(cwd, command, args);
+function must(cwd: string, command: string, args: string[], env: Record<string, string> = {}): string {
+  const out = run(cwd, command, args, env);
   if (out.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (${out.status}):\n${out.output}`);
   return out.output;
 }
@@ -97,15 +97,20 @@ app.synth();
 `;
 }
 
-/** A site from one declaration, with HostingSite. */
+/** A site from one declaration, with HostingSite; with METALLB=1 the same site on MetalLB, with Headlamp. */
 const SITE_SOURCE = `import { App } from 'cdk8s';
 import { Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
-import { HostingSite } from '${packageName('hosting')}';
+import { HostingSite, VipBackend } from '${packageName('hosting')}';
 
-const app = new App({ outdir: 'site' });
+declare const process: { env: Record<string, string | undefined> };   // the app compiles without @types/node
+const metallb = process.env.METALLB === '1';
+const app = new App({ outdir: metallb ? 'site-metallb' : 'site' });
 new HostingSite(app, 'Site', {
   name: 'consumer',
-  facts: { lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { server: 'nas.test', exportRoot: '/export/web' } },
+  facts: {
+    lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { server: 'nas.test', exportRoot: '/export/web' },
+    ...(metallb ? { vip: VipBackend.metalLb(), headlamp: { address: Ipv4Address.of('10.1.0.34') } } : {}),
+  },
   servers: [
     { name: 'shop', vip: Ipv4Address.of('10.1.0.31'), version: 'v1', sshServicePort: 2222 },
     { name: 'blog', vip: Ipv4Address.of('10.1.0.32'), version: 'v1', sshServicePort: 2222 },
@@ -154,6 +159,16 @@ function proveStack(stack: Stack): void {
     if ((siteYaml.match(/^kind: Deployment$/gm) ?? []).length !== 2 || !siteYaml.includes('10.1.0.31: default/shop')) {
       throw new Error(`${stack.name}: the HostingSite app did not write its two servers:\n${siteYaml.slice(0, 2000)}`);
     }
+    // ... and on MetalLB with Headlamp: the imported custom resources from the vip tarball, which carries the CRDs too.
+    must(dir, 'node', ['out/site.js'], { METALLB: '1' });
+    const metallbYaml = fs.readdirSync(path.join(dir, 'site-metallb')).sort().map((f) => fs.readFileSync(path.join(dir, 'site-metallb', f), 'utf-8')).join('\n');
+    if (!metallbYaml.includes('kind: IPAddressPool') || !metallbYaml.includes('- 10.1.0.34/32') || metallbYaml.includes('externalIPs')
+      || !metallbYaml.includes('image: ghcr.io/headlamp-k8s/headlamp:v0.45.0')) {
+      throw new Error(`${stack.name}: the HostingSite app on MetalLB did not write its pool and Headlamp without externalIPs:\n${metallbYaml.slice(0, 2000)}`);
+    }
+    if (!fs.existsSync(path.join(dir, 'node_modules', packageName('vip'), 'crds/metallb-v0.16.1/LICENSE'))) {
+      throw new Error(`${stack.name}: the vip tarball does not carry MetalLB's CRDs and their licence`);
+    }
     const yaml = fs.readdirSync(path.join(dir, 'dist')).sort().map((f) => fs.readFileSync(path.join(dir, 'dist', f), 'utf-8')).join('\n');
     const kinds = [...new Set([...yaml.matchAll(/^kind: (\S+)$/gm)].map((m) => m[1]))].sort();
     if (JSON.stringify(kinds) !== JSON.stringify(EXPECTED_KINDS)) throw new Error(`${stack.name}: wrote kinds ${kinds}, expected ${EXPECTED_KINDS}`);
@@ -162,7 +177,7 @@ function proveStack(stack: Stack): void {
     const deployments = (yaml.match(/^kind: Deployment$/gm) ?? []).length;
     if (deployments !== 4) throw new Error(`${stack.name}: expected 4 Deployments (2 servers, Dashboard, scraper), found ${deployments}`);
     console.log(`consumer app on the ${stack.name} stack (${stack.deps.join(', ')}): installed, compiled, synthesized `
-      + `${kinds.length} kinds and ${vips.length} VIPs, refused a server named twice, and built a site from a declaration, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      + `${kinds.length} kinds and ${vips.length} VIPs, refused a server named twice, and built a site from a declaration, on kube-keepalived-vip and on MetalLB, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
