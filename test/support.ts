@@ -1,7 +1,7 @@
 // The one test-support module: manifest types, synth and find, dist/ listing, folder reading, waitFor.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 
 /** A manifest as synthesized or read from dist/: plain JSON. */
@@ -16,6 +16,16 @@ export type Manifest = {
 /** Every manifest of `chart`. */
 export function synth(chart: Chart): Manifest[] {
   return Testing.synth(chart) as Manifest[];
+}
+
+/** The message of the error `app`'s synth throws (its validations, the app-wide checks among them), or undefined. */
+export function synthError(app: App): string | undefined {
+  try {
+    app.synthYaml();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** The one manifest of `kind` named `name`; fails the test when there is none or more than one. */

@@ -1,7 +1,6 @@
-import {
-  AppChecks, clusterScoped, containerResources, ImageReference, k8s, KUBERNETES_NAMESPACES, requirePinnedImage, resourceName, SiteError,
-} from '@cdk8s-vserver/core';
+import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requirePinnedImage } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
+import { ownNamespace } from './own-namespace';
 
 /** The Headlamp release this construct renders (`kubernetes-headlamp.yaml` and the Helm chart at tag v0.45.0). */
 export const HEADLAMP_VERSION = 'v0.45.0';
@@ -58,11 +57,7 @@ export class Headlamp extends Construct {
   constructor(scope: Construct, id: string, props: HeadlampProps = {}) {
     super(scope, id);
     AppChecks.of(this).trust(this);
-    this.namespace = resourceName(this, 'namespace', props.namespace, HEADLAMP);
-    if (KUBERNETES_NAMESPACES.includes(this.namespace)) {
-      throw SiteError.invalidProp(this, 'namespace', this.namespace, 'be a namespace of Headlamp\'s own: the construct creates it, and '
-        + `${KUBERNETES_NAMESPACES.map((n) => `"${n}"`).join(', ')} belong to Kubernetes (deleting Headlamp's file would try to delete it)`);
-    }
+    this.namespace = ownNamespace(this, props.namespace, HEADLAMP, 'Headlamp');
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(`ghcr.io/headlamp-k8s/headlamp:${HEADLAMP_VERSION}`));
     const ns = this.namespace;
     const labels = { 'k8s-app': HEADLAMP };

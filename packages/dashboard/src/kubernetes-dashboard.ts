@@ -1,8 +1,6 @@
-import {
-  AppChecks, clusterScoped, containerResources, ImageReference, k8s, KUBERNETES_NAMESPACES, requireHttpUrl, requirePinnedImage, resourceName,
-  SiteError,
-} from '@cdk8s-vserver/core';
+import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requireHttpUrl, requirePinnedImage } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
+import { ownNamespace } from './own-namespace';
 
 /** Props of {@link KubernetesDashboard}. */
 export interface KubernetesDashboardProps {
@@ -78,11 +76,7 @@ export class KubernetesDashboard extends Construct {
   constructor(scope: Construct, id: string, props: KubernetesDashboardProps = {}) {
     super(scope, id);
     AppChecks.of(this).trust(this);
-    this.namespace = resourceName(this, 'namespace', props.namespace, DASHBOARD);
-    if (KUBERNETES_NAMESPACES.includes(this.namespace)) {
-      throw SiteError.invalidProp(this, 'namespace', this.namespace, 'be a namespace of the Dashboard\'s own: the construct creates it, and '
-        + `${KUBERNETES_NAMESPACES.map((n) => `"${n}"`).join(', ')} belong to Kubernetes (deleting the Dashboard's file would try to delete it)`);
-    }
+    this.namespace = ownNamespace(this, props.namespace, DASHBOARD, 'the Dashboard');
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('kubernetesui/dashboard:v2.7.0'));
     const scraperImage = requirePinnedImage(this, 'metricsScraperImage', props.metricsScraperImage ?? ImageReference.of('kubernetesui/metrics-scraper:v1.0.8'));
     const apiServerHost = props.apiServerHost === undefined ? undefined : requireHttpUrl(this, 'apiServerHost', props.apiServerHost, 'https://192.168.1.10:6443');

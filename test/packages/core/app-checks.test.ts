@@ -7,6 +7,7 @@ import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { NodeSpread, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Testing } from 'cdk8s';
+import { synthError } from '../../support';
 
 // The checks over the whole app: each class of mistake that no single construct can see fails the synth with the
 // construct path, what is wrong and the fix; each has a negative control that synthesizes.
@@ -15,15 +16,6 @@ const SSHD = ImageReference.of('master.test:5000/myrepo/sshd:v1');
 const LAN = Ipv4Subnet.of('192.168.1.0/24');
 
 /** Synthesizes every chart of `app` (what `app.synth()` validates), returning the error message, if any. */
-function synthError(app: App): string | undefined {
-  try {
-    app.synthYaml();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
 /** An app with the checks on: any cdk8s-vserver construct turns them on; `AppChecks.of(app)` does for an app of plain objects. */
 function site() {
   const app = Testing.app();

@@ -3,8 +3,8 @@ import {
   IVipController, KeepalivedVip, KUBE_VIP_ADDRESS_ANNOTATION, KubeVip, KubeVipProps, METALLB_ADDRESS_ANNOTATION, MetalLbVip, MetalLbVipProps,
   ServiceVip, VipMethod,
 } from '@cdk8s-vserver/vip';
-import { App, Chart, Testing } from 'cdk8s';
-import { find, ofKind, synth } from '../../support';
+import { Chart, Testing } from 'cdk8s';
+import { find, ofKind, synth, synthError } from '../../support';
 
 const ip = Ipv4Address.of;
 const lanSubnet = Ipv4Subnet.of('192.168.1.0/24');
@@ -18,15 +18,6 @@ function charts() {
   const system = new Chart(app, 'system', { namespace: 'kube-system', disableResourceNameHashes: true });
   const web = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
   return { app, system, web };
-}
-
-function synthError(app: App): string | undefined {
-  try {
-    app.synthYaml();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
 }
 
 describe('MetalLbVip', () => {
