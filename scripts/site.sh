@@ -2,7 +2,8 @@
 # Operates a synthesized app on a cluster with kubectl only. Each subcommand prints the kubectl command it runs.
 #
 #   scripts/site.sh preflight [DIR]           the server is a Kubernetes version the output supports (1.21-1.30);
-#                                             with DIR, it also serves the custom resources DIR holds (MetalLB's)
+#                                             with DIR, it also serves the custom resources DIR holds (MetalLB's),
+#                                             and every namespace DIR uses exists or is created by DIR
 #   scripts/site.sh diff DIR                  what an apply of DIR would change (exit 1 when something would)
 #   scripts/site.sh deploy DIR APP            apply DIR, and prune the app's objects that DIR no longer has
 #   scripts/site.sh wait APP [SELECTOR]       wait until every Deployment and DaemonSet of the app has rolled out
@@ -27,18 +28,37 @@ run() {
 part_of() { echo "app.kubernetes.io/part-of=$1"; }
 
 # The kinds prune may delete: every kind this library emits, except PersistentVolume, PersistentVolumeClaim and
-# Namespace (data and namespaces go only through uninstall). PodDisruptionBudget in the version the server has.
+# Namespace (data and namespaces go only through uninstall). PodDisruptionBudget and CronJob in the version the
+# server has.
 prune_allowlist() {
-  local pdb=policy/v1
+  local pdb=policy/v1 cronjob=batch/v1
   kubectl api-versions | grep -qx policy/v1 || pdb=policy/v1beta1
+  kubectl get --raw /apis/batch/v1 | grep -q '"kind":"CronJob"' || cronjob=batch/v1beta1
   local kinds=(core/v1/ConfigMap core/v1/Secret core/v1/Service core/v1/ServiceAccount apps/v1/Deployment apps/v1/DaemonSet
-    "$pdb/PodDisruptionBudget" rbac.authorization.k8s.io/v1/Role rbac.authorization.k8s.io/v1/RoleBinding
+    "$pdb/PodDisruptionBudget" "$cronjob/CronJob" rbac.authorization.k8s.io/v1/Role rbac.authorization.k8s.io/v1/RoleBinding
     rbac.authorization.k8s.io/v1/ClusterRole rbac.authorization.k8s.io/v1/ClusterRoleBinding)
   # MetalLB's configuration, where MetalLB is installed (a kind the server does not serve cannot be listed)
   if kubectl api-versions | grep -qx metallb.io/v1beta1; then kinds+=(metallb.io/v1beta1/IPAddressPool metallb.io/v1beta1/L2Advertisement); fi
   local flags=()
   for k in "${kinds[@]}"; do flags+=(--prune-allowlist="$k"); done
   echo "${flags[@]}"
+}
+
+# "kind name namespace" of every object in the YAML files of DIR, read as the synth writes them (top-level kind,
+# metadata.name and metadata.namespace at two spaces), without asking the server to map the kinds.
+objects_in() {
+  awk 'FNR == 1 || /^---/ { if (kind != "") print kind, name, ns; kind = ""; name = ""; ns = ""; meta = 0 }
+    /^kind: / { kind = $2 } /^metadata:/ { meta = 1; next } /^[^ ]/ { meta = 0 }
+    meta && /^  name: / { name = $2 } meta && /^  namespace: / { ns = $2 }
+    END { if (kind != "") print kind, name, ns }' "$1"/*.yaml
+}
+
+# The namespaced kinds of prune_allowlist, as kubectl get and delete name them.
+namespaced_prune_kinds() {
+  local kinds=configmaps,secrets,services,serviceaccounts,deployments.apps,daemonsets.apps,poddisruptionbudgets.policy,cronjobs.batch
+  kinds+=,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io
+  if kubectl api-versions | grep -qx metallb.io/v1beta1; then kinds+=,ipaddresspools.metallb.io,l2advertisements.metallb.io; fi
+  echo "$kinds"
 }
 
 need() { [ -n "${1:-}" ] || { echo "usage: scripts/site.sh $2" >&2; exit 2; }; }
@@ -64,6 +84,17 @@ case "$cmd" in
         fi
         echo "preflight: the server serves $api"
       done
+      # Every namespace the objects live in exists, or DIR creates it (MetalLB's comes with MetalLB's install).
+      listing=$(objects_in "$1")
+      created=$(awk '$1 == "Namespace" { print $2 }' <<< "$listing")
+      for ns in $(awk 'NF == 3 { print $3 }' <<< "$listing" | sort -u); do
+        grep -qx "$ns" <<< "$created" && continue
+        if ! kubectl get namespace "$ns" >/dev/null 2>&1; then
+          echo "preflight: $1 puts objects in namespace $ns, which neither exists nor is created by $1$([ "$ns" = metallb-system ] && echo ": install MetalLB first (README, \"Moving off archived components\")")" >&2
+          exit 1
+        fi
+        echo "preflight: namespace $ns exists"
+      done
     fi
     ;;
   diff)
@@ -74,6 +105,13 @@ case "$cmd" in
     need "${2:-}" 'deploy DIR APP'
     # shellcheck disable=SC2046
     run kubectl apply -f "$1" --prune -l "$(part_of "$2")" $(prune_allowlist)
+    # kubectl prunes only in the namespaces DIR applies to. The app's objects left in a namespace DIR no longer uses
+    # (kube-keepalived-vip's in kube-system, after a move to MetalLB) are deleted too: the same kinds, the same label.
+    used=$(objects_in "$1" | awk 'NF == 3 { print $3 }' | sort -u)
+    kinds=$(namespaced_prune_kinds)
+    for ns in $(kubectl get "$kinds" -A -l "$(part_of "$2")" -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' | sort -u); do
+      grep -qx "$ns" <<< "$used" || run kubectl delete "$kinds" -n "$ns" -l "$(part_of "$2")" --wait=false
+    done
     ;;
   wait)
     need "${1:-}" 'wait APP [SELECTOR]'
@@ -87,7 +125,10 @@ case "$cmd" in
   uninstall)
     need "${1:-}" 'uninstall APP'
     # Namespaced and cluster-scoped objects first, the app's own namespaces last (a namespace deletes what is in it).
-    run kubectl delete deployments,daemonsets,services,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims \
+    # MetalLB's configuration too, where MetalLB is installed (a kind the server does not serve cannot be named)
+    metallb=""
+    if kubectl api-versions | grep -qx metallb.io/v1beta1; then metallb=",ipaddresspools.metallb.io,l2advertisements.metallb.io"; fi
+    run kubectl delete "deployments,daemonsets,cronjobs,services,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims$metallb" \
       -A -l "$(part_of "$1")" --ignore-not-found --wait=false
     run kubectl delete clusterroles,clusterrolebindings,persistentvolumes -l "$(part_of "$1")" --ignore-not-found --wait=false
     # A namespace the app created goes too, unless something that is not the app's is in it (a Secret made by

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels, synthApp } from '@cdk8s-vserver/core';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { HostingSite, HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
+import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
@@ -48,6 +49,9 @@ function site(label: string, servers: string[], version = 'v1'): string {
         sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
       });
       new ServiceVip(web, `${name}-vip`, { vip, service: server.service, address: Ipv4Address.of(`10.9.0.${10 + i}`) });
+      // nightly archives to the NAS: CronJobs that prune and uninstall must cover too
+      const target = new NfsDocroot(web, `${name}-backup-target`, { server: 'nas.test', path: `/backup/${name}`, claimName: `${name}-backup`, volumeName: `ops-${name}-backup` });
+      new DocrootBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
     });
   });
   return applyableDir(out, path.join(tmp, `${label}-applyable`));
@@ -81,10 +85,14 @@ describe('preflight', () => {
     expect({ status: out.status, stdout: out.stdout.trim() }).toEqual({ status: 0, stdout: 'preflight: Kubernetes 1.20 is supported (1.20-1.30)' });
   });
 
-  test('with a folder, passes when the server serves its custom resources (dist/agency, MetalLB\'s CRDs installed)', () => {
+  test('with a folder, passes when the server serves its custom resources and has its namespaces (dist/agency, MetalLB installed)', () => {
+    // what MetalLB's own install brings: its CRDs and its namespace
     installCustomResourceDefinitions(crdFiles());
+    kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } }));
     const out = siteSh(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
-    expect({ status: out.status, stdout: out.stdout.trim().split('\n').pop() }).toEqual({ status: 0, stdout: 'preflight: the server serves metallb.io/v1beta1' });
+    expect({ status: out.status, stdout: out.stdout.trim().split('\n').slice(1) }).toEqual({
+      status: 0, stdout: ['preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists'],
+    });
   });
 
   test('with a folder, refuses custom resources the server does not serve, saying what to install', () => {
@@ -104,6 +112,7 @@ describe('operating a site', () => {
     expect(out.status).toBe(0);
     expect(out.stderr).toMatch(/^\+ kubectl apply -f \S+ --prune -l app\.kubernetes\.io\/part-of=ops-test --prune-allowlist=core\/v1\/ConfigMap /);
     expect(names('deployments')).toEqual(['blog', 'shop', 'wiki']);
+    expect(names('cronjobs')).toHaveLength(6);
     expect(vipEntries()).toEqual({ '10.9.0.10': 'ops/shop', '10.9.0.11': 'ops/blog', '10.9.0.12': 'ops/wiki' });
   });
 
@@ -124,7 +133,7 @@ describe('operating a site', () => {
     expect(rest).toEqual([]);
   });
 
-  test('prune: a server removed from the site loses its Deployment, Service, PDB and VIP entry; its data stays', () => {
+  test('prune: a server removed from the site loses its Deployment, Service, PDB, backup CronJobs and VIP entry; its data stays', () => {
     // negative control: an object without the app's label, in the same namespace, is never pruned
     kubectl(['create', 'configmap', 'made-by-hand', '-n', 'ops', '--from-literal=a=b']);
     const out = siteSh(['deploy', wikiRemoved, APP]);
@@ -133,12 +142,13 @@ describe('operating a site', () => {
     expect(names('deployments')).toEqual(['blog', 'shop']);
     expect(names('services')).toEqual(['blog', 'shop']);
     expect(names('poddisruptionbudgets')).toEqual(['blog', 'shop']);
+    expect(names('cronjobs')).toEqual(['blog-backup', 'blog-restore', 'shop-backup', 'shop-restore']);
     expect(vipEntries()).toEqual({ '10.9.0.10': 'ops/shop', '10.9.0.11': 'ops/blog' });
     // the address is free again: no Service claims it
     const external = getJson(['services', '-A']).items.flatMap((s: any) => s.spec.externalIPs ?? []);
     expect(external).not.toContain('10.9.0.12');
     // Retain: the claim and the volume of the removed server stay, so the NAS data is never at stake
-    expect(names('persistentvolumeclaims')).toEqual(['blog-docroot', 'shop-docroot', 'wiki-docroot']);
+    expect(names('persistentvolumeclaims')).toEqual(['blog-backup', 'blog-docroot', 'shop-backup', 'shop-docroot', 'wiki-backup', 'wiki-docroot']);
     expect(getJson(['persistentvolume', 'ops-wiki']).spec.persistentVolumeReclaimPolicy).toBe('Retain');
     expect(names('configmaps')).toContain('made-by-hand');
   });
@@ -161,7 +171,7 @@ describe('operating a site', () => {
     let left = '';
     await waitFor('the app\'s objects to be gone', 60, () => {
       left = [
-        kubectl(['get', 'all,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims',
+        kubectl(['get', 'all,cronjobs,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims',
           '-A', '-l', `app.kubernetes.io/part-of=${APP}`, '-o', 'name']).trim(),
         kubectl(['get', 'clusterroles,clusterrolebindings,persistentvolumes', '-l', `app.kubernetes.io/part-of=${APP}`, '-o', 'name']).trim(),
       ].filter(Boolean).join(' ');
@@ -178,5 +188,73 @@ describe('operating a site', () => {
     expect(again.stderr).toContain('+ kubectl delete namespace ops --wait=false');
     const ops = kubectlRaw(['get', 'namespace', 'ops', '-o', 'json']);
     expect(ops.status !== 0 || JSON.parse(ops.stdout).metadata.deletionTimestamp !== undefined).toBe(true);
+  });
+});
+
+describe('moving a site from kube-keepalived-vip to MetalLB, as the README says', () => {
+  const MIGRATE = 'migrate-test';
+  const declaration = (vip: VipBackend): HostingSiteProps => ({
+    name: MIGRATE,
+    facts: {
+      lanSubnet: Ipv4Subnet.of('10.8.0.0/24'),
+      registry: 'master.test:5000/myrepo',
+      namespace: 'migrate',
+      vip,
+      nas: { server: 'nas.test', exportRoot: '/export/migrate' },
+    },
+    servers: [{ name: 'shop', vip: Ipv4Address.of('10.8.0.10'), version: 'v1', sshServicePort: 2222, docroot: { volumeName: 'migrate-shop' } }],
+  });
+  const synthesized = (label: string, vip: VipBackend) => {
+    const out = path.join(tmp, label);
+    synthApp(out, (app: App) => new HostingSite(app, 'Site', declaration(vip)));
+    return applyableDir(out, path.join(tmp, `${label}-applyable`));
+  };
+  const onKeepalived = synthesized('migrate-keepalived', VipBackend.keepalivedVip({ name: 'migrate-vip', configMapName: 'migrate-vip', vrid: 8 }));
+  const onMetalLb = synthesized('migrate-metallb', VipBackend.metalLb({ name: 'migrate-vips' }));
+  const owned = (kinds: string) => kubectl(['get', kinds, '-A', '-l', `app.kubernetes.io/part-of=${MIGRATE}`, '-o', 'name']).trim().split('\n').filter(Boolean).sort();
+
+  test('preflight of the MetalLB site refuses while MetalLB\'s namespace is missing (MetalLB not installed yet)', () => {
+    installCustomResourceDefinitions(crdFiles());
+    kubectl(['delete', 'namespace', 'metallb-system', '--ignore-not-found', '--wait=true']);
+    const out = siteSh(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({ status: 1, stderr: `preflight: ${onMetalLb} puts objects in namespace `
+      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: install MetalLB first (README, "Moving off archived components")` });
+    // what MetalLB's own install brings: its CRDs (above) and its namespace
+    kubectl(['create', 'namespace', 'metallb-system']);
+    const again = siteSh(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('preflight: namespace metallb-system exists');
+  });
+
+  test('on kube-keepalived-vip: its DaemonSet, ConfigMap and RBAC, and the Service\'s externalIPs', () => {
+    expect(siteSh(['deploy', onKeepalived, MIGRATE]).status).toBe(0);
+    expect(owned('daemonsets,configmaps,clusterroles,clusterrolebindings')).toEqual([
+      'clusterrole.rbac.authorization.k8s.io/migrate-vip', 'clusterrolebinding.rbac.authorization.k8s.io/migrate-vip',
+      'configmap/migrate-vip', 'daemonset.apps/migrate-vip',
+    ]);
+    expect(getJson(['service', 'shop', '-n', 'migrate']).spec.externalIPs).toEqual(['10.8.0.10']);
+  });
+
+  test('one line changed and deployed: keepalived\'s objects are pruned, MetalLB\'s pool and advertisement applied, the Service asks MetalLB', () => {
+    const out = siteSh(['deploy', onMetalLb, MIGRATE]);
+    expect({ status: out.status, stderr: out.status === 0 ? '' : out.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(out.stderr).toContain('--prune-allowlist=metallb.io/v1beta1/IPAddressPool --prune-allowlist=metallb.io/v1beta1/L2Advertisement');
+    // kubectl prunes only in the namespaces the new files use: site.sh deletes the app's objects left in kube-system
+    expect(out.stderr).toMatch(/^\+ kubectl delete configmaps,\S+ -n kube-system -l app\.kubernetes\.io\/part-of=migrate-test --wait=false$/m);
+    expect(owned('daemonsets,configmaps,clusterroles,clusterrolebindings')).toEqual([]);
+    expect(owned('ipaddresspools.metallb.io,l2advertisements.metallb.io')).toEqual([
+      'ipaddresspool.metallb.io/migrate-vips', 'l2advertisement.metallb.io/migrate-vips',
+    ]);
+    const svc = getJson(['service', 'shop', '-n', 'migrate']);
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.externalIPs).toBeUndefined();
+    expect(svc.metadata.annotations['metallb.io/loadBalancerIPs']).toBe('10.8.0.10');
+    // the data stays
+    expect(names('persistentvolumeclaims', 'migrate')).toEqual(['shop-docroot']);
+  });
+
+  test('uninstall removes MetalLB\'s pool and advertisement with the rest', async () => {
+    expect(siteSh(['uninstall', MIGRATE]).status).toBe(0);
+    await waitFor('the pool and advertisement to be gone', 30, () => (owned('ipaddresspools.metallb.io,l2advertisements.metallb.io').length === 0 ? true : undefined));
   });
 });
