@@ -217,8 +217,11 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
     installCustomResourceDefinitions(crdFiles());
     kubectl(['delete', 'namespace', 'metallb-system', '--ignore-not-found', '--wait=true']);
     const out = siteSh(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
-    expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({ status: 1, stderr: `preflight: ${onMetalLb} puts objects in namespace `
-      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: install MetalLB first (README, "Moving off archived components")` });
+    expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: `preflight: ${onMetalLb} puts objects in namespace `
+      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: install MetalLB first (README, "Moving off archived components")`,
+    });
     // what MetalLB's own install brings: its CRDs (above) and its namespace
     kubectl(['create', 'namespace', 'metallb-system']);
     const again = siteSh(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
