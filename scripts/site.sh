@@ -27,18 +27,21 @@ run() {
 
 part_of() { echo "app.kubernetes.io/part-of=$1"; }
 
+# What the server serves (`kubectl api-versions`), read once by the commands that need it.
+API_VERSIONS=""
+
 # The kinds prune may delete: every kind this library emits, except PersistentVolume, PersistentVolumeClaim and
 # Namespace (data and namespaces go only through uninstall). PodDisruptionBudget and CronJob in the version the
 # server has.
 prune_allowlist() {
   local pdb=policy/v1 cronjob=batch/v1
-  kubectl api-versions | grep -qx policy/v1 || pdb=policy/v1beta1
+  grep -qx policy/v1 <<< "$API_VERSIONS" || pdb=policy/v1beta1
   kubectl get --raw /apis/batch/v1 | grep -q '"kind":"CronJob"' || cronjob=batch/v1beta1
   local kinds=(core/v1/ConfigMap core/v1/Secret core/v1/Service core/v1/ServiceAccount apps/v1/Deployment apps/v1/DaemonSet
     "$pdb/PodDisruptionBudget" "$cronjob/CronJob" rbac.authorization.k8s.io/v1/Role rbac.authorization.k8s.io/v1/RoleBinding
     rbac.authorization.k8s.io/v1/ClusterRole rbac.authorization.k8s.io/v1/ClusterRoleBinding)
   # MetalLB's configuration, where MetalLB is installed (a kind the server does not serve cannot be listed)
-  if kubectl api-versions | grep -qx metallb.io/v1beta1; then kinds+=(metallb.io/v1beta1/IPAddressPool metallb.io/v1beta1/L2Advertisement); fi
+  if grep -qx metallb.io/v1beta1 <<< "$API_VERSIONS"; then kinds+=(metallb.io/v1beta1/IPAddressPool metallb.io/v1beta1/L2Advertisement); fi
   local flags=()
   for k in "${kinds[@]}"; do flags+=(--prune-allowlist="$k"); done
   echo "${flags[@]}"
@@ -57,7 +60,7 @@ objects_in() {
 namespaced_prune_kinds() {
   local kinds=configmaps,secrets,services,serviceaccounts,deployments.apps,daemonsets.apps,poddisruptionbudgets.policy,cronjobs.batch
   kinds+=,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io
-  if kubectl api-versions | grep -qx metallb.io/v1beta1; then kinds+=,ipaddresspools.metallb.io,l2advertisements.metallb.io; fi
+  if grep -qx metallb.io/v1beta1 <<< "$API_VERSIONS"; then kinds+=,ipaddresspools.metallb.io,l2advertisements.metallb.io; fi
   echo "$kinds"
 }
 
@@ -76,9 +79,10 @@ case "$cmd" in
     [ "$minor" -le "$MAX_TESTED_MINOR" ] || echo "preflight: the server is Kubernetes 1.$minor; the manifests are checked against 1.$MAX_TESTED_MINOR, newer is untested" >&2
     echo "preflight: Kubernetes 1.$minor is supported (1.$MIN_MINOR-1.$MAX_TESTED_MINOR)"
     if [ -n "${1:-}" ]; then
+      API_VERSIONS=$(kubectl api-versions)
       # Custom resources need their CRDs first; the site's come with MetalLB's own install.
       for api in $(cat "$1"/*.yaml | sed -n 's/^apiVersion: \(.*\..*\/.*\)$/\1/p' | grep -v 'k8s\.io/' | sort -u); do
-        if ! kubectl api-versions | grep -qx "$api"; then
+        if ! grep -qx "$api" <<< "$API_VERSIONS"; then
           echo "preflight: $1 holds $api objects, which the server does not serve. Install MetalLB first (README, \"Moving off archived components\"): kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml" >&2
           exit 1
         fi
@@ -103,6 +107,7 @@ case "$cmd" in
     ;;
   deploy)
     need "${2:-}" 'deploy DIR APP'
+    API_VERSIONS=$(kubectl api-versions)
     # shellcheck disable=SC2046
     run kubectl apply -f "$1" --prune -l "$(part_of "$2")" $(prune_allowlist)
     # kubectl prunes only in the namespaces DIR applies to. The app's objects left in a namespace DIR no longer uses
@@ -125,11 +130,9 @@ case "$cmd" in
   uninstall)
     need "${1:-}" 'uninstall APP'
     # Namespaced and cluster-scoped objects first, the app's own namespaces last (a namespace deletes what is in it).
-    # MetalLB's configuration too, where MetalLB is installed (a kind the server does not serve cannot be named)
-    metallb=""
-    if kubectl api-versions | grep -qx metallb.io/v1beta1; then metallb=",ipaddresspools.metallb.io,l2advertisements.metallb.io"; fi
-    run kubectl delete "deployments,daemonsets,cronjobs,services,configmaps,secrets,serviceaccounts,poddisruptionbudgets,roles,rolebindings,persistentvolumeclaims$metallb" \
-      -A -l "$(part_of "$1")" --ignore-not-found --wait=false
+    API_VERSIONS=$(kubectl api-versions)
+    # The kinds prune may delete (MetalLB's too, where MetalLB is installed), and the claims.
+    run kubectl delete "$(namespaced_prune_kinds),persistentvolumeclaims" -A -l "$(part_of "$1")" --ignore-not-found --wait=false
     run kubectl delete clusterroles,clusterrolebindings,persistentvolumes -l "$(part_of "$1")" --ignore-not-found --wait=false
     # A namespace the app created goes too, unless something that is not the app's is in it (a Secret made by
     # hand, another app's objects): deleting the namespace would delete those.

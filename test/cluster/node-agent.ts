@@ -55,10 +55,22 @@ export class NodeAgent {
     }, this.periodMs);
   }
 
-  /** Stops ticking (the nodes stay registered). */
+  /**
+   * Stops ticking, and the simulated nodes leave the cluster: the pods bound to them are deleted at once (no
+   * kubelet will ever finalize them) and their Node objects go. Otherwise the scheduler would keep binding later
+   * tests' pods to nodes nobody runs, where a deleted pod stays Terminating and holds its claim for good.
+   */
   public async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    this.live.clear();
+    const names = new Set(this.nodes.map((n) => n.name));
+    const ignoreGone = (e: unknown) => { if (!String(e).includes(' 404 ')) throw e; };
+    for (const node of names) await this.client.delete(`/api/v1/nodes/${node}`).catch(ignoreGone);
+    for (const pod of (await this.client.get('/api/v1/pods')).items as any[]) {
+      if (!names.has(pod.spec.nodeName)) continue;
+      await this.client.delete(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { gracePeriodSeconds: 0 }).catch(ignoreGone);
+    }
   }
 
   /** The node dies: no more heartbeats, its pods are no longer reported on. */

@@ -101,7 +101,8 @@ export class KubeVip extends Construct implements IVipController {
     registerVipController(this);
 
     const meta = { labels: { 'app.kubernetes.io/name': 'kube-vip-ds', 'app.kubernetes.io/version': KUBE_VIP_VERSION, ...MANAGED_BY } };
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: 'kube-vip', ...meta } });
+    // namespaced objects name their namespace: the binding's subject and the Leases must find them there
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: 'kube-vip', namespace: this.namespace, ...meta } });
     this.clusterRole = clusterScoped(new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: 'system:kube-vip-role', ...meta },
       rules: [
@@ -136,7 +137,7 @@ export class KubeVip extends Construct implements IVipController {
     ];
     const selector = { 'app.kubernetes.io/name': 'kube-vip-ds' };
     this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {
-      metadata: { name: 'kube-vip-ds', ...meta },
+      metadata: { name: 'kube-vip-ds', namespace: this.namespace, ...meta },
       spec: {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },

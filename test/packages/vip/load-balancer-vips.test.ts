@@ -144,6 +144,15 @@ describe('KubeVip', () => {
     expect(service.spec.externalIPs).toBeUndefined();
   });
 
+  test('in a chart without a namespace, its objects and the binding\'s subject are all in kube-system', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'plain', { disableResourceNameHashes: true });
+    new KubeVip(chart, 'KubeVip', { lanSubnet });
+    const objects = synth(chart);
+    expect(objects.filter((o) => ['ServiceAccount', 'DaemonSet'].includes(o.kind)).map((o) => o.metadata.namespace)).toEqual(['kube-system', 'kube-system']);
+    expect(find(objects, 'ClusterRoleBinding', 'system:kube-vip-binding').subjects[0].namespace).toBe('kube-system');
+  });
+
   test('warns about an image of another release', () => {
     const c = charts();
     new KubeVip(c.system, 'KubeVip', { lanSubnet, image: ImageReference.of('registry.test/kube-vip:v0.8.0') });
