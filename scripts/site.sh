@@ -32,36 +32,44 @@ API_VERSIONS=""
 
 # The kinds prune may delete: every kind this library emits, except PersistentVolume, PersistentVolumeClaim and
 # Namespace (data and namespaces go only through uninstall). PodDisruptionBudget and CronJob in the version the
-# server has.
-prune_allowlist() {
+# server has; MetalLB's configuration where MetalLB is installed (a kind the server does not serve cannot be named).
+# One line each: "<resource as kubectl get names it> <group/version/Kind for --prune-allowlist> <namespaced|cluster>".
+prune_kinds() {
   local pdb=policy/v1 cronjob=batch/v1
   grep -qx policy/v1 <<< "$API_VERSIONS" || pdb=policy/v1beta1
   kubectl get --raw /apis/batch/v1 | grep -q '"kind":"CronJob"' || cronjob=batch/v1beta1
-  local kinds=(core/v1/ConfigMap core/v1/Secret core/v1/Service core/v1/ServiceAccount apps/v1/Deployment apps/v1/DaemonSet
-    "$pdb/PodDisruptionBudget" "$cronjob/CronJob" rbac.authorization.k8s.io/v1/Role rbac.authorization.k8s.io/v1/RoleBinding
-    rbac.authorization.k8s.io/v1/ClusterRole rbac.authorization.k8s.io/v1/ClusterRoleBinding)
-  # MetalLB's configuration, where MetalLB is installed (a kind the server does not serve cannot be listed)
-  if grep -qx metallb.io/v1beta1 <<< "$API_VERSIONS"; then kinds+=(metallb.io/v1beta1/IPAddressPool metallb.io/v1beta1/L2Advertisement); fi
-  local flags=()
-  for k in "${kinds[@]}"; do flags+=(--prune-allowlist="$k"); done
-  echo "${flags[@]}"
+  cat <<EOF
+configmaps core/v1/ConfigMap namespaced
+secrets core/v1/Secret namespaced
+services core/v1/Service namespaced
+serviceaccounts core/v1/ServiceAccount namespaced
+deployments.apps apps/v1/Deployment namespaced
+daemonsets.apps apps/v1/DaemonSet namespaced
+poddisruptionbudgets.policy $pdb/PodDisruptionBudget namespaced
+cronjobs.batch $cronjob/CronJob namespaced
+roles.rbac.authorization.k8s.io rbac.authorization.k8s.io/v1/Role namespaced
+rolebindings.rbac.authorization.k8s.io rbac.authorization.k8s.io/v1/RoleBinding namespaced
+clusterroles.rbac.authorization.k8s.io rbac.authorization.k8s.io/v1/ClusterRole cluster
+clusterrolebindings.rbac.authorization.k8s.io rbac.authorization.k8s.io/v1/ClusterRoleBinding cluster
+EOF
+  if grep -qx metallb.io/v1beta1 <<< "$API_VERSIONS"; then
+    printf '%s\n' 'ipaddresspools.metallb.io metallb.io/v1beta1/IPAddressPool namespaced' \
+      'l2advertisements.metallb.io metallb.io/v1beta1/L2Advertisement namespaced'
+  fi
 }
+PRUNE_KINDS=""
 
-# "kind name namespace" of every object in the YAML files of DIR, read as the synth writes them (top-level kind,
-# metadata.name and metadata.namespace at two spaces), without asking the server to map the kinds.
+# From PRUNE_KINDS: kubectl apply's --prune-allowlist flags, and the kinds of a scope as one kubectl get/delete list.
+prune_allowlist() { awk '{ printf "--prune-allowlist=%s ", $2 }' <<< "$PRUNE_KINDS"; }
+prune_kinds_of() { awk -v scope="$1" '$3 == scope { print $1 }' <<< "$PRUNE_KINDS" | paste -sd, -; }
+
+# "apiVersion kind name [namespace]" of every object in the YAML files of DIR, read as the synth writes them
+# (top-level apiVersion and kind, metadata.name and metadata.namespace at two spaces), without asking the server.
 objects_in() {
-  awk 'FNR == 1 || /^---/ { if (kind != "") print kind, name, ns; kind = ""; name = ""; ns = ""; meta = 0 }
-    /^kind: / { kind = $2 } /^metadata:/ { meta = 1; next } /^[^ ]/ { meta = 0 }
+  awk 'FNR == 1 || /^---/ { if (kind != "") print api, kind, name, ns; api = ""; kind = ""; name = ""; ns = ""; meta = 0 }
+    /^apiVersion: / { api = $2 } /^kind: / { kind = $2 } /^metadata:/ { meta = 1; next } /^[^ ]/ { meta = 0 }
     meta && /^  name: / { name = $2 } meta && /^  namespace: / { ns = $2 }
-    END { if (kind != "") print kind, name, ns }' "$1"/*.yaml
-}
-
-# The namespaced kinds of prune_allowlist, as kubectl get and delete name them.
-namespaced_prune_kinds() {
-  local kinds=configmaps,secrets,services,serviceaccounts,deployments.apps,daemonsets.apps,poddisruptionbudgets.policy,cronjobs.batch
-  kinds+=,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io
-  if grep -qx metallb.io/v1beta1 <<< "$API_VERSIONS"; then kinds+=,ipaddresspools.metallb.io,l2advertisements.metallb.io; fi
-  echo "$kinds"
+    END { if (kind != "") print api, kind, name, ns }' "$1"/*.yaml
 }
 
 need() { [ -n "${1:-}" ] || { echo "usage: scripts/site.sh $2" >&2; exit 2; }; }
@@ -80,8 +88,9 @@ case "$cmd" in
     echo "preflight: Kubernetes 1.$minor is supported (1.$MIN_MINOR-1.$MAX_TESTED_MINOR)"
     if [ -n "${1:-}" ]; then
       API_VERSIONS=$(kubectl api-versions)
+      listing=$(objects_in "$1")
       # Custom resources need their CRDs first; the site's come with MetalLB's own install.
-      for api in $(cat "$1"/*.yaml | sed -n 's/^apiVersion: \(.*\..*\/.*\)$/\1/p' | grep -v 'k8s\.io/' | sort -u); do
+      for api in $(awk '$1 ~ /\..*\// && $1 !~ /k8s\.io\// { print $1 }' <<< "$listing" | sort -u); do
         if ! grep -qx "$api" <<< "$API_VERSIONS"; then
           echo "preflight: $1 holds $api objects, which the server does not serve. Install MetalLB first (README, \"Moving off archived components\"): kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml" >&2
           exit 1
@@ -89,9 +98,8 @@ case "$cmd" in
         echo "preflight: the server serves $api"
       done
       # Every namespace the objects live in exists, or DIR creates it (MetalLB's comes with MetalLB's install).
-      listing=$(objects_in "$1")
-      created=$(awk '$1 == "Namespace" { print $2 }' <<< "$listing")
-      for ns in $(awk 'NF == 3 { print $3 }' <<< "$listing" | sort -u); do
+      created=$(awk '$2 == "Namespace" { print $3 }' <<< "$listing")
+      for ns in $(awk 'NF == 4 { print $4 }' <<< "$listing" | sort -u); do
         grep -qx "$ns" <<< "$created" && continue
         if ! kubectl get namespace "$ns" >/dev/null 2>&1; then
           echo "preflight: $1 puts objects in namespace $ns, which neither exists nor is created by $1$([ "$ns" = metallb-system ] && echo ": install MetalLB first (README, \"Moving off archived components\")")" >&2
@@ -108,12 +116,13 @@ case "$cmd" in
   deploy)
     need "${2:-}" 'deploy DIR APP'
     API_VERSIONS=$(kubectl api-versions)
+    PRUNE_KINDS=$(prune_kinds)
     # shellcheck disable=SC2046
     run kubectl apply -f "$1" --prune -l "$(part_of "$2")" $(prune_allowlist)
     # kubectl prunes only in the namespaces DIR applies to. The app's objects left in a namespace DIR no longer uses
     # (kube-keepalived-vip's in kube-system, after a move to MetalLB) are deleted too: the same kinds, the same label.
-    used=$(objects_in "$1" | awk 'NF == 3 { print $3 }' | sort -u)
-    kinds=$(namespaced_prune_kinds)
+    used=$(objects_in "$1" | awk 'NF == 4 { print $4 }' | sort -u)
+    kinds=$(prune_kinds_of namespaced)
     for ns in $(kubectl get "$kinds" -A -l "$(part_of "$2")" -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' | sort -u); do
       grep -qx "$ns" <<< "$used" || run kubectl delete "$kinds" -n "$ns" -l "$(part_of "$2")" --wait=false
     done
@@ -131,9 +140,10 @@ case "$cmd" in
     need "${1:-}" 'uninstall APP'
     # Namespaced and cluster-scoped objects first, the app's own namespaces last (a namespace deletes what is in it).
     API_VERSIONS=$(kubectl api-versions)
-    # The kinds prune may delete (MetalLB's too, where MetalLB is installed), and the claims.
-    run kubectl delete "$(namespaced_prune_kinds),persistentvolumeclaims" -A -l "$(part_of "$1")" --ignore-not-found --wait=false
-    run kubectl delete clusterroles,clusterrolebindings,persistentvolumes -l "$(part_of "$1")" --ignore-not-found --wait=false
+    PRUNE_KINDS=$(prune_kinds)
+    # The kinds prune may delete (MetalLB's too, where MetalLB is installed), and the claims and volumes.
+    run kubectl delete "$(prune_kinds_of namespaced),persistentvolumeclaims" -A -l "$(part_of "$1")" --ignore-not-found --wait=false
+    run kubectl delete "$(prune_kinds_of cluster),persistentvolumes" -l "$(part_of "$1")" --ignore-not-found --wait=false
     # A namespace the app created goes too, unless something that is not the app's is in it (a Secret made by
     # hand, another app's objects): deleting the namespace would delete those.
     for ns in $(kubectl get namespaces -l "$(part_of "$1")" -o jsonpath='{.items[*].metadata.name}'); do
