@@ -41,7 +41,21 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# A free port below the kernel's ephemeral range, and not one picked before: a port the kernel hands out (listen on
+# port 0) can be taken by a component's outgoing connection between the pick and the bind ("address already in use").
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+picked=()
+pick_port() { # variable name: sets it to the port
+  local -n into=$1
+  into=$(node -e 'const net = require("net"); const [low, ...taken] = process.argv.slice(1).map(Number);
+    (function pick() {
+      const port = 10000 + Math.floor(Math.random() * (low - 10000));
+      if (taken.includes(port)) return pick();
+      const s = net.createServer().once("error", pick);
+      s.listen(port, "127.0.0.1", () => { console.log(port); s.close(); });
+    })();' "$ephemeral_low" "${picked[@]}")
+  picked+=("$into")
+}
 wait_for() { # what, seconds, command...
   local what=$1 seconds=$2; shift 2
   for _ in $(seq $((seconds * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
@@ -49,7 +63,7 @@ wait_for() { # what, seconds, command...
 }
 
 mkdir -p "$state/logs" "$state/pki" "$state/etcd"
-etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kcm_port=$(free_port); sched_port=$(free_port)
+for port in etcd_port etcd_peer api_port kcm_port sched_port; do pick_port "$port"; done
 
 # Credentials: static tokens (token auth), a service-account signing key.
 admin_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
