@@ -146,10 +146,12 @@ project.addTask('bench:vip-failover', {
 // The linter checks in `test` (projen's own `eslint` task fixes what it can; this one only reports).
 const lintDirs = [...packages.map((p) => `${p}/src`), 'apps', 'test', 'scripts', 'projenrc', '.projenrc.ts'];
 const lint = project.addTask('test:lint', {
-  description: 'ESLint (projen defaults) over packages, apps, tests and scripts, without fixing',
+  description: 'ESLint (projen defaults) over packages, apps, tests and scripts, without fixing; shellcheck over every shell script',
   exec: `eslint --ext .ts --max-warnings 0 --no-error-on-unmatched-pattern ${lintDirs.join(' ')}`,
   env: { ESLINT_USE_FLAT_CONFIG: 'false', NODE_NO_WARNINGS: '1' },
 });
+// Every shell script, with Debian's shellcheck (installed by the script when missing).
+lint.exec('bash scripts/shellcheck.sh');
 project.testTask.reset();
 project.testTask.spawn(synth);
 project.testTask.spawn(lint);

@@ -90,23 +90,23 @@ case "$cmd" in
       API_VERSIONS=$(kubectl api-versions)
       listing=$(objects_in "$1")
       # Custom resources need their CRDs first; the site's come with MetalLB's own install.
-      for api in $(awk '$1 ~ /\..*\// && $1 !~ /k8s\.io\// { print $1 }' <<< "$listing" | sort -u); do
+      while read -r api; do
         if ! grep -qx "$api" <<< "$API_VERSIONS"; then
           echo "preflight: $1 holds $api objects, which the server does not serve. Install MetalLB first (README, \"Moving off archived components\"): kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml" >&2
           exit 1
         fi
         echo "preflight: the server serves $api"
-      done
+      done < <(awk '$1 ~ /\..*\// && $1 !~ /k8s\.io\// { print $1 }' <<< "$listing" | sort -u)
       # Every namespace the objects live in exists, or DIR creates it (MetalLB's comes with MetalLB's install).
       created=$(awk '$2 == "Namespace" { print $3 }' <<< "$listing")
-      for ns in $(awk 'NF == 4 { print $4 }' <<< "$listing" | sort -u); do
+      while read -r ns; do
         grep -qx "$ns" <<< "$created" && continue
         if ! kubectl get namespace "$ns" >/dev/null 2>&1; then
           echo "preflight: $1 puts objects in namespace $ns, which neither exists nor is created by $1$([ "$ns" = metallb-system ] && echo ": install MetalLB first (README, \"Moving off archived components\")")" >&2
           exit 1
         fi
         echo "preflight: namespace $ns exists"
-      done
+      done < <(awk 'NF == 4 { print $4 }' <<< "$listing" | sort -u)
     fi
     ;;
   diff)

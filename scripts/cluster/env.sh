@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Versions and cache locations shared by the cluster-tier scripts (sourced, not run).
 _home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 VSERVER_CACHE=${VSERVER_CACHE:-${XDG_CACHE_HOME:-$_home/.cache}/cdk8s-vserver}

@@ -73,7 +73,7 @@ if [ ! -s "$OPENAPI_JSON" ]; then
     log "python-kubernetes $PYK8S_VERSION is gone from the mirror; trying trixie's current 30.x"
     (cd "$work" && private_apt source --download-only python-kubernetes/trixie >&2) || true
   fi
-  tarball=$(ls "$work"/python-kubernetes_30.*.orig.tar.* 2>/dev/null | head -1)
+  tarball=$(find "$work" -maxdepth 1 -name 'python-kubernetes_30.*.orig.tar.*' | sort | head -1)
   [ -n "$tarball" ] || { log "could not download the python-kubernetes $PYK8S_VERSION source tarball"; exit 1; }
   mkdir -p "$(dirname "$OPENAPI_JSON")"
   member=$(tar -tf "$tarball" | grep -E '(^|/)kubernetes/swagger.json.unprocessed$' | head -1)
@@ -108,7 +108,7 @@ if [ "$missing" = 1 ]; then
   for b in $K8S_BINARIES; do what="$what cmd/$b"; done
   (
     cd "$src/tree"
-    export CGO_ENABLED=0 GOPROXY=off GOFLAGS= GO111MODULE=off
+    export CGO_ENABLED=0 GOPROXY=off GOFLAGS="" GO111MODULE=off
     export KUBE_GIT_VERSION="$K8S_GIT_VERSION" KUBE_GIT_TREE_STATE=clean KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20
     make WHAT="${what# }" >&2
   )

@@ -23,6 +23,7 @@ command -v etcd >/dev/null || { log "etcd is missing: run scripts/cluster/prepar
 address=${VSERVER_CP_ADDRESS:-127.0.0.1}
 state=$(mktemp -d "${TMPDIR:-/tmp}/vserver-control-plane.XXXXXX")
 pids=()
+# shellcheck disable=SC2317 # runs from the EXIT trap
 stop() {
   local rc=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -63,6 +64,8 @@ wait_for() { # what, seconds, command...
 }
 
 mkdir -p "$state/logs" "$state/pki" "$state/etcd"
+# (pick_port sets each through a nameref)
+etcd_port='' etcd_peer='' api_port='' kcm_port='' sched_port=''
 for port in etcd_port etcd_peer api_port kcm_port sched_port; do pick_port "$port"; done
 
 # Credentials: static tokens (token auth), a service-account signing key.

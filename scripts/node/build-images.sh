@@ -43,6 +43,7 @@ start=$(date +%s)
 if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
   log "making $base with mmdebstrap from $mirror"
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  # shellcheck disable=SC2016 # the hook's $1 is mmdebstrap's, expanded when it runs the hook
   mmdebstrap --quiet --mode=root --variant=minbase \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \

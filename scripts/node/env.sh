@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Names and cache locations shared by the node-tier scripts (sourced after scripts/cluster/env.sh, not run).
 VSERVER_IMAGES=${VSERVER_IMAGES:-$VSERVER_CACHE/images}
 # The lab's registry (apps/lab/site.ts): the images are imported into each node's containerd under these names.

@@ -28,8 +28,10 @@ state=$(mktemp -d "${TMPDIR:-/tmp}/vserver-site.XXXXXX")
 # Host sysctls kubelet sets (its "kernel defaults"); restored at the end.
 SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 for key in $SYSCTLS; do echo "$key=$(sysctl -n "$key")"; done > "$state/sysctls"
-ls /run/netns 2>/dev/null | sort > "$state/netns-before" || true
+netns_names() { find /run/netns -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort; }
+netns_names > "$state/netns-before"
 
+# shellcheck disable=SC2317 # runs from the EXIT trap
 teardown() {
   local rc=$?
   set +e
@@ -44,14 +46,15 @@ teardown() {
   done
   for cg in /sys/fs/cgroup/*/vserver-node*; do
     [ -d "$cg" ] || continue
+    # shellcheck disable=SC2038 # what goes to xargs are pids, not file names
     find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
   done
   sleep 0.5
   # Mounts under the state folder (containerd's rootfs snapshots, kubelet's Secret tmpfs), deepest first.
-  grep -o " $state[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  grep -o " ${state}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   # Pod network namespaces containerd made, then the tier's own.
-  for ns in $(ls /run/netns 2>/dev/null | sort | comm -13 "$state/netns-before" -); do ip netns del "$ns" 2>/dev/null; done
-  for cg in $(find /sys/fs/cgroup/*/vserver-node* -depth -type d 2>/dev/null); do rmdir "$cg" 2>/dev/null; done
+  netns_names | comm -13 "$state/netns-before" - | while read -r ns; do ip netns del "$ns" 2>/dev/null; done
+  find /sys/fs/cgroup/*/vserver-node* -depth -type d -exec rmdir {} + 2>/dev/null
   while IFS= read -r line; do sysctl -q -w "$line" >/dev/null 2>&1; done < "$state/sysctls"
   if [ -n "${VSERVER_KEEP_LOGS:-}" ]; then
     for d in "$state"/nodes/node*; do [ -d "$d" ] && mkdir -p "$VSERVER_KEEP_LOGS/$(basename "$d")" && cp "$d"/*.log "$VSERVER_KEEP_LOGS/$(basename "$d")/"; done
