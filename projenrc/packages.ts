@@ -7,7 +7,7 @@
 export const SCOPE = '@cdk8s-vserver';
 
 /** Version of every package (semantic: a breaking change before 1.0 bumps the minor). CHANGELOG.md has each one. */
-export const PACKAGE_VERSION = '0.3.0';
+export const PACKAGE_VERSION = '0.4.0';
 
 /** The project's own stack: the apps of this repository run on it. */
 export const VERSIONS = {
@@ -66,13 +66,13 @@ export const PACKAGES: readonly PackageSpec[] = [
   },
   {
     dir: 'vip',
-    description: 'Services on virtual IPs of the LAN, held by kube-keepalived-vip, MetalLB (L2) or kube-vip (ARP): KeepalivedVip, MetalLbVip, KubeVip, ServiceVip',
+    description: 'Services on virtual IPs of the LAN, held by kube-keepalived-vip, MetalLB (L2) or kube-vip (ARP): KeepalivedVip, MetalLbVip, KubeVip behind one IVipController (one verb: expose), chosen by VipBackend',
     dependsOn: ['core'],
   },
   {
     dir: 'dashboard',
-    description: 'KubernetesDashboard (upstream v2.7.0 shape), DashboardVip, and Headlamp (its maintained successor)',
-    dependsOn: ['core', 'vip'],
+    description: 'KubernetesDashboard (upstream v2.7.0 shape) and Headlamp (its maintained successor)',
+    dependsOn: ['core'],
   },
   {
     dir: 'hosting',

@@ -60,8 +60,8 @@ import * as kplus from '${plus}';
 import { ImageReference, Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
 import { NfsDocroot } from '${packageName('storage')}';
 import { WebSshServer } from '${packageName('web-ssh-server')}';
-import { KeepalivedVip, ServiceVip } from '${packageName('vip')}';
-import { DashboardVip, KubernetesDashboard } from '${packageName('dashboard')}';
+import { KeepalivedVip } from '${packageName('vip')}';
+import { KubernetesDashboard } from '${packageName('dashboard')}';
 
 const app = new App({ outdir: 'dist' });
 const system = new Chart(app, 'system', { namespace: 'kube-system', disableResourceNameHashes: true });
@@ -78,12 +78,12 @@ for (const [i, name] of ['shop', 'blog'].entries()) {
     httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
     sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
   });
-  new ServiceVip(web, name + '-vip', { vip, service: server.service, address: Ipv4Address.of('10.1.0.' + (31 + i)) });
+  vip.expose(server.service, Ipv4Address.of('10.1.0.' + (31 + i)));
 }
 // cdk8s-plus objects in the same chart, one of them published through its ApiObject.
 new kplus.ConfigMap(web, 'Motd', { metadata: { name: 'motd' }, data: { motd: 'hello' } });
 const status = new kplus.Service(web, 'Status', { metadata: { name: 'status' }, ports: [{ port: 8080 }] });
-new ServiceVip(web, 'status-vip', { vip, service: ApiObject.of(status), address: Ipv4Address.of('10.1.0.40') });
+vip.expose(ApiObject.of(status), Ipv4Address.of('10.1.0.40'));
 declare const process: { env: Record<string, string | undefined> };
 if (process.env.COLLIDE) {
   // Negative control: a second server named shop; the app-wide checks must stop the synth.
@@ -92,7 +92,7 @@ if (process.env.COLLIDE) {
     sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
 }
 const dashboard = new KubernetesDashboard(new Chart(app, 'dashboard', { disableResourceNameHashes: true }), 'Dashboard');
-new DashboardVip(dashboard, 'Vip', { vip, dashboard, address: Ipv4Address.of('10.1.0.33') });
+vip.expose(dashboard.service, Ipv4Address.of('10.1.0.33'));
 app.synth();
 `;
 }
@@ -100,7 +100,8 @@ app.synth();
 /** A site from one declaration, with HostingSite; with METALLB=1 the same site on MetalLB, with Headlamp. */
 const SITE_SOURCE = `import { App } from 'cdk8s';
 import { Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
-import { HostingSite, VipBackend } from '${packageName('hosting')}';
+import { HostingSite } from '${packageName('hosting')}';
+import { VipBackend } from '${packageName('vip')}';
 
 declare const process: { env: Record<string, string | undefined> };   // the app compiles without @types/node
 const metallb = process.env.METALLB === '1';
@@ -109,11 +110,11 @@ new HostingSite(app, 'Site', {
   name: 'consumer',
   facts: {
     lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { server: 'nas.test', exportRoot: '/export/web' },
-    ...(metallb ? { vip: VipBackend.metalLb(), headlamp: { address: Ipv4Address.of('10.1.0.34') } } : {}),
+    ...(metallb ? { vipBackend: VipBackend.metalLb(), headlamp: { address: Ipv4Address.of('10.1.0.34') } } : {}),
   },
   servers: [
-    { name: 'shop', vip: Ipv4Address.of('10.1.0.31'), version: 'v1', sshServicePort: 2222 },
-    { name: 'blog', vip: Ipv4Address.of('10.1.0.32'), version: 'v1', sshServicePort: 2222 },
+    { name: 'shop', address: Ipv4Address.of('10.1.0.31'), version: 'v1', sshServicePort: 2222 },
+    { name: 'blog', address: Ipv4Address.of('10.1.0.32'), version: 'v1', sshServicePort: 2222 },
   ],
 });
 app.synth();

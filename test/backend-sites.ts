@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
 import { LAB } from '../apps/lab/site';
 
 /** The CRD files of the custom resources the packages emit (MetalLB's), committed with their licence. */
@@ -15,16 +16,16 @@ export function crdFiles(): string[] {
 
 /**
  * The lab's servers on each VIP backend that dist/ does not already show on the lab (dist/lab is kube-keepalived-vip,
- * dist/agency MetalLB): the lab's declaration with `facts.vip` changed, and, so that all of them and dist/lab can be
+ * dist/agency MetalLB): the lab's declaration with `facts.vipBackend` changed, and, so that all of them and dist/lab can be
  * applied to one test cluster side by side, its own name, namespace and volume names, without the Dashboard (whose
  * namespace is cluster-wide) and backups.
  */
 export const BACKEND_SITES: ReadonlyArray<readonly [string, HostingSiteProps]> = (
   [['metallb', VipBackend.metalLb()], ['kube-vip', VipBackend.kubeVip()]] as const
-).map(([backend, vip]) => [backend, {
+).map(([backend, vipBackend]) => [backend, {
   ...LAB,
   name: `lab-${backend}`,
-  facts: { ...LAB.facts, vip, namespace: `lab-${backend}`, dashboard: undefined, backup: undefined },
+  facts: { ...LAB.facts, vipBackend, namespace: `lab-${backend}`, dashboard: undefined, backup: undefined },
   servers: LAB.servers.map((s) => ({ ...s, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
 }] as const);
 

@@ -1,5 +1,6 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
+import { HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
 
 /**
  * A second example: a web agency hosting three customers on its own cluster, in namespace `sites` (created by the
@@ -13,13 +14,13 @@ export const AGENCY: HostingSiteProps = {
     registry: 'registry.agency.test:5000/web',
     nas: { server: 'nas.agency.test', exportRoot: '/export/sites', mountOptions: ['nfsvers=4.1', 'hard'] },
     namespace: 'sites',
-    vip: VipBackend.metalLb({ name: 'agency-vips' }),
+    vipBackend: VipBackend.metalLb({ name: 'agency-vips' }),
     routers: ['edge1', 'edge2'],
     headlamp: { address: Ipv4Address.of('10.20.30.5'), viewerAccount: true },
   },
   servers: [
-    { name: 'acme', vip: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3 },
-    { name: 'bakery', vip: Ipv4Address.of('10.20.30.12'), version: 'v1' },
-    { name: 'shop', vip: Ipv4Address.of('10.20.30.13'), version: 'v2', replicas: 2, sshServicePort: 2222 },
+    { name: 'acme', address: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3 },
+    { name: 'bakery', address: Ipv4Address.of('10.20.30.12'), version: 'v1' },
+    { name: 'shop', address: Ipv4Address.of('10.20.30.13'), version: 'v2', replicas: 2, sshServicePort: 2222 },
   ],
 };

@@ -1,6 +1,6 @@
 import { ImageReference, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
+import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
 
@@ -28,6 +28,6 @@ export function buildGeneratedSite(app: App, servers: number): void {
     const name = `web${String(i).padStart(4, '0')}`;
     const docroot = new NfsDocroot(web, `${name}-docroot`, { server: 'nas.test', path: `/export/web/${name}`, claimName: `${name}-docroot` });
     const server = new WebSshServer(web, name, { name, httpdImage: httpd, sshdImage: sshd, docroot, sshServicePort: 2222 });
-    new ServiceVip(web, `${name}-vip`, { vip, service: server.service, address: generatedVip(i) });
+    vip.expose(server.service, generatedVip(i));
   }
 }

@@ -1,5 +1,6 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
+import { HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
 
 /**
  * The reference site, as the report built it: the cluster's facts and its one virtual server, `myweb`.
@@ -13,13 +14,13 @@ export const LAB: HostingSiteProps = {
     nas: { server: 'nas.test', exportRoot: '/export/web', mountOptions: ['nfsvers=4.1', 'hard'] },
     namespace: 'default',
     // the report's VIP controller: upstream's last kube-keepalived-vip image (0.35), mirrored into the site's registry
-    vip: VipBackend.keepalivedVip({ configMapName: 'vip-configmap' }),
+    vipBackend: VipBackend.keepalivedVip({ configMapName: 'vip-configmap' }),
     dashboard: { address: Ipv4Address.of('192.168.1.33') },
     // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
     backup: { exportRoot: '/export/backup' },
   },
   servers: [
     // the report's names for its volume and claim
-    { name: 'myweb', vip: Ipv4Address.of('192.168.1.31'), version: 'v1', replicas: 2, docroot: { volumeName: 'vol1', claimName: 'docroot' } },
+    { name: 'myweb', address: Ipv4Address.of('192.168.1.31'), version: 'v1', replicas: 2, docroot: { volumeName: 'vol1', claimName: 'docroot' } },
   ],
 };

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DIAGRAM_FILE, Ipv4Address, Ipv4Subnet, synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
 import parseDot, { Stmt } from 'dotparser';
 import { parseAllDocuments } from 'yaml';
 import { AGENCY } from '../../apps/agency/site';
@@ -25,24 +26,24 @@ const OTHER_FACTS: HostingSiteProps = {
   },
   servers: [
     ...LAB.servers,
-    { name: 'newshop', vip: Ipv4Address.of('10.1.7.7'), version: 'v9', replicas: 4, sshServicePort: 2200 },
-  ].map((s) => (s.name === 'myweb' ? { ...s, vip: Ipv4Address.of('10.1.0.31') } : s)),
+    { name: 'newshop', address: Ipv4Address.of('10.1.7.7'), version: 'v9', replicas: 4, sshServicePort: 2200 },
+  ].map((s) => (s.name === 'myweb' ? { ...s, address: Ipv4Address.of('10.1.0.31') } : s)),
 };
 
 // The lab's one declaration on each of the other two VIP backends: one line of its facts differs.
-const LAB_METALLB: HostingSiteProps = { ...LAB, facts: { ...LAB.facts, vip: VipBackend.metalLb() } };
-const LAB_KUBE_VIP: HostingSiteProps = { ...LAB, facts: { ...LAB.facts, vip: VipBackend.kubeVip() } };
+const LAB_METALLB: HostingSiteProps = { ...LAB, facts: { ...LAB.facts, vipBackend: VipBackend.metalLb() } };
+const LAB_KUBE_VIP: HostingSiteProps = { ...LAB, facts: { ...LAB.facts, vipBackend: VipBackend.kubeVip() } };
 
 /** The backend's chart name: `keepalived`, `metallb` or `kube-vip`. */
 function backendOf(declaration: HostingSiteProps): string {
-  return (declaration.facts.vip ?? VipBackend.keepalivedVip()).chartName;
+  return (declaration.facts.vipBackend ?? VipBackend.keepalivedVip()).chartName;
 }
 
 /** Address -> `namespace/name` of every Service the site publishes (servers, Dashboard, Headlamp), from the declaration. */
 function declaredVips(declaration: HostingSiteProps): Record<string, string> {
   const namespace = declaration.facts.namespace ?? 'default';
   return Object.fromEntries([
-    ...declaration.servers.map((s) => [s.vip.text, `${namespace}/${s.name}`]),
+    ...declaration.servers.map((s) => [s.address.text, `${namespace}/${s.name}`]),
     ...(declaration.facts.dashboard ? [[declaration.facts.dashboard.address.text, 'kubernetes-dashboard/kubernetes-dashboard']] : []),
     ...(declaration.facts.headlamp ? [[declaration.facts.headlamp.address.text, 'headlamp/headlamp']] : []),
   ]);
@@ -65,9 +66,16 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
   const backend = backendOf(declaration);
   const services = objects.filter((m) => m.kind === 'Service');
 
-  test('one file per chart, in apply order, the first named after its VIP backend', () => {
-    expect(result.files.map((f) => f.file)).toEqual([`0000-${backend}.k8s.yaml`, '0001-docroot.k8s.yaml', '0002-web.k8s.yaml',
-      ...['dashboard', 'headlamp'].filter((ui) => facts[ui as 'dashboard' | 'headlamp'] !== undefined).map((ui, i) => `000${3 + i}-${ui}.k8s.yaml`)]);
+  test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, docroots, servers, UIs', () => {
+    const charts = [
+      ...(['default', 'kube-system', 'kube-public'].includes(namespace) ? [] : ['namespace']), backend, 'docroot', 'web',
+      ...['dashboard', 'headlamp'].filter((ui) => facts[ui as 'dashboard' | 'headlamp'] !== undefined),
+    ];
+    expect(result.files.map((f) => f.file)).toEqual(charts.map((chart, i) => `000${i}-${chart}.k8s.yaml`));
+    if (charts[0] === 'namespace') {
+      expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === namespace)).toHaveLength(1);
+      expect(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).toMatch(/^kind: Namespace$/m);
+    }
   });
 
   if (backend === 'keepalived') {
@@ -118,8 +126,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       const ad = objects.find((o) => o.kind === 'L2Advertisement')!;
       expect(ad.spec).toMatchObject({ ipAddressPools: [pool.metadata.name], nodeSelectors: [{ matchLabels: { role: 'router' } }] });
       // MetalLB itself comes from upstream's manifest: the backend's file holds only its configuration
-      const first = parseAllDocuments(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).map((d) => d.toJSON().kind);
-      expect(first.filter((kind) => kind !== 'Namespace')).toEqual(['IPAddressPool', 'L2Advertisement']);
+      const file = result.files.find((f) => f.file.endsWith(`-${backend}.k8s.yaml`))!.file;
+      expect(parseAllDocuments(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).map((d) => d.toJSON().kind)).toEqual(['IPAddressPool', 'L2Advertisement']);
     });
   }
 
@@ -172,7 +180,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
     for (const server of declaration.servers) {
       const pvc = find(objects, 'PersistentVolumeClaim', server.docroot?.claimName ?? `${server.name}-docroot`);
-      const path_ = [`VIP:${server.vip.text}`, `Service:${namespace}:${server.name}`, `Deployment:${namespace}:${server.name}`,
+      const path_ = [`VIP:${server.address.text}`, `Service:${namespace}:${server.name}`, `Deployment:${namespace}:${server.name}`,
         `PersistentVolumeClaim:${namespace}:${pvc.metadata.name}`, `PersistentVolume:${pvc.spec.volumeName}`,
         `NFS:${facts.nas.server}:${server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${server.name}`}`];
       for (let i = 1; i < path_.length; i++) expect(edges).toContainEqual([path_[i - 1], path_[i]]);
@@ -190,7 +198,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
 describe('dist/agency', () => {
   const result = synthApp(path.join(tmp, 'agency-dist'), (app) => new HostingSite(app, 'Site', AGENCY), { diagram: true });
 
-  test.each(['0000-metallb.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-headlamp.k8s.yaml'])('%s matches its snapshot', (file) => {
+  test.each(result.files.map((f) => f.file))('%s matches its snapshot', (file) => {
     expect(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).toMatchSnapshot();
   });
 
@@ -216,7 +224,7 @@ test('adding a server is one entry: the site grows by exactly its objects', () =
   const count = (d: HostingSiteProps) => objectsIn(synthApp(path.join(tmp, `count-${d.servers.length}`), (app) => new HostingSite(app, 'Site', d)).outdir)
     .map((o: Manifest) => o.kind).sort();
   const one = count(LAB);
-  const two = count({ ...LAB, servers: [...LAB.servers, { name: 'shop', vip: Ipv4Address.of('192.168.1.32'), version: 'v1' }] });
+  const two = count({ ...LAB, servers: [...LAB.servers, { name: 'shop', address: Ipv4Address.of('192.168.1.32'), version: 'v1' }] });
   const added = [...two];
   for (const kind of one) added.splice(added.indexOf(kind), 1);
   // its docroot and Deployment, Service, disruption budget; with the lab's backups, its archive volume and claim

@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels, synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
-import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
+import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
 import { crdFiles } from '../backend-sites';
@@ -48,7 +48,7 @@ function site(label: string, servers: string[], version = 'v1'): string {
         httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
         sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
       });
-      new ServiceVip(web, `${name}-vip`, { vip, service: server.service, address: Ipv4Address.of(`10.9.0.${10 + i}`) });
+      vip.expose(server.service, Ipv4Address.of(`10.9.0.${10 + i}`));
       // nightly archives to the NAS: CronJobs that prune and uninstall must cover too
       const target = new NfsDocroot(web, `${name}-backup-target`, { server: 'nas.test', path: `/backup/${name}`, claimName: `${name}-backup`, volumeName: `ops-${name}-backup` });
       new DocrootBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
@@ -193,20 +193,20 @@ describe('operating a site', () => {
 
 describe('moving a site from kube-keepalived-vip to MetalLB, as the README says', () => {
   const MIGRATE = 'migrate-test';
-  const declaration = (vip: VipBackend): HostingSiteProps => ({
+  const declaration = (vipBackend: VipBackend): HostingSiteProps => ({
     name: MIGRATE,
     facts: {
       lanSubnet: Ipv4Subnet.of('10.8.0.0/24'),
       registry: 'master.test:5000/myrepo',
       namespace: 'migrate',
-      vip,
+      vipBackend,
       nas: { server: 'nas.test', exportRoot: '/export/migrate' },
     },
-    servers: [{ name: 'shop', vip: Ipv4Address.of('10.8.0.10'), version: 'v1', sshServicePort: 2222, docroot: { volumeName: 'migrate-shop' } }],
+    servers: [{ name: 'shop', address: Ipv4Address.of('10.8.0.10'), version: 'v1', sshServicePort: 2222, docroot: { volumeName: 'migrate-shop' } }],
   });
-  const synthesized = (label: string, vip: VipBackend) => {
+  const synthesized = (label: string, vipBackend: VipBackend) => {
     const out = path.join(tmp, label);
-    synthApp(out, (app: App) => new HostingSite(app, 'Site', declaration(vip)));
+    synthApp(out, (app: App) => new HostingSite(app, 'Site', declaration(vipBackend)));
     return applyableDir(out, path.join(tmp, `${label}-applyable`));
   };
   const onKeepalived = synthesized('migrate-keepalived', VipBackend.keepalivedVip({ name: 'migrate-vip', configMapName: 'migrate-vip', vrid: 8 }));

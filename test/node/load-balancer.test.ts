@@ -33,7 +33,7 @@ describe.each([
   const exportPath = `/export/web/myweb-${backend}`;
   const SITE: HostingSiteProps = {
     ...base,
-    servers: base.servers.map((s) => ({ ...s, vip: Ipv4Address.of(VIP), docroot: { ...s.docroot, exportPath } })),
+    servers: base.servers.map((s) => ({ ...s, address: Ipv4Address.of(VIP), docroot: { ...s.docroot, exportPath } })),
   };
   const NS = SITE.facts.namespace!;
   const page = `<!doctype html><p>myweb on ${backend}, ${new Date().toISOString()}</p>\n`;

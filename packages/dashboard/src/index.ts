@@ -1,3 +1,2 @@
 export * from './kubernetes-dashboard';
-export * from './dashboard-vip';
 export * from './headlamp';

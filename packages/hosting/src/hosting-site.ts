@@ -1,14 +1,13 @@
 import {
-  AppChecks, clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireAbsolutePath,
+  clusterScoped, ImageReference, Ipv4Address, Ipv4Subnet, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireAbsolutePath,
   requireDnsLabel, requireDnsSubdomain, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { DashboardVip, Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
+import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
-import { IVipController, ServiceVip } from '@cdk8s-vserver/vip';
+import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { VipBackend } from './vip-backend';
 
 /** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
 export interface SiteFacts {
@@ -32,11 +31,11 @@ export interface SiteFacts {
    */
   readonly namespace?: string;
   /**
-   * What holds the VIPs, in one line: `VipBackend.keepalivedVip()`, `VipBackend.metalLb()` or `VipBackend.kubeVip()`.
-   * Every server keeps its address whichever backend holds it.
+   * What holds the VIPs, in one line: `VipBackend.keepalivedVip()`, `VipBackend.metalLb()` or `VipBackend.kubeVip()`,
+   * each with its controller's own props. Every server keeps its address whichever backend holds it.
    * @default VipBackend.keepalivedVip() - the report's kube-keepalived-vip 0.35, mirrored as `<registry>/kube-keepalived-vip:0.35`
    */
-  readonly vip?: VipBackend;
+  readonly vipBackend?: VipBackend;
   /**
    * The nodes labeled `role=router` (`kubectl label node <name> role=router`), which hold the VIPs. With two or more,
    * a VIP moves to another router when its holder fails (README, "Two routers"); with one, the site warns that the
@@ -74,8 +73,8 @@ export interface SiteFacts {
 export interface VirtualServerSpec {
   /** The server's name: its Deployment, Service, and docroot folder `<exportRoot>/<name>`. */
   readonly name: string;
-  /** The VIP it is published on. */
-  readonly vip: Ipv4Address;
+  /** The address (a VIP of the LAN) it is published on. */
+  readonly address: Ipv4Address;
   /** The version (tag of its httpd and sshd images) it runs. */
   readonly version: string;
   /** @default 2 */
@@ -87,7 +86,7 @@ export interface VirtualServerSpec {
   /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
   readonly docroot?: { readonly exportPath?: string; readonly volumeName?: string; readonly claimName?: string; readonly capacity?: Size };
   /** Anything else of WebSshServer, for this server only (ports, spread, resources, eviction delay...). */
-  readonly overrides?: Partial<Omit<WebSshServerProps, 'name' | 'httpdImage' | 'sshdImage' | 'docroot' | 'version' | 'replicas'>>;
+  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage'>>;
 }
 
 /** Props of {@link HostingSite}. */
@@ -102,134 +101,72 @@ export interface HostingSiteProps {
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
- * in apply order (one file each): the VIP backend's (`keepalived`, `metallb` or `kube-vip`, once; it also creates the
- * servers' namespace), `docroot` (per server, its NFS
- * PersistentVolume and claim), `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry) and,
- * when the facts name them, `dashboard` and `headlamp`. Every chart carries the app's ownership labels. Adding a server is one
- * entry in `servers`.
+ * in apply order (one file each): `namespace` (when the servers' namespace is not one Kubernetes has), the VIP
+ * backend's (`keepalived`, `metallb` or `kube-vip`), `docroot` (per server, its NFS PersistentVolume and claim),
+ * `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry) and, when the facts name them,
+ * `dashboard` and `headlamp`. Every chart carries the app's ownership labels. Adding a server is one entry in
+ * `servers` (or one `addServer()` call).
  *
  * The charts are the app's own top-level charts (cdk8s names each file after its chart), so the scope is the App.
  */
 export class HostingSite extends Construct {
+  /** The chart of the servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
+  public readonly namespaceChart?: Chart;
   /** The charts, in apply order. The VIP backend's chart is named after it: `keepalived`, `metallb` or `kube-vip`. */
   public readonly vipChart: Chart;
   public readonly docrootChart: Chart;
   public readonly webChart: Chart;
   public readonly dashboardChart?: Chart;
   public readonly headlampChart?: Chart;
-  /** The VIP controller. */
-  public readonly vip: IVipController;
-  /** Each server by name, with its docroot. */
-  public readonly servers: ReadonlyMap<string, WebSshServer>;
-  public readonly docroots: ReadonlyMap<string, NfsDocroot>;
-  /** Each server's backup, when the facts ask for backups. */
-  public readonly backups: ReadonlyMap<string, DocrootBackup>;
-  /** The Dashboard, when the facts name one. */
+  /** The controller that holds every VIP of the site (the backend `facts.vipBackend` chose). */
+  public readonly vipController: IVipController;
+  /** The Dashboard, when the facts name one, and its Service on its VIP. */
   public readonly dashboard?: KubernetesDashboard;
-  /** Headlamp, when the facts name it. */
+  public readonly dashboardVip?: VipEntry;
+  /** Headlamp, when the facts name it, and its Service on its VIP. */
   public readonly headlamp?: Headlamp;
+  public readonly headlampVip?: VipEntry;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
   public readonly namespace?: k8s.KubeNamespace;
 
+  private readonly facts: SiteFacts;
+  private readonly serversNamespace: string;
+  private readonly exportRoot: string;
+  private readonly backupRoot?: string;
+  private readonly serverMap = new Map<string, WebSshServer>();
+  private readonly docrootMap = new Map<string, NfsDocroot>();
+  private readonly backupMap = new Map<string, DocrootBackup>();
+
   constructor(app: App, id: string, props: HostingSiteProps) {
     super(app, id);
-    AppChecks.of(this).trust(this);
     const name = requireDnsLabel(this, 'name', props.name);
-    const facts = props.facts;
-    const exportRoot = requireAbsolutePath(this, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
-    const namespace = facts.namespace ?? 'default';
+    const facts = this.facts = props.facts;
+    this.exportRoot = requireAbsolutePath(this, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
+    this.backupRoot = facts.backup && requireAbsolutePath(this, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
+    this.serversNamespace = facts.namespace ?? 'default';
+    this.checkRouters(facts.routers);
     if (props.servers.length === 0) {
       throw SiteError.invalidProp(this, 'servers', props.servers, 'list at least one virtual server');
     }
-    const seen = new Set<string>();
-    for (const server of props.servers) {
-      if (seen.has(server.name)) {
-        throw SiteError.invalidProp(this, 'servers', server.name, 'name each server once: the name is its Deployment, Service and docroot folder');
-      }
-      seen.add(server.name);
-    }
+    const backend = facts.vipBackend ?? VipBackend.keepalivedVip();
 
-    const routers = facts.routers;
-    if (routers !== undefined) {
-      if (routers.length === 0) {
-        throw SiteError.invalidProp(this, 'facts.routers', routers, 'name at least one node labeled role=router, or be left out');
-      }
-      const named = new Set<string>();
-      for (const router of routers) {
-        requireDnsSubdomain(this, 'facts.routers', router, 'node1');
-        if (named.has(router)) throw SiteError.invalidProp(this, 'facts.routers', router, 'name each router node once');
-        named.add(router);
-      }
-      if (routers.length === 1) {
-        Warnings.of(this).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
-          + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
-      }
-    }
-    const backend = facts.vip ?? VipBackend.keepalivedVip();
-
-    const labels = ownershipLabels(name);
     const chart = (chartId: string, chartNamespace?: string) =>
-      new Chart(app, chartId, { namespace: chartNamespace, labels, disableResourceNameHashes: true });
+      new Chart(app, chartId, { namespace: chartNamespace, labels: ownershipLabels(name), disableResourceNameHashes: true });
+    if (!KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
+      this.namespaceChart = chart('namespace');
+      const metadata = { name: requireDnsLabel(this, 'facts.namespace', this.serversNamespace) };
+      this.namespace = clusterScoped(new k8s.KubeNamespace(this.namespaceChart, 'Namespace', { metadata }));
+    }
     this.vipChart = chart(backend.chartName, backend.namespace);
-    this.docrootChart = chart('docroot', namespace);
-    this.webChart = chart('web', namespace);
+    this.docrootChart = chart('docroot', this.serversNamespace);
+    this.webChart = chart('web', this.serversNamespace);
+    for (const c of [this.vipChart, this.docrootChart]) {
+      if (this.namespaceChart) c.addDependency(this.namespaceChart);
+    }
     this.webChart.addDependency(this.vipChart, this.docrootChart);
+    this.vipController = backend.bind(this.vipChart, { lanSubnet: facts.lanSubnet, registry: facts.registry });
 
-    if (!KUBERNETES_NAMESPACES.includes(namespace)) {
-      const metadata = { name: requireDnsLabel(this, 'facts.namespace', namespace) };
-      this.namespace = clusterScoped(new k8s.KubeNamespace(this.vipChart, 'Namespace', { metadata }));
-    }
-    this.vip = backend.bind(this.vipChart, { lanSubnet: facts.lanSubnet, registry: facts.registry });
-
-    const servers = new Map<string, WebSshServer>();
-    const docroots = new Map<string, NfsDocroot>();
-    const backups = new Map<string, DocrootBackup>();
-    const backupRoot = facts.backup && requireAbsolutePath(this, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
-    for (const spec of props.servers) {
-      const docroot = new NfsDocroot(this.docrootChart, docrootId(spec.name), {
-        server: facts.nas.server,
-        path: spec.docroot?.exportPath ?? `${exportRoot}/${spec.name}`,
-        capacity: spec.docroot?.capacity,
-        mountOptions: facts.nas.mountOptions,
-        volumeName: spec.docroot?.volumeName,
-        claimName: spec.docroot?.claimName ?? `${spec.name}-docroot`,
-      });
-      const server = new WebSshServer(this.webChart, constructId(spec.name), {
-        ...spec.overrides,
-        name: spec.name,
-        replicas: spec.replicas ?? 2,
-        httpdImage: ImageReference.of(`${facts.registry}/httpd:${spec.version}`),
-        sshdImage: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
-        version: spec.version,
-        docroot,
-        sshServicePort: spec.sshServicePort ?? spec.overrides?.sshServicePort,
-        authorizedKeys: spec.authorizedKeys ?? spec.overrides?.authorizedKeys,
-      });
-      // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
-      new ServiceVip(this.webChart, `${constructId(spec.name)}Vip`, { vip: this.vip, service: server.service, address: spec.vip });
-      servers.set(spec.name, server);
-      docroots.set(spec.name, docroot);
-      if (facts.backup && backupRoot) {
-        const target = new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Backup`, {
-          server: facts.backup.server ?? facts.nas.server,
-          path: `${backupRoot}/${spec.name}`,
-          mountOptions: facts.nas.mountOptions,
-          claimName: `${spec.name}-backup`,
-        });
-        backups.set(spec.name, new DocrootBackup(this.webChart, `${constructId(spec.name)}Backup`, {
-          name: spec.name,
-          docroot,
-          target,
-          // the server's own sshd image: its `web` user owns the docroot
-          image: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
-          schedule: facts.backup.schedule,
-          keep: facts.backup.keep,
-        }));
-      }
-    }
-    this.servers = servers;
-    this.docroots = docroots;
-    this.backups = backups;
+    for (const spec of props.servers) this.addServer(spec);
 
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
@@ -237,21 +174,105 @@ export class HostingSite extends Construct {
       this.dashboard = new KubernetesDashboard(this.dashboardChart, 'Dashboard', {
         image: facts.dashboard.image, metricsScraperImage: facts.dashboard.metricsScraperImage,
       });
-      new DashboardVip(this.dashboardChart, 'DashboardVip', { vip: this.vip, dashboard: this.dashboard, address: facts.dashboard.address });
+      this.dashboardVip = this.vipController.expose(this.dashboard.service, facts.dashboard.address);
     }
     if (facts.headlamp) {
       this.headlampChart = chart('headlamp');
       this.headlampChart.addDependency(this.vipChart);
       this.headlamp = new Headlamp(this.headlampChart, 'Headlamp', { image: facts.headlamp.image, viewerAccount: facts.headlamp.viewerAccount });
-      new ServiceVip(this.headlampChart, 'HeadlampVip', { vip: this.vip, service: this.headlamp.service, address: facts.headlamp.address });
+      this.headlampVip = this.vipController.expose(this.headlamp.service, facts.headlamp.address);
     }
+  }
+
+  /** Each server by name. */
+  public get servers(): ReadonlyMap<string, WebSshServer> {
+    return this.serverMap;
+  }
+
+  /** Each server's docroot, by server name. */
+  public get docroots(): ReadonlyMap<string, NfsDocroot> {
+    return this.docrootMap;
+  }
+
+  /** Each server's backup, by server name, when the facts ask for backups. */
+  public get backups(): ReadonlyMap<string, DocrootBackup> {
+    return this.backupMap;
+  }
+
+  /**
+   * Adds one virtual server, as one entry of `servers` would: its docroot (and backup target) in `docroot`, its
+   * Deployment, Service, disruption budget (and backup) in `web`, and its Service on its address.
+   */
+  public addServer(spec: VirtualServerSpec): WebSshServer {
+    const facts = this.facts;
+    if (this.serverMap.has(spec.name)) {
+      throw SiteError.invalidProp(this, 'servers', spec.name, 'name each server once: the name is its Deployment, Service and docroot folder');
+    }
+    const docroot = new NfsDocroot(this.docrootChart, docrootId(spec.name), {
+      server: facts.nas.server,
+      path: spec.docroot?.exportPath ?? `${this.exportRoot}/${spec.name}`,
+      capacity: spec.docroot?.capacity,
+      mountOptions: facts.nas.mountOptions,
+      volumeName: spec.docroot?.volumeName,
+      claimName: spec.docroot?.claimName ?? `${spec.name}-docroot`,
+    });
+    const server = new WebSshServer(this.webChart, constructId(spec.name), {
+      ...spec.overrides,
+      name: spec.name,
+      replicas: spec.replicas ?? 2,
+      httpdImage: ImageReference.of(`${facts.registry}/httpd:${spec.version}`),
+      sshdImage: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
+      version: spec.version,
+      docroot,
+      sshServicePort: spec.sshServicePort,
+      authorizedKeys: spec.authorizedKeys,
+    });
+    // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
+    this.vipController.expose(server.service, spec.address);
+    this.serverMap.set(spec.name, server);
+    this.docrootMap.set(spec.name, docroot);
+    if (facts.backup && this.backupRoot) {
+      const target = new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Backup`, {
+        server: facts.backup.server ?? facts.nas.server,
+        path: `${this.backupRoot}/${spec.name}`,
+        mountOptions: facts.nas.mountOptions,
+        claimName: `${spec.name}-backup`,
+      });
+      this.backupMap.set(spec.name, new DocrootBackup(this.webChart, `${constructId(spec.name)}Backup`, {
+        name: spec.name,
+        docroot,
+        target,
+        // the server's own sshd image: its `web` user owns the docroot
+        image: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
+        schedule: facts.backup.schedule,
+        keep: facts.backup.keep,
+      }));
+    }
+    return server;
   }
 
   /** The server named `name`; throws naming the site when there is none. */
   public server(name: string): WebSshServer {
-    const server = this.servers.get(name);
-    if (!server) throw SiteError.invalidProp(this, 'server', name, `be one of the site's servers (${[...this.servers.keys()].join(', ')})`);
+    const server = this.serverMap.get(name);
+    if (!server) throw SiteError.invalidProp(this, 'server', name, `be one of the site's servers (${[...this.serverMap.keys()].join(', ')})`);
     return server;
+  }
+
+  private checkRouters(routers: string[] | undefined): void {
+    if (routers === undefined) return;
+    if (routers.length === 0) {
+      throw SiteError.invalidProp(this, 'facts.routers', routers, 'name at least one node labeled role=router, or be left out');
+    }
+    const named = new Set<string>();
+    for (const router of routers) {
+      requireDnsSubdomain(this, 'facts.routers', router, 'node1');
+      if (named.has(router)) throw SiteError.invalidProp(this, 'facts.routers', router, 'name each router node once');
+      named.add(router);
+    }
+    if (routers.length === 1) {
+      Warnings.of(this).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
+        + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
+    }
   }
 }
 

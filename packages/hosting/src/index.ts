@@ -1,2 +1,1 @@
 export * from './hosting-site';
-export * from './vip-backend';

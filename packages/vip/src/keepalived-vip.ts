@@ -5,18 +5,7 @@ import {
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
-import { IVipController, registerVipController, VipEntry, VipTable } from './vip-controller';
-
-/**
- * How IPVS forwards a VIP's traffic to the Service's pods.
- * @see https://github.com/aledbf/kube-keepalived-vip#configuration
- */
-export enum VipMethod {
-  /** Network address translation (the default): replies go back through the router node. */
-  NAT = 'NAT',
-  /** Direct routing: pods answer clients directly; needs the VIP configured on the pods' nodes. */
-  DR = 'DR',
-}
+import { IVipController, registerVipController, VipEntry, VipExposeOptions, VipMethod, VipTable } from './vip-controller';
 
 /** Props of {@link KeepalivedVip}. */
 export interface KeepalivedVipProps {
@@ -75,15 +64,6 @@ export interface KeepalivedVipProps {
    * @default true
    */
   readonly hostNetwork?: boolean;
-}
-
-/** Options of {@link KeepalivedVip.expose}. */
-export interface KeepalivedVipExposeOptions {
-  /**
-   * How IPVS forwards the traffic.
-   * @default VipMethod.NAT
-   */
-  readonly method?: VipMethod;
 }
 
 /** A Service published on a kube-keepalived-vip VIP, with its IPVS forwarding method. */
@@ -251,7 +231,7 @@ export class KeepalivedVip extends Construct implements IVipController {
    * kind Service (for a cdk8s-plus Service, `ApiObject.of(service)`)
    * @param address the VIP, a host address of the LAN (`Ipv4Address.of('192.168.1.31')`)
    */
-  public expose(service: ApiObject, address: Ipv4Address, options: KeepalivedVipExposeOptions = {}): KeepalivedVipEntry {
+  public expose(service: ApiObject, address: Ipv4Address, options: VipExposeOptions = {}): KeepalivedVipEntry {
     const method = requireEnum(this, 'expose method', options.method ?? VipMethod.NAT, { 'VipMethod.NAT': VipMethod.NAT, 'VipMethod.DR': VipMethod.DR });
     const entry: KeepalivedVipEntry = { ...this.table.add(service, address), method };
     this.methods.set(entry.address, method);

@@ -1,10 +1,9 @@
 import {
-  AppChecks, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole,
-  requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, SiteError, Warnings,
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, requireInteger, requirePinnedImage, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IVipController, registerVipController, requestLoadBalancerAddress, VipEntry, VipTable } from './vip-controller';
+import { LoadBalancerVip, LoadBalancerVipProps } from './load-balancer-vip';
 
 /** The kube-vip release whose manifests this package renders (`pkg/kubevip/config_generator.go` at tag v1.2.3). */
 export const KUBE_VIP_VERSION = 'v1.2.3';
@@ -12,24 +11,20 @@ export const KUBE_VIP_VERSION = 'v1.2.3';
 /** The annotation a Service asks kube-vip for its address with (read before `spec.loadBalancerIP`). */
 export const KUBE_VIP_ADDRESS_ANNOTATION = 'kube-vip.io/loadbalancerIPs';
 
-/** Props of {@link KubeVip}. */
-export interface KubeVipProps {
-  /** The site's LAN (`Ipv4Subnet.of('192.168.1.0/24')`); every VIP must be a host address of it. */
-  readonly lanSubnet: Ipv4Subnet;
+/** Upstream's image of that release. */
+export const KUBE_VIP_IMAGE = `ghcr.io/kube-vip/kube-vip:${KUBE_VIP_VERSION}`;
 
+/**
+ * Props of {@link KubeVip}. `nodeRole` is the role kube-vip runs on (its DaemonSet's nodeSelector): its pods elect a
+ * leader through a Lease; the leader answers ARP for the VIPs, and another takes over when it stops renewing.
+ */
+export interface KubeVipProps extends LoadBalancerVipProps {
   /**
    * The kube-vip image, pinned. The environment rendered is that of kube-vip v1.2.3; another tag gets a synth-time
    * warning.
    * @default ImageReference.of('ghcr.io/kube-vip/kube-vip:v1.2.3')
    */
   readonly image?: ImageReference;
-
-  /**
-   * The node role kube-vip runs on (its DaemonSet's nodeSelector). Its pods elect a leader through a Lease; the
-   * leader answers ARP for the VIPs, and another takes over when it stops renewing.
-   * @default NodeRole.ROUTER
-   */
-  readonly nodeRole?: NodeRole;
 
   /**
    * The interface the VIPs are added to (`vip_interface`, e.g. `eth0`).
@@ -60,15 +55,13 @@ export interface KubeVipProps {
  *
  * Put it in a chart of namespace `kube-system` (or give the chart another namespace: the Leases live there too).
  */
-export class KubeVip extends Construct implements IVipController {
+export class KubeVip extends LoadBalancerVip {
   /** `kube-vip`. */
   public readonly backend = 'kube-vip';
-  /** The LAN the VIPs belong to. */
-  public readonly lanSubnet: Ipv4Subnet;
+  /** `kube-vip.io/loadbalancerIPs`. */
+  public readonly addressAnnotation = KUBE_VIP_ADDRESS_ANNOTATION;
   /** Namespace of the DaemonSet, its ServiceAccount and the Leases. */
   public readonly namespace: string;
-  /** The node role kube-vip runs on. */
-  public readonly nodeRole: NodeRole;
   /** `kube-vip`. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
   /** `system:kube-vip-role`, as upstream generates it. */
@@ -78,14 +71,10 @@ export class KubeVip extends Construct implements IVipController {
   /** `kube-vip-ds`, on the router role. */
   public readonly daemonSet: k8s.KubeDaemonSet;
 
-  private readonly table = new VipTable(this);
-
   constructor(scope: Construct, id: string, props: KubeVipProps) {
-    super(scope, id);
-    this.lanSubnet = requireIpv4Subnet(this, 'lanSubnet', props.lanSubnet);
+    super(scope, id, props);
     this.namespace = Chart.of(this).namespace ?? 'kube-system';
-    this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
-    const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(`ghcr.io/kube-vip/kube-vip:${KUBE_VIP_VERSION}`));
+    const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(KUBE_VIP_IMAGE));
     if (image.tag !== undefined && image.tag !== KUBE_VIP_VERSION) {
       Warnings.of(this).add(`'image' ${image.reference} is not tagged ${KUBE_VIP_VERSION}: the environment rendered is that of kube-vip `
         + `${KUBE_VIP_VERSION}. Use a ${KUBE_VIP_VERSION} image, or check each variable against that release's pkg/kubevip/config_envvar.go.`);
@@ -98,7 +87,6 @@ export class KubeVip extends Construct implements IVipController {
       throw SiteError.invalidProp(this, 'interface', props.interface, 'be a network interface name of the router nodes (1-15 characters, such as eth0)');
     }
     AppChecks.of(this).trust(this);
-    registerVipController(this);
 
     const meta = { labels: { 'app.kubernetes.io/name': 'kube-vip-ds', 'app.kubernetes.io/version': KUBE_VIP_VERSION, ...MANAGED_BY } };
     // namespaced objects name their namespace: the binding's subject and the Leases must find them there
@@ -162,20 +150,5 @@ export class KubeVip extends Construct implements IVipController {
         },
       },
     });
-  }
-
-  /**
-   * Publishes `service` on the VIP `address`: makes the Service `type: LoadBalancer` asking for exactly that address
-   * (`kube-vip.io/loadbalancerIPs`), without node ports. kube-vip's leader adds it to its interface and answers ARP.
-   */
-  public expose(service: ApiObject, address: Ipv4Address): VipEntry {
-    const entry = this.table.add(service, address);
-    requestLoadBalancerAddress(this, service, KUBE_VIP_ADDRESS_ANNOTATION, entry.address);
-    return entry;
-  }
-
-  /** Every VIP published so far, sorted by address. */
-  public get vips(): VipEntry[] {
-    return this.table.sorted;
   }
 }

@@ -1,10 +1,8 @@
-import {
-  AppChecks, Ipv4Address, Ipv4Subnet, MANAGED_BY, NodeRole, requireDnsLabel, requireIpv4Subnet, requireNodeRole, resourceName,
-} from '@cdk8s-vserver/core';
-import { ApiObject, Lazy } from 'cdk8s';
+import { AppChecks, MANAGED_BY, requireDnsLabel, resourceName } from '@cdk8s-vserver/core';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
-import { IVipController, registerVipController, requestLoadBalancerAddress, VipEntry, VipTable } from './vip-controller';
+import { LoadBalancerVip, LoadBalancerVipProps } from './load-balancer-vip';
 
 /**
  * The MetalLB release whose custom resources this package emits: `src/imports/metallb.io.ts` is `cdk8s import` of
@@ -15,11 +13,11 @@ export const METALLB_VERSION = 'v0.16.1';
 /** The annotation a Service asks MetalLB for its address with (MetalLB 0.13+; `spec.loadBalancerIP` is deprecated). */
 export const METALLB_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
 
-/** Props of {@link MetalLbVip}. */
-export interface MetalLbVipProps {
-  /** The site's LAN (`Ipv4Subnet.of('192.168.1.0/24')`); every VIP must be a host address of it. */
-  readonly lanSubnet: Ipv4Subnet;
+/** The namespace upstream's manifests and Helm chart install MetalLB in. */
+export const METALLB_NAMESPACE = 'metallb-system';
 
+/** Props of {@link MetalLbVip}. `nodeRole` is the role that answers ARP (the L2Advertisement's `nodeSelectors`). */
+export interface MetalLbVipProps extends LoadBalancerVipProps {
   /**
    * Name of the IPAddressPool and the L2Advertisement.
    * @default 'vserver-vips'
@@ -31,13 +29,6 @@ export interface MetalLbVipProps {
    * @default 'metallb-system' - upstream's manifests and Helm chart
    */
   readonly namespace?: string;
-
-  /**
-   * The node role that answers ARP for the VIPs (the L2Advertisement's `nodeSelectors`). MetalLB elects one of its
-   * nodes per VIP; with two or more, the VIP moves when that node fails.
-   * @default NodeRole.ROUTER
-   */
-  readonly nodeRole?: NodeRole;
 
   /**
    * The interfaces the VIPs are announced on (`eth0`).
@@ -56,33 +47,26 @@ export interface MetalLbVipProps {
  * MetalLB itself (its controller, speakers, CRDs and webhook) is installed from upstream's pinned manifest first
  * (README, "Moving off archived components"): its namespace is not created here.
  */
-export class MetalLbVip extends Construct implements IVipController {
+export class MetalLbVip extends LoadBalancerVip {
   /** `metallb`. */
   public readonly backend = 'metallb';
-  /** The LAN the VIPs belong to. */
-  public readonly lanSubnet: Ipv4Subnet;
+  /** `metallb.io/loadBalancerIPs`. */
+  public readonly addressAnnotation = METALLB_ADDRESS_ANNOTATION;
   /** Name of the pool and the advertisement. */
   public readonly name: string;
   /** MetalLB's namespace. */
   public readonly namespace: string;
-  /** The node role that announces the VIPs. */
-  public readonly nodeRole: NodeRole;
   /** The pool: one `/32` per published VIP. */
   public readonly addressPool: IpAddressPool;
   /** The pool announced by ARP from the router role's nodes. */
   public readonly l2Advertisement: L2Advertisement;
 
-  private readonly table = new VipTable(this);
-
   constructor(scope: Construct, id: string, props: MetalLbVipProps) {
-    super(scope, id);
-    this.lanSubnet = requireIpv4Subnet(this, 'lanSubnet', props.lanSubnet);
+    super(scope, id, props);
     this.name = resourceName(this, 'name', props.name, 'vserver-vips');
-    this.namespace = requireDnsLabel(this, 'namespace', props.namespace ?? 'metallb-system');
-    this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
+    this.namespace = requireDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);
     // MetalLB's own manifests create its namespace.
     AppChecks.of(this).allowExternalNamespace(this.namespace);
-    registerVipController(this);
 
     const labels = { 'app.kubernetes.io/name': 'metallb', 'app.kubernetes.io/instance': this.name, ...MANAGED_BY };
     const metadata = { name: this.name, namespace: this.namespace, labels };
@@ -104,20 +88,5 @@ export class MetalLbVip extends Construct implements IVipController {
         interfaces: props.interfaces,
       },
     });
-  }
-
-  /**
-   * Publishes `service` on the VIP `address`: adds `address/32` to the pool and makes the Service
-   * `type: LoadBalancer` asking for exactly that address (`metallb.io/loadBalancerIPs`), without node ports.
-   */
-  public expose(service: ApiObject, address: Ipv4Address): VipEntry {
-    const entry = this.table.add(service, address);
-    requestLoadBalancerAddress(this, service, METALLB_ADDRESS_ANNOTATION, entry.address);
-    return entry;
-  }
-
-  /** Every VIP published so far, sorted by address. */
-  public get vips(): VipEntry[] {
-    return this.table.sorted;
   }
 }

@@ -1,5 +1,5 @@
 import { AppChecks, AppReport, Ipv4Address, Ipv4Subnet, requireIpv4Address, SiteError } from '@cdk8s-vserver/core';
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /** A Service published on a VIP. */
@@ -13,9 +13,31 @@ export interface VipEntry {
 }
 
 /**
+ * How IPVS forwards a VIP's traffic to the Service's pods (kube-keepalived-vip only: MetalLB and kube-vip hand the
+ * traffic to kube-proxy).
+ * @see https://github.com/aledbf/kube-keepalived-vip#configuration
+ */
+export enum VipMethod {
+  /** Network address translation (the default): replies go back through the router node. */
+  NAT = 'NAT',
+  /** Direct routing: pods answer clients directly; needs the VIP configured on the pods' nodes. */
+  DR = 'DR',
+}
+
+/** Options of {@link IVipController.expose}. */
+export interface VipExposeOptions {
+  /**
+   * How IPVS forwards the traffic: kube-keepalived-vip only; the other backends refuse it.
+   * @default VipMethod.NAT on kube-keepalived-vip; - nothing on the others
+   */
+  readonly method?: VipMethod;
+}
+
+/**
  * What holds a site's VIPs: kube-keepalived-vip ({@link KeepalivedVip}), MetalLB in L2 mode ({@link MetalLbVip}) or
- * kube-vip in ARP mode ({@link KubeVip}). A {@link ServiceVip} publishes a Service through any of them, from the
- * same address; switching backends changes what is emitted, never the addresses.
+ * kube-vip in ARP mode ({@link KubeVip}). `expose()` is the one verb that publishes a Service (a server's, the
+ * Dashboard's, Headlamp's, anyone's) on an address, whichever backend it is; switching backends changes what is
+ * emitted, never the addresses.
  */
 export interface IVipController extends IConstruct {
   /** Which controller this is (`kube-keepalived-vip`, `metallb`, `kube-vip`), for messages and the site picture. */
@@ -27,8 +49,12 @@ export interface IVipController extends IConstruct {
   /**
    * Publishes `service` on the VIP `address` (a host address of the LAN, used once). Every port of the Service is
    * forwarded.
+   *
+   * @param service a `k8s.KubeService` (`WebSshServer.service`, `KubernetesDashboard.service`) or any cdk8s
+   * `ApiObject` of kind Service (for a cdk8s-plus Service, `ApiObject.of(service)`)
+   * @param address the VIP, a host address of the LAN (`Ipv4Address.of('192.168.1.31')`)
    */
-  expose(service: ApiObject, address: Ipv4Address): VipEntry;
+  expose(service: ApiObject, address: Ipv4Address, options?: VipExposeOptions): VipEntry;
 }
 
 /**
@@ -108,26 +134,4 @@ function checkAcrossControllers(checks: AppChecks, controllers: IVipController[]
       }
     }
   }
-}
-
-/**
- * Makes `service` a `type: LoadBalancer` Service that asks its controller for `address` through `annotation`
- * (MetalLB's and kube-vip's way), without node ports. Refuses a Service that has `externalIPs`: the load-balancer
- * backends never set them (clusters with the DenyServiceExternalIPs admission plugin refuse them).
- */
-export function requestLoadBalancerAddress(controller: IVipController, service: ApiObject, annotation: string, address: string): void {
-  const spec = service.toJson().spec ?? {};
-  if (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0) {
-    throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`,
-      `have no spec.externalIPs (it has ${spec.externalIPs.join(', ')}): ${controller.backend} announces the address of a type: LoadBalancer `
-      + 'Service, and externalIPs are refused by clusters with the DenyServiceExternalIPs admission plugin. Remove them');
-  }
-  if (spec.type !== undefined && spec.type !== 'ClusterIP' && spec.type !== 'LoadBalancer') {
-    throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`,
-      `be of type ClusterIP or LoadBalancer (it is ${spec.type}): it becomes type LoadBalancer`);
-  }
-  service.metadata.addAnnotation(annotation, address);
-  service.addJsonPatch(JsonPatch.add('/spec/type', 'LoadBalancer'));
-  // Node ports would publish the server on every node's address besides the VIP.
-  service.addJsonPatch(JsonPatch.add('/spec/allocateLoadBalancerNodePorts', false));
 }

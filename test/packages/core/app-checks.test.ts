@@ -4,7 +4,7 @@ import * as path from 'path';
 import { AppChecks, ImageReference, Ipv4Address, Ipv4Subnet, k8s, synthApp, Warnings, NodeRole } from '@cdk8s-vserver/core';
 import { KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { KeepalivedVip, ServiceVip } from '@cdk8s-vserver/vip';
+import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { NodeSpread, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Testing } from 'cdk8s';
 import { synthError } from '../../support';
@@ -77,8 +77,8 @@ describe('collisions across constructs', () => {
     const { app, system, web } = site();
     const a = new KeepalivedVip(system, 'A', { lanSubnet: LAN });
     const b = new KeepalivedVip(system, 'B', { lanSubnet: LAN, name: 'vip-b', configMapName: 'vip-b', vrid: 51 });
-    new ServiceVip(web, 'ShopVip', { vip: a, service: server(web, 'Shop').service, address: Ipv4Address.of('192.168.1.31') });
-    new ServiceVip(web, 'BlogVip', { vip: b, service: server(web, 'Blog').service, address: Ipv4Address.of('192.168.1.31') });
+    a.expose(server(web, 'Shop').service, Ipv4Address.of('192.168.1.31'));
+    b.expose(server(web, 'Blog').service, Ipv4Address.of('192.168.1.31'));
     expect(synthError(app)).toContain("[system/B] 'expose address' 192.168.1.31 (for default/blog) is also a VIP of [system/A] (kube-keepalived-vip): "
       + 'two controllers would fight over one address. Publish each VIP through one controller');
   });
@@ -100,11 +100,11 @@ describe('collisions across constructs', () => {
     const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: LAN });
     const docroot = new NfsDocroot(web, 'Docroot', { server: '192.168.1.5', path: '/export/web' });
     const shop = server(web, 'Shop', { docroot });
-    new ServiceVip(web, 'NasVip', { vip, service: shop.service, address: Ipv4Address.of('192.168.1.5') });
+    vip.expose(shop.service, Ipv4Address.of('192.168.1.5'));
     const dashboard = new KubernetesDashboard(new Chart(app, 'dashboard'), 'Dashboard', { apiServerHost: 'https://192.168.1.10:6443' });
-    new ServiceVip(web, 'ApiVip', { vip, service: dashboard.service, address: Ipv4Address.of('192.168.1.10') });
+    vip.expose(dashboard.service, Ipv4Address.of('192.168.1.10'));
     AppChecks.of(app).declareAddress('192.168.1.21', 'node1');
-    new ServiceVip(web, 'NodeVip', { vip, service: server(web, 'Blog').service, address: Ipv4Address.of('192.168.1.21') });
+    vip.expose(server(web, 'Blog').service, Ipv4Address.of('192.168.1.21'));
     const error = synthError(app)!;
     expect(error).toContain("[system/Vip] 'expose address' 192.168.1.5 (for default/shop) is the NFS server of [web/Docroot]: the VIP would "
       + 'take that address over on the LAN. Use a free address of the LAN');

@@ -1,5 +1,5 @@
 import { ImageReference, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { DashboardVip, KubernetesDashboard, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
+import { KubernetesDashboard, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { Chart, Testing } from 'cdk8s';
 import { find, ofKind, synth } from '../../support';
@@ -91,15 +91,15 @@ describe('props', () => {
   });
 });
 
-describe('DashboardVip', () => {
+describe('the Dashboard on a VIP: the controller\'s one verb, expose()', () => {
   test('publishes the Dashboard Service on the VIP through the ConfigMap and externalIPs', () => {
     const app = Testing.app();
     const system = new Chart(app, 'system', { namespace: 'kube-system', disableResourceNameHashes: true });
     const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: Ipv4Subnet.of('192.168.1.0/24') });
     const chart = new Chart(app, 'dashboard', { disableResourceNameHashes: true });
     const construct = new KubernetesDashboard(chart, 'Dashboard');
-    const published = new DashboardVip(chart, 'DashboardVip', { dashboard: construct, vip, address: Ipv4Address.of('192.168.1.33') });
-    expect(published.entry).toMatchObject({ address: '192.168.1.33', service: 'kubernetes-dashboard/kubernetes-dashboard', ports: [443] });
+    const published = vip.expose(construct.service, Ipv4Address.of('192.168.1.33'));
+    expect(published).toMatchObject({ address: '192.168.1.33', service: 'kubernetes-dashboard/kubernetes-dashboard', ports: [443] });
     expect(find(synth(system), 'ConfigMap', 'vip-configmap').data).toEqual({ '192.168.1.33': 'kubernetes-dashboard/kubernetes-dashboard' });
     expect(find(synth(chart), 'Service', 'kubernetes-dashboard').spec.externalIPs).toEqual(['192.168.1.33']);
   });
@@ -109,7 +109,7 @@ describe('DashboardVip', () => {
     const chart = new Chart(app, 'c', { disableResourceNameHashes: true });
     const vip = new KeepalivedVip(chart, 'Vip', { lanSubnet: Ipv4Subnet.of('192.168.1.0/24') });
     const construct = new KubernetesDashboard(chart, 'Dashboard');
-    expect(() => new DashboardVip(chart, 'DashboardVip', { dashboard: construct, vip, address: Ipv4Address.of('10.0.0.33') }))
+    expect(() => vip.expose(construct.service, Ipv4Address.of('10.0.0.33')))
       .toThrow("[c/Vip] 'expose address' must lie in the site's LAN 192.168.1.0/24, got \"10.0.0.33\"");
   });
 });

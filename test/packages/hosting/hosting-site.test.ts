@@ -1,6 +1,6 @@
 import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps, VipBackend } from '@cdk8s-vserver/hosting';
-import { KeepalivedVip, KubeVip, MetalLbVip } from '@cdk8s-vserver/vip';
+import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
 import { Testing } from 'cdk8s';
 import { LAB } from '../../../apps/lab/site';
 import { find, synth } from '../../support';
@@ -10,31 +10,32 @@ function site(change: (lab: HostingSiteProps) => HostingSiteProps = (lab) => lab
   return { app, site: new HostingSite(app, 'Site', change(LAB)) };
 }
 
-describe('facts.vip picks the backend in one line; every server keeps its address', () => {
+describe('facts.vipBackend picks the backend in one line; every server keeps its address', () => {
   test.each([
     ['keepalivedVip', VipBackend.keepalivedVip(), KeepalivedVip, 'keepalived', 'kube-system'],
     ['metalLb', VipBackend.metalLb(), MetalLbVip, 'metallb', 'metallb-system'],
     ['kubeVip', VipBackend.kubeVip(), KubeVip, 'kube-vip', 'kube-system'],
-  ] as const)('VipBackend.%s()', (_name, vip, type, chartName, namespace) => {
-    const { site: s } = site((lab) => ({ ...lab, facts: { ...lab.facts, vip } }));
-    expect(s.vip).toBeInstanceOf(type);
+  ] as const)('VipBackend.%s()', (_name, vipBackend, type, chartName, namespace) => {
+    const { site: s } = site((lab) => ({ ...lab, facts: { ...lab.facts, vipBackend } }));
+    expect(s.vipController).toBeInstanceOf(type);
     expect([s.vipChart.node.id, s.vipChart.namespace]).toEqual([chartName, namespace]);
-    expect(s.vip.vips.map((e) => [e.address, e.service])).toEqual([['192.168.1.31', 'default/myweb'], ['192.168.1.33', 'kubernetes-dashboard/kubernetes-dashboard']]);
+    expect(s.vipController.vips.map((e) => [e.address, e.service])).toEqual([['192.168.1.31', 'default/myweb'], ['192.168.1.33', 'kubernetes-dashboard/kubernetes-dashboard']]);
   });
 
   test('left out, it is the report\'s kube-keepalived-vip from the site\'s registry', () => {
-    const { site: s } = site((lab) => ({ ...lab, facts: { ...lab.facts, vip: undefined } }));
+    const { site: s } = site((lab) => ({ ...lab, facts: { ...lab.facts, vipBackend: undefined } }));
     const ds = find(synth(s.vipChart), 'DaemonSet', 'kube-keepalived-vip');
     expect(ds.spec.template.spec.containers[0].image).toBe('master.test:5000/myrepo/kube-keepalived-vip:0.35');
   });
 
   test('each backend\'s options reach its construct: keepalived unicast and vrid; MetalLB name; kube-vip image, interface, lease', () => {
-    const keepalived = site((lab) => ({ ...lab, facts: { ...lab.facts, vip: VipBackend.keepalivedVip({ unicast: true, vrid: 77 }) } })).site;
+    const keepalivedBackend = VipBackend.keepalivedVip({ useUnicast: true, vrid: 77 });
+    const keepalived = site((lab) => ({ ...lab, facts: { ...lab.facts, vipBackend: keepalivedBackend } })).site;
     expect(find(synth(keepalived.vipChart), 'DaemonSet', 'kube-keepalived-vip').spec.template.spec.containers[0].args)
       .toEqual(['--services-configmap=kube-system/vip-configmap', '--vrid=77', '--http-port=8080', '--use-unicast']);
-    const metallb = site((lab) => ({ ...lab, facts: { ...lab.facts, vip: VipBackend.metalLb({ name: 'lab-vips', interfaces: ['eth0'] }) } })).site;
+    const metallb = site((lab) => ({ ...lab, facts: { ...lab.facts, vipBackend: VipBackend.metalLb({ name: 'lab-vips', interfaces: ['eth0'] }) } })).site;
     expect(find(synth(metallb.vipChart), 'L2Advertisement', 'lab-vips').spec.interfaces).toEqual(['eth0']);
-    const kubeVip = site((lab) => ({ ...lab, facts: { ...lab.facts, vip: VipBackend.kubeVip({ interface: 'eth1', leaseDurationSeconds: 5, image: ImageReference.of('r.test/kv:v1.2.3') }) } })).site;
+    const kubeVip = site((lab) => ({ ...lab, facts: { ...lab.facts, vipBackend: VipBackend.kubeVip({ interface: 'eth1', leaseDurationSeconds: 5, image: ImageReference.of('r.test/kv:v1.2.3') }) } })).site;
     const container = find(synth(kubeVip.vipChart), 'DaemonSet', 'kube-vip-ds').spec.template.spec.containers[0];
     expect(container.image).toBe('r.test/kv:v1.2.3');
     expect(container.env).toEqual(expect.arrayContaining([{ name: 'vip_interface', value: 'eth1' }, { name: 'vip_leaseduration', value: '5' }]));
@@ -81,11 +82,11 @@ describe('the site refuses', () => {
 });
 
 describe('facts.headlamp', () => {
-  const { site: s } = site((lab) => ({ ...lab, facts: { ...lab.facts, vip: VipBackend.metalLb(), headlamp: { address: Ipv4Address.of('192.168.1.34') } } }));
+  const { site: s } = site((lab) => ({ ...lab, facts: { ...lab.facts, vipBackend: VipBackend.metalLb(), headlamp: { address: Ipv4Address.of('192.168.1.34') } } }));
 
   test('adds a headlamp chart after the VIP backend\'s, published on its VIP by the same backend', () => {
     expect(s.headlampChart?.node.id).toBe('headlamp');
-    expect(s.vip.vips.map((e) => e.service)).toContain('headlamp/headlamp');
+    expect(s.vipController.vips.map((e) => e.service)).toContain('headlamp/headlamp');
     const service = find(synth(s.headlampChart!), 'Service', 'headlamp');
     expect(service.metadata.annotations).toEqual({ 'metallb.io/loadBalancerIPs': '192.168.1.34' });
   });

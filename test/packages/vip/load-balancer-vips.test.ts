@@ -1,7 +1,7 @@
 import { AppChecks, ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeRole, Warnings } from '@cdk8s-vserver/core';
 import {
   IVipController, KeepalivedVip, KUBE_VIP_ADDRESS_ANNOTATION, KubeVip, KubeVipProps, METALLB_ADDRESS_ANNOTATION, MetalLbVip, MetalLbVipProps,
-  ServiceVip, VipMethod,
+  VipMethod,
 } from '@cdk8s-vserver/vip';
 import { Chart, Testing } from 'cdk8s';
 import { find, ofKind, synth, synthError } from '../../support';
@@ -26,7 +26,7 @@ describe('MetalLbVip', () => {
   const vip = new MetalLbVip(system, 'Vips', { lanSubnet });
   const shop = newService(web, 'shop', [80, 22]);
   const blog = newService(new Chart(app, 'blogs', { namespace: 'blogs', disableResourceNameHashes: true }), 'blog', [80]);
-  new ServiceVip(web, 'BlogVip', { vip, service: blog, address: ip('192.168.1.40') });
+  vip.expose(blog, ip('192.168.1.40'));
   vip.expose(shop, ip('192.168.1.31'));
   const manifests = synth(system);
   const pool = find(manifests, 'IPAddressPool', 'vserver-vips');
@@ -206,10 +206,10 @@ describe.each([
       .toThrow("'expose service' must be of type ClusterIP or LoadBalancer (it is NodePort)");
   });
 
-  test('an IPVS method through ServiceVip', () => {
+  test('an IPVS method', () => {
     const { web, vip } = setup();
-    expect(() => new ServiceVip(web, 'V', { vip, service: newService(web, 'a', [80]), address: ip('192.168.1.31'), method: VipMethod.DR }))
-      .toThrow(`[web/V] 'method' must be left out: only kube-keepalived-vip forwards with IPVS, and [system/Vips] is ${vip.backend}`);
+    expect(() => vip.expose(newService(web, 'a', [80]), ip('192.168.1.31'), { method: VipMethod.DR }))
+      .toThrow(`[system/Vips] 'expose method' must be left out: only kube-keepalived-vip forwards with IPVS, and this is ${vip.backend}, got "DR"`);
   });
 
   test('at synth, a VIP that a kube-keepalived-vip of the same app also publishes', () => {
