@@ -45,13 +45,17 @@ export interface PackageSpec {
   readonly description: string;
   /** Other packages of the monorepo (folder names) this one imports. */
   readonly dependsOn: readonly string[];
+  /** Packages from npm this one imports at run time, with their exact versions. */
+  readonly npmDependencies?: Readonly<Record<string, string>>;
+  /** Commands the package installs (`npx <name>`), each a committed file under bin/ that loads lib/. */
+  readonly bin?: Readonly<Record<string, string>>;
 }
 
 /** Every package, each after the packages it depends on (the build and pack order). */
 export const PACKAGES: readonly PackageSpec[] = [
   {
     dir: 'core',
-    description: 'The base every cdk8s-vserver construct builds on: typed values (IPv4, node roles, pinned images), require* checks, errors, warnings, Kubernetes L1 objects, the atomic app synth',
+    description: 'The base every cdk8s-vserver construct builds on: typed values (IPv4, node roles, pinned images), require* checks, errors, warnings, app-wide checks, Kubernetes L1 objects',
     dependsOn: [],
   },
   {
@@ -76,8 +80,12 @@ export const PACKAGES: readonly PackageSpec[] = [
   },
   {
     dir: 'hosting',
-    description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers',
+    description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers; the all-or-nothing app synth, the site picture and the operator CLI (cdk8s-vserver)',
     dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard'],
+    // the operator CLI reads the folder's YAML with a YAML parser (the one the tests use)
+    npmDependencies: { yaml: '2.8.1' },
+    // the operator CLI: preflight, diff, deploy (apply + prune), wait, uninstall
+    bin: { 'cdk8s-vserver': 'bin/cdk8s-vserver.js' },
   },
 ];
 

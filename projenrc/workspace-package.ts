@@ -16,11 +16,12 @@ export function addWorkspacePackage(root: Project, spec: PackageSpec): string {
       license: 'Apache-2.0',
       main: 'lib/index.js',
       types: 'lib/index.d.ts',
-      files: ['lib/**/*.js', 'lib/**/*.d.ts', 'crds/**', 'README.md', 'LICENSE', 'NOTICE'],
+      ...(spec.bin ? { bin: spec.bin } : {}),
+      files: ['lib/**/*.js', 'lib/**/*.d.ts', 'bin/**', 'crds/**', 'README.md', 'LICENSE', 'NOTICE'],
       engines: { node: '>= 20' },
       // Exact versions: the packages are installed together from their tarballs (README, "Use the constructs in
       // your own project"), and each one was tested with exactly these siblings.
-      dependencies: Object.fromEntries(spec.dependsOn.map((d) => [packageName(d), PACKAGE_VERSION])),
+      dependencies: { ...Object.fromEntries(spec.dependsOn.map((d) => [packageName(d), PACKAGE_VERSION])), ...spec.npmDependencies },
       peerDependencies: PEER_RANGES,
     },
   });

@@ -98,15 +98,13 @@ app.synth();
 }
 
 /** A site from one declaration, with HostingSite; with METALLB=1 the same site on MetalLB, with Headlamp. */
-const SITE_SOURCE = `import { App } from 'cdk8s';
-import { Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
-import { HostingSite } from '${packageName('hosting')}';
+const SITE_SOURCE = `import { Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
+import { HostingSite, synthApp } from '${packageName('hosting')}';
 import { VipBackend } from '${packageName('vip')}';
 
 declare const process: { env: Record<string, string | undefined> };   // the app compiles without @types/node
 const metallb = process.env.METALLB === '1';
-const app = new App({ outdir: metallb ? 'site-metallb' : 'site' });
-new HostingSite(app, 'Site', {
+synthApp(metallb ? 'site-metallb' : 'site', (app) => new HostingSite(app, 'Site', {
   name: 'consumer',
   facts: {
     lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { server: 'nas.test', exportRoot: '/export/web' },
@@ -116,8 +114,7 @@ new HostingSite(app, 'Site', {
     { name: 'shop', address: Ipv4Address.of('10.1.0.31'), version: 'v1', sshServicePort: 2222 },
     { name: 'blog', address: Ipv4Address.of('10.1.0.32'), version: 'v1', sshServicePort: 2222 },
   ],
-});
-app.synth();
+}));
 `;
 
 const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'Namespace', 'PersistentVolume',
@@ -156,16 +153,33 @@ function proveStack(stack: Stack): void {
 
     // The same site again, as a declaration: HostingSite from its tarball.
     must(dir, 'node', ['out/site.js']);
-    const siteYaml = fs.readdirSync(path.join(dir, 'site')).sort().map((f) => fs.readFileSync(path.join(dir, 'site', f), 'utf-8')).join('\n');
+    const siteYaml = fs.readdirSync(path.join(dir, 'site')).filter((f) => f.endsWith('.yaml')).sort().map((f) => fs.readFileSync(path.join(dir, 'site', f), 'utf-8')).join('\n');
     if ((siteYaml.match(/^kind: Deployment$/gm) ?? []).length !== 2 || !siteYaml.includes('10.1.0.31: default/shop')) {
       throw new Error(`${stack.name}: the HostingSite app did not write its two servers:\n${siteYaml.slice(0, 2000)}`);
     }
     // ... and on MetalLB with Headlamp: the imported custom resources from the vip tarball, which carries the CRDs too.
     must(dir, 'node', ['out/site.js'], { METALLB: '1' });
-    const metallbYaml = fs.readdirSync(path.join(dir, 'site-metallb')).sort().map((f) => fs.readFileSync(path.join(dir, 'site-metallb', f), 'utf-8')).join('\n');
+    const metallbYaml = fs.readdirSync(path.join(dir, 'site-metallb')).filter((f) => f.endsWith('.yaml')).sort().map((f) => fs.readFileSync(path.join(dir, 'site-metallb', f), 'utf-8')).join('\n');
     if (!metallbYaml.includes('kind: IPAddressPool') || !metallbYaml.includes('- 10.1.0.34/32') || metallbYaml.includes('externalIPs')
       || !metallbYaml.includes('image: ghcr.io/headlamp-k8s/headlamp:v0.45.0')) {
       throw new Error(`${stack.name}: the HostingSite app on MetalLB did not write its pool and Headlamp without externalIPs:\n${metallbYaml.slice(0, 2000)}`);
+    }
+    // The operator CLI comes with the hosting tarball: `npx cdk8s-vserver`, reading the site's kinds.txt, and without a
+    // cluster one clear line instead of a stack trace.
+    const help = run(dir, 'npx', ['--no-install', 'cdk8s-vserver', 'help']);
+    if (help.status !== 0 || !help.output.includes('deploy DIR APP')) throw new Error(`${stack.name}: npx cdk8s-vserver help failed (${help.status}):\n${help.output}`);
+    if (!fs.readFileSync(path.join(dir, 'site', 'kinds.txt'), 'utf-8').includes('apps/v1 Deployment namespaced')) {
+      throw new Error(`${stack.name}: synthApp did not write kinds.txt beside the site's manifests`);
+    }
+    const kubeconfig = path.join(dir, 'no-cluster.kubeconfig');
+    fs.writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:9" } }]\n'
+      + 'users: [{ name: u, user: { token: t } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\ncurrent-context: c\n');
+    const deploy = run(dir, 'npx', ['--no-install', 'cdk8s-vserver', 'deploy', 'site', 'consumer'], { KUBECONFIG: kubeconfig });
+    // (on a machine without kubectl, the line says that instead)
+    const expected = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf-8' }).status === 0
+      ? /^deploy: kubectl cannot reach the cluster \(/m : /^kubectl was not found \(kubectl\): install the Kubernetes client/m;
+    if (deploy.status !== 1 || !expected.test(deploy.output) || /^\s+at /m.test(deploy.output)) {
+      throw new Error(`${stack.name}: npx cdk8s-vserver deploy without a cluster did not end in one clear line (${deploy.status}):\n${deploy.output}`);
     }
     if (!fs.existsSync(path.join(dir, 'node_modules', packageName('vip'), 'crds/metallb-v0.16.1/LICENSE'))) {
       throw new Error(`${stack.name}: the vip tarball does not carry MetalLB's CRDs and their licence`);

@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { LAB } from '../apps/lab/site';
 

@@ -1,4 +1,4 @@
-import { formatSynthResult, synthApp } from '@cdk8s-vserver/core';
+import { formatSynthResult, synthApp } from '@cdk8s-vserver/hosting';
 import { buildGeneratedSite } from './site';
 
 // Synthesizes a generated site: node lib/generated/main.js <servers> <outdir>

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthApp } from '@cdk8s-vserver/core';
+import { synthApp } from '@cdk8s-vserver/hosting';
 import { KEEPALIVED_VIP_0_35, unknownFlags } from '@cdk8s-vserver/vip';
 import { buildLab } from '../../apps/lab/lab';
 import { DIST, distOf, objectsIn, readTree } from '../support';

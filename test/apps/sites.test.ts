@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DIAGRAM_FILE, Ipv4Address, Ipv4Subnet, synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { DIAGRAM_FILE, HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import parseDot, { Stmt } from 'dotparser';
 import { parseAllDocuments } from 'yaml';

@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { formatSynthResult, synthApp, Warnings } from '@cdk8s-vserver/core';
+import { Warnings } from '@cdk8s-vserver/core';
+import { formatSynthResult, synthApp } from '@cdk8s-vserver/hosting';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { buildLab } from '../../apps/lab/lab';
@@ -25,7 +26,7 @@ describe('synthApp', () => {
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, '0009-stale.k8s.yaml'), 'kind: Stale\n');
     synthApp(out, buildLab);
-    expect(fs.readdirSync(out)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml']);
+    expect(fs.readdirSync(out)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml', 'kinds.txt']);
   });
 
   test('fails without touching the previous output or leaving temporary folders', () => {
@@ -76,7 +77,7 @@ describe('apps/lab/main', () => {
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
 
-  test('a site fact that fails while the site loads gets the same one line, no stack (negative control: the intact copy runs)', () => {
+  test('a site fact that fails while the site loads gets the same one line, no stack, with where it was thrown (negative control: the intact copy runs)', () => {
     const lib = path.join(__dirname, '../../lib');
     const copy = fs.mkdtempSync(path.join(lib, '.lab-copy-'));
     try {
@@ -88,7 +89,7 @@ describe('apps/lab/main', () => {
       fs.rmSync(path.join(tmp, 'dist'), { recursive: true, force: true });
       const out = spawnSync(process.execPath, [path.join(copy, 'main.js')], { cwd: tmp, encoding: 'utf-8' });
       expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({
-        status: 1, stderr: 'synth of dist/lab failed, previous output kept: Storage amounts cannot be negative. Received: -10',
+        status: 1, stderr: `synth of dist/lab failed, previous output kept: Storage amounts cannot be negative. Received: -10 (at ${path.relative(tmp, site)}:1)`,
       });
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { KINDS_FILE } from '@cdk8s-vserver/hosting';
 import { Manifest, yamlFilesIn } from '../support';
 import { kubectl } from './kubectl';
 
@@ -35,10 +36,12 @@ export function createNamespaces(objects: Manifest[]): void {
 
 /**
  * A copy of an app folder as the test server takes it (see applyableYaml), file by file, so kubectl commands
- * that take a folder (`kubectl diff -f DIR`, scripts/site.sh) run on it as they would on dist/<app>.
+ * that take a folder (`kubectl diff -f DIR`, the operator CLI) run on it as they would on dist/<app>.
  */
 export function applyableDir(dir: string, into: string): string {
   fs.mkdirSync(into, { recursive: true });
+  // the kinds the app emits, which the operator CLI reads beside the manifests
+  fs.copyFileSync(path.join(dir, KINDS_FILE), path.join(into, KINDS_FILE));
   for (const file of yamlFilesIn(dir)) {
     const lowered = applyableYaml(path.dirname(file), [file]).yaml;
     fs.writeFileSync(path.join(into, path.basename(file)), lowered);

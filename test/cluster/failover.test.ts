@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthApp } from '@cdk8s-vserver/core';
+import { synthApp } from '@cdk8s-vserver/hosting';
 import { DIST, objectsIn, waitFor } from '../support';
 import { applyableYaml, createNamespaces } from './dist';
 import { KubeClient } from './kube-client';

@@ -2,8 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels, synthApp } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
@@ -13,7 +13,7 @@ import { waitFor } from '../support';
 import { applyableDir, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 
-// Life after apply, on the real control plane, through the commands the README shows (scripts/site.sh): a
+// Life after apply, on the real control plane, through the commands the README shows (npx cdk8s-vserver): a
 // preflight of the server's version, diff, deploy with prune, roll back, uninstall. The site is an app of its
 // own ("ops-test": three servers in namespace "ops", their VIP controller), so the other tests' dist/lab is
 // there too and must survive all of it.
@@ -57,8 +57,10 @@ function site(label: string, servers: string[], version = 'v1'): string {
   return applyableDir(out, path.join(tmp, `${label}-applyable`));
 }
 
-function siteSh(args: string[], env: Record<string, string> = {}) {
-  const out = spawnSync('bash', [path.join(repo, 'scripts/site.sh'), ...args], { encoding: 'utf-8', env: { ...process.env, ...env }, timeout: 120_000 });
+/** The operator CLI, as `npx cdk8s-vserver ...` runs it (the hosting package's bin). */
+function cli(args: string[], env: Record<string, string> = {}) {
+  const out = spawnSync(process.execPath, [path.join(repo, 'packages/hosting/bin/cdk8s-vserver.js'), ...args],
+    { encoding: 'utf-8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
 
@@ -73,7 +75,7 @@ const wikiRemovedV2 = site('v3', ['shop', 'blog'], 'v2');
 
 describe('preflight', () => {
   test('refuses the 1.20 test server in one line, naming the version needed and why', () => {
-    const out = siteSh(['preflight']);
+    const out = cli(['preflight']);
     expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({
       status: 1,
       stderr: 'preflight: the server is Kubernetes 1.20; the site needs 1.21 or newer (its PodDisruptionBudgets are policy/v1). Upgrade the cluster before applying.',
@@ -81,7 +83,7 @@ describe('preflight', () => {
   });
 
   test('negative control: with the minimum at 1.20 the same server passes', () => {
-    const out = siteSh(['preflight'], { VSERVER_MIN_K8S_MINOR: '20' });
+    const out = cli(['preflight'], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stdout: out.stdout.trim() }).toEqual({ status: 0, stdout: 'preflight: Kubernetes 1.20 is supported (1.20-1.30)' });
   });
 
@@ -89,7 +91,7 @@ describe('preflight', () => {
     // what MetalLB's own install brings: its CRDs and its namespace
     installCustomResourceDefinitions(crdFiles());
     kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } }));
-    const out = siteSh(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
+    const out = cli(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stdout: out.stdout.trim().split('\n').slice(1) }).toEqual({
       status: 0, stdout: ['preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists'],
     });
@@ -99,16 +101,16 @@ describe('preflight', () => {
     const dir = path.join(tmp, 'unserved');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, '0000-x.k8s.yaml'), 'apiVersion: pools.example.test/v1\nkind: Pool\nmetadata:\n  name: x\n');
-    const out = siteSh(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
+    const out = cli(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(out.status).toBe(1);
-    expect(out.stderr.trim()).toBe(`preflight: ${dir} holds pools.example.test/v1 objects, which the server does not serve. Install MetalLB first `
-      + '(README, "Moving off archived components"): kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml');
+    expect(out.stderr.trim()).toBe(`preflight: ${dir} holds pools.example.test/v1 objects, which the server does not serve. `
+      + 'Install the CustomResourceDefinitions of pools.example.test first');
   });
 });
 
 describe('operating a site', () => {
   test('deploy: three servers, each with its VIP entry; the command is printed', () => {
-    const out = siteSh(['deploy', threeServers, APP]);
+    const out = cli(['deploy', threeServers, APP]);
     expect(out.status).toBe(0);
     expect(out.stderr).toMatch(/^\+ kubectl apply -f \S+ --prune -l app\.kubernetes\.io\/part-of=ops-test --prune-allowlist=core\/v1\/ConfigMap /);
     expect(names('deployments')).toEqual(['blog', 'shop', 'wiki']);
@@ -117,9 +119,9 @@ describe('operating a site', () => {
   });
 
   test('diff: nothing for the same site (exit 0), exactly the image change for a new version (exit 1)', () => {
-    const same = siteSh(['diff', threeServers]);
+    const same = cli(['diff', threeServers]);
     expect({ status: same.status, stdout: same.stdout }).toEqual({ status: 0, stdout: '' });
-    const changed = siteSh(['diff', threeServersV2]);
+    const changed = cli(['diff', threeServersV2]);
     expect(changed.status).toBe(1);
     // changed lines, without the diff's file headers and with their indentation folded
     const lines = changed.stdout.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l)).map((l) => `${l[0]} ${l.slice(1).trim()}`);
@@ -136,7 +138,7 @@ describe('operating a site', () => {
   test('prune: a server removed from the site loses its Deployment, Service, PDB, backup CronJobs and VIP entry; its data stays', () => {
     // negative control: an object without the app's label, in the same namespace, is never pruned
     kubectl(['create', 'configmap', 'made-by-hand', '-n', 'ops', '--from-literal=a=b']);
-    const out = siteSh(['deploy', wikiRemoved, APP]);
+    const out = cli(['deploy', wikiRemoved, APP]);
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/deployment\.apps\/wiki pruned/);
     expect(names('deployments')).toEqual(['blog', 'shop']);
@@ -154,9 +156,9 @@ describe('operating a site', () => {
   });
 
   test('roll back: applying the previous dist/ restores the previous version', () => {
-    expect(siteSh(['deploy', wikiRemovedV2, APP]).status).toBe(0);
+    expect(cli(['deploy', wikiRemovedV2, APP]).status).toBe(0);
     expect(image('shop')).toEqual(['master.test:5000/myrepo/httpd:v2', 'master.test:5000/myrepo/sshd:v2']);
-    expect(siteSh(['deploy', wikiRemoved, APP]).status).toBe(0);
+    expect(cli(['deploy', wikiRemoved, APP]).status).toBe(0);
     expect(image('shop')).toEqual(['master.test:5000/myrepo/httpd:v1', 'master.test:5000/myrepo/sshd:v1']);
     expect(names('deployments')).toEqual(['blog', 'shop']);
   });
@@ -164,7 +166,7 @@ describe('operating a site', () => {
   test("uninstall: every object of the app goes, nothing else; a namespace with someone else's object in it is kept", async () => {
     kubectl(['create', 'configmap', 'other-app', '-n', 'default', '--from-literal=a=b']);
     kubectl(['label', 'configmap', 'other-app', '-n', 'default', 'app.kubernetes.io/part-of=other']);
-    const out = siteSh(['uninstall', APP]);
+    const out = cli(['uninstall', APP]);
     expect(out.status).toBe(0);
     expect(out.stderr).toContain('uninstall: namespace ops is kept: it holds objects that are not the app\'s (configmap/made-by-hand); '
       + 'delete them, then: kubectl delete namespace ops');
@@ -184,7 +186,7 @@ describe('operating a site', () => {
     }
     // with the hand-made object gone, the namespace the app created goes too
     kubectl(['delete', 'configmap', 'made-by-hand', '-n', 'ops']);
-    const again = siteSh(['uninstall', APP]);
+    const again = cli(['uninstall', APP]);
     expect(again.stderr).toContain('+ kubectl delete namespace ops --wait=false');
     const ops = kubectlRaw(['get', 'namespace', 'ops', '-o', 'json']);
     expect(ops.status !== 0 || JSON.parse(ops.stdout).metadata.deletionTimestamp !== undefined).toBe(true);
@@ -216,21 +218,22 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
   test('preflight of the MetalLB site refuses while MetalLB\'s namespace is missing (MetalLB not installed yet)', () => {
     installCustomResourceDefinitions(crdFiles());
     kubectl(['delete', 'namespace', 'metallb-system', '--ignore-not-found', '--wait=true']);
-    const out = siteSh(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
+    const out = cli(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({
       status: 1,
       stderr: `preflight: ${onMetalLb} puts objects in namespace `
-      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: install MetalLB first (README, "Moving off archived components")`,
+      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: Install MetalLB first (README, "Moving off archived components"): `
+      + 'kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml',
     });
     // what MetalLB's own install brings: its CRDs (above) and its namespace
     kubectl(['create', 'namespace', 'metallb-system']);
-    const again = siteSh(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
+    const again = cli(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('preflight: namespace metallb-system exists');
   });
 
   test('on kube-keepalived-vip: its DaemonSet, ConfigMap and RBAC, and the Service\'s externalIPs', () => {
-    expect(siteSh(['deploy', onKeepalived, MIGRATE]).status).toBe(0);
+    expect(cli(['deploy', onKeepalived, MIGRATE]).status).toBe(0);
     expect(owned('daemonsets,configmaps,clusterroles,clusterrolebindings')).toEqual([
       'clusterrole.rbac.authorization.k8s.io/migrate-vip', 'clusterrolebinding.rbac.authorization.k8s.io/migrate-vip',
       'configmap/migrate-vip', 'daemonset.apps/migrate-vip',
@@ -239,10 +242,10 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
   });
 
   test('one line changed and deployed: keepalived\'s objects are pruned, MetalLB\'s pool and advertisement applied, the Service asks MetalLB', () => {
-    const out = siteSh(['deploy', onMetalLb, MIGRATE]);
+    const out = cli(['deploy', onMetalLb, MIGRATE]);
     expect({ status: out.status, stderr: out.status === 0 ? '' : out.stderr }).toEqual({ status: 0, stderr: '' });
     expect(out.stderr).toContain('--prune-allowlist=metallb.io/v1beta1/IPAddressPool --prune-allowlist=metallb.io/v1beta1/L2Advertisement');
-    // kubectl prunes only in the namespaces the new files use: site.sh deletes the app's objects left in kube-system
+    // kubectl prunes only in the namespaces the new files use: the CLI deletes the app's objects left in kube-system
     expect(out.stderr).toMatch(/^\+ kubectl delete configmaps,\S+ -n kube-system -l app\.kubernetes\.io\/part-of=migrate-test --wait=false$/m);
     expect(owned('daemonsets,configmaps,clusterroles,clusterrolebindings')).toEqual([]);
     expect(owned('ipaddresspools.metallb.io,l2advertisements.metallb.io')).toEqual([
@@ -257,7 +260,7 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
   });
 
   test('uninstall removes MetalLB\'s pool and advertisement with the rest', async () => {
-    expect(siteSh(['uninstall', MIGRATE]).status).toBe(0);
+    expect(cli(['uninstall', MIGRATE]).status).toBe(0);
     await waitFor('the pool and advertisement to be gone', 30, () => (owned('ipaddresspools.metallb.io,l2advertisements.metallb.io').length === 0 ? true : undefined));
   });
 });

@@ -55,14 +55,6 @@ export class AppChecks {
     return root[ROOT_CHECKS]!;
   }
 
-  /**
-   * Marks a synth as run by `synthApp`, which returns and prints the warnings itself.
-   * @internal
-   */
-  public static _printedBySynthApp(root: IConstruct): void {
-    root.node.setContext(PRINTED_BY_SYNTH_APP, true);
-  }
-
   private readonly checks: AppCheck[] = [];
   private readonly trusted = new WeakSet<IConstruct>();
   private readonly allowedPrivileged = new Set<string>();
@@ -85,6 +77,15 @@ export class AppChecks {
    */
   public trust(construct: IConstruct): this {
     this.trusted.add(construct);
+    return this;
+  }
+
+  /**
+   * Leaves the warnings to whoever runs the synth (`synthApp` returns them, and an app's main prints them): the
+   * validation does not print them too.
+   */
+  public leaveWarningsToCaller(): this {
+    this.root.node.setContext(PRINTED_BY_SYNTH_APP, true);
     return this;
   }
 

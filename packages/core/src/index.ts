@@ -1,15 +1,14 @@
 export * from './errors';
 export * from './names';
 export * from './checks';
+export * from './cron';
 export * from './ipv4';
 export * from './node-role';
 export * from './image';
 export * from './warnings';
 export * from './app-checks';
-export * from './synth';
 export * from './scope';
 export * from './labels';
 export * from './resources';
 /** The Kubernetes 1.22 L1 objects (`k8s.KubeDeployment`, `k8s.KubeService`, ...), as `cdk8s import` generates them. */
 export * as k8s from './imports/k8s';
-export * from './diagram';

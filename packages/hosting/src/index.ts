@@ -1,1 +1,5 @@
 export * from './hosting-site';
+export * from './synth';
+export * from './diagram';
+export * from './operator/kinds';
+export * from './operator/operator';

@@ -1,5 +1,6 @@
 import {
-  AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireInteger, requireNodeRole, requirePinnedImage, resourceName,
+  AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireCronSchedule, requireInteger, requireNodeRole, requirePinnedImage,
+  resourceName,
   SiteError,
 } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
@@ -69,10 +70,7 @@ export class DocrootBackup extends Construct {
         + "'<name>-restore' is a CronJob name, and Kubernetes adds 11 characters to it for each Job");
     }
     const image = requirePinnedImage(this, 'image', props.image);
-    const schedule = props.schedule ?? '0 3 * * *';
-    if (!/^(\S+\s+){4}\S+$/.test(schedule.trim())) {
-      throw SiteError.invalidProp(this, 'schedule', schedule, 'be a cron schedule of five fields, such as "0 3 * * *"');
-    }
+    const schedule = requireCronSchedule(this, 'schedule', props.schedule ?? '0 3 * * *');
     const keep = requireInteger(this, 'keep', props.keep ?? 7, 1, 1000);
     const user = requireInteger(this, 'user', props.user ?? 1000, 1, 2147483647);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AppChecks, ImageReference, Ipv4Address, Ipv4Subnet, k8s, synthApp, Warnings, NodeRole } from '@cdk8s-vserver/core';
+import { AppChecks, ImageReference, Ipv4Address, Ipv4Subnet, k8s, Warnings, NodeRole } from '@cdk8s-vserver/core';
 import { KubernetesDashboard } from '@cdk8s-vserver/dashboard';
+import { synthApp } from '@cdk8s-vserver/hosting';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { NodeSpread, WebSshServer } from '@cdk8s-vserver/web-ssh-server';

@@ -60,7 +60,9 @@ test('schedule and retention are props', () => {
 
 describe('bad input', () => {
   test.each([
-    ['a schedule that is not cron', { schedule: 'nightly' }, "[web/Backup] 'schedule' must be a cron schedule of five fields, such as \"0 3 * * *\", got \"nightly\""],
+    ['a schedule that is not cron', { schedule: 'nightly' },
+      "[web/Backup] 'schedule' must be a schedule Kubernetes' CronJob accepts, such as \"0 3 * * *\" or \"@daily\" (this one has 1 field, not 5 "
+      + '(minute hour day-of-month month day-of-week)), got "nightly"'],
     ['no archive kept', { keep: 0 }, "[web/Backup] 'keep' must be an integer from 1 to 1000, got 0"],
     ['root', { user: 0 }, "[web/Backup] 'user' must be an integer from 1 to 2147483647, got 0"],
     ['a name too long for a CronJob', { name: 'm'.repeat(45) },

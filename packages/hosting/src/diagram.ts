@@ -1,3 +1,5 @@
+import { VIP_ADDRESS_ANNOTATIONS } from '@cdk8s-vserver/vip';
+
 /** An object as synthesized: the fields the diagram reads. */
 interface Obj {
   readonly kind: string;
@@ -5,8 +7,6 @@ interface Obj {
   readonly spec?: any;
 }
 
-/** The Service annotations the load-balancer backends take a fixed address from. */
-const LOAD_BALANCER_IP_ANNOTATIONS = ['metallb.io/loadBalancerIPs', 'kube-vip.io/loadbalancerIPs'];
 
 /**
  * A picture of a synthesized site, as Graphviz DOT source: each VIP -> the Service that holds it -> the workloads
@@ -57,7 +57,7 @@ export function siteDiagram(objects: readonly Obj[]): string {
     for (const t of targets) edges.push(`${sid} -> ${id(t.kind, ns(t), t.metadata.name)}`);
     // kube-keepalived-vip sets externalIPs; MetalLB and kube-vip read the address from an annotation
     const requested = Object.entries(s.metadata.annotations ?? {})
-      .filter(([key]) => LOAD_BALANCER_IP_ANNOTATIONS.includes(key)).flatMap(([, value]) => value.split(',').map((a) => a.trim()));
+      .filter(([key]) => VIP_ADDRESS_ANNOTATIONS.includes(key)).flatMap(([, value]) => value.split(',').map((a) => a.trim()));
     for (const address of [...(s.spec?.externalIPs ?? []), ...requested]) {
       edges.push(`${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} -> ${sid}`);
     }

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { OperatorError, SiteOperator } from './operator/operator';
+
+const USAGE = `usage: cdk8s-vserver <command> ...   (operates a synthesized app on the cluster kubectl points at)
+
+  preflight [DIR]        the server is a Kubernetes version the output supports (1.21-1.30); with DIR, it also
+                         serves the custom resources DIR holds (MetalLB's), and every namespace DIR uses exists
+                         or is created by DIR
+  diff DIR               what an apply of DIR would change (exit 1 when something would)
+  deploy DIR APP         apply DIR, and prune the app's objects that DIR no longer has (never its volumes,
+                         claims or namespaces)
+  wait APP [SELECTOR]    wait until every Deployment and DaemonSet of the app has rolled out
+  uninstall APP [DIR]    delete every object of the app, and nothing else; a namespace it created goes too,
+                         unless something that is not the app's is in it
+
+DIR is the app's folder (dist/<app>); APP is its name, the app.kubernetes.io/part-of label of its objects.
+Each command prints the kubectl commands it runs.`;
+
+/** Runs one command line of the operator CLI; returns the exit status. */
+export function main(argv: string[], operator = new SiteOperator()): number {
+  const [command, ...args] = argv;
+  const need = (count: number, max: number, form: string) => {
+    if (args.length < count || args.length > max || args.slice(0, count).some((a) => !a)) throw new OperatorError(`usage: cdk8s-vserver ${form}`, 2);
+  };
+  try {
+    switch (command) {
+      case 'preflight': need(0, 1, 'preflight [DIR]'); return operator.preflight(args[0]);
+      case 'diff': need(1, 1, 'diff DIR'); return operator.diff(args[0]);
+      case 'deploy': need(2, 2, 'deploy DIR APP'); return operator.deploy(args[0], args[1]);
+      case 'wait': need(1, 2, 'wait APP [SELECTOR]'); return operator.wait(args[0], args[1]);
+      case 'uninstall': need(1, 2, 'uninstall APP [DIR]'); return operator.uninstall(args[0], args[1]);
+      case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); return 0;
+      default:
+        process.stderr.write(`${command === undefined ? '' : `cdk8s-vserver: unknown command ${JSON.stringify(command)}\n`}${USAGE}\n`);
+        return 2;
+    }
+  } catch (e) {
+    if (!(e instanceof OperatorError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return e.exitCode;
+  }
+}

@@ -1,0 +1,65 @@
+import { EmittedKind } from '../synth';
+
+/** A kind the operator CLI handles, and how. */
+export interface OperatedKind {
+  /** The API group (`''` for the core group). */
+  readonly group: string;
+  /** `Deployment`. */
+  readonly kind: string;
+  /** Whether its objects live in a namespace. */
+  readonly namespaced: boolean;
+  /**
+   * Kept by `deploy`'s prune: a PersistentVolume, a claim or a Namespace holds data (or everything in it), so a
+   * server removed from the site keeps its docroot; only `uninstall` deletes them.
+   */
+  readonly keep?: boolean;
+}
+
+/**
+ * Every kind the packages emit: what `deploy` may prune (all but the kept ones) and `uninstall` deletes, when
+ * they carry the app's label. A kind an app emits that is missing here still goes, because the operator also
+ * reads the app's own `kinds.txt`; the tests synthesize every app and backend and fail on any kind missing here,
+ * so an `uninstall` without the app's folder misses nothing either.
+ */
+export const OPERATED_KINDS: readonly OperatedKind[] = [
+  { group: '', kind: 'ConfigMap', namespaced: true },
+  { group: '', kind: 'Secret', namespaced: true },
+  { group: '', kind: 'Service', namespaced: true },
+  { group: '', kind: 'ServiceAccount', namespaced: true },
+  { group: 'apps', kind: 'Deployment', namespaced: true },
+  { group: 'apps', kind: 'DaemonSet', namespaced: true },
+  { group: 'policy', kind: 'PodDisruptionBudget', namespaced: true },
+  { group: 'batch', kind: 'CronJob', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', kind: 'Role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', namespaced: false },
+  { group: 'metallb.io', kind: 'IPAddressPool', namespaced: true },
+  { group: 'metallb.io', kind: 'L2Advertisement', namespaced: true },
+  { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
+  { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
+  { group: '', kind: 'Namespace', namespaced: false, keep: true },
+];
+
+/** The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> `''`). */
+export function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
+/**
+ * The kinds an operation covers: {@link OPERATED_KINDS} and the app's own emitted kinds (a kind only the app
+ * knows is pruned like the others, never kept), each once, in that order.
+ */
+export function operatedKinds(emitted: readonly EmittedKind[] = []): OperatedKind[] {
+  const kinds = new Map(OPERATED_KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
+  for (const e of emitted) {
+    const key = `${groupOf(e.apiVersion)}/${e.kind}`;
+    if (!kinds.has(key)) kinds.set(key, { group: groupOf(e.apiVersion), kind: e.kind, namespaced: e.namespaced });
+  }
+  return [...kinds.values()];
+}
+
+/** The emitted kinds that {@link OPERATED_KINDS} does not list. */
+export function unknownKinds(emitted: readonly EmittedKind[]): EmittedKind[] {
+  return emitted.filter((e) => !OPERATED_KINDS.some((k) => k.group === groupOf(e.apiVersion) && k.kind === e.kind));
+}

@@ -1,0 +1,174 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { AppChecks, SiteError, Warnings } from '@cdk8s-vserver/core';
+import { ApiObject, App, Yaml } from 'cdk8s';
+import { siteDiagram } from './diagram';
+
+/** One file an app synthesized. */
+export interface SynthesizedFile {
+  /** Path relative to the app's output folder (`0000-storage.k8s.yaml`). */
+  readonly file: string;
+  /** Objects per kind, in the order kinds first appear (`{ PersistentVolume: 1, PersistentVolumeClaim: 1 }`). */
+  readonly kinds: Record<string, number>;
+}
+
+/** The diagram file `synthApp` writes beside the manifests (`kubectl apply -f` reads only .yaml/.yml/.json). */
+export const DIAGRAM_FILE = 'site.dot';
+
+/**
+ * The file `synthApp` writes beside the manifests with every kind the app emits, one per line:
+ * `<apiVersion> <Kind> <namespaced|cluster>`, sorted. The operator CLI reads it to prune and uninstall exactly
+ * those kinds (a `.txt`, so `kubectl apply -f` leaves it alone).
+ */
+export const KINDS_FILE = 'kinds.txt';
+
+/** One kind an app emits, as its objects carry it. */
+export interface EmittedKind {
+  /** `apps/v1`, `v1`, `metallb.io/v1beta1`. */
+  readonly apiVersion: string;
+  /** `Deployment`. */
+  readonly kind: string;
+  /** Whether its objects have a namespace. */
+  readonly namespaced: boolean;
+}
+
+/** Options of {@link synthApp}. */
+export interface SynthAppOptions {
+  /**
+   * Also write a picture of the site, `site.dot` (Graphviz), from the manifests written.
+   * @default false
+   */
+  readonly diagram?: boolean;
+}
+
+/** What `synthApp` did. */
+export interface SynthResult {
+  /** The folder that now holds the app's manifests. */
+  readonly outdir: string;
+  /** Every file written, in apply order. */
+  readonly files: SynthesizedFile[];
+  /** Every synth-time warning, `[construct path] message`. */
+  readonly warnings: string[];
+}
+
+/**
+ * Synthesizes an app into `outdir` all or nothing.
+ *
+ * The app is built and synthesized into a temporary sibling folder; only when every construct validated and
+ * every file was written does that folder replace `outdir`. A failed synth (a thrown error, a failed
+ * validation) removes the temporary folder and leaves the previous `outdir` untouched. Stale files of an
+ * earlier synth never survive, because the whole folder is replaced (`App.synth()` alone never cleans up).
+ *
+ * @param outdir the app's output folder (`dist/lab`)
+ * @param build adds the app's charts to the given App
+ */
+export function synthApp(outdir: string, build: (app: App) => void, options: SynthAppOptions = {}): SynthResult {
+  const target = path.resolve(outdir);
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.synth-`));
+  const retired = `${staging}.old`;
+  try {
+    const app = new App({ outdir: staging });
+    // synthApp returns the warnings (and the app's main prints them): the app's validation need not print them too.
+    AppChecks.of(app).leaveWarningsToCaller();
+    build(app);
+    app.synth();
+    const files = fs.readdirSync(staging).filter((f) => f.endsWith('.yaml')).sort()
+      .map((file) => ({ file, kinds: countKinds(fs.readFileSync(path.join(staging, file), 'utf-8')) }));
+    if (files.length === 0) {
+      throw new Error(`synthApp(${outdir}): the app has no chart, so it wrote no manifest`);
+    }
+    if (options.diagram) {
+      const objects = files.flatMap(({ file }) => Yaml.load(path.join(staging, file)).filter(Boolean));
+      fs.writeFileSync(path.join(staging, DIAGRAM_FILE), siteDiagram(objects));
+    }
+    fs.writeFileSync(path.join(staging, KINDS_FILE), formatKinds(emittedKinds(app)));
+    const warnings = Warnings.collect(app);
+    if (fs.existsSync(target)) fs.renameSync(target, retired);
+    fs.renameSync(staging, target);
+    fs.rmSync(retired, { recursive: true, force: true });
+    return { outdir: target, files, warnings };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Formats a synth result as one line per file and one per warning, for the console. */
+export function formatSynthResult(result: SynthResult, relativeTo = process.cwd()): string[] {
+  const dir = path.relative(relativeTo, result.outdir) || '.';
+  const lines = result.files.map(({ file, kinds }) =>
+    `${path.join(dir, file)}: ${Object.entries(kinds).map(([kind, n]) => `${n} ${kind}`).join(', ')}`);
+  return [...lines, ...result.warnings.map((w) => `warning: ${w}`)];
+}
+
+/** Every kind the objects of `app` have, as they are written (patches applied), sorted by apiVersion and kind. */
+export function emittedKinds(app: App): EmittedKind[] {
+  const kinds = new Map<string, EmittedKind>();
+  for (const chart of app.charts) {
+    for (const object of chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c))) {
+      const json = object.toJson();
+      const kind = { apiVersion: json.apiVersion, kind: json.kind, namespaced: json.metadata?.namespace !== undefined };
+      kinds.set(`${kind.apiVersion} ${kind.kind}`, kind);
+    }
+  }
+  return [...kinds.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, kind]) => kind);
+}
+
+/** The content of {@link KINDS_FILE}. */
+export function formatKinds(kinds: readonly EmittedKind[]): string {
+  return kinds.map((k) => `${k.apiVersion} ${k.kind} ${k.namespaced ? 'namespaced' : 'cluster'}\n`).join('');
+}
+
+/** Reads {@link KINDS_FILE} back; throws naming the file and line when a line is not `<apiVersion> <Kind> <namespaced|cluster>`. */
+export function parseKinds(text: string, file = KINDS_FILE): EmittedKind[] {
+  return text.split('\n').filter((line) => line.trim() !== '').map((line, i) => {
+    const [apiVersion, kind, scope, ...rest] = line.trim().split(/\s+/);
+    if (!kind || (scope !== 'namespaced' && scope !== 'cluster') || rest.length > 0) {
+      throw new Error(`${file}:${i + 1}: expected "<apiVersion> <Kind> <namespaced|cluster>", got "${line}"`);
+    }
+    return { apiVersion, kind, namespaced: scope === 'namespaced' };
+  });
+}
+
+function countKinds(yaml: string): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  // cdk8s writes one document per object, each with a top-level `kind:` line.
+  for (const match of yaml.matchAll(/^kind: (\S+)$/gm)) {
+    kinds[match[1]] = (kinds[match[1]] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+/**
+ * The main of an app (`apps/<app>/main.ts`): loads the app's declaration, synthesizes it into `outdir` all or
+ * nothing and prints one line per file and per warning. Any failure, also one thrown while the declaration loads
+ * (a negative `Size` in site.ts), prints one line, `synth of <outdir> failed, previous output kept: <why>`, and sets
+ * exit code 1; an error that is not a construct's own check (those name the construct and the prop) also names
+ * where the app's code threw it (`at apps/lab/site.ts:24`).
+ *
+ * @param load imports the app's declaration (inside the guard) and returns what adds its charts to an App
+ */
+export async function runApp(outdir: string, load: () => Promise<(app: App) => unknown>, options: SynthAppOptions = {}): Promise<void> {
+  process.setSourceMapsEnabled(true);
+  try {
+    const build = await load();
+    const result = synthApp(outdir, (app) => { build(app); }, options);
+    for (const line of formatSynthResult(result)) console.log(line);
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    const where = error instanceof Error && !(error instanceof SiteError) ? thrownAt(error) : undefined;
+    console.error(`synth of ${outdir} failed, previous output kept: ${message}${where ? ` (at ${where})` : ''}`);
+    process.exitCode = 1;
+  }
+}
+
+/** The first place in the app's own code (not a package's, not Node's) that `error`'s stack passes, relative to the working folder. */
+function thrownAt(error: Error): string | undefined {
+  for (const frame of (error.stack ?? '').split('\n').slice(1)) {
+    const file = /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):\d+\)?$/.exec(frame.trim());
+    if (!file || /node_modules|[/\\]packages[/\\]|^node:/.test(file[1])) continue;
+    return `${path.relative(process.cwd(), file[1]) || file[1]}:${file[2]}`;
+  }
+  return undefined;
+}
