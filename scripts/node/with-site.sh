@@ -28,7 +28,8 @@ state=$(mktemp -d "${TMPDIR:-/tmp}/vserver-site.XXXXXX")
 # Host sysctls kubelet sets (its "kernel defaults"); restored at the end.
 SYSCTLS="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 for key in $SYSCTLS; do echo "$key=$(sysctl -n "$key")"; done > "$state/sysctls"
-netns_names() { find /run/netns -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort; }
+# (none yet on a machine where no network namespace was ever made: /run/netns does not exist)
+netns_names() { { find /run/netns -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null || true; } | sort; }
 netns_names > "$state/netns-before"
 
 # shellcheck disable=SC2317 # runs from the EXIT trap
