@@ -4,8 +4,13 @@
 # in its own namespace (vsn-node<n>):
 #   node1-3: containerd (own root, state and socket; CRI with the CNI bridge plugin, 10.244.<n>.0/24), the
 #            project's images imported by name, kubelet (role=worker) and kube-proxy (iptables mode);
+#            containerd and kubelet share a mount namespace of the node's own, in which kubelet's fixed
+#            pod log folders /var/log/pods and /var/log/containers are the node's log/pods and log/containers:
+#            kubelet 1.20's container GC deletes every pod log folder of a pod it does not run, so on one shared
+#            /var/log/pods the workers would delete each other's pod logs;
 #   node0:   kube-proxy only: the router that holds the VIPs.
-# Per node, VSERVER_NODE_STATE/node<n>/ holds containerd.sock, kubelet.pid, *.log.
+# Per node, VSERVER_NODE_STATE/node<n>/ holds containerd.sock, log/, kubelet.pid, *.log; mnt-ns/node<n> keeps
+# the node's mount namespace.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../cluster/env.sh
@@ -19,6 +24,7 @@ root=$VSERVER_NODE_STATE
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 ca=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
 
+# shellcheck disable=SC2317 # runs from the EXIT trap
 stop() {
   local rc=$?
   set +e
@@ -30,6 +36,8 @@ stop() {
     kill -9 "$pid" 2>/dev/null
     rm -f "$pidfile"
   done
+  for ns in "$root"/mnt-ns/*; do [ -e "$ns" ] && umount "$ns" 2>/dev/null; done
+  mountpoint -q "$root/mnt-ns" && umount "$root/mnt-ns"
   if [ "$rc" -ne 0 ]; then
     for f in "$root"/*/*.log; do [ -f "$f" ] && { log "last lines of $f:"; tail -n 12 "$f" >&2; }; done
   fi
@@ -50,12 +58,31 @@ YAML
 }
 token_of() { grep ",$1," "$VSERVER_EXTRA_TOKENS" | head -1 | cut -d, -f1; }
 
-# Runs a node's daemon in the node's namespace, in the background, with its pid and log in the node's folder
-# (nsenter execs the daemon, so the pid is the daemon's own).
+# Runs a node's daemon in the node's namespaces (its mount namespace too, once mount_ns made it), in the
+# background, with its pid and log in the node's folder (nsenter execs the daemon, so the pid is the daemon's own).
 daemon() { # node name command...
   local node=$1 name=$2; shift 2
-  nsenter --net="/run/netns/vsn-$node" "$@" > "$root/$node/$name.log" 2>&1 &
+  local mnt=()
+  [ -e "$root/mnt-ns/$node" ] && mnt=(--mount="$root/mnt-ns/$node")
+  nsenter --net="/run/netns/vsn-$node" "${mnt[@]}" "$@" > "$root/$node/$name.log" 2>&1 &
   echo $! > "$root/$node/$name.pid"
+}
+
+# The node's own mount namespace, kept by a bind mount on mnt-ns/<node>: the host's mounts as they are (later
+# host mounts propagate in, none of the node's propagate out), with the node's log/pods and log/containers on
+# kubelet's fixed /var/log/pods and /var/log/containers. (A namespace can be kept only on a mount that does not
+# propagate, so mnt-ns/ is a private bind mount of its own; a node's namespace does not keep its copy of it.)
+mkdir -p "$root/mnt-ns"
+mount --bind "$root/mnt-ns" "$root/mnt-ns"
+mount --make-private "$root/mnt-ns"
+mount_ns() { # node
+  local dir=$root/$1
+  mkdir -p "$dir/log/pods" "$dir/log/containers" /var/log/pods /var/log/containers
+  : > "$root/mnt-ns/$1"
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
+  unshare --mount="$root/mnt-ns/$1" --propagation slave \
+    sh -c 'umount -l "$2" && mount --bind "$1/log/pods" /var/log/pods && mount --bind "$1/log/containers" /var/log/containers' \
+    sh "$dir" "$root/mnt-ns"
 }
 
 start_proxy() { # node address
@@ -115,6 +142,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
 TOML
+  mount_ns "$node"
   daemon "$node" containerd containerd --config "$dir/containerd/config.toml"
   for _ in $(seq 100); do [ -S "$dir/containerd.sock" ] && break; sleep 0.1; done
   # The images the site runs, by the names its manifests use (the registry master.test:5000 is not needed).

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthApp } from '@cdk8s-vserver/core';
+import { synthApp } from '@cdk8s-vserver/hosting';
 import { get, LoopReport, lowerForNodeTier, onHost, privateKeysIn, RequestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
 import { createNamespaces } from '../cluster/dist';
@@ -145,15 +145,15 @@ describe('the tier runs dist/lab itself', () => {
   });
 
   test("the README's wait command returns once myweb has rolled out (negative control: a Deployment that never does times out)", () => {
-    const wait = (selector: string, timeout: string) => spawnSync('bash', [path.join(__dirname, '../../scripts/site.sh'), 'wait', 'lab', selector],
+    const wait = (selector: string, timeout: string) => spawnSync('npx', ['--no-install', 'cdk8s-vserver', 'wait', 'lab', selector],
       { encoding: 'utf-8', env: { ...process.env, VSERVER_WAIT_TIMEOUT: timeout }, timeout: 120_000 });
     const done = wait('app.kubernetes.io/name=web-ssh-server', '60s');
-    expect({ status: done.status, stderr: done.stderr.trim() }).toEqual({ status: 0, stderr: '+ kubectl rollout status -n default Deployment/myweb --timeout=60s' });
+    expect({ status: done.status, stderr: done.stderr.trim() }).toEqual({ status: 0, stderr: '+ kubectl rollout status -n default deployment/myweb --timeout=60s' });
     expect(done.stdout).toContain('deployment "myweb" successfully rolled out');
     // no registry here, so the Dashboard's image never arrives and its rollout never ends
     const stuck = wait('k8s-app=kubernetes-dashboard', '3s');
     expect(stuck.status).not.toBe(0);
-    expect(stuck.stderr).toMatch(/^\+ kubectl rollout status -n kubernetes-dashboard Deployment\/kubernetes-dashboard --timeout=3s\n.*timed out/s);
+    expect(stuck.stderr).toMatch(/^\+ kubectl rollout status -n kubernetes-dashboard deployment\/kubernetes-dashboard --timeout=3s\n.*timed out/s);
   });
 });
 
@@ -271,6 +271,29 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     const logs = kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'sshd', '--tail=200']);
     expect(logs).toMatch(/Accepted publickey for web from 192\.168\.1\.\d+ port \d+ ssh2: ED25519/);
     expect(logs).not.toMatch(/kex_exchange_identification|Connection closed by 10\.244\./);
+  });
+
+  test("each worker keeps its own pods' logs: its /var/log/pods holds every pod it runs and none of another node's", () => {
+    // kubelet 1.20's container GC deletes every pod log folder whose pod it does not run: on one /var/log/pods
+    // shared by the workers they would delete each other's pods' logs, and `kubectl logs` would come back empty.
+    const placed = getJson(['pods', '-A']).items.filter((p: any) => p.spec.nodeName);
+    const folders = (mountNamespace?: string): string[] => {
+      const ls = spawnSync('nsenter', [...(mountNamespace ? [`--mount=${mountNamespace}`] : []), 'ls', '-1', '/var/log/pods'], { encoding: 'utf-8' });
+      if (ls.status !== 0) throw new Error(`ls /var/log/pods${mountNamespace ? ` in ${mountNamespace}` : ''}: ${ls.stderr}`);
+      return ls.stdout.split('\n').filter(Boolean);
+    };
+    // <namespace>_<pod>_<uid>
+    const uids = (dirs: string[]) => dirs.map((d) => d.split('_')[2]);
+    for (const node of ['node1', 'node2', 'node3']) {
+      const here = uids(folders(path.join(STATE, 'mnt-ns', node)));
+      const running = placed.filter((p: any) => p.spec.nodeName === node && p.status.phase === 'Running').map((p: any) => p.metadata.uid);
+      const others = placed.filter((p: any) => p.spec.nodeName !== node).map((p: any) => p.metadata.uid);
+      expect({ node, missing: running.filter((uid: string) => !here.includes(uid)), ofOtherNodes: here.filter((uid) => others.includes(uid)) })
+        .toEqual({ node, missing: [], ofOtherNodes: [] });
+    }
+    // and none of them in the machine's own /var/log/pods
+    const all = placed.map((p: any) => p.metadata.uid);
+    expect(uids(folders()).filter((uid) => all.includes(uid))).toEqual([]);
   });
 
   test('a wrong key, a password login and a root login are refused', () => {
