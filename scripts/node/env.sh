@@ -1,11 +1,25 @@
 # shellcheck shell=bash
 # Names and cache locations shared by the node-tier scripts (sourced after scripts/cluster/env.sh, not run).
 VSERVER_IMAGES=${VSERVER_IMAGES:-$VSERVER_CACHE/images}
-# The lab's registry (apps/lab/site.ts): the images are imported into each node's containerd under these names.
-LAB_REGISTRY=master.test:5000/myrepo
 # The sandbox image kubelet and containerd use; built locally from the Kubernetes source's pause.c.
 PAUSE_IMAGE=localhost/vserver/pause:$K8S_GIT_VERSION
-export VSERVER_IMAGES LAB_REGISTRY PAUSE_IMAGE
-# The lab's VIPs (dist/lab's keepalived ConfigMap; the node tier's test checks the two agree), held by node0.
-VSERVER_SITE_VIPS="192.168.1.31 192.168.1.33"
-export VSERVER_SITE_VIPS
+# What the tier takes from the lab's declaration (apps/lab/site.ts, as `npx projen synth` compiled it), never a copy:
+#   LAB_REGISTRY       the images are imported into each node's containerd under <registry>/<name>:<tag>;
+#   VSERVER_SITE_VIPS  every address the site publishes, held by node0 (the router);
+# and the LAN the tier builds (192.168.1.0/24: the master .10, node0 .20, workers .21-.23) must be the lab's.
+lab_site="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/lib/lab/site.js"
+[ -f "$lab_site" ] || { echo "the node tier reads the lab's declaration from $lab_site: run npx projen synth first" >&2; exit 1; }
+# shellcheck disable=SC2016 # JavaScript, not shell: its ${...} are template literals
+topology=$(node -e '
+  const { LAB } = require(process.argv[1]);
+  const f = LAB.facts;
+  if (f.lanSubnet.text !== "192.168.1.0/24") {
+    console.error(`the node tier builds the LAN 192.168.1.0/24 (master .10, node0 .20, workers .21-.23); the lab declares ${f.lanSubnet.text}`);
+    process.exit(1);
+  }
+  const vips = [...LAB.servers.map((s) => s.address), f.dashboard?.address, f.headlamp?.address].filter(Boolean).map((a) => a.text);
+  console.log(`LAB_REGISTRY=${f.registry}\nVSERVER_SITE_VIPS="${vips.join(" ")}"`);
+' "$lab_site") || exit 1
+eval "$topology"
+unset lab_site topology
+export VSERVER_IMAGES LAB_REGISTRY PAUSE_IMAGE VSERVER_SITE_VIPS
