@@ -8,6 +8,7 @@ import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkDeclaration } from './declaration';
 
 /** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
 export interface SiteFacts {
@@ -140,6 +141,7 @@ export class HostingSite extends Construct {
   constructor(app: App, id: string, props: HostingSiteProps) {
     super(app, id);
     const name = requireDnsLabel(this, 'name', props.name);
+    checkDeclaration(this, props);
     const facts = this.facts = props.facts;
     this.exportRoot = requireAbsolutePath(this, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
     this.backupRoot = facts.backup && requireAbsolutePath(this, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');

@@ -1,6 +1,6 @@
 import {
   AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum,
-  requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, Warnings,
+  requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -47,7 +47,7 @@ export interface KeepalivedVipProps {
   readonly healthPort?: number;
 
   /**
-   * keepalived's virtual router id (`--vrid`), 0-255; must be unique on the LAN.
+   * keepalived's virtual router id (`--vrid`), 1-255 (the controller lets 0 through, keepalived refuses it); unique on the LAN.
    * @default 50
    */
   readonly vrid?: number;
@@ -119,7 +119,7 @@ export class KeepalivedVip extends Construct implements IVipController {
     const nodeRole = this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
     const release = KEEPALIVED_VIP_0_35;
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));
-    const vrid = this.vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 0, 255);
+    const vrid = this.vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 1, 255);
     const checks = AppChecks.of(this).trust(this);
     registerVipController(this);
     const controllers = KEEPALIVED_CONTROLLERS.get(checks) ?? [];
@@ -128,6 +128,11 @@ export class KeepalivedVip extends Construct implements IVipController {
     KEEPALIVED_CONTROLLERS.set(checks, controllers);
     const hostNetwork = props.hostNetwork ?? true;
     const healthPort = requirePort(this, 'healthPort', props.healthPort ?? release.defaultHealthPort);
+    const taken = hostNetwork ? NODE_PORTS[healthPort] : undefined;
+    if (taken) {
+      throw SiteError.invalidProp(this, 'healthPort', healthPort, 'be a port free on the router nodes: with hostNetwork the controller\'s /health '
+        + `listens on the node itself, where ${healthPort} is ${taken}. Use another, such as 8080`);
+    }
     if (image.tag !== undefined && image.tag !== release.version) {
       Warnings.of(this).add(`'image' ${image.reference} is not tagged ${release.version}: the args rendered are those of `
         + `kube-keepalived-vip ${release.version}, and the controller exits on any flag it does not know. Use a ${release.version} image.`);
@@ -260,6 +265,20 @@ export class KeepalivedVip extends Construct implements IVipController {
   }
 }
 
+/** Ports a node's own components listen on, which a hostNetwork listener on that node cannot have. */
+const NODE_PORTS: Readonly<Record<number, string>> = {
+  22: "the node's sshd",
+  2379: "etcd's (on a control-plane node)",
+  2380: "etcd's peer port (on a control-plane node)",
+  6443: "kube-apiserver's (on a control-plane node)",
+  10248: "kubelet's health port",
+  10249: "kube-proxy's metrics port",
+  10250: "kubelet's API",
+  10256: "kube-proxy's health port",
+  10257: "kube-controller-manager's (on a control-plane node)",
+  10259: "kube-scheduler's (on a control-plane node)",
+};
+
 /** Every KeepalivedVip of an app, for the vrid check across them. */
 const KEEPALIVED_CONTROLLERS = new WeakMap<AppChecks, KeepalivedVip[]>();
 
@@ -271,7 +290,7 @@ function checkVrids(controllers: KeepalivedVip[], report: AppReport): void {
     const twin = vrids.get(key);
     if (twin) {
       report.error(controller, `'vrid' ${controller.vrid} is also the vrid of [${twin.node.path}] on the same nodes (${controller.nodeRole}): `
-        + 'two keepalived instances with one virtual router id on one LAN take each other\'s VIPs. Give each a distinct vrid (0-255)');
+        + 'two keepalived instances with one virtual router id on one LAN take each other\'s VIPs. Give each a distinct vrid (1-255)');
     } else {
       vrids.set(key, controller);
     }

@@ -89,7 +89,7 @@ describe('collisions across constructs', () => {
     new KeepalivedVip(system, 'A', { lanSubnet: LAN });
     new KeepalivedVip(system, 'B', { lanSubnet: LAN, name: 'vip-b', configMapName: 'vip-b' });
     expect(synthError(app)).toContain("[system/B] 'vrid' 50 is also the vrid of [system/A] on the same nodes (role=router): two keepalived "
-      + "instances with one virtual router id on one LAN take each other's VIPs. Give each a distinct vrid (0-255)");
+      + "instances with one virtual router id on one LAN take each other's VIPs. Give each a distinct vrid (1-255)");
     const other = site();
     new KeepalivedVip(other.system, 'A', { lanSubnet: LAN });
     new KeepalivedVip(other.system, 'B', { lanSubnet: LAN, name: 'vip-b', configMapName: 'vip-b', nodeRole: NodeRole.WORKER });

@@ -69,8 +69,8 @@ describe('facts.routers', () => {
 describe('the site refuses', () => {
   test.each([
     ['no servers', (lab: HostingSiteProps) => ({ ...lab, servers: [] }), "[Site] 'servers' must list at least one virtual server, got []"],
-    ['a server named twice', (lab: HostingSiteProps) => ({ ...lab, servers: [...lab.servers, { ...lab.servers[0], vip: Ipv4Address.of('192.168.1.40') }] }),
-      "[Site] 'servers' must name each server once: the name is its Deployment, Service and docroot folder, got \"myweb\""],
+    ['a server named twice', (lab: HostingSiteProps) => ({ ...lab, servers: [...lab.servers, { ...lab.servers[0], address: Ipv4Address.of('192.168.1.40') }] }),
+      "[Site] 'servers[1].name' must differ from servers[0].name: the name is the server's Deployment, Service and docroot folder, got \"myweb\""],
     ['a relative export root', (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, nas: { ...lab.facts.nas, exportRoot: 'export/web' } } }),
       "[Site] 'facts.nas.exportRoot' must be an absolute path"],
     ['a namespace that is not a DNS label', (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, namespace: 'Web_Sites' } }),

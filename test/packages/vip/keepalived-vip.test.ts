@@ -209,7 +209,10 @@ describe('bad input', () => {
     ['a LAN that is not CIDR', { lanSubnet: Ipv4Subnet.of('192.168.1.0') }, "[system/Vip] 'lanSubnet' must be an IPv4 subnet in CIDR form with no host bits set, "
       + 'such as Ipv4Subnet.of("192.168.1.0/24"); this one is not CIDR notation: an IPv4 address, "/" and a prefix length 0-32, got "192.168.1.0"'],
     ['a LAN with host bits', { lanSubnet: Ipv4Subnet.of('192.168.1.7/24') }, /'lanSubnet' must be an IPv4 subnet .*this one has host bits set.*got "192.168.1.7\/24"$/],
-    ['a vrid over 255', { vrid: 256 }, "[system/Vip] 'vrid' must be an integer from 0 to 255, got 256"],
+    ['a vrid over 255', { vrid: 256 }, "[system/Vip] 'vrid' must be an integer from 1 to 255, got 256"],
+    ['vrid 0, which keepalived refuses', { vrid: 0 }, "[system/Vip] 'vrid' must be an integer from 1 to 255, got 0"],
+    ['a health port kubelet has on every node', { healthPort: 10250 }, "[system/Vip] 'healthPort' must be a port free on the router nodes: with "
+      + "hostNetwork the controller's /health listens on the node itself, where 10250 is kubelet's API. Use another, such as 8080, got 10250"],
     ['an unpinned image', { image: ImageReference.of('aledbf/kube-keepalived-vip') }, /'image' must be an ImageReference with a pinned tag.*this one has no tag/],
     ['an uppercase ConfigMap name', { configMapName: 'VIPs' }, /'configMapName' must be a DNS-1123 label.*got "VIPs"$/],
     ['a healthPort of 0', { healthPort: 0 }, "[system/Vip] 'healthPort' must be an integer from 1 to 65535, got 0"],

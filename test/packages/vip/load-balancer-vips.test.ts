@@ -73,6 +73,8 @@ describe('MetalLbVip', () => {
       + 'NodeRole.WORKER (role=worker), got "edge"'],
     [{ namespace: 'MetalLB' }, "[system/Vips] 'namespace' must be a DNS-1123 label: 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit, got \"MetalLB\""],
     [{ name: 'my_pool' }, "[system/Vips] 'name' must be a DNS-1123 label: 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit, got \"my_pool\""],
+    [{ interfaces: ['eth0', 'enp0s31f6-and-more'] }, "[system/Vips] 'interfaces[1]' must be a network interface name of the router nodes (1-15 characters, "
+      + 'such as eth0), got "enp0s31f6-and-more"'],
   ] as Array<[Partial<MetalLbVipProps>, string]>)('refuses %j', (props, message) => {
     const c = charts();
     expect(() => new MetalLbVip(c.system, 'Vips', { lanSubnet, ...props })).toThrow(message);

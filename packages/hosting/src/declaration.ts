@@ -1,0 +1,185 @@
+import {
+  cronScheduleProblem, ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, SiteError, Warnings,
+} from '@cdk8s-vserver/core';
+import { METALLB_NAMESPACE } from '@cdk8s-vserver/vip';
+import { SecretKeys } from '@cdk8s-vserver/web-ssh-server';
+import { IConstruct } from 'constructs';
+import type { HostingSiteProps, VirtualServerSpec } from './hosting-site';
+
+/**
+ * Namespaces a site must not put its servers in: Kubernetes' own (its components run there; a customer's shell
+ * beside them) and those a controller or UI of the site owns (the site would create it, and `uninstall` would
+ * delete it with everything the controller keeps there).
+ */
+export const RESERVED_NAMESPACES: Readonly<Record<string, string>> = {
+  'kube-system': "Kubernetes' own components run there",
+  'kube-public': 'Kubernetes keeps cluster-wide public data there',
+  'kube-node-lease': "Kubernetes keeps the nodes' heartbeats there",
+  [METALLB_NAMESPACE]: "MetalLB's own install creates and owns it",
+  'kubernetes-dashboard': 'the Kubernetes Dashboard creates and owns it',
+  'headlamp': 'Headlamp creates and owns it',
+};
+
+/**
+ * The longest server name: `<name>-ssh-authorized-keys` is a Secret name, one DNS label of at most 63 characters
+ * (and `<name>-restore`, a CronJob name, may have 52), so 43.
+ */
+export const MAX_SERVER_NAME_LENGTH = 43;
+
+/** A folder on a NAS that the site mounts: the declaration's path that put it there, and what it is. */
+interface Export {
+  readonly host: string;
+  readonly path: string;
+  readonly prop: string;
+  readonly what: string;
+}
+
+/**
+ * Checks the declaration as a whole, before anything is built, so every error names what the user wrote
+ * (`servers[1].address`, `facts.backup.exportRoot`), not the internal prop it would reach: the names, addresses
+ * and versions of the servers, the namespace, the registry, the backup schedule, and the NAS folders they share.
+ */
+export function checkDeclaration(site: IConstruct, props: HostingSiteProps): void {
+  const { facts, servers } = props;
+  const fail = (prop: string, value: unknown, expected: string): never => {
+    throw SiteError.invalidProp(site, prop, value, expected);
+  };
+  const lan: Ipv4Subnet = facts.lanSubnet;
+  if (lan.problem) fail('facts.lanSubnet', lan.text, `be a subnet in CIDR notation such as "192.168.1.0/24" (this one ${lan.problem})`);
+
+  const registry = facts.registry;
+  const probe = ImageReference.of(`${registry}/httpd:v1`);
+  if (/^[a-z]+:\/\//i.test(registry) || registry.endsWith('/') || probe.problem) {
+    fail('facts.registry', registry, 'be a registry host and path without a scheme or a trailing slash, in lowercase, such as '
+      + `"registry.example:5000/web"${probe.problem && !/^[a-z]+:\/\//i.test(registry) && !registry.endsWith('/') ? ` (<registry>/httpd:v1 ${probe.problem})` : ''}`);
+  }
+
+  const namespace = facts.namespace ?? 'default';
+  if (RESERVED_NAMESPACES[namespace]) {
+    fail('facts.namespace', namespace, `not be ${namespace}: ${RESERVED_NAMESPACES[namespace]}. Give the servers a namespace of their own, such as "sites"`);
+  }
+  if (!isDnsLabel(namespace)) fail('facts.namespace', namespace, 'be a DNS-1123 label (lowercase letters, digits and "-", at most 63), such as "sites"');
+
+  if (facts.backup) {
+    const schedule = facts.backup.schedule ?? '0 3 * * *';
+    const problem = cronScheduleProblem(schedule);
+    if (problem) fail('facts.backup.schedule', schedule, `be a schedule Kubernetes' CronJob accepts, such as "0 3 * * *" or "@daily" (this one ${problem})`);
+    const keep = facts.backup.keep ?? 7;
+    if (!Number.isInteger(keep) || keep < 1 || keep > 1000) fail('facts.backup.keep', keep, 'be an integer from 1 to 1000 (archives kept per server)');
+  }
+
+  // Every address the site publishes, by the path that declared it: each in the LAN, each once.
+  const addresses = new Map<string, string>();
+  const address = (prop: string, value: Ipv4Address) => {
+    if (value.problem) fail(prop, value.text, `be an IPv4 address such as "192.168.1.31" (this one ${value.problem})`);
+    if (!lan.contains(value)) fail(prop, value.text, `lie in the site's LAN ${lan} (facts.lanSubnet)`);
+    if (lan.isNetworkOrBroadcast(value)) fail(prop, value.text, `be a host address of ${lan}, not its network or broadcast address`);
+    const other = addresses.get(value.text);
+    if (other) fail(prop, value.text, `differ from ${other}: one address publishes one Service`);
+    addresses.set(value.text, prop);
+  };
+
+  const names = new Map<string, string>();
+  servers.forEach((server, i) => {
+    checkServer(`servers[${i}]`, server, fail);
+    const other = names.get(server.name);
+    if (other) fail(`servers[${i}].name`, server.name, `differ from ${other}: the name is the server's Deployment, Service and docroot folder`);
+    names.set(server.name, `servers[${i}].name`);
+    address(`servers[${i}].address`, server.address);
+  });
+  checkSecrets(site, servers, fail);
+  if (facts.dashboard) address('facts.dashboard.address', facts.dashboard.address);
+  if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
+
+  checkExports(props, fail);
+}
+
+function checkServer(path: string, server: VirtualServerSpec, fail: (prop: string, value: unknown, expected: string) => never): void {
+  const max = MAX_SERVER_NAME_LENGTH;
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(server.name) || server.name.length > max) {
+    fail(`${path}.name`, server.name, `be 1-${max} lowercase letters, digits or "-", starting with a letter and ending with a letter or digit `
+      + '(it names the server\'s Service, a DNS-1035 label, and its Secret <name>-ssh-authorized-keys, at most 63 characters), such as "shop"');
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(server.version) || server.version === 'latest') {
+    fail(`${path}.version`, server.version, 'be an image tag of the httpd and sshd images, pinned (not "latest"), such as "v1"');
+  }
+  if (server.replicas !== undefined && (!Number.isInteger(server.replicas) || server.replicas < 1 || server.replicas > 100)) {
+    fail(`${path}.replicas`, server.replicas, 'be an integer from 1 to 100 (pods; to take a server offline, remove its entry: its data stays)');
+  }
+  const port = server.sshServicePort;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    fail(`${path}.sshServicePort`, server.sshServicePort, 'be a TCP port from 1 to 65535, such as 2222');
+  }
+  const exportPath = server.docroot?.exportPath;
+  if (exportPath !== undefined && (!exportPath.startsWith('/') || /\s/.test(exportPath) || exportPath.split('/').some((s) => s === '.' || s === '..'))) {
+    fail(`${path}.docroot.exportPath`, exportPath, 'be an absolute path on the NAS without white space, "." or "..", such as "/export/web/shop"');
+  }
+}
+
+/**
+ * Two folders of one NAS that are the same or one inside the other: customer B's uploads would overwrite customer
+ * A's site, or every night's archive would land inside a served docroot (downloadable, each containing the ones
+ * before). Checked over every server's docroot and, with backups, its archive folder.
+ */
+function checkExports(props: HostingSiteProps, fail: (prop: string, value: unknown, expected: string) => never): void {
+  const { facts, servers } = props;
+  const root = trimSlash(facts.nas.exportRoot);
+  const exports: Export[] = servers.map((server, i) => (server.docroot?.exportPath
+    ? { host: facts.nas.server, path: trimSlash(server.docroot.exportPath), prop: `servers[${i}].docroot.exportPath`, what: `the docroot of ${server.name}` }
+    : { host: facts.nas.server, path: `${root}/${server.name}`, prop: `servers[${i}].name`, what: `the docroot of ${server.name} (facts.nas.exportRoot/<name>)` }));
+  if (facts.backup) {
+    const backupRoot = trimSlash(facts.backup.exportRoot);
+    servers.forEach((server) => exports.push({
+      host: facts.backup!.server ?? facts.nas.server,
+      path: `${backupRoot}/${server.name}`,
+      prop: 'facts.backup.exportRoot',
+      what: `the backups of ${server.name} (facts.backup.exportRoot/<name>)`,
+    }));
+  }
+  for (let a = 0; a < exports.length; a++) {
+    for (let b = 0; b < a; b++) {
+      const [x, y] = [exports[b], exports[a]];
+      if (x.host.toLowerCase() !== y.host.toLowerCase()) continue;
+      const relation = x.path === y.path ? 'is the same folder as' : within(y.path, x.path) ? 'lies inside' : within(x.path, y.path) ? 'holds' : undefined;
+      if (!relation) continue;
+      const backup = x.prop === 'facts.backup.exportRoot' || y.prop === 'facts.backup.exportRoot';
+      fail(y.prop, `${y.host}:${y.path}`, `not overlap another folder the site mounts: ${y.what} ${relation} ${x.what}, ${x.host}:${x.path}. `
+        + (backup
+          ? 'Archives inside a served docroot are downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside '
+            + 'facts.nas.exportRoot, never on or in it'
+          : "One customer's uploads would overwrite another's site: give each server a folder of its own"));
+    }
+  }
+}
+
+/**
+ * The Secret a server reads its authorized keys from must hold public keys meant for it: never a host keys Secret
+ * (sshd's private keys, which would then sit where every login can read), and, with a warning, not another
+ * server's keys (that customer's keys would log in here too).
+ */
+function checkSecrets(site: IConstruct, servers: VirtualServerSpec[], fail: (prop: string, value: unknown, expected: string) => never): void {
+  const hostKeys = new Map(servers.map((s) => [s.overrides?.hostKeysSecret ?? `${s.name}-ssh-host-keys`, s.name]));
+  const authorized = new Map(servers.map((s) => [`${s.name}-ssh-authorized-keys`, s.name]));
+  servers.forEach((server, i) => {
+    if (!(server.authorizedKeys instanceof SecretKeys)) return;
+    const secret = server.authorizedKeys.secretName;
+    const owner = hostKeys.get(secret);
+    if (owner !== undefined) {
+      fail(`servers[${i}].authorizedKeys`, secret, `not be the host keys Secret of ${owner}: it holds sshd's private host key, which would be mounted `
+        + `where every login reads the authorized keys. Use a Secret of public keys only, such as AuthorizedKeys.fromSecret('${server.name}-ssh-authorized-keys')`);
+    }
+    const other = authorized.get(secret);
+    if (other !== undefined && other !== server.name) {
+      Warnings.of(site).add(`'servers[${i}].authorizedKeys' reads ${other}'s Secret ${secret}: every key that logs in to ${other} logs in to `
+        + `${server.name} too. If that is meant, leave it; otherwise give ${server.name} its own (${server.name}-ssh-authorized-keys).`);
+    }
+  });
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+function within(inner: string, outer: string): boolean {
+  return inner.startsWith(outer === '/' ? '/' : `${outer}/`);
+}

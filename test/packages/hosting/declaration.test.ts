@@ -1,0 +1,137 @@
+import { Ipv4Address, Ipv4Subnet, Warnings } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps, VirtualServerSpec } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
+import { AuthorizedKeys } from '@cdk8s-vserver/web-ssh-server';
+import { Testing } from 'cdk8s';
+import { LAB } from '../../../apps/lab/site';
+
+// The declaration checked as a whole, as an operator writes it: each realistic mistake stops the synth with the
+// declaration's own path (servers[1].address, facts.backup.exportRoot), never a derived internal prop, or warns.
+const ip = Ipv4Address.of;
+function site(change: (lab: HostingSiteProps) => HostingSiteProps) {
+  const app = Testing.app();
+  return { app, site: new HostingSite(app, 'Site', change(LAB)) };
+}
+const withServers = (...servers: VirtualServerSpec[]) => (lab: HostingSiteProps) => ({ ...lab, servers: [...lab.servers, ...servers] });
+const withFacts = (facts: Partial<HostingSiteProps['facts']>) => (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, ...facts } });
+const shop: VirtualServerSpec = { name: 'shop', address: ip('192.168.1.32'), version: 'v1' };
+
+describe('one NAS folder is one customer\'s', () => {
+  test('fails on two servers with one docroot folder', () => {
+    expect(() => site(withServers({ ...shop, docroot: { exportPath: '/export/web/myweb' } }))).toThrow(
+      "[Site] 'servers[1].docroot.exportPath' must not overlap another folder the site mounts: the docroot of shop is the same folder as the docroot "
+      + "of myweb (facts.nas.exportRoot/<name>), nas.test:/export/web/myweb. One customer's uploads would overwrite another's site: give each server "
+      + 'a folder of its own, got "nas.test:/export/web/myweb"');
+  });
+
+  test('fails on a docroot inside another server\'s (and a trailing slash changes nothing)', () => {
+    expect(() => site(withServers({ ...shop, docroot: { exportPath: '/export/web/myweb/shop/' } })))
+      .toThrow(/'servers\[1\]\.docroot\.exportPath' must not overlap .*the docroot of shop lies inside the docroot of myweb/);
+  });
+
+  test('negative control: the same path on another NAS, and sibling folders with a common prefix, are fine', () => {
+    expect(() => site(withServers({ ...shop, docroot: { exportPath: '/export/web/mywebsite' } }))).not.toThrow();
+    const other = (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, backup: { ...lab.facts.backup!, server: 'backup.test', exportRoot: '/export/web' } } });
+    expect(() => site(other)).not.toThrow();
+  });
+
+  test('fails on backups that would land in a served docroot: the backup export equal to the web export', () => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/web' } }))).toThrow(
+      "[Site] 'facts.backup.exportRoot' must not overlap another folder the site mounts: the backups of myweb (facts.backup.exportRoot/<name>) is the "
+      + 'same folder as the docroot of myweb (facts.nas.exportRoot/<name>), nas.test:/export/web/myweb. Archives inside a served docroot are '
+      + 'downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside facts.nas.exportRoot, never on or in it, '
+      + 'got "nas.test:/export/web/myweb"');
+  });
+
+  test('fails on backups inside a server\'s docroot', () => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/web/myweb/.backups' } }))).toThrow(/the backups of myweb .* lies inside the docroot of myweb/);
+  });
+});
+
+describe('the schedule and retention of backups', () => {
+  test.each(['@daily', '@every 6h', '15 2 * * sun', '0 */4 * * *'])('takes %s, as Kubernetes does', (schedule) => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', schedule } }))).not.toThrow();
+  });
+
+  test.each([
+    ['60 3 * * *', 'has minute "60": 60 is outside 0-59'],
+    ['0 3 * *', 'has 4 fields, not 5'],
+    ['TZ=Asia/Tokyo 0 3 * * *', 'names a time zone'],
+  ])('fails on %s, naming facts.backup.schedule', (schedule, problem) => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', schedule } })))
+      .toThrow(`[Site] 'facts.backup.schedule' must be a schedule Kubernetes' CronJob accepts, such as "0 3 * * *" or "@daily" (this one ${problem}`);
+  });
+
+  test('fails on keeping no archive', () => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', keep: 0 } })))
+      .toThrow("[Site] 'facts.backup.keep' must be an integer from 1 to 1000 (archives kept per server), got 0");
+  });
+});
+
+describe('each server entry, by its path in the declaration', () => {
+  test.each([
+    ['an empty name', { name: '' }, "'servers[1].name' must be 1-43 lowercase letters"],
+    ['a capitalized name', { name: 'Shop' }, "'servers[1].name' must be 1-43 lowercase letters"],
+    ['a name starting with a digit (not a Service name)', { name: '1shop' }, "'servers[1].name' must be 1-43 lowercase letters"],
+    ['a name too long for its Secret', { name: 's'.repeat(44) }, 'and its Secret <name>-ssh-authorized-keys, at most 63 characters), such as "shop", got'],
+    ['an address outside the LAN', { address: ip('10.0.0.5') }, "[Site] 'servers[1].address' must lie in the site's LAN 192.168.1.0/24 (facts.lanSubnet), got \"10.0.0.5\""],
+    ['the LAN\'s broadcast address', { address: ip('192.168.1.255') }, "'servers[1].address' must be a host address of 192.168.1.0/24"],
+    ['an address that is not one', { address: ip('192.168.1.300') }, "'servers[1].address' must be an IPv4 address such as \"192.168.1.31\""],
+    ['the address of another server', { address: ip('192.168.1.31') }, "[Site] 'servers[1].address' must differ from servers[0].address: one address publishes one Service"],
+    ['the Dashboard\'s address', { address: ip('192.168.1.33') }, "[Site] 'facts.dashboard.address' must differ from servers[1].address"],
+    ['the floating tag', { version: 'latest' }, "'servers[1].version' must be an image tag of the httpd and sshd images, pinned (not \"latest\")"],
+    ['a version that is no tag', { version: 'v1 beta' }, "'servers[1].version' must be an image tag"],
+    ['negative replicas', { replicas: -1 }, "'servers[1].replicas' must be an integer from 1 to 100"],
+    ['no replica', { replicas: 0 }, "'servers[1].replicas' must be an integer from 1 to 100 (pods; to take a server offline, remove its entry: its data stays), got 0"],
+    ['an SSH port of 0', { sshServicePort: 0 }, "'servers[1].sshServicePort' must be a TCP port from 1 to 65535, such as 2222, got 0"],
+    ['a relative export path', { docroot: { exportPath: 'web/shop' } }, "'servers[1].docroot.exportPath' must be an absolute path on the NAS"],
+  ] as Array<[string, Partial<VirtualServerSpec>, string]>)('fails on %s', (_what, change, message) => {
+    expect(() => site(withServers({ ...shop, ...change }))).toThrow(message);
+  });
+
+  test('negative control: a name of 43 characters synthesizes', () => {
+    expect(() => site(withServers({ ...shop, name: 's'.repeat(43) }))).not.toThrow();
+  });
+
+  test('fails on authorized keys read from a host keys Secret (a private key where every login reads)', () => {
+    expect(() => site(withServers({ ...shop, authorizedKeys: AuthorizedKeys.fromSecret('myweb-ssh-host-keys') }))).toThrow(
+      "[Site] 'servers[1].authorizedKeys' must not be the host keys Secret of myweb: it holds sshd's private host key, which would be mounted where "
+      + "every login reads the authorized keys. Use a Secret of public keys only, such as AuthorizedKeys.fromSecret('shop-ssh-authorized-keys'), got \"myweb-ssh-host-keys\"");
+  });
+
+  test('warns on authorized keys of another server (negative control: its own Secret, named as the default)', () => {
+    const shared = site(withServers({ ...shop, authorizedKeys: AuthorizedKeys.fromSecret('myweb-ssh-authorized-keys') }));
+    expect(Warnings.collect(shared.app)).toContainEqual(expect.stringContaining("'servers[1].authorizedKeys' reads myweb's Secret myweb-ssh-authorized-keys"));
+    const own = site(withServers({ ...shop, authorizedKeys: AuthorizedKeys.fromSecret('shop-ssh-authorized-keys') }));
+    expect(Warnings.collect(own.app).filter((w) => w.includes('authorizedKeys'))).toEqual([]);
+  });
+});
+
+describe('the site\'s facts', () => {
+  test.each([
+    ['metallb-system', "MetalLB's own install creates and owns it"],
+    ['kubernetes-dashboard', 'the Kubernetes Dashboard creates and owns it'],
+    ['headlamp', 'Headlamp creates and owns it'],
+    ['kube-system', "Kubernetes' own components run there"],
+  ])('fails on servers in namespace %s, which the site would own or share: %s', (namespace, why) => {
+    expect(() => site(withFacts({ namespace, vipBackend: VipBackend.metalLb() })))
+      .toThrow(`[Site] 'facts.namespace' must not be ${namespace}: ${why}. Give the servers a namespace of their own, such as "sites", got "${namespace}"`);
+  });
+
+  test.each([
+    ['with a scheme', 'http://master.test:5000/myrepo'],
+    ['with a trailing slash', 'master.test:5000/myrepo/'],
+    ['in capitals', 'Master.test:5000/MyRepo'],
+  ])('fails on a registry %s, naming facts.registry', (_what, registry) => {
+    expect(() => site(withFacts({ registry }))).toThrow('[Site] \'facts.registry\' must be a registry host and path without a scheme or a trailing slash');
+  });
+
+  test('fails on a LAN that is not one', () => {
+    expect(() => site(withFacts({ lanSubnet: Ipv4Subnet.of('192.168.1.0/33') }))).toThrow("[Site] 'facts.lanSubnet' must be a subnet in CIDR notation");
+  });
+
+  test('fails on Headlamp on the Dashboard\'s address', () => {
+    expect(() => site(withFacts({ headlamp: { address: ip('192.168.1.33') } })))
+      .toThrow("[Site] 'facts.headlamp.address' must differ from facts.dashboard.address: one address publishes one Service");
+  });
+});
