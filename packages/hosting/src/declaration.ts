@@ -1,10 +1,100 @@
 import {
   cronScheduleProblem, ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { METALLB_NAMESPACE } from '@cdk8s-vserver/vip';
-import { SecretKeys } from '@cdk8s-vserver/web-ssh-server';
+import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
+import { AuthorizedKeys, SecretKeys, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import type { HostingSiteProps, VirtualServerSpec } from './hosting-site';
+
+/** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
+export interface SiteFacts {
+  /** The LAN the nodes, the NAS and the VIPs are on. */
+  readonly lanSubnet: Ipv4Subnet;
+  /** The private registry every image comes from (`master.test:5000/myrepo`): `<registry>/httpd:<version>`, `<registry>/sshd:<version>`. */
+  readonly registry: string;
+  /** The NAS: each server's docroot is `<exportRoot>/<server name>` on it. */
+  readonly nas: {
+    /** Hostname or IPv4 address. */
+    readonly server: string;
+    /** The export every server's folder lives under (`/export/web`). */
+    readonly exportRoot: string;
+    /** NFS mount options (`nfsvers=4.1`, `hard`). @default - none */
+    readonly mountOptions?: string[];
+  };
+  /**
+   * Namespace of the virtual servers and their docroots. One that Kubernetes does not have is created by the
+   * site's first file.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * What holds the VIPs, in one line: `VipBackend.keepalivedVip()`, `VipBackend.metalLb()` or `VipBackend.kubeVip()`,
+   * each with its controller's own props. Every server keeps its address whichever backend holds it.
+   * @default VipBackend.keepalivedVip() - the report's kube-keepalived-vip 0.35, mirrored as `<registry>/kube-keepalived-vip:0.35`
+   */
+  readonly vipBackend?: VipBackend;
+  /**
+   * The nodes labeled `role=router` (`kubectl label node <name> role=router`), which hold the VIPs. With two or more,
+   * a VIP moves to another router when its holder fails (README, "Two routers"); with one, the site warns that the
+   * VIPs have no failover.
+   * @default - not declared: nothing is checked
+   */
+  readonly routers?: string[];
+  /**
+   * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
+   * restore template per server (`DocrootBackup`); leave out for a site without backups.
+   */
+  readonly backup?: {
+    /** The NAS that holds the archives. @default - the docroots' NAS */
+    readonly server?: string;
+    /** The export the archives go under (`/export/backup`). */
+    readonly exportRoot: string;
+    /** Cron schedule. @default '0 3 * * *' */
+    readonly schedule?: string;
+    /** Archives kept per server. @default 7 */
+    readonly keep?: number;
+  };
+  /**
+   * The Kubernetes Dashboard and its VIP; leave out for a site without it. Its images default to upstream's on
+   * Docker Hub; a cluster without internet access takes mirrored ones (README, "Adapt it to your cluster").
+   */
+  readonly dashboard?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly metricsScraperImage?: ImageReference };
+  /**
+   * Headlamp, the Dashboard's maintained successor, and its VIP; leave out for a site without it. Its image defaults
+   * to upstream's on ghcr.io (`Headlamp`).
+   */
+  readonly headlamp?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly viewerAccount?: boolean };
+}
+
+/** One virtual server of the site: a line of the declaration. */
+export interface VirtualServerSpec {
+  /** The server's name: its Deployment, Service, and docroot folder `<exportRoot>/<name>`. */
+  readonly name: string;
+  /** The address (a VIP of the LAN) it is published on. */
+  readonly address: Ipv4Address;
+  /** The version (tag of its httpd and sshd images) it runs. */
+  readonly version: string;
+  /** @default 2 */
+  readonly replicas?: number;
+  /** The Service port for SSH. @default 22 */
+  readonly sshServicePort?: number;
+  /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
+  readonly authorizedKeys?: AuthorizedKeys;
+  /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
+  readonly docroot?: { readonly exportPath?: string; readonly volumeName?: string; readonly claimName?: string; readonly capacity?: Size };
+  /** Anything else of WebSshServer, for this server only (ports, spread, resources, eviction delay...). */
+  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage'>>;
+}
+
+/** Props of {@link HostingSite}. */
+export interface HostingSiteProps {
+  /** The app's name: the `app.kubernetes.io/part-of` label of every object (and `dist/<name>`). */
+  readonly name: string;
+  /** The cluster's facts. */
+  readonly facts: SiteFacts;
+  /** The virtual servers, one entry each. */
+  readonly servers: VirtualServerSpec[];
+}
 
 /**
  * Namespaces a site must not put its servers in: Kubernetes' own (its components run there; a customer's shell
