@@ -204,7 +204,25 @@ export class WebSshServer extends Construct {
   constructor(scope: Construct, id: string, props: WebSshServerProps) {
     super(scope, id);
     AppChecks.of(this).trust(this);
-    this.name = resourceName(this, 'name', props.name);
+    const r = this.resolve(props);
+    this.name = r.name;
+    this.hostKeysSecret = r.hostKeysSecret;
+    this.selectorLabels = r.selectorLabels;
+    // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
+    // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
+    const keys = r.authorizedKeys.bind(this, this.name, r.labels);
+    this.authorizedKeysConfigMap = keys.configMap;
+    this.httpd = this.httpdContainer(r);
+    this.sshd = this.sshdContainer(r, keys.volume);
+    const metadata = { name: this.name, labels: r.labels };
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', { metadata, spec: this.deploymentSpec(r, keys.volume) });
+    this.service = new k8s.KubeService(this, 'Service', { metadata, spec: this.serviceSpec(r) });
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', { metadata, spec: this.disruptionBudgetSpec(r) });
+  }
+
+  /** Checks every prop and works out what the parts below need, warnings included. */
+  private resolve(props: WebSshServerProps): Resolved {
+    const name = resourceName(this, 'name', props.name);
     const replicas = requireInteger(this, 'replicas', props.replicas ?? 2, 1, INT32_MAX);
     let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
     let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
@@ -250,146 +268,195 @@ export class WebSshServer extends Construct {
     }
     const docrootPath = requireAbsolutePath(this, 'docrootPath', props.docrootPath ?? '/var/www/html', '/var/www/html');
     const probePath = requireAbsolutePath(this, 'httpProbePath', props.httpProbePath ?? '/healthz', '/healthz');
-    this.hostKeysSecret = requireSecretName(this, 'hostKeysSecret', props.hostKeysSecret ?? `${this.name}-ssh-host-keys`);
-    const authorizedKeys = props.authorizedKeys ?? AuthorizedKeys.fromSecret(`${this.name}-ssh-authorized-keys`);
+    const hostKeysSecret = requireSecretName(this, 'hostKeysSecret', props.hostKeysSecret ?? `${name}-ssh-host-keys`);
+    const authorizedKeys = props.authorizedKeys ?? AuthorizedKeys.fromSecret(`${name}-ssh-authorized-keys`);
     authorizedKeys.validate(this, 'authorizedKeys');
-
-    this.selectorLabels = {
-      'app.kubernetes.io/name': APP_NAME,
-      'app.kubernetes.io/instance': this.name,
-    };
+    const selectorLabels = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
     const version = httpdImage.tag === undefined ? 'digest'
       : requireLabelValue(this, props.version !== undefined ? 'version' : 'httpdImage (its tag)', httpdImage.tag, 'app.kubernetes.io/version');
-    const labels = {
-      ...this.selectorLabels,
-      'app.kubernetes.io/version': version,
-      ...MANAGED_BY,
-    };
-    // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
-    // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
-    const keys = authorizedKeys.bind(this, this.name, labels);
-    this.authorizedKeysConfigMap = keys.configMap;
-
-    // Both images start as root (binding ports 80 and 22, switching users): each container runs as UID 0 but keeps
-    // only the capabilities it needs, cannot escalate, and has a read-only root filesystem.
-    const rootContainer = (capabilities: string[]): k8s.SecurityContext => ({
-      runAsUser: 0,
-      runAsGroup: 0,
-      runAsNonRoot: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'], add: capabilities },
-    });
-    const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value }));
-    const port = (number: number) => k8s.IntOrString.fromNumber(number);
-    const httpGet = { path: probePath, port: port(httpPort), scheme: 'HTTP' };
-    const sshdListening = { command: [SSHD_LISTENING] };
-
-    this.httpd = {
-      name: 'httpd',
-      image: httpdImage.reference,
-      // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
-      imagePullPolicy: 'IfNotPresent',
-      ports: [{ containerPort: httpPort, name: 'http' }],
-      securityContext: rootContainer(HTTPD_CAPABILITIES),
-      resources: requireResources(this, 'httpdResources', props.httpdResources ?? DEFAULT_HTTPD_RESOURCES),
-      // The image's entrypoint reads these, so the props and what the process does cannot disagree.
-      env: env({ HTTP_PORT: String(httpPort), DOCROOT: docrootPath }),
-      lifecycle: DRAIN,
-      readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
-      livenessProbe: { httpGet, ...LIVENESS, timeoutSeconds: 2 },
-      volumeMounts: [
-        // httpd only serves the content: it mounts the docroot read-only. sshd is where people edit it.
-        props.docroot.mountAt(docrootPath, { readOnly: true }),
-        // Writable scratch space for pid files and locks (the root filesystem is read-only).
-        { name: 'httpd-run', mountPath: '/run' },
-      ],
-    };
-    this.sshd = {
-      name: 'sshd',
-      image: sshdImage.reference,
-      imagePullPolicy: 'IfNotPresent',
-      ports: [{ containerPort: sshPort, name: 'ssh' }],
-      securityContext: rootContainer(SSHD_CAPABILITIES),
-      resources: requireResources(this, 'sshdResources', props.sshdResources ?? DEFAULT_SSHD_RESOURCES),
-      env: env({ SSH_PORT: String(sshPort), DOCROOT: docrootPath }),
-      lifecycle: DRAIN,
-      // The image's check reads /proc/net instead of connecting: a TCP probe would fill sshd's log.
-      readinessProbe: { exec: sshdListening, ...READINESS },
-      livenessProbe: { exec: sshdListening, ...LIVENESS },
-      volumeMounts: [
-        props.docroot.mountAt(docrootPath),
-        // sshd's privilege-separation folder and pid file.
-        { name: 'sshd-run', mountPath: '/run' },
-        { name: 'ssh-host-keys', mountPath: HOST_KEYS_DIR, readOnly: true },
-        { name: keys.volume.name, mountPath: AUTHORIZED_KEYS_DIR, readOnly: true },
-      ],
-    };
-
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas,
-        minReadySeconds,
-        progressDeadlineSeconds: 600,
-        // Explicit labels, never a hashed one: a Deployment's selector cannot change after creation.
-        selector: { matchLabels: this.selectorLabels },
-        // A rolling update adds one new pod before it removes an old one.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: port(1), maxUnavailable: port(0) } },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [this.httpd, this.sshd],
-            volumes: [
-              props.docroot.podVolume,
-              { name: 'httpd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-              { name: 'sshd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-              // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
-              { name: 'ssh-host-keys', secret: { secretName: this.hostKeysSecret, defaultMode: 0o400 } },
-              keys.volume,
-            ],
-            // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
-            nodeSelector: nodeRole.nodeSelector,
-            affinity: { podAntiAffinity: antiAffinity(spread, this.selectorLabels) },
-            // Leave a dead node after evictionDelay instead of the 300 s the API server would inject.
-            tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
-              key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: evictionSeconds,
-            })),
-            securityContext: { runAsNonRoot: false, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' } },
-            // The pods never call the API.
-            automountServiceAccountToken: false,
-            // The API server's defaults, stated.
-            dnsPolicy: 'ClusterFirst',
-            restartPolicy: 'Always',
-            setHostnameAsFqdn: false,
-          },
-        },
-      },
-    });
-
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: this.selectorLabels,
-        ports: [
-          { name: 'http', port: httpPort, targetPort: port(httpPort) },
-          { name: 'ssh', port: sshServicePort, targetPort: port(sshPort) },
-        ],
-      },
-    });
-
+    const httpdResources = requireResources(this, 'httpdResources', props.httpdResources ?? DEFAULT_HTTPD_RESOURCES);
+    const sshdResources = requireResources(this, 'sshdResources', props.sshdResources ?? DEFAULT_SSHD_RESOURCES);
     // A drain (kubectl drain, a node upgrade) may take pods away only while another one keeps serving.
     if (replicas === 1) {
       Warnings.of(this).add("'replicas' is 1: the PodDisruptionBudget (minAvailable 1) blocks 'kubectl drain' of its node, "
         + 'and the server is down while its only pod moves; use 2 or more replicas.');
     }
-    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { name: this.name, labels },
-      spec: { minAvailable: port(1), selector: { matchLabels: this.selectorLabels } },
-    });
+    const docroot = props.docroot;
+    const labels = { ...selectorLabels, 'app.kubernetes.io/version': version, ...MANAGED_BY };
+    return {
+      name,
+      replicas,
+      httpdImage,
+      sshdImage,
+      spread,
+      evictionSeconds,
+      minReadySeconds,
+      httpPort,
+      sshPort,
+      sshServicePort,
+      nodeRole,
+      docroot,
+      docrootPath,
+      probePath,
+      hostKeysSecret,
+      authorizedKeys,
+      selectorLabels,
+      httpdResources,
+      sshdResources,
+      labels,
+    };
   }
+
+  /** httpd: serves the docroot, mounted read-only (sshd is where people edit it). */
+  private httpdContainer(r: Resolved): k8s.Container {
+    const httpGet = { path: r.probePath, port: k8s.IntOrString.fromNumber(r.httpPort), scheme: 'HTTP' };
+    return {
+      name: 'httpd',
+      image: r.httpdImage.reference,
+      // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: r.httpPort, name: 'http' }],
+      securityContext: rootContainer(HTTPD_CAPABILITIES),
+      resources: r.httpdResources,
+      // The image's entrypoint reads these, so the props and what the process does cannot disagree.
+      env: env({ HTTP_PORT: String(r.httpPort), DOCROOT: r.docrootPath }),
+      lifecycle: DRAIN,
+      readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
+      livenessProbe: { httpGet, ...LIVENESS, timeoutSeconds: 2 },
+      volumeMounts: [
+        r.docroot.mountAt(r.docrootPath, { readOnly: true }),
+        // Writable scratch space for pid files and locks (the root filesystem is read-only).
+        { name: 'httpd-run', mountPath: '/run' },
+      ],
+    };
+  }
+
+  /** sshd: the customer's shell and uploads, on the docroot read-write, with its host keys and authorized keys. */
+  private sshdContainer(r: Resolved, authorizedKeys: k8s.Volume): k8s.Container {
+    // The image's check reads /proc/net instead of connecting: a TCP probe would fill sshd's log.
+    const sshdListening = { command: [SSHD_LISTENING] };
+    return {
+      name: 'sshd',
+      image: r.sshdImage.reference,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: r.sshPort, name: 'ssh' }],
+      securityContext: rootContainer(SSHD_CAPABILITIES),
+      resources: r.sshdResources,
+      env: env({ SSH_PORT: String(r.sshPort), DOCROOT: r.docrootPath }),
+      lifecycle: DRAIN,
+      readinessProbe: { exec: sshdListening, ...READINESS },
+      livenessProbe: { exec: sshdListening, ...LIVENESS },
+      volumeMounts: [
+        r.docroot.mountAt(r.docrootPath),
+        // sshd's privilege-separation folder and pid file.
+        { name: 'sshd-run', mountPath: '/run' },
+        { name: 'ssh-host-keys', mountPath: HOST_KEYS_DIR, readOnly: true },
+        { name: authorizedKeys.name, mountPath: AUTHORIZED_KEYS_DIR, readOnly: true },
+      ],
+    };
+  }
+
+  /** The pods of both containers, and how they roll, spread and leave a dead node. */
+  private deploymentSpec(r: Resolved, authorizedKeys: k8s.Volume): k8s.DeploymentSpec {
+    return {
+      replicas: r.replicas,
+      minReadySeconds: r.minReadySeconds,
+      progressDeadlineSeconds: 600,
+      // Explicit labels, never a hashed one: a Deployment's selector cannot change after creation.
+      selector: { matchLabels: r.selectorLabels },
+      // A rolling update adds one new pod before it removes an old one.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      template: { metadata: { labels: r.labels }, spec: this.podSpec(r, authorizedKeys) },
+    };
+  }
+
+  private podSpec(r: Resolved, authorizedKeys: k8s.Volume): k8s.PodSpec {
+    return {
+      containers: [this.httpd, this.sshd],
+      volumes: [
+        r.docroot.podVolume,
+        { name: 'httpd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        { name: 'sshd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
+        { name: 'ssh-host-keys', secret: { secretName: r.hostKeysSecret, defaultMode: 0o400 } },
+        authorizedKeys,
+      ],
+      // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
+      nodeSelector: r.nodeRole.nodeSelector,
+      affinity: { podAntiAffinity: antiAffinity(r.spread, r.selectorLabels) },
+      // Leave a dead node after evictionDelay instead of the 300 s the API server would inject.
+      tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+        key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: r.evictionSeconds,
+      })),
+      securityContext: { runAsNonRoot: false, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' } },
+      // The pods never call the API.
+      automountServiceAccountToken: false,
+      // The API server's defaults, stated.
+      dnsPolicy: 'ClusterFirst',
+      restartPolicy: 'Always',
+      setHostnameAsFqdn: false,
+    };
+  }
+
+  private serviceSpec(r: Resolved): k8s.ServiceSpec {
+    return {
+      type: 'ClusterIP',
+      selector: r.selectorLabels,
+      ports: [
+        { name: 'http', port: r.httpPort, targetPort: k8s.IntOrString.fromNumber(r.httpPort) },
+        { name: 'ssh', port: r.sshServicePort, targetPort: k8s.IntOrString.fromNumber(r.sshPort) },
+      ],
+    };
+  }
+
+  /** A drain may take pods away only while another one keeps serving. */
+  private disruptionBudgetSpec(r: Resolved): k8s.PodDisruptionBudgetSpec {
+    return { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: r.selectorLabels } };
+  }
+}
+
+/** A WebSshServer's props, checked and worked out: what its parts are built from. */
+interface Resolved {
+  readonly name: string;
+  readonly replicas: number;
+  readonly httpdImage: ImageReference;
+  readonly sshdImage: ImageReference;
+  readonly spread: NodeSpread;
+  readonly evictionSeconds: number;
+  readonly minReadySeconds: number;
+  readonly httpPort: number;
+  readonly sshPort: number;
+  readonly sshServicePort: number;
+  readonly nodeRole: NodeRole;
+  readonly docroot: IDocroot;
+  readonly docrootPath: string;
+  readonly probePath: string;
+  readonly hostKeysSecret: string;
+  readonly authorizedKeys: AuthorizedKeys;
+  readonly selectorLabels: Record<string, string>;
+  readonly labels: Record<string, string>;
+  readonly httpdResources: k8s.ResourceRequirements;
+  readonly sshdResources: k8s.ResourceRequirements;
+}
+
+/**
+ * Both images start as root (binding ports 80 and 22, switching users): each container runs as UID 0 but keeps only
+ * the capabilities it needs, cannot escalate, and has a read-only root filesystem.
+ */
+function rootContainer(capabilities: string[]): k8s.SecurityContext {
+  return {
+    runAsUser: 0,
+    runAsGroup: 0,
+    runAsNonRoot: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'], add: capabilities },
+  };
+}
+
+function env(vars: Record<string, string>): k8s.EnvVar[] {
+  return Object.entries(vars).map(([name, value]) => ({ name, value }));
 }
 
 function antiAffinity(spread: NodeSpread, labels: Record<string, string>) {
