@@ -4,13 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, k8s, ownershipLabels } from '@cdk8s-vserver/core';
 import {
-  emittedKinds, formatKinds, HostingSite, KINDS_FILE, OPERATED_KINDS, operatedKinds, parseKinds, SiteOperator, synthApp, unknownKinds,
+  formatKinds, HostingSite, KINDS_FILE, OPERATED_KINDS, operatedKinds, parseKinds, SiteOperator, synthApp, unknownKinds,
 } from '@cdk8s-vserver/hosting';
 import { App, Chart } from 'cdk8s';
 import { AGENCY } from '../../../apps/agency/site';
 import { LAB } from '../../../apps/lab/site';
 import { BACKEND_SITES } from '../../backend-sites';
-import { DIST, distApps } from '../../support';
+import { DIST, distApps, objectsIn } from '../../support';
 
 // The operator CLI without a cluster: usage, and one clear line (never a stack trace) for each thing a user can get
 // wrong before kubectl is reached. Its behaviour on a real API server is in test/cluster/operate.test.ts.
@@ -118,9 +118,12 @@ describe('the operator CLI fails in one line, before or without a cluster', () =
 });
 
 describe('kinds.txt: the kinds an app emits, and what the operator prunes', () => {
-  test('synth writes it beside the manifests of every app in dist/, matching what the app holds', () => {
+  test('synth writes it beside the manifests of every app in dist/: exactly the kinds a YAML parser reads in them', () => {
     for (const app of distApps()) {
       const kinds = parseKinds(fs.readFileSync(path.join(DIST, app, KINDS_FILE), 'utf-8'));
+      const parsed = new Map(objectsIn(path.join(DIST, app))
+        .map((o) => [`${o.apiVersion} ${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind, namespaced: o.metadata.namespace !== undefined }]));
+      expect(kinds).toEqual([...parsed.keys()].sort().map((key) => parsed.get(key)));
       expect(kinds.length).toBeGreaterThan(3);
       expect(kinds.find((k) => k.kind === 'PersistentVolume')).toEqual({ apiVersion: 'v1', kind: 'PersistentVolume', namespaced: false });
       expect(kinds.find((k) => k.kind === 'Deployment')).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true });
@@ -145,10 +148,11 @@ describe('kinds.txt: the kinds an app emits, and what the operator prunes', () =
   });
 
   test('negative control: a kind no package emitted yet (a NetworkPolicy) is caught, and still pruned from the app\'s own kinds.txt', () => {
-    const app = new App({ outdir: path.join(tmp, 'policy') });
-    const chart = new Chart(app, 'policies', { namespace: 'default', labels: ownershipLabels('lab') });
-    new k8s.KubeNetworkPolicy(chart, 'Deny', { metadata: { name: 'deny' }, spec: { podSelector: {} } });
-    const emitted = emittedKinds(app);
+    const result = synthApp(path.join(tmp, 'policy'), (app) => {
+      const chart = new Chart(app, 'policies', { namespace: 'default', labels: ownershipLabels('lab') });
+      new k8s.KubeNetworkPolicy(chart, 'Deny', { metadata: { name: 'deny' }, spec: { podSelector: {} } });
+    });
+    const emitted = parseKinds(fs.readFileSync(path.join(result.outdir, KINDS_FILE), 'utf-8'));
     expect(unknownKinds(emitted)).toEqual([{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespaced: true }]);
     expect(operatedKinds(emitted).find((k) => k.kind === 'NetworkPolicy')).toEqual({ group: 'networking.k8s.io', kind: 'NetworkPolicy', namespaced: true });
   });
