@@ -1,7 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { KINDS_FILE, parseKinds } from '../synth';
 import { groupOf, OperatedKind, operatedKinds } from './kinds';
 
@@ -274,6 +273,9 @@ function readFolder(command: string, dir: string): FolderObject[] {
   if (files.length === 0) throw new OperatorError(`${command}: ${dir} holds no .yaml file: synthesize the app first (npx projen synth)`, 2);
   return files.flatMap((f) => {
     const file = path.join(dir, f);
+    // loaded here, not with the package: an app's synth never reads YAML back
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parseAllDocuments } = require('yaml') as typeof import('yaml');
     const documents = parseAllDocuments(fs.readFileSync(file, 'utf-8'));
     const error = documents.flatMap((d) => d.errors)[0];
     if (error) throw new OperatorError(`${command}: ${file} is not YAML: ${error.message.split('\n')[0]}`);
