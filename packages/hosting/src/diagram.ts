@@ -1,4 +1,4 @@
-import { VIP_ADDRESS_ANNOTATIONS } from '@cdk8s-vserver/vip';
+import { METALLB_ADVERTISEMENT_KIND, METALLB_POOL_KIND, VIP_ADDRESS_ANNOTATIONS } from '@cdk8s-vserver/vip';
 
 /** An object as synthesized: the fields the diagram reads. */
 interface Obj {
@@ -64,10 +64,10 @@ export function siteDiagram(objects: readonly Obj[]): string {
   }
 
   // MetalLB's announcer: the VIPs of its pools are answered from the nodes of its role
-  for (const ad of objects.filter((o) => o.kind === 'L2Advertisement')) {
+  for (const ad of objects.filter((o) => o.kind === METALLB_ADVERTISEMENT_KIND)) {
     const role = ad.spec?.nodeSelectors?.[0]?.matchLabels?.role;
-    const aid = add(id('L2Advertisement', ns(ad), ad.metadata.name), `MetalLB L2Advertisement ${ns(ad)}/${ad.metadata.name}`, 'box', role);
-    const pools = objects.filter((o) => o.kind === 'IPAddressPool' && ns(o) === ns(ad) && (ad.spec?.ipAddressPools ?? []).includes(o.metadata.name));
+    const aid = add(id(METALLB_ADVERTISEMENT_KIND, ns(ad), ad.metadata.name), `MetalLB L2Advertisement ${ns(ad)}/${ad.metadata.name}`, 'box', role);
+    const pools = objects.filter((o) => o.kind === METALLB_POOL_KIND && ns(o) === ns(ad) && (ad.spec?.ipAddressPools ?? []).includes(o.metadata.name));
     for (const pool of pools) {
       for (const cidr of pool.spec?.addresses ?? []) {
         const address = String(cidr).replace(/\/32$/, '');

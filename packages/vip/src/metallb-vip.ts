@@ -16,6 +16,13 @@ export const METALLB_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
 /** The namespace upstream's manifests and Helm chart install MetalLB in. */
 export const METALLB_NAMESPACE = 'metallb-system';
 
+/** How MetalLB itself is installed, pinned to {@link METALLB_VERSION} (its controller, speakers, CRDs and webhook). */
+export const METALLB_INSTALL = `kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/${METALLB_VERSION}/config/manifests/metallb-native.yaml`;
+
+/** The kinds of MetalLB's custom resources this package emits. */
+export const METALLB_POOL_KIND = IpAddressPool.GVK.kind;
+export const METALLB_ADVERTISEMENT_KIND = L2Advertisement.GVK.kind;
+
 /** Props of {@link MetalLbVip}. `nodeRole` is the role that answers ARP (the L2Advertisement's `nodeSelectors`). */
 export interface MetalLbVipProps extends LoadBalancerVipProps {
   /**

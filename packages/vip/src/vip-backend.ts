@@ -3,7 +3,10 @@ import { Chart } from 'cdk8s';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
 import { KeepalivedVip, KeepalivedVipProps } from './keepalived-vip';
 import { KUBE_VIP_ADDRESS_ANNOTATION, KUBE_VIP_IMAGE, KubeVip, KubeVipProps } from './kube-vip';
-import { METALLB_ADDRESS_ANNOTATION, METALLB_NAMESPACE, MetalLbVip, MetalLbVipProps } from './metallb-vip';
+import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
+import {
+  METALLB_ADDRESS_ANNOTATION, METALLB_ADVERTISEMENT_KIND, METALLB_INSTALL, METALLB_NAMESPACE, METALLB_POOL_KIND, MetalLbVip, MetalLbVipProps,
+} from './metallb-vip';
 import { IVipController } from './vip-controller';
 
 /** What a backend takes from the site's facts when it is bound. */
@@ -79,6 +82,27 @@ export abstract class VipBackend {
   /** Adds the backend's controller (and its objects) to `chart`. */
   public abstract bind(chart: Chart, context: VipBackendContext): IVipController;
 }
+
+/** A controller a backend needs installed first, as the cluster shows its absence. */
+export interface VipControllerInstall {
+  /** The API group of its custom resources (`metallb.io`). */
+  readonly group: string;
+  /** The namespace its own install creates. */
+  readonly namespace: string;
+  /** What to do, for an operator's message. */
+  readonly install: string;
+}
+
+/** The controllers the backends need installed before a site's objects (MetalLB: its CRDs and namespace). */
+export const VIP_CONTROLLER_INSTALLS: readonly VipControllerInstall[] = [
+  { group: 'metallb.io', namespace: METALLB_NAMESPACE, install: `Install MetalLB first (README, "Moving off archived components"): ${METALLB_INSTALL}` },
+];
+
+/** The custom kinds the backends emit (MetalLB's pool and advertisement), for tools that handle an app's kinds. */
+export const VIP_CUSTOM_KINDS: ReadonlyArray<{ readonly apiVersion: string; readonly kind: string; readonly namespaced: boolean }> = [
+  { apiVersion: IpAddressPool.GVK.apiVersion, kind: METALLB_POOL_KIND, namespaced: true },
+  { apiVersion: L2Advertisement.GVK.apiVersion, kind: METALLB_ADVERTISEMENT_KIND, namespaced: true },
+];
 
 /**
  * The Service annotations the load-balancer backends take a requested address from (MetalLB's, kube-vip's), for

@@ -1,3 +1,4 @@
+import { VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
 import { EmittedKind } from '../synth';
 
 /** A kind the operator CLI handles, and how. */
@@ -34,8 +35,8 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespaced: false },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', namespaced: false },
-  { group: 'metallb.io', kind: 'IPAddressPool', namespaced: true },
-  { group: 'metallb.io', kind: 'L2Advertisement', namespaced: true },
+  // the VIP backends' own (MetalLB's pool and advertisement)
+  ...VIP_CUSTOM_KINDS.map((k) => ({ group: groupOf(k.apiVersion), kind: k.kind, namespaced: k.namespaced })),
   { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
   { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
   { group: '', kind: 'Namespace', namespaced: false, keep: true },

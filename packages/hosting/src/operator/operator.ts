@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { VIP_CONTROLLER_INSTALLS } from '@cdk8s-vserver/vip';
 import { KINDS_FILE, parseKinds } from '../synth';
 import { groupOf, OperatedKind, operatedKinds } from './kinds';
 
@@ -36,8 +37,6 @@ export const MIN_KUBERNETES_MINOR = 21;
 export const MAX_TESTED_KUBERNETES_MINOR = 30;
 
 const PART_OF = 'app.kubernetes.io/part-of';
-const METALLB_INSTALL = 'Install MetalLB first (README, "Moving off archived components"): '
-  + 'kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml';
 
 /** One object of a synthesized folder: the fields the operator reads. */
 interface FolderObject {
@@ -96,7 +95,8 @@ export class SiteOperator {
     const custom = [...new Set(objects.map((o) => o.apiVersion))].filter((v) => groupOf(v).includes('.') && !groupOf(v).endsWith('k8s.io')).sort();
     for (const apiVersion of custom) {
       if (!served.has(apiVersion)) {
-        const install = groupOf(apiVersion) === 'metallb.io' ? METALLB_INSTALL : `Install the CustomResourceDefinitions of ${groupOf(apiVersion)} first`;
+        const install = VIP_CONTROLLER_INSTALLS.find((c) => c.group === groupOf(apiVersion))?.install
+          ?? `Install the CustomResourceDefinitions of ${groupOf(apiVersion)} first`;
         throw new OperatorError(`preflight: ${dir} holds ${apiVersion} objects, which the server does not serve. ${install}`);
       }
       this.out(`preflight: the server serves ${apiVersion}`);
@@ -106,7 +106,7 @@ export class SiteOperator {
     for (const ns of used.filter((n) => !created.has(n))) {
       if (this.kubectl(['get', 'namespace', ns]).status !== 0) {
         throw new OperatorError(`preflight: ${dir} puts objects in namespace ${ns}, which neither exists nor is created by ${dir}`
-          + `${ns === 'metallb-system' ? `: ${METALLB_INSTALL}` : ''}`);
+          + `${VIP_CONTROLLER_INSTALLS.filter((c) => c.namespace === ns).map((c) => `: ${c.install}`).join('')}`);
       }
       this.out(`preflight: namespace ${ns} exists`);
     }
