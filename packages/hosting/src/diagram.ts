@@ -66,7 +66,8 @@ export function siteDiagram(objects: readonly Obj[]): string {
   // MetalLB's announcer: the VIPs of its pools are answered from the nodes of its role
   for (const ad of objects.filter((o) => o.kind === METALLB_ADVERTISEMENT_KIND)) {
     const role = ad.spec?.nodeSelectors?.[0]?.matchLabels?.role;
-    const aid = add(id(METALLB_ADVERTISEMENT_KIND, ns(ad), ad.metadata.name), `MetalLB L2Advertisement ${ns(ad)}/${ad.metadata.name}`, 'box', role);
+    const label = `MetalLB ${METALLB_ADVERTISEMENT_KIND} ${ns(ad)}/${ad.metadata.name}`;
+    const aid = add(id(METALLB_ADVERTISEMENT_KIND, ns(ad), ad.metadata.name), label, 'box', role);
     const pools = objects.filter((o) => o.kind === METALLB_POOL_KIND && ns(o) === ns(ad) && (ad.spec?.ipAddressPools ?? []).includes(o.metadata.name));
     for (const pool of pools) {
       for (const cidr of pool.spec?.addresses ?? []) {

@@ -1,9 +1,9 @@
 import { ImageReference, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { Chart } from 'cdk8s';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
+import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
 import { KeepalivedVip, KeepalivedVipProps } from './keepalived-vip';
 import { KUBE_VIP_ADDRESS_ANNOTATION, KUBE_VIP_IMAGE, KubeVip, KubeVipProps } from './kube-vip';
-import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
 import {
   METALLB_ADDRESS_ANNOTATION, METALLB_ADVERTISEMENT_KIND, METALLB_INSTALL, METALLB_NAMESPACE, METALLB_POOL_KIND, MetalLbVip, MetalLbVipProps,
 } from './metallb-vip';
