@@ -68,7 +68,8 @@ export function siteDiagram(objects: readonly Obj[]): string {
     const role = ad.spec?.nodeSelectors?.[0]?.matchLabels?.role;
     const label = `MetalLB ${METALLB_ADVERTISEMENT_KIND} ${ns(ad)}/${ad.metadata.name}`;
     const aid = add(id(METALLB_ADVERTISEMENT_KIND, ns(ad), ad.metadata.name), label, 'box', role);
-    const pools = objects.filter((o) => o.kind === METALLB_POOL_KIND && ns(o) === ns(ad) && (ad.spec?.ipAddressPools ?? []).includes(o.metadata.name));
+    const named: string[] = ad.spec?.ipAddressPools ?? [];
+    const pools = objects.filter((o) => o.kind === METALLB_POOL_KIND && ns(o) === ns(ad) && named.includes(o.metadata.name));
     for (const pool of pools) {
       for (const cidr of pool.spec?.addresses ?? []) {
         const address = String(cidr).replace(/\/32$/, '');
