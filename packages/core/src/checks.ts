@@ -159,6 +159,18 @@ export function requireIpv4Address(scope: IConstruct, prop: string, address: Ipv
   return address;
 }
 
+/** Returns `address` when it is a host address of `lan`: an IPv4 address inside it, neither its network nor its broadcast address. */
+export function requireLanAddress(scope: IConstruct, prop: string, address: Ipv4Address, lan: Ipv4Subnet): Ipv4Address {
+  requireIpv4Address(scope, prop, address);
+  if (!lan.contains(address)) {
+    throw SiteError.invalidProp(scope, prop, address.text, `lie in the site's LAN ${lan}`);
+  }
+  if (lan.isNetworkOrBroadcast(address)) {
+    throw SiteError.invalidProp(scope, prop, address.text, `be a host address of ${lan}, not its network or broadcast address`);
+  }
+  return address;
+}
+
 /** Returns `subnet` when it is an IPv4 subnet in CIDR form with no host bits set. */
 export function requireIpv4Subnet(scope: IConstruct, prop: string, subnet: Ipv4Subnet): Ipv4Subnet {
   const problem = subnet.problem;

@@ -1,5 +1,6 @@
 import {
-  cronScheduleProblem, ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, SiteError, Warnings,
+  ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, requireAbsolutePath, requireCronSchedule, requireInteger, requireIpv4Subnet, requireLanAddress,
+  requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, SecretKeys, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
@@ -134,8 +135,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   const fail = (prop: string, value: unknown, expected: string): never => {
     throw SiteError.invalidProp(site, prop, value, expected);
   };
-  const lan: Ipv4Subnet = facts.lanSubnet;
-  if (lan.problem) fail('facts.lanSubnet', lan.text, `be a subnet in CIDR notation such as "192.168.1.0/24" (this one ${lan.problem})`);
+  const lan = requireIpv4Subnet(site, 'facts.lanSubnet', facts.lanSubnet);
 
   const registry = facts.registry;
   const probe = ImageReference.of(`${registry}/httpd:v1`);
@@ -151,19 +151,14 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   if (!isDnsLabel(namespace)) fail('facts.namespace', namespace, 'be a DNS-1123 label (lowercase letters, digits and "-", at most 63), such as "sites"');
 
   if (facts.backup) {
-    const schedule = facts.backup.schedule ?? '0 3 * * *';
-    const problem = cronScheduleProblem(schedule);
-    if (problem) fail('facts.backup.schedule', schedule, `be a schedule Kubernetes' CronJob accepts, such as "0 3 * * *" or "@daily" (this one ${problem})`);
-    const keep = facts.backup.keep ?? 7;
-    if (!Number.isInteger(keep) || keep < 1 || keep > 1000) fail('facts.backup.keep', keep, 'be an integer from 1 to 1000 (archives kept per server)');
+    requireCronSchedule(site, 'facts.backup.schedule', facts.backup.schedule ?? '0 3 * * *');
+    requireInteger(site, 'facts.backup.keep', facts.backup.keep ?? 7, 1, 1000);
   }
 
   // Every address the site publishes, by the path that declared it: each in the LAN, each once.
   const addresses = new Map<string, string>();
   const address = (prop: string, value: Ipv4Address) => {
-    if (value.problem) fail(prop, value.text, `be an IPv4 address such as "192.168.1.31" (this one ${value.problem})`);
-    if (!lan.contains(value)) fail(prop, value.text, `lie in the site's LAN ${lan} (facts.lanSubnet)`);
-    if (lan.isNetworkOrBroadcast(value)) fail(prop, value.text, `be a host address of ${lan}, not its network or broadcast address`);
+    requireLanAddress(site, prop, value, lan);
     const other = addresses.get(value.text);
     if (other) fail(prop, value.text, `differ from ${other}: one address publishes one Service`);
     addresses.set(value.text, prop);
@@ -171,7 +166,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
 
   const names = new Map<string, string>();
   servers.forEach((server, i) => {
-    checkServer(`servers[${i}]`, server, fail);
+    checkServer(site, `servers[${i}]`, server, facts.registry, fail);
     const other = names.get(server.name);
     if (other) fail(`servers[${i}].name`, server.name, `differ from ${other}: the name is the server's Deployment, Service and docroot folder`);
     names.set(server.name, `servers[${i}].name`);
@@ -184,26 +179,18 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   checkExports(props, fail);
 }
 
-function checkServer(path: string, server: VirtualServerSpec, fail: (prop: string, value: unknown, expected: string) => never): void {
+function checkServer(site: IConstruct, path: string, server: VirtualServerSpec, registry: string,
+  fail: (prop: string, value: unknown, expected: string) => never): void {
   const max = MAX_SERVER_NAME_LENGTH;
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(server.name) || server.name.length > max) {
     fail(`${path}.name`, server.name, `be 1-${max} lowercase letters, digits or "-", starting with a letter and ending with a letter or digit `
       + '(it names the server\'s Service, a DNS-1035 label, and its Secret <name>-ssh-authorized-keys, at most 63 characters), such as "shop"');
   }
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(server.version) || server.version === 'latest') {
-    fail(`${path}.version`, server.version, 'be an image tag of the httpd and sshd images, pinned (not "latest"), such as "v1"');
-  }
-  if (server.replicas !== undefined && (!Number.isInteger(server.replicas) || server.replicas < 1 || server.replicas > 100)) {
-    fail(`${path}.replicas`, server.replicas, 'be an integer from 1 to 100 (pods; to take a server offline, remove its entry: its data stays)');
-  }
-  const port = server.sshServicePort;
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
-    fail(`${path}.sshServicePort`, server.sshServicePort, 'be a TCP port from 1 to 65535, such as 2222');
-  }
-  const exportPath = server.docroot?.exportPath;
-  if (exportPath !== undefined && (!exportPath.startsWith('/') || /\s/.test(exportPath) || exportPath.split('/').some((s) => s === '.' || s === '..'))) {
-    fail(`${path}.docroot.exportPath`, exportPath, 'be an absolute path on the NAS without white space, "." or "..", such as "/export/web/shop"');
-  }
+  const problem = ImageReference.of(`${registry}/httpd:${server.version}`).problem;
+  if (problem) fail(`${path}.version`, server.version, `be the pinned tag of the server's httpd and sshd images, such as "v1" (this one ${problem})`);
+  if (server.replicas !== undefined) requireInteger(site, `${path}.replicas`, server.replicas, 1, 100);
+  if (server.sshServicePort !== undefined) requirePort(site, `${path}.sshServicePort`, server.sshServicePort);
+  if (server.docroot?.exportPath !== undefined) requireAbsolutePath(site, `${path}.docroot.exportPath`, server.docroot.exportPath, '/export/web/shop');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AppChecks, AppReport, Ipv4Address, Ipv4Subnet, requireIpv4Address, SiteError } from '@cdk8s-vserver/core';
+import { AppChecks, AppReport, Ipv4Address, Ipv4Subnet, requireLanAddress, SiteError } from '@cdk8s-vserver/core';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -72,14 +72,7 @@ export class VipTable {
    */
   public add(service: ApiObject, address: Ipv4Address): VipEntry {
     const controller = this.controller;
-    const vip = requireIpv4Address(controller, 'expose address', address);
-    const lan = controller.lanSubnet;
-    if (!lan.contains(vip)) {
-      throw SiteError.invalidProp(controller, 'expose address', vip.text, `lie in the site's LAN ${lan}`);
-    }
-    if (lan.isNetworkOrBroadcast(vip)) {
-      throw SiteError.invalidProp(controller, 'expose address', vip.text, `be a host address of ${lan}, not its network or broadcast address`);
-    }
+    const vip = requireLanAddress(controller, 'expose address', address, controller.lanSubnet);
     if (service.kind !== 'Service') {
       throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`, 'be a Service');
     }

@@ -64,7 +64,7 @@ describe('the schedule and retention of backups', () => {
 
   test('fails on keeping no archive', () => {
     expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', keep: 0 } })))
-      .toThrow("[Site] 'facts.backup.keep' must be an integer from 1 to 1000 (archives kept per server), got 0");
+      .toThrow("[Site] 'facts.backup.keep' must be an integer from 1 to 1000, got 0");
   });
 });
 
@@ -74,17 +74,17 @@ describe('each server entry, by its path in the declaration', () => {
     ['a capitalized name', { name: 'Shop' }, "'servers[1].name' must be 1-43 lowercase letters"],
     ['a name starting with a digit (not a Service name)', { name: '1shop' }, "'servers[1].name' must be 1-43 lowercase letters"],
     ['a name too long for its Secret', { name: 's'.repeat(44) }, 'and its Secret <name>-ssh-authorized-keys, at most 63 characters), such as "shop", got'],
-    ['an address outside the LAN', { address: ip('10.0.0.5') }, "[Site] 'servers[1].address' must lie in the site's LAN 192.168.1.0/24 (facts.lanSubnet), got \"10.0.0.5\""],
+    ['an address outside the LAN', { address: ip('10.0.0.5') }, "[Site] 'servers[1].address' must lie in the site's LAN 192.168.1.0/24, got \"10.0.0.5\""],
     ['the LAN\'s broadcast address', { address: ip('192.168.1.255') }, "'servers[1].address' must be a host address of 192.168.1.0/24"],
-    ['an address that is not one', { address: ip('192.168.1.300') }, "'servers[1].address' must be an IPv4 address such as \"192.168.1.31\""],
+    ['an address that is not one', { address: ip('192.168.1.300') }, "'servers[1].address' must be an IPv4 address such as Ipv4Address.of(\"192.168.1.31\"), got \"192.168.1.300\""],
     ['the address of another server', { address: ip('192.168.1.31') }, "[Site] 'servers[1].address' must differ from servers[0].address: one address publishes one Service"],
     ['the Dashboard\'s address', { address: ip('192.168.1.33') }, "[Site] 'facts.dashboard.address' must differ from servers[1].address"],
-    ['the floating tag', { version: 'latest' }, "'servers[1].version' must be an image tag of the httpd and sshd images, pinned (not \"latest\")"],
-    ['a version that is no tag', { version: 'v1 beta' }, "'servers[1].version' must be an image tag"],
+    ['the floating tag', { version: 'latest' }, "'servers[1].version' must be the pinned tag of the server's httpd and sshd images, such as \"v1\" (this one uses the floating tag 'latest')"],
+    ['a version that is no tag', { version: 'v1 beta' }, "'servers[1].version' must be the pinned tag of the server's httpd and sshd images, such as \"v1\" (this one contains white space)"],
     ['negative replicas', { replicas: -1 }, "'servers[1].replicas' must be an integer from 1 to 100"],
-    ['no replica', { replicas: 0 }, "'servers[1].replicas' must be an integer from 1 to 100 (pods; to take a server offline, remove its entry: its data stays), got 0"],
-    ['an SSH port of 0', { sshServicePort: 0 }, "'servers[1].sshServicePort' must be a TCP port from 1 to 65535, such as 2222, got 0"],
-    ['a relative export path', { docroot: { exportPath: 'web/shop' } }, "'servers[1].docroot.exportPath' must be an absolute path on the NAS"],
+    ['no replica', { replicas: 0 }, "'servers[1].replicas' must be an integer from 1 to 100, got 0"],
+    ['an SSH port of 0', { sshServicePort: 0 }, "'servers[1].sshServicePort' must be an integer from 1 to 65535, got 0"],
+    ['a relative export path', { docroot: { exportPath: 'web/shop' } }, "'servers[1].docroot.exportPath' must be an absolute path without white space, \".\" or \"..\" segments, such as \"/export/web/shop\", got \"web/shop\""],
   ] as Array<[string, Partial<VirtualServerSpec>, string]>)('fails on %s', (_what, change, message) => {
     expect(() => site(withServers({ ...shop, ...change }))).toThrow(message);
   });
@@ -127,7 +127,7 @@ describe('the site\'s facts', () => {
   });
 
   test('fails on a LAN that is not one', () => {
-    expect(() => site(withFacts({ lanSubnet: Ipv4Subnet.of('192.168.1.0/33') }))).toThrow("[Site] 'facts.lanSubnet' must be a subnet in CIDR notation");
+    expect(() => site(withFacts({ lanSubnet: Ipv4Subnet.of('192.168.1.0/33') }))).toThrow("[Site] 'facts.lanSubnet' must be an IPv4 subnet in CIDR form with no host bits set");
   });
 
   test('fails on Headlamp on the Dashboard\'s address', () => {
