@@ -277,15 +277,13 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     // kubelet 1.20's container GC deletes every pod log folder whose pod it does not run: on one /var/log/pods
     // shared by the workers they would delete each other's pods' logs, and `kubectl logs` would come back empty.
     const placed = getJson(['pods', '-A']).items.filter((p: any) => p.spec.nodeName);
-    const folders = (mountNamespace?: string): string[] => {
-      const ls = spawnSync('nsenter', [...(mountNamespace ? [`--mount=${mountNamespace}`] : []), 'ls', '-1', '/var/log/pods'], { encoding: 'utf-8' });
-      if (ls.status !== 0) throw new Error(`ls /var/log/pods${mountNamespace ? ` in ${mountNamespace}` : ''}: ${ls.stderr}`);
-      return ls.stdout.split('\n').filter(Boolean);
-    };
+    // What each kubelet itself sees as /var/log/pods: through its process's root, in whatever mount namespace it runs.
+    const folders = (root = ''): string[] => fs.readdirSync(`${root}/var/log/pods`);
+    const kubeletRoot = (node: string) => `/proc/${fs.readFileSync(path.join(STATE, node, 'kubelet.pid'), 'utf-8').trim()}/root`;
     // <namespace>_<pod>_<uid>
     const uids = (dirs: string[]) => dirs.map((d) => d.split('_')[2]);
     for (const node of ['node1', 'node2', 'node3']) {
-      const here = uids(folders(path.join(STATE, 'mnt-ns', node)));
+      const here = uids(folders(kubeletRoot(node)));
       const running = placed.filter((p: any) => p.spec.nodeName === node && p.status.phase === 'Running').map((p: any) => p.metadata.uid);
       const others = placed.filter((p: any) => p.spec.nodeName !== node).map((p: any) => p.metadata.uid);
       expect({ node, missing: running.filter((uid: string) => !here.includes(uid)), ofOtherNodes: here.filter((uid) => others.includes(uid)) })
