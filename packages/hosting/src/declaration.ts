@@ -213,19 +213,21 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
       what: `the backups of ${server.name} (facts.backup.exportRoot/<name>)`,
     }));
   }
-  for (let a = 0; a < exports.length; a++) {
-    for (let b = 0; b < a; b++) {
-      const [x, y] = [exports[b], exports[a]];
-      if (x.host.toLowerCase() !== y.host.toLowerCase()) continue;
-      const relation = x.path === y.path ? 'is the same folder as' : within(y.path, x.path) ? 'lies inside' : within(x.path, y.path) ? 'holds' : undefined;
-      if (!relation) continue;
-      const backup = x.prop === 'facts.backup.exportRoot' || y.prop === 'facts.backup.exportRoot';
-      fail(y.prop, `${y.host}:${y.path}`, `not overlap another folder the site mounts: ${y.what} ${relation} ${x.what}, ${x.host}:${x.path}. `
-        + (backup
-          ? 'Archives inside a served docroot are downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside '
-            + 'facts.nas.exportRoot, never on or in it'
-          : "One customer's uploads would overwrite another's site: give each server a folder of its own"));
-    }
+  // Sorted by `host:path/`, a folder and every folder inside it sit together: comparing neighbours finds every overlap.
+  const keyed = exports.map((e, index) => ({ e, index, key: `${e.host.toLowerCase()}:${e.path === '/' ? '' : e.path}/` }))
+    .sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : p.index - q.index));
+  for (let k = 1; k < keyed.length; k++) {
+    const [first, second] = [keyed[k - 1], keyed[k]];
+    if (!second.key.startsWith(first.key)) continue;
+    // named by the one declared later
+    const [x, y] = first.index < second.index ? [first.e, second.e] : [second.e, first.e];
+    const relation = x.path === y.path ? 'is the same folder as' : within(y.path, x.path) ? 'lies inside' : 'holds';
+    const backup = x.prop === 'facts.backup.exportRoot' || y.prop === 'facts.backup.exportRoot';
+    fail(y.prop, `${y.host}:${y.path}`, `not overlap another folder the site mounts: ${y.what} ${relation} ${x.what}, ${x.host}:${x.path}. `
+      + (backup
+        ? 'Archives inside a served docroot are downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside '
+          + 'facts.nas.exportRoot, never on or in it'
+        : "One customer's uploads would overwrite another's site: give each server a folder of its own"));
   }
 }
 

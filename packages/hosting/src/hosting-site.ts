@@ -40,11 +40,14 @@ export class HostingSite extends Construct {
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
   public readonly namespace?: k8s.KubeNamespace;
 
+  private readonly props: HostingSiteProps;
   private readonly facts: SiteFacts;
   private readonly serversNamespace: string;
   private readonly exportRoot: string;
   private readonly backupRoot?: string;
   private readonly serverMap = new Map<string, WebSshServer>();
+  /** Servers added with addServer(), after the declaration's. */
+  private readonly added: VirtualServerSpec[] = [];
   private readonly docrootMap = new Map<string, NfsDocroot>();
   private readonly backupMap = new Map<string, DocrootBackup>();
 
@@ -52,6 +55,7 @@ export class HostingSite extends Construct {
     super(app, id);
     const name = requireDnsLabel(this, 'name', props.name);
     checkDeclaration(this, props);
+    this.props = props;
     const facts = this.facts = props.facts;
     this.exportRoot = requireAbsolutePath(this, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
     this.backupRoot = facts.backup && requireAbsolutePath(this, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
@@ -78,7 +82,7 @@ export class HostingSite extends Construct {
     this.webChart.addDependency(this.vipChart, this.docrootChart);
     this.vipController = backend.bind(this.vipChart, { lanSubnet: facts.lanSubnet, registry: facts.registry });
 
-    for (const spec of props.servers) this.addServer(spec);
+    for (const spec of props.servers) this.buildServer(spec);
 
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
@@ -116,10 +120,15 @@ export class HostingSite extends Construct {
    * Deployment, Service, disruption budget (and backup) in `web`, and its Service on its address.
    */
   public addServer(spec: VirtualServerSpec): WebSshServer {
+    // checked with every server declared before it, as one more entry of `servers` would be
+    checkDeclaration(this, { ...this.props, servers: [...this.props.servers, ...this.added, spec] });
+    this.added.push(spec);
+    return this.buildServer(spec);
+  }
+
+  /** One server's objects: its docroot (and backup target), Deployment, Service, disruption budget, VIP and backup. */
+  private buildServer(spec: VirtualServerSpec): WebSshServer {
     const facts = this.facts;
-    if (this.serverMap.has(spec.name)) {
-      throw SiteError.invalidProp(this, 'servers', spec.name, 'name each server once: the name is its Deployment, Service and docroot folder');
-    }
     const docroot = new NfsDocroot(this.docrootChart, docrootId(spec.name), {
       server: facts.nas.server,
       path: spec.docroot?.exportPath ?? `${this.exportRoot}/${spec.name}`,

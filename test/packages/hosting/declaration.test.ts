@@ -135,3 +135,21 @@ describe('the site\'s facts', () => {
       .toThrow("[Site] 'facts.headlamp.address' must differ from facts.dashboard.address: one address publishes one Service");
   });
 });
+
+describe('addServer(), after the declaration', () => {
+  test('adds a server exactly as one more entry would: its Deployment and its VIP', () => {
+    const { site: s } = site((lab) => lab);
+    s.addServer(shop);
+    expect([...s.servers.keys()]).toEqual(['myweb', 'shop']);
+    expect(s.vipController.vips.map((e) => e.service)).toContain('default/shop');
+  });
+
+  test.each([
+    ['a name the declaration has', { ...shop, name: 'myweb', address: ip('192.168.1.40') }, "[Site] 'servers[1].name' must differ from servers[0].name"],
+    ['an address the declaration has', { ...shop, address: ip('192.168.1.31') }, "[Site] 'servers[1].address' must differ from servers[0].address"],
+    ['a folder of another server', { ...shop, docroot: { exportPath: '/export/web/myweb' } }, "[Site] 'servers[1].docroot.exportPath' must not overlap"],
+  ])('fails on %s, checked with every server before it', (_what, spec, message) => {
+    const { site: s } = site((lab) => lab);
+    expect(() => s.addServer(spec as VirtualServerSpec)).toThrow(message);
+  });
+});
