@@ -19,11 +19,13 @@ export class Warnings {
   private constructor(private readonly scope: IConstruct) {}
 
   /**
-   * Records a warning on this construct. Every synth of the app prints it (a plain `app.synth()` on stderr, through
-   * the app's validation; `synthApp` returns it instead).
+   * Records a warning on this construct, once: the same message again (a check run a second time) adds nothing.
+   * Every synth of the app prints it (a plain `app.synth()` on stderr, through the app's validation; `synthApp`
+   * returns it instead).
    */
   public add(message: string): void {
     AppChecks.of(this.scope);
+    if (this.scope.node.metadata.some((m) => m.type === WARNING && m.data === message)) return;
     this.scope.node.addMetadata(WARNING, message, { stackTrace: false });
   }
 }

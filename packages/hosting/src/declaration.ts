@@ -1,6 +1,6 @@
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, isDnsLabel, requireAbsolutePath, requireCronSchedule, requireInteger, requireIpv4Subnet, requireLanAddress,
-  requirePort, SiteError, Warnings,
+  ImageReference, Ipv4Address, Ipv4Subnet, requireAbsolutePath, requireCronSchedule, requireDnsLabel, requireDnsSubdomain, requireInteger,
+  requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, SecretKeys, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
@@ -136,19 +136,24 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
     throw SiteError.invalidProp(site, prop, value, expected);
   };
   const lan = requireIpv4Subnet(site, 'facts.lanSubnet', facts.lanSubnet);
+  requireAbsolutePath(site, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
+  if (facts.backup) requireAbsolutePath(site, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
+  checkRouters(site, facts.routers);
+  if (servers.length === 0) fail('servers', servers, 'list at least one virtual server');
 
   const registry = facts.registry;
-  const probe = ImageReference.of(`${registry}/httpd:v1`);
-  if (/^[a-z]+:\/\//i.test(registry) || registry.endsWith('/') || probe.problem) {
+  const registryProblem = /^[a-z]+:\/\//i.test(registry) ? 'has a scheme' : registry.endsWith('/') ? 'ends with a slash'
+    : ImageReference.of(`${registry}/httpd:v1`).problem;
+  if (registryProblem) {
     fail('facts.registry', registry, 'be a registry host and path without a scheme or a trailing slash, in lowercase, such as '
-      + `"registry.example:5000/web"${probe.problem && !/^[a-z]+:\/\//i.test(registry) && !registry.endsWith('/') ? ` (<registry>/httpd:v1 ${probe.problem})` : ''}`);
+      + `"registry.example:5000/web" (this one ${registryProblem})`);
   }
 
   const namespace = facts.namespace ?? 'default';
   if (RESERVED_NAMESPACES[namespace]) {
     fail('facts.namespace', namespace, `not be ${namespace}: ${RESERVED_NAMESPACES[namespace]}. Give the servers a namespace of their own, such as "sites"`);
   }
-  if (!isDnsLabel(namespace)) fail('facts.namespace', namespace, 'be a DNS-1123 label (lowercase letters, digits and "-", at most 63), such as "sites"');
+  requireDnsLabel(site, 'facts.namespace', namespace);
 
   if (facts.backup) {
     requireCronSchedule(site, 'facts.backup.schedule', facts.backup.schedule ?? '0 3 * * *');
@@ -253,6 +258,24 @@ function checkSecrets(site: IConstruct, servers: VirtualServerSpec[], fail: (pro
         + `${server.name} too. If that is meant, leave it; otherwise give ${server.name} its own (${server.name}-ssh-authorized-keys).`);
     }
   });
+}
+
+/** The router nodes, when declared: node names, each once, and a warning for one alone (no VIP failover). */
+function checkRouters(site: IConstruct, routers: string[] | undefined): void {
+  if (routers === undefined) return;
+  if (routers.length === 0) {
+    throw SiteError.invalidProp(site, 'facts.routers', routers, 'name at least one node labeled role=router, or be left out');
+  }
+  const named = new Set<string>();
+  for (const router of routers) {
+    requireDnsSubdomain(site, 'facts.routers', router, 'node1');
+    if (named.has(router)) throw SiteError.invalidProp(site, 'facts.routers', router, 'name each router node once');
+    named.add(router);
+  }
+  if (routers.length === 1) {
+    Warnings.of(site).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
+      + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
+  }
 }
 
 function trimSlash(path: string): string {

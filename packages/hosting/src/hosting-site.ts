@@ -1,6 +1,5 @@
 import {
-  clusterScoped, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireAbsolutePath, requireDnsLabel, requireDnsSubdomain,
-  SiteError, Warnings,
+  clusterScoped, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireDnsLabel, SiteError,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
@@ -57,21 +56,16 @@ export class HostingSite extends Construct {
     checkDeclaration(this, props);
     this.props = props;
     const facts = this.facts = props.facts;
-    this.exportRoot = requireAbsolutePath(this, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
-    this.backupRoot = facts.backup && requireAbsolutePath(this, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
+    this.exportRoot = facts.nas.exportRoot;
+    this.backupRoot = facts.backup?.exportRoot;
     this.serversNamespace = facts.namespace ?? 'default';
-    this.checkRouters(facts.routers);
-    if (props.servers.length === 0) {
-      throw SiteError.invalidProp(this, 'servers', props.servers, 'list at least one virtual server');
-    }
     const backend = facts.vipBackend ?? VipBackend.keepalivedVip();
 
     const chart = (chartId: string, chartNamespace?: string) =>
       new Chart(app, chartId, { namespace: chartNamespace, labels: ownershipLabels(name), disableResourceNameHashes: true });
     if (!KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
       this.namespaceChart = chart('namespace');
-      const metadata = { name: requireDnsLabel(this, 'facts.namespace', this.serversNamespace) };
-      this.namespace = clusterScoped(new k8s.KubeNamespace(this.namespaceChart, 'Namespace', { metadata }));
+      this.namespace = clusterScoped(new k8s.KubeNamespace(this.namespaceChart, 'Namespace', { metadata: { name: this.serversNamespace } }));
     }
     this.vipChart = chart(backend.chartName, backend.namespace);
     this.docrootChart = chart('docroot', this.serversNamespace);
@@ -179,22 +173,6 @@ export class HostingSite extends Construct {
     return server;
   }
 
-  private checkRouters(routers: string[] | undefined): void {
-    if (routers === undefined) return;
-    if (routers.length === 0) {
-      throw SiteError.invalidProp(this, 'facts.routers', routers, 'name at least one node labeled role=router, or be left out');
-    }
-    const named = new Set<string>();
-    for (const router of routers) {
-      requireDnsSubdomain(this, 'facts.routers', router, 'node1');
-      if (named.has(router)) throw SiteError.invalidProp(this, 'facts.routers', router, 'name each router node once');
-      named.add(router);
-    }
-    if (routers.length === 1) {
-      Warnings.of(this).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
-        + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
-    }
-  }
 }
 
 /** `myweb` -> `MyWeb`-like construct ids stay stable: the server's name in PascalCase (`my-shop` -> `MyShop`). */

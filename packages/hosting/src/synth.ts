@@ -161,7 +161,7 @@ export async function runApp(outdir: string, load: () => Promise<(app: App) => u
   process.setSourceMapsEnabled(true);
   try {
     const build = await load();
-    const result = synthApp(outdir, (app) => { build(app); }, options);
+    const result = synthApp(outdir, build, options);
     for (const line of formatSynthResult(result)) console.log(line);
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);

@@ -3,7 +3,7 @@ import {
   requireAbsolutePath, requireDistinctPorts, requireDnsSubdomain, requireEnum, requireHost, requireInteger, requireIpv4Address,
   requireIpv4Subnet, requireNodeRole, requirePinnedImage, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 
 describe('Ipv4Address', () => {
@@ -229,5 +229,16 @@ describe('Warnings', () => {
     const a = new Construct(chart, 'A');
     Warnings.of(a).add('port 22 clashes');
     expect(Warnings.collect(chart)).toEqual(['[test/A] port 22 clashes']);
+  });
+});
+
+describe('Warnings', () => {
+  test('records a message once per construct, however often a check adds it (negative control: another message is kept)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    Warnings.of(chart).add('one');
+    Warnings.of(chart).add('one');
+    Warnings.of(chart).add('two');
+    expect(Warnings.collect(app)).toEqual(['[c] one', '[c] two']);
   });
 });

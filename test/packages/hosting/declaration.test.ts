@@ -126,6 +126,14 @@ describe('the site\'s facts', () => {
     expect(() => site(withFacts({ registry }))).toThrow('[Site] \'facts.registry\' must be a registry host and path without a scheme or a trailing slash');
   });
 
+  test.each([
+    ['http://master.test:5000/myrepo', 'this one has a scheme'],
+    ['master.test:5000/myrepo/', 'this one ends with a slash'],
+    ['Master.test:5000/MyRepo', 'this one has an invalid repository name'],
+  ])('says what is wrong with the registry %s', (registry, why) => {
+    expect(() => site(withFacts({ registry }))).toThrow(why);
+  });
+
   test('fails on a LAN that is not one', () => {
     expect(() => site(withFacts({ lanSubnet: Ipv4Subnet.of('192.168.1.0/33') }))).toThrow("[Site] 'facts.lanSubnet' must be an IPv4 subnet in CIDR form with no host bits set");
   });
@@ -142,6 +150,17 @@ describe('addServer(), after the declaration', () => {
     s.addServer(shop);
     expect([...s.servers.keys()]).toEqual(['myweb', 'shop']);
     expect(s.vipController.vips.map((e) => e.service)).toContain('default/shop');
+  });
+
+  test('its second run of the checks repeats no warning of the declaration\'s (one router, another server\'s keys)', () => {
+    const { app, site: s } = site((lab) => ({
+      ...withServers({ ...shop, authorizedKeys: AuthorizedKeys.fromSecret('myweb-ssh-authorized-keys') })(lab),
+      facts: { ...lab.facts, routers: ['node0'] },
+    }));
+    s.addServer({ ...shop, name: 'blog', address: ip('192.168.1.35') });
+    const warnings = Warnings.collect(app);
+    expect(warnings.filter((w) => w.includes("'facts.routers' names one router node"))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes("'servers[1].authorizedKeys' reads myweb's Secret"))).toHaveLength(1);
   });
 
   test.each([
