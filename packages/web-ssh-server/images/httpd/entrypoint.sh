@@ -1,9 +1,51 @@
 #!/bin/sh
 # Starts apache2 in the foreground with Debian's envvars; its run and lock folders (/var/run and /var/lock
-# link to /run) are made in /run, an emptyDir.
+# link to /run) are made in /run, an emptyDir. With HTTPS on, a watcher beside it reloads apache2 gracefully
+# (requests in flight finish, listeners stay open) whenever the served certificate changes: a renewed Secret
+# (kubelet swaps the mounted files) or a certificate mod_md staged in its store.
+#
+# Environment (set by the WebSshServer construct): HTTP_PORT, HTTPS_PORT, DOCROOT, SERVER_NAMES (space-separated
+# hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (on or off), HSTS_MAX_AGE (seconds, or empty),
+# ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS.
 set -e
-# shellcheck source=/dev/null # Debian apache2's, in the image only
+# shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
 . /etc/apache2/envvars
-export HTTP_PORT="${HTTP_PORT:-80}" DOCROOT="${DOCROOT:-/var/www/html}"
+set -u
+export HTTP_PORT="${HTTP_PORT:-80}" HTTPS_PORT="${HTTPS_PORT:-443}" DOCROOT="${DOCROOT:-/var/www/html}"
+export SERVER_NAMES="${SERVER_NAMES:-}" TLS="${TLS:-none}" HSTS_MAX_AGE="${HSTS_MAX_AGE:-}"
+export ACME_DIRECTORY="${ACME_DIRECTORY:-}" ACME_EMAIL="${ACME_EMAIL:-}"
+# shellcheck disable=SC2086 # one word, the first hostname
+SERVER_NAME=$(set -- $SERVER_NAMES; echo "${1:-localhost}")
+export SERVER_NAME
+fail() { echo "web-ssh-server: $*" >&2; exit 1; }
+set -- -D FOREGROUND
+[ -n "$SERVER_NAMES" ] && set -- "$@" -D SERVER_NAMES
+case "$TLS" in
+  none) ;;
+  acme)
+    [ -n "$SERVER_NAMES" ] || fail "TLS=acme needs SERVER_NAMES (the hostnames the certificate covers)"
+    [ -n "$ACME_DIRECTORY" ] && [ -n "$ACME_EMAIL" ] || fail "TLS=acme needs ACME_DIRECTORY and ACME_EMAIL"
+    [ -d /var/lib/web-ssh-server/md ] || fail "TLS=acme needs the ACME store mounted at /var/lib/web-ssh-server/md"
+    set -- "$@" -D TLS -D TLS_ACME
+    [ -f /etc/web-ssh-server/acme-ca/ca.crt ] && set -- "$@" -D ACME_CA_FILE
+    [ -f /etc/web-ssh-server/acme-eab/eab.json ] && set -- "$@" -D ACME_EAB ;;
+  files)
+    [ -f /etc/web-ssh-server/tls/tls.crt ] && [ -f /etc/web-ssh-server/tls/tls.key ] \
+      || fail "TLS=files needs tls.crt and tls.key mounted at /etc/web-ssh-server/tls (a kubernetes.io/tls Secret)"
+    set -- "$@" -D TLS -D TLS_FILES ;;
+  *) fail "TLS must be none, acme or files, got '$TLS'" ;;
+esac
+if [ "${HTTP_TO_HTTPS:-off}" = on ]; then
+  [ "$TLS" != none ] || fail "HTTP_TO_HTTPS=on needs TLS"
+  set -- "$@" -D HTTP_TO_HTTPS
+fi
+if [ -n "$HSTS_MAX_AGE" ]; then
+  [ "$TLS" != none ] || fail "HSTS_MAX_AGE needs TLS"
+  set -- "$@" -D HSTS
+fi
 mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR"
-exec /usr/sbin/apache2 -D FOREGROUND
+if [ "$TLS" != none ]; then
+  # The watcher is this shell's child; once the shell execs apache2 it is apache2's, and $$ is apache2's pid.
+  /usr/local/lib/web-ssh-server/tls-watch "$$" "$TLS" "${TLS_WATCH_SECONDS:-5}" &
+fi
+exec /usr/sbin/apache2 "$@"
