@@ -24,14 +24,15 @@ case "$TLS" in
   none) ;;
   acme)
     [ -n "$SERVER_NAMES" ] || fail "TLS=acme needs SERVER_NAMES (the hostnames the certificate covers)"
-    [ -n "$ACME_DIRECTORY" ] && [ -n "$ACME_EMAIL" ] || fail "TLS=acme needs ACME_DIRECTORY and ACME_EMAIL"
+    if [ -z "$ACME_DIRECTORY" ] || [ -z "$ACME_EMAIL" ]; then fail "TLS=acme needs ACME_DIRECTORY and ACME_EMAIL"; fi
     [ -d /var/lib/web-ssh-server/md ] || fail "TLS=acme needs the ACME store mounted at /var/lib/web-ssh-server/md"
     set -- "$@" -D TLS -D TLS_ACME
     [ -f /etc/web-ssh-server/acme-ca/ca.crt ] && set -- "$@" -D ACME_CA_FILE
     [ -f /etc/web-ssh-server/acme-eab/eab.json ] && set -- "$@" -D ACME_EAB ;;
   files)
-    [ -f /etc/web-ssh-server/tls/tls.crt ] && [ -f /etc/web-ssh-server/tls/tls.key ] \
-      || fail "TLS=files needs tls.crt and tls.key mounted at /etc/web-ssh-server/tls (a kubernetes.io/tls Secret)"
+    if [ ! -f /etc/web-ssh-server/tls/tls.crt ] || [ ! -f /etc/web-ssh-server/tls/tls.key ]; then
+      fail "TLS=files needs tls.crt and tls.key mounted at /etc/web-ssh-server/tls (a kubernetes.io/tls Secret)"
+    fi
     set -- "$@" -D TLS -D TLS_FILES ;;
   *) fail "TLS must be none, acme or files, got '$TLS'" ;;
 esac
