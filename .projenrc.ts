@@ -62,6 +62,7 @@ const project = new typescript.TypeScriptProject({
 // The vendored Kubernetes L1 objects are generated code (cdk8s import), committed unchanged.
 project.eslint?.addIgnorePattern('packages/core/src/imports/');
 project.eslint?.addIgnorePattern('packages/vip/src/imports/');
+project.eslint?.addIgnorePattern('packages/web-ssh-server/src/imports/');
 
 // projen's default PATH for tasks runs `npx -c` once per task (~0.4 s each); node_modules/.bin is all it adds.
 project.tasks.addEnvironment('PATH', '$(echo "$PWD/node_modules/.bin:$PATH")');
@@ -73,8 +74,8 @@ project.gitattributes.removeAttributes('*.snap', 'linguist-generated');
 project.gitignore.exclude('packages/*/lib', 'packages/*/tsconfig.tsbuildinfo', '*.tgz', 'test/packages/.readme-examples/', '/test-reports/');
 
 const packages = PACKAGES.map((spec) => addWorkspacePackage(project, spec));
-// Each tarball carries the licence; core and vip also carry the NOTICE of what they vendor (the Kubernetes L1
-// objects; MetalLB's imported types and the CRDs they came from).
+// Each tarball carries the licence; core, vip and web-ssh-server also carry the NOTICE of what they vendor (the
+// Kubernetes L1 objects; MetalLB's and cert-manager's imported types and the CRDs they came from).
 const licence = fs.readFileSync(require.resolve('projen/license-text/Apache-2.0.txt'), 'utf-8').split('\n');
 for (const dir of packages) {
   new TextFile(project, `${dir}/LICENSE`, { lines: licence, marker: false });

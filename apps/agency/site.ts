@@ -1,11 +1,15 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
+import { IssuerKind, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Duration } from 'cdk8s';
 
 /**
  * A second example: a web agency hosting three customers on its own cluster, in namespace `sites` (created by the
  * site), on the maintained successors of the report's archived parts: MetalLB (L2) holds the VIPs, announced from
  * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas, and one publishes SSH on port 2222.
+ * Every server serves HTTPS: cert-manager issues the certificates from the agency's ClusterIssuer `letsencrypt`, and
+ * the shop, which bought its certificate elsewhere, serves it from a Secret, with HSTS.
  */
 export const AGENCY: HostingSiteProps = {
   name: 'agency',
@@ -17,10 +21,20 @@ export const AGENCY: HostingSiteProps = {
     vipBackend: VipBackend.metalLb({ name: 'agency-vips' }),
     routers: ['edge1', 'edge2'],
     headlamp: { address: Ipv4Address.of('10.20.30.5'), viewerAccount: true },
+    certificate: ServerCertificate.certManager({ issuer: 'letsencrypt', issuerKind: IssuerKind.CLUSTER_ISSUER }),
   },
   servers: [
-    { name: 'acme', address: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3 },
-    { name: 'bakery', address: Ipv4Address.of('10.20.30.12'), version: 'v1' },
-    { name: 'shop', address: Ipv4Address.of('10.20.30.13'), version: 'v2', replicas: 2, sshServicePort: 2222 },
+    { name: 'acme', address: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3, hostnames: ['www.acme.example', 'acme.example'] },
+    { name: 'bakery', address: Ipv4Address.of('10.20.30.12'), version: 'v1', hostnames: ['bakery.example'] },
+    {
+      name: 'shop',
+      address: Ipv4Address.of('10.20.30.13'),
+      version: 'v2',
+      replicas: 2,
+      sshServicePort: 2222,
+      hostnames: ['shop.example'],
+      certificate: ServerCertificate.fromSecret('shop-tls-bought'),
+      overrides: { hsts: Duration.days(365) },
+    },
   ],
 };

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { DIAGRAM_FILE, HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
+import { DIAGRAM_FILE, HostingSite, HostingSiteProps, serverCertificate, synthApp } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import parseDot, { Stmt } from 'dotparser';
 import { parseAllDocuments } from 'yaml';
@@ -164,7 +164,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     test('its Service selects its pods, with SSH on its port', () => {
       const podLabels = deployment.spec.template.metadata.labels;
       expect(Object.entries(service.spec.selector).every(([k, v]) => podLabels[k] === v)).toBe(true);
-      expect(service.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 80], ['ssh', server.sshServicePort ?? 22]]);
+      const https = serverCertificate(server, facts.certificate) ? [['https', 443]] : [];
+      expect(service.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 80], ...https, ['ssh', server.sshServicePort ?? 22]]);
     });
 
     test('its claim binds to its own volume, its folder on the NAS', () => {

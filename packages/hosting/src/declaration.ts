@@ -3,7 +3,7 @@ import {
   requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
-import { AuthorizedKeys, SecretKeys, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { AcmeCertificate, AuthorizedKeys, hostnameProblem, SecretKeys, ServerCertificate, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -21,7 +21,19 @@ export interface SiteFacts {
     readonly exportRoot: string;
     /** NFS mount options (`nfsvers=4.1`, `hard`). @default - none */
     readonly mountOptions?: string[];
+    /**
+     * Where the ACME stores of the servers whose certificate is `ServerCertificate.acme()` live: `<acmeStoreRoot>/<server
+     * name>`, each shared by the server's replicas, outside every docroot (it holds private keys).
+     * @default '<exportRoot>/.acme'
+     */
+    readonly acmeStoreRoot?: string;
   };
+  /**
+   * Where the HTTPS certificate of every server with `hostnames` comes from, unless the server names its own:
+   * `ServerCertificate.acme({ contactEmail })` (Let's Encrypt by default), `.certManager({ issuer })` or `.fromSecret(name)`.
+   * @default - none: servers serve HTTP only unless they name a certificate (a synth-time warning says so)
+   */
+  readonly certificate?: ServerCertificate;
   /**
    * Namespace of the virtual servers and their docroots. One that Kubernetes does not have is created by the
    * site's first file.
@@ -79,12 +91,20 @@ export interface VirtualServerSpec {
   readonly replicas?: number;
   /** The Service port for SSH. @default 22 */
   readonly sshServicePort?: number;
+  /**
+   * Its DNS names (`www.acme.example`, `acme.example`), each pointing at `address`: httpd answers them and the
+   * certificate covers them.
+   * @default - none: HTTP only
+   */
+  readonly hostnames?: string[];
+  /** Where its HTTPS certificate comes from. @default - `facts.certificate` when it has hostnames */
+  readonly certificate?: ServerCertificate;
   /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
   readonly authorizedKeys?: AuthorizedKeys;
   /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
   readonly docroot?: { readonly exportPath?: string; readonly volumeName?: string; readonly claimName?: string; readonly capacity?: Size };
   /** Anything else of WebSshServer, for this server only (ports, spread, resources, eviction delay...). */
-  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage'>>;
+  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage' | 'acmeStore'>>;
 }
 
 /** Props of {@link HostingSite}. */
@@ -169,12 +189,15 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
     addresses.set(value.text, prop);
   };
 
+  if (facts.nas.acmeStoreRoot !== undefined) requireAbsolutePath(site, 'facts.nas.acmeStoreRoot', facts.nas.acmeStoreRoot, '/export/web/.acme');
   const names = new Map<string, string>();
+  const hostnames = new Map<string, string>();
   servers.forEach((server, i) => {
     checkServer(site, `servers[${i}]`, server, facts.registry, fail);
     const other = names.get(server.name);
     if (other) fail(`servers[${i}].name`, server.name, `differ from ${other}: the name is the server's Deployment, Service and docroot folder`);
     names.set(server.name, `servers[${i}].name`);
+    checkTls(site, `servers[${i}]`, server, facts.certificate, hostnames, fail);
     address(`servers[${i}].address`, server.address);
   });
   checkSecrets(site, servers, fail);
@@ -182,6 +205,43 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
 
   checkExports(props, fail);
+}
+
+/** The certificate a server gets: its own, or the site's default when it has hostnames. */
+export function serverCertificate(server: VirtualServerSpec, siteDefault: ServerCertificate | undefined): ServerCertificate | undefined {
+  return server.certificate ?? ((server.hostnames ?? []).length > 0 ? siteDefault : undefined);
+}
+
+/**
+ * A server's hostnames (each a DNS name, once in the whole site: one name on two servers would have two
+ * certificates and two addresses) and its certificate, checked against them.
+ */
+function checkTls(site: IConstruct, path: string, server: VirtualServerSpec, siteDefault: ServerCertificate | undefined,
+  seen: Map<string, string>, fail: (prop: string, value: unknown, expected: string) => never): void {
+  const names = server.hostnames ?? [];
+  names.forEach((hostname, j) => {
+    const problem = hostnameProblem(hostname);
+    if (problem) fail(`${path}.hostnames[${j}]`, hostname, `be a DNS name such as "www.example.org" (this one ${problem})`);
+    const other = seen.get(hostname);
+    if (other) {
+      fail(`${path}.hostnames[${j}]`, hostname, `differ from ${other}: one name points at one address, and is served by one server. `
+        + 'Remove it from one of them');
+    }
+    seen.set(hostname, `${path}.hostnames[${j}]`);
+  });
+  const certificate = serverCertificate(server, siteDefault);
+  if (server.certificate && names.length === 0) {
+    fail(`${path}.hostnames`, names, `list the DNS names the ${server.certificate.kind} certificate of ${path}.certificate covers, such as ["www.example.org"]`);
+  }
+  if (certificate) certificate.validate(site, server.certificate ? `${path}.certificate` : `facts.certificate (for ${path})`, names);
+  const overrides = server.overrides ?? {};
+  if (!certificate && overrides.hsts !== undefined) {
+    fail(`${path}.overrides.hsts`, overrides.hsts.toHumanString(), `be left out while ${path} serves no HTTPS: HSTS tells browsers to use HTTPS. `
+      + `Give ${path} hostnames and a certificate (or facts.certificate) first`);
+  }
+  if (!certificate && overrides.redirectToHttps === true) {
+    fail(`${path}.overrides.redirectToHttps`, true, `be left out while ${path} serves no HTTPS: there is nothing to redirect to`);
+  }
 }
 
 function checkServer(site: IConstruct, path: string, server: VirtualServerSpec, registry: string,
@@ -209,6 +269,16 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
   const exports: Export[] = servers.map((server, i) => (server.docroot?.exportPath
     ? { host: facts.nas.server, path: trimSlash(server.docroot.exportPath), prop: `servers[${i}].docroot.exportPath`, what: `the docroot of ${server.name}` }
     : { host: facts.nas.server, path: `${root}/${server.name}`, prop: `servers[${i}].name`, what: `the docroot of ${server.name} (facts.nas.exportRoot/<name>)` }));
+  const acmeRoot = trimSlash(facts.nas.acmeStoreRoot ?? `${root}/.acme`);
+  servers.forEach((server) => {
+    if (!(serverCertificate(server, facts.certificate) instanceof AcmeCertificate)) return;
+    exports.push({
+      host: facts.nas.server,
+      path: `${acmeRoot}/${server.name}`,
+      prop: facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot',
+      what: `the ACME store of ${server.name} (${facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot/.acme'}/<name>)`,
+    });
+  });
   if (facts.backup) {
     const backupRoot = trimSlash(facts.backup.exportRoot);
     servers.forEach((server) => exports.push({

@@ -4,10 +4,10 @@ import {
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
-import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
-import { App, Chart } from 'cdk8s';
+import { AcmeCertificate, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDeclaration, HostingSiteProps, SiteFacts, VirtualServerSpec } from './declaration';
+import { checkDeclaration, HostingSiteProps, serverCertificate, SiteFacts, VirtualServerSpec } from './declaration';
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
@@ -131,6 +131,15 @@ export class HostingSite extends Construct {
       volumeName: spec.docroot?.volumeName,
       claimName: spec.docroot?.claimName ?? `${spec.name}-docroot`,
     });
+    const certificate = serverCertificate(spec, facts.certificate);
+    // mod_md's store: a folder of the NAS of its own, shared by the server's replicas, never inside a docroot
+    const acmeStore = certificate instanceof AcmeCertificate ? new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Acme`, {
+      server: facts.nas.server,
+      path: `${facts.nas.acmeStoreRoot ?? `${this.exportRoot.replace(/\/+$/, '')}/.acme`}/${spec.name}`,
+      capacity: Size.mebibytes(64),
+      mountOptions: facts.nas.mountOptions,
+      claimName: `${spec.name}-acme`,
+    }) : undefined;
     const server = new WebSshServer(this.webChart, constructId(spec.name), {
       ...spec.overrides,
       name: spec.name,
@@ -141,6 +150,9 @@ export class HostingSite extends Construct {
       docroot,
       sshServicePort: spec.sshServicePort,
       authorizedKeys: spec.authorizedKeys,
+      hostnames: spec.hostnames,
+      certificate,
+      acmeStore,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
     this.vipController.expose(server.service, spec.address);

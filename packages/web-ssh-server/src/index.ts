@@ -1,2 +1,4 @@
 export * from './web-ssh-server';
 export * from './ssh-keys';
+export * from './server-certificate';
+export * as certmanager from './imports/cert-manager.io';

@@ -5,6 +5,8 @@ import {
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Certificate } from './imports/cert-manager.io';
+import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
 
 /** Props of {@link WebSshServer}. */
@@ -64,6 +66,48 @@ export interface WebSshServerProps {
    * @default 80
    */
   readonly httpPort?: number;
+
+  /**
+   * The server's DNS names (`www.acme.example`, `acme.example`): httpd answers them (ServerName, ServerAlias) and the
+   * certificate covers them. DNS must point each at the server's VIP.
+   * @default - none: the server answers any name, over HTTP only unless `certificate` is set
+   */
+  readonly hostnames?: string[];
+
+  /**
+   * Where the HTTPS certificate for `hostnames` comes from: `ServerCertificate.acme()`, `.certManager()` or
+   * `.fromSecret()`. With one, the pods serve HTTPS (HTTP/2, Mozilla's "intermediate" TLS settings) on `httpsPort`
+   * and the Service's port 443, and reload gracefully when the certificate is renewed.
+   * @default - no certificate: HTTP only (a synth-time warning says so)
+   */
+  readonly certificate?: ServerCertificate;
+
+  /**
+   * The volume mod_md keeps its ACME account, keys and certificates in, shared by every replica (ReadWriteMany,
+   * such as an `NfsDocroot` of its own). Needed with `ServerCertificate.acme()`; never the docroot, which is served.
+   * @default - none (an error with `ServerCertificate.acme()`)
+   */
+  readonly acmeStore?: IDocroot;
+
+  /**
+   * Port httpd serves HTTPS on in the pod; the Service's `https` port is always 443.
+   * @default 443
+   */
+  readonly httpsPort?: number;
+
+  /**
+   * Answer every HTTP request with a permanent redirect to HTTPS (except ACME's HTTP-01 challenges under
+   * `/.well-known/acme-challenge/` and the probe path).
+   * @default true - with a certificate
+   */
+  readonly redirectToHttps?: boolean;
+
+  /**
+   * Send `Strict-Transport-Security: max-age=<seconds>` over HTTPS: browsers then refuse plain HTTP to the names
+   * for that long. Opt in once HTTPS works for every hostname; start short (`Duration.minutes(5)`), then a year.
+   * @default - no HSTS header
+   */
+  readonly hsts?: Duration;
 
   /**
    * Port sshd listens on in the pod, and the Service's `ssh` port.
@@ -139,6 +183,9 @@ export enum NodeSpread {
   PREFERRED = 'preferred',
 }
 
+/** The Service port of HTTPS (a VIP's address is reached on it as `https://<hostname>/`). */
+export const HTTPS_SERVICE_PORT = 443;
+
 /** The label a virtual server's pods carry with the application name. */
 export const APP_NAME = 'web-ssh-server';
 
@@ -200,6 +247,14 @@ export class WebSshServer extends Construct {
   public readonly hostKeysSecret: string;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
   public readonly selectorLabels: Record<string, string>;
+  /** The server's DNS names. */
+  public readonly hostnames: string[];
+  /** Where its HTTPS certificate comes from, when it serves HTTPS. */
+  public readonly certificate?: ServerCertificate;
+  /** cert-manager's Certificate, when the certificate comes from cert-manager. */
+  public readonly certManagerCertificate?: Certificate;
+  /** The Secret httpd serves the certificate from (cert-manager's or the given one), when there is one. */
+  public readonly tlsSecret?: string;
 
   constructor(scope: Construct, id: string, props: WebSshServerProps) {
     super(scope, id);
@@ -212,10 +267,18 @@ export class WebSshServer extends Construct {
     // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
     const keys = r.authorizedKeys.bind(this, this.name, r.labels);
     this.authorizedKeysConfigMap = keys.configMap;
-    this.httpd = this.httpdContainer(r);
+    this.hostnames = r.hostnames;
+    this.certificate = r.certificate;
+    // without the version label: a rollout does not rewrite the Certificate or its Secret
+    const tls = r.certificate?.bind(this, {
+      name: this.name, hostnames: r.hostnames, labels: { ...r.selectorLabels, ...MANAGED_BY }, acmeStore: props.acmeStore,
+    });
+    this.certManagerCertificate = tls?.certificate;
+    this.tlsSecret = tls?.secretName;
+    this.httpd = this.httpdContainer(r, tls);
     this.sshd = this.sshdContainer(r, keys.volume);
     const metadata = { name: this.name, labels: r.labels };
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', { metadata, spec: this.deploymentSpec(r, keys.volume) });
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', { metadata, spec: this.deploymentSpec(r, keys.volume, tls) });
     this.service = new k8s.KubeService(this, 'Service', { metadata, spec: this.serviceSpec(r) });
     this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', { metadata, spec: this.disruptionBudgetSpec(r) });
   }
@@ -247,6 +310,42 @@ export class WebSshServer extends Construct {
     requireDistinctPorts(this, { httpPort, sshPort });
     const sshServicePort = props.sshServicePort ?? sshPort;
     requireDistinctPorts(this, { httpPort, sshServicePort });
+    const hostnames = requireHostnames(this, 'hostnames', props.hostnames ?? []);
+    const certificate = props.certificate;
+    const httpsPort = props.httpsPort ?? 443;
+    let hstsSeconds: number | undefined;
+    if (certificate) {
+      if (hostnames.length === 0) {
+        throw SiteError.invalidProp(this, 'hostnames', hostnames, `list the DNS names the ${certificate.kind} certificate covers, such as ["www.example.org"]`);
+      }
+      certificate.validate(this, 'certificate', hostnames);
+      requireDistinctPorts(this, { httpPort, sshPort, httpsPort });
+      requireDistinctPorts(this, { httpsServicePort: HTTPS_SERVICE_PORT, sshServicePort });
+      const namespace = Chart.of(this).namespace ?? 'default';
+      if (props.acmeStore && props.acmeStore.namespace !== namespace) {
+        throw SiteError.invalidProp(this, 'acmeStore', `${props.acmeStore.namespace}/${props.acmeStore.podVolume.persistentVolumeClaim?.claimName}`,
+          `be a claim in the server's own namespace "${namespace}": a pod cannot mount a claim of another namespace`);
+      }
+      if (props.acmeStore?.accessMode === 'ReadWriteOnce' && (props.replicas ?? 2) > 1) {
+        throw SiteError.invalidProp(this, 'acmeStore', 'ReadWriteOnce', 'be ReadWriteMany with more than one replica: every replica answers ACME challenges '
+          + 'and serves the certificate from the one store');
+      }
+      if (props.hsts !== undefined) hstsSeconds = requireWholeSeconds(this, 'hsts', props.hsts, 1);
+    } else {
+      if (props.hsts !== undefined) {
+        throw SiteError.invalidProp(this, 'hsts', props.hsts.toHumanString(), 'be left out without a certificate: HSTS tells browsers to use HTTPS, '
+          + 'which the server does not serve. Give it a certificate (ServerCertificate.acme(), .certManager() or .fromSecret()) first');
+      }
+      if (props.redirectToHttps === true) {
+        throw SiteError.invalidProp(this, 'redirectToHttps', true, 'be left out without a certificate: the server serves no HTTPS to redirect to');
+      }
+      if (props.acmeStore) {
+        throw SiteError.invalidProp(this, 'acmeStore', 'a volume', 'be given only with ServerCertificate.acme()');
+      }
+      Warnings.of(this).add(`serves no HTTPS${hostnames.length ? ` for ${hostnames.join(', ')}` : ''}: browsers mark every page "Not secure" and `
+        + "forms cross the network in clear. Give it 'hostnames' and a 'certificate' (ServerCertificate.acme(), .certManager() or .fromSecret()).");
+    }
+
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     const namespace = Chart.of(this).namespace ?? 'default';
     if (props.docroot.namespace !== namespace) {
@@ -304,22 +403,37 @@ export class WebSshServer extends Construct {
       httpdResources,
       sshdResources,
       labels,
+      hostnames,
+      certificate,
+      httpsPort,
+      redirectToHttps: certificate !== undefined && (props.redirectToHttps ?? true),
+      hstsSeconds,
     };
   }
 
   /** httpd: serves the docroot, mounted read-only (sshd is where people edit it). */
-  private httpdContainer(r: Resolved): k8s.Container {
+  private httpdContainer(r: Resolved, tls: CertificateBinding | undefined): k8s.Container {
     const httpGet = { path: r.probePath, port: k8s.IntOrString.fromNumber(r.httpPort), scheme: 'HTTP' };
     return {
       name: 'httpd',
       image: r.httpdImage.reference,
       // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
       imagePullPolicy: 'IfNotPresent',
-      ports: [{ containerPort: r.httpPort, name: 'http' }],
+      ports: [{ containerPort: r.httpPort, name: 'http' }, ...(tls ? [{ containerPort: r.httpsPort, name: 'https' }] : [])],
       securityContext: rootContainer(HTTPD_CAPABILITIES),
       resources: r.httpdResources,
       // The image's entrypoint reads these, so the props and what the process does cannot disagree.
-      env: env({ HTTP_PORT: String(r.httpPort), DOCROOT: r.docrootPath }),
+      env: env({
+        HTTP_PORT: String(r.httpPort),
+        DOCROOT: r.docrootPath,
+        ...(r.hostnames.length ? { SERVER_NAMES: r.hostnames.join(' ') } : {}),
+        ...(tls ? {
+          HTTPS_PORT: String(r.httpsPort),
+          ...tls.env,
+          HTTP_TO_HTTPS: r.redirectToHttps ? 'on' : 'off',
+          ...(r.hstsSeconds !== undefined ? { HSTS_MAX_AGE: String(r.hstsSeconds) } : {}),
+        } : {}),
+      }),
       lifecycle: DRAIN,
       readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
       livenessProbe: { httpGet, ...LIVENESS, timeoutSeconds: 2 },
@@ -327,6 +441,7 @@ export class WebSshServer extends Construct {
         r.docroot.mountAt(r.docrootPath, { readOnly: true }),
         // Writable scratch space for pid files and locks (the root filesystem is read-only).
         { name: 'httpd-run', mountPath: '/run' },
+        ...(tls?.mounts ?? []),
       ],
     };
   }
@@ -357,7 +472,7 @@ export class WebSshServer extends Construct {
   }
 
   /** The pods of both containers, and how they roll, spread and leave a dead node. */
-  private deploymentSpec(r: Resolved, authorizedKeys: k8s.Volume): k8s.DeploymentSpec {
+  private deploymentSpec(r: Resolved, authorizedKeys: k8s.Volume, tls: CertificateBinding | undefined): k8s.DeploymentSpec {
     return {
       replicas: r.replicas,
       minReadySeconds: r.minReadySeconds,
@@ -366,11 +481,11 @@ export class WebSshServer extends Construct {
       selector: { matchLabels: r.selectorLabels },
       // A rolling update adds one new pod before it removes an old one.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-      template: { metadata: { labels: r.labels }, spec: this.podSpec(r, authorizedKeys) },
+      template: { metadata: { labels: r.labels }, spec: this.podSpec(r, authorizedKeys, tls) },
     };
   }
 
-  private podSpec(r: Resolved, authorizedKeys: k8s.Volume): k8s.PodSpec {
+  private podSpec(r: Resolved, authorizedKeys: k8s.Volume, tls: CertificateBinding | undefined): k8s.PodSpec {
     return {
       containers: [this.httpd, this.sshd],
       volumes: [
@@ -380,6 +495,7 @@ export class WebSshServer extends Construct {
         // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
         { name: 'ssh-host-keys', secret: { secretName: r.hostKeysSecret, defaultMode: 0o400 } },
         authorizedKeys,
+        ...(tls?.volumes ?? []),
       ],
       // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
       nodeSelector: r.nodeRole.nodeSelector,
@@ -404,6 +520,7 @@ export class WebSshServer extends Construct {
       selector: r.selectorLabels,
       ports: [
         { name: 'http', port: r.httpPort, targetPort: k8s.IntOrString.fromNumber(r.httpPort) },
+        ...(r.certificate ? [{ name: 'https', port: HTTPS_SERVICE_PORT, targetPort: k8s.IntOrString.fromNumber(r.httpsPort) }] : []),
         { name: 'ssh', port: r.sshServicePort, targetPort: k8s.IntOrString.fromNumber(r.sshPort) },
       ],
     };
@@ -437,6 +554,23 @@ interface Resolved {
   readonly labels: Record<string, string>;
   readonly httpdResources: k8s.ResourceRequirements;
   readonly sshdResources: k8s.ResourceRequirements;
+  readonly hostnames: string[];
+  readonly certificate?: ServerCertificate;
+  readonly httpsPort: number;
+  readonly redirectToHttps: boolean;
+  readonly hstsSeconds?: number;
+}
+
+/** Returns `hostnames` when each is a server's DNS name, once. */
+export function requireHostnames(scope: Construct, prop: string, hostnames: string[]): string[] {
+  const seen = new Set<string>();
+  hostnames.forEach((hostname, i) => {
+    const problem = hostnameProblem(hostname);
+    if (problem) throw SiteError.invalidProp(scope, `${prop}[${i}]`, hostname, `be a DNS name such as "www.example.org" (this one ${problem})`);
+    if (seen.has(hostname)) throw SiteError.invalidProp(scope, `${prop}[${i}]`, hostname, 'be listed once');
+    seen.add(hostname);
+  });
+  return hostnames;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
+import { certmanager } from '@cdk8s-vserver/web-ssh-server';
 import { EmittedKind } from '../synth';
 
 /** A kind the operator CLI handles, and how. */
@@ -37,6 +38,8 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', namespaced: false },
   // the VIP backends' own (MetalLB's pool and advertisement)
   ...VIP_CUSTOM_KINDS.map((k) => ({ group: groupOf(k.apiVersion), kind: k.kind, namespaced: k.namespaced })),
+  // a server's certificate from cert-manager (its Secret is cert-manager's, and goes with the Certificate)
+  { group: groupOf(certmanager.Certificate.GVK.apiVersion), kind: certmanager.Certificate.GVK.kind, namespaced: true },
   { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
   { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
   { group: '', kind: 'Namespace', namespaced: false, keep: true },
