@@ -233,7 +233,9 @@ export class CertManagerCertificate extends ServerCertificate {
         dnsNames: target.hostnames,
         issuerRef: { name: this.options.issuer, kind: this.options.issuerKind ?? IssuerKind.ISSUER, group: 'cert-manager.io' },
         // a new key at each renewal: a leaked key stops working at the next renewal
-        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+        privateKey: {
+          algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+        },
         ...(this.options.renewBefore ? { renewBefore: `${this.options.renewBefore.toSeconds()}s` } : {}),
         // the Secret carries the server's labels, so it is found (and pruned) with the server
         secretTemplate: { labels: target.labels },
