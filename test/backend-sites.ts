@@ -5,27 +5,30 @@ import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting'
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { LAB } from '../apps/lab/site';
 
-/** The CRD files of the custom resources the packages emit (MetalLB's), committed with their licence. */
-export const CRD_DIR = path.join(__dirname, '../packages/vip/crds/metallb-v0.16.1');
+/** The folders of CRD files of the custom resources the packages emit (MetalLB's, cert-manager's), committed with their licence. */
+export const CRD_DIRS = [
+  path.join(__dirname, '../packages/vip/crds/metallb-v0.16.1'),
+  path.join(__dirname, '../packages/web-ssh-server/crds/cert-manager-v1.21.1'),
+];
 
-/** The YAML files of {@link CRD_DIR}. */
+/** The YAML files of {@link CRD_DIRS}. */
 export function crdFiles(): string[] {
-  return fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(CRD_DIR, f));
+  return CRD_DIRS.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f)));
 }
 
 /**
  * The lab's servers on each VIP backend that dist/ does not already show on the lab (dist/lab is kube-keepalived-vip,
  * dist/agency MetalLB): the lab's declaration with `facts.vipBackend` changed, and, so that all of them and dist/lab can be
  * applied to one test cluster side by side, its own name, namespace and volume names, without the Dashboard (whose
- * namespace is cluster-wide) and backups.
+ * namespace is cluster-wide), backups and HTTPS (the lab's ACME CA is the node tier's site test's; these serve HTTP).
  */
 export const BACKEND_SITES: ReadonlyArray<readonly [string, HostingSiteProps]> = (
   [['metallb', VipBackend.metalLb()], ['kube-vip', VipBackend.kubeVip()]] as const
 ).map(([backend, vipBackend]) => [backend, {
   ...LAB,
   name: `lab-${backend}`,
-  facts: { ...LAB.facts, vipBackend, namespace: `lab-${backend}`, dashboard: undefined, backup: undefined },
-  servers: LAB.servers.map((s) => ({ ...s, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
+  facts: { ...LAB.facts, vipBackend, namespace: `lab-${backend}`, dashboard: undefined, backup: undefined, certificate: undefined },
+  servers: LAB.servers.map((s) => ({ ...s, hostnames: undefined, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
 }] as const);
 
 /** Synthesizes each of {@link BACKEND_SITES} into a temporary folder: `[backend, folder]` pairs. */

@@ -1,4 +1,5 @@
 import { HostingSite } from '@cdk8s-vserver/hosting';
+import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { App } from 'cdk8s';
 import { LAB } from './site';
 
@@ -9,6 +10,11 @@ export interface LabOptions {
    * @default - the declaration's
    */
   readonly mywebVersion?: string;
+  /**
+   * Where myweb's certificate comes from.
+   * @default - the declaration's (the lab's ACME CA)
+   */
+  readonly certificate?: ServerCertificate;
 }
 
 /**
@@ -16,6 +22,8 @@ export interface LabOptions {
  * needs (kube-keepalived-vip's RBAC and ConfigMap, the docroot, the virtual server, the Dashboard).
  */
 export function buildLab(app: App, options: LabOptions = {}): HostingSite {
-  const servers = LAB.servers.map((s) => (s.name === 'myweb' && options.mywebVersion ? { ...s, version: options.mywebVersion } : s));
+  const servers = LAB.servers.map((s) => (s.name === 'myweb'
+    ? { ...s, version: options.mywebVersion ?? s.version, certificate: options.certificate ?? s.certificate }
+    : s));
   return new HostingSite(app, 'Site', { ...LAB, servers });
 }

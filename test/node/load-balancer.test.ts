@@ -76,14 +76,14 @@ describe.each([
 
   test('negative control: before anything announces the address, the VIP does not answer', async () => {
     expect(routerHolds(VIP)).toBe(false);
-    const res = await get(`http://${VIP}/`, 1500);
+    const res = await get(`http://${VIP}/`, { timeoutMs: 1500 });
     expect(res.status).toBe(0);
   });
 
   test('negative control: the VIP on the router alone is not enough, kube-proxy forwards it only once it is in the status', async () => {
     // the announcer's job: the router answers ARP for the VIP
     expect(onHost('node0', 'ip', ['addr', 'add', `${VIP}/32`, 'dev', 'eth0']).status).toBe(0);
-    const res = await get(`http://${VIP}/`, 1500);
+    const res = await get(`http://${VIP}/`, { timeoutMs: 1500 });
     expect(res.status).toBe(0);
     expect(res.error).toMatch(/ECONNREFUSED|no answer/);
   });
@@ -94,7 +94,7 @@ describe.each([
       JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: VIP }] } } })]);
     expect(service().status.loadBalancer.ingress).toEqual([{ ip: VIP }]);
     const res = await waitFor(`http://${VIP}/ to serve the page`, 60, async () => {
-      const r = await get(`http://${VIP}/`, 1500);
+      const r = await get(`http://${VIP}/`, { timeoutMs: 1500 });
       return r.status === 200 ? r : undefined;
     });
     expect(res.body).toBe(page);

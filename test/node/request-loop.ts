@@ -13,8 +13,11 @@ const maxRequests = Number(maxRequestsArg ?? 4000);
 const maxSeconds = Number(maxSecondsArg ?? 180);
 
 /** Why one GET failed, or undefined when it answered 200 with the expected page. */
+const ca = fs.existsSync(`${bodyFile}.ca`) ? fs.readFileSync(`${bodyFile}.ca`, 'utf-8') : '';
+const address = process.env.LOOP_ADDRESS || undefined;
+
 async function check(): Promise<string | undefined> {
-  const res = await get(url);
+  const res = await get(url, { ca: ca || undefined, address });
   return res.error ?? (res.status === 200 && res.body === expected ? undefined : `HTTP ${res.status}`);
 }
 

@@ -1,9 +1,11 @@
 import { ChildProcessByStdio, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { Readable, Writable } from 'stream';
+import * as tls from 'tls';
 import { parseAllDocuments, stringify } from 'yaml';
 import { applyableYaml } from '../cluster/dist';
 import { filesUnder, Manifest, waitFor } from '../support';
@@ -26,15 +28,33 @@ export function onHost(host: 'master' | 'node0' | 'node1' | 'node2' | 'node3', c
   return { status: out.status ?? -1, stdout: out.stdout ?? '', stderr: out.stderr ?? String(out.error ?? '') };
 }
 
-/** One HTTP GET on a new connection (as a browser's first request), never throwing. */
-export function get(url: string, timeoutMs = 2000): Promise<{ status: number; body: string; error?: string }> {
+/** How {@link get} reaches a name without DNS, and whom it trusts over HTTPS. */
+export interface GetOptions {
+  /** The address the URL's host is reached at (as DNS pointing the name at the VIP would). @default - the URL's host */
+  readonly address?: string;
+  /** The CA certificates (PEM) an HTTPS answer must chain to. @default - none trusted: every HTTPS request fails */
+  readonly ca?: string;
+  readonly timeoutMs?: number;
+}
+
+/** One HTTP(S) GET on a new connection (as a browser's first request), never throwing; redirects are not followed. */
+export function get(url: string, options: GetOptions = {}): Promise<{ status: number; body: string; error?: string; location?: string }> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const lookup = options.address
+    ? (_host: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void) => cb(null, options.address!, 4)
+    : undefined;
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const handle = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf-8') }));
+      res.on('end', () => resolve({
+        status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf-8'), ...(res.headers.location ? { location: res.headers.location } : {}),
+      }));
       res.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
-    });
+    };
+    const req = url.startsWith('https:')
+      ? https.get(url, { agent: false, timeout: timeoutMs, ca: options.ca ?? [], lookup: lookup as any }, handle)
+      : http.get(url, { agent: false, timeout: timeoutMs, lookup: lookup as any }, handle);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
     req.on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
   });
@@ -55,16 +75,22 @@ export interface LoopReport {
 
 /**
  * A request loop in a process of its own (request-loop.ts): a GET to `url` every `intervalMs` on a new connection,
- * bounded in count and time; a request fails on any answer but 200 with `expectBody`, or none within 2 s.
+ * bounded in count and time; a request fails on any answer but 200 with `expectBody`, or none within 2 s. Over HTTPS,
+ * the answer must chain to `ca`; `address` reaches the URL's host without DNS.
  */
 export class RequestLoop {
   /** Starts the loop and resolves once it sends. */
-  public static async start(url: string, expectBody: string, options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number } = {}) {
+  public static async start(url: string, expectBody: string,
+    options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number; address?: string; ca?: string } = {}) {
     const bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'expected');
     fs.writeFileSync(bodyFile, expectBody);
+    fs.writeFileSync(`${bodyFile}.ca`, options.ca ?? '');
     const child = spawn('node', ['-r', 'ts-node/register', path.join(__dirname, 'request-loop.ts'), url, bodyFile,
       String(options.intervalMs ?? 50), String(options.maxRequests ?? 4000), String(options.maxSeconds ?? 180)],
-    { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') }, stdio: ['pipe', 'pipe', 'inherit'] });
+    {
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json'), LOOP_ADDRESS: options.address ?? '' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const ended = new Promise<LoopReport>((resolve, reject) => child.on('exit', (code) => {
@@ -126,4 +152,17 @@ export function privateKeysIn(archive: string): string[] {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   return [...new Set(found)].sort();
+}
+
+/** The certificate a TLS server at `address`:`port` presents for `servername` (SNI), and whether it chains to `ca`. */
+export function peerCertificate(address: string, servername: string, ca: string, port = 443): Promise<{ fingerprint: string; serial: string; authorized: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: address, port, servername, ca, rejectUnauthorized: false, timeout: 3000 }, () => {
+      const cert = socket.getPeerCertificate();
+      resolve({ fingerprint: cert.fingerprint256, serial: cert.serialNumber, authorized: socket.authorized, error: socket.authorizationError?.toString() });
+      socket.end();
+    });
+    socket.on('timeout', () => socket.destroy(new Error('no TLS answer within 3 s')));
+    socket.on('error', (e) => resolve({ fingerprint: '', serial: '', authorized: false, error: e.message }));
+  });
 }

@@ -3,14 +3,14 @@ import * as path from 'path';
 import { KubernetesSchema } from './k8s-schema';
 import { crdFiles, synthBackendSites } from '../backend-sites';
 import { negativeControls } from '../negative/controls';
-import { distApps, DIST, yamlFilesIn } from '../support';
+import { distApps, DIST, objectsIn, yamlFilesIn } from '../support';
 
 const openapi = process.env.OPENAPI_JSON;
 if (!openapi || !fs.existsSync(openapi)) {
   throw new Error(`OPENAPI_JSON (${openapi}) is not set or missing: run the schema tier through 'npx projen test:schema'`);
 }
 const schema = KubernetesSchema.load(openapi);
-// MetalLB's custom resources, by the CRDs their types were imported from
+// MetalLB's and cert-manager's custom resources, by the CRDs their types were imported from
 const customKinds = schema.addCustomResourceDefinitions(crdFiles());
 const files = distApps().flatMap((app) => yamlFilesIn(path.join(DIST, app)).map((f) => path.relative(DIST, f)));
 const backendSites = synthBackendSites();
@@ -32,8 +32,9 @@ describe.each(backendSites)('the lab on %s, against the same schema', (_backend,
 });
 
 describe('MetalLB custom resources, against the CRDs they were imported from', () => {
-  test('the CRDs add IPAddressPool and L2Advertisement', () => {
-    expect(customKinds).toEqual(['metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement']);
+  test('the CRDs add IPAddressPool and L2Advertisement (and cert-manager\'s Certificate, ClusterIssuer and Issuer)', () => {
+    expect(customKinds).toEqual(['metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement',
+      'cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer', 'cert-manager.io/v1/Issuer']);
   });
 
   const pool = () => ({
@@ -61,6 +62,24 @@ describe('MetalLB custom resources, against the CRDs they were imported from', (
 
   test('fails metadata that is not ObjectMeta', () => {
     expect(schema.validate({ ...pool(), metadata: { name: 'p', labelz: {} } }).join('\n')).toMatch(/additional properties 'labelz'/);
+  });
+});
+
+describe("cert-manager's Certificate, against the CRD its type was imported from", () => {
+  const agency = objectsIn(path.join(DIST, 'agency')).filter((o) => o.kind === 'Certificate');
+
+  test('dist/agency has a Certificate per server cert-manager signs, each valid', () => {
+    expect(agency.map((o: any) => o.metadata.name)).toEqual(['acme-tls', 'bakery-tls']);
+    for (const o of agency) expect(schema.validate(o)).toEqual([]);
+  });
+
+  test('fails a Certificate whose issuerRef has no name, and one with a misspelt field (negative controls)', () => {
+    const noIssuer: any = JSON.parse(JSON.stringify(agency[0]));
+    delete noIssuer.spec.issuerRef.name;
+    expect(schema.validate(noIssuer).join('\n')).toMatch(/must have required property 'name'/);
+    const misspelt: any = JSON.parse(JSON.stringify(agency[0]));
+    misspelt.spec.dnsName = misspelt.spec.dnsNames;
+    expect(schema.validate(misspelt).join('\n')).toMatch(/must NOT have additional properties 'dnsName'/);
   });
 });
 

@@ -1,9 +1,10 @@
 import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps, SiteFacts, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
-import { Testing } from 'cdk8s';
+import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Duration, Testing } from 'cdk8s';
 import { LAB } from '../../../apps/lab/site';
-import { find, synth } from '../../support';
+import { find, ofKind, synth } from '../../support';
 
 function site(change: (lab: HostingSiteProps) => HostingSiteProps = (lab) => lab) {
   const app = Testing.app();
@@ -93,5 +94,55 @@ describe('facts.headlamp', () => {
 
   test('left out, there is no Headlamp', () => {
     expect(site().site.headlamp).toBeUndefined();
+  });
+});
+
+describe('HTTPS in the declaration', () => {
+  const second: VirtualServerSpec = { name: 'shop', address: Ipv4Address.of('192.168.1.32'), version: 'v1', hostnames: ['shop.example.org'] };
+  const withServer = (server: Partial<VirtualServerSpec>, facts: Partial<SiteFacts> = {}) =>
+    (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, ...facts }, servers: [...lab.servers, { ...second, ...server }] });
+
+  test("a server with hostnames takes the site's certificate: an ACME store of its own beside the docroots, never inside one", () => {
+    const { site: s } = site(withServer({}));
+    expect(s.server('shop').certificate).toBe(LAB.facts.certificate);
+    const docroots = synth(s.docrootChart);
+    expect(find(docroots, 'PersistentVolume', 'shop-acme-pv').spec.nfs).toEqual({ server: 'nas.test', path: '/export/web/.acme/shop' });
+    expect(find(docroots, 'PersistentVolumeClaim', 'shop-acme').spec.accessModes).toEqual(['ReadWriteMany']);
+  });
+
+  test('its own certificate wins; a server without hostnames serves HTTP only, with a warning', () => {
+    const { site: s, app } = site(withServer({ certificate: ServerCertificate.fromSecret('shop-bought') }));
+    expect(s.server('shop').tlsSecret).toBe('shop-bought');
+    expect(ofKind(synth(s.docrootChart), 'PersistentVolume').map((pv) => pv.metadata.name)).not.toContain('shop-acme-pv');
+    const plain = site(withServer({ hostnames: undefined }));
+    expect(plain.site.server('shop').certificate).toBeUndefined();
+    expect(Warnings.collect(plain.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS/));
+    expect(Warnings.collect(app).filter((w) => w.includes('serves no HTTPS'))).toEqual([]);
+  });
+
+  test.each([
+    ['a hostname that is not a DNS name', withServer({ hostnames: ['shop_example.org'] }),
+      "[Site] 'servers[1].hostnames[0]' must be a DNS name such as \"www.example.org\" (this one is not a DNS name"],
+    ['an IP address as hostname', withServer({ hostnames: ['192.168.1.32'] }), "[Site] 'servers[1].hostnames[0]' must be a DNS name such as \"www.example.org\" (this one is an IP address"],
+    ['one hostname on two servers', withServer({ hostnames: ['myweb.test'] }),
+      "[Site] 'servers[1].hostnames[0]' must differ from servers[0].hostnames[1]: one name points at one address, and is served by one server"],
+    ['a wildcard hostname with the site\'s ACME', withServer({ hostnames: ['*.shop.example.org'] }),
+      "[Site] 'facts.certificate (for servers[1])' must not be ACME in the server for a wildcard hostname"],
+    ['ACME without a contact email', withServer({ certificate: ServerCertificate.acme({ contactEmail: 'nobody' }) }),
+      "[Site] 'servers[1].certificate contactEmail' must be an email address"],
+    ['a directory URL that is not https', withServer({}, { certificate: ServerCertificate.acme({ contactEmail: 'a@b.org', directory: 'http://ca.test/dir' }) }),
+      "[Site] 'facts.certificate (for servers[0]) directory' must be the https:// URL of an ACME directory"],
+    ['a cert-manager issuer without a name', withServer({ certificate: ServerCertificate.certManager({ issuer: '' }) }),
+      "[Site] 'servers[1].certificate issuer' must name the cert-manager Issuer or ClusterIssuer"],
+    ['a Secret name that is not a DNS name', withServer({ certificate: ServerCertificate.fromSecret('Shop TLS') }),
+      "[Site] 'servers[1].certificate' must be a DNS-1123 subdomain"],
+    ['a certificate without hostnames', withServer({ hostnames: undefined, certificate: ServerCertificate.fromSecret('shop-tls') }),
+      "[Site] 'servers[1].hostnames' must list the DNS names the Secret certificate of servers[1].certificate covers"],
+    ['HSTS without HTTPS', withServer({ hostnames: undefined, overrides: { hsts: Duration.days(1) } }),
+      "[Site] 'servers[1].overrides.hsts' must be left out while servers[1] serves no HTTPS"],
+    ['an ACME store root inside a docroot', withServer({}, { nas: { ...LAB.facts.nas, acmeStoreRoot: '/export/web/shop/.acme' } }),
+      "[Site] 'facts.nas.acmeStoreRoot' must not overlap another folder the site mounts: the ACME store of myweb"],
+  ])('refuses %s, naming the declaration\'s path', (_what, change, message) => {
+    expect(() => site(change)).toThrow(message);
   });
 });

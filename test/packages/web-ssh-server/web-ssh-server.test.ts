@@ -1,6 +1,8 @@
 import { containerResources, ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { AuthorizedKeys, NodeSpread, publicKeyProblem, WebSshServer, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import {
+  AcmeCertificateOptions, AuthorizedKeys, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem, ServerCertificate, WebSshServer, WebSshServerProps,
+} from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { find, Manifest, synth } from '../../support';
 
@@ -378,5 +380,147 @@ describe('bad input', () => {
       /'authorizedKeys\[0\]' .*\(this one starts with "~\/.ssh\/id_ed25519.pub", which is not an OpenSSH key type/],
   ])('throws for %s', (_what, props, message) => {
     expect(() => server(props as Partial<WebSshServerProps>)).toThrow(message);
+  });
+});
+
+describe('HTTPS', () => {
+  const acmeStore = (chart: Chart, accessMode?: 'ReadWriteOnce') =>
+    new NfsDocroot(chart, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme', accessMode });
+  const acme = (options: Partial<AcmeCertificateOptions> = {}) => ServerCertificate.acme({ contactEmail: 'webmaster@example.org', ...options });
+  const withAcme = (props: Partial<WebSshServerProps> = {}) => {
+    const chart = Testing.chart();
+    return server({ hostnames: ['www.example.org', 'example.org'], certificate: acme(), acmeStore: acmeStore(chart), ...props }, chart);
+  };
+
+  describe('without a certificate (the default)', () => {
+    const { chart, manifests } = server();
+
+    test('serves HTTP only: no port 443, no TLS settings, and a warning says so', () => {
+      expect(find(manifests, 'Service', 'my-web').spec.ports.map((p: any) => p.name)).toEqual(['http', 'ssh']);
+      expect(container(manifests, 'httpd').env.map((e: any) => e.name)).toEqual(['HTTP_PORT', 'DOCROOT']);
+      expect(Warnings.collect(chart)).toContainEqual(expect.stringMatching(/^\[test\/MyWeb\] serves no HTTPS: browsers mark every page "Not secure"/));
+    });
+
+    test('with hostnames, httpd answers them, and the warning names them', () => {
+      const named = server({ hostnames: ['www.example.org'] });
+      expect(container(named.manifests, 'httpd').env).toContainEqual({ name: 'SERVER_NAMES', value: 'www.example.org' });
+      expect(Warnings.collect(named.chart)).toContainEqual(expect.stringContaining('serves no HTTPS for www.example.org'));
+    });
+  });
+
+  describe('by ACME in the server (mod_md)', () => {
+    const { manifests, construct, chart } = withAcme();
+    const httpd = container(manifests, 'httpd');
+
+    test('port 443 on the pod and the Service, beside HTTP and SSH', () => {
+      expect(httpd.ports).toEqual([{ containerPort: 80, name: 'http' }, { containerPort: 443, name: 'https' }]);
+      expect(find(manifests, 'Service', 'my-web').spec.ports).toEqual([
+        { name: 'http', port: 80, targetPort: 80 }, { name: 'https', port: 443, targetPort: 443 }, { name: 'ssh', port: 22, targetPort: 22 },
+      ]);
+    });
+
+    test("tells the image its names, Let's Encrypt's directory, the contact and the redirect", () => {
+      expect(Object.fromEntries(httpd.env.map((e: any) => [e.name, e.value]))).toEqual({
+        HTTP_PORT: '80', DOCROOT: '/var/www/html', SERVER_NAMES: 'www.example.org example.org', HTTPS_PORT: '443', TLS: 'acme',
+        ACME_DIRECTORY: LETS_ENCRYPT, ACME_EMAIL: 'webmaster@example.org', HTTP_TO_HTTPS: 'on',
+      });
+      expect(construct.hostnames).toEqual(['www.example.org', 'example.org']);
+      expect(Warnings.collect(chart)).toEqual([]);
+    });
+
+    test('mounts the shared ACME store read-write in httpd only, never in sshd', () => {
+      const spec = podSpec(manifests);
+      expect(spec.volumes).toContainEqual({ name: 'acme-store', persistentVolumeClaim: { claimName: 'my-web-acme', readOnly: false } });
+      expect(httpd.volumeMounts).toContainEqual({ name: 'acme-store', mountPath: '/var/lib/web-ssh-server/md', readOnly: false });
+      expect(container(manifests, 'sshd').volumeMounts.map((m: any) => m.name)).not.toContain('acme-store');
+    });
+
+    test("a private CA's ConfigMap and an External Account Binding Secret are mounted where the image reads them", () => {
+      const chart2 = Testing.chart();
+      const m = server({ hostnames: ['www.example.org'], acmeStore: acmeStore(chart2),
+        certificate: acme({ directory: 'https://ca.lan:14000/dir', directoryCaConfigMap: 'lan-ca', externalAccountBindingSecret: 'zerossl-eab' }) }, chart2).manifests;
+      expect(podSpec(m).volumes).toEqual(expect.arrayContaining([
+        { name: 'acme-ca', configMap: { name: 'lan-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } },
+        { name: 'acme-eab', secret: { secretName: 'zerossl-eab', items: [{ key: 'eab.json', path: 'eab.json' }], defaultMode: 0o400 } },
+      ]));
+      expect(container(m, 'httpd').volumeMounts).toEqual(expect.arrayContaining([
+        { name: 'acme-ca', mountPath: '/etc/web-ssh-server/acme-ca', readOnly: true },
+        { name: 'acme-eab', mountPath: '/etc/web-ssh-server/acme-eab', readOnly: true },
+      ]));
+      expect(container(m, 'httpd').env).toContainEqual({ name: 'ACME_DIRECTORY', value: 'https://ca.lan:14000/dir' });
+    });
+
+    test('HSTS opt-in, the redirect switched off, another pod port', () => {
+      const m = withAcme({ hsts: Duration.days(365), redirectToHttps: false, httpsPort: 8443 }).manifests;
+      const env = Object.fromEntries(container(m, 'httpd').env.map((e: any) => [e.name, e.value]));
+      expect(env).toMatchObject({ HSTS_MAX_AGE: '31536000', HTTP_TO_HTTPS: 'off', HTTPS_PORT: '8443' });
+      expect(find(m, 'Service', 'my-web').spec.ports[1]).toEqual({ name: 'https', port: 443, targetPort: 8443 });
+    });
+  });
+
+  describe('by cert-manager', () => {
+    const { manifests, construct } = server({ hostnames: ['*.example.org', 'example.org'],
+      certificate: ServerCertificate.certManager({ issuer: 'letsencrypt', issuerKind: IssuerKind.CLUSTER_ISSUER, renewBefore: Duration.days(30) }) });
+
+    test("a Certificate for the names (wildcards too) from the named issuer, into the Secret httpd mounts whole", () => {
+      expect(find(manifests, 'Certificate', 'my-web-tls').spec).toEqual({
+        secretName: 'my-web-tls',
+        dnsNames: ['*.example.org', 'example.org'],
+        issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        renewBefore: '2592000s',
+        secretTemplate: { labels: { 'app.kubernetes.io/name': 'web-ssh-server', 'app.kubernetes.io/instance': 'my-web', 'app.kubernetes.io/managed-by': 'cdk8s-vserver' } },
+      });
+      expect(podSpec(manifests).volumes).toContainEqual({
+        name: 'tls', secret: { secretName: 'my-web-tls', items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o400 },
+      });
+      // mounted whole (no subPath): kubelet replaces the files when cert-manager renews
+      expect(container(manifests, 'httpd').volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/web-ssh-server/tls', readOnly: true });
+      expect(container(manifests, 'httpd').env).toContainEqual({ name: 'TLS', value: 'files' });
+      expect(construct.tlsSecret).toBe('my-web-tls');
+    });
+
+    test("cert-manager's default issuer kind is Issuer", () => {
+      const m = server({ hostnames: ['www.example.org'], certificate: ServerCertificate.certManager({ issuer: 'ca', secretName: 'web-cert' }) }).manifests;
+      expect(find(m, 'Certificate', 'my-web-tls').spec).toMatchObject({ issuerRef: { name: 'ca', kind: 'Issuer' }, secretName: 'web-cert' });
+    });
+  });
+
+  test('from an existing Secret: mounted, no Certificate', () => {
+    const { manifests } = server({ hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('bought-tls') });
+    expect(podSpec(manifests).volumes).toContainEqual(expect.objectContaining({ name: 'tls', secret: expect.objectContaining({ secretName: 'bought-tls' }) }));
+    expect(manifests.filter((o) => o.kind === 'Certificate')).toEqual([]);
+  });
+
+  describe('bad input', () => {
+    const cases: Array<[string, () => unknown, string]> = [
+      ['a hostname that is not a DNS name', () => server({ hostnames: ['www example.org'] }),
+        "[test/MyWeb] 'hostnames[0]' must be a DNS name such as \"www.example.org\" (this one is not a DNS name of lowercase letters, digits, \"-\" and \".\" (labels of 1-63 characters)), got \"www example.org\""],
+      ['an IP address as hostname', () => server({ hostnames: ['192.168.1.31'] }), 'is an IP address: a certificate and name-based HTTPS need DNS names'],
+      ['a hostname in capitals', () => server({ hostnames: ['WWW.example.org'] }), 'has capitals: write it in lowercase ("www.example.org")'],
+      ['a single-label hostname', () => server({ hostnames: ['intranet'] }), 'is a single label'],
+      ['one hostname twice', () => server({ hostnames: ['a.example.org', 'a.example.org'] }), "'hostnames[1]' must be listed once"],
+      ['a certificate without hostnames', () => server({ certificate: ServerCertificate.fromSecret('x') }),
+        "'hostnames' must list the DNS names the Secret certificate covers"],
+      ['a wildcard with ACME (HTTP-01)', () => withAcme({ hostnames: ['*.example.org'] }),
+        'must not be ACME in the server for a wildcard hostname: HTTP-01 cannot prove a wildcard, only DNS-01 can. Use ServerCertificate.certManager()'],
+      ['ACME without a contact email', () => withAcme({ certificate: acme({ contactEmail: '' }) }), "'certificate contactEmail' must be an email address"],
+      ['a directory URL that is not https', () => withAcme({ certificate: acme({ directory: 'http://ca.lan/dir' }) }),
+        "'certificate directory' must be the https:// URL of an ACME directory"],
+      ['ACME without a store', () => server({ hostnames: ['www.example.org'], certificate: acme() }), "'acmeStore' must be given with ServerCertificate.acme()"],
+      ['a ReadWriteOnce store with two replicas', () => { const c = Testing.chart(); return server({ hostnames: ['www.example.org'], certificate: acme(), acmeStore: acmeStore(c, 'ReadWriteOnce') }, c); },
+        "'acmeStore' must be ReadWriteMany with more than one replica"],
+      ['a cert-manager issuer without a name', () => server({ hostnames: ['www.example.org'], certificate: ServerCertificate.certManager({ issuer: '' }) }),
+        "'certificate issuer' must name the cert-manager Issuer or ClusterIssuer"],
+      ['a Secret name that is not a DNS name', () => server({ hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('My_Cert') }),
+        "'certificate' must be a DNS-1123 subdomain"],
+      ['HSTS without HTTPS', () => server({ hsts: Duration.days(1) }), "'hsts' must be left out without a certificate"],
+      ['a redirect without HTTPS', () => server({ redirectToHttps: true }), "'redirectToHttps' must be left out without a certificate"],
+      ['an ACME store without ACME', () => { const c = Testing.chart(); return server({ acmeStore: acmeStore(c) }, c); }, "'acmeStore' must be given only with ServerCertificate.acme()"],
+      ['HTTPS on the HTTP port', () => withAcme({ httpsPort: 80 }), 'httpPort'],
+    ];
+    test.each(cases)('throws on %s', (_what, make, message) => {
+      expect(make).toThrow(message);
+    });
   });
 });
