@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KINDS_FILE } from '@cdk8s-vserver/hosting';
+import { parseAllDocuments, stringify } from 'yaml';
 import { Manifest, yamlFilesIn } from '../support';
 import { kubectl } from './kubectl';
 
@@ -50,13 +51,18 @@ export function applyableDir(dir: string, into: string): string {
 }
 
 /**
- * Installs the CustomResourceDefinitions the packages' custom resources need (MetalLB's, from the files their types
- * were imported from) and waits until the server serves them, as MetalLB's own install does on a real cluster.
+ * Installs the CustomResourceDefinitions the packages' custom resources need (MetalLB's and cert-manager's, from the
+ * files their types were imported from) and waits until the server serves them, as MetalLB's own install does on a real cluster.
  */
 export function installCustomResourceDefinitions(files: string[]): string[] {
   const names: string[] = [];
+  const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
   for (const file of files) {
-    const out = kubectl(['apply', '-f', file]);
+    // cert-manager v1.21's Certificate declares `selectableFields` (Kubernetes 1.30+); an older test server does not
+    // know the field (it only lets kubectl select Certificates by issuer), so its copy leaves that one field out.
+    const crds = parseAllDocuments(fs.readFileSync(file, 'utf-8')).map((d) => d.toJSON()).filter(Boolean);
+    if (minor < 30) for (const crd of crds) for (const version of crd.spec?.versions ?? []) delete version.selectableFields;
+    const out = kubectl(['apply', '-f', '-'], crds.map((crd) => stringify(crd, { version: '1.1' })).join('---\n'));
     names.push(...out.trim().split('\n').map((line) => line.split(' ')[0]));
   }
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names]);

@@ -127,7 +127,8 @@ export function lowerForNodeTier(dir: string, nas: string): { objects: Manifest[
     changed.push(`PersistentVolume/${o.metadata.name}: nfs -> hostPath`);
     return { ...o, spec: { ...rest, hostPath: { path: path.join(nas, o.spec.nfs.path), type: 'Directory' } } };
   });
-  return { objects, yaml: objects.map((o) => stringify(o)).join('---\n'), changed, lowered };
+  // YAML 1.1, as kubectl reads it: strings such as "on" stay quoted
+  return { objects, yaml: objects.map((o) => stringify(o, { version: '1.1' })).join('---\n'), changed, lowered };
 }
 
 /**

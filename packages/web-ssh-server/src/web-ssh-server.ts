@@ -430,7 +430,7 @@ export class WebSshServer extends Construct {
         ...(tls ? {
           HTTPS_PORT: String(r.httpsPort),
           ...tls.env,
-          HTTP_TO_HTTPS: r.redirectToHttps ? 'on' : 'off',
+          HTTP_TO_HTTPS: r.redirectToHttps ? 'true' : 'false',
           ...(r.hstsSeconds !== undefined ? { HSTS_MAX_AGE: String(r.hstsSeconds) } : {}),
         } : {}),
       }),

@@ -422,7 +422,7 @@ describe('HTTPS', () => {
     test("tells the image its names, Let's Encrypt's directory, the contact and the redirect", () => {
       expect(Object.fromEntries(httpd.env.map((e: any) => [e.name, e.value]))).toEqual({
         HTTP_PORT: '80', DOCROOT: '/var/www/html', SERVER_NAMES: 'www.example.org example.org', HTTPS_PORT: '443', TLS: 'acme',
-        ACME_DIRECTORY: LETS_ENCRYPT, ACME_EMAIL: 'webmaster@example.org', HTTP_TO_HTTPS: 'on',
+        ACME_DIRECTORY: LETS_ENCRYPT, ACME_EMAIL: 'webmaster@example.org', HTTP_TO_HTTPS: 'true',
       });
       expect(construct.hostnames).toEqual(['www.example.org', 'example.org']);
       expect(Warnings.collect(chart)).toEqual([]);
@@ -453,7 +453,7 @@ describe('HTTPS', () => {
     test('HSTS opt-in, the redirect switched off, another pod port', () => {
       const m = withAcme({ hsts: Duration.days(365), redirectToHttps: false, httpsPort: 8443 }).manifests;
       const env = Object.fromEntries(container(m, 'httpd').env.map((e: any) => [e.name, e.value]));
-      expect(env).toMatchObject({ HSTS_MAX_AGE: '31536000', HTTP_TO_HTTPS: 'off', HTTPS_PORT: '8443' });
+      expect(env).toMatchObject({ HSTS_MAX_AGE: '31536000', HTTP_TO_HTTPS: 'false', HTTPS_PORT: '8443' });
       expect(find(m, 'Service', 'my-web').spec.ports[1]).toEqual({ name: 'https', port: 443, targetPort: 8443 });
     });
   });

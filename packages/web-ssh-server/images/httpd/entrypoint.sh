@@ -5,7 +5,7 @@
 # (kubelet swaps the mounted files) or a certificate mod_md staged in its store.
 #
 # Environment (set by the WebSshServer construct): HTTP_PORT, HTTPS_PORT, DOCROOT, SERVER_NAMES (space-separated
-# hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (on or off), HSTS_MAX_AGE (seconds, or empty),
+# hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (true or false), HSTS_MAX_AGE (seconds, or empty),
 # ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS.
 set -e
 # shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
@@ -36,8 +36,8 @@ case "$TLS" in
     set -- "$@" -D TLS -D TLS_FILES ;;
   *) fail "TLS must be none, acme or files, got '$TLS'" ;;
 esac
-if [ "${HTTP_TO_HTTPS:-off}" = on ]; then
-  [ "$TLS" != none ] || fail "HTTP_TO_HTTPS=on needs TLS"
+if [ "${HTTP_TO_HTTPS:-false}" = true ]; then
+  [ "$TLS" != none ] || fail "HTTP_TO_HTTPS=true needs TLS"
   set -- "$@" -D HTTP_TO_HTTPS
 fi
 if [ -n "$HSTS_MAX_AGE" ]; then
