@@ -110,7 +110,8 @@ const synth = project.addTask('synth', {
 const COMPILED = 'lib/.compiled';
 project.compileTask.exec(`touch ${COMPILED}`);
 synth.spawn(project.compileTask, {
-  condition: `[ ! -f ${COMPILED} ] || [ -n "$(find apps packages/*/src packages/*/tsconfig.json tsconfig.json package.json -newer ${COMPILED} -print -quit)" ]`,
+  // (find's own complaint counts as a change: a failed look never skips the compile)
+  condition: `[ ! -f ${COMPILED} ] || [ -n "$(find apps packages/*/src packages/*/tsconfig.json tsconfig.json package.json -newer ${COMPILED} -print -quit 2>&1)" ]`,
 });
 synth.exec(`node lib/synth.js ${APPS.join(' ')}`);
 
