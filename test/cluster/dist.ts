@@ -58,13 +58,26 @@ export function installCustomResourceDefinitions(files: string[]): string[] {
   const names: string[] = [];
   const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
   for (const file of files) {
-    // cert-manager v1.21's Certificate declares `selectableFields` (Kubernetes 1.30+); an older test server does not
-    // know the field (it only lets kubectl select Certificates by issuer), so its copy leaves that one field out.
+    // cert-manager v1.21's CRDs use two fields newer than the 1.20 test server, which its copy leaves out: the
+    // Certificate's `selectableFields` (1.30+: kubectl may select Certificates by issuer) and the issuers' CEL rules,
+    // `x-kubernetes-validations` (1.25+: the server checks them; an older one never did).
     const crds = parseAllDocuments(fs.readFileSync(file, 'utf-8')).map((d) => d.toJSON()).filter(Boolean);
-    if (minor < 30) for (const crd of crds) for (const version of crd.spec?.versions ?? []) delete version.selectableFields;
+    for (const crd of crds) {
+      for (const version of crd.spec?.versions ?? []) {
+        if (minor < 30) delete version.selectableFields;
+        if (minor < 25) dropKey(version.schema, 'x-kubernetes-validations');
+      }
+    }
     const out = kubectl(['apply', '-f', '-'], crds.map((crd) => stringify(crd, { version: '1.1' })).join('---\n'));
     names.push(...out.trim().split('\n').map((line) => line.split(' ')[0]));
   }
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names]);
   return names;
+}
+
+/** Deletes `key` at every depth of `value`. */
+function dropKey(value: any, key: string): void {
+  if (value === null || typeof value !== 'object') return;
+  if (!Array.isArray(value)) delete value[key];
+  for (const child of Object.values(value)) dropKey(child, key);
 }

@@ -26,8 +26,14 @@ export class PebbleCa {
     if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
     fs.writeFileSync(path.join(dir, 'pebble.json'), JSON.stringify({
       pebble: {
-        listenAddress: `${address}:14000`, managementListenAddress: '127.0.0.1:15000', certificate: cert, privateKey: key,
-        httpPort: 80, tlsPort: 443, ocspResponderURL: '', externalAccountBindingRequired: false,
+        listenAddress: `${address}:14000`,
+        managementListenAddress: '127.0.0.1:15000',
+        certificate: cert,
+        privateKey: key,
+        httpPort: 80,
+        tlsPort: 443,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
       },
     }));
     const log = (name: string) => fs.openSync(path.join(dir, `${name}.log`), 'a');
@@ -38,7 +44,7 @@ export class PebbleCa {
     const pebble = spawn('pebble', ['-config', path.join(dir, 'pebble.json'), '-dnsserver', '127.0.0.1:8053'],
       { stdio: ['ignore', log('pebble'), log('pebble')], env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' } });
     const ca = new PebbleCa(dir, fs.readFileSync(cert, 'utf-8'), [dns, pebble], `https://${address}:14000/dir`);
-    await waitFor('Pebble to answer', 30, async () => ((await ca.fetch(`https://127.0.0.1:15000/roots/0`)).includes('BEGIN CERTIFICATE') ? true : undefined));
+    await waitFor('Pebble to answer', 30, async () => ((await ca.fetch('https://127.0.0.1:15000/roots/0')).includes('BEGIN CERTIFICATE') ? true : undefined));
     return ca;
   }
 
@@ -52,12 +58,13 @@ export class PebbleCa {
 
   /** Makes `host` resolve to `address` instead of the default. */
   public addA(host: string, address: string): Promise<string> {
-    return this.post('add-a', { host, addresses: [address] });
+    // challtestsrv keys its records by the fully qualified name, as DNS asks for it
+    return this.post('add-a', { host: fqdn(host), addresses: [address] });
   }
 
   /** Makes `host` resolve to the default address again. */
   public clearA(host: string): Promise<string> {
-    return this.post('clear-a', { host });
+    return this.post('clear-a', { host: fqdn(host) });
   }
 
   /** Pebble's log so far. */
@@ -90,4 +97,8 @@ export class PebbleCa {
       req.end(JSON.stringify(body));
     });
   }
+}
+
+function fqdn(host: string): string {
+  return host.endsWith('.') ? host : `${host}.`;
 }

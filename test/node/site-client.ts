@@ -156,11 +156,13 @@ export function privateKeysIn(archive: string): string[] {
 }
 
 /** The certificate a TLS server at `address`:`port` presents for `servername` (SNI), and whether it chains to `ca`. */
-export function peerCertificate(address: string, servername: string, ca: string, port = 443): Promise<{ fingerprint: string; serial: string; authorized: boolean; error?: string }> {
+export function peerCertificate(address: string, servername: string, ca: string, port = 443):
+Promise<{ fingerprint: string; serial: string; authorized: boolean; error?: string }> {
   return new Promise((resolve) => {
     const socket = tls.connect({ host: address, port, servername, ca, rejectUnauthorized: false, timeout: 3000 }, () => {
       const cert = socket.getPeerCertificate();
-      resolve({ fingerprint: cert.fingerprint256, serial: cert.serialNumber, authorized: socket.authorized, error: socket.authorizationError?.toString() });
+      const error = socket.authorizationError?.toString();
+      resolve({ fingerprint: cert.fingerprint256, serial: cert.serialNumber, authorized: socket.authorized, error });
       socket.end();
     });
     socket.on('timeout', () => socket.destroy(new Error('no TLS answer within 3 s')));

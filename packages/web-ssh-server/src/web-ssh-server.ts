@@ -342,7 +342,7 @@ export class WebSshServer extends Construct {
       if (props.acmeStore) {
         throw SiteError.invalidProp(this, 'acmeStore', 'a volume', 'be given only with ServerCertificate.acme()');
       }
-      Warnings.of(this).add(`serves no HTTPS${hostnames.length ? ` for ${hostnames.join(', ')}` : ''}: browsers mark every page "Not secure" and `
+      if (hostnames.length) Warnings.of(this).add(`serves no HTTPS for ${hostnames.join(', ')}: browsers mark every page "Not secure" and `
         + "forms cross the network in clear. Give it 'hostnames' and a 'certificate' (ServerCertificate.acme(), .certManager() or .fromSecret()).");
     }
 

@@ -99,12 +99,16 @@ describe('facts.headlamp', () => {
 
 describe('HTTPS in the declaration', () => {
   const second: VirtualServerSpec = { name: 'shop', address: Ipv4Address.of('192.168.1.32'), version: 'v1', hostnames: ['shop.example.org'] };
-  const withServer = (server: Partial<VirtualServerSpec>, facts: Partial<SiteFacts> = {}) =>
-    (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, ...facts }, servers: [...lab.servers, { ...second, ...server }] });
+  const acme = ServerCertificate.acme({ contactEmail: 'webmaster@master.test' });
+  const withServer = (server: Partial<VirtualServerSpec>, facts: Partial<SiteFacts> = {}) => (lab: HostingSiteProps) => ({
+    ...lab,
+    facts: { ...lab.facts, certificate: acme, ...facts },
+    servers: [...lab.servers.map((s) => ({ ...s, hostnames: ['www.myweb.test', 'myweb.test'] })), { ...second, ...server }],
+  });
 
   test("a server with hostnames takes the site's certificate: an ACME store of its own beside the docroots, never inside one", () => {
     const { site: s } = site(withServer({}));
-    expect(s.server('shop').certificate).toBe(LAB.facts.certificate);
+    expect(s.server('shop').certificate).toBe(acme);
     const docroots = synth(s.docrootChart);
     expect(find(docroots, 'PersistentVolume', 'shop-acme-pv').spec.nfs).toEqual({ server: 'nas.test', path: '/export/web/.acme/shop' });
     expect(find(docroots, 'PersistentVolumeClaim', 'shop-acme').spec.accessModes).toEqual(['ReadWriteMany']);
@@ -116,7 +120,8 @@ describe('HTTPS in the declaration', () => {
     expect(ofKind(synth(s.docrootChart), 'PersistentVolume').map((pv) => pv.metadata.name)).not.toContain('shop-acme-pv');
     const plain = site(withServer({ hostnames: undefined }));
     expect(plain.site.server('shop').certificate).toBeUndefined();
-    expect(Warnings.collect(plain.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS/));
+    const named = site(withServer({ certificate: undefined }, { certificate: undefined }));
+    expect(Warnings.collect(named.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS for shop.example.org/));
     expect(Warnings.collect(app).filter((w) => w.includes('serves no HTTPS'))).toEqual([]);
   });
 
