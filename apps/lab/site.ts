@@ -1,6 +1,7 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
+import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 
 /**
  * The reference site, as the report built it: the cluster's facts and its one virtual server, `myweb`.
@@ -18,6 +19,13 @@ export const LAB: HostingSiteProps = {
     dashboard: { address: Ipv4Address.of('192.168.1.33') },
     // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
     backup: { exportRoot: '/export/backup' },
+    // HTTPS, the normal case in 2026: certificates from the lab's own ACME CA on the master (its directory's HTTPS
+    // certificate is signed by the CA in the ConfigMap lab-acme-ca); a public site leaves out `directory` (Let's Encrypt)
+    certificate: ServerCertificate.acme({
+      contactEmail: 'webmaster@master.test',
+      directory: 'https://192.168.1.10:14000/dir',
+      directoryCaConfigMap: 'lab-acme-ca',
+    }),
   },
   servers: [
     // the report's names for its volume and claim
@@ -27,6 +35,8 @@ export const LAB: HostingSiteProps = {
       version: 'v1',
       replicas: 2,
       docroot: { volumeName: 'vol1', claimName: 'docroot' },
+      // its DNS names, pointing at 192.168.1.31: served over HTTPS, with a certificate for both
+      hostnames: ['www.myweb.test', 'myweb.test'],
     },
   ],
 };

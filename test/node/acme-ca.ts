@@ -58,13 +58,12 @@ export class PebbleCa {
 
   /** Makes `host` resolve to `address` instead of the default. */
   public addA(host: string, address: string): Promise<string> {
-    // challtestsrv keys its records by the fully qualified name, as DNS asks for it
-    return this.post('add-a', { host: fqdn(host), addresses: [address] });
+    return this.post('add-a', { host, addresses: [address] });
   }
 
   /** Makes `host` resolve to the default address again. */
   public clearA(host: string): Promise<string> {
-    return this.post('clear-a', { host: fqdn(host) });
+    return this.post('clear-a', { host });
   }
 
   /** Pebble's log so far. */
@@ -99,6 +98,3 @@ export class PebbleCa {
   }
 }
 
-function fqdn(host: string): string {
-  return host.endsWith('.') ? host : `${host}.`;
-}

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/hosting';
-import { get, LoopReport, lowerForNodeTier, onHost, privateKeysIn, RequestLoop } from './site-client';
+import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { PebbleCa } from './acme-ca';
+import { get, LoopReport, lowerForNodeTier, onHost, peerCertificate, privateKeysIn, RequestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
 import { createNamespaces } from '../cluster/dist';
 import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
@@ -31,6 +33,18 @@ const exportOf = (claim: string) => {
 };
 const docroot = exportOf('docroot');
 const backupExport = exportOf('myweb-backup');
+const acmeStore = exportOf('myweb-acme');
+// myweb's DNS names, as its httpd answers them; the LAN has no DNS server, so clients reach them at the VIP
+const HOSTNAMES: string[] = deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'SERVER_NAMES').value.split(' ');
+const HOST = HOSTNAMES[0];
+const site = (p = '/') => `https://${HOST}${p}`;
+// The lab's ACME CA: Pebble on the master, at the directory the lab declares
+const directory = new URL(deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'ACME_DIRECTORY').value);
+let pebble: PebbleCa;
+/** What clients trust: Pebble's root (the ACME certificates) and, once made, the test's own CA (a Secret's certificate). */
+let trust = '';
+const trustFile = () => { const file = path.join(tmp, 'trust.pem'); fs.writeFileSync(file, trust); return file; };
+const viaVip = () => ({ address: VIP, ca: trust });
 const home = path.join(tmp, 'home');
 const userKey = path.join(home, '.ssh/id_ed25519');
 const results: Record<string, unknown> = {};
@@ -99,7 +113,17 @@ beforeAll(async () => {
   fs.chownSync(backupExport, 1000, 1000);
   fs.mkdirSync(path.dirname(userKey), { recursive: true, mode: 0o700 });
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'user@lan', '-f', userKey]);
+  // mod_md's store, a folder of the NAS of its own
+  fs.mkdirSync(acmeStore, { mode: 0o755, recursive: true });
+  // The lab's ACME CA, every name pointing at the VIP but one: the second name points at a host that serves nothing
+  // (the master itself), so the first order fails, visibly (the negative control below), until DNS is fixed.
+  pebble = await PebbleCa.start(path.join(tmp, 'pebble'), directory.hostname, VIP);
+  await pebble.addA(HOSTNAMES[1], directory.hostname);
+  trust = await pebble.root();
   createNamespaces(lab);
+  // the operator's one-time step for a private ACME CA: the CA of its directory's HTTPS certificate, as the README shows
+  fs.writeFileSync(path.join(tmp, 'lab-acme-ca.crt'), pebble.listenerCertificate);
+  kubectl(['create', 'configmap', 'lab-acme-ca', '-n', 'default', `--from-file=ca.crt=${path.join(tmp, 'lab-acme-ca.crt')}`]);
   // The operator's one-time step, run exactly as the README shows it.
   const made = spawnSync('bash', ['-euo', 'pipefail', '-c', readmeSecretCommands()], { encoding: 'utf-8', env: { ...process.env, HOME: home } });
   if (made.status !== 0) throw new Error(`the README's Secret commands failed: ${made.stderr}`);
@@ -108,6 +132,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  pebble?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -116,7 +141,8 @@ afterAll(() => {
 
 describe('the tier runs dist/lab itself', () => {
   test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs and CronJobs for the 1.20 server)', () => {
-    expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-backup-pv: nfs -> hostPath']);
+    expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-acme-pv: nfs -> hostPath',
+      'PersistentVolume/myweb-backup-pv: nfs -> hostPath']);
     expect(lowered.lowered).toBe(lab.filter((o) => ['PodDisruptionBudget', 'CronJob'].includes(o.kind)).length);
     expect(lowered.lowered).toBe(3);
     const strip = (o: any) => (o.kind === 'PersistentVolume'
@@ -176,12 +202,54 @@ describe('the images our Dockerfiles build', () => {
   });
 });
 
-describe('a page uploaded over SSH is served over HTTP', () => {
+describe('HTTPS with a certificate from a real ACME server (Pebble), by HTTP-01 through the VIP', () => {
+  const replicas = () => pods().filter(isPodReady).map((p) => p.status.podIP as string);
+  const httpdLogs = () => kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'httpd', '--tail=-1']);
+
+  test('a name Pebble cannot reach gets no certificate, and kubectl logs says why (negative control)', async () => {
+    const logs = await waitFor('mod_md to report the failed order', 90, () => {
+      const out = httpdLogs();
+      return /\[md:(error|warn)\]/.test(out) && out.includes(HOSTNAMES[1]) ? out : undefined;
+    }, { intervalMs: 2000, context: () => pebble.log().split('\n').slice(-15).join('\n') });
+    expect(logs).toMatch(/\[md:(error|warn)\].*(connection|refused|challenge|invalid)/i);
+    // meanwhile HTTPS answers with mod_md's fallback certificate, which no client trusts
+    for (const ip of replicas()) expect(await peerCertificate(ip, HOST, trust)).toMatchObject({ authorized: false });
+  });
+
+  test('once DNS points every name at the VIP, both replicas serve one certificate from Pebble, without a restart', async () => {
+    const restarts = () => pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
+    const before = restarts();
+    await pebble.clearA(HOSTNAMES[1]);
+    const fixed = Date.now();
+    const certs = await waitFor('every replica to serve a certificate Pebble issued', 150, async () => {
+      const seen = await Promise.all(replicas().map((ip) => peerCertificate(ip, HOST, trust)));
+      return seen.length === REPLICAS && seen.every((c) => c.authorized) ? seen : undefined;
+    }, { intervalMs: 2000, context: () => httpdLogs().split('\n').filter((l) => l.includes('md:')).slice(-10).join('\n') });
+    results.acme = { secondsFromDnsFixedToServedByEveryReplica: +((Date.now() - fixed) / 1000).toFixed(1) };
+    expect(new Set(certs.map((c) => c.fingerprint)).size).toBe(1);
+    // and by the other name too: one certificate for both
+    for (const name of HOSTNAMES) {
+      expect(await peerCertificate(VIP, name, trust)).toMatchObject({ authorized: true, fingerprint: certs[0].fingerprint });
+    }
+    expect(restarts()).toEqual(before);
+    expect(pebble.log()).toMatch(/Issued certificate serial/);
+  });
+
+  test('a client that trusts another CA refuses it (negative control of the check above)', async () => {
+    expect(await peerCertificate(VIP, HOST, pebble.listenerCertificate)).toMatchObject({ authorized: false });
+  });
+
+  test('no certificate or key reaches the logs', () => {
+    expect(httpdLogs()).not.toMatch(/BEGIN [A-Z ]*(CERTIFICATE|PRIVATE KEY)/);
+  });
+});
+
+describe('a page uploaded over SSH is served over HTTPS', () => {
   let hostKey: string;
   beforeAll(() => { hostKey = hostPublicKey(); });
 
   test('before the upload the VIP answers, but not with the page (negative control)', async () => {
-    const res = await get(`http://${VIP}/`);
+    const res = await get(site('/'), viaVip());
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.body).not.toBe(PAGE);
   });
@@ -193,14 +261,23 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     expect(out.status).toBe(0);
   });
 
-  test('the same bytes come back over HTTP through the VIP', async () => {
-    const res = await get(`http://${VIP}/`);
-    expect(res).toEqual({ status: 200, body: PAGE });
+  test('the same bytes come back over HTTPS through the VIP, by each of its names', async () => {
+    for (const name of HOSTNAMES) expect(await get(`https://${name}/`, viaVip())).toEqual({ status: 200, body: PAGE });
+  });
+
+  test('HTTP answers with a redirect to HTTPS, but for ACME challenges and the probe (curl, HTTP/2 over HTTPS)', async () => {
+    expect(await get(`http://${HOST}/index.html?a=1`, { address: VIP })).toMatchObject({ status: 301, location: `https://${HOST}/index.html?a=1` });
+    expect((await get(`http://${HOST}/.well-known/acme-challenge/none`, { address: VIP })).status).toBe(404);
+    expect(await get(`http://${HOST}/healthz`, { address: VIP })).toEqual({ status: 200, body: 'ok\n' });
+    const out = onHost('master', 'curl', ['-s', '-m', '5', '--cacert', trustFile(), '--resolve', `${HOST}:443:${VIP}`, '-o', '/dev/null',
+      '-w', '%{http_version} %{http_code}', site('/')]);
+    expect(out.stdout).toBe('2 200');
   });
 
   test('the same bytes come back through the ClusterIP, from every node', () => {
+    const file = trustFile();
     for (const node of ['node0', 'node1', 'node2', 'node3'] as const) {
-      const out = onHost(node, 'curl', ['-s', '-m', '3', `http://${clusterIp()}/`]);
+      const out = onHost(node, 'curl', ['-s', '-m', '3', '--cacert', file, '--resolve', `${HOST}:443:${clusterIp()}`, site('/')]);
       expect(`${node}: ${out.stdout}`).toBe(`${node}: ${PAGE}`);
     }
   });
@@ -228,7 +305,7 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     fs.writeFileSync(path.join(tmp, 'keep.html'), page);
     const known = knownHosts('known_vip_backup', [VIP], hostKey);
     expect(ssh('scp', known, ['-i', userKey, path.join(tmp, 'keep.html'), `web@${VIP}:/var/www/html/keep.html`]).status).toBe(0);
-    expect(await get(`http://${VIP}/keep.html`)).toEqual({ status: 200, body: page });
+    expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: page });
 
     // the README's command: a backup now, from the scheduled CronJob's template
     const backedUp = await runJob('myweb-backup', 'myweb-backup-now');
@@ -238,11 +315,11 @@ describe('a page uploaded over SSH is served over HTTP', () => {
     expect(fs.statSync(path.join(backupExport, archives[0])).uid).toBe(1000);
 
     expect(ssh('ssh', known, ['-i', userKey, `web@${VIP}`, 'rm /var/www/html/keep.html']).status).toBe(0);
-    expect((await get(`http://${VIP}/keep.html`)).status).toBe(404);
+    expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
 
     const restored = await runJob('myweb-restore', 'myweb-restore-1');
     expect(restored).toContain(`restored /backup/${archives[0]}`);
-    expect(await get(`http://${VIP}/keep.html`)).toEqual({ status: 200, body: page });
+    expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: page });
     expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
   });
 
@@ -256,12 +333,12 @@ describe('a page uploaded over SSH is served over HTTP', () => {
 
   test('dot files in the docroot are never served', async () => {
     fs.writeFileSync(path.join(docroot, '.bash_history'), 'secret commands\n', { mode: 0o644 });
-    expect((await get(`http://${VIP}/.bash_history`)).status).toBe(403);
+    expect((await get(site('/.bash_history'), viaVip())).status).toBe(403);
   });
 
   test("httpd's access log reaches kubectl logs, each line with its pod (the README's one-line query per server)", async () => {
     const marker = `logcheck${Date.now()}`;
-    expect((await get(`http://${VIP}/index.html?${marker}`)).status).toBe(200);
+    expect((await get(site(`/index.html?${marker}`), viaVip())).status).toBe(200);
     const query = ['logs', '-n', 'default', '-l', 'app.kubernetes.io/instance=myweb', '-c', 'httpd', '--prefix', '--tail=50'];
     const logs = await waitFor('the request in the httpd logs', 20, () => { const out = kubectl(query); return out.includes(marker) ? out : undefined; });
     expect(logs).toMatch(new RegExp(`^\\[pod/myweb-[a-z0-9]+-[a-z0-9]+/httpd\\] .*"GET /index.html\\?${marker} HTTP/1.1" 200`, 'm'));
@@ -354,10 +431,10 @@ describe('a page uploaded over SSH is served over HTTP', () => {
 });
 
 describe('rollouts and failures, measured with real requests', () => {
-  const url = () => `http://${VIP}/`;
+  const url = () => site('/');
 
   test('the request loop counts failures (negative control: a port nothing listens on)', async () => {
-    const loop = await RequestLoop.start(`http://${VIP}:81/`, PAGE, { intervalMs: 100 });
+    const loop = await RequestLoop.start(`https://${HOST}:81/`, PAGE, { intervalMs: 100, ...viaVip() });
     await new Promise((r) => setTimeout(r, 1000));
     const report = await loop.stop();
     expect(report.requests).toBeGreaterThan(3);
@@ -368,7 +445,7 @@ describe('rollouts and failures, measured with real requests', () => {
     const out = path.join(tmp, 'lab-v2');
     synthApp(out, (app) => buildLab(app, { mywebVersion: 'v2' }));
     const v2 = lowerForNodeTier(out, nas);
-    const loop = await RequestLoop.start(url(), PAGE);
+    const loop = await RequestLoop.start(url(), PAGE, viaVip());
     const started = Date.now();
     kubectl(['apply', '-f', '-'], v2.yaml);
     await waitForRollout('v2');
@@ -382,7 +459,7 @@ describe('rollouts and failures, measured with real requests', () => {
   test('a pod killed (both containers, SIGKILL): requests keep being answered', async () => {
     const victim = pods().filter(isPodReady)[0];
     const socket = path.join(STATE, victim.spec.nodeName, 'containerd.sock');
-    const loop = await RequestLoop.start(url(), PAGE);
+    const loop = await RequestLoop.start(url(), PAGE, viaVip());
     const killed = Date.now();
     for (const c of victim.status.containerStatuses) {
       const id = c.containerID.replace('containerd://', '');
@@ -404,11 +481,59 @@ describe('rollouts and failures, measured with real requests', () => {
     expect(report.failureSpanSeconds).toBeLessThan(3);
   });
 
+  test('a certificate from a Secret is served, and a new one put in the Secret is served without a restart or a failed request', async () => {
+    // A CA of the test's own, and certificates it signs for myweb's names, as any tool (or a bought one) would make them.
+    const dir = fs.mkdtempSync(path.join(tmp, 'own-ca-'));
+    const openssl = (args: string[]) => {
+      const out = spawnSync('openssl', args, { encoding: 'utf-8', cwd: dir });
+      if (out.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${out.stderr}`);
+    };
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=own CA', '-keyout', 'ca.key', '-out', 'ca.crt']);
+    fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${HOSTNAMES.map((h) => `DNS:${h}`).join(',')}\n`);
+    const issue = (name: string) => {
+      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${HOST}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-days', '2', '-extfile', 'san.ext', '-out', `${name}.crt`]);
+      // the operator's command for a certificate made elsewhere (README, "HTTPS"), applied in place when it changes
+      kubectl(['apply', '-f', '-'], kubectl(['create', 'secret', 'tls', 'myweb-tls', '-n', 'default', `--cert=${path.join(dir, `${name}.crt`)}`,
+        `--key=${path.join(dir, `${name}.key`)}`, '--dry-run=client', '-o', 'yaml']));
+      return spawnSync('openssl', ['x509', '-noout', '-serial', '-in', `${name}.crt`], { encoding: 'utf-8', cwd: dir }).stdout.trim().replace('serial=', '');
+    };
+    trust = `${trust}${fs.readFileSync(path.join(dir, 'ca.crt'), 'utf-8')}`;
+    const first = issue('first');
+    // myweb, switched to the Secret (the lab's declaration with `certificate: ServerCertificate.fromSecret('myweb-tls')`)
+    const out = path.join(tmp, 'lab-secret');
+    synthApp(out, (app) => buildLab(app, { mywebVersion: 'v2', certificate: ServerCertificate.fromSecret('myweb-tls') }));
+    kubectl(['apply', '-f', '-'], lowerForNodeTier(out, nas).yaml);
+    await waitFor('myweb to serve the Secret\'s certificate from every replica', 150, async () => {
+      const live = await waitForRollout('v2');
+      const tlsOf = (p: any) => p.spec.containers[0].env.find((e: any) => e.name === 'TLS')?.value;
+      if (!live.every((p) => tlsOf(p) === 'files')) return undefined;
+      const seen = await Promise.all(live.map((p) => peerCertificate(p.status.podIP, HOST, trust)));
+      return seen.every((c) => c.authorized && c.serial.toUpperCase() === first.toUpperCase()) ? true : undefined;
+    }, { intervalMs: 1000, context: siteState });
+    const restarts = () => pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
+    const before = restarts();
+    const loop = await RequestLoop.start(url(), PAGE, viaVip());
+    const started = Date.now();
+    const second = issue('second');
+    await waitFor('every replica to serve the new certificate', 150, async () => {
+      const seen = await Promise.all(pods().filter(isPodReady).map((p) => peerCertificate(p.status.podIP, HOST, trust)));
+      return seen.length === REPLICAS && seen.every((c) => c.authorized && c.serial.toUpperCase() === second.toUpperCase()) ? true : undefined;
+    }, { intervalMs: 500 });
+    const seconds = +((Date.now() - started) / 1000).toFixed(1);
+    const report = await loop.stop();
+    results.secretRotated = { secondsFromApplyToServedByEveryReplica: seconds, ...summary(report) };
+    expect(first).not.toBe(second);
+    expect(report.failures).toEqual([]);
+    expect(report.failed).toBe(0);
+    expect(restarts()).toEqual(before);
+  });
+
   test("a node's kubelet stopped: requests keep being answered, and the pod is replaced on the third worker", async () => {
     const victim = pods().filter(isPodReady)[0];
     const node = victim.spec.nodeName;
     const before = pods().map((p) => p.metadata.name);
-    const loop = await RequestLoop.start(url(), PAGE);
+    const loop = await RequestLoop.start(url(), PAGE, viaVip());
     const stopped = Date.now();
     const at = (): number => +((Date.now() - stopped) / 1000).toFixed(1);
     process.kill(Number(fs.readFileSync(path.join(STATE, node, 'kubelet.pid'), 'utf-8')), 'SIGTERM');

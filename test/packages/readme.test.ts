@@ -61,26 +61,39 @@ describe('tsBlocks', () => {
 });
 
 describe('README.md', () => {
-  test("the new-server example is a real servers list: the lab's declaration with it synthesizes, with the new server", () => {
-    const blocks = tsBlocks(fs.readFileSync(path.join(repo, 'README.md'), 'utf-8'));
-    expect(blocks).toHaveLength(1);
-    const list = blocks[0].trim().replace(/^servers: /, '').replace(/,$/, '');
+  const blocks = tsBlocks(fs.readFileSync(path.join(repo, 'README.md'), 'utf-8'));
+
+  test('its two examples are the new server and the HTTPS choices', () => {
+    expect(blocks).toHaveLength(2);
+  });
+
+  test.each([
+    ['the new-server example', 0, ['myweb', 'shop']],
+    ['the HTTPS example', 1, ['shop', 'blog', 'bank']],
+  ])("%s is a real servers list: the lab's declaration with it synthesizes, with its servers", (_what, index, names) => {
+    const list = blocks[index].trim().replace(/^servers: /, '').replace(/,$/, '');
     fs.mkdirSync(examples, { recursive: true });
-    const file = path.join(examples, 'root-servers.ts');
+    const file = path.join(examples, `root-servers-${index}.ts`);
     fs.writeFileSync(file, [
       '// Extracted from README.md by readme.test.ts; do not edit.',
       "import { Ipv4Address } from '@cdk8s-vserver/core';",
       "import { VirtualServerSpec } from '@cdk8s-vserver/hosting';",
+      // what the block names of web-ssh-server's certificate types (an unused import would not compile)
+      ...(list.includes('ServerCertificate')
+        ? [`import { ${['IssuerKind', 'ServerCertificate'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/web-ssh-server';`] : []),
       `export const servers: VirtualServerSpec[] = ${list};`,
       '',
     ].join('\n'));
     let servers: VirtualServerSpec[] = [];
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example is a file written at run time
     jest.isolateModules(() => { servers = require(file).servers; });
-    expect(servers.map((s) => s.name)).toEqual(['myweb', 'shop']);
+    expect(servers.map((s) => s.name)).toEqual(names);
     const app = Testing.app();
     const site = new HostingSite(app, 'Site', { ...LAB, servers });
-    expect(app.synthYaml()).toContain('name: shop');
-    expect(site.server('shop').service.name).toBe('shop');
+    const yaml = app.synthYaml();
+    for (const name of names) {
+      expect(yaml).toContain(`name: ${name}`);
+      expect(site.server(name).service.name).toBe(name);
+    }
   });
 });

@@ -3,7 +3,7 @@ import {
   requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
-import { AcmeCertificate, AuthorizedKeys, hostnameProblem, SecretKeys, ServerCertificate, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { AuthorizedKeys, hostnameProblem, SecretKeys, ServerCertificate, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -271,7 +271,7 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
     : { host: facts.nas.server, path: `${root}/${server.name}`, prop: `servers[${i}].name`, what: `the docroot of ${server.name} (facts.nas.exportRoot/<name>)` }));
   const acmeRoot = trimSlash(facts.nas.acmeStoreRoot ?? `${root}/.acme`);
   servers.forEach((server) => {
-    if (!(serverCertificate(server, facts.certificate) instanceof AcmeCertificate)) return;
+    if (!serverCertificate(server, facts.certificate)?.needsAcmeStore) return;
     exports.push({
       host: facts.nas.server,
       path: `${acmeRoot}/${server.name}`,

@@ -4,7 +4,7 @@ import {
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
-import { AcmeCertificate, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDeclaration, HostingSiteProps, serverCertificate, SiteFacts, VirtualServerSpec } from './declaration';
@@ -133,7 +133,7 @@ export class HostingSite extends Construct {
     });
     const certificate = serverCertificate(spec, facts.certificate);
     // mod_md's store: a folder of the NAS of its own, shared by the server's replicas, never inside a docroot
-    const acmeStore = certificate instanceof AcmeCertificate ? new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Acme`, {
+    const acmeStore = certificate?.needsAcmeStore ? new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Acme`, {
       server: facts.nas.server,
       path: `${facts.nas.acmeStoreRoot ?? `${this.exportRoot.replace(/\/+$/, '')}/.acme`}/${spec.name}`,
       capacity: Size.mebibytes(64),

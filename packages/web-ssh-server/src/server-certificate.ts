@@ -143,6 +143,12 @@ export abstract class ServerCertificate {
   /** Which source this is, for errors and the site's picture (`ACME`, `cert-manager`, `Secret`). */
   public abstract readonly kind: string;
 
+  /**
+   * Whether the server needs an ACME store (`WebSshServerProps.acmeStore`) for this source. A property rather than a
+   * class check, so it holds when an app loads two copies of this package.
+   */
+  public abstract readonly needsAcmeStore: boolean;
+
   /** Checks the options against the server's hostnames, naming `scope` and `prop` in the error. */
   public abstract validate(scope: IConstruct, prop: string, hostnames: string[]): void;
 
@@ -156,6 +162,7 @@ export abstract class ServerCertificate {
 /** The ACME source: mod_md in the server. */
 export class AcmeCertificate extends ServerCertificate {
   public readonly kind = 'ACME';
+  public readonly needsAcmeStore = true;
   public readonly directory: string;
   constructor(public readonly options: AcmeCertificateOptions) {
     super();
@@ -206,6 +213,7 @@ export class AcmeCertificate extends ServerCertificate {
 /** The cert-manager source. */
 export class CertManagerCertificate extends ServerCertificate {
   public readonly kind = 'cert-manager';
+  public readonly needsAcmeStore = false;
   constructor(public readonly options: CertManagerCertificateOptions) {
     super();
   }
@@ -248,6 +256,7 @@ export class CertManagerCertificate extends ServerCertificate {
 /** An existing kubernetes.io/tls Secret. */
 export class SecretCertificate extends ServerCertificate {
   public readonly kind = 'Secret';
+  public readonly needsAcmeStore = false;
   constructor(public readonly secretName: string) {
     super();
   }

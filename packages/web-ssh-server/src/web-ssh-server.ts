@@ -342,8 +342,9 @@ export class WebSshServer extends Construct {
       if (props.acmeStore) {
         throw SiteError.invalidProp(this, 'acmeStore', 'a volume', 'be given only with ServerCertificate.acme()');
       }
-      if (hostnames.length) Warnings.of(this).add(`serves no HTTPS for ${hostnames.join(', ')}: browsers mark every page "Not secure" and `
-        + "forms cross the network in clear. Give it 'hostnames' and a 'certificate' (ServerCertificate.acme(), .certManager() or .fromSecret()).");
+      Warnings.of(this).add(`serves no HTTPS${hostnames.length ? ` for ${hostnames.join(', ')}` : ''}: browsers mark every page "Not secure" and `
+        + `forms cross the network in clear. Give it ${hostnames.length ? '' : "'hostnames' and "}a 'certificate' `
+        + '(ServerCertificate.acme(), .certManager() or .fromSecret()).');
     }
 
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);

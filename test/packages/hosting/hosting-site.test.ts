@@ -120,8 +120,9 @@ describe('HTTPS in the declaration', () => {
     expect(ofKind(synth(s.docrootChart), 'PersistentVolume').map((pv) => pv.metadata.name)).not.toContain('shop-acme-pv');
     const plain = site(withServer({ hostnames: undefined }));
     expect(plain.site.server('shop').certificate).toBeUndefined();
+    expect(Warnings.collect(plain.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS:/));
     const named = site(withServer({ certificate: undefined }, { certificate: undefined }));
-    expect(Warnings.collect(named.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS for shop.example.org/));
+    expect(Warnings.collect(named.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS for shop.example.org: .* Give it a 'certificate'/));
     expect(Warnings.collect(app).filter((w) => w.includes('serves no HTTPS'))).toEqual([]);
   });
 

@@ -44,7 +44,25 @@ if [ -n "$HSTS_MAX_AGE" ]; then
   [ "$TLS" != none ] || fail "HSTS_MAX_AGE needs TLS"
   set -- "$@" -D HSTS
 fi
-mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR"
+mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" /run/web-ssh-server
+if [ "$TLS" = acme ]; then
+  # Elect the replica that drives ACME: the one that holds the store's driver lock (kept open on fd 9 by this
+  # process, then by apache2 and the watcher, for the container's life). The others serve; their watcher takes
+  # over the lock when the driver goes. A replica that is not the driver waits for the driver to set up a fresh
+  # store, so two replicas never create it at once.
+  store=/var/lib/web-ssh-server/md
+  exec 9>>"$store/driver.lock"
+  if flock -n 9; then
+    echo 'MDRenewMode auto' > /run/web-ssh-server/md-renew-mode.conf
+    echo "web-ssh-server: this replica drives ACME for $SERVER_NAMES" >&2
+  else
+    exec 9>&-
+    echo 'MDRenewMode manual' > /run/web-ssh-server/md-renew-mode.conf
+    echo "web-ssh-server: another replica drives ACME for $SERVER_NAMES; this one serves its certificate" >&2
+    waited=0
+    while [ ! -s "$store/md_store.json" ] && [ "$waited" -lt 30 ]; do sleep 1; waited=$((waited + 1)); done
+  fi
+fi
 if [ "$TLS" != none ]; then
   # The watcher is this shell's child; once the shell execs apache2 it is apache2's, and $$ is apache2's pid.
   /usr/local/lib/web-ssh-server/tls-watch "$$" "$TLS" "${TLS_WATCH_SECONDS:-5}" &
