@@ -3,7 +3,7 @@ import {
   requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
-import { AuthorizedKeys, hostnameProblem, SecretKeys, ServerCertificate, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { AuthorizedKeys, requireHostnames, SecretKeys, ServerCertificate, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -207,6 +207,11 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   checkExports(props, fail);
 }
 
+/** The folder of a server's ACME store on the NAS: `<facts.nas.acmeStoreRoot>/<name>`, by default `<exportRoot>/.acme/<name>`. */
+export function acmeStorePath(facts: SiteFacts, serverName: string): string {
+  return `${trimSlash(facts.nas.acmeStoreRoot ?? `${trimSlash(facts.nas.exportRoot)}/.acme`)}/${serverName}`;
+}
+
 /** The certificate a server gets: its own, or the site's default when it has hostnames. */
 export function serverCertificate(server: VirtualServerSpec, siteDefault: ServerCertificate | undefined): ServerCertificate | undefined {
   return server.certificate ?? ((server.hostnames ?? []).length > 0 ? siteDefault : undefined);
@@ -218,10 +223,8 @@ export function serverCertificate(server: VirtualServerSpec, siteDefault: Server
  */
 function checkTls(site: IConstruct, path: string, server: VirtualServerSpec, siteDefault: ServerCertificate | undefined,
   seen: Map<string, string>, fail: (prop: string, value: unknown, expected: string) => never): void {
-  const names = server.hostnames ?? [];
+  const names = requireHostnames(site, `${path}.hostnames`, server.hostnames ?? []);
   names.forEach((hostname, j) => {
-    const problem = hostnameProblem(hostname);
-    if (problem) fail(`${path}.hostnames[${j}]`, hostname, `be a DNS name such as "www.example.org" (this one ${problem})`);
     const other = seen.get(hostname);
     if (other) {
       fail(`${path}.hostnames[${j}]`, hostname, `differ from ${other}: one name points at one address, and is served by one server. `
@@ -269,12 +272,11 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
   const exports: Export[] = servers.map((server, i) => (server.docroot?.exportPath
     ? { host: facts.nas.server, path: trimSlash(server.docroot.exportPath), prop: `servers[${i}].docroot.exportPath`, what: `the docroot of ${server.name}` }
     : { host: facts.nas.server, path: `${root}/${server.name}`, prop: `servers[${i}].name`, what: `the docroot of ${server.name} (facts.nas.exportRoot/<name>)` }));
-  const acmeRoot = trimSlash(facts.nas.acmeStoreRoot ?? `${root}/.acme`);
   servers.forEach((server) => {
     if (!serverCertificate(server, facts.certificate)?.needsAcmeStore) return;
     exports.push({
       host: facts.nas.server,
-      path: `${acmeRoot}/${server.name}`,
+      path: acmeStorePath(facts, server.name),
       prop: facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot',
       what: `the ACME store of ${server.name} (${facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot/.acme'}/<name>)`,
     });

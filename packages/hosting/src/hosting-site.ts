@@ -7,7 +7,7 @@ import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkDeclaration, HostingSiteProps, serverCertificate, SiteFacts, VirtualServerSpec } from './declaration';
+import { acmeStorePath, checkDeclaration, HostingSiteProps, serverCertificate, SiteFacts, VirtualServerSpec } from './declaration';
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
@@ -135,7 +135,7 @@ export class HostingSite extends Construct {
     // mod_md's store: a folder of the NAS of its own, shared by the server's replicas, never inside a docroot
     const acmeStore = certificate?.needsAcmeStore ? new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Acme`, {
       server: facts.nas.server,
-      path: `${facts.nas.acmeStoreRoot ?? `${this.exportRoot.replace(/\/+$/, '')}/.acme`}/${spec.name}`,
+      path: acmeStorePath(facts, spec.name),
       capacity: Size.mebibytes(64),
       mountOptions: facts.nas.mountOptions,
       claimName: `${spec.name}-acme`,

@@ -4,7 +4,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
 import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
@@ -310,6 +310,7 @@ export class WebSshServer extends Construct {
     requireDistinctPorts(this, { httpPort, sshPort });
     const sshServicePort = props.sshServicePort ?? sshPort;
     requireDistinctPorts(this, { httpPort, sshServicePort });
+    const namespace = Chart.of(this).namespace ?? 'default';
     const hostnames = requireHostnames(this, 'hostnames', props.hostnames ?? []);
     const certificate = props.certificate;
     const httpsPort = props.httpsPort ?? 443;
@@ -321,12 +322,8 @@ export class WebSshServer extends Construct {
       certificate.validate(this, 'certificate', hostnames);
       requireDistinctPorts(this, { httpPort, sshPort, httpsPort });
       requireDistinctPorts(this, { httpsServicePort: HTTPS_SERVICE_PORT, sshServicePort });
-      const namespace = Chart.of(this).namespace ?? 'default';
-      if (props.acmeStore && props.acmeStore.namespace !== namespace) {
-        throw SiteError.invalidProp(this, 'acmeStore', `${props.acmeStore.namespace}/${props.acmeStore.podVolume.persistentVolumeClaim?.claimName}`,
-          `be a claim in the server's own namespace "${namespace}": a pod cannot mount a claim of another namespace`);
-      }
-      if (props.acmeStore?.accessMode === 'ReadWriteOnce' && (props.replicas ?? 2) > 1) {
+      if (props.acmeStore) requireClaimIn(this, 'acmeStore', props.acmeStore, namespace);
+      if (props.acmeStore?.accessMode === 'ReadWriteOnce' && replicas > 1) {
         throw SiteError.invalidProp(this, 'acmeStore', 'ReadWriteOnce', 'be ReadWriteMany with more than one replica: every replica answers ACME challenges '
           + 'and serves the certificate from the one store');
       }
@@ -348,12 +345,7 @@ export class WebSshServer extends Construct {
     }
 
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
-    const namespace = Chart.of(this).namespace ?? 'default';
-    if (props.docroot.namespace !== namespace) {
-      throw SiteError.invalidProp(this, 'docroot', `${props.docroot.namespace}/${props.docroot.podVolume.persistentVolumeClaim?.claimName}`,
-        `be a claim in the server's own namespace "${namespace}": a pod cannot mount a claim of another namespace. `
-        + `Put the docroot in a chart with namespace "${namespace}"`);
-    }
+    requireClaimIn(this, 'docroot', props.docroot, namespace);
     if (props.docroot.accessMode === 'ReadWriteOnce' && replicas > 1) {
       if (spread === NodeSpread.REQUIRED) {
         throw SiteError.invalidProp(this, 'replicas', replicas, 'be 1 with a ReadWriteOnce docroot: the volume mounts on one node only, '
@@ -562,8 +554,17 @@ interface Resolved {
   readonly hstsSeconds?: number;
 }
 
+/** A volume the server's pods mount (`prop`) must be a claim in their own namespace. */
+function requireClaimIn(scope: Construct, prop: string, volume: IDocroot, namespace: string): void {
+  if (volume.namespace !== namespace) {
+    throw SiteError.invalidProp(scope, prop, `${volume.namespace}/${volume.podVolume.persistentVolumeClaim?.claimName}`,
+      `be a claim in the server's own namespace "${namespace}": a pod cannot mount a claim of another namespace. `
+      + `Put the ${prop} in a chart with namespace "${namespace}"`);
+  }
+}
+
 /** Returns `hostnames` when each is a server's DNS name, once. */
-export function requireHostnames(scope: Construct, prop: string, hostnames: string[]): string[] {
+export function requireHostnames(scope: IConstruct, prop: string, hostnames: string[]): string[] {
   const seen = new Set<string>();
   hostnames.forEach((hostname, i) => {
     const problem = hostnameProblem(hostname);
