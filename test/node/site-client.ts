@@ -41,7 +41,9 @@ export interface GetOptions {
 export function get(url: string, options: GetOptions = {}): Promise<{ status: number; body: string; error?: string; location?: string }> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const lookup = options.address
-    ? (_host: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void) => cb(null, options.address!, 4)
+    // Node asks for every address (`all`, for its happy-eyeballs connect) or for one
+    ? (_host: string, opts: { all?: boolean }, cb: (err: Error | null, address: any, family?: number) => void) =>
+      (opts?.all ? cb(null, [{ address: options.address!, family: 4 }]) : cb(null, options.address!, 4))
     : undefined;
   return new Promise((resolve) => {
     const handle = (res: http.IncomingMessage) => {
