@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps, OPERATED_KINDS, synthApp } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
+import { parseDocument } from 'yaml';
 import { LAB } from '../apps/lab/site';
 
 /** The folders of CRD files of the custom resources the packages emit (MetalLB's, cert-manager's), committed with their licence. */
@@ -11,9 +12,20 @@ export const CRD_DIRS = [
   path.join(__dirname, '../packages/web-ssh-server/crds/cert-manager-v1.21.1'),
 ];
 
-/** The YAML files of {@link CRD_DIRS}. */
+/** The YAML files of {@link CRD_DIRS}: what the schema tier validates custom resources against. */
 export function crdFiles(): string[] {
   return CRD_DIRS.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f)));
+}
+
+/**
+ * The CRD files of the kinds the packages emit (the operator's list), as their controllers' installs bring them:
+ * what the real tiers install. cert-manager's Issuer and ClusterIssuer are the user's own objects, validated by schema only.
+ */
+export function emittedCrdFiles(): string[] {
+  return crdFiles().filter((file) => {
+    const kind = parseDocument(fs.readFileSync(file, 'utf-8')).toJSON().spec.names.kind;
+    return OPERATED_KINDS.some((k) => k.kind === kind);
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { crdFiles, synthBackendSites } from '../backend-sites';
+import { emittedCrdFiles, synthBackendSites } from '../backend-sites';
 import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
 import { applyableYaml, createNamespaces, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
@@ -15,8 +15,9 @@ const sites: Array<[string, string]> = [
   ...synthBackendSites().map(([backend, dir]): [string, string] => [`the lab on ${backend}`, dir]),
 ];
 
-// What MetalLB's install brings first on a real cluster: its CRDs, so the server validates every custom resource.
-beforeAll(() => installCustomResourceDefinitions(crdFiles()));
+// What MetalLB's and cert-manager's installs bring first on a real cluster: their CRDs, so the server validates every
+// custom resource.
+beforeAll(() => installCustomResourceDefinitions(emittedCrdFiles()));
 
 function ref(o: Manifest): string[] {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
@@ -143,6 +144,12 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
     }
   });
 
+  test('the server stored each cert-manager Certificate as emitted, with the CRD applied', () => {
+    // dist/agency's two servers on cert-manager; no other site has any
+    expect(ofKind('Certificate').map((o) => o.metadata.name)).toEqual(dir === path.join(DIST, 'agency') ? ['acme-tls', 'bakery-tls'] : []);
+    for (const o of ofKind('Certificate')) expect(getJson(ref(o)).spec).toEqual(o.spec);
+  });
+
   test('the server stored each MetalLB custom resource as emitted, with the defaults of its CRD schema', () => {
     for (const o of objects.filter((x) => x.apiVersion.startsWith('metallb.io/'))) {
       // the CRD's schema defaults avoidBuggyIPs: proof that the server applied MetalLB's schema to the object
@@ -170,6 +177,14 @@ describe('negative controls on the server', () => {
     expect(out.stderr).toMatch(/spec\.addresses: Invalid value: "string": spec\.addresses in body must be of type array/);
     const fixed = control.yaml.replace('addresses: 10.20.30.11/32', 'addresses: [10.20.30.11/32]');
     expect(kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], fixed).status).toBe(0);
+  });
+
+  test("the server validates cert-manager's Certificates by the installed CRD (and refuses one whose dnsNames are not a list)", () => {
+    const certificate = objectsIn(path.join(DIST, 'agency')).find((o) => o.kind === 'Certificate')!;
+    const bad = { ...certificate, metadata: { ...certificate.metadata, name: 'not-a-list' }, spec: { ...certificate.spec, dnsNames: 'acme.example' } };
+    const out = kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(bad));
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(/spec\.dnsNames: Invalid value: "string": spec\.dnsNames in body must be of type array/);
   });
 
   test('a 1.20 server silently drops an unknown field, which is why the schema tier runs first', () => {

@@ -58,18 +58,10 @@ export function installCustomResourceDefinitions(files: string[]): string[] {
   const names: string[] = [];
   const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
   for (const file of files) {
-    // cert-manager v1.21's CRDs use what the 1.20 test server predates, which its copy leaves out: the Certificate's
-    // `selectableFields` (1.30+: kubectl may select Certificates by issuer), the issuers' CEL rules,
-    // `x-kubernetes-validations` (1.25+: the server checks them; an older one never did), and the issuers' two
-    // empty-string defaults (of an image pull secret's name), which a 1.20 server reads back as null and refuses.
+    // cert-manager v1.21's Certificate declares `selectableFields` (Kubernetes 1.30+: kubectl may select Certificates
+    // by issuer), which an older test server does not know: its copy leaves that one field out.
     const crds = parseAllDocuments(fs.readFileSync(file, 'utf-8')).map((d) => d.toJSON()).filter(Boolean);
-    for (const crd of crds) {
-      for (const version of crd.spec?.versions ?? []) {
-        if (minor < 30) delete version.selectableFields;
-        if (minor < 25) dropKey(version.schema, 'x-kubernetes-validations');
-        if (minor < 21) dropKey(version.schema, 'default', '');
-      }
-    }
+    if (minor < 30) for (const crd of crds) for (const version of crd.spec?.versions ?? []) delete version.selectableFields;
     const out = kubectl(['apply', '-f', '-'], crds.map((crd) => stringify(crd, { version: '1.1' })).join('---\n'));
     names.push(...out.trim().split('\n').map((line) => line.split(' ')[0]));
   }
@@ -77,9 +69,3 @@ export function installCustomResourceDefinitions(files: string[]): string[] {
   return names;
 }
 
-/** Deletes `key` at every depth of `value` (only where it holds `only`, when given). */
-function dropKey(value: any, key: string, only?: unknown): void {
-  if (value === null || typeof value !== 'object') return;
-  if (!Array.isArray(value) && key in value && (only === undefined || value[key] === only)) delete value[key];
-  for (const child of Object.values(value)) dropKey(child, key, only);
-}

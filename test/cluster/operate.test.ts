@@ -8,7 +8,7 @@ import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
-import { crdFiles } from '../backend-sites';
+import { emittedCrdFiles } from '../backend-sites';
 import { waitFor } from '../support';
 import { applyableDir, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
@@ -89,7 +89,7 @@ describe('preflight', () => {
 
   test('with a folder, passes when the server serves its custom resources and has its namespaces (dist/agency, MetalLB installed)', () => {
     // what MetalLB's own install brings: its CRDs and its namespace
-    installCustomResourceDefinitions(crdFiles());
+    installCustomResourceDefinitions(emittedCrdFiles());
     kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } }));
     const out = cli(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stdout: out.stdout.trim().split('\n').slice(1) }).toEqual({
@@ -216,7 +216,7 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
   const owned = (kinds: string) => kubectl(['get', kinds, '-A', '-l', `app.kubernetes.io/part-of=${MIGRATE}`, '-o', 'name']).trim().split('\n').filter(Boolean).sort();
 
   test('preflight of the MetalLB site refuses while MetalLB\'s namespace is missing (MetalLB not installed yet)', () => {
-    installCustomResourceDefinitions(crdFiles());
+    installCustomResourceDefinitions(emittedCrdFiles());
     kubectl(['delete', 'namespace', 'metallb-system', '--ignore-not-found', '--wait=true']);
     const out = cli(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({

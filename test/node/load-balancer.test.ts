@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Ipv4Address } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { get, lowerForNodeTier, onHost } from './site-client';
-import { BACKEND_SITES, crdFiles } from '../backend-sites';
+import { BACKEND_SITES, emittedCrdFiles } from '../backend-sites';
 import { createNamespaces, installCustomResourceDefinitions } from '../cluster/dist';
 import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
 import { waitFor } from '../support';
@@ -45,7 +45,7 @@ describe.each([
     // The server's export, with a page in it (the NAS side of an upload).
     fs.mkdirSync(path.join(nas, exportPath), { recursive: true, mode: 0o755 });
     fs.writeFileSync(path.join(nas, exportPath, 'index.html'), page, { mode: 0o644 });
-    installCustomResourceDefinitions(crdFiles());
+    installCustomResourceDefinitions(emittedCrdFiles());
     createNamespaces(lowered.objects);
     // The server's two Secrets (web-ssh-server README), in its namespace.
     const keys = path.join(tmp, `${backend}-keys`);
