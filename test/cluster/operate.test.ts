@@ -87,13 +87,14 @@ describe('preflight', () => {
     expect({ status: out.status, stdout: out.stdout.trim() }).toEqual({ status: 0, stdout: 'preflight: Kubernetes 1.20 is supported (1.20-1.30)' });
   });
 
-  test('with a folder, passes when the server serves its custom resources and has its namespaces (dist/agency, MetalLB installed)', () => {
-    // what MetalLB's own install brings: its CRDs and its namespace
+  test('with a folder, passes when the server serves its custom resources and has its namespaces (dist/agency, MetalLB and cert-manager installed)', () => {
+    // what MetalLB's and cert-manager's own installs bring: their CRDs, and MetalLB's namespace
     installCustomResourceDefinitions(emittedCrdFiles());
     kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } }));
     const out = cli(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
     expect({ status: out.status, stdout: out.stdout.trim().split('\n').slice(1) }).toEqual({
-      status: 0, stdout: ['preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists'],
+      status: 0,
+      stdout: ['preflight: the server serves cert-manager.io/v1', 'preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists'],
     });
   });
 
