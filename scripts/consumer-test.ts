@@ -181,8 +181,12 @@ function proveStack(stack: Stack): void {
     if (deploy.status !== 1 || !expected.test(deploy.output) || /^\s+at /m.test(deploy.output)) {
       throw new Error(`${stack.name}: npx cdk8s-vserver deploy without a cluster did not end in one clear line (${deploy.status}):\n${deploy.output}`);
     }
-    if (!fs.existsSync(path.join(dir, 'node_modules', packageName('vip'), 'crds/metallb-v0.16.1/LICENSE'))) {
-      throw new Error(`${stack.name}: the vip tarball does not carry MetalLB's CRDs and their licence`);
+    // the vendored CRDs travel with their licence, and the package's NOTICE says where they came from
+    for (const [pkg, crds, what] of [['vip', 'metallb-v0.16.1', "MetalLB's"], ['web-ssh-server', 'cert-manager-v1.21.1', "cert-manager's"]]) {
+      const root = path.join(dir, 'node_modules', packageName(pkg));
+      if (!fs.existsSync(path.join(root, 'crds', crds, 'LICENSE')) || !fs.readFileSync(path.join(root, 'NOTICE'), 'utf-8').includes(`crds/${crds}/`)) {
+        throw new Error(`${stack.name}: the ${pkg} tarball does not carry ${what} CRDs, their licence and a NOTICE naming them`);
+      }
     }
     const yaml = fs.readdirSync(path.join(dir, 'dist')).sort().map((f) => fs.readFileSync(path.join(dir, 'dist', f), 'utf-8')).join('\n');
     const kinds = [...new Set([...yaml.matchAll(/^kind: (\S+)$/gm)].map((m) => m[1]))].sort();
