@@ -13,7 +13,7 @@ import { kubectl } from './kubectl';
  */
 export function applyableYaml(dir: string, files = yamlFilesIn(dir)): { yaml: string; lowered: number } {
   let yaml = files.map((f) => fs.readFileSync(f, 'utf-8')).join('\n---\n');
-  const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
+  const minor = serverMinor();
   let lowered = 0;
   if (minor < 21) {
     yaml = yaml.replace(/^apiVersion: (policy|batch)\/v1\nkind: (PodDisruptionBudget|CronJob)$/gm, (_all, group: string, kind: string) => {
@@ -56,7 +56,7 @@ export function applyableDir(dir: string, into: string): string {
  */
 export function installCustomResourceDefinitions(files: string[]): string[] {
   const names: string[] = [];
-  const minor = Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
+  const minor = serverMinor();
   for (const file of files) {
     // cert-manager v1.21's Certificate declares `selectableFields` (Kubernetes 1.30+: kubectl may select Certificates
     // by issuer), which an older test server does not know: its copy leaves that one field out.
@@ -69,3 +69,10 @@ export function installCustomResourceDefinitions(files: string[]): string[] {
   return names;
 }
 
+
+/** The test server's Kubernetes minor version (20 for 1.20), asked once per test file. */
+let minorOfServer: number | undefined;
+function serverMinor(): number {
+  minorOfServer ??= Number(JSON.parse(kubectl(['version', '-o', 'json'])).serverVersion.minor.replace(/\D/g, ''));
+  return minorOfServer;
+}
