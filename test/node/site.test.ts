@@ -331,9 +331,16 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     expect([dir.uid, mode(dir)]).toEqual([1000, '755']);
   });
 
-  test('dot files in the docroot are never served', async () => {
+  test('dot files in the docroot, and files in its dot folders, are never served; /.well-known/ is', async () => {
     fs.writeFileSync(path.join(docroot, '.bash_history'), 'secret commands\n', { mode: 0o644 });
     expect((await get(site('/.bash_history'), viaVip())).status).toBe(403);
+    // the customer's home is the docroot: a key made with ssh-keygen in their shell lands in .ssh/
+    fs.mkdirSync(path.join(docroot, '.ssh'), { recursive: true });
+    fs.writeFileSync(path.join(docroot, '.ssh/id_ed25519'), 'not a real key\n', { mode: 0o644 });
+    expect((await get(site('/.ssh/id_ed25519'), viaVip())).status).toBe(403);
+    fs.mkdirSync(path.join(docroot, '.well-known'), { recursive: true });
+    fs.writeFileSync(path.join(docroot, '.well-known/security.txt'), 'Contact: mailto:security@myweb.test\n', { mode: 0o644 });
+    expect(await get(site('/.well-known/security.txt'), viaVip())).toEqual({ status: 200, body: 'Contact: mailto:security@myweb.test\n' });
   });
 
   test("httpd's access log reaches kubectl logs, each line with its pod (the README's one-line query per server)", async () => {
