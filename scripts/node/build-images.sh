@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the images the real node tier runs, from the project's own Dockerfiles, with no registry but Debian's:
-#   1. the Debian base the Dockerfiles' FROM names (debian:12.x-slim), made by mmdebstrap from Debian's mirror;
+#   1. the Debian base the Dockerfiles' FROM names (debian:13.x-slim), made by mmdebstrap from Debian's mirror;
 #   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, named <lab registry>/<name>:v1 (each node
 #      also tags it v2: the same build under two references, for a real rollout between two tags);
 #   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
@@ -38,9 +38,18 @@ base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$images/httpd/Dockerfile" | head -1)
   || { log "httpd and sshd must build FROM the same base"; exit 1; }
 mirror=$(debian_uri debian)
 [ -n "$mirror" ] || { log "no Debian mirror in the system's apt sources"; exit 1; }
+security=$(debian_uri debian-security)
+# The release the FROM line names (debian:<major>.<point>-slim), by its codename.
+case "$base" in
+  debian:12.*-slim) suite=bookworm ;;
+  debian:13.*-slim) suite=trixie ;;
+  *) log "the Dockerfiles build FROM $base: this script makes debian:12.x-slim (bookworm) or debian:13.x-slim (trixie) bases only"; exit 1 ;;
+esac
 start=$(date +%s)
 
-# 1. The base: bookworm minbase without docs, man pages and locales (what Docker's -slim images leave out).
+# 1. The base: the release's minbase without docs, man pages and locales (what Docker's -slim images leave out),
+#    with its security updates. mmdebstrap keeps its own apt state, so the host's release does not matter; Debian's
+#    keyring on the host verifies the newer release's archive.
 if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
   log "making $base with mmdebstrap from $mirror"
   work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -50,7 +59,8 @@ if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
     --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
-    bookworm "$work/rootfs.tar" "deb $mirror bookworm main" "deb $mirror bookworm-updates main" >&2
+    "$suite" "$work/rootfs.tar" "deb $mirror $suite main" "deb $mirror $suite-updates main" \
+    ${security:+"deb $security $suite-security main"} >&2
   ctr=$(buildah from scratch)
   buildah add --quiet "$ctr" "$work/rootfs.tar" / >/dev/null
   buildah config --cmd /bin/bash --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$ctr"

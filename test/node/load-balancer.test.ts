@@ -42,8 +42,9 @@ describe.each([
   const service = () => getJson(['service', 'myweb', '-n', NS]);
 
   beforeAll(async () => {
-    // The server's export, with a page in it (the NAS side of an upload).
+    // The server's export, web's as the README says, with a page in it (the NAS side of an upload).
     fs.mkdirSync(path.join(nas, exportPath), { recursive: true, mode: 0o755 });
+    fs.chownSync(path.join(nas, exportPath), 1000, 1000);
     fs.writeFileSync(path.join(nas, exportPath, 'index.html'), page, { mode: 0o644 });
     installCustomResourceDefinitions(emittedCrdFiles());
     createNamespaces(lowered.objects);

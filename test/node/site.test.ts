@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -37,6 +37,11 @@ const acmeStore = exportOf('myweb-acme');
 // myweb's DNS names, as its httpd answers them; the LAN has no DNS server, so clients reach them at the VIP
 const HOSTNAMES: string[] = deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'SERVER_NAMES').value.split(' ');
 const HOST = HOSTNAMES[0];
+// the containers' own ports (unprivileged: the Service keeps 22 and 443 outside), where a client reaches a pod directly
+const SSH_POD_PORT: number = deployment.spec.template.spec.containers[1].ports[0].containerPort;
+const HTTPS_POD_PORT = Number(deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'HTTPS_PORT').value);
+/** A pod's SSH address, as ssh and known_hosts write it. */
+const podSsh = (ip: string) => `[${ip}]:${SSH_POD_PORT}`;
 const site = (p = '/') => `https://${HOST}${p}`;
 // The lab's ACME CA: Pebble on the master, at the directory the lab declares
 const directory = new URL(deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'ACME_DIRECTORY').value);
@@ -106,8 +111,10 @@ function readmeSecretCommands(): string {
 const lowered = lowerForNodeTier(LAB, nas);
 
 beforeAll(async () => {
-  // The docroot as a fresh export: a root-owned, empty folder (sshd hands it to `web` at start).
+  // The NAS's folders, prepared as the README says: the docroot belongs to web (uid 1000, who uploads; sshd runs as
+  // web and cannot chown), mod_md's store to www-data (uid 33, who runs httpd).
   fs.mkdirSync(docroot, { mode: 0o755, recursive: true });
+  fs.chownSync(docroot, 1000, 1000);
   // The backup export, writable by the docroot's owner (web, 1000) that the backup runs as.
   fs.mkdirSync(backupExport, { mode: 0o755, recursive: true });
   fs.chownSync(backupExport, 1000, 1000);
@@ -115,6 +122,7 @@ beforeAll(async () => {
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'user@lan', '-f', userKey]);
   // mod_md's store, a folder of the NAS of its own
   fs.mkdirSync(acmeStore, { mode: 0o755, recursive: true });
+  fs.chownSync(acmeStore, 33, 33);
   // The lab's ACME CA, every name pointing at the VIP but one: the second name points at a host that serves nothing
   // (the master itself), so the first order fails, visibly (the negative control below), until DNS is fixed.
   pebble = await PebbleCa.start(path.join(tmp, 'pebble'), directory.hostname, VIP);
@@ -138,6 +146,21 @@ afterAll(() => {
   fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`node tier figures:\n${JSON.stringify(results, null, 2)}`);
 });
+
+/** What the kernel says of a process: its uids, effective capabilities, no_new_privs and seccomp mode. */
+const kernelView = (pid: number) => {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf-8');
+  const field = (name: string) => status.match(new RegExp(`^${name}:\\s+(.*)$`, 'm'))![1].trim();
+  return { uids: field('Uid').split(/\s+/).map(Number), capEff: field('CapEff'), noNewPrivs: field('NoNewPrivs'), seccomp: field('Seccomp') };
+};
+/** The main process of each container of a pod, from its node's containerd. */
+const containerPids = (pod: any): Record<string, number> => {
+  const tasks = spawnSync('ctr', ['--address', path.join(STATE, pod.spec.nodeName, 'containerd.sock'), '-n', 'k8s.io', 'tasks', 'ls'], { encoding: 'utf-8' }).stdout;
+  return Object.fromEntries(pod.status.containerStatuses.map((c: any) => {
+    const id = c.containerID.replace('containerd://', '');
+    return [c.name, Number(tasks.split('\n').find((line) => line.startsWith(id))!.split(/\s+/)[1])];
+  }));
+};
 
 describe('the tier runs dist/lab itself', () => {
   test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs and CronJobs for the 1.20 server)', () => {
@@ -202,6 +225,46 @@ describe('the images our Dockerfiles build', () => {
   });
 });
 
+describe('Pod Security "restricted", as the kernel sees the running containers', () => {
+  test('httpd runs as www-data (33) and sshd as web (1000), every process with no capability, no_new_privs and seccomp, in every pod', () => {
+    for (const pod of pods().filter(isPodReady)) {
+      const pids = containerPids(pod);
+      const seen = Object.entries(pids).map(([name, pid]) => ({ name, ...kernelView(pid) }));
+      expect(seen).toEqual([
+        { name: 'httpd', uids: [33, 33, 33, 33], capEff: '0000000000000000', noNewPrivs: '1', seccomp: '2' },
+        { name: 'sshd', uids: [1000, 1000, 1000, 1000], capEff: '0000000000000000', noNewPrivs: '1', seccomp: '2' },
+      ]);
+      // apache2's workers and sshd's children too: every process of the pod (same cgroup) is not root
+      const cgroupOf = (pid: number) => fs.readFileSync(`/proc/${pid}/cgroup`, 'utf-8').split('\n').find((l) => l.includes(pod.metadata.uid.replace(/-/g, '_')) || l.includes(pod.metadata.uid))!;
+      const podCgroup = cgroupOf(pids.httpd).split(':').pop()!.split('/').slice(0, -1).join('/');
+      const members = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+        try { return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf-8').includes(`${podCgroup}/`); } catch { return false; }
+      });
+      expect(members.length).toBeGreaterThan(3);
+      const root = members.map((pid) => ({ pid, ...kernelView(pid) })).filter((v) => v.uids.includes(0) || v.capEff !== '0000000000000000');
+      // the pod's sandbox (pause) is kubelet's, not ours: it runs as 65535 with no capability too
+      expect(root).toEqual([]);
+    }
+  });
+
+  test("the same reading of the kernel sees root and its capabilities where they are (negative control: the node's kubelet)", () => {
+    const kubelet = Number(fs.readFileSync(path.join(STATE, 'node1', 'kubelet.pid'), 'utf-8').trim());
+    const view = kernelView(kubelet);
+    expect(view.uids).toEqual([0, 0, 0, 0]);
+    expect(view.capEff).not.toBe('0000000000000000');
+    expect(view.noNewPrivs).toBe('0');
+  });
+
+  test('the root filesystem is read-only, and a write there fails for the container\'s user', () => {
+    const pod = pods().filter(isPodReady)[0];
+    const pid = containerPids(pod).sshd;
+    const write = (file: string) => spawnSync('nsenter', ['-t', String(pid), '-m', '-S', '1000', '-G', '1000', 'sh', '-c', `echo x > ${file}`], { encoding: 'utf-8' });
+    expect(write('/etc/evil').stderr).toMatch(/Read-only file system/);
+    // the same write into the pod's /run (an emptyDir) works: the refusal above is the read-only root's
+    expect(write('/run/probe-write').status).toBe(0);
+  });
+});
+
 describe('HTTPS with a certificate from a real ACME server (Pebble), by HTTP-01 through the VIP', () => {
   const replicas = () => pods().filter(isPodReady).map((p) => p.status.podIP as string);
   const httpdLogs = () => kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'httpd', '--tail=-1']);
@@ -213,7 +276,7 @@ describe('HTTPS with a certificate from a real ACME server (Pebble), by HTTP-01 
     }, { intervalMs: 2000, context: () => pebble.log().split('\n').slice(-15).join('\n') });
     expect(logs).toMatch(/\[md:(error|warn)\].*(connection|refused|challenge|invalid)/i);
     // meanwhile HTTPS answers with mod_md's fallback certificate, which no client trusts
-    for (const ip of replicas()) expect(await peerCertificate(ip, HOST, trust)).toMatchObject({ authorized: false });
+    for (const ip of replicas()) expect(await peerCertificate(ip, HOST, trust, HTTPS_POD_PORT)).toMatchObject({ authorized: false });
   });
 
   test('once DNS points every name at the VIP, both replicas serve one certificate from Pebble, without a restart', async () => {
@@ -222,7 +285,7 @@ describe('HTTPS with a certificate from a real ACME server (Pebble), by HTTP-01 
     await pebble.clearA(HOSTNAMES[1]);
     const fixed = Date.now();
     const certs = await waitFor('every replica to serve a certificate Pebble issued', 150, async () => {
-      const seen = await Promise.all(replicas().map((ip) => peerCertificate(ip, HOST, trust)));
+      const seen = await Promise.all(replicas().map((ip) => peerCertificate(ip, HOST, trust, HTTPS_POD_PORT)));
       return seen.length === REPLICAS && seen.every((c) => c.authorized) ? seen : undefined;
     }, { intervalMs: 2000, context: () => httpdLogs().split('\n').filter((l) => l.includes('md:')).slice(-10).join('\n') });
     results.acme = { secondsFromDnsFixedToServedByEveryReplica: +((Date.now() - fixed) / 1000).toFixed(1) };
@@ -323,7 +386,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
   });
 
-  test('the upload belongs to web (uid 1000) with mode 0644, in a docroot sshd handed to web', () => {
+  test('the upload belongs to web (uid 1000) with mode 0644, in the docroot the NAS gives to web', () => {
     const file = fs.statSync(path.join(docroot, 'index.html'));
     const mode = (stat: fs.Stats) => stat.mode.toString(8).slice(-3);
     expect([file.uid, file.gid, mode(file)]).toEqual([1000, 1000, '644']);
@@ -396,11 +459,11 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
   });
 
   test('a key added to the Secret logs in on every replica, without a restart', async () => {
-    const known = knownHosts('known_pods_new_key', pods().filter(isPodReady).map((p) => p.status.podIP), hostKey);
+    const known = knownHosts('known_pods_new_key', pods().filter(isPodReady).map((p) => podSsh(p.status.podIP)), hostKey);
     const newKey = path.join(tmp, 'new-colleague');
     spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'colleague@lan', '-f', newKey]);
     const loginEverywhere = () => pods().filter(isPodReady)
-      .map((p) => ssh('ssh', known, ['-i', newKey, '-o', 'IdentitiesOnly=yes', `web@${p.status.podIP}`, 'true']).status);
+      .map((p) => ssh('ssh', known, ['-p', String(SSH_POD_PORT), '-i', newKey, '-o', 'IdentitiesOnly=yes', `web@${p.status.podIP}`, 'true']).status);
     const before = pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
     expect(loginEverywhere()).toEqual(Array(REPLICAS).fill(255));
     // The operator adds the key to the Secret, as the README's command does, in place.
@@ -419,9 +482,9 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
   test('every replica presents the host key of the Secret', () => {
     const ips = pods().filter(isPodReady).map((p) => p.status.podIP);
     expect(ips).toHaveLength(REPLICAS);
-    const known = knownHosts('known_pods', ips, hostKey);
+    const known = knownHosts('known_pods', ips.map(podSsh), hostKey);
     for (const ip of ips) {
-      const out = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'true']);
+      const out = ssh('ssh', known, ['-p', String(SSH_POD_PORT), '-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'true']);
       expect(`${ip}: ${out.status} ${out.stderr.trim()}`).toBe(`${ip}: 0 `);
     }
   });
@@ -430,10 +493,93 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     const other = path.join(tmp, 'other-host-key');
     spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const ip = pods().filter(isPodReady)[0].status.podIP;
-    const known = knownHosts('known_other', [ip], fs.readFileSync(`${other}.pub`, 'utf-8'));
-    const out = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'true']);
+    const known = knownHosts('known_other', [podSsh(ip)], fs.readFileSync(`${other}.pub`, 'utf-8'));
+    const out = ssh('ssh', known, ['-p', String(SSH_POD_PORT), '-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'true']);
     expect(out.status).toBe(255);
     expect(out.stderr).toMatch(/Host key verification failed/);
+  });
+});
+
+describe('SSH against guessing bots (OpenSSH 10), behind the VIP', () => {
+  const wrongKey = path.join(tmp, 'bot-key');
+  /** One login as web; its status, and how long it took. */
+  let known = '';
+  const login = (target: string, key: string, port = 22) => {
+    const started = Date.now();
+    const out = ssh('ssh', known, ['-p', String(port), '-i', key, '-o', 'IdentitiesOnly=yes', `web@${target}`, 'echo $SSH_CLIENT']);
+    return { status: out.status, seen: out.stdout.trim().split(' ')[0], seconds: (Date.now() - started) / 1000, stderr: out.stderr };
+  };
+  /** A bot: `count` logins with a key nobody authorized, `parallel` at a time, from the master. */
+  const bot = (target: string, port: number, count: number, parallel: number) => spawn('bash', ['-c',
+    `seq ${count} | xargs -P ${parallel} -I{} ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 `
+    + `-o LogLevel=ERROR -p ${port} -i ${wrongKey} -o IdentitiesOnly=yes web@${target} true`], { stdio: 'ignore' });
+  const finished = (child: ChildProcess) => new Promise((resolve) => child.on('exit', resolve));
+  beforeAll(() => {
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
+    const ips = pods().map((p) => p.status.podIP as string);
+    known = knownHosts('known_bot', [VIP, ...ips.map(podSsh), ...ips.map((ip) => `[${ip}]:2223`)], hostPublicKey());
+  });
+
+  test('the address sshd and httpd see for a LAN client: a node\'s through the VIP and the ClusterIP (masqueraded), the client\'s own to a pod', async () => {
+    const master = onHost('master', 'ip', ['-4', '-o', 'route', 'get', pods()[0].status.podIP]).stdout.match(/src (\S+)/)![1];
+    const viaVipSeen = login(VIP, userKey).seen;
+    const toPod = login(pods().filter(isPodReady)[0].status.podIP, userKey, SSH_POD_PORT).seen;
+    const marker = `source${Date.now()}`;
+    expect((await get(site(`/?${marker}`), viaVip())).status).toBe(200);
+    const httpdSeen = await waitFor('the marked request in the httpd logs', 20, () => kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'httpd', '--tail=100'])
+      .split('\n').find((l) => l.includes(marker))?.split(' ')[0]);
+    results.clientAddress = { client: master, sshdViaVip: viaVipSeen, httpdViaVip: httpdSeen, sshdToPod: toPod };
+    // Through the VIP both log an address other than the client's, on the LAN: every client shares it.
+    expect(viaVipSeen).not.toBe(master);
+    expect(httpdSeen).toBe(viaVipSeen);
+    expect(viaVipSeen).toMatch(/^192\.168\.1\./);
+    expect(toPod).toBe(master);
+  });
+
+  test('a bot failing again and again through the VIP never locks out a customer: the right key logs in every time, in a bound measured', async () => {
+    const running = bot(VIP, 22, 60, 4);
+    const done = finished(running);
+    const logins = [];
+    for (let i = 0; i < 6; i++) {
+      logins.push(login(VIP, userKey));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await done;
+    const after = login(VIP, userKey);
+    const customer = [...logins, after];
+    results.sshBot = {
+      botAttempts: 60,
+      botParallel: 4,
+      customerLogins: customer.length,
+      customerFailed: customer.filter((l) => l.status !== 0).length,
+      customerSlowestSeconds: +Math.max(...customer.map((l) => l.seconds)).toFixed(2),
+    };
+    expect([...logins, after].map((l) => l.status)).toEqual(Array(7).fill(0));
+    expect(Math.max(...[...logins, after].map((l) => l.seconds))).toBeLessThan(5);
+    // the bot was refused, each connection after at most 3 tries (MaxAuthTries), and sshd logged it
+    const logs = kubectl(['logs', '-n', 'default', '-l', SELECTOR, '-c', 'sshd', '--tail=400']);
+    expect(logs).toMatch(/Connection closed by authenticating user web .* \[preauth\]|Failed publickey for web/);
+  });
+
+  test('negative control: an sshd of the same image without the exemption locks the customer out after the same bot', async () => {
+    // A second sshd in a running pod's sshd container (its namespaces, as web), with OpenSSH's defaults: no exempt address.
+    const pod = pods().filter(isPodReady)[0];
+    const pid = containerPids(pod).sshd;
+    const strict = spawn('nsenter', ['-t', String(pid), '-m', '-n', '-p', '-S', '1000', '-G', '1000', '/usr/sbin/sshd', '-D', '-e', '-p', '2223',
+      '-o', 'PidFile=none', '-h', '/etc/ssh/host-keys/ssh_host_ed25519_key'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let strictLog = '';
+    strict.stderr!.on('data', (d) => { strictLog += String(d); });
+    try {
+      await waitFor('the strict sshd to listen', 10, () => strictLog.includes('Server listening') || undefined);
+      await finished(bot(pod.status.podIP, 2223, 12, 1));
+      const refused = login(pod.status.podIP, userKey, 2223);
+      expect(refused.status).toBe(255);
+      expect(strictLog).toMatch(/drop connection #\d+ from \[[\d.]+\]:\d+ on \[[\d.]+\]:2223 penalty: failed authentication/);
+      // the pod's own sshd, from the same address, right after: the exemption is what lets the customer in
+      expect(login(pod.status.podIP, userKey, SSH_POD_PORT).status).toBe(0);
+    } finally {
+      strict.kill('SIGTERM');
+    }
   });
 });
 
@@ -515,7 +661,7 @@ describe('rollouts and failures, measured with real requests', () => {
       const live = await waitForRollout('v2');
       const tlsOf = (p: any) => p.spec.containers[0].env.find((e: any) => e.name === 'TLS')?.value;
       if (!live.every((p) => tlsOf(p) === 'files')) return undefined;
-      const seen = await Promise.all(live.map((p) => peerCertificate(p.status.podIP, HOST, trust)));
+      const seen = await Promise.all(live.map((p) => peerCertificate(p.status.podIP, HOST, trust, HTTPS_POD_PORT)));
       return seen.every((c) => c.authorized && c.serial.toUpperCase() === first.toUpperCase()) ? true : undefined;
     }, { intervalMs: 1000, context: siteState });
     const restarts = () => pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
@@ -524,7 +670,7 @@ describe('rollouts and failures, measured with real requests', () => {
     const started = Date.now();
     const second = issue('second');
     await waitFor('every replica to serve the new certificate', 150, async () => {
-      const seen = await Promise.all(pods().filter(isPodReady).map((p) => peerCertificate(p.status.podIP, HOST, trust)));
+      const seen = await Promise.all(pods().filter(isPodReady).map((p) => peerCertificate(p.status.podIP, HOST, trust, HTTPS_POD_PORT)));
       return seen.length === REPLICAS && seen.every((c) => c.authorized && c.serial.toUpperCase() === second.toUpperCase()) ? true : undefined;
     }, { intervalMs: 500 });
     const seconds = +((Date.now() - started) / 1000).toFixed(1);

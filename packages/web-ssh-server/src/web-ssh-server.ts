@@ -1,6 +1,7 @@
 import {
-  AppChecks, containerResources, ImageReference, INT32_MAX, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts, requireEnum,
-  requireInteger, requireLabelValue, requireNodeRole, requirePinnedImage, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
+  AppChecks, containerResources, ImageReference, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts,
+  requireEnum, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requireResources, requireWholeSeconds,
+  resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
@@ -62,8 +63,9 @@ export interface WebSshServerProps {
   readonly hostKeysSecret?: string;
 
   /**
-   * Port httpd listens on in the pod, and the Service's `http` port.
-   * @default 80
+   * Port httpd listens on in the pod (1024 or above: httpd runs as a non-root user with no capability); the
+   * Service's `http` port is always 80.
+   * @default 8080
    */
   readonly httpPort?: number;
 
@@ -90,8 +92,8 @@ export interface WebSshServerProps {
   readonly acmeStore?: IDocroot;
 
   /**
-   * Port httpd serves HTTPS on in the pod; the Service's `https` port is always 443.
-   * @default 443
+   * Port httpd serves HTTPS on in the pod (1024 or above); the Service's `https` port is always 443.
+   * @default 8443
    */
   readonly httpsPort?: number;
 
@@ -110,17 +112,29 @@ export interface WebSshServerProps {
   readonly hsts?: Duration;
 
   /**
-   * Port sshd listens on in the pod, and the Service's `ssh` port.
-   * @default 22
+   * Port sshd listens on in the pod (1024 or above: sshd runs as the user `web`, with no capability).
+   * @default 2222
    */
   readonly sshPort?: number;
 
   /**
    * The Service port that forwards to sshd. Publishing SSH on a VIP at port 22 clashes with the router node's
-   * own sshd (it listens on 0.0.0.0:22); another port here (2222) avoids that.
-   * @default - the same as `sshPort`
+   * own sshd (it listens on 0.0.0.0:22) with kube-keepalived-vip; another port here (2222) avoids that.
+   * @default 22
    */
   readonly sshServicePort?: number;
+
+  /**
+   * Client subnets OpenSSH's per-source penalties never refuse, because many clients may arrive from one address
+   * in them. OpenSSH 10 refuses an address for a while after failed logins from it (`PerSourcePenalties`); behind
+   * a VIP, kube-proxy masquerades outside clients to a node's address (externalTrafficPolicy Cluster), so a
+   * penalty on that address would lock every customer out because of one bot. Private and shared address space
+   * (RFC 1918, RFC 6598's carrier-grade NAT) is where such addresses are; loopback and IPv6's private and
+   * link-local ranges are always exempt.
+   * @default - 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 100.64.0.0/10: only public client addresses, seen
+   * when the path keeps them (externalTrafficPolicy Local), are penalized
+   */
+  readonly sshPenaltyExempt?: Ipv4Subnet[];
 
   /**
    * Path httpd answers with 200 while it is healthy (readiness and liveness probes).
@@ -189,6 +203,22 @@ export const HTTPS_SERVICE_PORT = 443;
 /** The label a virtual server's pods carry with the application name. */
 export const APP_NAME = 'web-ssh-server';
 
+/** The subnets where many clients may share one address (RFC 1918 and RFC 6598). */
+const SHARED_ADDRESS_SPACE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map((cidr) => Ipv4Subnet.of(cidr));
+/** Always exempt from sshd's per-source penalties: the pod itself, IPv6 unique-local and link-local. */
+const ALWAYS_EXEMPT = ['127.0.0.0/8', '::1', 'fc00::/7', 'fe80::/10'];
+
+/**
+ * Who the containers run as (Pod Security "restricted": never root). sshd runs as the user `web` of the sshd image,
+ * who owns the docroot; httpd as `www-data` of the httpd image, who reads it. The pod's fsGroup is web's group:
+ * kubelet gives the mounted Secrets (host keys, a TLS key) to it, read-only, so both can read what they need.
+ */
+export const WEB_UID = 1000;
+/** The uid httpd runs as: Debian's www-data. */
+export const HTTPD_UID = 33;
+/** The lowest port a process without privilege may listen on. */
+const FIRST_UNPRIVILEGED_PORT = 1024;
+
 const DEFAULT_HTTPD_RESOURCES = containerResources('50m', '64Mi', '500m', '256Mi');
 const DEFAULT_SSHD_RESOURCES = containerResources('20m', '32Mi', '500m', '256Mi');
 const SPREADS = { 'NodeSpread.REQUIRED': NodeSpread.REQUIRED, 'NodeSpread.PREFERRED': NodeSpread.PREFERRED };
@@ -209,13 +239,8 @@ const DRAIN: k8s.Lifecycle = { preStop: { exec: { command: ['sleep', '5'] } } };
 const READINESS = { periodSeconds: 5, failureThreshold: 2 };
 const LIVENESS = { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 };
 
-/**
- * Linux capabilities each container keeps; everything else is dropped.
- * httpd's master binds port 80 as root and switches its workers to an unprivileged user.
- * sshd binds port 22, chroots its privilege-separation child, and switches to the logged-in user.
- */
-const HTTPD_CAPABILITIES = ['CHOWN', 'SETGID', 'SETUID', 'NET_BIND_SERVICE'];
-const SSHD_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'AUDIT_WRITE', 'KILL'];
+/** The Service port of HTTP: a VIP's address is reached on it as `http://<hostname>/`. */
+export const HTTP_SERVICE_PORT = 80;
 
 /**
  * A virtual server: a Deployment of pods that each run httpd and sshd over one shared web docroot, and the
@@ -223,9 +248,10 @@ const SSHD_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'
  *
  * - Pods are selected by explicit labels (`app.kubernetes.io/name` and `instance`), never by a hashed label,
  *   because a Deployment's selector cannot change after creation.
- * - Both images start as root (binding ports 80 and 22, switching users): the containers run as UID 0 but
- *   keep only the capabilities they need, cannot escalate privileges, use a read-only root filesystem with
- *   small writable scratch folders, and get no service-account token.
+ * - The pods pass Pod Security "restricted": httpd runs as www-data and sshd as web (never root), on unprivileged
+ *   ports (8080, 8443, 2222; the Service keeps 80, 443 and 22), with every capability dropped, no privilege
+ *   escalation, seccomp RuntimeDefault, a read-only root filesystem with small writable scratch folders, and no
+ *   service-account token. sshd as web logs in only web and cannot chroot (one `web` user per server).
  * - A rolling update adds one new pod before it removes an old one (maxSurge 1, maxUnavailable 0).
  */
 export class WebSshServer extends Construct {
@@ -305,15 +331,17 @@ export class WebSshServer extends Construct {
     const spread = requireEnum(this, 'spread', props.spread ?? NodeSpread.REQUIRED, SPREADS);
     const evictionSeconds = requireWholeSeconds(this, 'evictionDelay', props.evictionDelay ?? Duration.seconds(30));
     const minReadySeconds = requireInteger(this, 'minReady (seconds)', requireWholeSeconds(this, 'minReady', props.minReady ?? Duration.seconds(0)), 0, INT32_MAX);
-    const httpPort = props.httpPort ?? 80;
-    const sshPort = props.sshPort ?? 22;
+    const httpPort = requireUnprivilegedPort(this, 'httpPort', props.httpPort ?? 8080);
+    const sshPort = requireUnprivilegedPort(this, 'sshPort', props.sshPort ?? 2222);
     requireDistinctPorts(this, { httpPort, sshPort });
-    const sshServicePort = props.sshServicePort ?? sshPort;
-    requireDistinctPorts(this, { httpPort, sshServicePort });
+    const sshServicePort = props.sshServicePort ?? 22;
+    requireDistinctPorts(this, { httpServicePort: HTTP_SERVICE_PORT, sshServicePort });
+    const sshPenaltyExempt = (props.sshPenaltyExempt ?? SHARED_ADDRESS_SPACE)
+      .map((subnet, i) => requireIpv4Subnet(this, `sshPenaltyExempt[${i}]`, subnet).text);
     const namespace = Chart.of(this).namespace ?? 'default';
     const hostnames = requireHostnames(this, 'hostnames', props.hostnames ?? []);
     const certificate = props.certificate;
-    const httpsPort = props.httpsPort ?? 443;
+    const httpsPort = requireUnprivilegedPort(this, 'httpsPort', props.httpsPort ?? 8443);
     let hstsSeconds: number | undefined;
     if (certificate) {
       if (hostnames.length === 0) {
@@ -386,6 +414,7 @@ export class WebSshServer extends Construct {
       httpPort,
       sshPort,
       sshServicePort,
+      sshPenaltyExempt,
       nodeRole,
       docroot,
       docrootPath,
@@ -413,7 +442,7 @@ export class WebSshServer extends Construct {
       // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: r.httpPort, name: 'http' }, ...(tls ? [{ containerPort: r.httpsPort, name: 'https' }] : [])],
-      securityContext: rootContainer(HTTPD_CAPABILITIES),
+      securityContext: restrictedContainer(HTTPD_UID),
       resources: r.httpdResources,
       // The image's entrypoint reads these, so the props and what the process does cannot disagree.
       env: env({
@@ -448,9 +477,9 @@ export class WebSshServer extends Construct {
       image: r.sshdImage.reference,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: r.sshPort, name: 'ssh' }],
-      securityContext: rootContainer(SSHD_CAPABILITIES),
+      securityContext: restrictedContainer(WEB_UID),
       resources: r.sshdResources,
-      env: env({ SSH_PORT: String(r.sshPort), DOCROOT: r.docrootPath }),
+      env: env({ SSH_PORT: String(r.sshPort), DOCROOT: r.docrootPath, SSH_PENALTY_EXEMPT: [...r.sshPenaltyExempt, ...ALWAYS_EXEMPT].join(',') }),
       lifecycle: DRAIN,
       readinessProbe: { exec: sshdListening, ...READINESS },
       livenessProbe: { exec: sshdListening, ...LIVENESS },
@@ -485,8 +514,9 @@ export class WebSshServer extends Construct {
         r.docroot.podVolume,
         { name: 'httpd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
         { name: 'sshd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-        // The host keys: one Secret for every replica, private keys readable by root only (sshd refuses them otherwise).
-        { name: 'ssh-host-keys', secret: { secretName: r.hostKeysSecret, defaultMode: 0o400 } },
+        // The host keys: one Secret for every replica, private keys readable by the owner (root) and the pod's
+        // fsGroup (web) only, as kubelet makes them with an fsGroup.
+        { name: 'ssh-host-keys', secret: { secretName: r.hostKeysSecret, defaultMode: 0o440 } },
         authorizedKeys,
         ...(tls?.volumes ?? []),
       ],
@@ -497,7 +527,14 @@ export class WebSshServer extends Construct {
       tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
         key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: r.evictionSeconds,
       })),
-      securityContext: { runAsNonRoot: false, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: WEB_UID,
+        runAsGroup: WEB_UID,
+        fsGroup: WEB_UID,
+        fsGroupChangePolicy: 'OnRootMismatch',
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
       // The pods never call the API.
       automountServiceAccountToken: false,
       // The API server's defaults, stated.
@@ -512,7 +549,7 @@ export class WebSshServer extends Construct {
       type: 'ClusterIP',
       selector: r.selectorLabels,
       ports: [
-        { name: 'http', port: r.httpPort, targetPort: k8s.IntOrString.fromNumber(r.httpPort) },
+        { name: 'http', port: HTTP_SERVICE_PORT, targetPort: k8s.IntOrString.fromNumber(r.httpPort) },
         ...(r.certificate ? [{ name: 'https', port: HTTPS_SERVICE_PORT, targetPort: k8s.IntOrString.fromNumber(r.httpsPort) }] : []),
         { name: 'ssh', port: r.sshServicePort, targetPort: k8s.IntOrString.fromNumber(r.sshPort) },
       ],
@@ -537,6 +574,7 @@ interface Resolved {
   readonly httpPort: number;
   readonly sshPort: number;
   readonly sshServicePort: number;
+  readonly sshPenaltyExempt: string[];
   readonly nodeRole: NodeRole;
   readonly docroot: IDocroot;
   readonly docrootPath: string;
@@ -575,20 +613,26 @@ export function requireHostnames(scope: IConstruct, prop: string, hostnames: str
   return hostnames;
 }
 
-/**
- * Both images start as root (binding ports 80 and 22, switching users): each container runs as UID 0 but keeps only
- * the capabilities it needs, cannot escalate, and has a read-only root filesystem.
- */
-function rootContainer(capabilities: string[]): k8s.SecurityContext {
+/** A container that passes Pod Security "restricted": `uid` (never root), no capability, no escalation, read-only root. */
+function restrictedContainer(uid: number): k8s.SecurityContext {
   return {
-    runAsUser: 0,
-    runAsGroup: 0,
-    runAsNonRoot: false,
+    runAsUser: uid,
+    runAsGroup: uid,
+    runAsNonRoot: true,
     privileged: false,
     readOnlyRootFilesystem: true,
     allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'], add: capabilities },
+    capabilities: { drop: ['ALL'] },
   };
+}
+
+/** A port a container listens on: a process without privilege may listen only on 1024 and above. */
+function requireUnprivilegedPort(scope: IConstruct, prop: string, port: number): number {
+  if (Number.isInteger(port) && port >= 1 && port < FIRST_UNPRIVILEGED_PORT) {
+    throw SiteError.invalidProp(scope, prop, port, `be ${FIRST_UNPRIVILEGED_PORT}-65535: the container runs as a non-root user with no `
+      + `capability, and only root may listen below ${FIRST_UNPRIVILEGED_PORT}. The Service keeps the well-known port outside; leave '${prop}' out`);
+  }
+  return port;
 }
 
 function env(vars: Record<string, string>): k8s.EnvVar[] {

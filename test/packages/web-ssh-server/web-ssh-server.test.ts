@@ -1,4 +1,4 @@
-import { containerResources, ImageReference, NodeRole, Warnings } from '@cdk8s-vserver/core';
+import { containerResources, ImageReference, Ipv4Subnet, NodeRole, restrictedViolations, Warnings } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import {
   AcmeCertificateOptions, AuthorizedKeys, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem, ServerCertificate, WebSshServer, WebSshServerProps,
@@ -34,9 +34,9 @@ describe('the deployment', () => {
     expect(deployment.metadata.name).toBe('my-web');
   });
 
-  test('runs httpd on 80 and sshd on 22 with the pinned images', () => {
-    expect(container(manifests, 'httpd')).toMatchObject({ image: HTTPD.reference, ports: [{ containerPort: 80, name: 'http' }], imagePullPolicy: 'IfNotPresent' });
-    expect(container(manifests, 'sshd')).toMatchObject({ image: SSHD.reference, ports: [{ containerPort: 22, name: 'ssh' }], imagePullPolicy: 'IfNotPresent' });
+  test('runs httpd on 8080 and sshd on 2222 (unprivileged ports) with the pinned images', () => {
+    expect(container(manifests, 'httpd')).toMatchObject({ image: HTTPD.reference, ports: [{ containerPort: 8080, name: 'http' }], imagePullPolicy: 'IfNotPresent' });
+    expect(container(manifests, 'sshd')).toMatchObject({ image: SSHD.reference, ports: [{ containerPort: 2222, name: 'ssh' }], imagePullPolicy: 'IfNotPresent' });
   });
 
   test('both containers mount the docroot claim at /var/www/html; httpd read-only', () => {
@@ -73,8 +73,8 @@ describe('the deployment', () => {
   });
 
   test("probes httpd over HTTP, and sshd with the image's listening check (no connection for sshd to log)", () => {
-    expect(container(manifests, 'httpd').readinessProbe.httpGet).toEqual({ path: '/healthz', port: 80, scheme: 'HTTP' });
-    expect(container(manifests, 'httpd').livenessProbe.httpGet).toEqual({ path: '/healthz', port: 80, scheme: 'HTTP' });
+    expect(container(manifests, 'httpd').readinessProbe.httpGet).toEqual({ path: '/healthz', port: 8080, scheme: 'HTTP' });
+    expect(container(manifests, 'httpd').livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8080, scheme: 'HTTP' });
     for (const probe of ['readinessProbe', 'livenessProbe']) {
       expect(container(manifests, 'sshd')[probe].exec).toEqual({ command: ['/usr/local/lib/web-ssh-server/listening'] });
       expect(container(manifests, 'sshd')[probe].tcpSocket).toBeUndefined();
@@ -154,17 +154,36 @@ describe('security', () => {
     expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
   });
 
-  test.each(['httpd', 'sshd'])('%s runs as root, as its image needs, but cannot escalate and keeps few capabilities', (name) => {
-    const sc = container(manifests, name).securityContext;
-    expect(sc).toMatchObject({ runAsUser: 0, runAsNonRoot: false, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
-    expect(sc.capabilities.drop).toEqual(['ALL']);
-    expect(sc.capabilities.add).not.toContain('SYS_ADMIN');
-    expect(sc.capabilities.add).not.toContain('NET_RAW');
-    expect(sc.capabilities.add).toContain('NET_BIND_SERVICE');
+  test.each([['httpd', 33], ['sshd', 1000]])('%s runs as uid %d (never root), with no capability, no escalation and a read-only root', (name, uid) => {
+    expect(container(manifests, name).securityContext).toEqual({
+      runAsUser: uid,
+      runAsGroup: uid,
+      runAsNonRoot: true,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
   });
 
-  test('httpd keeps fewer capabilities than sshd', () => {
-    expect(container(manifests, 'httpd').securityContext.capabilities.add).toEqual(['CHOWN', 'SETGID', 'SETUID', 'NET_BIND_SERVICE']);
+  test("the pod's fsGroup is web's group: kubelet gives it the mounted Secrets (host keys, a TLS key)", () => {
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+  });
+
+  test('the pod passes Pod Security "restricted", with HTTPS by every source too', () => {
+    expect(restrictedViolations(spec)).toEqual([]);
+    const chart = Testing.chart();
+    const acmeStore = new NfsDocroot(chart, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
+    const withAcme = server({ hostnames: ['www.example.org'], certificate: ServerCertificate.acme({ contactEmail: 'a@example.org' }), acmeStore }, chart);
+    const withSecret = server({ hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('shop-tls') });
+    expect(restrictedViolations(podSpec(withAcme.manifests))).toEqual([]);
+    expect(restrictedViolations(podSpec(withSecret.manifests))).toEqual([]);
+  });
+
+  test.each([['httpPort', 80], ['httpsPort', 443], ['sshPort', 22], ['sshPort', 1023]])('throws on %s %d: only root may listen below 1024', (prop, port) => {
+    expect(() => server({ [prop]: port, ...(prop === 'httpsPort' ? { hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('t') } : {}) }))
+      .toThrow(`[test/MyWeb] '${prop}' must be 1024-65535: the container runs as a non-root user with no capability, and only root may listen below 1024. `
+        + `The Service keeps the well-known port outside; leave '${prop}' out, got ${port}`);
   });
 });
 
@@ -172,9 +191,9 @@ describe('SSH keys', () => {
   const volume = (manifests: Manifest[], name: string) => podSpec(manifests).volumes.find((v: any) => v.name === name);
   const mount = (manifests: Manifest[], name: string) => container(manifests, 'sshd').volumeMounts.find((m: any) => m.name === name);
 
-  test('host keys come from the Secret <name>-ssh-host-keys, readable by root only, in sshd only', () => {
+  test('host keys come from the Secret <name>-ssh-host-keys, readable by root and the pod\'s fsGroup only, in sshd only', () => {
     const { manifests } = server();
-    expect(volume(manifests, 'ssh-host-keys')).toEqual({ name: 'ssh-host-keys', secret: { secretName: 'my-web-ssh-host-keys', defaultMode: 0o400 } });
+    expect(volume(manifests, 'ssh-host-keys')).toEqual({ name: 'ssh-host-keys', secret: { secretName: 'my-web-ssh-host-keys', defaultMode: 0o440 } });
     expect(mount(manifests, 'ssh-host-keys')).toEqual({ name: 'ssh-host-keys', mountPath: '/etc/ssh/host-keys', readOnly: true });
     expect(container(manifests, 'httpd').volumeMounts.map((m: any) => m.name)).not.toContain('ssh-host-keys');
   });
@@ -223,11 +242,19 @@ describe('SSH keys', () => {
 });
 
 describe('the containers and their images', () => {
-  const { manifests } = server({ httpPort: 8080, sshPort: 2222, docrootPath: '/srv/www' });
+  const { manifests } = server({ httpPort: 8081, sshPort: 2022, docrootPath: '/srv/www' });
 
-  test('tell the images their ports and docroot, so the props and the processes agree', () => {
-    expect(container(manifests, 'httpd').env).toEqual([{ name: 'HTTP_PORT', value: '8080' }, { name: 'DOCROOT', value: '/srv/www' }]);
-    expect(container(manifests, 'sshd').env).toEqual([{ name: 'SSH_PORT', value: '2222' }, { name: 'DOCROOT', value: '/srv/www' }]);
+  test('tell the images their ports, docroot and penalty exemptions, so the props and the processes agree', () => {
+    expect(container(manifests, 'httpd').env).toEqual([{ name: 'HTTP_PORT', value: '8081' }, { name: 'DOCROOT', value: '/srv/www' }]);
+    expect(container(manifests, 'sshd').env).toEqual([{ name: 'SSH_PORT', value: '2022' }, { name: 'DOCROOT', value: '/srv/www' }, {
+      name: 'SSH_PENALTY_EXEMPT', value: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,127.0.0.0/8,::1,fc00::/7,fe80::/10',
+    }]);
+  });
+
+  test("sshd's penalty exemptions are a prop; loopback and IPv6's private ranges stay exempt", () => {
+    const m = server({ sshPenaltyExempt: [Ipv4Subnet.of('192.168.1.0/24')] }).manifests;
+    expect(container(m, 'sshd').env[2]).toEqual({ name: 'SSH_PENALTY_EXEMPT', value: '192.168.1.0/24,127.0.0.0/8,::1,fc00::/7,fe80::/10' });
+    expect(() => server({ sshPenaltyExempt: [Ipv4Subnet.of('192.168.1.7/24')] })).toThrow("[test/MyWeb] 'sshPenaltyExempt[0]' must be");
   });
 
   test('wait 5 s before stopping, while the pod leaves the Service', () => {
@@ -251,10 +278,10 @@ describe('the service', () => {
   const service = find(manifests, 'Service', 'myweb');
   const deployment = find(manifests, 'Deployment', 'myweb');
 
-  test('is named like the server and exposes named ports 80 and 22', () => {
+  test('is named like the server and exposes named ports 80 and 22, to the containers\' 8080 and 2222', () => {
     expect(service.spec.ports).toEqual([
-      { name: 'http', port: 80, targetPort: 80 },
-      { name: 'ssh', port: 22, targetPort: 22 },
+      { name: 'http', port: 80, targetPort: 8080 },
+      { name: 'ssh', port: 22, targetPort: 2222 },
     ]);
     expect(service.spec.type).toBe('ClusterIP');
   });
@@ -278,8 +305,8 @@ describe('props', () => {
     const { manifests } = server({
       name: 'shop',
       replicas: 3,
-      httpPort: 8080,
-      sshPort: 2222,
+      httpPort: 8081,
+      sshPort: 2022,
       docrootPath: '/srv/www',
       httpProbePath: '/',
       httpdImage: HTTPD.withTag('v2'),
@@ -289,16 +316,16 @@ describe('props', () => {
     expect(deployment.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('v2');
     const httpd = deployment.spec.template.spec.containers[0];
     expect(httpd.image).toBe('master.test:5000/myrepo/httpd:v2');
-    expect(httpd.readinessProbe.httpGet).toMatchObject({ path: '/', port: 8080 });
+    expect(httpd.readinessProbe.httpGet).toMatchObject({ path: '/', port: 8081 });
     expect(httpd.volumeMounts[0].mountPath).toBe('/srv/www');
-    expect(find(manifests, 'Service', 'shop').spec.ports.map((p: any) => p.port)).toEqual([8080, 2222]);
+    expect(find(manifests, 'Service', 'shop').spec.ports.map((p: any) => [p.port, p.targetPort])).toEqual([[80, 8081], [22, 2022]]);
   });
 
-  test('sshServicePort publishes SSH on another Service port, still reaching sshd on 22', () => {
-    const { manifests } = server({ name: 'alt', sshServicePort: 2222 });
+  test('sshServicePort publishes SSH on another Service port, still reaching sshd on 2222', () => {
+    const { manifests } = server({ name: 'alt', sshServicePort: 2200 });
     expect(find(manifests, 'Service', 'alt').spec.ports).toEqual([
-      { name: 'http', port: 80, targetPort: 80 },
-      { name: 'ssh', port: 2222, targetPort: 22 },
+      { name: 'http', port: 80, targetPort: 8080 },
+      { name: 'ssh', port: 2200, targetPort: 2222 },
     ]);
   });
 
@@ -345,8 +372,9 @@ describe('bad input', () => {
       /^\[test\/MyWeb\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got "storage"$/],
     ['an untagged image', { httpdImage: ImageReference.of('master.test:5000/myrepo/httpd') }, /^\[test\/MyWeb\] 'httpdImage' must be an ImageReference with a pinned tag.*this one has no tag, got "master.test:5000\/myrepo\/httpd"$/],
     ['the latest tag', { sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:latest') }, /'sshdImage' must be .*this one uses the floating tag 'latest', got "master.test:5000\/myrepo\/sshd:latest"$/],
-    ['duplicate ports', { httpPort: 22 }, "[test/MyWeb] 'sshPort' must differ from 'httpPort' (22): each port may be used once, got 22"],
-    ['an SSH Service port equal to the HTTP port', { sshServicePort: 80 }, "[test/MyWeb] 'sshServicePort' must differ from 'httpPort' (80): each port may be used once, got 80"],
+    ['duplicate ports', { httpPort: 2222 }, "[test/MyWeb] 'sshPort' must differ from 'httpPort' (2222): each port may be used once, got 2222"],
+    ['an SSH Service port equal to the HTTP port', { sshServicePort: 80 },
+      "[test/MyWeb] 'sshServicePort' must differ from 'httpServicePort' (80): each port may be used once, got 80"],
     ['an out-of-range port', { sshPort: 70000 }, "[test/MyWeb] 'sshPort' must be an integer from 1 to 65535, got 70000"],
     ['an unknown node role', { nodeRole: { name: 'worker', nodeSelector: { type: 'worker' } } as any },
       /^\[test\/MyWeb\] 'nodeRole' must be one of the site's node roles: NodeRole.ROUTER \(role=router\), NodeRole.WORKER \(role=worker\), got/],
@@ -414,18 +442,18 @@ describe('HTTPS', () => {
     const httpd = container(manifests, 'httpd');
 
     test('port 443 on the pod and the Service, beside HTTP and SSH', () => {
-      expect(httpd.ports).toEqual([{ containerPort: 80, name: 'http' }, { containerPort: 443, name: 'https' }]);
+      expect(httpd.ports).toEqual([{ containerPort: 8080, name: 'http' }, { containerPort: 8443, name: 'https' }]);
       expect(find(manifests, 'Service', 'my-web').spec.ports).toEqual([
-        { name: 'http', port: 80, targetPort: 80 }, { name: 'https', port: 443, targetPort: 443 }, { name: 'ssh', port: 22, targetPort: 22 },
+        { name: 'http', port: 80, targetPort: 8080 }, { name: 'https', port: 443, targetPort: 8443 }, { name: 'ssh', port: 22, targetPort: 2222 },
       ]);
     });
 
     test("tells the image its names, Let's Encrypt's directory, the contact and the redirect", () => {
       expect(Object.fromEntries(httpd.env.map((e: any) => [e.name, e.value]))).toEqual({
-        HTTP_PORT: '80',
+        HTTP_PORT: '8080',
         DOCROOT: '/var/www/html',
         SERVER_NAMES: 'www.example.org example.org',
-        HTTPS_PORT: '443',
+        HTTPS_PORT: '8443',
         TLS: 'acme',
         ACME_DIRECTORY: LETS_ENCRYPT,
         ACME_EMAIL: 'webmaster@example.org',
@@ -458,10 +486,10 @@ describe('HTTPS', () => {
     });
 
     test('HSTS opt-in, the redirect switched off, another pod port', () => {
-      const m = withAcme({ hsts: Duration.days(365), redirectToHttps: false, httpsPort: 8443 }).manifests;
+      const m = withAcme({ hsts: Duration.days(365), redirectToHttps: false, httpsPort: 9443 }).manifests;
       const env = Object.fromEntries(container(m, 'httpd').env.map((e: any) => [e.name, e.value]));
-      expect(env).toMatchObject({ HSTS_MAX_AGE: '31536000', HTTP_TO_HTTPS: 'false', HTTPS_PORT: '8443' });
-      expect(find(m, 'Service', 'my-web').spec.ports[1]).toEqual({ name: 'https', port: 443, targetPort: 8443 });
+      expect(env).toMatchObject({ HSTS_MAX_AGE: '31536000', HTTP_TO_HTTPS: 'false', HTTPS_PORT: '9443' });
+      expect(find(m, 'Service', 'my-web').spec.ports[1]).toEqual({ name: 'https', port: 443, targetPort: 9443 });
     });
   });
 
@@ -524,7 +552,7 @@ describe('HTTPS', () => {
       ['HSTS without HTTPS', () => server({ hsts: Duration.days(1) }), "'hsts' must be left out without a certificate"],
       ['a redirect without HTTPS', () => server({ redirectToHttps: true }), "'redirectToHttps' must be left out without a certificate"],
       ['an ACME store without ACME', () => { const c = Testing.chart(); return server({ acmeStore: acmeStore(c) }, c); }, "'acmeStore' must be given only with ServerCertificate.acme()"],
-      ['HTTPS on the HTTP port', () => withAcme({ httpsPort: 80 }), 'httpPort'],
+      ['HTTPS on the HTTP port', () => withAcme({ httpsPort: 8080 }), "'httpsPort' must differ from 'httpPort' (8080)"],
     ];
     test.each(cases)('throws on %s', (_what, make, message) => {
       expect(make).toThrow(message);

@@ -11,13 +11,14 @@ set -e
 # shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
 . /etc/apache2/envvars
 set -u
-export HTTP_PORT="${HTTP_PORT:-80}" HTTPS_PORT="${HTTPS_PORT:-443}" DOCROOT="${DOCROOT:-/var/www/html}"
+export HTTP_PORT="${HTTP_PORT:-8080}" HTTPS_PORT="${HTTPS_PORT:-8443}" DOCROOT="${DOCROOT:-/var/www/html}"
 export SERVER_NAMES="${SERVER_NAMES:-}" TLS="${TLS:-none}" HSTS_MAX_AGE="${HSTS_MAX_AGE:-}"
 export ACME_DIRECTORY="${ACME_DIRECTORY:-}" ACME_EMAIL="${ACME_EMAIL:-}"
 # shellcheck disable=SC2086 # one word, the first hostname
 SERVER_NAME=$(set -- $SERVER_NAMES; echo "${1:-localhost}")
 export SERVER_NAME
 fail() { echo "web-ssh-server: $*" >&2; exit 1; }
+[ "$(id -u)" != 0 ] || fail "httpd runs as www-data (or any uid but root): set the container's runAsUser (the WebSshServer construct does)"
 set -- -D FOREGROUND
 [ -n "$SERVER_NAMES" ] && set -- "$@" -D SERVER_NAMES
 case "$TLS" in
@@ -26,6 +27,7 @@ case "$TLS" in
     [ -n "$SERVER_NAMES" ] || fail "TLS=acme needs SERVER_NAMES (the hostnames the certificate covers)"
     if [ -z "$ACME_DIRECTORY" ] || [ -z "$ACME_EMAIL" ]; then fail "TLS=acme needs ACME_DIRECTORY and ACME_EMAIL"; fi
     [ -d /var/lib/web-ssh-server/md ] || fail "TLS=acme needs the ACME store mounted at /var/lib/web-ssh-server/md"
+    [ -w /var/lib/web-ssh-server/md ] || fail "the ACME store is not writable by uid $(id -u) (it belongs to uid $(stat -c %u /var/lib/web-ssh-server/md)): on the NAS, give the server's ACME folder to uid $(id -u) (chown $(id -u):$(id -g))"
     set -- "$@" -D TLS -D TLS_ACME
     [ -f /etc/web-ssh-server/acme-ca/ca.crt ] && set -- "$@" -D ACME_CA_FILE
     [ -f /etc/web-ssh-server/acme-eab/eab.json ] && set -- "$@" -D ACME_EAB ;;
