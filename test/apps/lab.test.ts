@@ -18,7 +18,7 @@ describe('dist/lab', () => {
     expect(result.files.map((f) => f.kinds)).toEqual([
       { ServiceAccount: 1, ClusterRole: 1, ClusterRoleBinding: 1, ConfigMap: 1, DaemonSet: 1 },
       { PersistentVolume: 3, PersistentVolumeClaim: 3 },
-      { Deployment: 1, Service: 1, PodDisruptionBudget: 1, CronJob: 2 },
+      { Deployment: 1, Service: 1, PodDisruptionBudget: 1, NetworkPolicy: 2, CronJob: 2 },
       {
         Namespace: 1,
         ServiceAccount: 1,

@@ -228,10 +228,10 @@ test('adding a server is one entry: the site grows by exactly its objects', () =
   const two = count({ ...LAB, servers: [...LAB.servers, { name: 'shop', address: Ipv4Address.of('192.168.1.32'), version: 'v1' }] });
   const added = [...two];
   for (const kind of one) added.splice(added.indexOf(kind), 1);
-  // its docroot and Deployment, Service, disruption budget; with the lab's backups, its archive volume and claim
-  // and its backup and restore CronJobs
-  expect(added).toEqual(['CronJob', 'CronJob', 'Deployment', 'PersistentVolume', 'PersistentVolume', 'PersistentVolumeClaim',
-    'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
+  // its docroot and Deployment, Service, disruption budget, network policy; with the lab's backups, its archive volume
+  // and claim, its backup and restore CronJobs and their network policy
+  expect(added).toEqual(['CronJob', 'CronJob', 'Deployment', 'NetworkPolicy', 'NetworkPolicy', 'PersistentVolume', 'PersistentVolume',
+    'PersistentVolumeClaim', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
 });
 
 /** The edges and the node roles (cluster subgraphs) of a DOT picture, from the parser's tree. */

@@ -56,7 +56,7 @@ describe('synthApp', () => {
     expect(lines.slice(0, 3)).toEqual([
       'lab/0000-keepalived.k8s.yaml: 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 ConfigMap, 1 DaemonSet',
       'lab/0001-docroot.k8s.yaml: 3 PersistentVolume, 3 PersistentVolumeClaim',
-      'lab/0002-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 CronJob',
+      'lab/0002-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 2 CronJob',
     ]);
     expect(lines).toHaveLength(6);
     expect(lines[4]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);

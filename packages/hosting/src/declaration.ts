@@ -3,7 +3,7 @@ import {
   requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
-import { AuthorizedKeys, requireHostnames, SecretKeys, ServerCertificate, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import { AuthorizedKeys, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -99,6 +99,12 @@ export interface VirtualServerSpec {
   readonly hostnames?: string[];
   /** Where its HTTPS certificate comes from. @default - `facts.certificate` when it has hostnames */
   readonly certificate?: ServerCertificate;
+  /**
+   * Where its pods may connect out to (NetworkPolicy egress), beyond what its certificate needs:
+   * `[ServerEgress.dns(), ServerEgress.internet([443])]` for a customer who fetches from a public Git host.
+   * @default - none: a static site needs no connection out
+   */
+  readonly egress?: ServerEgress[];
   /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
   readonly authorizedKeys?: AuthorizedKeys;
   /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
@@ -198,6 +204,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
     if (other) fail(`servers[${i}].name`, server.name, `differ from ${other}: the name is the server's Deployment, Service and docroot folder`);
     names.set(server.name, `servers[${i}].name`);
     checkTls(site, `servers[${i}]`, server, facts.certificate, hostnames, fail);
+    (server.egress ?? []).forEach((entry, j) => entry.validate(site, `servers[${i}].egress[${j}]`));
     address(`servers[${i}].address`, server.address);
   });
   checkSecrets(site, servers, fail);

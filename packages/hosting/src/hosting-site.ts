@@ -36,6 +36,8 @@ export class HostingSite extends Construct {
   /** Headlamp, when the facts name it, and its Service on its VIP. */
   public readonly headlamp?: Headlamp;
   public readonly headlampVip?: VipEntry;
+  /** The NetworkPolicy that denies everything in the servers' Namespace but what each server's own allows, when the site creates it. */
+  public readonly defaultDeny?: k8s.KubeNetworkPolicy;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
   public readonly namespace?: k8s.KubeNamespace;
 
@@ -66,6 +68,11 @@ export class HostingSite extends Construct {
     if (!KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
       this.namespaceChart = chart('namespace');
       this.namespace = clusterScoped(new k8s.KubeNamespace(this.namespaceChart, 'Namespace', { metadata: { name: this.serversNamespace } }));
+      // Nothing in or out of a pod of the namespace but what a policy of its own allows (each server's, each backup's).
+      this.defaultDeny = new k8s.KubeNetworkPolicy(this.namespaceChart, 'DefaultDeny', {
+        metadata: { name: 'default-deny', namespace: this.serversNamespace },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+      });
     }
     this.vipChart = chart(backend.chartName, backend.namespace);
     this.docrootChart = chart('docroot', this.serversNamespace);
@@ -153,6 +160,7 @@ export class HostingSite extends Construct {
       hostnames: spec.hostnames,
       certificate,
       acmeStore,
+      egress: spec.egress,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
     this.vipController.expose(server.service, spec.address);

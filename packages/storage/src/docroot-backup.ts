@@ -60,6 +60,8 @@ export class DocrootBackup extends Construct {
   public readonly backup: k8s.KubeCronJob;
   /** The restore's template (suspended: it runs only when a Job is created from it). */
   public readonly restore: k8s.KubeCronJob;
+  /** The jobs' NetworkPolicy: no connection in or out (both volumes are the kubelet's mounts, not the pod's). */
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: DocrootBackupProps) {
     super(scope, id);
@@ -144,5 +146,14 @@ export class DocrootBackup extends Construct {
       });
     this.backup = cronJob('Backup', `${this.name}-backup`, backupScript, true, false);
     this.restore = cronJob('Restore', `${this.name}-restore`, restoreScript, false, true);
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: `${this.name}-backup`, labels },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [],
+      },
+    });
   }
 }

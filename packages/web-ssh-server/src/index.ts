@@ -1,4 +1,5 @@
 export * from './web-ssh-server';
 export * from './ssh-keys';
 export * from './server-certificate';
+export * from './server-egress';
 export * as certmanager from './imports/cert-manager.io';

@@ -3,6 +3,7 @@ import { IDocroot } from '@cdk8s-vserver/storage';
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from './imports/cert-manager.io';
+import { acmeEgress, ServerEgress } from './server-egress';
 
 /** Let's Encrypt's production ACME directory (the default of {@link ServerCertificate.acme}). */
 export const LETS_ENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -102,6 +103,8 @@ export interface CertificateBinding {
   readonly secretName?: string;
   /** cert-manager's Certificate, when the source is cert-manager. */
   readonly certificate?: Certificate;
+  /** What the pods must reach to get the certificate (ACME's directory), as NetworkPolicy egress. */
+  readonly egress?: ServerEgress[];
 }
 
 /**
@@ -206,7 +209,7 @@ export class AcmeCertificate extends ServerCertificate {
       volumes.push({ name: 'acme-eab', secret: { secretName: eab, items: [{ key: ACME_EAB_KEY, path: ACME_EAB_KEY }], defaultMode: 0o400 } });
       mounts.push({ name: 'acme-eab', mountPath: ACME_EAB_DIR, readOnly: true });
     }
-    return { env: { TLS: 'acme', ACME_DIRECTORY: this.directory, ACME_EMAIL: this.options.contactEmail }, volumes, mounts };
+    return { env: { TLS: 'acme', ACME_DIRECTORY: this.directory, ACME_EMAIL: this.options.contactEmail }, volumes, mounts, egress: acmeEgress(this.directory) };
   }
 }
 

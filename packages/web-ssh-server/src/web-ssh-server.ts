@@ -8,6 +8,7 @@ import { Chart, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
 import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
+import { ServerEgress } from './server-egress';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
 
 /** Props of {@link WebSshServer}. */
@@ -110,6 +111,15 @@ export interface WebSshServerProps {
    * @default - no HSTS header
    */
   readonly hsts?: Duration;
+
+  /**
+   * Where the pods may connect out to (NetworkPolicy egress), beyond what their certificate needs (ACME's
+   * directory, added by itself): `[ServerEgress.dns(), ServerEgress.internet([443])]` for a customer who runs
+   * `git pull` from a public host. Every other connection out of the pods is refused where the cluster's network
+   * plugin enforces NetworkPolicy.
+   * @default - none: a static site needs no connection out (the NFS mount is the kubelet's, not the pod's)
+   */
+  readonly egress?: ServerEgress[];
 
   /**
    * Port sshd listens on in the pod (1024 or above: sshd runs as the user `web`, with no capability).
@@ -261,6 +271,11 @@ export class WebSshServer extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service, with ports `http` and `ssh`. */
   public readonly service: k8s.KubeService;
+  /**
+   * The NetworkPolicy of the server's pods: in, only to their own ports (HTTP, HTTPS, SSH) from anywhere; out, only
+   * to `egress` and what the certificate needs.
+   */
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
   /** The PodDisruptionBudget: at least one pod stays during voluntary disruptions. */
   public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
   /** The ConfigMap of the authorized keys, when they were given as public keys (`AuthorizedKeys.fromPublicKeys`). */
@@ -307,6 +322,7 @@ export class WebSshServer extends Construct {
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', { metadata, spec: this.deploymentSpec(r, keys.volume, tls) });
     this.service = new k8s.KubeService(this, 'Service', { metadata, spec: this.serviceSpec(r) });
     this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', { metadata, spec: this.disruptionBudgetSpec(r) });
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', { metadata, spec: this.networkPolicySpec(r, tls) });
   }
 
   /** Checks every prop and works out what the parts below need, warnings included. */
@@ -338,6 +354,14 @@ export class WebSshServer extends Construct {
     requireDistinctPorts(this, { httpServicePort: HTTP_SERVICE_PORT, sshServicePort });
     const sshPenaltyExempt = (props.sshPenaltyExempt ?? SHARED_ADDRESS_SPACE)
       .map((subnet, i) => requireIpv4Subnet(this, `sshPenaltyExempt[${i}]`, subnet).text);
+    const egress = props.egress ?? [];
+    egress.forEach((entry, i) => {
+      if (!(entry instanceof Object) || typeof (entry as ServerEgress).validate !== 'function') {
+        throw SiteError.invalidProp(this, `egress[${i}]`, entry, 'be a ServerEgress: ServerEgress.to(Ipv4Subnet.of("192.168.1.20/32"), [443]), '
+          + 'ServerEgress.internet([443]) or ServerEgress.dns()');
+      }
+      entry.validate(this, `egress[${i}]`);
+    });
     const namespace = Chart.of(this).namespace ?? 'default';
     const hostnames = requireHostnames(this, 'hostnames', props.hostnames ?? []);
     const certificate = props.certificate;
@@ -415,6 +439,7 @@ export class WebSshServer extends Construct {
       sshPort,
       sshServicePort,
       sshPenaltyExempt,
+      egress,
       nodeRole,
       docroot,
       docrootPath,
@@ -556,6 +581,24 @@ export class WebSshServer extends Construct {
     };
   }
 
+  /**
+   * In: anyone (clients arrive through the VIP, often from a node's address) to the containers' own ports only.
+   * Out: only the listed destinations; none at all by default.
+   */
+  private networkPolicySpec(r: Resolved, tls: CertificateBinding | undefined): k8s.NetworkPolicySpec {
+    const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+    const entries = [...tls?.egress ?? [], ...r.egress];
+    // DNS once, first, however many entries need it
+    const dns = entries.some((e) => e.isDns) ? ServerEgress.dns().rules() : [];
+    const egress = [...dns, ...entries.filter((e) => !e.isDns).flatMap((e) => e.rules())];
+    return {
+      podSelector: { matchLabels: r.selectorLabels },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort].map(tcp) }],
+      egress,
+    };
+  }
+
   /** A drain may take pods away only while another one keeps serving. */
   private disruptionBudgetSpec(r: Resolved): k8s.PodDisruptionBudgetSpec {
     return { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: r.selectorLabels } };
@@ -575,6 +618,7 @@ interface Resolved {
   readonly sshPort: number;
   readonly sshServicePort: number;
   readonly sshPenaltyExempt: string[];
+  readonly egress: ServerEgress[];
   readonly nodeRole: NodeRole;
   readonly docroot: IDocroot;
   readonly docrootPath: string;

@@ -147,14 +147,14 @@ describe('kinds.txt: the kinds an app emits, and what the operator prunes', () =
     expect(unknownKinds(parseKinds(fs.readFileSync(path.join(result.outdir, KINDS_FILE), 'utf-8')))).toEqual([]);
   });
 
-  test('negative control: a kind no package emitted yet (a NetworkPolicy) is caught, and still pruned from the app\'s own kinds.txt', () => {
-    const result = synthApp(path.join(tmp, 'policy'), (app) => {
-      const chart = new Chart(app, 'policies', { namespace: 'default', labels: ownershipLabels('lab') });
-      new k8s.KubeNetworkPolicy(chart, 'Deny', { metadata: { name: 'deny' }, spec: { podSelector: {} } });
+  test('negative control: a kind no package emits (an Ingress) is caught, and still pruned from the app\'s own kinds.txt', () => {
+    const result = synthApp(path.join(tmp, 'ingress'), (app) => {
+      const chart = new Chart(app, 'ingresses', { namespace: 'default', labels: ownershipLabels('lab') });
+      new k8s.KubeIngress(chart, 'Web', { metadata: { name: 'web' }, spec: { defaultBackend: { service: { name: 'myweb', port: { number: 80 } } } } });
     });
     const emitted = parseKinds(fs.readFileSync(path.join(result.outdir, KINDS_FILE), 'utf-8'));
-    expect(unknownKinds(emitted)).toEqual([{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespaced: true }]);
-    expect(operatedKinds(emitted).find((k) => k.kind === 'NetworkPolicy')).toEqual({ group: 'networking.k8s.io', kind: 'NetworkPolicy', namespaced: true });
+    expect(unknownKinds(emitted)).toEqual([{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true }]);
+    expect(operatedKinds(emitted).find((k) => k.kind === 'Ingress')).toEqual({ group: 'networking.k8s.io', kind: 'Ingress', namespaced: true });
   });
 
   test('deploy keeps exactly the volumes, claims and namespaces', () => {

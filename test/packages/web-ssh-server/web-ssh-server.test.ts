@@ -1,7 +1,8 @@
 import { containerResources, ImageReference, Ipv4Subnet, NodeRole, restrictedViolations, Warnings } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import {
-  AcmeCertificateOptions, AuthorizedKeys, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem, ServerCertificate, WebSshServer, WebSshServerProps,
+  AcmeCertificateOptions, AuthorizedKeys, EgressProtocol, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem, ServerCertificate, ServerEgress,
+  WebSshServer, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { find, Manifest, synth } from '../../support';
@@ -557,5 +558,64 @@ describe('HTTPS', () => {
     test.each(cases)('throws on %s', (_what, make, message) => {
       expect(make).toThrow(message);
     });
+  });
+});
+
+describe('NetworkPolicy', () => {
+  const policy = (manifests: Manifest[]) => find(manifests, 'NetworkPolicy', 'my-web').spec;
+  const tcp = (port: number) => ({ protocol: 'TCP', port });
+
+  test('in: anyone, to the containers\' own ports only; out: nothing, by default', () => {
+    const { manifests, construct } = server();
+    expect(policy(manifests)).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web-ssh-server', 'app.kubernetes.io/instance': 'my-web' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ ports: [tcp(8080), tcp(2222)] }],
+      egress: [],
+    });
+    expect(construct.networkPolicy.name).toBe('my-web');
+  });
+
+  test('HTTPS adds its port; ACME by an address reaches exactly the directory, by a name DNS and the internet\'s port 443', () => {
+    const chart = Testing.chart();
+    const store = new NfsDocroot(chart, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
+    const lab = server({
+      hostnames: ['www.example.org'], acmeStore: store, certificate: ServerCertificate.acme({ contactEmail: 'a@example.org', directory: 'https://192.168.1.10:14000/dir' }),
+    }, chart).manifests;
+    expect(policy(lab).ingress).toEqual([{ ports: [tcp(8080), tcp(8443), tcp(2222)] }]);
+    expect(policy(lab).egress).toEqual([{ to: [{ ipBlock: { cidr: '192.168.1.10/32' } }], ports: [tcp(14000)] }]);
+    const chart2 = Testing.chart();
+    const store2 = new NfsDocroot(chart2, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
+    const public_ = server({ hostnames: ['www.example.org'], acmeStore: store2, certificate: ServerCertificate.acme({ contactEmail: 'a@example.org' }) }, chart2).manifests;
+    expect(policy(public_).egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, tcp(53)],
+      },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16'] } }], ports: [tcp(443)] },
+    ]);
+    // a Secret needs nothing out
+    expect(policy(server({ hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('t') }).manifests).egress).toEqual([]);
+  });
+
+  test('egress lists what a customer fetches from; DNS once, however many entries need it', () => {
+    const { manifests } = server({
+      egress: [ServerEgress.dns(), ServerEgress.to(Ipv4Subnet.of('192.168.1.20/32'), [443, 80]), ServerEgress.dns(), ServerEgress.internet([9418])],
+    });
+    const egress = policy(manifests).egress;
+    expect(egress.map((e: any) => e.ports)).toEqual([[{ protocol: 'UDP', port: 53 }, tcp(53)], [tcp(443), tcp(80)], [tcp(9418)]]);
+    expect(egress[1].to).toEqual([{ ipBlock: { cidr: '192.168.1.20/32' } }]);
+    expect(ServerEgress.to(Ipv4Subnet.of('192.168.1.20/32'), [53], EgressProtocol.UDP).rules()[0].ports).toEqual([{ protocol: 'UDP', port: { value: 53 } }]);
+  });
+
+  test.each([
+    ['a subnet with host bits', ServerEgress.to(Ipv4Subnet.of('192.168.1.20/24'), [443]), "'egress[0] (its subnet)' must be"],
+    ['no port', ServerEgress.to(Ipv4Subnet.of('192.168.1.20/32'), []), "'egress[0] (its ports)' must list at least one port, such as [443]"],
+    ['port 0', ServerEgress.internet([0]), "'egress[0] (its ports[0])' must be a port 1-65535, got 0"],
+    ['a port above 65535', ServerEgress.internet([443, 70000]), "'egress[0] (its ports[1])' must be a port 1-65535, got 70000"],
+    ['a protocol that is neither', ServerEgress.to(Ipv4Subnet.of('192.168.1.20/32'), [443], 'SCTP' as EgressProtocol), "'egress[0] (its protocol)' must be EgressProtocol.TCP"],
+    ['an address in place of an entry', '192.168.1.20:443' as unknown as ServerEgress, "'egress[0]' must be a ServerEgress"],
+  ])('throws on an egress entry with %s', (_what, entry, message) => {
+    expect(() => server({ egress: [entry] })).toThrow(message);
   });
 });

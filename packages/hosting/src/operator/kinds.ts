@@ -32,6 +32,7 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: 'apps', kind: 'DaemonSet', namespaced: true },
   { group: 'policy', kind: 'PodDisruptionBudget', namespaced: true },
   { group: 'batch', kind: 'CronJob', namespaced: true },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'Role', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespaced: false },

@@ -1,0 +1,85 @@
+import * as path from 'path';
+import { podSpecOf } from '@cdk8s-vserver/core';
+import { DIST, distApps, Manifest, objectsIn } from '../support';
+
+/**
+ * Every NetworkPolicy of every app, read as a table a reviewer can check: which pods it selects, who may reach them
+ * on which ports, and where they may connect out to. The snapshot is the table; the assertions below are the rules
+ * it must keep (every customer pod selected, backups with no network, nothing reaching the LAN by default).
+ */
+function selects(selector: any, labels: Record<string, string>): boolean {
+  return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+}
+const ports = (list: any[] | undefined) => (list && list.length ? list.map((p) => `${p.protocol ?? 'TCP'} ${p.port}`).join(', ') : 'any port');
+function peer(p: any): string {
+  if (p.ipBlock) return `${p.ipBlock.cidr}${p.ipBlock.except ? ` except ${p.ipBlock.except.join(' ')}` : ''}`;
+  const ns = p.namespaceSelector ? `namespace ${JSON.stringify(p.namespaceSelector.matchLabels ?? {})}` : 'this namespace';
+  return `${ns}, pods ${JSON.stringify(p.podSelector?.matchLabels ?? {})}`;
+}
+function table(policy: Manifest): string[] {
+  const spec = (policy as any).spec;
+  const who = Object.keys(spec.podSelector?.matchLabels ?? {}).length ? JSON.stringify(spec.podSelector.matchLabels) : 'every pod';
+  const rows = [`${policy.metadata.namespace}/${policy.metadata.name}: ${who}`];
+  const side = (type: 'Ingress' | 'Egress', rules: any[] | undefined, dir: 'from' | 'to') => {
+    if (!spec.policyTypes.includes(type)) return;
+    if (!rules || rules.length === 0) rows.push(`  ${type.toLowerCase()}: nothing`);
+    for (const r of rules ?? []) rows.push(`  ${type.toLowerCase()}: ${(r[dir] ?? []).length ? r[dir].map(peer).join(' | ') : 'anyone'} -> ${ports(r.ports)}`);
+  };
+  side('Ingress', spec.ingress, 'from');
+  side('Egress', spec.egress, 'to');
+  return rows;
+}
+
+describe.each(distApps())('dist/%s', (app) => {
+  const objects = objectsIn(path.join(DIST, app));
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const policiesOf = (namespace: string, labels: Record<string, string>) => policies
+    .filter((p) => p.metadata.namespace === namespace && selects((p as any).spec.podSelector, labels));
+
+  test('who may reach what, policy by policy', () => {
+    expect(policies.flatMap(table).join('\n')).toMatchSnapshot();
+  });
+
+  test('every server pod and every backup job has a policy that closes both directions', () => {
+    const customerPods = objects.filter((o) => podSpecOf(o) && ['web-ssh-server', 'docroot-backup'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''));
+    expect(customerPods.length).toBeGreaterThan(0);
+    for (const o of customerPods) {
+      const labels = o.kind === 'CronJob' ? (o as any).spec.jobTemplate.spec.template.metadata.labels : (o as any).spec.template.metadata.labels;
+      const own = policiesOf(o.metadata.namespace!, labels).filter((p) => Object.keys((p as any).spec.podSelector.matchLabels ?? {}).length > 0);
+      expect({ id: `${o.kind}/${o.metadata.name}`, policies: own.length, types: own.flatMap((p) => (p as any).spec.policyTypes) })
+        .toEqual({ id: `${o.kind}/${o.metadata.name}`, policies: 1, types: ['Ingress', 'Egress'] });
+    }
+  });
+
+  test('backup and restore jobs get no network at all', () => {
+    for (const p of policies.filter((x) => x.metadata.labels?.['app.kubernetes.io/name'] === 'docroot-backup')) {
+      expect(table(p).slice(1)).toEqual(['  ingress: nothing', '  egress: nothing']);
+    }
+  });
+
+  test('no policy lets a pod reach the LAN, the nodes or the NAS by default: egress is an address of the ACME CA, DNS or the internet without private ranges', () => {
+    for (const p of policies) {
+      for (const rule of (p as any).spec.egress ?? []) {
+        for (const to of rule.to ?? []) {
+          if (to.ipBlock?.cidr === '0.0.0.0/0') expect(to.ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']));
+          else if (to.ipBlock) expect(to.ipBlock.cidr).toMatch(/\/32$/);
+        }
+        expect(rule.to?.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('a namespace the site creates for its servers denies everything by default', () => {
+    const serverNamespaces = new Set(objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/name'] === 'web-ssh-server')
+      .map((o) => o.metadata.namespace));
+    for (const ns of objects.filter((o) => o.kind === 'Namespace' && serverNamespaces.has(o.metadata.name))) {
+      const deny = policies.find((p) => p.metadata.namespace === ns.metadata.name && p.metadata.name === 'default-deny');
+      expect(deny && table(deny)).toEqual([`${ns.metadata.name}/default-deny: every pod`, '  ingress: nothing', '  egress: nothing']);
+    }
+  });
+});
+
+test('the table reads a policy that lets everything in as such (negative control of the checks above)', () => {
+  const open = { kind: 'NetworkPolicy', metadata: { name: 'open', namespace: 'x' }, spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] } } as any;
+  expect(table(open)).toEqual(['x/open: every pod', '  ingress: anyone -> any port']);
+});
