@@ -1,12 +1,12 @@
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { HostingSiteProps, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { IssuerKind, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Duration } from 'cdk8s';
 
 /**
- * A second example: a web agency hosting three customers on its own cluster, in namespace `sites` (created by the
- * site), on the maintained successors of the report's archived parts: MetalLB (L2) holds the VIPs, announced from
+ * A second example: a web agency hosting three customers on its own cluster, each in a namespace of its own (named
+ * after the server, created by the site, with Pod Security "restricted" enforced and a quota), on the maintained successors of the report's archived parts: MetalLB (L2) holds the VIPs, announced from
  * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas, and one publishes SSH on port 2222.
  * Every server serves HTTPS: cert-manager issues the certificates from the agency's ClusterIssuer `letsencrypt`, and
  * the shop, which bought its certificate elsewhere, serves it from a Secret, with HSTS.
@@ -17,14 +17,22 @@ export const AGENCY: HostingSiteProps = {
     lanSubnet: Ipv4Subnet.of('10.20.30.0/24'),
     registry: 'registry.agency.test:5000/web',
     nas: { server: 'nas.agency.test', exportRoot: '/export/sites', mountOptions: ['nfsvers=4.1', 'hard'] },
-    namespace: 'sites',
+    tenancy: Tenancy.NAMESPACE_PER_SERVER,
     vipBackend: VipBackend.metalLb({ name: 'agency-vips' }),
     routers: ['edge1', 'edge2'],
     headlamp: { address: Ipv4Address.of('10.20.30.5'), viewerAccount: true },
     certificate: ServerCertificate.certManager({ issuer: 'letsencrypt', issuerKind: IssuerKind.CLUSTER_ISSUER }),
   },
   servers: [
-    { name: 'acme', address: Ipv4Address.of('10.20.30.11'), version: 'v1', replicas: 3, hostnames: ['www.acme.example', 'acme.example'] },
+    {
+      name: 'acme',
+      address: Ipv4Address.of('10.20.30.11'),
+      version: 'v1',
+      replicas: 3,
+      hostnames: ['www.acme.example', 'acme.example'],
+      // room for one more pod than its replicas and the rollout's (a debug pod, say)
+      quota: { pods: 5, limitsMemory: '3Gi' },
+    },
     { name: 'bakery', address: Ipv4Address.of('10.20.30.12'), version: 'v1', hostnames: ['bakery.example'] },
     {
       name: 'shop',

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { DIAGRAM_FILE, HostingSite, HostingSiteProps, serverCertificate, synthApp } from '@cdk8s-vserver/hosting';
+import { DIAGRAM_FILE, HostingSite, HostingSiteProps, serverCertificate, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import parseDot, { Stmt } from 'dotparser';
 import { parseAllDocuments } from 'yaml';
@@ -43,7 +43,7 @@ function backendOf(declaration: HostingSiteProps): string {
 function declaredVips(declaration: HostingSiteProps): Record<string, string> {
   const namespace = declaration.facts.namespace ?? 'default';
   return Object.fromEntries([
-    ...declaration.servers.map((s) => [s.address.text, `${namespace}/${s.name}`]),
+    ...declaration.servers.map((s) => [s.address.text, `${declaration.facts.tenancy === Tenancy.NAMESPACE_PER_SERVER ? s.name : namespace}/${s.name}`]),
     ...(declaration.facts.dashboard ? [[declaration.facts.dashboard.address.text, 'kubernetes-dashboard/kubernetes-dashboard']] : []),
     ...(declaration.facts.headlamp ? [[declaration.facts.headlamp.address.text, 'headlamp/headlamp']] : []),
   ]);
@@ -62,18 +62,24 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
   const result = synthApp(path.join(tmp, label.replace(/ /g, '-')), (app) => new HostingSite(app, 'Site', declaration), { diagram: true });
   const objects = objectsIn(result.outdir);
   const facts = declaration.facts;
+  const perServer = facts.tenancy === Tenancy.NAMESPACE_PER_SERVER;
   const namespace = facts.namespace ?? 'default';
+  /** Where a server's objects are: its own namespace, or the site's. */
+  const nsOf = (server: string) => (perServer ? server : namespace);
   const backend = backendOf(declaration);
   const services = objects.filter((m) => m.kind === 'Service');
 
   test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, docroots, servers, UIs', () => {
     const charts = [
-      ...(['default', 'kube-system', 'kube-public'].includes(namespace) ? [] : ['namespace']), backend, 'docroot', 'web',
+      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) ? [] : ['namespace']), backend,
+      ...(perServer ? declaration.servers.map((s) => `server-${s.name}`) : ['docroot', 'web']),
       ...['dashboard', 'headlamp'].filter((ui) => facts[ui as 'dashboard' | 'headlamp'] !== undefined),
     ];
     expect(result.files.map((f) => f.file)).toEqual(charts.map((chart, i) => `000${i}-${chart}.k8s.yaml`));
     if (charts[0] === 'namespace') {
-      expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === namespace)).toHaveLength(1);
+      for (const ns of perServer ? declaration.servers.map((s) => s.name) : [namespace]) {
+        expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === ns)).toHaveLength(1);
+      }
       expect(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).toMatch(/^kind: Namespace$/m);
     }
   });
@@ -158,7 +164,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       expect(deployment.spec.replicas).toBe(server.replicas ?? 2);
       expect(pod.containers.map((c: any) => c.image)).toEqual([`${facts.registry}/httpd:${server.version}`, `${facts.registry}/sshd:${server.version}`]);
       expect(pod.nodeSelector).toEqual({ role: 'worker' });
-      expect([deployment, service, pvc].map((o) => o.metadata.namespace)).toEqual([namespace, namespace, namespace]);
+      expect([deployment, service, pvc].map((o) => o.metadata.namespace)).toEqual([nsOf(name), nsOf(name), nsOf(name)]);
     });
 
     test('its Service selects its pods, with SSH on its port', () => {
@@ -169,7 +175,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     });
 
     test('its claim binds to its own volume, its folder on the NAS', () => {
-      expect(pv.spec.claimRef).toEqual({ name: claimName, namespace });
+      expect(pv.spec.claimRef).toEqual({ name: claimName, namespace: nsOf(name) });
       expect(pv.spec.nfs).toEqual({ server: facts.nas.server, path: server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${name}` });
       expect(pv.spec.mountOptions).toEqual(facts.nas.mountOptions);
       expect(pvc.spec.accessModes).toEqual(pv.spec.accessModes);
@@ -181,11 +187,12 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
     for (const server of declaration.servers) {
       const pvc = find(objects, 'PersistentVolumeClaim', server.docroot?.claimName ?? `${server.name}-docroot`);
-      const path_ = [`VIP:${server.address.text}`, `Service:${namespace}:${server.name}`, `Deployment:${namespace}:${server.name}`,
-        `PersistentVolumeClaim:${namespace}:${pvc.metadata.name}`, `PersistentVolume:${pvc.spec.volumeName}`,
+      const ns = nsOf(server.name);
+      const path_ = [`VIP:${server.address.text}`, `Service:${ns}:${server.name}`, `Deployment:${ns}:${server.name}`,
+        `PersistentVolumeClaim:${ns}:${pvc.metadata.name}`, `PersistentVolume:${pvc.spec.volumeName}`,
         `NFS:${facts.nas.server}:${server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${server.name}`}`];
       for (let i = 1; i < path_.length; i++) expect(edges).toContainEqual([path_[i - 1], path_[i]]);
-      expect(roles.get(`Deployment:${namespace}:${server.name}`)).toBe('worker');
+      expect(roles.get(`Deployment:${nsOf(server.name)}:${server.name}`)).toBe('worker');
     }
     expect([...roles].filter(([, role]) => role === 'router').map(([node]) => node.split(':')[0]))
       .toEqual([backend === 'metallb' ? 'L2Advertisement' : 'DaemonSet']);
@@ -207,8 +214,11 @@ describe('dist/agency', () => {
     expect(distOf('agency')).toEqual(readTree(result.outdir));
   });
 
-  test('creates its namespace in its first file, before anything lives in it', () => {
-    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'sites' } });
+  test('creates a namespace per customer in its first file, before anything lives in them, each enforcing Pod Security "restricted"', () => {
+    const first = objectsIn(path.join(result.outdir)).filter((o) => o.kind === 'Namespace').slice(0, 3);
+    expect(first.map((o) => o.metadata.name)).toEqual(['acme', 'bakery', 'shop']);
+    for (const ns of first) expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'acme' } });
   });
 
   test('runs MetalLB and Headlamp, with no externalIPs anywhere in its output', () => {

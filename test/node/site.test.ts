@@ -500,6 +500,41 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
   });
 });
 
+describe('under any uid, as OpenShift\'s restricted-v2 runs them', () => {
+  // OpenShift picks a uid per namespace and runs every pod under it with gid 0. A copy of myweb's pod under such a
+  // uid, with the same images, Secrets and docroot, beside the real ones (not behind the Service).
+  const UID = 1000680000;
+  const NAME = 'myweb-anyuid';
+  afterAll(() => { kubectl(['delete', 'deployment', NAME, '-n', 'default', '--ignore-not-found', '--wait=false']); });
+
+  test('sshd logs in `web` as that uid and httpd serves the docroot, with no passwd entry for it in either image', async () => {
+    const copy = JSON.parse(JSON.stringify(deployment));
+    copy.metadata = { name: NAME, namespace: 'default' };
+    copy.spec.replicas = 1;
+    copy.spec.selector = { matchLabels: { app: NAME } };
+    copy.spec.template.metadata = { labels: { app: NAME } };
+    copy.spec.template.spec.affinity = undefined;
+    copy.spec.template.spec.securityContext = { ...copy.spec.template.spec.securityContext, runAsUser: UID, runAsGroup: 0, fsGroup: UID };
+    for (const c of copy.spec.template.spec.containers) c.securityContext = { ...c.securityContext, runAsUser: UID, runAsGroup: 0 };
+    // HTTP only: the ACME store on this NAS belongs to uid 33 (under OpenShift it would be group 0's, writable by any uid)
+    const httpd = copy.spec.template.spec.containers[0];
+    httpd.env = httpd.env.filter((e: any) => ['HTTP_PORT', 'DOCROOT', 'SERVER_NAMES'].includes(e.name));
+    kubectl(['apply', '-f', '-'], JSON.stringify(copy));
+    const pod = await waitFor(`${NAME} to be ready`, 120, () => getJson(['pods', '-n', 'default', '-l', `app=${NAME}`]).items.find(isPodReady),
+      { context: () => siteState() });
+    const ip = pod.status.podIP;
+    const known = knownHosts('known_anyuid', [podSsh(ip)], hostPublicKey());
+    const out = ssh('ssh', known, ['-p', String(SSH_POD_PORT), '-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'id -u; id -g; cat /var/www/html/index.html']);
+    expect([out.status, out.stdout.split('\n').slice(0, 2)]).toEqual([0, [String(UID), '0']]);
+    expect(out.stdout).toContain('uploaded over SSH');
+    const pids = containerPids(pod);
+    expect(Object.values(pids).map((pid) => kernelView(pid).uids[0])).toEqual([UID, UID]);
+    expect(kubectl(['logs', '-n', 'default', pod.metadata.name, '-c', 'sshd'])).toContain(`running as uid ${UID}, which is the user web here`);
+    const page = await get(`http://${ip}:${deployment.spec.template.spec.containers[0].ports[0].containerPort}/healthz`);
+    expect(page.status).toBe(200);
+  });
+});
+
 describe('SSH against guessing bots (OpenSSH 10), behind the VIP', () => {
   const wrongKey = path.join(tmp, 'bot-key');
   /** One login as web; its status, and how long it took. */

@@ -63,24 +63,25 @@ describe('tsBlocks', () => {
 describe('README.md', () => {
   const blocks = tsBlocks(fs.readFileSync(path.join(repo, 'README.md'), 'utf-8'));
 
-  test('its two examples are the new server and the HTTPS choices', () => {
-    expect(blocks).toHaveLength(2);
+  test('its three examples are the new server, the HTTPS choices and a customer who fetches', () => {
+    expect(blocks).toHaveLength(3);
   });
 
   test.each([
     ['the new-server example', 0, ['myweb', 'shop']],
     ['the HTTPS example', 1, ['shop', 'blog', 'bank']],
+    ['the egress example', 2, ['shop']],
   ])("%s is a real servers list: the lab's declaration with it synthesizes, with its servers", (_what, index, names) => {
     const list = blocks[index].trim().replace(/^servers: /, '').replace(/,$/, '');
     fs.mkdirSync(examples, { recursive: true });
     const file = path.join(examples, `root-servers-${index}.ts`);
     fs.writeFileSync(file, [
       '// Extracted from README.md by readme.test.ts; do not edit.',
-      "import { Ipv4Address } from '@cdk8s-vserver/core';",
+      `import { ${['Ipv4Address', 'Ipv4Subnet'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/core';`,
       "import { VirtualServerSpec } from '@cdk8s-vserver/hosting';",
       // what the block names of web-ssh-server's certificate types (an unused import would not compile)
-      ...(list.includes('ServerCertificate')
-        ? [`import { ${['IssuerKind', 'ServerCertificate'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/web-ssh-server';`] : []),
+      ...(/ServerCertificate|ServerEgress/.test(list)
+        ? [`import { ${['IssuerKind', 'ServerCertificate', 'ServerEgress'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/web-ssh-server';`] : []),
       `export const servers: VirtualServerSpec[] = ${list};`,
       '',
     ].join('\n'));
@@ -94,6 +95,10 @@ describe('README.md', () => {
     for (const name of names) {
       expect(yaml).toContain(`name: ${name}`);
       expect(site.server(name).service.name).toBe(name);
+    }
+    // what each server may reach is its NetworkPolicy's
+    for (const s of servers.filter((x) => x.egress)) {
+      expect(JSON.stringify(site.server(s.name).networkPolicy.toJson().spec.egress)).toContain('"cidr":"192.168.1.20/32"');
     }
   });
 });

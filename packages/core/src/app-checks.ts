@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { pathOf } from './errors';
 import { isDnsLabel, isDnsSubdomain, isLabelValue } from './names';
+import { podSpecOf, restrictedViolations } from './pod-security';
 
 /** Kinds whose objects have no namespace: a name is unique across the cluster. */
 const CLUSTER_SCOPED = new Set([
@@ -158,6 +159,9 @@ export class AppChecks {
   private checkObjects(objects: ApiObject[], report: AppReport): void {
     const byIdentity = new Map<string, ApiObject>();
     const created = new Set<string>();
+    // Namespaces the app creates with Pod Security "restricted" enforced: every pod in them must pass it, or the
+    // API server (1.23+) refuses it at apply time, after the files before it went in.
+    const restricted = new Set(objects.filter((o) => o.kind === 'Namespace' && labelsOf(o)[POD_SECURITY_ENFORCE] === 'restricted').map((o) => o.name));
     const used = new Map<string, ApiObject>();
     for (const object of objects) {
       const clusterScoped = CLUSTER_SCOPED.has(object.kind);
@@ -186,6 +190,13 @@ export class AppChecks {
             + 'at most 63): the API server rejects it; fix the chart\'s namespace');
         } else if (!used.has(namespace)) {
           used.set(namespace, object);
+        }
+      }
+      if (namespace !== undefined && restricted.has(namespace) && WORKLOADS.has(object.kind)) {
+        const violations = restrictedViolations(podSpecOf(object.toJson()) ?? {});
+        if (violations.length) {
+          report.error(object, `runs pods that Pod Security "restricted" refuses, in namespace "${namespace}", which enforces it `
+            + `(${POD_SECURITY_ENFORCE}=restricted): ${violations.join('; ')}. Fix the pod, or put it in another namespace`);
         }
       }
       // This library's constructs check their labels and privileges where they make them; the rest is read here.
@@ -271,7 +282,7 @@ function privilegeOf(object: ApiObject): string | undefined {
       .find((r) => ['verbs', 'resources', 'apiGroups'].some((k) => (r[k] ?? []).includes('*')));
     return wild ? `has a rule with "*" (${JSON.stringify(wild)})` : undefined;
   }
-  const pod = podSpecOf(json);
+  const pod: any = podSpecOf(json);
   if (!pod) return undefined;
   for (const flag of ['hostNetwork', 'hostPID', 'hostIPC']) {
     if (pod[flag] === true) return `runs pods with ${flag}`;
@@ -282,8 +293,5 @@ function privilegeOf(object: ApiObject): string | undefined {
   return privileged ? `runs container "${privileged.name}" privileged` : undefined;
 }
 
-function podSpecOf(json: any): any {
-  if (json.kind === 'Pod') return json.spec;
-  if (json.kind === 'CronJob') return json.spec?.jobTemplate?.spec?.template?.spec;
-  return json.spec?.template?.spec;
-}
+/** The label Pod Security admission (Kubernetes 1.23+) reads on a namespace, and the profile this check knows. */
+export const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';

@@ -1,6 +1,6 @@
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, requireAbsolutePath, requireCronSchedule, requireDnsLabel, requireDnsSubdomain, requireInteger,
-  requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
+  ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule, requireDnsLabel,
+  requireDnsSubdomain, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
@@ -36,10 +36,18 @@ export interface SiteFacts {
   readonly certificate?: ServerCertificate;
   /**
    * Namespace of the virtual servers and their docroots. One that Kubernetes does not have is created by the
-   * site's first file.
+   * site's first file, with Pod Security "restricted" enforced and a NetworkPolicy that denies what no server's own
+   * allows. Leave it out with `Tenancy.NAMESPACE_PER_SERVER`.
    * @default 'default'
    */
   readonly namespace?: string;
+  /**
+   * How the servers share the cluster: all in `namespace` (the report's site), or each in a namespace of its own,
+   * named after it, with Pod Security "restricted" enforced, a ResourceQuota and a LimitRange (`quota` per server)
+   * and a default-deny NetworkPolicy.
+   * @default Tenancy.SHARED_NAMESPACE
+   */
+  readonly tenancy?: Tenancy;
   /**
    * What holds the VIPs, in one line: `VipBackend.keepalivedVip()`, `VipBackend.metalLb()` or `VipBackend.kubeVip()`,
    * each with its controller's own props. Every server keeps its address whichever backend holds it.
@@ -79,6 +87,35 @@ export interface SiteFacts {
   readonly headlamp?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly viewerAccount?: boolean };
 }
 
+/** How a site's servers share the cluster. */
+export enum Tenancy {
+  /** Every server in `facts.namespace`. */
+  SHARED_NAMESPACE = 'shared-namespace',
+  /**
+   * Each server in a namespace of its own, named after it (`kubectl get pods -n shop`): Pod Security "restricted"
+   * enforced, a ResourceQuota and a LimitRange, and a NetworkPolicy that denies what the server's own does not allow.
+   */
+  NAMESPACE_PER_SERVER = 'namespace-per-server',
+}
+
+/**
+ * What one server's namespace may hold at once (`Tenancy.NAMESPACE_PER_SERVER`), as a ResourceQuota. Quantities as
+ * Kubernetes writes them (`'500m'`, `'1'`, `'512Mi'`, `'2Gi'`). Each defaults to what the server needs: its replicas,
+ * the one more pod a rolling update adds, and its backup and restore jobs.
+ */
+export interface ServerQuota {
+  /** Pods at once. @default - replicas + 1, and 2 more with backups */
+  readonly pods?: number;
+  /** CPU the pods may request together. @default - the sum of what those pods request */
+  readonly requestsCpu?: string;
+  /** Memory the pods may request together. @default - the sum of what those pods request */
+  readonly requestsMemory?: string;
+  /** CPU limit of the pods together. @default - the sum of their limits */
+  readonly limitsCpu?: string;
+  /** Memory limit of the pods together. @default - the sum of their limits */
+  readonly limitsMemory?: string;
+}
+
 /** One virtual server of the site: a line of the declaration. */
 export interface VirtualServerSpec {
   /** The server's name: its Deployment, Service, and docroot folder `<exportRoot>/<name>`. */
@@ -105,6 +142,11 @@ export interface VirtualServerSpec {
    * @default - none: a static site needs no connection out
    */
   readonly egress?: ServerEgress[];
+  /**
+   * What the server's namespace may hold at once, with `Tenancy.NAMESPACE_PER_SERVER`.
+   * @default - what the server needs (see `ServerQuota`)
+   */
+  readonly quota?: ServerQuota;
   /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
   readonly authorizedKeys?: AuthorizedKeys;
   /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
@@ -175,6 +217,24 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
       + `"registry.example:5000/web" (this one ${registryProblem})`);
   }
 
+  const tenancy = requireEnum(site, 'facts.tenancy', facts.tenancy ?? Tenancy.SHARED_NAMESPACE,
+    { 'Tenancy.SHARED_NAMESPACE': Tenancy.SHARED_NAMESPACE, 'Tenancy.NAMESPACE_PER_SERVER': Tenancy.NAMESPACE_PER_SERVER });
+  if (tenancy === Tenancy.NAMESPACE_PER_SERVER && facts.namespace !== undefined) {
+    fail('facts.namespace', facts.namespace, 'be left out with facts.tenancy Tenancy.NAMESPACE_PER_SERVER: each server\'s namespace is its name');
+  }
+  servers.forEach((server, i) => {
+    if (tenancy === Tenancy.SHARED_NAMESPACE && server.quota !== undefined) {
+      fail(`servers[${i}].quota`, server.quota, 'be left out with facts.tenancy Tenancy.SHARED_NAMESPACE: a quota holds a namespace, and the servers '
+        + 'share one. Set facts.tenancy to Tenancy.NAMESPACE_PER_SERVER');
+    }
+    if (tenancy !== Tenancy.NAMESPACE_PER_SERVER) return;
+    const owner = RESERVED_NAMESPACES[server.name] ?? (KUBERNETES_NAMESPACES.includes(server.name) ? 'Kubernetes owns it' : undefined);
+    if (owner) {
+      fail(`servers[${i}].name`, server.name, `not be ${server.name} with facts.tenancy Tenancy.NAMESPACE_PER_SERVER: the name is the server's `
+        + `namespace, and ${owner}. Name the server otherwise`);
+    }
+    if (server.quota) checkQuota(site, `servers[${i}].quota`, server.quota);
+  });
   const namespace = facts.namespace ?? 'default';
   if (RESERVED_NAMESPACES[namespace]) {
     fail('facts.namespace', namespace, `not be ${namespace}: ${RESERVED_NAMESPACES[namespace]}. Give the servers a namespace of their own, such as "sites"`);
@@ -266,6 +326,19 @@ function checkServer(site: IConstruct, path: string, server: VirtualServerSpec, 
   if (server.replicas !== undefined) requireInteger(site, `${path}.replicas`, server.replicas, 1, 100);
   if (server.sshServicePort !== undefined) requirePort(site, `${path}.sshServicePort`, server.sshServicePort);
   if (server.docroot?.exportPath !== undefined) requireAbsolutePath(site, `${path}.docroot.exportPath`, server.docroot.exportPath, '/export/web/shop');
+}
+
+/** Each quota value a count or quantity the API server takes (how it compares with the server's pods is checked once they are built). */
+function checkQuota(site: IConstruct, path: string, quota: ServerQuota): void {
+  if (quota.pods !== undefined) requireInteger(site, `${path}.pods`, quota.pods, 1, 1000);
+  for (const key of ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] as const) {
+    const value = quota[key];
+    if (value === undefined) continue;
+    const amount = quantityAmount(value);
+    if (amount === undefined || amount <= 0) {
+      throw SiteError.invalidProp(site, `${path}.${key}`, value, `be a quantity above zero, such as '${key.endsWith('Cpu') ? '1' : '1Gi'}'`);
+    }
+  }
 }
 
 /**

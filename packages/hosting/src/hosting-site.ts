@@ -1,5 +1,6 @@
 import {
-  clusterScoped, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, requireDnsLabel, SiteError,
+  clusterScoped, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount, requireDnsLabel, SiteError,
+  Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
@@ -7,14 +8,16 @@ import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { acmeStorePath, checkDeclaration, HostingSiteProps, serverCertificate, SiteFacts, VirtualServerSpec } from './declaration';
+import { acmeStorePath, checkDeclaration, HostingSiteProps, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
  * in apply order (one file each): `namespace` (when the servers' namespace is not one Kubernetes has), the VIP
  * backend's (`keepalived`, `metallb` or `kube-vip`), `docroot` (per server, its NFS PersistentVolume and claim),
  * `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry) and, when the facts name them,
- * `dashboard` and `headlamp`. Every chart carries the app's ownership labels. Adding a server is one entry in
+ * `dashboard` and `headlamp`. With `Tenancy.NAMESPACE_PER_SERVER`, `namespace` holds every server's Namespace,
+ * quota, limits and default-deny policy, and each server's objects are in a chart of its own, `server-<name>`,
+ * in place of `docroot` and `web`. Every chart carries the app's ownership labels. Adding a server is one entry in
  * `servers` (or one `addServer()` call).
  *
  * The charts are the app's own top-level charts (cdk8s names each file after its chart), so the scope is the App.
@@ -24,8 +27,9 @@ export class HostingSite extends Construct {
   public readonly namespaceChart?: Chart;
   /** The charts, in apply order. The VIP backend's chart is named after it: `keepalived`, `metallb` or `kube-vip`. */
   public readonly vipChart: Chart;
-  public readonly docrootChart: Chart;
-  public readonly webChart: Chart;
+  /** The servers' docroots and their objects, with `Tenancy.SHARED_NAMESPACE`. */
+  public readonly docrootChart?: Chart;
+  public readonly webChart?: Chart;
   public readonly dashboardChart?: Chart;
   public readonly headlampChart?: Chart;
   /** The controller that holds every VIP of the site (the backend `facts.vipBackend` chose). */
@@ -44,6 +48,8 @@ export class HostingSite extends Construct {
   private readonly props: HostingSiteProps;
   private readonly facts: SiteFacts;
   private readonly serversNamespace: string;
+  private readonly tenancy: Tenancy;
+  private readonly chartOf: (chartId: string, chartNamespace?: string) => Chart;
   private readonly exportRoot: string;
   private readonly backupRoot?: string;
   private readonly serverMap = new Map<string, WebSshServer>();
@@ -60,30 +66,31 @@ export class HostingSite extends Construct {
     const facts = this.facts = props.facts;
     this.exportRoot = facts.nas.exportRoot;
     this.backupRoot = facts.backup?.exportRoot;
+    this.tenancy = facts.tenancy ?? Tenancy.SHARED_NAMESPACE;
     this.serversNamespace = facts.namespace ?? 'default';
     const backend = facts.vipBackend ?? VipBackend.keepalivedVip();
 
     const chart = (chartId: string, chartNamespace?: string) =>
       new Chart(app, chartId, { namespace: chartNamespace, labels: ownershipLabels(name), disableResourceNameHashes: true });
-    if (!KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
-      this.namespaceChart = chart('namespace');
-      this.namespace = clusterScoped(new k8s.KubeNamespace(this.namespaceChart, 'Namespace', { metadata: { name: this.serversNamespace } }));
-      // Nothing in or out of a pod of the namespace but what a policy of its own allows (each server's, each backup's).
-      this.defaultDeny = new k8s.KubeNetworkPolicy(this.namespaceChart, 'DefaultDeny', {
-        metadata: { name: 'default-deny', namespace: this.serversNamespace },
-        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
-      });
+    this.chartOf = chart;
+    const perServer = this.tenancy === Tenancy.NAMESPACE_PER_SERVER;
+    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace)) this.namespaceChart = chart('namespace');
+    if (!perServer && this.namespaceChart) {
+      const made = this.addNamespace(this.serversNamespace, 'Namespace', 'DefaultDeny');
+      this.namespace = made.namespace;
+      this.defaultDeny = made.defaultDeny;
     }
     this.vipChart = chart(backend.chartName, backend.namespace);
-    this.docrootChart = chart('docroot', this.serversNamespace);
-    this.webChart = chart('web', this.serversNamespace);
-    for (const c of [this.vipChart, this.docrootChart]) {
-      if (this.namespaceChart) c.addDependency(this.namespaceChart);
+    if (this.namespaceChart) this.vipChart.addDependency(this.namespaceChart);
+    if (!perServer) {
+      this.docrootChart = chart('docroot', this.serversNamespace);
+      this.webChart = chart('web', this.serversNamespace);
+      if (this.namespaceChart) this.docrootChart.addDependency(this.namespaceChart);
+      this.webChart.addDependency(this.vipChart, this.docrootChart);
     }
-    this.webChart.addDependency(this.vipChart, this.docrootChart);
     this.vipController = backend.bind(this.vipChart, { lanSubnet: facts.lanSubnet, registry: facts.registry });
 
-    for (const spec of props.servers) this.buildServer(spec);
+    props.servers.forEach((spec, i) => this.buildServer(spec, `servers[${i}].quota`));
 
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
@@ -124,13 +131,106 @@ export class HostingSite extends Construct {
     // checked with every server declared before it, as one more entry of `servers` would be
     checkDeclaration(this, { ...this.props, servers: [...this.props.servers, ...this.added, spec] });
     this.added.push(spec);
-    return this.buildServer(spec);
+    return this.buildServer(spec, `servers[${this.props.servers.length + this.added.length - 1}].quota`);
+  }
+
+  /**
+   * A namespace the site creates for servers: Pod Security "restricted" enforced (Kubernetes 1.23+ refuses any other
+   * pod; warnings and audit too), and a NetworkPolicy that denies everything in and out but what a policy of the
+   * server's own allows (each server's, each backup's).
+   */
+  private addNamespace(namespace: string, namespaceId: string, denyId: string) {
+    const podSecurity = { [POD_SECURITY_ENFORCE]: 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' };
+    const made = {
+      namespace: clusterScoped(new k8s.KubeNamespace(this.namespaceChart!, namespaceId, { metadata: { name: namespace, labels: podSecurity } })),
+      defaultDeny: new k8s.KubeNetworkPolicy(this.namespaceChart!, denyId, {
+        metadata: { name: 'default-deny', namespace },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      }),
+    };
+    return made;
+  }
+
+  /** The charts one server's objects go in: the site's shared ones, or, with a namespace per server, its own. */
+  private chartsFor(spec: VirtualServerSpec): { docroot: Chart; web: Chart } {
+    if (this.tenancy !== Tenancy.NAMESPACE_PER_SERVER) return { docroot: this.docrootChart!, web: this.webChart! };
+    const own = this.chartOf(`server-${spec.name}`, spec.name);
+    own.addDependency(this.namespaceChart!, this.vipChart);
+    this.addNamespace(spec.name, `${constructId(spec.name)}Namespace`, `${constructId(spec.name)}DefaultDeny`);
+    return { docroot: own, web: own };
+  }
+
+  /**
+   * The server's namespace's ResourceQuota and LimitRange (a namespace per server): by default exactly what the server
+   * needs at once (its replicas, the pod a rolling update adds, its backup and restore jobs), from its containers'
+   * own requests and limits.
+   */
+  private addQuota(spec: VirtualServerSpec, path: string, server: WebSshServer, backup: DocrootBackup | undefined): void {
+    const amount = (q: k8s.Quantity | undefined) => quantityAmount(String(q?.value ?? '0')) ?? 0;
+    const containers: k8s.Container[] = [server.httpd, server.sshd];
+    const job = backup?.backup.toJson().spec.jobTemplate.spec.template.spec.containers[0] as { resources: any } | undefined;
+    type Side = 'requests' | 'limits';
+    type Resource = 'cpu' | 'memory';
+    const sum = (side: Side, resource: Resource) => containers.reduce((n, c) => n + amount(c.resources?.[side]?.[resource]), 0);
+    const jobAmount = (side: Side, resource: Resource) => (job ? quantityAmount(String(job.resources[side][resource])) ?? 0 : 0);
+    const SIDES: Record<string, [Side, Resource]> = {
+      requestsCpu: ['requests', 'cpu'], requestsMemory: ['requests', 'memory'], limitsCpu: ['limits', 'cpu'], limitsMemory: ['limits', 'memory'],
+    };
+    const replicas = spec.replicas ?? 2;
+    const pods = replicas + 1;
+    const jobs = backup ? 2 : 0;
+    // rounded up, after the float sums' last digits (3 x 0.07 is 0.21000000000000002)
+    const cpu = (n: number) => `${Math.ceil(+(n * 1000).toFixed(6))}m`;
+    const memory = (n: number) => `${Math.ceil(+(n / 2 ** 20).toFixed(6))}Mi`;
+    const onePod = {
+      requestsCpu: sum('requests', 'cpu'), requestsMemory: sum('requests', 'memory'), limitsCpu: sum('limits', 'cpu'), limitsMemory: sum('limits', 'memory'),
+    };
+    const needed = (key: keyof typeof onePod) => pods * onePod[key] + jobs * jobAmount(SIDES[key][0], SIDES[key][1]);
+    const format = (key: keyof typeof onePod, n: number) => (key.endsWith('Cpu') ? cpu(n) : memory(n));
+    const quota: ServerQuota = spec.quota ?? {};
+    const hard: Record<string, string> = { pods: String(quota.pods ?? pods + jobs) };
+    const short: string[] = [];
+    if ((quota.pods ?? pods + jobs) < pods) short.push(`pods ${quota.pods} (a rolling update needs ${pods})`);
+    for (const key of Object.keys(onePod) as Array<keyof typeof onePod>) {
+      const given = quota[key];
+      if (given !== undefined && (quantityAmount(given) ?? 0) < onePod[key]) {
+        throw SiteError.invalidProp(this, `${path}.${key}`, given, `be at least what one of the server's pods asks (${format(key, onePod[key])}, httpd and `
+          + `sshd together): no pod of the server could start. Leave it out for what the server needs (${format(key, needed(key))})`);
+      }
+      if (given !== undefined && (quantityAmount(given) ?? 0) < pods * onePod[key]) short.push(`${key} ${given} (a rolling update needs ${format(key, pods * onePod[key])})`);
+      const resource = SIDES[key].join('.');
+      hard[resource] = given ?? format(key, needed(key));
+    }
+    if (short.length) {
+      Warnings.of(this).add(`'${path}' holds fewer than the ${replicas} replicas and the pod a rolling update adds: ${short.join(', ')}. `
+        + 'A rollout would wait for room that never comes.');
+    }
+    const metadata = { name: spec.name, namespace: spec.name };
+    new k8s.KubeResourceQuota(this.namespaceChart!, `${constructId(spec.name)}Quota`, {
+      metadata, spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) },
+    });
+    // for anything else started in the namespace (a debug pod): the server's own largest container, at most
+    const most = (side: 'requests' | 'limits', resource: 'cpu' | 'memory') => Math.max(...containers.map((c) => amount(c.resources?.[side]?.[resource])));
+    const least = (resource: 'cpu' | 'memory') => Math.min(...containers.map((c) => amount(c.resources?.requests?.[resource])));
+    const q = (resource: 'cpu' | 'memory', n: number) => k8s.Quantity.fromString(resource === 'cpu' ? cpu(n) : memory(n));
+    new k8s.KubeLimitRange(this.namespaceChart!, `${constructId(spec.name)}Limits`, {
+      metadata,
+      spec: {
+        limits: [{
+          type: 'Container',
+          max: { cpu: q('cpu', most('limits', 'cpu')), memory: q('memory', most('limits', 'memory')) },
+          default: { cpu: q('cpu', most('limits', 'cpu')), memory: q('memory', most('limits', 'memory')) },
+          defaultRequest: { cpu: q('cpu', least('cpu')), memory: q('memory', least('memory')) },
+        }],
+      },
+    });
   }
 
   /** One server's objects: its docroot (and backup target), Deployment, Service, disruption budget, VIP and backup. */
-  private buildServer(spec: VirtualServerSpec): WebSshServer {
+  private buildServer(spec: VirtualServerSpec, quotaPath: string): WebSshServer {
     const facts = this.facts;
-    const docroot = new NfsDocroot(this.docrootChart, docrootId(spec.name), {
+    const charts = this.chartsFor(spec);
+    const docroot = new NfsDocroot(charts.docroot, docrootId(spec.name), {
       server: facts.nas.server,
       path: spec.docroot?.exportPath ?? `${this.exportRoot}/${spec.name}`,
       capacity: spec.docroot?.capacity,
@@ -140,14 +240,14 @@ export class HostingSite extends Construct {
     });
     const certificate = serverCertificate(spec, facts.certificate);
     // mod_md's store: a folder of the NAS of its own, shared by the server's replicas, never inside a docroot
-    const acmeStore = certificate?.needsAcmeStore ? new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Acme`, {
+    const acmeStore = certificate?.needsAcmeStore ? new NfsDocroot(charts.docroot, `${docrootId(spec.name)}Acme`, {
       server: facts.nas.server,
       path: acmeStorePath(facts, spec.name),
       capacity: Size.mebibytes(64),
       mountOptions: facts.nas.mountOptions,
       claimName: `${spec.name}-acme`,
     }) : undefined;
-    const server = new WebSshServer(this.webChart, constructId(spec.name), {
+    const server = new WebSshServer(charts.web, constructId(spec.name), {
       ...spec.overrides,
       name: spec.name,
       replicas: spec.replicas ?? 2,
@@ -167,13 +267,13 @@ export class HostingSite extends Construct {
     this.serverMap.set(spec.name, server);
     this.docrootMap.set(spec.name, docroot);
     if (facts.backup && this.backupRoot) {
-      const target = new NfsDocroot(this.docrootChart, `${docrootId(spec.name)}Backup`, {
+      const target = new NfsDocroot(charts.docroot, `${docrootId(spec.name)}Backup`, {
         server: facts.backup.server ?? facts.nas.server,
         path: `${this.backupRoot}/${spec.name}`,
         mountOptions: facts.nas.mountOptions,
         claimName: `${spec.name}-backup`,
       });
-      this.backupMap.set(spec.name, new DocrootBackup(this.webChart, `${constructId(spec.name)}Backup`, {
+      this.backupMap.set(spec.name, new DocrootBackup(charts.web, `${constructId(spec.name)}Backup`, {
         name: spec.name,
         docroot,
         target,
@@ -183,6 +283,7 @@ export class HostingSite extends Construct {
         keep: facts.backup.keep,
       }));
     }
+    if (this.tenancy === Tenancy.NAMESPACE_PER_SERVER) this.addQuota(spec, quotaPath, server, this.backupMap.get(spec.name));
     return server;
   }
 

@@ -150,9 +150,9 @@ export class DocrootBackup extends Construct {
       metadata: { name: `${this.name}-backup`, labels },
       spec: {
         podSelector: { matchLabels: { 'app.kubernetes.io/name': labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] } },
+        // both directions, no rule: nothing in, nothing out (an empty list would be dropped by the API server, and
+        // every apply would change the object again)
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [],
       },
     });
   }

@@ -595,7 +595,8 @@ export class WebSshServer extends Construct {
       podSelector: { matchLabels: r.selectorLabels },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort].map(tcp) }],
-      egress,
+      // no rule: nothing out (an empty list is dropped by the API server, and every apply would change the object again)
+      ...(egress.length ? { egress } : {}),
     };
   }
 

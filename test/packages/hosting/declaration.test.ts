@@ -1,8 +1,9 @@
-import { Ipv4Address, Ipv4Subnet, Warnings } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps, VirtualServerSpec } from '@cdk8s-vserver/hosting';
+import { Ipv4Address, Ipv4Subnet, k8s, Warnings } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys } from '@cdk8s-vserver/web-ssh-server';
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
 import { LAB } from '../../../apps/lab/site';
 
 // The declaration checked as a whole, as an operator writes it: each realistic mistake stops the synth with the
@@ -170,5 +171,73 @@ describe('addServer(), after the declaration', () => {
   ])('fails on %s, checked with every server before it', (_what, spec, message) => {
     const { site: s } = site((lab) => lab);
     expect(() => s.addServer(spec as VirtualServerSpec)).toThrow(message);
+  });
+});
+
+describe('a namespace per customer (facts.tenancy)', () => {
+  const perServer = (lab: HostingSiteProps): HostingSiteProps => ({
+    ...lab, facts: { ...lab.facts, namespace: undefined, tenancy: Tenancy.NAMESPACE_PER_SERVER }, servers: [...lab.servers, shop],
+  });
+  const objects = (app: ReturnType<typeof Testing.app>) => app.synthYaml().split('\n---\n').map((d) => parse(d)).filter(Boolean);
+
+  test('each server gets its namespace (restricted), default-deny, quota and limits; its objects live there', () => {
+    const { app } = site(perServer);
+    const all = objects(app);
+    const inShop = all.filter((o: any) => o.metadata.namespace === 'shop').map((o: any) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(inShop).toEqual(expect.arrayContaining(['Deployment/shop', 'Service/shop', 'NetworkPolicy/shop', 'NetworkPolicy/default-deny',
+      'ResourceQuota/shop', 'LimitRange/shop', 'PersistentVolumeClaim/shop-docroot', 'CronJob/shop-backup', 'NetworkPolicy/shop-backup']));
+    const ns = all.find((o: any) => o.kind === 'Namespace' && o.metadata.name === 'shop');
+    expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+    // by default exactly what the server needs at once: 2 replicas + 1 for a rollout (httpd 50m/64Mi + sshd 20m/32Mi each,
+    // limits 500m/256Mi each) and the backup and restore jobs (10m/16Mi, limits 500m/128Mi each)
+    const quota = all.find((o: any) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'shop');
+    expect(quota.spec.hard).toEqual({ 'pods': '5', 'requests.cpu': '230m', 'requests.memory': '320Mi', 'limits.cpu': '4000m', 'limits.memory': '1792Mi' });
+  });
+
+  test('a quota of its own is used as given', () => {
+    const { app } = site((lab) => {
+      const p = perServer(lab);
+      return { ...p, servers: [p.servers[0], { ...shop, quota: { pods: 6, requestsCpu: '1', limitsMemory: '4Gi' } }] };
+    });
+    const quota = objects(app).find((o: any) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'shop');
+    expect(quota.spec.hard).toMatchObject({ 'pods': '6', 'requests.cpu': '1', 'limits.memory': '4Gi' });
+  });
+
+  test('the synth refuses a pod that breaks "restricted" in a namespace that enforces it (negative control: the servers pass)', () => {
+    const app = Testing.app();
+    new HostingSite(app, 'Site', perServer(LAB));
+    const chart = new Chart(app, 'debug', { namespace: 'shop' });
+    new k8s.KubeDeployment(chart, 'Debug', {
+      metadata: { name: 'debug' },
+      spec: { selector: { matchLabels: { app: 'debug' } }, template: { metadata: { labels: { app: 'debug' } }, spec: { containers: [{ name: 'sh', image: 'debian:13.8' }] } } },
+    });
+    expect(() => app.synth()).toThrow(/runs pods that Pod Security "restricted" refuses, in namespace "shop", which enforces it .*privilege escalation: container "sh" must set/);
+  });
+
+  test.each([
+    ['facts.namespace beside it', (lab: HostingSiteProps) => ({ ...perServer(lab), facts: { ...perServer(lab).facts, namespace: 'sites' } }),
+      "[Site] 'facts.namespace' must be left out with facts.tenancy Tenancy.NAMESPACE_PER_SERVER: each server's namespace is its name, got \"sites\""],
+    ['a server named like a namespace Kubernetes owns', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, name: 'default' }] }),
+      "[Site] 'servers[1].name' must not be default with facts.tenancy Tenancy.NAMESPACE_PER_SERVER: the name is the server's namespace, and Kubernetes owns it"],
+    ['a server named like a component\'s namespace', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, name: 'headlamp' }] }),
+      "'servers[1].name' must not be headlamp with facts.tenancy Tenancy.NAMESPACE_PER_SERVER: the name is the server's namespace, and Headlamp creates and owns it"],
+    ['a quota with a shared namespace', withServers({ ...shop, quota: { pods: 4 } }),
+      "[Site] 'servers[1].quota' must be left out with facts.tenancy Tenancy.SHARED_NAMESPACE: a quota holds a namespace"],
+    ['a quota that is not a quantity', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { limitsMemory: '4 GB' } }] }),
+      "[Site] 'servers[1].quota.limitsMemory' must be a quantity above zero, such as '1Gi', got \"4 GB\""],
+    ['a quota of no pods', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { pods: 0 } }] }),
+      "[Site] 'servers[1].quota.pods' must be an integer from 1 to 1000, got 0"],
+    ['a quota smaller than one replica\'s requests', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { requestsCpu: '50m' } }] }),
+      "[Site] 'servers[1].quota.requestsCpu' must be at least what one of the server's pods asks (70m, httpd and sshd together): no pod of the server could start. "
+      + 'Leave it out for what the server needs (230m), got "50m"'],
+    ['an unknown tenancy', (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, tenancy: 'one-per-customer' as Tenancy } }),
+      "[Site] 'facts.tenancy' must be one of Tenancy.SHARED_NAMESPACE (\"shared-namespace\"), Tenancy.NAMESPACE_PER_SERVER (\"namespace-per-server\"), got \"one-per-customer\""],
+  ])('fails on %s', (_what, change, message) => {
+    expect(() => site(change)).toThrow(message);
+  });
+
+  test('warns on a quota that fits a pod but not a rolling update', () => {
+    const { site: s } = site((lab) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { pods: 2, requestsCpu: '100m' } }] }));
+    expect(Warnings.collect(s).join('\n')).toMatch(/'servers\[1\]\.quota' holds fewer than the 2 replicas and the pod a rolling update adds: pods 2 \(a rolling update needs 3\), requestsCpu 100m \(a rolling update needs 210m\)/);
   });
 });

@@ -33,6 +33,8 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: 'policy', kind: 'PodDisruptionBudget', namespaced: true },
   { group: 'batch', kind: 'CronJob', namespaced: true },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy', namespaced: true },
+  { group: '', kind: 'ResourceQuota', namespaced: true },
+  { group: '', kind: 'LimitRange', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'Role', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespaced: false },
