@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HostingSite, HostingSiteProps, OPERATED_KINDS, synthApp } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps, OPERATED_KINDS, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { parseDocument } from 'yaml';
 import { LAB } from '../apps/lab/site';
@@ -33,15 +33,28 @@ export function emittedCrdFiles(): string[] {
  * dist/agency MetalLB): the lab's declaration with `facts.vipBackend` changed, and, so that all of them and dist/lab can be
  * applied to one test cluster side by side, its own name, namespace and volume names, without the Dashboard (whose
  * namespace is cluster-wide), backups and HTTPS (the lab's ACME CA is the node tier's site test's; these serve HTTP).
+ * On kube-vip, the site has a namespace per server (`myweb`, with its quota), so the real tiers run that way too.
  */
 export const BACKEND_SITES: ReadonlyArray<readonly [string, HostingSiteProps]> = (
   [['metallb', VipBackend.metalLb()], ['kube-vip', VipBackend.kubeVip()]] as const
 ).map(([backend, vipBackend]) => [backend, {
   ...LAB,
   name: `lab-${backend}`,
-  facts: { ...LAB.facts, vipBackend, namespace: `lab-${backend}`, dashboard: undefined, backup: undefined, certificate: undefined },
+  facts: {
+    ...LAB.facts,
+    vipBackend,
+    ...(backend === 'kube-vip' ? { namespace: undefined, tenancy: Tenancy.NAMESPACE_PER_SERVER } : { namespace: `lab-${backend}` }),
+    dashboard: undefined,
+    backup: undefined,
+    certificate: undefined,
+  },
   servers: LAB.servers.map((s) => ({ ...s, hostnames: undefined, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
 }] as const);
+
+/** The namespace a backend site's first server lives in. */
+export function serverNamespace(site: HostingSiteProps): string {
+  return site.facts.tenancy === Tenancy.NAMESPACE_PER_SERVER ? site.servers[0].name : site.facts.namespace ?? 'default';
+}
 
 /** Synthesizes each of {@link BACKEND_SITES} into a temporary folder: `[backend, folder]` pairs. */
 export function synthBackendSites(): Array<[string, string]> {

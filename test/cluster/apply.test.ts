@@ -126,10 +126,56 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
       expect(can('headlamp', '*', '*')).toBe('headlamp * *: no');
       if (objects.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'headlamp-viewer')) {
         expect(can('headlamp-viewer', 'list', 'pods', '--all-namespaces')).toBe('headlamp-viewer list pods --all-namespaces: yes');
-        expect(can('headlamp-viewer', 'get', 'secrets', '-n', 'sites')).toBe('headlamp-viewer get secrets -n sites: no');
-        expect(can('headlamp-viewer', 'delete', 'pods', '-n', 'sites')).toBe('headlamp-viewer delete pods -n sites: no');
+        const customer = ofKind('Deployment').find((x) => x.metadata.labels?.['app.kubernetes.io/name'] === 'web-ssh-server')!.metadata.namespace;
+        expect(can('headlamp-viewer', 'get', 'secrets', '-n', customer!)).toBe(`headlamp-viewer get secrets -n ${customer}: no`);
+        expect(can('headlamp-viewer', 'delete', 'pods', '-n', customer!)).toBe(`headlamp-viewer delete pods -n ${customer}: no`);
       }
     }
+  });
+
+  test("each customer's namespace: the LimitRange fills in a pod without resources, and the quota refuses the pod beyond it, in the server's own words", async () => {
+    for (const quota of ofKind('ResourceQuota')) {
+      const ns = quota.metadata.namespace!;
+      const live = await waitFor(`the quota of ${ns} to count its pods`, 30, () => {
+        const q = getJson(['resourcequota', quota.metadata.name, '-n', ns]);
+        return q.status?.used?.pods !== undefined && Number(q.status.used.pods) > 0 ? q : undefined;
+      });
+      const limit = Number(live.status.hard.pods);
+      let used = Number(live.status.used.pods);
+      const extra = (i: number) => JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `quota-probe-${i}`, namespace: ns },
+        spec: {
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{ name: 'probe', image: 'registry.example/probe:v1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+        },
+      });
+      const made: string[] = [];
+      try {
+        // room left: admitted (the negative control of the refusal below), with the LimitRange's defaults filled in
+        expect(used).toBeLessThan(limit);
+        while (used < limit) {
+          const out = kubectlRaw(['create', '-f', '-'], extra(used));
+          expect(out.stderr).toBe('');
+          made.push(`quota-probe-${used}`);
+          used += 1;
+        }
+        const admitted = getJson(['pod', made[0], '-n', ns]).spec.containers[0].resources;
+        const range = ofKind('LimitRange').find((l) => l.metadata.namespace === ns)!.spec.limits[0];
+        expect(admitted).toEqual({ requests: range.defaultRequest, limits: range.default });
+        const refused = kubectlRaw(['create', '-f', '-'], extra(used));
+        expect(refused.status).not.toBe(0);
+        // the API server's own message names the quota and every amount it exceeds, pods among them
+        expect(refused.stderr.trim()).toMatch(new RegExp(`^Error from server \\(Forbidden\\): error when creating "STDIN": pods "quota-probe-${used}" is `
+          + `forbidden: exceeded quota: ${quota.metadata.name}, requested: (\\S+,)?pods=1(,\\S+)?, used: (\\S+,)?pods=${limit}(,\\S+)?, `
+          + `limited: (\\S+,)?pods=${limit}(,\\S+)?$`));
+      } finally {
+        if (made.length) kubectlRaw(['delete', 'pod', '-n', ns, '--wait=false', ...made]);
+      }
+    }
+    // the apps that declare a namespace per customer have their quotas here; the lab has none
+    expect(ofKind('ResourceQuota').length === 0 || ofKind('Namespace').some((n) => n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')).toBe(true);
   });
 
   test('each Service has a ClusterIP and the externalIPs it declared; a load-balancer one keeps its type and address annotation', () => {

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Ipv4Address } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { get, lowerForNodeTier, onHost } from './site-client';
-import { BACKEND_SITES, emittedCrdFiles } from '../backend-sites';
+import { BACKEND_SITES, emittedCrdFiles, serverNamespace } from '../backend-sites';
 import { createNamespaces, installCustomResourceDefinitions } from '../cluster/dist';
 import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
 import { waitFor } from '../support';
@@ -35,7 +35,7 @@ describe.each([
     ...base,
     servers: base.servers.map((s) => ({ ...s, address: Ipv4Address.of(VIP), docroot: { ...s.docroot, exportPath } })),
   };
-  const NS = SITE.facts.namespace!;
+  const NS = serverNamespace(SITE);
   const page = `<!doctype html><p>myweb on ${backend}, ${new Date().toISOString()}</p>\n`;
   const dir = synthApp(path.join(tmp, backend), (app) => new HostingSite(app, 'Site', SITE)).outdir;
   const lowered = lowerForNodeTier(dir, nas);

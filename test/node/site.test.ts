@@ -162,6 +162,22 @@ const containerPids = (pod: any): Record<string, number> => {
   }));
 };
 
+/**
+ * A copy of myweb's Deployment named `name`, one replica beside the real ones (not behind its Service, not under its
+ * anti-affinity), changed by `change`; applied, and its ready pod returned.
+ */
+async function podCopy(name: string, change: (copy: any) => void): Promise<any> {
+  const copy = JSON.parse(JSON.stringify(deployment));
+  copy.metadata = { name, namespace: 'default' };
+  copy.spec.replicas = 1;
+  copy.spec.selector = { matchLabels: { app: name } };
+  copy.spec.template.metadata = { labels: { app: name } };
+  copy.spec.template.spec.affinity = undefined;
+  change(copy);
+  kubectl(['apply', '-f', '-'], JSON.stringify(copy));
+  return waitFor(`${name} to be ready`, 120, () => getJson(['pods', '-n', 'default', '-l', `app=${name}`]).items.find(isPodReady), { context: () => siteState() });
+}
+
 describe('the tier runs dist/lab itself', () => {
   test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs and CronJobs for the 1.20 server)', () => {
     expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-acme-pv: nfs -> hostPath',
@@ -508,20 +524,13 @@ describe('under any uid, as OpenShift\'s restricted-v2 runs them', () => {
   afterAll(() => { kubectl(['delete', 'deployment', NAME, '-n', 'default', '--ignore-not-found', '--wait=false']); });
 
   test('sshd logs in `web` as that uid and httpd serves the docroot, with no passwd entry for it in either image', async () => {
-    const copy = JSON.parse(JSON.stringify(deployment));
-    copy.metadata = { name: NAME, namespace: 'default' };
-    copy.spec.replicas = 1;
-    copy.spec.selector = { matchLabels: { app: NAME } };
-    copy.spec.template.metadata = { labels: { app: NAME } };
-    copy.spec.template.spec.affinity = undefined;
-    copy.spec.template.spec.securityContext = { ...copy.spec.template.spec.securityContext, runAsUser: UID, runAsGroup: 0, fsGroup: UID };
-    for (const c of copy.spec.template.spec.containers) c.securityContext = { ...c.securityContext, runAsUser: UID, runAsGroup: 0 };
-    // HTTP only: the ACME store on this NAS belongs to uid 33 (under OpenShift it would be group 0's, writable by any uid)
-    const httpd = copy.spec.template.spec.containers[0];
-    httpd.env = httpd.env.filter((e: any) => ['HTTP_PORT', 'DOCROOT', 'SERVER_NAMES'].includes(e.name));
-    kubectl(['apply', '-f', '-'], JSON.stringify(copy));
-    const pod = await waitFor(`${NAME} to be ready`, 120, () => getJson(['pods', '-n', 'default', '-l', `app=${NAME}`]).items.find(isPodReady),
-      { context: () => siteState() });
+    const pod = await podCopy(NAME, (copy) => {
+      copy.spec.template.spec.securityContext = { ...copy.spec.template.spec.securityContext, runAsUser: UID, runAsGroup: 0, fsGroup: UID };
+      for (const c of copy.spec.template.spec.containers) c.securityContext = { ...c.securityContext, runAsUser: UID, runAsGroup: 0 };
+      // HTTP only: the ACME store on this NAS belongs to uid 33 (under OpenShift it would be group 0's, writable by any uid)
+      const httpd = copy.spec.template.spec.containers[0];
+      httpd.env = httpd.env.filter((e: any) => ['HTTP_PORT', 'DOCROOT', 'SERVER_NAMES'].includes(e.name));
+    });
     const ip = pod.status.podIP;
     const known = knownHosts('known_anyuid', [podSsh(ip)], hostPublicKey());
     const out = ssh('ssh', known, ['-p', String(SSH_POD_PORT), '-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'id -u; id -g; cat /var/www/html/index.html']);
@@ -532,6 +541,36 @@ describe('under any uid, as OpenShift\'s restricted-v2 runs them', () => {
     expect(kubectl(['logs', '-n', 'default', pod.metadata.name, '-c', 'sshd'])).toContain(`running as uid ${UID}, which is the user web here`);
     const page = await get(`http://${ip}:${deployment.spec.template.spec.containers[0].ports[0].containerPort}/healthz`);
     expect(page.status).toBe(200);
+  });
+});
+
+describe('an SFTP-only server, for customers who only upload', () => {
+  // A copy of myweb's pod with the image's SFTP-only switch (WebSshServer sftpOnly), beside the real ones.
+  const NAME = 'myweb-sftp';
+  afterAll(() => { kubectl(['delete', 'deployment', NAME, '-n', 'default', '--ignore-not-found', '--wait=false']); });
+
+  test('sftp and scp upload as web; a shell or a command is refused', async () => {
+    // the env WebSshServer's sftpOnly sets
+    const pod = await podCopy(NAME, (copy) => { copy.spec.template.spec.containers[1].env.push({ name: 'SSH_SFTP_ONLY', value: 'true' }); });
+    const ip = pod.status.podIP;
+    const known = knownHosts('known_sftp', [podSsh(ip)], hostPublicKey());
+    const shell = ssh('ssh', known, ['-p', String(SSH_POD_PORT), '-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${ip}`, 'id -u']);
+    expect(shell.stdout).not.toContain('1000');
+    expect(`${shell.stdout}${shell.stderr}`).toMatch(/This service allows sftp connections only/);
+    const file = path.join(tmp, 'sftp.html');
+    fs.writeFileSync(file, 'uploaded over sftp\n');
+    const batch = path.join(tmp, 'sftp-batch');
+    fs.writeFileSync(batch, `put ${file} /var/www/html/sftp.html\n`);
+    const sftp = onHost('master', 'sftp', ['-b', batch, '-P', String(SSH_POD_PORT), '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+      '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${known}`, `web@${ip}`]);
+    expect(sftp.status).toBe(0);
+    const scp = ssh('scp', known, ['-P', String(SSH_POD_PORT), '-i', userKey, file, `web@${ip}:/var/www/html/scp.html`]);
+    expect(scp.status).toBe(0);
+    for (const name of ['sftp.html', 'scp.html']) {
+      const st = fs.statSync(path.join(docroot, name));
+      expect([name, st.uid, st.mode.toString(8).slice(-3), fs.readFileSync(path.join(docroot, name), 'utf-8')]).toEqual([name, 1000, '644', 'uploaded over sftp\n']);
+      fs.rmSync(path.join(docroot, name));
+    }
   });
 });
 

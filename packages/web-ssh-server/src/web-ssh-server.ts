@@ -135,6 +135,13 @@ export interface WebSshServerProps {
   readonly sshServicePort?: number;
 
   /**
+   * SFTP only: the customer uploads with SFTP or scp (OpenSSH's scp speaks SFTP) and gets no shell and runs no
+   * command (`ForceCommand internal-sftp`, no TTY). For customers who only upload.
+   * @default false - a shell as `web` in the docroot
+   */
+  readonly sftpOnly?: boolean;
+
+  /**
    * Client subnets OpenSSH's per-source penalties never refuse, because many clients may arrive from one address
    * in them. OpenSSH 10 refuses an address for a while after failed logins from it (`PerSourcePenalties`); behind
    * a VIP, kube-proxy masquerades outside clients to a node's address (externalTrafficPolicy Cluster), so a
@@ -439,6 +446,7 @@ export class WebSshServer extends Construct {
       sshPort,
       sshServicePort,
       sshPenaltyExempt,
+      sftpOnly: props.sftpOnly ?? false,
       egress,
       nodeRole,
       docroot,
@@ -504,7 +512,12 @@ export class WebSshServer extends Construct {
       ports: [{ containerPort: r.sshPort, name: 'ssh' }],
       securityContext: restrictedContainer(WEB_UID),
       resources: r.sshdResources,
-      env: env({ SSH_PORT: String(r.sshPort), DOCROOT: r.docrootPath, SSH_PENALTY_EXEMPT: [...r.sshPenaltyExempt, ...ALWAYS_EXEMPT].join(',') }),
+      env: env({
+        SSH_PORT: String(r.sshPort),
+        DOCROOT: r.docrootPath,
+        SSH_PENALTY_EXEMPT: [...r.sshPenaltyExempt, ...ALWAYS_EXEMPT].join(','),
+        ...(r.sftpOnly ? { SSH_SFTP_ONLY: 'true' } : {}),
+      }),
       lifecycle: DRAIN,
       readinessProbe: { exec: sshdListening, ...READINESS },
       livenessProbe: { exec: sshdListening, ...LIVENESS },
@@ -619,6 +632,7 @@ interface Resolved {
   readonly sshPort: number;
   readonly sshServicePort: number;
   readonly sshPenaltyExempt: string[];
+  readonly sftpOnly: boolean;
   readonly egress: ServerEgress[];
   readonly nodeRole: NodeRole;
   readonly docroot: IDocroot;

@@ -109,7 +109,7 @@ describe('HTTPS in the declaration', () => {
   test("a server with hostnames takes the site's certificate: an ACME store of its own beside the docroots, never inside one", () => {
     const { site: s } = site(withServer({}));
     expect(s.server('shop').certificate).toBe(acme);
-    const docroots = synth(s.docrootChart);
+    const docroots = synth(s.docrootChart!);
     expect(find(docroots, 'PersistentVolume', 'shop-acme-pv').spec.nfs).toEqual({ server: 'nas.test', path: '/export/web/.acme/shop' });
     expect(find(docroots, 'PersistentVolumeClaim', 'shop-acme').spec.accessModes).toEqual(['ReadWriteMany']);
   });
@@ -117,7 +117,7 @@ describe('HTTPS in the declaration', () => {
   test('its own certificate wins; a server without hostnames serves HTTP only, with a warning', () => {
     const { site: s, app } = site(withServer({ certificate: ServerCertificate.fromSecret('shop-bought') }));
     expect(s.server('shop').tlsSecret).toBe('shop-bought');
-    expect(ofKind(synth(s.docrootChart), 'PersistentVolume').map((pv) => pv.metadata.name)).not.toContain('shop-acme-pv');
+    expect(ofKind(synth(s.docrootChart!), 'PersistentVolume').map((pv) => pv.metadata.name)).not.toContain('shop-acme-pv');
     const plain = site(withServer({ hostnames: undefined }));
     expect(plain.site.server('shop').certificate).toBeUndefined();
     expect(Warnings.collect(plain.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS:/));

@@ -252,6 +252,11 @@ describe('the containers and their images', () => {
     }]);
   });
 
+  test('sftpOnly tells sshd to offer SFTP and scp only', () => {
+    expect(container(server({ sftpOnly: true }).manifests, 'sshd').env[3]).toEqual({ name: 'SSH_SFTP_ONLY', value: 'true' });
+    expect(container(server().manifests, 'sshd').env.map((e: any) => e.name)).not.toContain('SSH_SFTP_ONLY');
+  });
+
   test("sshd's penalty exemptions are a prop; loopback and IPv6's private ranges stay exempt", () => {
     const m = server({ sshPenaltyExempt: [Ipv4Subnet.of('192.168.1.0/24')] }).manifests;
     expect(container(m, 'sshd').env[2]).toEqual({ name: 'SSH_PENALTY_EXEMPT', value: '192.168.1.0/24,127.0.0.0/8,::1,fc00::/7,fe80::/10' });

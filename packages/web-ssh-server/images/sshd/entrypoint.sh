@@ -3,7 +3,8 @@
 # the mounted Secret.
 #
 # Environment (set by the WebSshServer construct): SSH_PORT (2222), DOCROOT (/var/www/html), SSH_PENALTY_EXEMPT
-# (comma-separated addresses and CIDRs that OpenSSH's per-source penalties never refuse; "none" for none).
+# (comma-separated addresses and CIDRs that OpenSSH's per-source penalties never refuse; "none" for none),
+# SSH_SFTP_ONLY (true: SFTP and scp only, no shell and no command).
 set -eu
 umask 022
 docroot="${DOCROOT:-/var/www/html}"
@@ -36,4 +37,7 @@ if [ -d "$docroot" ] && [ ! -w "$docroot" ]; then
   echo "web-ssh-server: $docroot is not writable by uid $(id -u) (it belongs to uid $(stat -c %u "$docroot")): uploads fail until the NAS gives the server's folder to uid $(id -u) (chown $(id -u):$(id -g) on the export)" >&2
 fi
 [ "$exempt" = none ] || set -- "$@" -o "PerSourcePenaltyExemptList=$exempt"
+if [ "${SSH_SFTP_ONLY:-false}" = true ]; then
+  set -- "$@" -o "ForceCommand=internal-sftp -u 0022" -o PermitTTY=no
+fi
 exec /usr/sbin/sshd -D -e -p "${SSH_PORT:-2222}" "$@"
