@@ -151,7 +151,10 @@ export class HostingSite extends Construct {
     return made;
   }
 
-  /** The charts one server's objects go in: the site's shared ones, or, with a namespace per server, its own. */
+  /**
+   * The charts one server's objects go in: the site's shared ones or, with a namespace per server, a chart of its own
+   * (made here, with the server's Namespace and default-deny policy in the `namespace` chart).
+   */
   private chartsFor(spec: VirtualServerSpec): { docroot: Chart; web: Chart } {
     if (this.tenancy !== Tenancy.NAMESPACE_PER_SERVER) return { docroot: this.docrootChart!, web: this.webChart! };
     const own = this.chartOf(`server-${spec.name}`, spec.name);
@@ -166,61 +169,48 @@ export class HostingSite extends Construct {
    * own requests and limits.
    */
   private addQuota(spec: VirtualServerSpec, path: string, server: WebSshServer, backup: DocrootBackup | undefined): void {
-    const amount = (q: k8s.Quantity | undefined) => quantityAmount(String(q?.value ?? '0')) ?? 0;
-    const containers: k8s.Container[] = [server.httpd, server.sshd];
-    const job = backup?.backup.toJson().spec.jobTemplate.spec.template.spec.containers[0] as { resources: any } | undefined;
-    type Side = 'requests' | 'limits';
-    type Resource = 'cpu' | 'memory';
-    const sum = (side: Side, resource: Resource) => containers.reduce((n, c) => n + amount(c.resources?.[side]?.[resource]), 0);
-    const jobAmount = (side: Side, resource: Resource) => (job ? quantityAmount(String(job.resources[side][resource])) ?? 0 : 0);
-    const SIDES: Record<string, [Side, Resource]> = {
-      requestsCpu: ['requests', 'cpu'], requestsMemory: ['requests', 'memory'], limitsCpu: ['limits', 'cpu'], limitsMemory: ['limits', 'memory'],
-    };
+    const pod = [server.httpd, server.sshd];
+    const job = backup?.backup.toJson().spec.jobTemplate.spec.template.spec.containers[0];
     const replicas = spec.replicas ?? 2;
-    const pods = replicas + 1;
+    const rollout = replicas + 1;
     const jobs = backup ? 2 : 0;
-    // rounded up, after the float sums' last digits (3 x 0.07 is 0.21000000000000002)
-    const cpu = (n: number) => `${Math.ceil(+(n * 1000).toFixed(6))}m`;
-    const memory = (n: number) => `${Math.ceil(+(n / 2 ** 20).toFixed(6))}Mi`;
-    const onePod = {
-      requestsCpu: sum('requests', 'cpu'), requestsMemory: sum('requests', 'memory'), limitsCpu: sum('limits', 'cpu'), limitsMemory: sum('limits', 'memory'),
-    };
-    const needed = (key: keyof typeof onePod) => pods * onePod[key] + jobs * jobAmount(SIDES[key][0], SIDES[key][1]);
-    const format = (key: keyof typeof onePod, n: number) => (key.endsWith('Cpu') ? cpu(n) : memory(n));
     const quota: ServerQuota = spec.quota ?? {};
-    const hard: Record<string, string> = { pods: String(quota.pods ?? pods + jobs) };
-    const short: string[] = [];
-    if ((quota.pods ?? pods + jobs) < pods) short.push(`pods ${quota.pods} (a rolling update needs ${pods})`);
-    for (const key of Object.keys(onePod) as Array<keyof typeof onePod>) {
+    const hard: Record<string, string> = { pods: String(quota.pods ?? rollout + jobs) };
+    const short = quota.pods !== undefined && quota.pods < rollout ? [`pods ${quota.pods} (a rolling update needs ${rollout})`] : [];
+    for (const { key, side, resource } of QUOTA_AMOUNTS) {
+      const onePod = pod.reduce((n, c) => n + amountOf(c, side, resource), 0);
+      const needed = rollout * onePod + (job ? jobs * amountOf(job, side, resource) : 0);
       const given = quota[key];
-      if (given !== undefined && (quantityAmount(given) ?? 0) < onePod[key]) {
-        throw SiteError.invalidProp(this, `${path}.${key}`, given, `be at least what one of the server's pods asks (${format(key, onePod[key])}, httpd and `
-          + `sshd together): no pod of the server could start. Leave it out for what the server needs (${format(key, needed(key))})`);
+      const givenAmount = given === undefined ? undefined : quantityAmount(given) ?? 0;
+      if (givenAmount !== undefined && givenAmount < onePod) {
+        throw SiteError.invalidProp(this, `${path}.${key}`, given, `be at least what one of the server's pods asks (${formatAmount(resource, onePod)}, `
+          + `httpd and sshd together): no pod of the server could start. Leave it out for what the server needs (${formatAmount(resource, needed)})`);
       }
-      if (given !== undefined && (quantityAmount(given) ?? 0) < pods * onePod[key]) short.push(`${key} ${given} (a rolling update needs ${format(key, pods * onePod[key])})`);
-      const resource = SIDES[key].join('.');
-      hard[resource] = given ?? format(key, needed(key));
+      if (givenAmount !== undefined && givenAmount < rollout * onePod) short.push(`${key} ${given} (a rolling update needs ${formatAmount(resource, rollout * onePod)})`);
+      hard[`${side}.${resource}`] = given ?? formatAmount(resource, needed);
     }
     if (short.length) {
       Warnings.of(this).add(`'${path}' holds fewer than the ${replicas} replicas and the pod a rolling update adds: ${short.join(', ')}. `
         + 'A rollout would wait for room that never comes.');
     }
     const metadata = { name: spec.name, namespace: spec.name };
+    const quantity = (text: string) => k8s.Quantity.fromString(text);
     new k8s.KubeResourceQuota(this.namespaceChart!, `${constructId(spec.name)}Quota`, {
-      metadata, spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, k8s.Quantity.fromString(v)])) },
+      metadata, spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, quantity(v)])) },
     });
-    // for anything else started in the namespace (a debug pod): the server's own largest container, at most
-    const most = (side: 'requests' | 'limits', resource: 'cpu' | 'memory') => Math.max(...containers.map((c) => amount(c.resources?.[side]?.[resource])));
-    const least = (resource: 'cpu' | 'memory') => Math.min(...containers.map((c) => amount(c.resources?.requests?.[resource])));
-    const q = (resource: 'cpu' | 'memory', n: number) => k8s.Quantity.fromString(resource === 'cpu' ? cpu(n) : memory(n));
+    // For anything else started in the namespace (a debug pod): at most the server's largest container, and by
+    // default that much, requesting what its smallest one requests.
+    const each = (side: 'requests' | 'limits', resource: 'cpu' | 'memory', pick: (...n: number[]) => number) =>
+      quantity(formatAmount(resource, pick(...pod.map((c) => amountOf(c, side, resource)))));
+    const largest = { cpu: each('limits', 'cpu', Math.max), memory: each('limits', 'memory', Math.max) };
     new k8s.KubeLimitRange(this.namespaceChart!, `${constructId(spec.name)}Limits`, {
       metadata,
       spec: {
         limits: [{
           type: 'Container',
-          max: { cpu: q('cpu', most('limits', 'cpu')), memory: q('memory', most('limits', 'memory')) },
-          default: { cpu: q('cpu', most('limits', 'cpu')), memory: q('memory', most('limits', 'memory')) },
-          defaultRequest: { cpu: q('cpu', least('cpu')), memory: q('memory', least('memory')) },
+          max: largest,
+          default: largest,
+          defaultRequest: { cpu: each('requests', 'cpu', Math.min), memory: each('requests', 'memory', Math.min) },
         }],
       },
     });
@@ -294,6 +284,25 @@ export class HostingSite extends Construct {
     return server;
   }
 
+}
+
+/** The amounts of a ServerQuota, each the ResourceQuota's `<side>.<resource>`. */
+const QUOTA_AMOUNTS = [
+  { key: 'requestsCpu', side: 'requests', resource: 'cpu' },
+  { key: 'requestsMemory', side: 'requests', resource: 'memory' },
+  { key: 'limitsCpu', side: 'limits', resource: 'cpu' },
+  { key: 'limitsMemory', side: 'limits', resource: 'memory' },
+] as const;
+
+/** What a container asks (`requests`) or may use (`limits`) of `resource`, as a number (cores, bytes); 0 when unset. */
+function amountOf(container: { resources?: any }, side: 'requests' | 'limits', resource: 'cpu' | 'memory'): number {
+  const q = container.resources?.[side]?.[resource];
+  return quantityAmount(String(q?.value ?? q ?? '0')) ?? 0;
+}
+
+/** An amount as a quantity: CPU in millicores, memory in MiB, rounded up after the float sums' last digits (3 x 0.07 is 0.21000000000000002). */
+function formatAmount(resource: 'cpu' | 'memory', n: number): string {
+  return resource === 'cpu' ? `${Math.ceil(+(n * 1000).toFixed(6))}m` : `${Math.ceil(+(n / 2 ** 20).toFixed(6))}Mi`;
 }
 
 /** `myweb` -> `MyWeb`-like construct ids stay stable: the server's name in PascalCase (`my-shop` -> `MyShop`). */
