@@ -117,7 +117,7 @@ synthApp(metallb ? 'site-metallb' : 'site', (app) => new HostingSite(app, 'Site'
 }));
 `;
 
-const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'Namespace', 'PersistentVolume',
+const EXPECTED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'Namespace', 'NetworkPolicy', 'PersistentVolume',
   'PersistentVolumeClaim', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'];
 const EXPECTED_VIPS = ['10.1.0.31: default/shop', '10.1.0.32: default/blog', '10.1.0.33: kubernetes-dashboard/kubernetes-dashboard', '10.1.0.40: default/status'];
 
