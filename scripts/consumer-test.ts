@@ -1,19 +1,35 @@
 // Installs the packed packages (dist/js, from `npx projen package`) into two fresh apps, as another project would:
 // one on the project's own stack (cdk8s 2.64 + cdk8s-plus-22) and one on the newest cdk8s and cdk8s-plus. Each
 // app compiles a multi-server site that mixes the constructs with cdk8s-plus objects, synthesizes it, and checks
-// what it wrote. The apps' .npmrc points the @cdk8s-vserver scope at a closed port, the README's safe install:
-// a lookup of a sibling on the registry fails instead of fetching a stranger's package. A negative control
-// proves that line bites.
+// what it wrote. Each app is installed by the README's own lines ("Use the constructs in your own project"), run as
+// written: the .npmrc line points the @cdk8s-vserver scope at a closed port (a lookup of a sibling fails instead of
+// fetching a stranger's package), then the public packages, then the tarballs without retries. A negative control
+// proves the .npmrc line bites.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NEWEST_STACK, PACKAGES, packageName, SAFE_NPMRC_LINE, SCOPE, tarballName, VERSIONS } from '../projenrc/packages';
+import { NEWEST_STACK, PACKAGE_VERSION, PACKAGES, packageName, SAFE_NPMRC_LINE, SCOPE, tarballName, VERSIONS } from '../projenrc/packages';
 
 const repo = path.join(__dirname, '..');
 const tarballs = PACKAGES.map((p) => path.join(repo, 'dist/js', tarballName(p.dir)));
-/** The README's line: the scope resolves nowhere, so npm can only take the packages from the tarballs given. */
-const NPMRC = `${SAFE_NPMRC_LINE}\nfetch-retries=0\n`;
+/**
+ * The README's install lines for your own project, as written there: the .npmrc line, `npm install cdk8s constructs`
+ * and the tarballs' install.
+ */
+function readmeInstallLines(): string[] {
+  const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf-8');
+  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('# in your project'));
+  if (!block) throw new Error('README.md has no block with "# in your project": the consumer steps moved');
+  const lines = block.slice(block.indexOf('# in your project')).split('\n').slice(1).filter((l) => l.trim() && !l.startsWith('#'));
+  const [npmrc, publicOnes, tarballLine] = lines;
+  if (lines.length !== 3 || !npmrc.startsWith(`echo '${SAFE_NPMRC_LINE}' >> .npmrc`) || publicOnes !== 'npm install cdk8s constructs'
+    || !tarballLine.includes(`/path/to/cdk8s-vserver/dist/js/${SCOPE.slice(1)}-*-${PACKAGE_VERSION}.tgz`)) {
+    throw new Error(`README.md's install lines are not the three this test runs (the .npmrc line, the public packages, the tarballs):\n${lines.join('\n')}`);
+  }
+  return lines;
+}
+const INSTALL = readmeInstallLines();
 
 interface Stack {
   readonly name: string;
@@ -47,11 +63,29 @@ function must(cwd: string, command: string, args: string[], env: Record<string, 
 function freshApp(label: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `consumer-${label}-`));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${label}`, version: '0.0.0', private: true }));
-  fs.writeFileSync(path.join(dir, '.npmrc'), NPMRC);
   return dir;
 }
 
-const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline'];
+/** Runs one of the README's lines in `dir` with bash, this repository in place of /path/to/cdk8s-vserver. */
+function readmeLine(dir: string, line: string, env: Record<string, string> = {}): { status: number; output: string; seconds: number } {
+  const started = Date.now();
+  const out = run(dir, 'bash', ['-euo', 'pipefail', '-c', line.replace(/\/path\/to\/cdk8s-vserver/g, repo)], env);
+  return { ...out, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The README's install, line by line: the .npmrc line and the tarballs' install as written, the public packages at
+ * the stack's versions (`npm install cdk8s constructs` takes the newest). npm logs every request (loglevel http), so
+ * a retried lookup shows.
+ */
+function readmeInstall(dir: string, deps: string[], tarballLine = INSTALL[2]): { status: number; output: string; seconds: number } {
+  const [npmrc, publicOnes] = INSTALL;
+  for (const line of [npmrc, publicOnes.replace('cdk8s constructs', [...deps, `typescript@${VERSIONS.typescript}`].join(' '))]) {
+    const out = readmeLine(dir, line);
+    if (out.status !== 0) throw new Error(`${line} failed in ${dir} (${out.status}):\n${out.output}`);
+  }
+  return readmeLine(dir, tarballLine, { npm_config_loglevel: 'http' });
+}
 
 /** The app: two servers, each with its docroot and VIP, the Dashboard on a VIP, and cdk8s-plus objects beside them. */
 function appSource(plus: string): string {
@@ -125,7 +159,14 @@ function proveStack(stack: Stack): void {
   const started = Date.now();
   const dir = freshApp(stack.name);
   try {
-    must(dir, 'npm', [...NPM_INSTALL, ...stack.deps, `typescript@${VERSIONS.typescript}`, ...tarballs]);
+    const install = readmeInstall(dir, stack.deps);
+    if (install.status !== 0) throw new Error(`${INSTALL[2]} failed in ${dir} (${install.status}):\n${install.output}`);
+    // each sibling is looked up once on the closed registry, refused at once, and taken from its tarball: never retried
+    const lookups = install.output.split('\n').filter((l) => l.includes('127.0.0.1:9'));
+    if (lookups.length === 0 || lookups.some((l) => /attempt [2-9]/.test(l))) {
+      throw new Error(`${stack.name}: the tarballs' install did not refuse each lookup at once:\n${lookups.join('\n')}`);
+    }
+    installSeconds.push(`${stack.name} ${install.seconds.toFixed(1)} s`);
     // One copy of each sibling, taken from its tarball, and one cdk8s: the constructs and the app share it.
     const tree = JSON.parse(must(dir, 'npm', ['ls', '--all', '--json']));
     for (const spec of PACKAGES) {
@@ -207,7 +248,7 @@ function proveNoRegistryLookup(): void {
   const dir = freshApp('alone');
   try {
     const alone = tarballs.find((t) => t.includes('web-ssh-server'))!;
-    const out = run(dir, 'npm', [...NPM_INSTALL, ...STACKS[0].deps, alone]);
+    const out = readmeInstall(dir, STACKS[0].deps, INSTALL[2].replace(/\S*cdk8s-vserver-\*-\S+\.tgz/, alone));
     if (out.status === 0) throw new Error('web-ssh-server installed without its siblings: npm found them somewhere other than the tarballs');
     if (!/127\.0\.0\.1:9|ECONNREFUSED/.test(out.output)) throw new Error(`the install failed, but not on the closed registry:\n${out.output}`);
     console.log(`negative control: web-ssh-server alone fails to install (npm asked ${SCOPE}'s closed registry for a sibling, and got nothing)`);
@@ -219,5 +260,7 @@ function proveNoRegistryLookup(): void {
 for (const tarball of tarballs) {
   if (!fs.existsSync(tarball)) throw new Error(`${path.relative(repo, tarball)} is missing: run \`npx projen package\` first`);
 }
+const installSeconds: string[] = [];
 proveNoRegistryLookup();
 for (const stack of STACKS) proveStack(stack);
+console.log(`the README's install of the six tarballs took ${installSeconds.join(', ')}`);
