@@ -30,6 +30,8 @@ if [ "$what" = cluster ]; then
   command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
   command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
   command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+  # the operator's Secret commands, run as printed (a host key made with ssh-keygen)
+  command -v ssh-keygen >/dev/null 2>&1 || need_pkgs+=(openssh-client)
   command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
   command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)
   [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)

@@ -92,10 +92,14 @@ describe('preflight', () => {
     installCustomResourceDefinitions(emittedCrdFiles());
     kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } }));
     const out = cli(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
-    expect({ status: out.status, stdout: out.stdout.trim().split('\n').slice(1) }).toEqual({
-      status: 0,
-      stdout: ['preflight: the server serves cert-manager.io/v1', 'preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists'],
-    });
+    expect(out.stdout.trim().split('\n').slice(1)).toEqual(
+      ['preflight: the server serves cert-manager.io/v1', 'preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists']);
+    // ... and then names the Secrets the operator makes, per customer's namespace: not the ones cert-manager makes
+    expect(out.status).toBe(1);
+    const missing = out.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ')[0]).sort();
+    expect(missing).toEqual(['acme/acme-ssh-authorized-keys', 'acme/acme-ssh-host-keys', 'bakery/bakery-ssh-authorized-keys', 'bakery/bakery-ssh-host-keys',
+      'shop/shop-ssh-authorized-keys', 'shop/shop-ssh-host-keys', 'shop/shop-tls-bought']);
+    expect(out.stderr).toContain('kubectl create secret tls shop-tls-bought -n shop --cert=<certificate chain file> --key=<key file>');
   });
 
   test('with a folder, refuses custom resources the server does not serve, saying what to install', () => {
@@ -110,10 +114,39 @@ describe('preflight', () => {
 });
 
 describe('operating a site', () => {
+  test('deploy without the Secrets: the namespace first, then each missing Secret per namespace with the command that makes it, and nothing else applied', () => {
+    const out = cli(['deploy', threeServers, APP]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/^\+ kubectl apply -f - <<< Namespace\/ops$/m);
+    expect(getJson(['namespace', 'ops']).metadata.name).toBe('ops');
+    expect(names('deployments')).toEqual([]);
+    const message = out.stderr.slice(out.stderr.indexOf('deploy: '));
+    expect(message.split('\n')[0]).toBe(`deploy: ${threeServers} needs 6 Secrets that the cluster does not have, and its pods would wait in `
+      + 'ContainerCreating until they exist. Create each with the command below it (the namespaces exist now), then run this again:');
+    expect(message.split('\n').filter((l) => l.startsWith('  ops/')).map((l) => l.trim()).sort()).toEqual(['blog', 'shop', 'wiki'].flatMap((s) => [
+      `ops/${s}-ssh-authorized-keys (for Deployment/${s} at /etc/ssh/web-ssh-server):`, `ops/${s}-ssh-host-keys (for Deployment/${s} at /etc/ssh/host-keys):`,
+    ]).sort());
+    // preflight says the same
+    const preflight = cli(['preflight', threeServers], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect(preflight.status).toBe(1);
+    expect(preflight.stderr).toContain(`preflight: ${threeServers} needs 6 Secrets that the cluster does not have`);
+    // the operator runs the printed commands as they are (its own key pair in a HOME of its own)
+    const home = path.join(tmp, 'home');
+    fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(home, '.ssh/id_ed25519')]);
+    for (const command of message.split('\n').filter((l) => l.startsWith('    ')).map((l) => l.trim())) {
+      const made = spawnSync('bash', ['-euo', 'pipefail', '-c', command], { encoding: 'utf-8', env: { ...process.env, HOME: home } });
+      expect(`${command}: ${made.status} ${made.stderr}`).toBe(`${command}: 0 `);
+    }
+    expect(names('secrets').filter((n: string) => n.includes('-ssh-'))).toHaveLength(6);
+    expect(Buffer.from(getJson(['secret', 'shop-ssh-authorized-keys', '-n', 'ops']).data.authorized_keys, 'base64').toString())
+      .toBe(fs.readFileSync(path.join(home, '.ssh/id_ed25519.pub'), 'utf-8'));
+  });
+
   test('deploy: three servers, each with its VIP entry; the command is printed', () => {
     const out = cli(['deploy', threeServers, APP]);
     expect(out.status).toBe(0);
-    expect(out.stderr).toMatch(/^\+ kubectl apply -f \S+ --prune -l app\.kubernetes\.io\/part-of=ops-test --prune-allowlist=core\/v1\/ConfigMap /);
+    expect(out.stderr).toMatch(/^\+ kubectl apply -f \S+ --prune -l app\.kubernetes\.io\/part-of=ops-test --prune-allowlist=core\/v1\/ConfigMap /m);
     expect(names('deployments')).toEqual(['blog', 'shop', 'wiki']);
     expect(names('cronjobs')).toHaveLength(6);
     expect(vipEntries()).toEqual({ '10.9.0.10': 'ops/shop', '10.9.0.11': 'ops/blog', '10.9.0.12': 'ops/wiki' });
@@ -169,8 +202,9 @@ describe('operating a site', () => {
     kubectl(['label', 'configmap', 'other-app', '-n', 'default', 'app.kubernetes.io/part-of=other']);
     const out = cli(['uninstall', APP]);
     expect(out.status).toBe(0);
-    expect(out.stderr).toContain('uninstall: namespace ops is kept: it holds objects that are not the app\'s (configmap/made-by-hand); '
-      + 'delete them, then: kubectl delete namespace ops');
+    // the operator's own SSH Secrets (not the app's: made by hand, unlabelled) keep it too
+    expect(out.stderr).toMatch(/uninstall: namespace ops is kept: it holds objects that are not the app's \(configmap\/made-by-hand secret\/\S+-ssh-\S+ .*\); /);
+    expect(out.stderr).toContain('delete them, then: kubectl delete namespace ops');
     let left = '';
     await waitFor('the app\'s objects to be gone', 60, () => {
       left = [
@@ -185,8 +219,9 @@ describe('operating a site', () => {
     for (const ns of ['default', 'kube-system', 'kube-public']) {
       expect(getJson(['namespace', ns]).status.phase).toBe('Active');
     }
-    // with the hand-made object gone, the namespace the app created goes too
+    // with the hand-made objects gone, the namespace the app created goes too
     kubectl(['delete', 'configmap', 'made-by-hand', '-n', 'ops']);
+    kubectl(['delete', 'secret', '-n', 'ops', ...names('secrets').filter((n: string) => n.includes('-ssh-'))]);
     const again = cli(['uninstall', APP]);
     expect(again.stderr).toContain('+ kubectl delete namespace ops --wait=false');
     const ops = kubectlRaw(['get', 'namespace', 'ops', '-o', 'json']);
@@ -226,8 +261,11 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
       + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: Install MetalLB first (README, "Moving off archived components"): `
       + 'kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml',
     });
-    // what MetalLB's own install brings: its CRDs (above) and its namespace
+    // what MetalLB's own install brings: its CRDs (above) and its namespace; and the server's Secrets, in its
+    // namespace (here made by hand, with stand-in keys: no pod runs in this tier)
     kubectl(['create', 'namespace', 'metallb-system']);
+    kubectl(['create', 'namespace', 'migrate']);
+    for (const secret of ['shop-ssh-host-keys', 'shop-ssh-authorized-keys']) kubectl(['create', 'secret', 'generic', secret, '-n', 'migrate', '--from-literal=k=v']);
     const again = cli(['preflight', onMetalLb], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('preflight: namespace metallb-system exists');

@@ -4,11 +4,13 @@ import { OperatorError, SiteOperator } from './operator/operator';
 const USAGE = `usage: cdk8s-vserver <command> ...   (operates a synthesized app on the cluster kubectl points at)
 
   preflight [DIR]        the server is a Kubernetes version the output supports (1.21-1.30); with DIR, it also
-                         serves the custom resources DIR holds (MetalLB's), and every namespace DIR uses exists
-                         or is created by DIR
+                         serves the custom resources DIR holds (MetalLB's), every namespace DIR uses exists
+                         or is created by DIR, and every Secret DIR's pods need exists (each missing one is
+                         named with the command that creates it)
   diff DIR               what an apply of DIR would change (exit 1 when something would)
-  deploy DIR APP         apply DIR, and prune the app's objects that DIR no longer has (never its volumes,
-                         claims or namespaces)
+  deploy DIR APP         apply DIR's namespaces, stop if a Secret its pods need is missing (saying how to make
+                         each), then apply DIR and prune the app's objects that DIR no longer has (never its
+                         volumes, claims or namespaces)
   wait APP [SELECTOR]    wait until every Deployment and DaemonSet of the app has rolled out
   uninstall APP [DIR]    delete every object of the app, and nothing else; a namespace it created goes too,
                          unless something that is not the app's is in it

@@ -18,8 +18,8 @@ export const ACME_EAB_KEY = 'eab.json';
 /** Where the httpd image reads what a certificate source mounts (see images/httpd). */
 const ACME_STORE_DIR = '/var/lib/web-ssh-server/md';
 const ACME_CA_DIR = '/etc/web-ssh-server/acme-ca';
-const ACME_EAB_DIR = '/etc/web-ssh-server/acme-eab';
-const TLS_DIR = '/etc/web-ssh-server/tls';
+export const ACME_EAB_DIR = '/etc/web-ssh-server/acme-eab';
+export const TLS_DIR = '/etc/web-ssh-server/tls';
 
 /** Options of {@link ServerCertificate.acme}. */
 export interface AcmeCertificateOptions {

@@ -241,8 +241,8 @@ const DEFAULT_SSHD_RESOURCES = containerResources('20m', '32Mi', '500m', '256Mi'
 const SPREADS = { 'NodeSpread.REQUIRED': NodeSpread.REQUIRED, 'NodeSpread.PREFERRED': NodeSpread.PREFERRED };
 
 /** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
-const HOST_KEYS_DIR = '/etc/ssh/host-keys';
-const AUTHORIZED_KEYS_DIR = '/etc/ssh/web-ssh-server';
+export const HOST_KEYS_DIR = '/etc/ssh/host-keys';
+export const AUTHORIZED_KEYS_DIR = '/etc/ssh/web-ssh-server';
 /** The sshd image's probe: exits 0 while sshd listens on SSH_PORT. */
 const SSHD_LISTENING = '/usr/local/lib/web-ssh-server/listening';
 

@@ -1,7 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { podSpecOf } from '@cdk8s-vserver/core';
 import { VIP_CONTROLLER_INSTALLS } from '@cdk8s-vserver/vip';
+import { secretCreateCommand } from '@cdk8s-vserver/web-ssh-server';
 import { KINDS_FILE, parseKinds } from '../synth';
 import { groupOf, OperatedKind, operatedKinds } from './kinds';
 
@@ -43,6 +45,17 @@ interface FolderObject {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: any;
+}
+
+/** A Secret the folder's pods need that neither the folder nor the cluster has. */
+interface MissingSecret {
+  readonly namespace: string;
+  readonly name: string;
+  /** `Deployment/myweb`: who mounts it. */
+  readonly usedBy: string;
+  /** Where it is mounted, when it is a volume. */
+  readonly mountPath?: string;
 }
 
 /** A kind as the server serves it. */
@@ -110,7 +123,36 @@ export class SiteOperator {
       }
       this.out(`preflight: namespace ${ns} exists`);
     }
+    this.requireSecrets('preflight', dir, objects);
     return 0;
+  }
+
+  /**
+   * Fails, naming each missing Secret with the command that creates it, unless every Secret the folder's pods need
+   * (mounted, read by env, or pulled with) is in the folder, is made by a cert-manager Certificate of the folder, or
+   * exists on the cluster. A namespace the folder creates and that does not exist yet has none of them.
+   */
+  private requireSecrets(command: string, dir: string, objects: FolderObject[]): void {
+    const provided = new Set(objects.flatMap((o) => [
+      ...(o.kind === 'Secret' ? [`${o.metadata.namespace}/${o.metadata.name}`] : []),
+      ...(o.kind === 'Certificate' && o.spec?.secretName ? [`${o.metadata.namespace}/${o.spec.secretName}`] : []),
+    ]));
+    const existing = new Map<string, Set<string>>();
+    const onCluster = (ns: string) => {
+      if (!existing.has(ns)) {
+        const found = this.kubectl(['get', 'namespace', ns]).status === 0
+          ? this.query(command, ['get', 'secrets', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).split('\n').filter(Boolean) : [];
+        existing.set(ns, new Set(found));
+      }
+      return existing.get(ns)!;
+    };
+    const missing = secretsNeeded(objects).filter((s) => !provided.has(`${s.namespace}/${s.name}`) && !onCluster(s.namespace).has(s.name));
+    if (missing.length === 0) return;
+    const lines = missing.map((s) => `  ${s.namespace}/${s.name} (for ${s.usedBy}${s.mountPath ? ` at ${s.mountPath}` : ''}):\n    `
+      + secretCreateCommand(s.mountPath, s.name, s.namespace));
+    throw new OperatorError(`${command}: ${dir} needs ${missing.length === 1 ? 'a Secret' : `${missing.length} Secrets`} that the cluster does not have, `
+      + `and its pods would wait in ContainerCreating until they exist. Create each with the command below it${
+        command === 'deploy' ? ' (the namespaces exist now)' : ''}, then run this again:\n${lines.join('\n')}`);
   }
 
   /** What an apply of `dir` would change: kubectl diff's output, and its exit status (1 when something would change). */
@@ -127,6 +169,13 @@ export class SiteOperator {
     const objects = readFolder('deploy', dir);
     const kinds = this.served('deploy', operatedKinds(readKinds('deploy', dir))).filter((k) => !k.keep);
     const label = `${PART_OF}=${app}`;
+    // The namespaces first, so the Secrets the pods need can be created in them before anything waits for them.
+    const namespaces = objects.filter((o) => o.kind === 'Namespace');
+    if (namespaces.length > 0) {
+      const status = this.run(['apply', '-f', '-'], namespaces);
+      if (status !== 0) return status;
+    }
+    this.requireSecrets('deploy', dir, objects);
     const status = this.run(['apply', '-f', dir, '--prune', '-l', label, ...kinds.map((k) => `--prune-allowlist=${k.allowlist}`)]);
     if (status !== 0) return status;
     // kubectl prunes only in the namespaces it applied to: the app's objects left in a namespace the folder no longer
@@ -243,17 +292,20 @@ export class SiteOperator {
     return this.query('uninstall', args).split('\n').filter(Boolean);
   }
 
-  /** Runs kubectl as a step the user sees: the command printed first (`+ kubectl ...`), its output passed through. */
-  private run(args: string[]): number {
-    this.err(`+ kubectl ${args.join(' ')}`);
-    const result = this.kubectl(args);
+  /**
+   * Runs kubectl as a step the user sees: the command printed first (`+ kubectl ...`, and what it reads from stdin,
+   * by kind and name), its output passed through.
+   */
+  private run(args: string[], stdin?: FolderObject[]): number {
+    this.err(`+ kubectl ${args.join(' ')}${stdin ? ` <<< ${stdin.map((o) => `${o.kind}/${o.metadata.name}`).join(' ')}` : ''}`);
+    const result = this.kubectl(args, stdin && JSON.stringify({ apiVersion: 'v1', kind: 'List', items: stdin }));
     if (result.stdout) this.out(result.stdout.replace(/\n$/, ''));
     if (result.stderr) this.err(result.stderr.replace(/\n$/, ''));
     return result.status;
   }
 
-  private kubectl(args: string[]): KubectlResult {
-    const result = spawnSync(this.kubectlPath, args, { encoding: 'utf-8', env: this.env, maxBuffer: 256 * 1024 * 1024 });
+  private kubectl(args: string[], input?: string): KubectlResult {
+    const result = spawnSync(this.kubectlPath, args, { input, encoding: 'utf-8', env: this.env, maxBuffer: 256 * 1024 * 1024 });
     if (result.error) {
       const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
       throw new OperatorError(missing
@@ -271,16 +323,43 @@ function readFolder(command: string, dir: string): FolderObject[] {
   }
   const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
   if (files.length === 0) throw new OperatorError(`${command}: ${dir} holds no .yaml file: synthesize the app first (npx projen synth)`, 2);
-  return files.flatMap((f) => {
-    const file = path.join(dir, f);
-    // loaded here, not with the package: an app's synth never reads YAML back
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parseAllDocuments } = require('yaml') as typeof import('yaml');
-    const documents = parseAllDocuments(fs.readFileSync(file, 'utf-8'));
-    const error = documents.flatMap((d) => d.errors)[0];
-    if (error) throw new OperatorError(`${command}: ${file} is not YAML: ${error.message.split('\n')[0]}`);
-    return documents.map((d) => d.toJSON()).filter(Boolean) as FolderObject[];
-  });
+  return files.flatMap((f) => readFile(command, path.join(dir, f)));
+}
+
+/** Every object of one YAML file. */
+function readFile(command: string, file: string): FolderObject[] {
+  // loaded here, not with the package: an app's synth never reads YAML back
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
+  const documents = parseAllDocuments(fs.readFileSync(file, 'utf-8'));
+  const error = documents.flatMap((d) => d.errors)[0];
+  if (error) throw new OperatorError(`${command}: ${file} is not YAML: ${error.message.split('\n')[0]}`);
+  return documents.map((d) => d.toJSON()).filter(Boolean) as FolderObject[];
+}
+
+/** Every Secret the pods of `objects` need: mounted (unless optional), read by an env var, or pulled with; each once. */
+function secretsNeeded(objects: FolderObject[]): MissingSecret[] {
+  const needed = new Map<string, MissingSecret>();
+  for (const o of objects) {
+    const pod: any = podSpecOf(o);
+    if (!pod) continue;
+    const namespace = o.metadata.namespace ?? 'default';
+    const usedBy = `${o.kind}/${o.metadata.name}`;
+    const containers: any[] = [...pod.initContainers ?? [], ...pod.containers ?? []];
+    const add = (name: string, mountPath?: string) => {
+      if (!needed.has(`${namespace}/${name}`)) needed.set(`${namespace}/${name}`, { namespace, name, usedBy, mountPath });
+    };
+    for (const volume of pod.volumes ?? []) {
+      if (!volume.secret?.secretName || volume.secret.optional === true) continue;
+      add(volume.secret.secretName, containers.flatMap((c) => c.volumeMounts ?? []).find((m: any) => m.name === volume.name)?.mountPath);
+    }
+    for (const env of containers.flatMap((c) => c.env ?? [])) {
+      const ref = env.valueFrom?.secretKeyRef;
+      if (ref?.name && ref.optional !== true) add(ref.name);
+    }
+    for (const pull of pod.imagePullSecrets ?? []) add(pull.name);
+  }
+  return [...needed.values()];
 }
 
 /** The kinds the app wrote beside its manifests. */
