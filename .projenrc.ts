@@ -3,8 +3,6 @@ import { javascript, JsonFile, TextFile, typescript } from 'projen';
 import { PACKAGE_VERSION, PACKAGES, packageName, VERSIONS } from './projenrc/packages';
 import { addWorkspacePackage } from './projenrc/workspace-package';
 
-/** Apps under apps/<name>/main.ts, each synthesized into dist/<name>/. */
-const APPS = ['lab', 'agency'];
 
 const project = new typescript.TypeScriptProject({
   name: 'cdk8s-vserver',
@@ -103,7 +101,7 @@ for (const dir of packages) {
 }
 
 const synth = project.addTask('synth', {
-  description: 'Compile the packages and apps, then synthesize every app into dist/<app>/',
+  description: 'Compile the packages and apps, then synthesize every app of apps/ into dist/<app>/ (or the apps named: npx projen synth mysite)',
 });
 // Compile only when a source is newer than the last compile (tsc --build checks that too, but starting it costs more
 // than a whole synth), then every app in one Node process (apps/synth.ts).
@@ -113,7 +111,7 @@ synth.spawn(project.compileTask, {
   // (find's own complaint counts as a change: a failed look never skips the compile)
   condition: `[ ! -f ${COMPILED} ] || [ -n "$(find apps packages/*/src packages/*/tsconfig.json tsconfig.json package.json -newer ${COMPILED} -print -quit 2>&1)" ]`,
 });
-synth.exec(`node lib/synth.js ${APPS.join(' ')}`);
+synth.exec('node lib/synth.js', { receiveArgs: true });
 
 // `test` proves every tier on a fresh synth: unit + snapshot tests (jest --ci).
 const unit = project.addTask('test:unit', {

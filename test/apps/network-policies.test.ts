@@ -7,6 +7,9 @@ import { DIST, distApps, Manifest, objectsIn } from '../support';
  * on which ports, and where they may connect out to. The snapshot is the table; the assertions below are the rules
  * it must keep (every customer pod selected, backups with no network, nothing reaching the LAN by default).
  */
+/** The apps the test suite owns (apps/lab, apps/agency); any other app in dist/ is a user's. */
+const FIXTURES = ['lab', 'agency'];
+
 function selects(selector: any, labels: Record<string, string>): boolean {
   return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 }
@@ -36,7 +39,8 @@ describe.each(distApps())('dist/%s', (app) => {
   const policiesOf = (namespace: string, labels: Record<string, string>) => policies
     .filter((p) => p.metadata.namespace === namespace && selects((p as any).spec.podSelector, labels));
 
-  test('who may reach what, policy by policy', () => {
+  // the fixtures' tables are reviewed in the snapshot; a user's own app is held to the rules below only
+  (FIXTURES.includes(app) ? test : test.skip)('who may reach what, policy by policy', () => {
     expect(policies.flatMap(table).join('\n')).toMatchSnapshot();
   });
 

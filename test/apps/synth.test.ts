@@ -7,6 +7,7 @@ import { formatSynthResult, synthApp } from '@cdk8s-vserver/hosting';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { buildLab } from '../../apps/lab/lab';
+import { appsIn } from '../../apps/synth';
 import { readTree } from '../support';
 
 let tmp: string;
@@ -104,5 +105,42 @@ describe('apps/lab/main', () => {
     expect(out.stderr).toMatch(/^synth of dist\/lab failed, previous output kept: /);
     expect(out.stdout).toBe('');
     expect(fs.readFileSync(path.join(tmp, 'dist'), 'utf-8')).toBe('not a folder\n');
+  });
+});
+
+describe('npx projen synth [APP...] (lib/synth.js)', () => {
+  const repo = path.join(__dirname, '../..');
+  const synth = (...apps: string[]) => spawnSync(process.execPath, [path.join(repo, 'lib/synth.js'), ...apps], { cwd: tmp, encoding: 'utf-8' });
+
+  test('an app is a folder of apps/ whose main exports `done`: the lab and the agency, not the benchmark\'s generator, nor a compiled app whose source is gone', () => {
+    // (a user's own apps may be there too: the fixtures' tests never pin the list)
+    const found = appsIn(path.join(repo, 'lib'), path.join(repo, 'apps'));
+    expect(found).toEqual(expect.arrayContaining(['agency', 'lab']));
+    expect(found).not.toContain('generated');
+    // a user's own app, found as soon as it is compiled; a stale compiled one (its source removed) is not
+    const lib = path.join(tmp, 'lib');
+    const apps = path.join(tmp, 'apps');
+    for (const [name, declaration, source] of [['mysite', 'export declare const done: Promise<void>;\n', true], ['gone', 'export declare const done: Promise<void>;\n', false],
+      ['tool', 'export {};\n', true]] as const) {
+      fs.mkdirSync(path.join(lib, name), { recursive: true });
+      fs.writeFileSync(path.join(lib, name, 'main.d.ts'), declaration);
+      if (source) { fs.mkdirSync(path.join(apps, name), { recursive: true }); fs.writeFileSync(path.join(apps, name, 'main.ts'), ''); }
+    }
+    expect(appsIn(lib, apps)).toEqual(['mysite']);
+  });
+
+  test('one app named: only it is synthesized (into dist/<app> of the folder it runs in), with only its warnings', () => {
+    const out = synth('agency');
+    expect(out.status).toBe(0);
+    expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['agency']);
+    expect(out.stdout).toMatch(/^dist\/agency\/0000-namespace\.k8s\.yaml: /m);
+    expect(`${out.stdout}${out.stderr}`).not.toMatch(/lab|myweb/);
+  });
+
+  test('an app that is not there: exit 2, naming the apps there are', () => {
+    const out = synth('nosuchapp');
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim()).toMatch(/^synth: no app nosuchapp in apps\/ \(an app is apps\/<name>\/main.ts exporting `done` from runApp, as apps\/lab\/main.ts does\); the apps are: (\S+, )*agency, (\S+, )*lab(, \S+)*$/);
+    expect(fs.existsSync(path.join(tmp, 'dist'))).toBe(false);
   });
 });
