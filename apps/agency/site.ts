@@ -20,6 +20,8 @@ export const AGENCY: HostingSiteProps = {
     tenancy: Tenancy.NAMESPACE_PER_SERVER,
     vipBackend: VipBackend.metalLb({ name: 'agency-vips' }),
     routers: ['edge1', 'edge2'],
+    // acme's 3 replicas and a rolling update's one more pod, each on a worker of its own
+    workers: ['web1', 'web2', 'web3', 'web4'],
     headlamp: { address: Ipv4Address.of('10.20.30.5'), viewerAccount: true },
     certificate: ServerCertificate.certManager({ issuer: 'letsencrypt', issuerKind: IssuerKind.CLUSTER_ISSUER }),
   },

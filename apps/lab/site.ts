@@ -14,6 +14,8 @@ export const LAB: HostingSiteProps = {
     registry: 'master.test:5000/myrepo',
     nas: { server: 'nas.test', exportRoot: '/export/web', mountOptions: ['nfsvers=4.1', 'hard'] },
     namespace: 'default',
+    // the report's three workers (node0 is the router): myweb's 2 replicas and a rollout's one more pod
+    workers: ['node1', 'node2', 'node3'],
     // the report's VIP controller: upstream's last kube-keepalived-vip image (0.35), mirrored into the site's registry
     vipBackend: VipBackend.keepalivedVip({ configMapName: 'vip-configmap' }),
     dashboard: { address: Ipv4Address.of('192.168.1.33') },

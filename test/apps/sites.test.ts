@@ -23,6 +23,8 @@ const OTHER_FACTS: HostingSiteProps = {
     nas: { server: '10.1.0.5', exportRoot: '/srv/nfs/www' },
     namespace: 'customers',
     dashboard: { address: Ipv4Address.of('10.1.2.3') },
+    // newshop's 4 replicas and a rollout's one more pod
+    workers: ['w1', 'w2', 'w3', 'w4', 'w5'],
   },
   servers: [
     ...LAB.servers,

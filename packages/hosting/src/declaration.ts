@@ -3,7 +3,9 @@ import {
   requireDnsSubdomain, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
-import { AuthorizedKeys, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps } from '@cdk8s-vserver/web-ssh-server';
+import {
+  AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
+} from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -61,6 +63,13 @@ export interface SiteFacts {
    * @default - not declared: nothing is checked
    */
   readonly routers?: string[];
+  /**
+   * The nodes labeled `role=worker` (`kubectl label node <name> role=worker`), which run the servers. Each server's
+   * pods go on different workers (required anti-affinity, unless its `overrides.spread` is `NodeSpread.PREFERRED`),
+   * and a rolling update adds one pod first: a server needs `replicas + 1` workers, which the synth checks.
+   * @default - not declared: nothing is checked
+   */
+  readonly workers?: string[];
   /**
    * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
    * restore template per server (`DocrootBackup`); leave out for a site without backups.
@@ -207,6 +216,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   requireAbsolutePath(site, 'facts.nas.exportRoot', facts.nas.exportRoot, '/export/web');
   if (facts.backup) requireAbsolutePath(site, 'facts.backup.exportRoot', facts.backup.exportRoot, '/export/backup');
   checkRouters(site, facts.routers);
+  checkWorkers(site, facts.workers, facts.routers, servers);
   if (servers.length === 0) fail('servers', servers, 'list at least one virtual server');
 
   const registry = facts.registry;
@@ -428,6 +438,34 @@ function checkRouters(site: IConstruct, routers: string[] | undefined): void {
     Warnings.of(site).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
       + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
   }
+}
+
+/**
+ * The workers, each a node name once and not a router (a node has one role label); and each server with its pods
+ * spread over workers has room for its replicas and the one more pod of a rolling update.
+ */
+function checkWorkers(site: IConstruct, workers: string[] | undefined, routers: string[] | undefined, servers: VirtualServerSpec[]): void {
+  if (workers === undefined) return;
+  if (workers.length === 0) throw SiteError.invalidProp(site, 'facts.workers', workers, 'name at least one node labeled role=worker, or be left out');
+  const named = new Set<string>();
+  workers.forEach((worker, i) => {
+    requireDnsSubdomain(site, `facts.workers[${i}]`, worker, 'node1');
+    if (named.has(worker)) throw SiteError.invalidProp(site, `facts.workers[${i}]`, worker, 'name each worker node once');
+    if (routers?.includes(worker)) {
+      throw SiteError.invalidProp(site, `facts.workers[${i}]`, worker, `not be a router too (facts.routers): a node has one role label, role=router or role=worker`);
+    }
+    named.add(worker);
+  });
+  servers.forEach((server, i) => {
+    if (server.overrides?.spread === NodeSpread.PREFERRED) return;
+    const replicas = server.replicas ?? 2;
+    if (replicas + 1 > workers.length) {
+      throw SiteError.invalidProp(site, `servers[${i}].replicas`, replicas, `be at most ${workers.length - 1} with the ${workers.length} workers of `
+        + `facts.workers: each pod runs on a worker of its own, and a rolling update adds one more pod first, so ${replicas} replicas need `
+        + `${replicas + 1} workers (${replicas > workers.length ? 'the pods beyond them would never start' : 'a rollout would never finish'}). `
+        + "Add a worker, lower 'replicas', or let pods share a worker with overrides: { spread: NodeSpread.PREFERRED }");
+    }
+  });
 }
 
 function trimSlash(path: string): string {

@@ -1,7 +1,7 @@
 import { Ipv4Address, Ipv4Subnet, k8s, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
-import { AuthorizedKeys } from '@cdk8s-vserver/web-ssh-server';
+import { AuthorizedKeys, NodeSpread } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { LAB } from '../../../apps/lab/site';
@@ -239,5 +239,35 @@ describe('a namespace per customer (facts.tenancy)', () => {
   test('warns on a quota that fits a pod but not a rolling update', () => {
     const { site: s } = site((lab) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { pods: 2, requestsCpu: '100m' } }] }));
     expect(Warnings.collect(s).join('\n')).toMatch(/'servers\[1\]\.quota' holds fewer than the 2 replicas and the pod a rolling update adds: pods 2 \(a rolling update needs 3\), requestsCpu 100m \(a rolling update needs 210m\)/);
+  });
+});
+
+describe('facts.workers', () => {
+  const workers = (names: string[]) => withFacts({ workers: names });
+  test('takes a site whose servers each have replicas + 1 workers (the lab: 2 replicas, 3 workers)', () => {
+    expect(LAB.facts.workers).toEqual(['node1', 'node2', 'node3']);
+    expect(() => site((lab) => lab)).not.toThrow();
+  });
+
+  test.each([
+    ['replicas that leave no room for a rollout', workers(['node1', 'node2']),
+      "[Site] 'servers[0].replicas' must be at most 1 with the 2 workers of facts.workers: each pod runs on a worker of its own, and a rolling update "
+      + 'adds one more pod first, so 2 replicas need 3 workers (a rollout would never finish). Add a worker, lower \'replicas\', or let pods share a '
+      + 'worker with overrides: { spread: NodeSpread.PREFERRED }, got 2'],
+    ['more replicas than workers', (lab: HostingSiteProps) => workers(['node1', 'node2', 'node3'])({ ...lab, servers: [{ ...lab.servers[0], replicas: 4 }] }),
+      "'servers[0].replicas' must be at most 2 with the 3 workers of facts.workers: each pod runs on a worker of its own, and a rolling update adds one "
+      + 'more pod first, so 4 replicas need 5 workers (the pods beyond them would never start)'],
+    ['a worker named twice', workers(['node1', 'node2', 'node1']), "[Site] 'facts.workers[2]' must name each worker node once, got \"node1\""],
+    ['a worker that is a router', (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, routers: ['node0'], workers: ['node0', 'node1', 'node2'] } }),
+      "[Site] 'facts.workers[0]' must not be a router too (facts.routers): a node has one role label, role=router or role=worker, got \"node0\""],
+    ['no worker', workers([]), "[Site] 'facts.workers' must name at least one node labeled role=worker, or be left out"],
+    ['a node name that is not one', workers(['Node 1', 'node2', 'node3']), "[Site] 'facts.workers[0]' must be"],
+  ])('fails on %s', (_what, change, message) => {
+    expect(() => site(change)).toThrow(message);
+  });
+
+  test('negative control: pods that may share a worker need no more workers than one', () => {
+    const sharing = (lab: HostingSiteProps) => ({ ...workers(['node1'])(lab), servers: [{ ...lab.servers[0], overrides: { spread: NodeSpread.PREFERRED } }] });
+    expect(() => site(sharing)).not.toThrow();
   });
 });

@@ -45,7 +45,7 @@ describe('facts.vipBackend picks the backend in one line; every server keeps its
 
 describe('facts.routers', () => {
   test('two routers: no warning', () => {
-    const { app } = site((lab) => ({ ...lab, facts: { ...lab.facts, routers: ['node0', 'node3'] } }));
+    const { app } = site((lab) => ({ ...lab, facts: { ...lab.facts, routers: ['node0', 'node4'] } }));
     app.synth();
     expect(Warnings.collect(app).filter((w) => w.includes('routers'))).toEqual([]);
   });
