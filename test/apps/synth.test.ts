@@ -43,6 +43,14 @@ describe('synthApp', () => {
     expect(fs.readdirSync(tmp)).toEqual(['lab']);
   });
 
+  test('writes a folder as readable as any other the user makes (not mkdtemp\'s 0700)', () => {
+    const out = synthApp(path.join(tmp, 'lab'), buildLab).outdir;
+    fs.mkdirSync(path.join(tmp, 'made-by-hand'));
+    const mode = (dir: string) => fs.statSync(dir).mode.toString(8).slice(-3);
+    expect(mode(out)).toBe(mode(path.join(tmp, 'made-by-hand')));
+    expect(mode(out)).not.toBe('700');
+  });
+
   test('fails on an app with no chart', () => {
     expect(() => synthApp(path.join(tmp, 'empty'), () => undefined)).toThrow(/the app has no chart/);
     expect(fs.readdirSync(tmp)).toEqual([]);

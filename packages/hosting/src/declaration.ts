@@ -452,7 +452,7 @@ function checkWorkers(site: IConstruct, workers: string[] | undefined, routers: 
     requireDnsSubdomain(site, `facts.workers[${i}]`, worker, 'node1');
     if (named.has(worker)) throw SiteError.invalidProp(site, `facts.workers[${i}]`, worker, 'name each worker node once');
     if (routers?.includes(worker)) {
-      throw SiteError.invalidProp(site, `facts.workers[${i}]`, worker, `not be a router too (facts.routers): a node has one role label, role=router or role=worker`);
+      throw SiteError.invalidProp(site, `facts.workers[${i}]`, worker, 'not be a router too (facts.routers): a node has one role label, role=router or role=worker');
     }
     named.add(worker);
   });

@@ -20,7 +20,7 @@ import { acmeStorePath, checkDeclaration, HostingSiteProps, serverCertificate, S
  * in place of `docroot` and `web`. Every chart carries the app's ownership labels. Adding a server is one entry in
  * `servers` (or one `addServer()` call).
  *
- * The charts are the app's own top-level charts (cdk8s names each file after its chart), so the scope is the App.
+ * The charts are the app's own top-level charts (cdk8s names each file after its chart), wherever the site is placed.
  */
 export class HostingSite extends Construct {
   /** The chart of the servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
@@ -58,8 +58,13 @@ export class HostingSite extends Construct {
   private readonly docrootMap = new Map<string, NfsDocroot>();
   private readonly backupMap = new Map<string, DocrootBackup>();
 
-  constructor(app: App, id: string, props: HostingSiteProps) {
-    super(app, id);
+  /**
+   * @param scope the App, or any construct in it (a Chart, as cdk8s's app template makes one): the site's charts are
+   * always the App's own, since cdk8s writes one file per top-level chart
+   */
+  constructor(scope: Construct, id: string, props: HostingSiteProps) {
+    super(scope, id);
+    const app = scope.node.root as App;
     const name = requireDnsLabel(this, 'name', props.name);
     checkDeclaration(this, props);
     this.props = props;

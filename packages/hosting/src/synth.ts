@@ -68,7 +68,9 @@ export function synthApp(outdir: string, build: (app: App) => void, options: Syn
   const target = path.resolve(outdir);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.synth-`));
+  // a folder of this run's own, made as any folder the user makes (mkdtemp's would be 0700, and become dist/<app>)
+  const staging = path.join(parent, `.${path.basename(target)}.synth-${process.pid}-${Date.now().toString(36)}`);
+  fs.mkdirSync(staging);
   const retired = `${staging}.old`;
   try {
     const app = new App({ outdir: staging });

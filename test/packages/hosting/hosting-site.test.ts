@@ -2,7 +2,7 @@ import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, SiteFacts, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
 import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
-import { Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { LAB } from '../../../apps/lab/site';
 import { find, ofKind, synth } from '../../support';
 
@@ -150,5 +150,17 @@ describe('HTTPS in the declaration', () => {
       "[Site] 'facts.nas.acmeStoreRoot' must not overlap another folder the site mounts: the ACME store of myweb"],
   ])('refuses %s, naming the declaration\'s path', (_what, change, message) => {
     expect(() => site(change)).toThrow(message);
+  });
+});
+
+describe('placement', () => {
+  test('in a Chart, as cdk8s\'s app template puts constructs: the site\'s charts are still the App\'s own, and the output the same', () => {
+    const inApp = Testing.app();
+    new HostingSite(inApp, 'Site', LAB);
+    const inChart = Testing.app();
+    const main = new Chart(inChart, 'main');
+    new HostingSite(main, 'Site', LAB);
+    expect(inChart.charts.map((c) => c.node.id)).toEqual(['main', ...inApp.charts.map((c) => c.node.id)]);
+    expect(inChart.synthYaml()).toBe(inApp.synthYaml());
   });
 });
