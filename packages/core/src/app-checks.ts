@@ -49,7 +49,7 @@ export interface AppReport {
 export class AppChecks {
   /** The checks of the app `scope` belongs to (created, and hooked into the app's validation, on first use). */
   public static of(scope: IConstruct): AppChecks {
-    const root = scope.node.root as IConstruct & { [ROOT_CHECKS]?: AppChecks };
+    const root = scope.node.root as IConstruct & { [ROOT_CHECKS]?: AppChecks | undefined };
     if (!root[ROOT_CHECKS]) {
       Object.defineProperty(root, ROOT_CHECKS, { value: new AppChecks(root) });
     }
@@ -287,7 +287,7 @@ function privilegeOf(object: ApiObject): string | undefined {
   for (const flag of ['hostNetwork', 'hostPID', 'hostIPC']) {
     if (pod[flag] === true) return `runs pods with ${flag}`;
   }
-  type Container = { name: string; securityContext?: { privileged?: boolean } };
+  type Container = { name: string; securityContext?: { privileged?: boolean | undefined } | undefined };
   const containers: Container[] = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
   const privileged = containers.find((c) => c.securityContext?.privileged === true);
   return privileged ? `runs container "${privileged.name}" privileged` : undefined;

@@ -145,7 +145,7 @@ export function requirePinnedImage(scope: IConstruct, prop: string, image: Image
  */
 export function requireNodeRole(scope: IConstruct, prop: string, role: NodeRole): NodeRole {
   if (!NodeRole.isNodeRole(role)) {
-    throw SiteError.invalidProp(scope, prop, (role as { name?: unknown }).name ?? role,
+    throw SiteError.invalidProp(scope, prop, (role as { name?: unknown | undefined }).name ?? role,
       `be one of the site's node roles: ${NodeRole.all().map((r) => `NodeRole.${r.name.toUpperCase()} (${r})`).join(', ')}`);
   }
   return role;

@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { SiteError } from './errors';
 
 /** The fields of a standard cron schedule, with their bounds and names, as Kubernetes' parser reads them. */
-const FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] }> = [
+const FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] | undefined }> = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },

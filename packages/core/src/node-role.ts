@@ -32,7 +32,7 @@ export class NodeRole {
 
   /** True when `value` is a NodeRole (also across copies of this package). */
   public static isNodeRole(value: unknown): value is NodeRole {
-    return typeof value === 'object' && value !== null && (value as { [NODE_ROLE]?: boolean })[NODE_ROLE] === true;
+    return typeof value === 'object' && value !== null && (value as { [NODE_ROLE]?: boolean | undefined })[NODE_ROLE] === true;
   }
 
   private constructor(

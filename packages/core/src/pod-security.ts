@@ -7,38 +7,42 @@
 
 /** The parts of a pod spec the profile reads (a `k8s.PodSpec`, or a pod template's spec read back from YAML). */
 export interface PodSecurityInput {
-  readonly hostNetwork?: boolean;
-  readonly hostPID?: boolean;
-  readonly hostIPC?: boolean;
-  readonly securityContext?: PodSecurityContextInput;
-  readonly containers?: ContainerSecurityInput[];
-  readonly initContainers?: ContainerSecurityInput[];
-  readonly ephemeralContainers?: ContainerSecurityInput[];
-  readonly volumes?: Array<{ readonly name: string; readonly [source: string]: unknown }>;
+  readonly hostNetwork?: boolean | undefined;
+  readonly hostPID?: boolean | undefined;
+  readonly hostIPC?: boolean | undefined;
+  readonly securityContext?: PodSecurityContextInput | undefined;
+  readonly containers?: ContainerSecurityInput[] | undefined;
+  readonly initContainers?: ContainerSecurityInput[] | undefined;
+  readonly ephemeralContainers?: ContainerSecurityInput[] | undefined;
+  readonly volumes?: Array<{ readonly name: string; readonly [source: string]: unknown }> | undefined;
 }
 
 interface SecurityContextInput {
-  readonly runAsNonRoot?: boolean;
-  readonly runAsUser?: number;
-  readonly seccompProfile?: { readonly type?: string };
-  readonly seLinuxOptions?: { readonly type?: string; readonly user?: string; readonly role?: string };
-  readonly windowsOptions?: { readonly hostProcess?: boolean };
-  readonly appArmorProfile?: { readonly type?: string };
+  readonly runAsNonRoot?: boolean | undefined;
+  readonly runAsUser?: number | undefined;
+  readonly seccompProfile?: { readonly type?: string | undefined } | undefined;
+  readonly seLinuxOptions?: {
+    readonly type?: string | undefined;
+    readonly user?: string | undefined;
+    readonly role?: string | undefined;
+  } | undefined;
+  readonly windowsOptions?: { readonly hostProcess?: boolean | undefined } | undefined;
+  readonly appArmorProfile?: { readonly type?: string | undefined } | undefined;
 }
 
 interface PodSecurityContextInput extends SecurityContextInput {
-  readonly sysctls?: Array<{ readonly name: string }>;
+  readonly sysctls?: Array<{ readonly name: string }> | undefined;
 }
 
 interface ContainerSecurityInput {
   readonly name: string;
-  readonly ports?: Array<{ readonly hostPort?: number }>;
+  readonly ports?: Array<{ readonly hostPort?: number | undefined }> | undefined;
   readonly securityContext?: SecurityContextInput & {
-    readonly privileged?: boolean;
-    readonly allowPrivilegeEscalation?: boolean;
-    readonly procMount?: string;
-    readonly capabilities?: { readonly add?: string[]; readonly drop?: string[] };
-  };
+    readonly privileged?: boolean | undefined;
+    readonly allowPrivilegeEscalation?: boolean | undefined;
+    readonly procMount?: string | undefined;
+    readonly capabilities?: { readonly add?: string[] | undefined; readonly drop?: string[] | undefined } | undefined;
+  } | undefined;
 }
 
 /** Volume sources "restricted" allows; every other one (hostPath, nfs, iscsi, ...) is refused. */
@@ -115,7 +119,7 @@ export function restrictedViolations(pod: PodSecurityInput): string[] {
 }
 
 /** The pod template of a workload object (Pod, Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob), or none. */
-export function podSpecOf(object: { kind?: string; spec?: any }): PodSecurityInput | undefined {
+export function podSpecOf(object: { kind?: string | undefined; spec?: any | undefined }): PodSecurityInput | undefined {
   switch (object.kind) {
     case 'Pod': return object.spec;
     case 'CronJob': return object.spec?.jobTemplate?.spec?.template?.spec;

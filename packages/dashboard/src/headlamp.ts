@@ -11,20 +11,20 @@ export interface HeadlampProps {
    * Namespace Headlamp lives in (the construct creates it).
    * @default 'headlamp'
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
 
   /**
    * The Headlamp image, pinned.
    * @default ImageReference.of('ghcr.io/headlamp-k8s/headlamp:v0.45.0')
    */
-  readonly image?: ImageReference;
+  readonly image?: ImageReference | undefined;
 
   /**
    * Also create the ServiceAccount `headlamp-viewer`, bound to Kubernetes' built-in read-only ClusterRole `view`
    * (no Secrets), whose token logs in: `kubectl -n headlamp create token headlamp-viewer`.
    * @default false - people log in with tokens of accounts you bind yourself
    */
-  readonly viewerAccount?: boolean;
+  readonly viewerAccount?: boolean | undefined;
 }
 
 const HEADLAMP = 'headlamp';

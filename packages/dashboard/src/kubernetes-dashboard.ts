@@ -8,25 +8,25 @@ export interface KubernetesDashboardProps {
    * Namespace the Dashboard lives in (the construct creates it).
    * @default 'kubernetes-dashboard' - as upstream v2.7.0
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
 
   /**
    * The Dashboard image, pinned.
    * @default ImageReference.of('kubernetesui/dashboard:v2.7.0')
    */
-  readonly image?: ImageReference;
+  readonly image?: ImageReference | undefined;
 
   /**
    * The metrics-scraper image, pinned.
    * @default ImageReference.of('kubernetesui/metrics-scraper:v1.0.8')
    */
-  readonly metricsScraperImage?: ImageReference;
+  readonly metricsScraperImage?: ImageReference | undefined;
 
   /**
    * The API server the Dashboard talks to (`--apiserver-host`), such as `https://192.168.1.10:6443`.
    * @default - discovered from inside the cluster (the in-cluster service account configuration)
    */
-  readonly apiServerHost?: string;
+  readonly apiServerHost?: string | undefined;
 }
 
 const DASHBOARD = 'kubernetes-dashboard';

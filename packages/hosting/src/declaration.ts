@@ -22,78 +22,86 @@ export interface SiteFacts {
     /** The export every server's folder lives under (`/export/web`). */
     readonly exportRoot: string;
     /** NFS mount options (`nfsvers=4.1`, `hard`). @default - none */
-    readonly mountOptions?: string[];
+    readonly mountOptions?: string[] | undefined;
     /**
      * Where the ACME stores of the servers whose certificate is `ServerCertificate.acme()` live: `<acmeStoreRoot>/<server
      * name>`, each shared by the server's replicas, outside every docroot (it holds private keys).
      * @default '<exportRoot>/.acme'
      */
-    readonly acmeStoreRoot?: string;
+    readonly acmeStoreRoot?: string | undefined;
   };
   /**
    * Where the HTTPS certificate of every server with `hostnames` comes from, unless the server names its own:
    * `ServerCertificate.acme({ contactEmail })` (Let's Encrypt by default), `.certManager({ issuer })` or `.fromSecret(name)`.
    * @default - none: servers serve HTTP only unless they name a certificate (a synth-time warning says so)
    */
-  readonly certificate?: ServerCertificate;
+  readonly certificate?: ServerCertificate | undefined;
   /**
    * Namespace of the virtual servers and their docroots. One that Kubernetes does not have is created by the
    * site's first file, with Pod Security "restricted" enforced and a NetworkPolicy that denies what no server's own
    * allows. Leave it out with `Tenancy.NAMESPACE_PER_SERVER`.
    * @default 'default'
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   /**
    * How the servers share the cluster: all in `namespace` (the report's site), or each in a namespace of its own,
    * named after it, with Pod Security "restricted" enforced, a ResourceQuota and a LimitRange (`quota` per server)
    * and a default-deny NetworkPolicy.
    * @default Tenancy.SHARED_NAMESPACE
    */
-  readonly tenancy?: Tenancy;
+  readonly tenancy?: Tenancy | undefined;
   /**
    * What holds the VIPs, in one line: `VipBackend.keepalivedVip()`, `VipBackend.metalLb()` or `VipBackend.kubeVip()`,
    * each with its controller's own props. Every server keeps its address whichever backend holds it.
    * @default VipBackend.keepalivedVip() - the report's kube-keepalived-vip 0.35, mirrored as `<registry>/kube-keepalived-vip:0.35`
    */
-  readonly vipBackend?: VipBackend;
+  readonly vipBackend?: VipBackend | undefined;
   /**
    * The nodes labeled `role=router` (`kubectl label node <name> role=router`), which hold the VIPs. With two or more,
    * a VIP moves to another router when its holder fails (README, "Two routers"); with one, the site warns that the
    * VIPs have no failover.
    * @default - not declared: nothing is checked
    */
-  readonly routers?: string[];
+  readonly routers?: string[] | undefined;
   /**
    * The nodes labeled `role=worker` (`kubectl label node <name> role=worker`), which run the servers. Each server's
    * pods go on different workers (required anti-affinity, unless its `overrides.spread` is `NodeSpread.PREFERRED`),
    * and a rolling update adds one pod first: a server needs `replicas + 1` workers, which the synth checks.
    * @default - not declared: nothing is checked
    */
-  readonly workers?: string[];
+  readonly workers?: string[] | undefined;
   /**
    * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
    * restore template per server (`DocrootBackup`); leave out for a site without backups.
    */
   readonly backup?: {
     /** The NAS that holds the archives. @default - the docroots' NAS */
-    readonly server?: string;
+    readonly server?: string | undefined;
     /** The export the archives go under (`/export/backup`). */
     readonly exportRoot: string;
     /** Cron schedule. @default '0 3 * * *' */
-    readonly schedule?: string;
+    readonly schedule?: string | undefined;
     /** Archives kept per server. @default 7 */
-    readonly keep?: number;
-  };
+    readonly keep?: number | undefined;
+  } | undefined;
   /**
    * The Kubernetes Dashboard and its VIP; leave out for a site without it. Its images default to upstream's on
    * Docker Hub; a cluster without internet access takes mirrored ones (README, "Adapt it to your cluster").
    */
-  readonly dashboard?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly metricsScraperImage?: ImageReference };
+  readonly dashboard?: {
+    readonly address: Ipv4Address;
+    readonly image?: ImageReference | undefined;
+    readonly metricsScraperImage?: ImageReference | undefined;
+  } | undefined;
   /**
    * Headlamp, the Dashboard's maintained successor, and its VIP; leave out for a site without it. Its image defaults
    * to upstream's on ghcr.io (`Headlamp`).
    */
-  readonly headlamp?: { readonly address: Ipv4Address; readonly image?: ImageReference; readonly viewerAccount?: boolean };
+  readonly headlamp?: {
+    readonly address: Ipv4Address;
+    readonly image?: ImageReference | undefined;
+    readonly viewerAccount?: boolean | undefined;
+  } | undefined;
 }
 
 /** How a site's servers share the cluster. */
@@ -114,15 +122,15 @@ export enum Tenancy {
  */
 export interface ServerQuota {
   /** Pods at once. @default - replicas + 1, and 2 more with backups */
-  readonly pods?: number;
+  readonly pods?: number | undefined;
   /** CPU the pods may request together. @default - the sum of what those pods request */
-  readonly requestsCpu?: string;
+  readonly requestsCpu?: string | undefined;
   /** Memory the pods may request together. @default - the sum of what those pods request */
-  readonly requestsMemory?: string;
+  readonly requestsMemory?: string | undefined;
   /** CPU limit of the pods together. @default - the sum of their limits */
-  readonly limitsCpu?: string;
+  readonly limitsCpu?: string | undefined;
   /** Memory limit of the pods together. @default - the sum of their limits */
-  readonly limitsMemory?: string;
+  readonly limitsMemory?: string | undefined;
 }
 
 /** One virtual server of the site: a line of the declaration. */
@@ -134,34 +142,39 @@ export interface VirtualServerSpec {
   /** The version (tag of its httpd and sshd images) it runs. */
   readonly version: string;
   /** @default 2 */
-  readonly replicas?: number;
+  readonly replicas?: number | undefined;
   /** The Service port for SSH. @default 22 */
-  readonly sshServicePort?: number;
+  readonly sshServicePort?: number | undefined;
   /**
    * Its DNS names (`www.acme.example`, `acme.example`), each pointing at `address`: httpd answers them and the
    * certificate covers them.
    * @default - none: HTTP only
    */
-  readonly hostnames?: string[];
+  readonly hostnames?: string[] | undefined;
   /** Where its HTTPS certificate comes from. @default - `facts.certificate` when it has hostnames */
-  readonly certificate?: ServerCertificate;
+  readonly certificate?: ServerCertificate | undefined;
   /**
    * Where its pods may connect out to (NetworkPolicy egress), beyond what its certificate needs:
    * `[ServerEgress.dns(), ServerEgress.internet([443])]` for a customer who fetches from a public Git host.
    * @default - none: a static site needs no connection out
    */
-  readonly egress?: ServerEgress[];
+  readonly egress?: ServerEgress[] | undefined;
   /**
    * What the server's namespace may hold at once, with `Tenancy.NAMESPACE_PER_SERVER`.
    * @default - what the server needs (see `ServerQuota`)
    */
-  readonly quota?: ServerQuota;
+  readonly quota?: ServerQuota | undefined;
   /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
-  readonly authorizedKeys?: AuthorizedKeys;
+  readonly authorizedKeys?: AuthorizedKeys | undefined;
   /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
-  readonly docroot?: { readonly exportPath?: string; readonly volumeName?: string; readonly claimName?: string; readonly capacity?: Size };
+  readonly docroot?: {
+    readonly exportPath?: string | undefined;
+    readonly volumeName?: string | undefined;
+    readonly claimName?: string | undefined;
+    readonly capacity?: Size | undefined;
+  } | undefined;
   /** Anything else of WebSshServer, for this server only (ports, spread, resources, eviction delay...). */
-  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage' | 'acmeStore'>>;
+  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage' | 'acmeStore'>> | undefined;
 }
 
 /** Props of {@link HostingSite}. */

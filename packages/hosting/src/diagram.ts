@@ -3,8 +3,8 @@ import { METALLB_ADVERTISEMENT_KIND, METALLB_POOL_KIND, VIP_ADDRESS_ANNOTATIONS 
 /** An object as synthesized: the fields the diagram reads. */
 interface Obj {
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly annotations?: Record<string, string> };
-  readonly spec?: any;
+  readonly metadata: { readonly name: string; readonly namespace?: string | undefined; readonly annotations?: Record<string, string> | undefined };
+  readonly spec?: any | undefined;
 }
 
 
@@ -16,7 +16,7 @@ interface Obj {
  * @param objects every object of the app, in apply order
  */
 export function siteDiagram(objects: readonly Obj[]): string {
-  const nodes = new Map<string, { label: string; shape: string; role?: string }>();
+  const nodes = new Map<string, { label: string; shape: string; role?: string | undefined }>();
   const edges: string[] = [];
   const id = (...parts: string[]) => JSON.stringify(parts.join(':'));
   const add = (key: string, label: string, shape: string, role?: string) => {

@@ -300,7 +300,7 @@ const QUOTA_AMOUNTS = [
 ] as const;
 
 /** What a container asks (`requests`) or may use (`limits`) of `resource`, as a number (cores, bytes); 0 when unset. */
-function amountOf(container: { resources?: any }, side: 'requests' | 'limits', resource: 'cpu' | 'memory'): number {
+function amountOf(container: { resources?: any | undefined }, side: 'requests' | 'limits', resource: 'cpu' | 'memory'): number {
   const q = container.resources?.[side]?.[resource];
   return quantityAmount(String(q?.value ?? q ?? '0')) ?? 0;
 }

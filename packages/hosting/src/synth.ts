@@ -40,7 +40,7 @@ export interface SynthAppOptions {
    * Also write a picture of the site, `site.dot` (Graphviz), from the manifests written.
    * @default false
    */
-  readonly diagram?: boolean;
+  readonly diagram?: boolean | undefined;
 }
 
 /** What `synthApp` did. */

@@ -17,29 +17,29 @@ export interface DocrootBackupProps {
    * to a CronJob's name for its Jobs).
    * @default - the construct id in kebab case
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** An image with `sh`, `tar` and `gzip`, pinned (the server's sshd image does: its `web` user owns the docroot). */
   readonly image: ImageReference;
   /**
    * When the backup runs, in cron syntax (the controller-manager's time zone, usually UTC).
    * @default '0 3 * * *' - every night at 03:00
    */
-  readonly schedule?: string;
+  readonly schedule?: string | undefined;
   /**
    * How many archives to keep; older ones are deleted after each backup.
    * @default 7
    */
-  readonly keep?: number;
+  readonly keep?: number | undefined;
   /**
    * The user (and group) the jobs run as: the owner of the docroot's files.
    * @default 1000 - `web` in this project's images
    */
-  readonly user?: number;
+  readonly user?: number | undefined;
   /**
    * The node role the jobs run on.
    * @default NodeRole.WORKER
    */
-  readonly nodeRole?: NodeRole;
+  readonly nodeRole?: NodeRole | undefined;
 }
 
 /**

@@ -33,7 +33,7 @@ export interface DocrootMountOptions {
    *
    * @default - read-write, unless the docroot itself is read-only
    */
-  readonly readOnly?: boolean;
+  readonly readOnly?: boolean | undefined;
 }
 
 /**
@@ -73,44 +73,44 @@ export interface NfsDocrootProps {
    * Capacity the volume advertises and the claim requests (NFS does not enforce it; it is used for binding).
    * @default Size.gibibytes(10)
    */
-  readonly capacity?: Size;
+  readonly capacity?: Size | undefined;
 
   /**
    * Access mode of the volume and the claim.
    * @default 'ReadWriteMany' - several pods on several nodes share the docroot
    */
-  readonly accessMode?: AccessMode;
+  readonly accessMode?: AccessMode | undefined;
 
   /**
    * Reclaim policy of the PersistentVolume.
    * @default 'Retain' - the web content must survive the claim
    */
-  readonly reclaimPolicy?: ReclaimPolicy;
+  readonly reclaimPolicy?: ReclaimPolicy | undefined;
 
   /**
    * NFS mount options (`nfsvers=4.1`, `hard`).
    * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options
    * @default - none: the node's NFS client negotiates
    */
-  readonly mountOptions?: string[];
+  readonly mountOptions?: string[] | undefined;
 
   /**
    * Export the content read-only to every pod.
    * @default false
    */
-  readonly readOnly?: boolean;
+  readonly readOnly?: boolean | undefined;
 
   /**
    * Name of the PersistentVolume (cluster-wide, DNS-1123 label).
    * @default - the claim name followed by `-pv`
    */
-  readonly volumeName?: string;
+  readonly volumeName?: string | undefined;
 
   /**
    * Name of the PersistentVolumeClaim (DNS-1123 label) in the chart's namespace.
    * @default - the construct id in kebab case
    */
-  readonly claimName?: string;
+  readonly claimName?: string | undefined;
 }
 
 const DEFAULT_CAPACITY = Size.gibibytes(10);

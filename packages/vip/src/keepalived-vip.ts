@@ -16,20 +16,20 @@ export interface KeepalivedVipProps {
    * Name of the DaemonSet, ServiceAccount, ClusterRole and ClusterRoleBinding.
    * @default 'kube-keepalived-vip'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
 
   /**
    * Name of the ConfigMap that maps each VIP to `namespace/service`.
    * @default 'vip-configmap'
    */
-  readonly configMapName?: string;
+  readonly configMapName?: string | undefined;
 
   /**
    * The node role that holds the VIPs, rendered as the DaemonSet's `spec.template.spec.nodeSelector`.
    * The controller reads its own pod's nodeSelector to find its peers, so node affinity would not do.
    * @default NodeRole.ROUTER
    */
-  readonly nodeRole?: NodeRole;
+  readonly nodeRole?: NodeRole | undefined;
 
   /**
    * The kube-keepalived-vip image, pinned. Its `modprobe` also loads `ip_vs` in the init container.
@@ -37,33 +37,33 @@ export interface KeepalivedVipProps {
    * synth-time warning, since the controller exits on any flag it does not know.
    * @default ImageReference.of('aledbf/kube-keepalived-vip:0.35') - upstream's last image (keepalived, ipvsadm, iproute2)
    */
-  readonly image?: ImageReference;
+  readonly image?: ImageReference | undefined;
 
   /**
    * Port of the controller's `/health` endpoint (`--http-port`), probed by the liveness probe. With hostNetwork
    * it listens on the router node itself, so the port must be free there.
    * @default 8080
    */
-  readonly healthPort?: number;
+  readonly healthPort?: number | undefined;
 
   /**
    * keepalived's virtual router id (`--vrid`), 1-255 (the controller lets 0 through, keepalived refuses it); unique on the LAN.
    * @default 50
    */
-  readonly vrid?: number;
+  readonly vrid?: number | undefined;
 
   /**
    * Talk to the peers by unicast instead of multicast VRRP (`--use-unicast`), for networks that drop multicast.
    * @default false
    */
-  readonly useUnicast?: boolean;
+  readonly useUnicast?: boolean | undefined;
 
   /**
    * Run in the node's network namespace. keepalived must add the VIP to the node's own interface and program
    * the node's IPVS table, so this is on by default; it is a prop only to make the privilege explicit.
    * @default true
    */
-  readonly hostNetwork?: boolean;
+  readonly hostNetwork?: boolean | undefined;
 }
 
 /** A Service published on a kube-keepalived-vip VIP, with its IPVS forwarding method. */

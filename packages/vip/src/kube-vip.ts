@@ -24,26 +24,26 @@ export interface KubeVipProps extends LoadBalancerVipProps {
    * warning.
    * @default ImageReference.of('ghcr.io/kube-vip/kube-vip:v1.2.3')
    */
-  readonly image?: ImageReference;
+  readonly image?: ImageReference | undefined;
 
   /**
    * The interface the VIPs are added to (`vip_interface`, e.g. `eth0`).
    * @default - the interface of the node's default route
    */
-  readonly interface?: string;
+  readonly interface?: string | undefined;
 
   /**
    * One leader per Service (`svc_election`) instead of one for every VIP: spreads the VIPs over the routers.
    * @default false
    */
-  readonly servicesElection?: boolean;
+  readonly servicesElection?: boolean | undefined;
 
   /**
    * The leader's Lease (seconds): how long the VIPs stay on a router that stopped renewing, so roughly the longest
    * failover. Renew deadline and retry period keep upstream's ratio (15/10/2).
    * @default 15 - upstream's default
    */
-  readonly leaseDurationSeconds?: number;
+  readonly leaseDurationSeconds?: number | undefined;
 }
 
 /**

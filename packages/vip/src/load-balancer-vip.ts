@@ -13,7 +13,7 @@ export interface LoadBalancerVipProps {
    * holder fails.
    * @default NodeRole.ROUTER
    */
-  readonly nodeRole?: NodeRole;
+  readonly nodeRole?: NodeRole | undefined;
 }
 
 /**

@@ -29,19 +29,19 @@ export interface MetalLbVipProps extends LoadBalancerVipProps {
    * Name of the IPAddressPool and the L2Advertisement.
    * @default 'vserver-vips'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
 
   /**
    * The namespace MetalLB is installed in: MetalLB reads its custom resources from there only.
    * @default 'metallb-system' - upstream's manifests and Helm chart
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
 
   /**
    * The interfaces the VIPs are announced on (`eth0`).
    * @default - every interface of the node
    */
-  readonly interfaces?: string[];
+  readonly interfaces?: string[] | undefined;
 }
 
 /**

@@ -18,7 +18,7 @@ export interface VipBackendContext {
    * there under its own name and tag.
    * @default - upstream's image
    */
-  readonly registry?: string;
+  readonly registry?: string | undefined;
 }
 
 /** Options of {@link VipBackend.keepalivedVip}: the props of {@link KeepalivedVip}, the LAN aside (it comes from the site). */

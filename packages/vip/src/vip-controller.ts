@@ -30,7 +30,7 @@ export interface VipExposeOptions {
    * How IPVS forwards the traffic: kube-keepalived-vip only; the other backends refuse it.
    * @default VipMethod.NAT on kube-keepalived-vip; - nothing on the others
    */
-  readonly method?: VipMethod;
+  readonly method?: VipMethod | undefined;
 }
 
 /**

@@ -30,21 +30,21 @@ export interface AcmeCertificateOptions {
    * The ACME directory URL of the CA.
    * @default LETS_ENCRYPT - Let's Encrypt's production directory; {@link LETS_ENCRYPT_STAGING} while trying a site out
    */
-  readonly directory?: string;
+  readonly directory?: string | undefined;
 
   /**
    * A ConfigMap (key `ca.crt`) with the CA certificate of the directory's own HTTPS listener, for a private ACME CA
    * such as step-ca or Pebble.
    * @default - the image's system trust store (enough for Let's Encrypt, ZeroSSL, Google, Sectigo)
    */
-  readonly directoryCaConfigMap?: string;
+  readonly directoryCaConfigMap?: string | undefined;
 
   /**
    * A Secret (key `eab.json`, `{"kid": "<key id>", "hmac": "<base64url key>"}`) with the External Account Binding
    * a CA such as ZeroSSL, Google or Sectigo hands out with the account.
    * @default - no External Account Binding (Let's Encrypt needs none)
    */
-  readonly externalAccountBindingSecret?: string;
+  readonly externalAccountBindingSecret?: string | undefined;
 }
 
 /** Which kind of cert-manager issuer a {@link ServerCertificate.certManager} certificate names. */
@@ -64,19 +64,19 @@ export interface CertManagerCertificateOptions {
    * Which kind `issuer` is.
    * @default IssuerKind.ISSUER - cert-manager's own default
    */
-  readonly issuerKind?: IssuerKind;
+  readonly issuerKind?: IssuerKind | undefined;
 
   /**
    * The Secret cert-manager writes the certificate into (and the pods mount).
    * @default '<server name>-tls'
    */
-  readonly secretName?: string;
+  readonly secretName?: string | undefined;
 
   /**
    * How long before expiry cert-manager renews.
    * @default - cert-manager's: a third of the certificate's lifetime before it ends
    */
-  readonly renewBefore?: Duration;
+  readonly renewBefore?: Duration | undefined;
 }
 
 /** The server a certificate source is bound to. */
@@ -88,7 +88,7 @@ export interface CertificateTarget {
   /** Labels of the objects the source creates. */
   readonly labels: Record<string, string>;
   /** The ACME store, when the source is ACME. */
-  readonly acmeStore?: IDocroot;
+  readonly acmeStore?: IDocroot | undefined;
 }
 
 /** What a certificate source adds to a server's pods. */
@@ -100,11 +100,11 @@ export interface CertificateBinding {
   /** httpd's mounts of them. */
   readonly mounts: k8s.VolumeMount[];
   /** The Secret httpd serves from, for a Secret or cert-manager. */
-  readonly secretName?: string;
+  readonly secretName?: string | undefined;
   /** cert-manager's Certificate, when the source is cert-manager. */
-  readonly certificate?: Certificate;
+  readonly certificate?: Certificate | undefined;
   /** What the pods must reach to get the certificate (ACME's directory), as NetworkPolicy egress. */
-  readonly egress?: ServerEgress[];
+  readonly egress?: ServerEgress[] | undefined;
 }
 
 /**

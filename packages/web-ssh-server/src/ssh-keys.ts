@@ -9,7 +9,7 @@ export interface AuthorizedKeysBinding {
   /** The pod volume: one file, `authorized_keys`, readable by sshd's AuthorizedKeysCommand user. */
   readonly volume: k8s.Volume;
   /** The ConfigMap that holds keys given inline. */
-  readonly configMap?: k8s.KubeConfigMap;
+  readonly configMap?: k8s.KubeConfigMap | undefined;
 }
 
 /** The pod volume's name. */

@@ -18,13 +18,13 @@ export interface WebSshServerProps {
    * A DNS-1123 label of at most 63 characters; never hashed, so renaming the construct's id keeps it.
    * @default - the construct id in kebab case
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
 
   /**
    * Number of pods.
    * @default 2
    */
-  readonly replicas?: number;
+  readonly replicas?: number | undefined;
 
   /** The httpd image, pinned (`ImageReference.of('master.test:5000/myrepo/httpd:v1')`). */
   readonly httpdImage: ImageReference;
@@ -39,20 +39,20 @@ export interface WebSshServerProps {
    * Where both containers mount the docroot.
    * @default '/var/www/html'
    */
-  readonly docrootPath?: string;
+  readonly docrootPath?: string | undefined;
 
   /**
    * The node role the pods run on, rendered as `spec.template.spec.nodeSelector` (`role: worker`).
    * @default NodeRole.WORKER
    */
-  readonly nodeRole?: NodeRole;
+  readonly nodeRole?: NodeRole | undefined;
 
   /**
    * Who may log in over SSH as the `web` user.
    * @default AuthorizedKeys.fromSecret('<name>-ssh-authorized-keys') - a Secret the operator creates with
    * `kubectl create secret generic <name>-ssh-authorized-keys --from-file=authorized_keys=$HOME/.ssh/id_ed25519.pub`
    */
-  readonly authorizedKeys?: AuthorizedKeys;
+  readonly authorizedKeys?: AuthorizedKeys | undefined;
 
   /**
    * Name of the Secret that holds the server's SSH host key(s) (`ssh_host_ed25519_key`, and optionally
@@ -61,21 +61,21 @@ export interface WebSshServerProps {
    * a private key. Pods wait in ContainerCreating until it exists.
    * @default '<name>-ssh-host-keys'
    */
-  readonly hostKeysSecret?: string;
+  readonly hostKeysSecret?: string | undefined;
 
   /**
    * Port httpd listens on in the pod (1024 or above: httpd runs as a non-root user with no capability); the
    * Service's `http` port is always 80.
    * @default 8080
    */
-  readonly httpPort?: number;
+  readonly httpPort?: number | undefined;
 
   /**
    * The server's DNS names (`www.acme.example`, `acme.example`): httpd answers them (ServerName, ServerAlias) and the
    * certificate covers them. DNS must point each at the server's VIP.
    * @default - none: the server answers any name, over HTTP only unless `certificate` is set
    */
-  readonly hostnames?: string[];
+  readonly hostnames?: string[] | undefined;
 
   /**
    * Where the HTTPS certificate for `hostnames` comes from: `ServerCertificate.acme()`, `.certManager()` or
@@ -83,34 +83,34 @@ export interface WebSshServerProps {
    * and the Service's port 443, and reload gracefully when the certificate is renewed.
    * @default - no certificate: HTTP only (a synth-time warning says so)
    */
-  readonly certificate?: ServerCertificate;
+  readonly certificate?: ServerCertificate | undefined;
 
   /**
    * The volume mod_md keeps its ACME account, keys and certificates in, shared by every replica (ReadWriteMany,
    * such as an `NfsDocroot` of its own). Needed with `ServerCertificate.acme()`; never the docroot, which is served.
    * @default - none (an error with `ServerCertificate.acme()`)
    */
-  readonly acmeStore?: IDocroot;
+  readonly acmeStore?: IDocroot | undefined;
 
   /**
    * Port httpd serves HTTPS on in the pod (1024 or above); the Service's `https` port is always 443.
    * @default 8443
    */
-  readonly httpsPort?: number;
+  readonly httpsPort?: number | undefined;
 
   /**
    * Answer every HTTP request with a permanent redirect to HTTPS (except ACME's HTTP-01 challenges under
    * `/.well-known/acme-challenge/` and the probe path).
    * @default true - with a certificate
    */
-  readonly redirectToHttps?: boolean;
+  readonly redirectToHttps?: boolean | undefined;
 
   /**
    * Send `Strict-Transport-Security: max-age=<seconds>` over HTTPS: browsers then refuse plain HTTP to the names
    * for that long. Opt in once HTTPS works for every hostname; start short (`Duration.minutes(5)`), then a year.
    * @default - no HSTS header
    */
-  readonly hsts?: Duration;
+  readonly hsts?: Duration | undefined;
 
   /**
    * Where the pods may connect out to (NetworkPolicy egress), beyond what their certificate needs (ACME's
@@ -119,27 +119,27 @@ export interface WebSshServerProps {
    * plugin enforces NetworkPolicy.
    * @default - none: a static site needs no connection out (the NFS mount is the kubelet's, not the pod's)
    */
-  readonly egress?: ServerEgress[];
+  readonly egress?: ServerEgress[] | undefined;
 
   /**
    * Port sshd listens on in the pod (1024 or above: sshd runs as the user `web`, with no capability).
    * @default 2222
    */
-  readonly sshPort?: number;
+  readonly sshPort?: number | undefined;
 
   /**
    * The Service port that forwards to sshd. Publishing SSH on a VIP at port 22 clashes with the router node's
    * own sshd (it listens on 0.0.0.0:22) with kube-keepalived-vip; another port here (2222) avoids that.
    * @default 22
    */
-  readonly sshServicePort?: number;
+  readonly sshServicePort?: number | undefined;
 
   /**
    * SFTP only: the customer uploads with SFTP or scp (OpenSSH's scp speaks SFTP) and gets no shell and runs no
    * command (`ForceCommand internal-sftp`, no TTY). For customers who only upload.
    * @default false - a shell as `web` in the docroot
    */
-  readonly sftpOnly?: boolean;
+  readonly sftpOnly?: boolean | undefined;
 
   /**
    * Client subnets OpenSSH's per-source penalties never refuse, because many clients may arrive from one address
@@ -151,27 +151,27 @@ export interface WebSshServerProps {
    * @default - 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 100.64.0.0/10: only public client addresses, seen
    * when the path keeps them (externalTrafficPolicy Local), are penalized
    */
-  readonly sshPenaltyExempt?: Ipv4Subnet[];
+  readonly sshPenaltyExempt?: Ipv4Subnet[] | undefined;
 
   /**
    * Path httpd answers with 200 while it is healthy (readiness and liveness probes).
    * The images of this package serve `/healthz` from outside the docroot, so an empty docroot is still ready.
    * @default '/healthz'
    */
-  readonly httpProbePath?: string;
+  readonly httpProbePath?: string | undefined;
 
   /**
    * The version both images run: replaces the tag of `httpdImage` and `sshdImage`. Changing it is all a
    * rolling update takes.
    * @default - the tags of the two images as given
    */
-  readonly version?: string;
+  readonly version?: string | undefined;
 
   /**
    * How the pods spread over the nodes of their role.
    * @default NodeSpread.REQUIRED
    */
-  readonly spread?: NodeSpread;
+  readonly spread?: NodeSpread | undefined;
 
   /**
    * How long a pod stays bound to a node that stopped answering (NotReady or unreachable) before it is evicted
@@ -180,25 +180,25 @@ export interface WebSshServerProps {
    * about the node monitor grace period (40 s by default) plus this delay plus the new pod's start.
    * @default Duration.seconds(30)
    */
-  readonly evictionDelay?: Duration;
+  readonly evictionDelay?: Duration | undefined;
 
   /**
    * How long a new pod must be ready before it counts as available during a rollout (`minReadySeconds`).
    * @default Duration.seconds(0)
    */
-  readonly minReady?: Duration;
+  readonly minReady?: Duration | undefined;
 
   /**
    * Resources of the httpd container, e.g. `containerResources('50m', '64Mi', '500m', '256Mi')`.
    * @default - requests 50m CPU / 64Mi memory, limits 500m CPU / 256Mi memory
    */
-  readonly httpdResources?: k8s.ResourceRequirements;
+  readonly httpdResources?: k8s.ResourceRequirements | undefined;
 
   /**
    * Resources of the sshd container, e.g. `containerResources('20m', '32Mi', '500m', '256Mi')`.
    * @default - requests 20m CPU / 32Mi memory, limits 500m CPU / 256Mi memory
    */
-  readonly sshdResources?: k8s.ResourceRequirements;
+  readonly sshdResources?: k8s.ResourceRequirements | undefined;
 }
 
 /**
@@ -645,10 +645,10 @@ interface Resolved {
   readonly httpdResources: k8s.ResourceRequirements;
   readonly sshdResources: k8s.ResourceRequirements;
   readonly hostnames: string[];
-  readonly certificate?: ServerCertificate;
+  readonly certificate?: ServerCertificate | undefined;
   readonly httpsPort: number;
   readonly redirectToHttps: boolean;
-  readonly hstsSeconds?: number;
+  readonly hstsSeconds?: number | undefined;
 }
 
 /** A volume the server's pods mount (`prop`) must be a claim in their own namespace. */

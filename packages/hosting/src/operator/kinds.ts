@@ -14,7 +14,7 @@ export interface OperatedKind {
    * Kept by `deploy`'s prune: a PersistentVolume, a claim or a Namespace holds data (or everything in it), so a
    * server removed from the site keeps its docroot; only `uninstall` deletes them.
    */
-  readonly keep?: boolean;
+  readonly keep?: boolean | undefined;
 }
 
 /**

@@ -17,13 +17,13 @@ export interface KubectlResult {
 /** How the operator talks to the world; the CLI passes the real one, tests may pass their own environment. */
 export interface OperatorIo {
   /** The kubectl to run (a path or a name on PATH). @default 'kubectl' */
-  readonly kubectl?: string;
+  readonly kubectl?: string | undefined;
   /** Environment of the kubectl runs and the settings below. @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Where results go. @default process.stdout */
-  readonly out?: (line: string) => void;
+  readonly out?: ((line: string) => void) | undefined;
   /** Where messages and the printed commands go. @default process.stderr */
-  readonly err?: (line: string) => void;
+  readonly err?: ((line: string) => void) | undefined;
 }
 
 /** A failure the operator explains in one line; the CLI prints it and exits with `exitCode`. */
@@ -44,8 +44,8 @@ const PART_OF = 'app.kubernetes.io/part-of';
 interface FolderObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
-  readonly spec?: any;
+  readonly metadata: { readonly name: string; readonly namespace?: string | undefined };
+  readonly spec?: any | undefined;
 }
 
 /** A Secret the folder's pods need that neither the folder nor the cluster has. */
@@ -55,7 +55,7 @@ interface MissingSecret {
   /** `Deployment/myweb`: who mounts it. */
   readonly usedBy: string;
   /** Where it is mounted, when it is a volume. */
-  readonly mountPath?: string;
+  readonly mountPath?: string | undefined;
 }
 
 /** A kind as the server serves it. */
