@@ -200,6 +200,25 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       .toEqual([backend === 'metallb' ? 'L2Advertisement' : 'DaemonSet']);
   });
 
+  test('its picture links the routers to every VIP they hold, draws the backups, and has a title and a legend', () => {
+    const dot = fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8');
+    const { edges, roles } = readDiagram(dot);
+    const holder = [...roles].find(([, role]) => role === 'router')![0];
+    for (const address of Object.keys(declaredVips(declaration))) expect(edges).toContainEqual([holder, `VIP:${address}`]);
+    // the holder's edges are exactly the site's VIPs (negative control: nothing else hangs off it)
+    expect(edges.filter(([from]) => from === holder).map(([, to]) => to).sort()).toEqual(Object.keys(declaredVips(declaration)).map((a) => `VIP:${a}`).sort());
+    for (const server of facts.backup ? declaration.servers : []) {
+      const ns = nsOf(server.name);
+      expect(edges).toContainEqual([`CronJob:${ns}:${server.name}-backup`, `PersistentVolumeClaim:${ns}:${server.docroot?.claimName ?? `${server.name}-docroot`}`]);
+      expect(edges).toContainEqual([`CronJob:${ns}:${server.name}-backup`, `PersistentVolumeClaim:${ns}:${server.name}-backup`]);
+      expect(roles.get(`CronJob:${ns}:${server.name}-backup`)).toBe('worker');
+    }
+    expect(dot).toContain(`label="${declaration.name}: VIP -> Service -> pods -> claim -> volume -> NAS";`);
+    expect([...roles].filter(([, role]) => role === 'legend').map(([node]) => node)).toEqual([
+      'legend:vip', 'legend:service', 'legend:workload', 'legend:job', 'legend:volume', 'legend:nfs', 'legend:holder',
+    ]);
+  });
+
   test('every object carries the app\'s ownership labels', () => {
     expect(objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] !== declaration.name).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
   });

@@ -81,8 +81,9 @@ describe('apps/lab/main', () => {
     const lines = out.stdout.trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual([
       'dist/lab/0000-keepalived.k8s.yaml', 'dist/lab/0001-docroot.k8s.yaml', 'dist/lab/0002-web.k8s.yaml', 'dist/lab/0003-dashboard.k8s.yaml',
-      'warning',
+      'dist/lab/site.dot', 'warning',
     ]);
+    expect(lines[4]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
 

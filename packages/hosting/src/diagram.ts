@@ -1,21 +1,34 @@
-import { METALLB_ADVERTISEMENT_KIND, METALLB_POOL_KIND, VIP_ADDRESS_ANNOTATIONS } from '@cdk8s-vserver/vip';
+import { KUBE_VIP_ADDRESS_ANNOTATION, METALLB_ADVERTISEMENT_KIND, METALLB_POOL_KIND, VIP_ADDRESS_ANNOTATIONS } from '@cdk8s-vserver/vip';
+
+const PART_OF = 'app.kubernetes.io/part-of';
 
 /** An object as synthesized: the fields the diagram reads. */
 interface Obj {
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string | undefined; readonly annotations?: Record<string, string> | undefined };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string | undefined;
+    readonly annotations?: Record<string, string> | undefined;
+    readonly labels?: Record<string, string> | undefined;
+  };
   readonly spec?: any | undefined;
+  /** A ConfigMap's entries (kube-keepalived-vip's: VIP -> Service). */
+  readonly data?: Record<string, string> | undefined;
 }
 
 
 /**
  * A picture of a synthesized site, as Graphviz DOT source: each VIP -> the Service that holds it -> the workloads
- * it selects -> their claims -> the volumes bound to them -> the NFS exports behind those; workloads are grouped
- * by the node role they run on (their `role` nodeSelector). Render it with any Graphviz (`dot -Tsvg site.dot`).
+ * it selects -> their claims -> the volumes bound to them -> the NFS exports behind those; the VIP controller (or
+ * MetalLB's advertisement) -> the VIPs it holds, dashed; the backup jobs -> the claims they read and write;
+ * workloads grouped by the node role they run on (their `role` nodeSelector); a title and a legend. Render it with
+ * any Graphviz (`dot -Tsvg site.dot > site.svg`).
  *
  * @param objects every object of the app, in apply order
+ * @param title the picture's title
+ * @default - the app's name (the objects' `app.kubernetes.io/part-of` label), when they carry one
  */
-export function siteDiagram(objects: readonly Obj[]): string {
+export function siteDiagram(objects: readonly Obj[], title = objects.find((o) => o.metadata.labels?.[PART_OF])?.metadata.labels?.[PART_OF]): string {
   const nodes = new Map<string, { label: string; shape: string; role?: string | undefined }>();
   const edges: string[] = [];
   const id = (...parts: string[]) => JSON.stringify(parts.join(':'));
@@ -25,13 +38,14 @@ export function siteDiagram(objects: readonly Obj[]): string {
   };
   const ns = (o: Obj) => o.metadata.namespace ?? 'default';
   const workloads = objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind));
+  const podOf = (o: Obj) => (o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec) ?? {};
   const volumes = new Map(objects.filter((o) => o.kind === 'PersistentVolume').map((pv) => [pv.metadata.name, pv]));
   const claims = new Map(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((c) => [`${ns(c)}/${c.metadata.name}`, c]));
 
-  for (const w of workloads) {
-    const pod = w.spec?.template?.spec ?? {};
-    const wid = add(id(w.kind, ns(w), w.metadata.name), `${w.kind} ${ns(w)}/${w.metadata.name}${w.spec?.replicas ? ` (${w.spec.replicas} pod${w.spec.replicas === 1 ? '' : 's'})` : ''}`,
-      'box', pod.nodeSelector?.role);
+  for (const w of [...workloads, ...objects.filter((o) => o.kind === 'CronJob')]) {
+    const pod = podOf(w);
+    const what = w.kind === 'CronJob' ? ` (${w.spec?.suspend ? 'run by hand' : w.spec?.schedule})` : w.spec?.replicas ? ` (${w.spec.replicas} pod${w.spec.replicas === 1 ? '' : 's'})` : '';
+    const wid = add(id(w.kind, ns(w), w.metadata.name), `${w.kind} ${ns(w)}/${w.metadata.name}${what}`, w.kind === 'CronJob' ? 'component' : 'box', pod.nodeSelector?.role);
     for (const v of pod.volumes ?? []) {
       const claimName = v.persistentVolumeClaim?.claimName;
       if (!claimName) continue;
@@ -78,11 +92,37 @@ export function siteDiagram(objects: readonly Obj[]): string {
     }
   }
 
+  // The VIP controllers on the routers: kube-keepalived-vip holds the VIPs of its ConfigMap, kube-vip those Services
+  // ask of it by annotation.
+  const vipsAsked = (annotation: string) => objects.filter((o) => o.kind === 'Service')
+    .flatMap((s) => (s.metadata.annotations?.[annotation] ?? '').split(',').map((a: string) => a.trim()).filter(Boolean));
+  for (const ds of workloads.filter((w) => w.kind === 'DaemonSet')) {
+    const args: string[] = (podOf(ds).containers ?? []).flatMap((c: any) => c.args ?? []);
+    const env: Array<{ name: string; value?: string }> = (podOf(ds).containers ?? []).flatMap((c: any) => c.env ?? []);
+    const configMap = args.find((a) => a.startsWith('--services-configmap='))?.split('=')[1];
+    const held = configMap
+      ? Object.keys(objects.find((o) => o.kind === 'ConfigMap' && `${ns(o)}/${o.metadata.name}` === configMap)?.data ?? {})
+      : env.some((e) => e.name === 'svc_enable' && e.value === 'true') ? vipsAsked(KUBE_VIP_ADDRESS_ANNOTATION) : [];
+    for (const address of held) edges.push(`${id(ds.kind, ns(ds), ds.metadata.name)} -> ${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} [style=dashed]`);
+  }
+
   const line = (key: string, n: { label: string; shape: string }) => `    ${key} [label=${JSON.stringify(n.label)}, shape=${n.shape}];`;
   const roles = [...new Set([...nodes.values()].map((n) => n.role).filter((r): r is string => r !== undefined))].sort();
   return [
     'digraph site {',
     '  rankdir=LR;',
+    ...(title ? [`  label=${JSON.stringify(`${title}: VIP -> Service -> pods -> claim -> volume -> NAS`)};`, '  labelloc=t;'] : []),
+    '  subgraph "cluster_legend" {',
+    '    label="legend";',
+    '    "legend:vip" [label="VIP", shape=doublecircle];',
+    '    "legend:service" [label="Service", shape=ellipse];',
+    '    "legend:workload" [label="Deployment, DaemonSet", shape=box];',
+    '    "legend:job" [label="CronJob", shape=component];',
+    '    "legend:volume" [label="claim, volume", shape=cylinder];',
+    '    "legend:nfs" [label="NFS export", shape=folder];',
+    '    "legend:holder" [label="holds the VIP", shape=plaintext];',
+    '    "legend:holder" -> "legend:vip" [style=dashed];',
+    '  }',
     ...roles.flatMap((role) => [
       `  subgraph ${JSON.stringify(`cluster_${role}`)} {`,
       `    label=${JSON.stringify(`nodes role=${role}`)};`,

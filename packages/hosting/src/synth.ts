@@ -37,7 +37,9 @@ export interface EmittedKind {
 /** Options of {@link synthApp}. */
 export interface SynthAppOptions {
   /**
-   * Also write a picture of the site, `site.dot` (Graphviz), from the manifests written.
+   * Also write a picture of the site, `site.dot` (Graphviz DOT source), from the manifests written: VIPs, Services,
+   * workloads by node role, claims, volumes, NFS exports, the VIPs' holders and the backup jobs, with a title and a
+   * legend. `dot -Tsvg dist/<app>/site.dot > site.svg` renders it.
    * @default false
    */
   readonly diagram?: boolean | undefined;
@@ -47,6 +49,8 @@ export interface SynthAppOptions {
 export interface SynthResult {
   /** The folder that now holds the app's manifests. */
   readonly outdir: string;
+  /** The picture of the site (`<outdir>/site.dot`), when it was asked for. */
+  readonly diagram?: string | undefined;
   /** Every file written, in apply order. */
   readonly files: SynthesizedFile[];
   /** Every synth-time warning, `[construct path] message`. */
@@ -95,7 +99,7 @@ export function synthApp(outdir: string, build: (app: App) => void, options: Syn
     if (fs.existsSync(target)) fs.renameSync(target, retired);
     fs.renameSync(staging, target);
     fs.rmSync(retired, { recursive: true, force: true });
-    return { outdir: target, files, warnings };
+    return { outdir: target, files, warnings, ...(options.diagram ? { diagram: path.join(target, DIAGRAM_FILE) } : {}) };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
@@ -106,7 +110,12 @@ export function formatSynthResult(result: SynthResult, relativeTo = process.cwd(
   const dir = path.relative(relativeTo, result.outdir) || '.';
   const lines = result.files.map(({ file, kinds }) =>
     `${path.join(dir, file)}: ${Object.entries(kinds).map(([kind, n]) => `${n} ${kind}`).join(', ')}`);
-  return [...lines, ...result.warnings.map((w) => `warning: ${w}`)];
+  const picture = result.diagram ? path.relative(relativeTo, result.diagram) : undefined;
+  return [
+    ...lines,
+    ...(picture ? [`${picture}: the picture of the site (Graphviz: dot -Tsvg ${picture} > ${path.basename(dir)}.svg)`] : []),
+    ...result.warnings.map((w) => `warning: ${w}`),
+  ];
 }
 
 /** Each kind once, sorted by apiVersion and kind. */
