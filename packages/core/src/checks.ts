@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { SiteError } from './errors';
 import { ImageReference } from './image';
+import * as k8s from './imports/k8s';
 import { Ipv4Address, Ipv4Subnet } from './ipv4';
 import { isDnsLabel, isDnsSubdomain, isHostname, isLabelValue, kebabCase, MAX_NAME_LENGTH } from './names';
 import { NodeRole } from './node-role';
@@ -187,4 +188,19 @@ export function requireHost(scope: IConstruct, prop: string, host: string): stri
     throw SiteError.invalidProp(scope, prop, host, 'be a hostname (such as "nas.test") or an IPv4 address (such as "192.168.1.10")');
   }
   return host;
+}
+
+/**
+ * A pod's `imagePullSecrets` from Secret names (`kubernetes.io/dockerconfigjson` Secrets in the pod's namespace,
+ * `kubectl create secret docker-registry <name> --docker-server=... --docker-username=... --docker-password=...`):
+ * each a DNS subdomain, once; none given, none rendered.
+ */
+export function requireImagePullSecrets(scope: IConstruct, prop: string,
+  names: readonly string[] | undefined): k8s.LocalObjectReference[] | undefined {
+  if (names === undefined || names.length === 0) return undefined;
+  names.forEach((name, i) => {
+    requireDnsSubdomain(scope, `${prop}[${i}]`, name, 'registry-credentials');
+    if (names.indexOf(name) !== i) throw SiteError.invalidProp(scope, `${prop}[${i}]`, name, 'be listed once');
+  });
+  return names.map((name) => ({ name }));
 }

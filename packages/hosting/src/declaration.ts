@@ -1,6 +1,6 @@
 import {
   ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule, requireDnsLabel,
-  requireDnsSubdomain, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
+  requireDnsSubdomain, requireImagePullSecrets, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
@@ -15,6 +15,15 @@ export interface SiteFacts {
   readonly lanSubnet: Ipv4Subnet;
   /** The private registry every image comes from (`master.test:5000/myrepo`): `<registry>/httpd:<version>`, `<registry>/sshd:<version>`. */
   readonly registry: string;
+  /**
+   * Secrets with the credentials of `registry`, when it asks for them (Harbor, a registry with basic auth, a cloud
+   * registry): every pod with an image from it gets them as `imagePullSecrets` (the servers, their backups, the VIP
+   * controller). Create one in each namespace those pods run in: `kubectl create secret docker-registry <name> -n <ns>
+   * --docker-server=<registry host> --docker-username=... --docker-password=...`; the operator's preflight names each
+   * one missing.
+   * @default - none: the nodes pull from the registry without credentials
+   */
+  readonly imagePullSecrets?: string[] | undefined;
   /** The NAS: each server's docroot is `<exportRoot>/<server name>` on it. */
   readonly nas: {
     /** Hostname or IPv4 address. */
@@ -235,6 +244,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   const registry = facts.registry;
   const registryProblem = /^[a-z]+:\/\//i.test(registry) ? 'has a scheme' : registry.endsWith('/') ? 'ends with a slash'
     : ImageReference.of(`${registry}/httpd:v1`).problem;
+  requireImagePullSecrets(site, 'facts.imagePullSecrets', facts.imagePullSecrets);
   if (registryProblem) {
     fail('facts.registry', registry, 'be a registry host and path without a scheme or a trailing slash, in lowercase, such as '
       + `"registry.example:5000/web" (this one ${registryProblem})`);

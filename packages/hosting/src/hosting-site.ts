@@ -93,7 +93,9 @@ export class HostingSite extends Construct {
       if (this.namespaceChart) this.docrootChart.addDependency(this.namespaceChart);
       this.webChart.addDependency(this.vipChart, this.docrootChart);
     }
-    this.vipController = backend.bind(this.vipChart, { lanSubnet: facts.lanSubnet, registry: facts.registry });
+    this.vipController = backend.bind(this.vipChart, {
+      lanSubnet: facts.lanSubnet, registry: facts.registry, imagePullSecrets: facts.imagePullSecrets,
+    });
 
     props.servers.forEach((spec, i) => this.buildServer(spec, `servers[${i}].quota`));
 
@@ -256,6 +258,7 @@ export class HostingSite extends Construct {
       certificate,
       acmeStore,
       egress: spec.egress,
+      imagePullSecrets: spec.overrides?.imagePullSecrets ?? facts.imagePullSecrets,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
     this.vipController.expose(server.service, spec.address);
@@ -274,6 +277,7 @@ export class HostingSite extends Construct {
         target,
         // the server's own sshd image: its `web` user owns the docroot
         image: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
+        imagePullSecrets: facts.imagePullSecrets,
         schedule: facts.backup.schedule,
         keep: facts.backup.keep,
       }));

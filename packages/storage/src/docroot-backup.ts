@@ -1,6 +1,6 @@
 import {
   AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireCronSchedule, requireInteger, requireNodeRole, requirePinnedImage,
-  resourceName,
+  requireImagePullSecrets, resourceName,
   SiteError,
 } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
@@ -8,6 +8,12 @@ import { IDocroot } from './nfs-docroot';
 
 /** Props of {@link DocrootBackup}. */
 export interface DocrootBackupProps {
+  /**
+   * Secrets (`kubernetes.io/dockerconfigjson`, in the pods' namespace) with the credentials of a registry that asks
+   * for them (Harbor, a registry with basic auth): `kubectl create secret docker-registry <name> --docker-server=...`.
+   * @default - none: the registry is open to the nodes
+   */
+  readonly imagePullSecrets?: string[] | undefined;
   /** The docroot to back up (mounted read-only by the backup, read-write by the restore). */
   readonly docroot: IDocroot;
   /** Where the archives go: a second export, such as an `NfsDocroot` of the NAS's backup folder. */
@@ -72,6 +78,7 @@ export class DocrootBackup extends Construct {
         + "'<name>-restore' is a CronJob name, and Kubernetes adds 11 characters to it for each Job");
     }
     const image = requirePinnedImage(this, 'image', props.image);
+    const imagePullSecrets = requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets);
     const schedule = requireCronSchedule(this, 'schedule', props.schedule ?? '0 3 * * *');
     const keep = requireInteger(this, 'keep', props.keep ?? 7, 1, 1000);
     const user = requireInteger(this, 'user', props.user ?? 1000, 1, 2147483647);
@@ -113,6 +120,7 @@ export class DocrootBackup extends Construct {
             restartPolicy: 'Never',
             nodeSelector: nodeRole.nodeSelector,
             automountServiceAccountToken: false,
+            imagePullSecrets,
             securityContext: { runAsUser: user, runAsGroup: user, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{
               name: 'tar',

@@ -1,6 +1,6 @@
 import {
   AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum,
-  requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
+  requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -38,6 +38,13 @@ export interface KeepalivedVipProps {
    * @default ImageReference.of('aledbf/kube-keepalived-vip:0.35') - upstream's last image (keepalived, ipvsadm, iproute2)
    */
   readonly image?: ImageReference | undefined;
+
+  /**
+   * Secrets (`kubernetes.io/dockerconfigjson`, in kube-system, the controller's namespace) with the credentials of a registry that asks
+   * for them (Harbor, a registry with basic auth): `kubectl create secret docker-registry <name> --docker-server=...`.
+   * @default - none: the registry is open to the nodes
+   */
+  readonly imagePullSecrets?: string[] | undefined;
 
   /**
    * Port of the controller's `/health` endpoint (`--http-port`), probed by the liveness probe. With hostNetwork
@@ -184,6 +191,7 @@ export class KeepalivedVip extends Construct implements IVipController {
             serviceAccountName: this.name,
             // It watches Services, Endpoints and the ConfigMap through the API, so it needs its token.
             automountServiceAccountToken: true,
+            imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets),
             terminationGracePeriodSeconds: 5,
             initContainers: [{
               // IPVS must be loaded before keepalived starts; stock images failed to load it on some hosts.

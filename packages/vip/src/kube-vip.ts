@@ -1,5 +1,6 @@
 import {
-  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, requireInteger, requirePinnedImage, SiteError, Warnings,
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, requireImagePullSecrets, requireInteger, requirePinnedImage,
+  SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -25,6 +26,13 @@ export interface KubeVipProps extends LoadBalancerVipProps {
    * @default ImageReference.of('ghcr.io/kube-vip/kube-vip:v1.2.3')
    */
   readonly image?: ImageReference | undefined;
+
+  /**
+   * Secrets (`kubernetes.io/dockerconfigjson`, in kube-system, the controller's namespace) with the credentials of a registry that asks
+   * for them (Harbor, a registry with basic auth): `kubectl create secret docker-registry <name> --docker-server=...`.
+   * @default - none: the registry is open to the nodes
+   */
+  readonly imagePullSecrets?: string[] | undefined;
 
   /**
    * The interface the VIPs are added to (`vip_interface`, e.g. `eth0`).
@@ -137,6 +145,7 @@ export class KubeVip extends LoadBalancerVip {
             serviceAccountName: 'kube-vip',
             // leader election and Service watches go through the API
             automountServiceAccountToken: true,
+            imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets),
             containers: [{
               name: 'kube-vip',
               image: image.reference,

@@ -19,6 +19,12 @@ export interface VipBackendContext {
    * @default - upstream's image
    */
   readonly registry?: string | undefined;
+  /**
+   * The Secrets with the credentials of `registry`, for a controller whose image comes from it (a Secret of each name
+   * in the controller's namespace).
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[] | undefined;
 }
 
 /** Options of {@link VipBackend.keepalivedVip}: the props of {@link KeepalivedVip}, the LAN aside (it comes from the site). */
@@ -48,6 +54,7 @@ export abstract class VipBackend {
           ...options,
           lanSubnet: context.lanSubnet,
           image: options.image ?? mirrored(KEEPALIVED_VIP_0_35.image, context.registry),
+          imagePullSecrets: options.imagePullSecrets ?? (options.image ? undefined : context.imagePullSecrets),
         });
       }
     })();
@@ -70,7 +77,12 @@ export abstract class VipBackend {
       public readonly chartName = 'kube-vip';
       public readonly namespace = 'kube-system';
       public bind(chart: Chart, context: VipBackendContext): IVipController {
-        return new KubeVip(chart, 'KubeVip', { ...options, lanSubnet: context.lanSubnet, image: options.image ?? mirrored(KUBE_VIP_IMAGE, context.registry) });
+        return new KubeVip(chart, 'KubeVip', {
+          ...options,
+          lanSubnet: context.lanSubnet,
+          image: options.image ?? mirrored(KUBE_VIP_IMAGE, context.registry),
+          imagePullSecrets: options.imagePullSecrets ?? (options.image ? undefined : context.imagePullSecrets),
+        });
       }
     })();
   }

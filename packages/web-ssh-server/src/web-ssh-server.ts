@@ -1,7 +1,7 @@
 import {
   AppChecks, containerResources, ImageReference, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts,
-  requireEnum, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requireResources, requireWholeSeconds,
-  resourceName, SiteError, Warnings,
+  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requireResources,
+  requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
@@ -161,6 +161,13 @@ export interface WebSshServerProps {
   readonly httpProbePath?: string | undefined;
 
   /**
+   * Secrets (`kubernetes.io/dockerconfigjson`, in the pods' namespace) with the credentials of a registry that asks
+   * for them (Harbor, a registry with basic auth): `kubectl create secret docker-registry <name> --docker-server=...`.
+   * @default - none: the registry is open to the nodes
+   */
+  readonly imagePullSecrets?: string[] | undefined;
+
+  /**
    * The version both images run: replaces the tag of `httpdImage` and `sshdImage`. Changing it is all a
    * rolling update takes.
    * @default - the tags of the two images as given
@@ -293,6 +300,7 @@ export class WebSshServer extends Construct {
   public readonly sshd: k8s.Container;
   /** Name of the Secret with the SSH host keys. */
   public readonly hostKeysSecret: string;
+  private readonly pullSecrets?: string[] | undefined;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
   public readonly selectorLabels: Record<string, string>;
   /** The server's DNS names. */
@@ -310,6 +318,7 @@ export class WebSshServer extends Construct {
     const r = this.resolve(props);
     this.name = r.name;
     this.hostKeysSecret = r.hostKeysSecret;
+    this.pullSecrets = props.imagePullSecrets;
     this.selectorLabels = r.selectorLabels;
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
     // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
@@ -575,6 +584,7 @@ export class WebSshServer extends Construct {
       },
       // The pods never call the API.
       automountServiceAccountToken: false,
+      imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', this.pullSecrets),
       // The API server's defaults, stated.
       dnsPolicy: 'ClusterFirst',
       restartPolicy: 'Always',

@@ -1,4 +1,4 @@
-import { Ipv4Address, Ipv4Subnet, k8s, Warnings } from '@cdk8s-vserver/core';
+import { Ipv4Address, Ipv4Subnet, k8s, podSpecOf, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, NodeSpread } from '@cdk8s-vserver/web-ssh-server';
@@ -269,5 +269,30 @@ describe('facts.workers', () => {
   test('negative control: pods that may share a worker need no more workers than one', () => {
     const sharing = (lab: HostingSiteProps) => ({ ...workers(['node1'])(lab), servers: [{ ...lab.servers[0], overrides: { spread: NodeSpread.PREFERRED } }] });
     expect(() => site(sharing)).not.toThrow();
+  });
+});
+
+describe('facts.imagePullSecrets: a registry that asks for credentials', () => {
+  const podsOf = (app: ReturnType<typeof Testing.app>) => app.synthYaml().split('\n---\n').map((d) => parse(d)).filter(Boolean)
+    .map((o: any) => ({ id: `${o.kind}/${o.metadata.name}`, pod: podSpecOf(o) })).filter((p: any) => p.pod);
+
+  test('every pod with an image from the site\'s registry gets them: the servers, their backups, the VIP controller; not the Dashboard', () => {
+    const { app } = site(withFacts({ imagePullSecrets: ['registry-credentials'] }));
+    const pulling = podsOf(app).filter((p: any) => p.pod.imagePullSecrets).map((p: any) => [p.id, p.pod.imagePullSecrets]);
+    expect(pulling).toEqual([
+      ['DaemonSet/kube-keepalived-vip', [{ name: 'registry-credentials' }]],
+      ['Deployment/myweb', [{ name: 'registry-credentials' }]],
+      ['CronJob/myweb-backup', [{ name: 'registry-credentials' }]],
+      ['CronJob/myweb-restore', [{ name: 'registry-credentials' }]],
+    ]);
+    // negative control: without them, no pod names any
+    expect(podsOf(site((lab) => lab).app).filter((p: any) => p.pod.imagePullSecrets)).toEqual([]);
+  });
+
+  test.each([
+    [['Registry_Credentials'], "[Site] 'facts.imagePullSecrets[0]' must be a DNS-1123 subdomain"],
+    [['a', 'a'], "[Site] 'facts.imagePullSecrets[1]' must be listed once, got \"a\""],
+  ])('fails on %j', (names, message) => {
+    expect(() => site(withFacts({ imagePullSecrets: names }))).toThrow(message);
   });
 });

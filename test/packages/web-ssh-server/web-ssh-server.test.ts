@@ -252,6 +252,12 @@ describe('the containers and their images', () => {
     }]);
   });
 
+  test('imagePullSecrets name the registry\'s credentials for the pods; none by default', () => {
+    expect(podSpec(server({ imagePullSecrets: ['harbor-robot'] }).manifests).imagePullSecrets).toEqual([{ name: 'harbor-robot' }]);
+    expect(podSpec(server().manifests).imagePullSecrets).toBeUndefined();
+    expect(() => server({ imagePullSecrets: ['Harbor Robot'] })).toThrow("[test/MyWeb] 'imagePullSecrets[0]' must be a DNS-1123 subdomain");
+  });
+
   test('sftpOnly tells sshd to offer SFTP and scp only', () => {
     expect(container(server({ sftpOnly: true }).manifests, 'sshd').env[3]).toEqual({ name: 'SSH_SFTP_ONLY', value: 'true' });
     expect(container(server().manifests, 'sshd').env.map((e: any) => e.name)).not.toContain('SSH_SFTP_ONLY');
