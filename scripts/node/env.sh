@@ -22,4 +22,7 @@ topology=$(node -e '
 ' "$lab_site") || exit 1
 eval "$topology"
 unset lab_site topology
-export VSERVER_IMAGES LAB_REGISTRY PAUSE_IMAGE VSERVER_SITE_VIPS
+# A private registry in the LAN, on the master, with TLS and basic auth (started by the node tier's test of image
+# pulls; the imported images above need none): its address, which every worker's containerd trusts with its CA.
+LAN_REGISTRY_ADDRESS=192.168.1.10:5443
+export VSERVER_IMAGES LAB_REGISTRY PAUSE_IMAGE VSERVER_SITE_VIPS LAN_REGISTRY_ADDRESS

@@ -141,6 +141,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$root/registry/certs.d"
 TOML
   mount_ns "$node"
   daemon "$node" containerd containerd --config "$dir/containerd/config.toml"
@@ -190,6 +192,17 @@ start=$(date +%s)
 start_proxy node0 192.168.1.20
 # The workers start side by side (most of it is importing images); each records its daemons' pids itself.
 workers=()
+# The LAN's private registry (a test starts Debian's docker-registry on the master, with TLS and basic auth): its
+# CA, which every worker's containerd trusts for that address, as a cluster's nodes trust their registry's.
+mkdir -p "$root/registry/certs.d/$LAN_REGISTRY_ADDRESS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=lab registry CA" \
+  -keyout "$root/registry/ca.key" -out "$root/registry/ca.crt" 2>/dev/null
+cat > "$root/registry/certs.d/$LAN_REGISTRY_ADDRESS/hosts.toml" <<TOML
+server = "https://$LAN_REGISTRY_ADDRESS"
+[host."https://$LAN_REGISTRY_ADDRESS"]
+  capabilities = ["pull", "resolve"]
+  ca = "$root/registry/ca.crt"
+TOML
 for n in 1 2 3; do start_worker "$n" & workers+=($!); done
 for pid in "${workers[@]}"; do wait "$pid" || { log "a worker failed to start"; exit 1; }; done
 log "waiting for node1-3 to be Ready"

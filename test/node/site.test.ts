@@ -167,6 +167,10 @@ const containerPids = (pod: any): Record<string, number> => {
  * anti-affinity), changed by `change`; applied, and its ready pod returned.
  */
 async function podCopy(name: string, change: (copy: any) => void): Promise<any> {
+  applyCopy(name, change);
+  return waitFor(`${name} to be ready`, 120, () => getJson(['pods', '-n', 'default', '-l', `app=${name}`]).items.find(isPodReady), { context: () => siteState() });
+}
+function applyCopy(name: string, change: (copy: any) => void): void {
   const copy = JSON.parse(JSON.stringify(deployment));
   copy.metadata = { name, namespace: 'default' };
   copy.spec.replicas = 1;
@@ -175,7 +179,6 @@ async function podCopy(name: string, change: (copy: any) => void): Promise<any> 
   copy.spec.template.spec.affinity = undefined;
   change(copy);
   kubectl(['apply', '-f', '-'], JSON.stringify(copy));
-  return waitFor(`${name} to be ready`, 120, () => getJson(['pods', '-n', 'default', '-l', `app=${name}`]).items.find(isPodReady), { context: () => siteState() });
 }
 
 describe('the tier runs dist/lab itself', () => {
@@ -296,7 +299,9 @@ describe('HTTPS with a certificate from a real ACME server (Pebble), by HTTP-01 
   });
 
   test('once DNS points every name at the VIP, both replicas serve one certificate from Pebble, without a restart', async () => {
-    const restarts = () => pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
+    // the live pods only: a pod of a rollout just before may still be terminating (its 5 s drain) when this starts
+    const restarts = () => pods().filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
     const before = restarts();
     await pebble.clearA(HOSTNAMES[1]);
     const fixed = Date.now();
@@ -574,6 +579,66 @@ describe('an SFTP-only server, for customers who only upload', () => {
   });
 });
 
+describe('a private registry that asks for credentials (Debian\'s docker-registry, TLS and basic auth), pulled with imagePullSecrets', () => {
+  // The registry runs on the master at LAN_REGISTRY_ADDRESS, with a certificate of the CA every worker's containerd
+  // trusts for it (scripts/node/with-nodes.sh), and one user; the httpd image our Dockerfile built is pushed there.
+  const REGISTRY = process.env.LAN_REGISTRY_ADDRESS!;
+  const IMAGE = `${REGISTRY}/myrepo/httpd:pulled`;
+  const dir = path.join(tmp, 'registry');
+  let registry: ReturnType<typeof spawn> | undefined;
+  const httpdImage = (copy: any) => { copy.spec.template.spec.containers[0].image = IMAGE; copy.spec.template.spec.containers[0].imagePullPolicy = 'Always'; };
+
+  beforeAll(async () => {
+    fs.mkdirSync(path.join(dir, 'certs'), { recursive: true });
+    const ca = path.join(STATE, 'registry');
+    const openssl = (args: string[]) => { const out = spawnSync('openssl', args, { encoding: 'utf-8' }); if (out.status !== 0) throw new Error(out.stderr); };
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${REGISTRY.split(':')[0]}`,
+      '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.csr')]);
+    fs.writeFileSync(path.join(dir, 'ext'), `subjectAltName=IP:${REGISTRY.split(':')[0]}\n`);
+    openssl(['x509', '-req', '-in', path.join(dir, 'tls.csr'), '-CA', path.join(ca, 'ca.crt'), '-CAkey', path.join(ca, 'ca.key'), '-CAcreateserial',
+      '-days', '2', '-extfile', path.join(dir, 'ext'), '-out', path.join(dir, 'tls.crt')]);
+    fs.copyFileSync(path.join(ca, 'ca.crt'), path.join(dir, 'certs/ca.crt'));
+    fs.writeFileSync(path.join(dir, 'htpasswd'), spawnSync('htpasswd', ['-Bbn', 'puller', 'pull-secret-pass'], { encoding: 'utf-8' }).stdout);
+    fs.writeFileSync(path.join(dir, 'config.yml'), [
+      'version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'data')}`,
+      'http:', `  addr: ${REGISTRY}`, '  tls:', `    certificate: ${path.join(dir, 'tls.crt')}`, `    key: ${path.join(dir, 'tls.key')}`,
+      'auth:', '  htpasswd:', '    realm: lab', `    path: ${path.join(dir, 'htpasswd')}`, '',
+    ].join('\n'));
+    registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+    await waitFor('the registry to answer', 20, async () => ((await get(`https://${REGISTRY}/v2/`, { ca: fs.readFileSync(path.join(ca, 'ca.crt'), 'utf-8') })).status === 401 ? true : undefined));
+    const archive = path.join(process.env.VSERVER_IMAGES!, 'httpd', 'image.tar');
+    for (const args of [['pull', '--quiet', `docker-archive:${archive}`],
+      ['push', '--quiet', '--cert-dir', path.join(dir, 'certs'), '--creds', 'puller:pull-secret-pass', `${process.env.LAB_REGISTRY}/httpd:v1`, `docker://${IMAGE}`]]) {
+      const out = spawnSync('buildah', args, { encoding: 'utf-8' });
+      if (out.status !== 0) throw new Error(`buildah ${args[0]}: ${out.stderr}`);
+    }
+  });
+  afterAll(() => {
+    registry?.kill();
+    kubectl(['delete', 'deployment', 'pull-without', 'pull-with', '-n', 'default', '--ignore-not-found', '--wait=false']);
+  });
+
+  test('without credentials the pull is refused (negative control): the pod waits in ErrImagePull / ImagePullBackOff, 401 from the registry', async () => {
+    applyCopy('pull-without', httpdImage);
+    const refused = await waitFor('the pull to be refused', 90, () => {
+      const pod = getJson(['pods', '-n', 'default', '-l', 'app=pull-without']).items[0];
+      const waiting = pod?.status?.containerStatuses?.find((c: any) => c.name === 'httpd')?.state?.waiting;
+      return waiting && ['ErrImagePull', 'ImagePullBackOff'].includes(waiting.reason) ? pod : undefined;
+    }, { intervalMs: 1000, context: () => siteState() });
+    const events = kubectl(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.name=${refused.metadata.name}`, '-o', 'json']);
+    expect(events).toMatch(/401 Unauthorized|authorization failed|no basic auth credentials/);
+  });
+
+  test('with the Secret `kubectl create secret docker-registry` makes, named in imagePullSecrets, the pod pulls and runs', async () => {
+    kubectl(['create', 'secret', 'docker-registry', 'lab-registry', '-n', 'default', `--docker-server=${REGISTRY}`, '--docker-username=puller',
+      '--docker-password=pull-secret-pass']);
+    const pod = await podCopy('pull-with', (copy) => { httpdImage(copy); copy.spec.template.spec.imagePullSecrets = [{ name: 'lab-registry' }]; });
+    const httpd = pod.status.containerStatuses.find((c: any) => c.name === 'httpd');
+    expect([httpd.ready, httpd.image]).toEqual([true, IMAGE]);
+    expect(httpd.imageID).toMatch(new RegExp(`^${REGISTRY.replace(/\./g, '\\.')}/myrepo/httpd@sha256:[0-9a-f]{64}$`));
+  });
+});
+
 describe('SSH against guessing bots (OpenSSH 10), behind the VIP', () => {
   const wrongKey = path.join(tmp, 'bot-key');
   /** One login as web; its status, and how long it took. */
@@ -746,7 +811,9 @@ describe('rollouts and failures, measured with real requests', () => {
       const seen = await Promise.all(live.map((p) => peerCertificate(p.status.podIP, HOST, trust, HTTPS_POD_PORT)));
       return seen.every((c) => c.authorized && c.serial.toUpperCase() === first.toUpperCase()) ? true : undefined;
     }, { intervalMs: 1000, context: siteState });
-    const restarts = () => pods().map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
+    // the live pods only: a pod of a rollout just before may still be terminating (its 5 s drain) when this starts
+    const restarts = () => pods().filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => `${p.metadata.name}:${p.status.containerStatuses.map((c: any) => c.restartCount)}`).sort();
     const before = restarts();
     const loop = await RequestLoop.start(url(), PAGE, viaVip());
     const started = Date.now();
