@@ -138,6 +138,20 @@ describe('npx projen synth [APP...] (lib/synth.js)', () => {
     expect(appsIn(lib, apps)).toEqual(['mysite']);
   });
 
+  test('a copy of the agency app is a new app as it is: it writes dist/<its folder>, not dist/agency', () => {
+    const lib = path.join(repo, 'lib');
+    const copy = fs.mkdtempSync(path.join(lib, 'mysite-'));
+    try {
+      fs.cpSync(path.join(lib, 'agency'), copy, { recursive: true });
+      const out = spawnSync(process.execPath, [path.join(copy, 'main.js')], { cwd: tmp, encoding: 'utf-8' });
+      expect(out.status).toBe(0);
+      expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual([path.basename(copy)]);
+      expect(out.stdout).toContain(`dist/${path.basename(copy)}/0000-namespace.k8s.yaml: `);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   test('one app named: only it is synthesized (into dist/<app> of the folder it runs in), with only its warnings', () => {
     const out = synth('agency');
     expect(out.status).toBe(0);
