@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # usage: prepare.sh schema|cluster
 # Installs and builds what a tier needs, once, into a cache outside the repository (keyed by version, so later
-# runs take seconds). The schema tier needs only the first item; the cluster and node tiers need all of them:
+# runs take seconds). The schema tier needs only the first two items; the cluster and node tiers need all of them:
 #   - the official Kubernetes OpenAPI v2 document (1.30), from Debian trixie's python-kubernetes source;
+#   - Graphviz (Debian's graphviz), which renders each app's picture, site.dot;
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy, built offline from
 #     Debian bookworm's kubernetes source package with Debian's golang-go, and the pod sandbox's `pause`
 #     program from the same source (build/pause/linux/pause.c), since no pause image can be downloaded;
@@ -22,6 +23,7 @@ log() { printf '[cluster-prepare] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_pkgs=()
+command -v dot >/dev/null 2>&1 || need_pkgs+=(graphviz)
 if [ "$what" = cluster ]; then
   command -v go >/dev/null 2>&1 || [ -x /usr/lib/go/bin/go ] || need_pkgs+=(golang-go)
   command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
@@ -35,11 +37,11 @@ if [ "$what" = cluster ]; then
   command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
   command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)
   [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)
-  if [ ${#need_pkgs[@]} -gt 0 ]; then
-    log "installing Debian packages: ${need_pkgs[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2
-  fi
+fi
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_pkgs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2
 fi
 
 # A private apt state that only knows source packages; mirrors are taken from the system's own sources.
