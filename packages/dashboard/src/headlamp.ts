@@ -1,4 +1,4 @@
-import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requirePinnedImage } from '@cdk8s-vserver/core';
+import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requireImagePullSecrets, requirePinnedImage } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 import { ownNamespace } from './own-namespace';
 
@@ -18,6 +18,13 @@ export interface HeadlampProps {
    * @default ImageReference.of('ghcr.io/headlamp-k8s/headlamp:v0.45.0')
    */
   readonly image?: ImageReference | undefined;
+
+  /**
+   * Secrets (`kubernetes.io/dockerconfigjson`, in the UI's namespace) with the credentials of the registry its image
+   * is mirrored to, when that registry asks for them.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[] | undefined;
 
   /**
    * Also create the ServiceAccount `headlamp-viewer`, bound to Kubernetes' built-in read-only ClusterRole `view`
@@ -78,6 +85,7 @@ export class Headlamp extends Construct {
           metadata: { labels },
           spec: {
             serviceAccountName: HEADLAMP,
+            imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets),
             securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
             nodeSelector: { 'kubernetes.io/os': 'linux' },
             containers: [{

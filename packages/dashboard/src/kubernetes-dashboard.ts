@@ -1,4 +1,4 @@
-import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requireHttpUrl, requirePinnedImage } from '@cdk8s-vserver/core';
+import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requireHttpUrl, requireImagePullSecrets, requirePinnedImage } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 import { ownNamespace } from './own-namespace';
 
@@ -15,6 +15,13 @@ export interface KubernetesDashboardProps {
    * @default ImageReference.of('kubernetesui/dashboard:v2.7.0')
    */
   readonly image?: ImageReference | undefined;
+
+  /**
+   * Secrets (`kubernetes.io/dockerconfigjson`, in the UI's namespace) with the credentials of the registry its image
+   * is mirrored to, when that registry asks for them.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[] | undefined;
 
   /**
    * The metrics-scraper image, pinned.
@@ -135,6 +142,7 @@ export class KubernetesDashboard extends Construct {
       containers,
       volumes,
       serviceAccountName: DASHBOARD,
+      imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets),
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       tolerations: [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }],
     });

@@ -18,7 +18,7 @@ export interface SiteFacts {
   /**
    * Secrets with the credentials of `registry`, when it asks for them (Harbor, a registry with basic auth, a cloud
    * registry): every pod with an image from it gets them as `imagePullSecrets` (the servers, their backups, the VIP
-   * controller). Create one in each namespace those pods run in: `kubectl create secret docker-registry <name> -n <ns>
+   * controller, and the Dashboard or Headlamp when their image is given, mirrored there). Create one in each namespace those pods run in: `kubectl create secret docker-registry <name> -n <ns>
    * --docker-server=<registry host> --docker-username=... --docker-password=...`; the operator's preflight names each
    * one missing.
    * @default - none: the nodes pull from the registry without credentials

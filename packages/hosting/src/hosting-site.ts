@@ -103,14 +103,21 @@ export class HostingSite extends Construct {
       this.dashboardChart = chart('dashboard');
       this.dashboardChart.addDependency(this.vipChart);
       this.dashboard = new KubernetesDashboard(this.dashboardChart, 'Dashboard', {
-        image: facts.dashboard.image, metricsScraperImage: facts.dashboard.metricsScraperImage,
+        image: facts.dashboard.image,
+        metricsScraperImage: facts.dashboard.metricsScraperImage,
+        // a mirrored image is in the site's registry: its credentials go with it
+        imagePullSecrets: facts.dashboard.image ? facts.imagePullSecrets : undefined,
       });
       this.dashboardVip = this.vipController.expose(this.dashboard.service, facts.dashboard.address);
     }
     if (facts.headlamp) {
       this.headlampChart = chart('headlamp');
       this.headlampChart.addDependency(this.vipChart);
-      this.headlamp = new Headlamp(this.headlampChart, 'Headlamp', { image: facts.headlamp.image, viewerAccount: facts.headlamp.viewerAccount });
+      this.headlamp = new Headlamp(this.headlampChart, 'Headlamp', {
+        image: facts.headlamp.image,
+        viewerAccount: facts.headlamp.viewerAccount,
+        imagePullSecrets: facts.headlamp.image ? facts.imagePullSecrets : undefined,
+      });
       this.headlampVip = this.vipController.expose(this.headlamp.service, facts.headlamp.address);
     }
   }

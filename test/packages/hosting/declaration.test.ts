@@ -1,4 +1,4 @@
-import { Ipv4Address, Ipv4Subnet, k8s, podSpecOf, Warnings } from '@cdk8s-vserver/core';
+import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, podSpecOf, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, NodeSpread } from '@cdk8s-vserver/web-ssh-server';
@@ -287,6 +287,15 @@ describe('facts.imagePullSecrets: a registry that asks for credentials', () => {
     ]);
     // negative control: without them, no pod names any
     expect(podsOf(site((lab) => lab).app).filter((p: any) => p.pod.imagePullSecrets)).toEqual([]);
+  });
+
+  test('the Dashboard gets them once its image is mirrored into the site\'s registry', () => {
+    const mirrored = (lab: HostingSiteProps) => withFacts({
+      imagePullSecrets: ['registry-credentials'],
+      dashboard: { ...lab.facts.dashboard!, image: ImageReference.of('master.test:5000/myrepo/dashboard:v2.7.0') },
+    })(lab);
+    const pulling = podsOf(site(mirrored).app).filter((p: any) => p.pod.imagePullSecrets).map((p: any) => p.id);
+    expect(pulling).toEqual(expect.arrayContaining(['Deployment/kubernetes-dashboard', 'Deployment/dashboard-metrics-scraper']));
   });
 
   test.each([
