@@ -300,7 +300,6 @@ export class WebSshServer extends Construct {
   public readonly sshd: k8s.Container;
   /** Name of the Secret with the SSH host keys. */
   public readonly hostKeysSecret: string;
-  private readonly pullSecrets?: string[] | undefined;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
   public readonly selectorLabels: Record<string, string>;
   /** The server's DNS names. */
@@ -318,7 +317,6 @@ export class WebSshServer extends Construct {
     const r = this.resolve(props);
     this.name = r.name;
     this.hostKeysSecret = r.hostKeysSecret;
-    this.pullSecrets = props.imagePullSecrets;
     this.selectorLabels = r.selectorLabels;
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
     // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
@@ -456,6 +454,7 @@ export class WebSshServer extends Construct {
       sshServicePort,
       sshPenaltyExempt,
       sftpOnly: props.sftpOnly ?? false,
+      imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets),
       egress,
       nodeRole,
       docroot,
@@ -584,7 +583,7 @@ export class WebSshServer extends Construct {
       },
       // The pods never call the API.
       automountServiceAccountToken: false,
-      imagePullSecrets: requireImagePullSecrets(this, 'imagePullSecrets', this.pullSecrets),
+      imagePullSecrets: r.imagePullSecrets,
       // The API server's defaults, stated.
       dnsPolicy: 'ClusterFirst',
       restartPolicy: 'Always',
@@ -643,6 +642,7 @@ interface Resolved {
   readonly sshServicePort: number;
   readonly sshPenaltyExempt: string[];
   readonly sftpOnly: boolean;
+  readonly imagePullSecrets?: k8s.LocalObjectReference[] | undefined;
   readonly egress: ServerEgress[];
   readonly nodeRole: NodeRole;
   readonly docroot: IDocroot;
