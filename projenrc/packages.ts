@@ -79,9 +79,14 @@ export const PACKAGES: readonly PackageSpec[] = [
     dependsOn: ['core'],
   },
   {
+    dir: 'control-plane',
+    description: 'ControlPlane: a redundant control plane as kubeadm builds it, three masters behind an API VIP held by keepalived + haproxy or kube-vip, written as the files each node needs (kubeadm configuration, static Pods)',
+    dependsOn: ['core', 'vip'],
+  },
+  {
     dir: 'hosting',
     description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers; the all-or-nothing app synth, the site picture and the operator CLI (cdk8s-vserver)',
-    dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard'],
+    dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard', 'control-plane'],
     // the operator CLI reads the folder's YAML with a YAML parser (the one the tests use)
     npmDependencies: { yaml: '2.8.1' },
     // the operator CLI: preflight, diff, deploy (apply + prune), wait, uninstall

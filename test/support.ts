@@ -79,9 +79,14 @@ export function distOf(app: string): Record<string, string> {
   return readTree(dir);
 }
 
-/** The files directly in `dir`, name -> content. */
+/** Every file under `dir` (its node files' folders too), path relative to it -> content; an executable's path ends in ` (0755)`. */
 export function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf-8')]));
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).sort()
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile());
+  return Object.fromEntries(files.map((f) => {
+    const mode = fs.statSync(path.join(dir, f)).mode % 0o1000;
+    return [mode === 0o755 ? `${f} (0755)` : f, fs.readFileSync(path.join(dir, f), 'utf-8')];
+  }));
 }
 
 /** Options of {@link waitFor}. */

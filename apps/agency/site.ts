@@ -1,3 +1,4 @@
+import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
@@ -24,6 +25,18 @@ export const AGENCY: HostingSiteProps = {
     workers: ['web1', 'web2', 'web3', 'web4'],
     headlamp: { address: Ipv4Address.of('10.20.30.5'), viewerAccount: true },
     certificate: ServerCertificate.certManager({ issuer: 'letsencrypt', issuerKind: IssuerKind.CLUSTER_ISSUER }),
+    // three control-plane nodes behind the API VIP 10.20.30.2, held by kube-vip (ARP, leader election)
+    controlPlane: {
+      nodes: [
+        { name: 'cp1', address: Ipv4Address.of('10.20.30.21') },
+        { name: 'cp2', address: Ipv4Address.of('10.20.30.22') },
+        { name: 'cp3', address: Ipv4Address.of('10.20.30.23') },
+      ],
+      apiAddress: Ipv4Address.of('10.20.30.2'),
+      apiVipHolder: ApiVipHolder.kubeVip({ interface: 'ens192' }),
+      kubernetesVersion: 'v1.34.1',
+      podSubnet: Ipv4Subnet.of('10.244.0.0/16'),
+    },
   },
   servers: [
     {

@@ -1,3 +1,4 @@
+import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
@@ -28,6 +29,19 @@ export const LAB: HostingSiteProps = {
       directory: 'https://192.168.1.10:14000/dir',
       directoryCaConfigMap: 'lab-acme-ca',
     }),
+    // the report's future work: the master made redundant. The report's master and two more behind the API VIP
+    // 192.168.1.30, held by keepalived and balanced by haproxy (kubeadm's high-availability guide): the synth writes
+    // dist/lab/control-plane/ (README, "A redundant control plane")
+    controlPlane: {
+      nodes: [
+        { name: 'master1', address: Ipv4Address.of('192.168.1.10') },
+        { name: 'master2', address: Ipv4Address.of('192.168.1.11') },
+        { name: 'master3', address: Ipv4Address.of('192.168.1.12') },
+      ],
+      apiAddress: Ipv4Address.of('192.168.1.30'),
+      apiVipHolder: ApiVipHolder.keepalivedHaproxy({ interface: 'eth0' }),
+      kubernetesVersion: 'v1.34.1',
+    },
   },
   servers: [
     // the report's names for its volume and claim

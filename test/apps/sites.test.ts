@@ -25,6 +25,8 @@ const OTHER_FACTS: HostingSiteProps = {
     dashboard: { address: Ipv4Address.of('10.1.2.3') },
     // newshop's 4 replicas and a rollout's one more pod
     workers: ['w1', 'w2', 'w3', 'w4', 'w5'],
+    // a site that keeps its control plane out of the declaration
+    controlPlane: undefined,
   },
   servers: [
     ...LAB.servers,
@@ -227,7 +229,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
 describe('dist/agency', () => {
   const result = synthApp(path.join(tmp, 'agency-dist'), (app) => new HostingSite(app, 'Site', AGENCY), { diagram: true });
 
-  test.each(result.files.map((f) => f.file))('%s matches its snapshot', (file) => {
+  test.each([...result.files.map((f) => f.file), ...result.nodeFiles])('%s matches its snapshot', (file) => {
     expect(fs.readFileSync(path.join(result.outdir, file), 'utf-8')).toMatchSnapshot();
   });
 

@@ -27,7 +27,8 @@ describe('synthApp', () => {
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, '0009-stale.k8s.yaml'), 'kind: Stale\n');
     synthApp(out, buildLab);
-    expect(fs.readdirSync(out)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml', 'kinds.txt']);
+    expect(fs.readdirSync(out)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml', 'control-plane',
+      'kinds.txt']);
   });
 
   test('fails without touching the previous output or leaving temporary folders', () => {
@@ -67,9 +68,10 @@ describe('synthApp', () => {
       'lab/0001-docroot.k8s.yaml: 3 PersistentVolume, 3 PersistentVolumeClaim',
       'lab/0002-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 2 CronJob',
     ]);
-    expect(lines).toHaveLength(6);
-    expect(lines[4]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
-    expect(lines[5]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
+    expect(lines).toHaveLength(7);
+    expect(lines[4]).toBe('lab/control-plane/: 16 files for the nodes, not for kubectl (README, "A redundant control plane")');
+    expect(lines[5]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
+    expect(lines[6]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
   });
 });
 
@@ -81,9 +83,9 @@ describe('apps/lab/main', () => {
     const lines = out.stdout.trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual([
       'dist/lab/0000-keepalived.k8s.yaml', 'dist/lab/0001-docroot.k8s.yaml', 'dist/lab/0002-web.k8s.yaml', 'dist/lab/0003-dashboard.k8s.yaml',
-      'dist/lab/site.dot', 'warning',
+      'dist/lab/control-plane/', 'dist/lab/site.dot', 'warning',
     ]);
-    expect(lines[4]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
+    expect(lines[5]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
 

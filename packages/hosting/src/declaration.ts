@@ -1,3 +1,4 @@
+import { ApiVipHolder, ControlPlaneNode } from '@cdk8s-vserver/control-plane';
 import {
   ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule, requireDnsLabel,
   requireDnsSubdomain, requireImagePullSecrets, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
@@ -6,7 +7,7 @@ import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
   AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
@@ -111,6 +112,38 @@ export interface SiteFacts {
     readonly image?: ImageReference | undefined;
     readonly viewerAccount?: boolean | undefined;
   } | undefined;
+  /**
+   * A redundant control plane: three control-plane nodes behind an API VIP (README, "A redundant control plane").
+   * The synth writes what each node needs in `dist/<app>/control-plane/`: kubeadm's configuration and the API VIP's
+   * holder as static Pods with their configuration files.
+   * @default - not declared: the synth writes no control-plane files
+   */
+  readonly controlPlane?: ControlPlaneFacts | undefined;
+}
+
+/** The control plane of the site's cluster, made redundant (`ControlPlane` of `@cdk8s-vserver/control-plane`). */
+export interface ControlPlaneFacts {
+  /** The control-plane nodes with their LAN addresses, three (or any odd number): the first runs `kubeadm init`. */
+  readonly nodes: ControlPlaneNode[];
+  /** The API VIP, an address of the LAN no node and no server has. */
+  readonly apiAddress: Ipv4Address;
+  /** What holds it: `ApiVipHolder.keepalivedHaproxy({ interface: 'eth0' })` or `ApiVipHolder.kubeVip()`. */
+  readonly apiVipHolder: ApiVipHolder;
+  /** The Kubernetes release the nodes run (`v1.34.1`), 1.31 or newer. */
+  readonly kubernetesVersion: string;
+  /** The controller-manager's `--node-monitor-grace-period`. @default Duration.seconds(40) */
+  readonly nodeMonitorGracePeriod?: Duration | undefined;
+  /** The pods' addresses (`10.244.0.0/16`), as the CNI plugin expects them. @default - none: the CNI plugin's own */
+  readonly podSubnet?: Ipv4Subnet | undefined;
+  /** The Services' cluster IPs. @default - kubeadm's: 10.96.0.0/12 */
+  readonly serviceSubnet?: Ipv4Subnet | undefined;
+  /**
+   * Whether a control-plane node may also be one of `routers` or `workers`. Off, such a node is an error: the site's
+   * pods and VIPs would compete with etcd and the API server on it, and kubeadm taints control-plane nodes so they
+   * run no pod (remove the taint, `kubectl taint node <name> node-role.kubernetes.io/control-plane-`, when you opt in).
+   * @default false
+   */
+  readonly sharedWithWorkloads?: boolean | undefined;
 }
 
 /** How a site's servers share the cluster. */
@@ -303,6 +336,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   checkSecrets(site, servers, fail);
   if (facts.dashboard) address('facts.dashboard.address', facts.dashboard.address);
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
+  if (facts.controlPlane) checkControlPlane(facts, address, addresses, fail);
 
   checkExports(props, fail);
 }
@@ -441,6 +475,30 @@ function checkSecrets(site: IConstruct, servers: VirtualServerSpec[], fail: (pro
     if (other !== undefined && other !== server.name) {
       Warnings.of(site).add(`'servers[${i}].authorizedKeys' reads ${other}'s Secret ${secret}: every key that logs in to ${other} logs in to `
         + `${server.name} too. If that is meant, leave it; otherwise give ${server.name} its own (${server.name}-ssh-authorized-keys).`);
+    }
+  });
+}
+
+/**
+ * The control plane against the rest of the site (the ControlPlane construct checks its own props): the API VIP is
+ * one of the site's addresses, never a server's or a node's; a node's address is no VIP; and a control-plane node is
+ * a router or worker only when the declaration opts in.
+ */
+function checkControlPlane(facts: SiteFacts, address: (prop: string, value: Ipv4Address) => void,
+  addresses: Map<string, string>, fail: (prop: string, value: unknown, expected: string) => never): void {
+  const cp = facts.controlPlane!;
+  address('facts.controlPlane.apiAddress', cp.apiAddress);
+  (cp.nodes ?? []).forEach((node, i) => {
+    const vip = addresses.get(node.address?.text);
+    if (vip) {
+      fail(`facts.controlPlane.nodes[${i}].address`, node.address.text, `differ from ${vip}: a node keeps its own address, while a VIP moves `
+        + 'between nodes. Give the VIP an address no node has');
+    }
+    if (cp.sharedWithWorkloads) return;
+    for (const [list, role] of [[facts.routers, 'routers'], [facts.workers, 'workers']] as const) {
+      if (!list?.includes(node.name)) continue;
+      fail(`facts.controlPlane.nodes[${i}].name`, node.name, `not be one of facts.${role} too: the site's ${role === 'routers' ? 'VIPs' : 'pods'} would `
+        + 'compete with etcd and the API server on it (and kubeadm taints it against pods). Use another node, or set facts.controlPlane.sharedWithWorkloads: true');
     }
   });
 }

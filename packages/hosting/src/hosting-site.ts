@@ -1,3 +1,4 @@
+import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
   clusterScoped, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount, requireDnsLabel, SiteError,
   Warnings,
@@ -40,6 +41,8 @@ export class HostingSite extends Construct {
   /** Headlamp, when the facts name it, and its Service on its VIP. */
   public readonly headlamp?: Headlamp;
   public readonly headlampVip?: VipEntry;
+  /** The redundant control plane, when the facts declare one: its files go to `control-plane/` of the app's output. */
+  public readonly controlPlane?: ControlPlane;
   /** The NetworkPolicy that denies everything in the servers' Namespace but what each server's own allows, when the site creates it. */
   public readonly defaultDeny?: k8s.KubeNetworkPolicy;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
@@ -99,6 +102,8 @@ export class HostingSite extends Construct {
 
     props.servers.forEach((spec, i) => this.buildServer(spec, `servers[${i}].quota`));
 
+    if (facts.controlPlane) this.controlPlane = this.buildControlPlane(name, facts);
+
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
       this.dashboardChart.addDependency(this.vipChart);
@@ -153,6 +158,29 @@ export class HostingSite extends Construct {
    * pod; warnings and audit too), and a NetworkPolicy that denies everything in and out but what a policy of the
    * server's own allows (each server's, each backup's).
    */
+  /**
+   * The control plane's files, from the facts (errors name `facts.controlPlane.*`). Its keepalived and a
+   * kube-keepalived-vip backend speak VRRP on the same LAN: one virtual router id each.
+   */
+  private buildControlPlane(name: string, facts: SiteFacts): ControlPlane {
+    const cp = facts.controlPlane!;
+    const controlPlane = new ControlPlane(this, 'ControlPlane', {
+      ...cp,
+      lanSubnet: facts.lanSubnet,
+      clusterName: name,
+      registry: facts.registry,
+      propPrefix: 'facts.controlPlane.',
+    });
+    const apiVrid = (controlPlane.apiVipHolder as { virtualRouterId?: number }).virtualRouterId;
+    const serviceVrid = (this.vipController as { vrid?: number }).vrid;
+    if (apiVrid !== undefined && apiVrid === serviceVrid) {
+      throw SiteError.invalidProp(this, 'facts.controlPlane.apiVipHolder virtualRouterId', apiVrid, `differ from the vrid ${serviceVrid} of `
+        + 'facts.vipBackend: both keepalived groups speak VRRP on the LAN, and one id makes them one group that hands VIPs to the wrong nodes. '
+        + 'Leave it out (51) or pick another id');
+    }
+    return controlPlane;
+  }
+
   private addNamespace(namespace: string, namespaceId: string, denyId: string) {
     const podSecurity = { [POD_SECURITY_ENFORCE]: 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' };
     const made = {

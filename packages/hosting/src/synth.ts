@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AppChecks, SiteError, Warnings } from '@cdk8s-vserver/core';
+import { AppChecks, NodeFiles, SiteError, Warnings } from '@cdk8s-vserver/core';
 import { App } from 'cdk8s';
 import { siteDiagram } from './diagram';
 
@@ -55,6 +55,8 @@ export interface SynthResult {
   readonly files: SynthesizedFile[];
   /** Every synth-time warning, `[construct path] message`. */
   readonly warnings: string[];
+  /** The files for nodes (`NodeFiles`: a redundant control plane's), relative to `outdir`, sorted. */
+  readonly nodeFiles: string[];
 }
 
 /**
@@ -95,11 +97,12 @@ export function synthApp(outdir: string, build: (app: App) => void, options: Syn
       fs.writeFileSync(path.join(staging, DIAGRAM_FILE), siteDiagram(objects));
     }
     fs.writeFileSync(path.join(staging, KINDS_FILE), formatKinds(uniqueKinds(files.flatMap((f) => f.emitted))));
+    const nodeFiles = NodeFiles.of(app).writeTo(staging);
     const warnings = Warnings.collect(app);
     if (fs.existsSync(target)) fs.renameSync(target, retired);
     fs.renameSync(staging, target);
     fs.rmSync(retired, { recursive: true, force: true });
-    return { outdir: target, files, warnings, ...(options.diagram ? { diagram: path.join(target, DIAGRAM_FILE) } : {}) };
+    return { outdir: target, files, warnings, nodeFiles, ...(options.diagram ? { diagram: path.join(target, DIAGRAM_FILE) } : {}) };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
@@ -111,8 +114,12 @@ export function formatSynthResult(result: SynthResult, relativeTo = process.cwd(
   const lines = result.files.map(({ file, kinds }) =>
     `${path.join(dir, file)}: ${Object.entries(kinds).map(([kind, n]) => `${n} ${kind}`).join(', ')}`);
   const picture = result.diagram ? path.relative(relativeTo, result.diagram) : undefined;
+  // the node files by their top folder: `dist/lab/control-plane/: 16 files for the nodes (copy each node's folder onto it)`
+  const folders = new Map<string, number>();
+  for (const file of result.nodeFiles ?? []) folders.set(file.split('/')[0], (folders.get(file.split('/')[0]) ?? 0) + 1);
   return [
     ...lines,
+    ...[...folders].map(([folder, n]) => `${path.join(dir, folder)}/: ${n} files for the nodes, not for kubectl (README, "A redundant control plane")`),
     ...(picture ? [`${picture}: the picture of the site (Graphviz: dot -Tsvg ${picture} > ${path.basename(dir)}.svg)`] : []),
     ...result.warnings.map((w) => `warning: ${w}`),
   ];

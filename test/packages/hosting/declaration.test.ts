@@ -1,4 +1,5 @@
-import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, podSpecOf, Warnings } from '@cdk8s-vserver/core';
+import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
+import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeFiles, podSpecOf, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, NodeSpread } from '@cdk8s-vserver/web-ssh-server';
@@ -303,5 +304,47 @@ describe('facts.imagePullSecrets: a registry that asks for credentials', () => {
     [['a', 'a'], "[Site] 'facts.imagePullSecrets[1]' must be listed once, got \"a\""],
   ])('fails on %j', (names, message) => {
     expect(() => site(withFacts({ imagePullSecrets: names }))).toThrow(message);
+  });
+});
+
+describe('a redundant control plane in the declaration', () => {
+  const cp = LAB.facts.controlPlane!;
+  const withControlPlane = (change: Partial<NonNullable<HostingSiteProps['facts']['controlPlane']>>) => withFacts({ controlPlane: { ...cp, ...change } });
+
+  test('fails on an API VIP that a server or the Dashboard publishes, naming both paths', () => {
+    expect(() => site(withControlPlane({ apiAddress: ip('192.168.1.31') })))
+      .toThrow("[Site] 'facts.controlPlane.apiAddress' must differ from servers[0].address: one address publishes one Service, got \"192.168.1.31\"");
+    expect(() => site(withControlPlane({ apiAddress: ip('192.168.1.33') }))).toThrow(/'facts\.controlPlane\.apiAddress' must differ from facts\.dashboard\.address/);
+  });
+
+  test('fails on a control-plane node whose address is a VIP of the site', () => {
+    const nodes = [cp.nodes[0], { name: 'master2', address: ip('192.168.1.31') }, cp.nodes[2]];
+    expect(() => site(withControlPlane({ nodes }))).toThrow(
+      /'facts\.controlPlane\.nodes\[1\]\.address' must differ from servers\[0\]\.address: a node keeps its own address, while a VIP moves between nodes/);
+  });
+
+  test('fails on a control-plane node that is also a worker or a router, unless the declaration opts in', () => {
+    const nodes = [cp.nodes[0], { name: 'node1', address: ip('192.168.1.11') }, cp.nodes[2]];
+    expect(() => site(withControlPlane({ nodes }))).toThrow(
+      /'facts\.controlPlane\.nodes\[1\]\.name' must not be one of facts\.workers too: the site's pods would compete with etcd and the API server/);
+    const routers = (lab: HostingSiteProps) => withControlPlane({})({ ...lab, facts: { ...lab.facts, routers: ['master1', 'node0'] } });
+    expect(() => site(routers)).toThrow(/'facts\.controlPlane\.nodes\[0\]\.name' must not be one of facts\.routers too: the site's VIPs would compete/);
+    expect(() => site(withControlPlane({ nodes, sharedWithWorkloads: true }))).not.toThrow();
+  });
+
+  test('fails on the virtual router id of the site\'s kube-keepalived-vip (one VRRP group on the LAN); negative control: another id', () => {
+    const same = withControlPlane({ apiVipHolder: ApiVipHolder.keepalivedHaproxy({ interface: 'eth0', virtualRouterId: 50 }) });
+    expect(() => site(same)).toThrow(/\[Site\] 'facts\.controlPlane\.apiVipHolder virtualRouterId' must differ from the vrid 50 of facts\.vipBackend/);
+    expect(() => site(withControlPlane({ apiVipHolder: ApiVipHolder.keepalivedHaproxy({ interface: 'eth0', virtualRouterId: 52 }) }))).not.toThrow();
+  });
+
+  test('its own checks name the declaration\'s path', () => {
+    expect(() => site(withControlPlane({ kubernetesVersion: 'v1.29.4' }))).toThrow(/\[Site\/ControlPlane\] 'facts\.controlPlane\.kubernetesVersion' must be v1\.31\.0/);
+  });
+
+  test('a site without one writes no node files; the lab\'s control plane writes 16', () => {
+    const { control } = { control: site(withFacts({ controlPlane: undefined })) };
+    expect(NodeFiles.of(control.app).list()).toEqual([]);
+    expect(NodeFiles.of(site((lab) => lab).app).list()).toHaveLength(16);
   });
 });

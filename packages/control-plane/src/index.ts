@@ -1,0 +1,3 @@
+export * from './kubeadm-config';
+export * from './api-vip-holder';
+export * from './control-plane';
