@@ -149,6 +149,10 @@ project.addTask('bench:vip-failover', {
   description: 'Measure VIP failover between two routers with real keepalived, as kube-keepalived-vip configures it (prints a markdown table)',
   exec: 'bash scripts/bench-vip-failover.sh',
 });
+project.addTask('bench:control-plane-failover', {
+  description: 'How long the API is unreachable through the API VIP when the master holding it fails: the lab\'s three masters from dist/lab/control-plane/, with negative controls (needs root)',
+  exec: 'bash scripts/bench-control-plane-failover.sh',
+});
 // The linter checks in `test` (projen's own `eslint` task fixes what it can; this one only reports).
 const lintDirs = [...packages.map((p) => `${p}/src`), 'apps', 'test', 'scripts', 'projenrc', '.projenrc.ts'];
 const lint = project.addTask('test:lint', {

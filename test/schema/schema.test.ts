@@ -135,3 +135,32 @@ describe('negative controls', () => {
     expect(schema.validateYaml(yaml)).toEqual([]);
   });
 });
+
+// The static Pods the synth writes for the control-plane nodes (keepalived, haproxy, kube-vip): the kubelet reads
+// them from /etc/kubernetes/manifests, no API server sees them first, so the schema is their only check here.
+describe('the static Pods of the redundant control planes, against the same schema', () => {
+  const staticPods = distApps().flatMap((app) => {
+    const root = path.join(DIST, app, 'control-plane');
+    if (!fs.existsSync(root)) return [];
+    return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => /etc\/kubernetes\/manifests\/[^/]+\.yaml$/.test(f))
+      .map((f) => path.relative(DIST, path.join(root, f))).sort();
+  });
+
+  test('the lab\'s three masters have keepalived and haproxy, the agency\'s kube-vip (and the first master\'s after init)', () => {
+    expect(staticPods.filter((f) => f.startsWith('lab/'))).toHaveLength(6);
+    expect(staticPods.filter((f) => f.startsWith('agency/'))).toHaveLength(4);
+  });
+
+  test.each(staticPods)('dist/%s is a valid Pod', (file) => {
+    const objects = objectsIn(path.dirname(path.join(DIST, file))).filter((o) => o.metadata.name === path.basename(file, '.yaml'));
+    expect(objects.map((o) => o.kind)).toEqual(['Pod']);
+    expect(schema.validateFile(path.join(DIST, file))).toEqual([]);
+  });
+
+  test('fails a static Pod with a misspelt field (negative control)', () => {
+    const pod = objectsIn(path.join(DIST, 'lab/control-plane/1-master1/etc/kubernetes/manifests')).find((o) => o.metadata.name === 'haproxy')!;
+    const misspelt: any = JSON.parse(JSON.stringify(pod));
+    misspelt.spec.hostNetworking = true;
+    expect(schema.validate(misspelt).join('\n')).toMatch(/additional properties 'hostNetworking'/);
+  });
+});
