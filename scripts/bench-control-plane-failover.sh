@@ -17,6 +17,7 @@ printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n'
 row() { # scenario run
   local json
   json=$(bash "$repo/scripts/cluster/ha-control-plane.sh" "$1" | tail -1)
+  # shellcheck disable=SC2016 # JavaScript, not shell
   node -e 'const f = JSON.parse(process.argv[1]); const v = (x) => (x === null ? "never" : x);
     console.log(`| ${f.scenario} | ${process.argv[2]} | ${f.requestsAfterCut} | ${f.failed} | ${v(f.firstAnswerAfterCutS)} | ${v(f.longestGapS)} | ${v(f.lastFailureAfterCutS)} | ${f.vipHolderAfter || "nobody"} | ${f.leaderAfter ? `${f.leaderBefore} -> ${f.leaderAfter}` : "-"} |`)' "$json" "$2"
 }

@@ -39,8 +39,9 @@ for b in etcd keepalived haproxy kubectl curl openssl unshare setpriv ip; do
 done
 
 # What the synth wrote, read with a YAML parser and the files' own lines:
-#   NODES "name=address ..." (haproxy.cfg's servers), ENDPOINT, VIP, PORT, SANS (certSANs), KCM_ARGS (extraArgs),
+#   NODES "name=address ..." (haproxy.cfg's servers), ENDPOINT, VIP, SANS (certSANs), KCM_ARGS (extraArgs),
 #   IFACE (keepalived.conf's interface), LAN (the lab's), CLIENT (the LAN's last host address).
+NODES='' ENDPOINT='' VIP='' SANS='' KCM_ARGS='' IFACE='' BITS='' CLIENT=''
 # shellcheck disable=SC2016 # JavaScript, not shell
 eval "$(cd "$repo" && node -e '
   const fs = require("fs"); const path = require("path"); const { parseAllDocuments } = require("yaml");
@@ -51,13 +52,13 @@ eval "$(cd "$repo" && node -e '
   const cfg = fs.readFileSync(path.join(dir, first, "etc/haproxy/haproxy.cfg"), "utf-8");
   const nodes = [...cfg.matchAll(/^\s+server (\S+) (\S+):6443/gm)].map((m) => `${m[1]}=${m[2]}`);
   const iface = /^\s+interface (\S+)$/m.exec(fs.readFileSync(path.join(dir, first, "etc/keepalived/keepalived.conf"), "utf-8"))[1];
-  const [vip, port] = cluster.controlPlaneEndpoint.split(":");
+  const [vip] = cluster.controlPlaneEndpoint.split(":");
   const { LAB } = require(path.resolve("lib/lab/site.js"));
   const [net, bits] = LAB.facts.lanSubnet.text.split("/");
   const n = net.split(".").reduce((a, o) => a * 256 + Number(o), 0) + 2 ** (32 - Number(bits)) - 2;
   const client = [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
   const args = (cluster.controllerManager?.extraArgs ?? []).map((a) => `--${a.name}=${a.value}`);
-  console.log(`NODES="${nodes.join(" ")}"\nENDPOINT=${cluster.controlPlaneEndpoint}\nVIP=${vip}\nPORT=${port}`
+  console.log(`NODES="${nodes.join(" ")}"\nENDPOINT=${cluster.controlPlaneEndpoint}\nVIP=${vip}`
     + `\nSANS="${(cluster.apiServer?.certSANs ?? []).join(" ")}"\nKCM_ARGS="${args.join(" ")}"\nIFACE=${iface}\nBITS=${bits}\nCLIENT=${client}`);
 ' "$files")"
 read -r -a nodes <<< "$NODES"
@@ -169,12 +170,13 @@ log "kube-apiserver on every master"
 # identity starts with the hostname). The first master's controller-manager leads from the start.
 start_controllers() { # index
   local i=$1 name=${nodes[$1]%%=*} ns=vcp-m$(($1 + 1))
-  # shellcheck disable=SC2086 # KCM_ARGS: the flags kubeadm-config.yaml gives it
+  # shellcheck disable=SC2086,SC2016 # KCM_ARGS: the flags kubeadm-config.yaml gives it; $0 and $@ are the inner shell's
   bg "kcm-$name" "$ns" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$name" "$K8S_BIN/kube-controller-manager" \
     --kubeconfig "$state/$name-kcm.kubeconfig" --authentication-kubeconfig "$state/$name-kcm.kubeconfig" \
     --authorization-kubeconfig "$state/$name-kcm.kubeconfig" --bind-address 127.0.0.1 --secure-port 10257 --port 0 \
     --leader-elect=true --use-service-account-credentials=true --service-account-private-key-file "$state/pki/sa.key" \
     --root-ca-file "$state/pki/ca.crt" --service-cluster-ip-range 10.96.0.0/16 --profiling=false $KCM_ARGS
+  # shellcheck disable=SC2016 # the inner shell's $0 and $@
   bg "scheduler-$name" "$ns" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$name" "$K8S_BIN/kube-scheduler" \
     --kubeconfig "$state/$name-scheduler.kubeconfig" --authentication-kubeconfig "$state/$name-scheduler.kubeconfig" \
     --authorization-kubeconfig "$state/$name-scheduler.kubeconfig" --bind-address 127.0.0.1 --secure-port 10259 --port 0 \
@@ -225,6 +227,7 @@ sleep 3
 log "the API VIP $VIP is on $first; ${#holders[@]} master(s) hold it: cutting $first's link 3 s into the loop"
 
 # The client: one GET every 100 ms, bounded to 1 s; "<ms since start> OK|FAIL".
+# shellcheck disable=SC2016 # the inner shell's variables
 in_ns vcp-client bash -c 'start=$(date +%s%N); echo "start $start"; while :; do
     t=$(( ($(date +%s%N) - start) / 1000000 ))
     if curl -sf -m 1 -o /dev/null --cacert "$1" "https://$2/readyz"; then echo "$t OK"; else echo "$t FAIL"; fi
