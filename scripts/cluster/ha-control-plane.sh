@@ -72,10 +72,15 @@ for i in "${!nodes[@]}"; do namespaces+=("vcp-m$((i + 1))"); done
 stop() {
   local rc=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+  # 5 s for all of them together (the cut master's API server waits on its etcd), then SIGKILL for what is left
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
+    [ "$alive" = 1 ] || break
+    sleep 0.1
   done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then for f in "$state"/logs/*.log; do log "last lines of $(basename "$f"):"; tail -n 8 "$f" >&2 || true; done; fi
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$state"

@@ -1,0 +1,63 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DIST } from '../support';
+
+// The API VIP's holders of the lab's redundant control plane, from the images this project's Dockerfiles build
+// (packages/control-plane/images/, on Debian 13 like the server images; scripts/node/build-images.sh): each image's
+// own keepalived and haproxy read the files the synth wrote for a master, mounted where the static Pods mount them,
+// haproxy as the Pod's uid. The cluster tier runs the failover itself with Debian 12's keepalived and haproxy
+// (scripts/cluster/ha-control-plane.sh); this holds the images' newer releases to the same files.
+jest.setTimeout(120_000);
+
+const images = process.env.VSERVER_IMAGES;
+if (!images) throw new Error('VSERVER_IMAGES is not set: run the node tier through scripts/run-tier.sh node');
+const master1 = path.join(DIST, 'lab/control-plane/1-master1/etc');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-images-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs `command` in a container of the image built from packages/control-plane/images/<name>, with `mounts` read-only. */
+function inImage(name: string, mounts: Record<string, string>, user: string | undefined, command: string[]): SpawnSyncReturns<string> {
+  const from = spawnSync('buildah', ['from', '--quiet', `docker-archive:${path.join(images!, name, 'image.tar')}`], { encoding: 'utf-8' });
+  if (from.status !== 0) throw new Error(`buildah from ${name}: ${from.stderr}`);
+  const container = from.stdout.trim();
+  try {
+    return spawnSync('buildah', ['run', '--network', 'host', ...(user ? ['--user', user] : []),
+      ...Object.entries(mounts).flatMap(([host, inside]) => ['--volume', `${host}:${inside}:ro`]), container, '--', ...command], { encoding: 'utf-8' });
+  } finally {
+    spawnSync('buildah', ['rm', container]);
+  }
+}
+
+/** A copy of one of master1's folders with `change` applied to `file`. */
+function changed(folder: string, file: string, change: (text: string) => string): string {
+  const copy = path.join(tmp, `${folder}-${Math.random().toString(36).slice(2)}`);
+  fs.cpSync(path.join(master1, folder), copy, { recursive: true });
+  fs.writeFileSync(path.join(copy, file), change(fs.readFileSync(path.join(copy, file), 'utf-8')));
+  return copy;
+}
+
+describe('the haproxy image', () => {
+  test('takes master1\'s haproxy.cfg as the static Pod runs it (uid 65534), and refuses a broken one (negative control)', () => {
+    const ok = inImage('haproxy', { [path.join(master1, 'haproxy')]: '/etc/haproxy' }, '65534:65534', ['haproxy', '-c', '-f', '/etc/haproxy/haproxy.cfg']);
+    expect([ok.status, `${ok.stdout}${ok.stderr}`]).toEqual([0, expect.stringMatching(/Configuration file is valid/)]);
+    const broken = changed('haproxy', 'haproxy.cfg', (t) => t.replace('balance roundrobin', 'balance roundrobbin'));
+    const bad = inImage('haproxy', { [broken]: '/etc/haproxy' }, '65534:65534', ['haproxy', '-c', '-f', '/etc/haproxy/haproxy.cfg']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toMatch(/haproxy\.cfg:\d+\] : balance only supports/);
+  });
+});
+
+describe('the keepalived image', () => {
+  test('takes master1\'s keepalived.conf and has the curl its check script runs; refuses a broken one (negative control)', () => {
+    const ok = inImage('keepalived', { [path.join(master1, 'keepalived')]: '/etc/keepalived' }, undefined,
+      ['sh', '-c', 'keepalived --config-test --use-file /etc/keepalived/keepalived.conf && curl --version | head -1']);
+    expect([ok.status, ok.stdout]).toEqual([0, expect.stringMatching(/^curl \d/m)]);
+    const broken = changed('keepalived', 'keepalived.conf', (t) => t.replace('virtual_router_id 51', 'virtual_router_id 300'));
+    const bad = inImage('keepalived', { [broken]: '/etc/keepalived' }, undefined,
+      ['keepalived', '--config-test', '--use-file', '/etc/keepalived/keepalived.conf']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toMatch(/VRID '300' not valid/);
+  });
+});
