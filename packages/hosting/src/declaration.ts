@@ -1,4 +1,4 @@
-import { ApiVipHolder, ControlPlaneNode } from '@cdk8s-vserver/control-plane';
+import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
   ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule, requireDnsLabel,
   requireDnsSubdomain, requireImagePullSecrets, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
@@ -7,7 +7,7 @@ import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
   AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
-import { Duration, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /** The facts of the cluster a hosting site runs on: one declaration, read by every construct of the site. */
@@ -121,22 +121,11 @@ export interface SiteFacts {
   readonly controlPlane?: ControlPlaneFacts | undefined;
 }
 
-/** The control plane of the site's cluster, made redundant (`ControlPlane` of `@cdk8s-vserver/control-plane`). */
-export interface ControlPlaneFacts {
-  /** The control-plane nodes with their LAN addresses, three (or any odd number): the first runs `kubeadm init`. */
-  readonly nodes: ControlPlaneNode[];
-  /** The API VIP, an address of the LAN no node and no server has. */
-  readonly apiAddress: Ipv4Address;
-  /** What holds it: `ApiVipHolder.keepalivedHaproxy({ interface: 'eth0' })` or `ApiVipHolder.kubeVip()`. */
-  readonly apiVipHolder: ApiVipHolder;
-  /** The Kubernetes release the nodes run (`v1.34.1`), 1.31 or newer. */
-  readonly kubernetesVersion: string;
-  /** The controller-manager's `--node-monitor-grace-period`. @default Duration.seconds(40) */
-  readonly nodeMonitorGracePeriod?: Duration | undefined;
-  /** The pods' addresses (`10.244.0.0/16`), as the CNI plugin expects them. @default - none: the CNI plugin's own */
-  readonly podSubnet?: Ipv4Subnet | undefined;
-  /** The Services' cluster IPs. @default - kubeadm's: 10.96.0.0/12 */
-  readonly serviceSubnet?: Ipv4Subnet | undefined;
+/**
+ * The control plane of the site's cluster, made redundant: `ControlPlane`'s props (`@cdk8s-vserver/control-plane`)
+ * but those the site gives it (the LAN, the registry, the site's name as the cluster's).
+ */
+export interface ControlPlaneFacts extends Omit<ControlPlaneProps, 'lanSubnet' | 'clusterName' | 'registry' | 'propPrefix'> {
   /**
    * Whether a control-plane node may also be one of `routers` or `workers`. Off, such a node is an error: the site's
    * pods and VIPs would compete with etcd and the API server on it, and kubeadm taints control-plane nodes so they
