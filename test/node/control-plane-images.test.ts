@@ -2,6 +2,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { DIST } from '../support';
 
 // The API VIP's holders of the lab's redundant control plane, from the images this project's Dockerfiles build
@@ -30,33 +31,54 @@ function inImage(name: string, mounts: Record<string, string>, user: string | un
   }
 }
 
-/** A copy of one of master1's folders with `change` applied to `file`. */
-function changed(folder: string, file: string, change: (text: string) => string): string {
-  const copy = path.join(tmp, `${folder}-${Math.random().toString(36).slice(2)}`);
-  fs.cpSync(path.join(master1, folder), copy, { recursive: true });
+/**
+ * What master1's static Pod `pod` mounts from the node (each hostPath volume at its mountPath), with the node's `/`
+ * at `root` (master1's folder in dist, or a changed copy of it), and the user it runs as.
+ */
+function podMounts(pod: string, root: string): { mounts: Record<string, string>; user: string | undefined } {
+  const manifest = parse(fs.readFileSync(path.join(master1, 'kubernetes/manifests', `${pod}.yaml`), 'utf-8'));
+  const volumes = new Map<string, string>(manifest.spec.volumes.filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath.path]));
+  const mounts: Record<string, string> = {};
+  for (const m of manifest.spec.containers[0].volumeMounts) {
+    const host = volumes.get(m.name);
+    if (host) mounts[path.join(root, host)] = m.mountPath;
+  }
+  const sc = manifest.spec.securityContext ?? {};
+  return { mounts, user: sc.runAsUser !== undefined ? `${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}` : undefined };
+}
+
+/** A copy of master1's folder (its `/`) with `change` applied to `file` (a path from `/`). */
+function changed(file: string, change: (text: string) => string): string {
+  const copy = path.join(tmp, `root-${Math.random().toString(36).slice(2)}`);
+  fs.cpSync(path.dirname(master1), copy, { recursive: true });
   fs.writeFileSync(path.join(copy, file), change(fs.readFileSync(path.join(copy, file), 'utf-8')));
   return copy;
 }
 
+const node = path.dirname(master1);
+
 describe('the haproxy image', () => {
-  test('takes master1\'s haproxy.cfg as the static Pod runs it (uid 65534), and refuses a broken one (negative control)', () => {
-    const ok = inImage('haproxy', { [path.join(master1, 'haproxy')]: '/etc/haproxy' }, '65534:65534', ['haproxy', '-c', '-f', '/etc/haproxy/haproxy.cfg']);
+  test('takes master1\'s haproxy.cfg, mounted and run as the static Pod does (uid 65534); refuses a broken one (negative control)', () => {
+    const pod = podMounts('haproxy', node);
+    expect(pod.user).toBe('65534:65534');
+    const ok = inImage('haproxy', pod.mounts, pod.user, ['haproxy', '-c', '-V', '-f', '/etc/haproxy/haproxy.cfg']);
     expect([ok.status, `${ok.stdout}${ok.stderr}`]).toEqual([0, expect.stringMatching(/Configuration file is valid/)]);
-    const broken = changed('haproxy', 'haproxy.cfg', (t) => t.replace('balance roundrobin', 'balance roundrobbin'));
-    const bad = inImage('haproxy', { [broken]: '/etc/haproxy' }, '65534:65534', ['haproxy', '-c', '-f', '/etc/haproxy/haproxy.cfg']);
+    const broken = podMounts('haproxy', changed('etc/haproxy/haproxy.cfg', (t) => t.replace('balance roundrobin', 'balance roundrobbin')));
+    const bad = inImage('haproxy', broken.mounts, broken.user, ['haproxy', '-c', '-V', '-f', '/etc/haproxy/haproxy.cfg']);
     expect(bad.status).not.toBe(0);
     expect(bad.stdout + bad.stderr).toMatch(/haproxy\.cfg:\d+\] : balance only supports/);
   });
 });
 
 describe('the keepalived image', () => {
-  test('takes master1\'s keepalived.conf and has the curl its check script runs; refuses a broken one (negative control)', () => {
-    const ok = inImage('keepalived', { [path.join(master1, 'keepalived')]: '/etc/keepalived' }, undefined,
+  test('takes master1\'s keepalived.conf, mounted as the static Pod does, and has the curl its check runs; refuses a broken one (negative control)', () => {
+    const pod = podMounts('keepalived', node);
+    expect(Object.values(pod.mounts).sort()).toEqual(['/etc/keepalived/check_apiserver.sh', '/etc/keepalived/keepalived.conf']);
+    const ok = inImage('keepalived', pod.mounts, pod.user,
       ['sh', '-c', 'keepalived --config-test --use-file /etc/keepalived/keepalived.conf && curl --version | head -1']);
     expect([ok.status, ok.stdout]).toEqual([0, expect.stringMatching(/^curl \d/m)]);
-    const broken = changed('keepalived', 'keepalived.conf', (t) => t.replace('virtual_router_id 51', 'virtual_router_id 300'));
-    const bad = inImage('keepalived', { [broken]: '/etc/keepalived' }, undefined,
-      ['keepalived', '--config-test', '--use-file', '/etc/keepalived/keepalived.conf']);
+    const broken = podMounts('keepalived', changed('etc/keepalived/keepalived.conf', (t) => t.replace('virtual_router_id 51', 'virtual_router_id 300')));
+    const bad = inImage('keepalived', broken.mounts, broken.user, ['keepalived', '--config-test', '--use-file', '/etc/keepalived/keepalived.conf']);
     expect(bad.status).not.toBe(0);
     expect(bad.stdout + bad.stderr).toMatch(/VRID '300' not valid/);
   });
