@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ApiVipHolder, ControlPlane } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
@@ -74,6 +75,36 @@ const wikiRemoved = site('v2', ['shop', 'blog']);
 const wikiRemovedV2 = site('v3', ['shop', 'blog'], 'v2');
 
 describe('preflight', () => {
+  // A folder with a redundant control plane: preflight says whether kubectl talks to its endpoint, the API VIP. Here
+  // the "VIP" of one folder is the test server's own address and port (a LAN of 127.0.0.0/8); the other's is not.
+  test('with a control plane in the folder, says kubectl talks to its endpoint, and warns when it talks to anything else (negative control)', () => {
+    const server = kubectl(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).trim();
+    const [, host, port] = /^https:\/\/([\d.]+):(\d+)$/.exec(server)!;
+    const folder = (label: string, address: string, haproxyPort: number) => {
+      const out = path.join(tmp, label);
+      synthApp(out, (app: App) => {
+        new k8s.KubeConfigMap(new Chart(app, 'cm', { namespace: 'default', labels: ownershipLabels(APP) }), 'Cm', { metadata: { name: `${label}-cm` } });
+        new ControlPlane(app, 'ControlPlane', {
+          nodes: [2, 3, 4].map((n) => ({ name: `m${n}`, address: Ipv4Address.of(`127.0.0.${n}`) })),
+          apiAddress: Ipv4Address.of(address),
+          lanSubnet: Ipv4Subnet.of('127.0.0.0/8'),
+          kubernetesVersion: 'v1.34.1',
+          apiVipHolder: ApiVipHolder.keepalivedHaproxy({ interface: 'lo', haproxyPort }),
+          registry: 'master.test:5000/myrepo',
+        });
+      });
+      return out;
+    };
+    const through = cli(['preflight', folder('cp-vip', host, Number(port))], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect([through.status, through.stderr]).toEqual([0, '']);
+    expect(through.stdout.trim().split('\n').pop()).toBe(`preflight: kubectl talks to the control plane's endpoint, ${server}`);
+    const elsewhere = cli(['preflight', folder('cp-other', '127.0.0.30', 8443)], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect(elsewhere.status).toBe(0);
+    expect(elsewhere.stderr.trim()).toBe(`preflight: kubectl talks to ${server}, not to the control plane's endpoint https://127.0.0.30:8443 `
+      + `(${path.join(tmp, 'cp-other', 'control-plane', 'kubeadm-config.yaml')}): when that one API server's master fails, kubectl and this tool `
+      + 'lose the cluster with it. Set the kubeconfig\'s server to https://127.0.0.30:8443 (README, "A redundant control plane")');
+  });
+
   test('refuses the 1.20 test server in one line, naming the version needed and why', () => {
     const out = cli(['preflight']);
     expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({

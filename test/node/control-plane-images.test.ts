@@ -16,7 +16,22 @@ const images = process.env.VSERVER_IMAGES;
 if (!images) throw new Error('VSERVER_IMAGES is not set: run the node tier through scripts/run-tier.sh node');
 const master1 = path.join(DIST, 'lab/control-plane/1-master1/etc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-images-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// The containers run in a network namespace of their own with the interface keepalived.conf names (the tier's own
+// command runs in the LAN's master namespace, whose interface is another), as on a master.
+const NETNS = 'vcp-images';
+const iface = /^\s+interface (\S+)$/m.exec(fs.readFileSync(path.join(master1, 'keepalived/keepalived.conf'), 'utf-8'))![1];
+beforeAll(() => {
+  spawnSync('ip', ['netns', 'del', NETNS]);
+  for (const args of [['netns', 'add', NETNS], ['-n', NETNS, 'link', 'add', iface, 'type', 'veth', 'peer', 'name', 'peer0'], ['-n', NETNS, 'link', 'set', iface, 'up'],
+    ['-n', NETNS, 'link', 'set', 'lo', 'up']]) {
+    const out = spawnSync('ip', args, { encoding: 'utf-8' });
+    if (out.status !== 0) throw new Error(`ip ${args.join(' ')}: ${out.stderr}`);
+  }
+});
+afterAll(() => {
+  spawnSync('ip', ['netns', 'del', NETNS]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 /** Runs `command` in a container of the image built from packages/control-plane/images/<name>, with `mounts` read-only. */
 function inImage(name: string, mounts: Record<string, string>, user: string | undefined, command: string[]): SpawnSyncReturns<string> {
@@ -24,7 +39,8 @@ function inImage(name: string, mounts: Record<string, string>, user: string | un
   if (from.status !== 0) throw new Error(`buildah from ${name}: ${from.stderr}`);
   const container = from.stdout.trim();
   try {
-    return spawnSync('buildah', ['run', '--network', 'host', ...(user ? ['--user', user] : []),
+    // nsenter, not ip netns exec: that one mounts a /sys of its own, without the cgroup mount runc needs
+    return spawnSync('nsenter', [`--net=/run/netns/${NETNS}`, 'buildah', 'run', '--network', 'host', ...(user ? ['--user', user] : []),
       ...Object.entries(mounts).flatMap(([host, inside]) => ['--volume', `${host}:${inside}:ro`]), container, '--', ...command], { encoding: 'utf-8' });
   } finally {
     spawnSync('buildah', ['rm', container]);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { CONTROL_PLANE_FOLDER, KUBEADM_CONFIG_FILE } from '@cdk8s-vserver/control-plane';
 import { podSpecOf } from '@cdk8s-vserver/core';
 import { VIP_CONTROLLER_INSTALLS } from '@cdk8s-vserver/vip';
 import { secretCreateCommand } from '@cdk8s-vserver/web-ssh-server';
@@ -124,7 +125,29 @@ export class SiteOperator {
       this.out(`preflight: namespace ${ns} exists`);
     }
     this.requireSecrets('preflight', dir, objects);
+    this.checkEndpoint(dir);
     return 0;
+  }
+
+  /**
+   * With a redundant control plane in the folder (`control-plane/kubeadm-config.yaml`), says whether kubectl talks to
+   * its endpoint, the API VIP, and warns when it talks to anything else (one master's own address, say): this tool,
+   * and whatever else reads that kubeconfig, would lose the cluster with that one master.
+   */
+  private checkEndpoint(dir: string): void {
+    const file = path.join(dir, CONTROL_PLANE_FOLDER, KUBEADM_CONFIG_FILE);
+    if (!fs.existsSync(file)) return;
+    const cluster = readFile('preflight', file).find((d) => d.kind === 'ClusterConfiguration') as { controlPlaneEndpoint?: unknown } | undefined;
+    const endpoint = cluster?.controlPlaneEndpoint;
+    if (typeof endpoint !== 'string') return;
+    const server = this.query('preflight', ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).trim().replace(/\/+$/, '');
+    if (server === `https://${endpoint}`) {
+      this.out(`preflight: kubectl talks to the control plane's endpoint, ${server}`);
+      return;
+    }
+    this.err(`preflight: kubectl talks to ${server}, not to the control plane's endpoint https://${endpoint} (${file}): when that one API `
+      + `server's master fails, kubectl and this tool lose the cluster with it. Set the kubeconfig's server to https://${endpoint} `
+      + '(README, "A redundant control plane")');
   }
 
   /**
