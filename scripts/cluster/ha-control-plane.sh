@@ -30,6 +30,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=env.sh
 . "$repo/scripts/cluster/env.sh"
 files=${VSERVER_CONTROL_PLANE_DIR:-$repo/dist/lab/control-plane}
+# The prefix of its network namespaces: runs with different prefixes are apart (a LAN, a bridge each) and may run at once.
+P=${VSERVER_HA_PREFIX:-vcp}
 WINDOW=${WINDOW:-15}
 log() { printf '[ha-control-plane] %3ds %s\n' "$SECONDS" "$*" >&2; }
 [ "$(id -u)" = 0 ] || { log "needs root (network namespaces)"; exit 1; }
@@ -66,8 +68,8 @@ read -r -a nodes <<< "$NODES"
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/vserver-ha.XXXXXX")
 pids=()
-namespaces=(vcp-lan vcp-client)
-for i in "${!nodes[@]}"; do namespaces+=("vcp-m$((i + 1))"); done
+namespaces=("$P-lan" "$P-client")
+for i in "${!nodes[@]}"; do namespaces+=("${P}-m$((i + 1))"); done
 # shellcheck disable=SC2317 # runs from the EXIT trap
 stop() {
   local rc=$?
@@ -96,18 +98,18 @@ bg() { # log-name ns command... (in the background, its pid kept)
 
 # The LAN.
 for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-ip netns add vcp-lan
-ip -n vcp-lan link add br0 type bridge
-ip -n vcp-lan link set br0 up
-hosts=("vcp-client=$CLIENT")
-for i in "${!nodes[@]}"; do hosts+=("vcp-m$((i + 1))=${nodes[$i]#*=}"); done
+ip netns add "${P}-lan"
+ip -n "${P}-lan" link add br0 type bridge
+ip -n "${P}-lan" link set br0 up
+hosts=("$P-client=$CLIENT")
+for i in "${!nodes[@]}"; do hosts+=("${P}-m$((i + 1))=${nodes[$i]#*=}"); done
 k=0
 for host in "${hosts[@]}"; do
   ns=${host%%=*} address=${host#*=} k=$((k + 1))
   ip netns add "$ns"
-  dev=eth0; [ "$ns" = vcp-client ] || dev=$IFACE
-  ip link add "vcp$k" netns vcp-lan type veth peer name "$dev" netns "$ns"
-  ip -n vcp-lan link set "vcp$k" master br0 up
+  dev=eth0; [ "$ns" = "$P-client" ] || dev=$IFACE
+  ip link add "$P$k" netns "${P}-lan" type veth peer name "$dev" netns "$ns"
+  ip -n "${P}-lan" link set "$P$k" master br0 up
   ip -n "$ns" addr add "$address/$BITS" dev "$dev"
   ip -n "$ns" link set "$dev" up
   ip -n "$ns" link set lo up
@@ -133,7 +135,7 @@ initial=()
 for i in "${!nodes[@]}"; do initial+=("${nodes[$i]%%=*}=http://${nodes[$i]#*=}:2380"); done
 initial_cluster=$(IFS=,; echo "${initial[*]}")
 for i in "${!nodes[@]}"; do
-  name=${nodes[$i]%%=*} address=${nodes[$i]#*=} ns=vcp-m$((i + 1))
+  name=${nodes[$i]%%=*} address=${nodes[$i]#*=} ns=${P}-m$((i + 1))
   sans="IP:$address,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default"
   for san in $SANS; do sans="$sans,IP:$san"; done
   openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$state/pki/$name.key" -out "$state/pki/$name.csr" 2>/dev/null
@@ -147,12 +149,12 @@ for i in "${!nodes[@]}"; do
     --listen-peer-urls "http://$address:2380" --initial-advertise-peer-urls "http://$address:2380" \
     --initial-cluster "$initial_cluster" --initial-cluster-state new --listen-metrics-urls ''
 done
-for i in "${!nodes[@]}"; do wait_for "etcd on ${nodes[$i]%%=*}" 60 in_ns "vcp-m$((i + 1))" curl -sf http://127.0.0.1:2379/health; done
+for i in "${!nodes[@]}"; do wait_for "etcd on ${nodes[$i]%%=*}" 60 in_ns "${P}-m$((i + 1))" curl -sf http://127.0.0.1:2379/health; done
 log "etcd: ${#nodes[@]} members"
 
 for i in "${!nodes[@]}"; do
   name=${nodes[$i]%%=*} address=${nodes[$i]#*=}
-  bg "apiserver-$name" "vcp-m$((i + 1))" "$K8S_BIN/kube-apiserver" --etcd-servers http://127.0.0.1:2379 \
+  bg "apiserver-$name" "${P}-m$((i + 1))" "$K8S_BIN/kube-apiserver" --etcd-servers http://127.0.0.1:2379 \
     --bind-address 0.0.0.0 --advertise-address "$address" --secure-port 6443 --insecure-port 0 \
     --tls-cert-file "$state/pki/$name.crt" --tls-private-key-file "$state/pki/$name.key" \
     --token-auth-file "$state/pki/tokens.csv" --authorization-mode Node,RBAC \
@@ -160,14 +162,14 @@ for i in "${!nodes[@]}"; do
     --service-account-key-file "$state/pki/sa.pub" --service-account-signing-key-file "$state/pki/sa.key" --profiling=false
 done
 for i in "${!nodes[@]}"; do
-  wait_for "kube-apiserver on ${nodes[$i]%%=*}" 90 in_ns "vcp-m$((i + 1))" curl -sf --cacert "$state/pki/ca.crt" "https://${nodes[$i]#*=}:6443/readyz"
+  wait_for "kube-apiserver on ${nodes[$i]%%=*}" 90 in_ns "${P}-m$((i + 1))" curl -sf --cacert "$state/pki/ca.crt" "https://${nodes[$i]#*=}:6443/readyz"
 done
 log "kube-apiserver on every master"
 
 # Controller-manager and scheduler per master, each named after its node (its own UTS namespace: the leader's
 # identity starts with the hostname). The first master's controller-manager leads from the start.
 start_controllers() { # index
-  local i=$1 name=${nodes[$1]%%=*} ns=vcp-m$(($1 + 1))
+  local i=$1 name=${nodes[$1]%%=*} ns=${P}-m$(($1 + 1))
   # shellcheck disable=SC2086,SC2016 # KCM_ARGS: the flags kubeadm-config.yaml gives it; $0 and $@ are the inner shell's
   bg "kcm-$name" "$ns" unshare --uts sh -c 'hostname "$0" && exec "$@"' "$name" "$K8S_BIN/kube-controller-manager" \
     --kubeconfig "$state/$name-kcm.kubeconfig" --authentication-kubeconfig "$state/$name-kcm.kubeconfig" \
@@ -186,7 +188,7 @@ kcm_leader() { # kubeconfig
 }
 start_controllers 0
 first=${nodes[0]%%=*}
-wait_for "the controller-manager of $first as leader" 60 sh -c "[ \"\$(ip netns exec vcp-m1 kubectl --kubeconfig '$state/m1-admin.kubeconfig' -n kube-system get lease kube-controller-manager -o 'jsonpath={.spec.holderIdentity}' | cut -d_ -f1)\" = '$first' ]"
+wait_for "the controller-manager of $first as leader" 60 sh -c "[ \"\$(ip netns exec '${P}-m1' kubectl --kubeconfig '$state/m1-admin.kubeconfig' -n kube-system get lease kube-controller-manager -o 'jsonpath={.spec.holderIdentity}' | cut -d_ -f1)\" = '$first' ]"
 for i in "${!nodes[@]}"; do [ "$i" = 0 ] || start_controllers "$i"; done
 log "controller-manager and scheduler on every master; $first leads"
 
@@ -198,7 +200,7 @@ pod_args() { # manifest: the container's args, one per line
 holders=("${!nodes[@]}")
 [ "$scenario" = single-holder ] && holders=(0)
 for i in "${holders[@]}"; do
-  name=${nodes[$i]%%=*} ns=vcp-m$((i + 1)) dir="$files/$((i + 1))-$name"
+  name=${nodes[$i]%%=*} ns=${P}-m$((i + 1)) dir="$files/$((i + 1))-$name"
   mkdir -p "$state/$name-etc"
   cp -a "$dir/etc/haproxy" "$dir/etc/keepalived" "$state/$name-etc/"
   if [ "$scenario" = no-health-check ]; then
@@ -218,15 +220,17 @@ for i in "${holders[@]}"; do
     "$state/$name-etc/keepalived" "${keepalived_args[@]}"
   if [ "$i" = 0 ]; then
     wait_for "the API VIP on $name" 30 sh -c "ip -n $ns -4 addr show dev $IFACE | grep -q ' $VIP/'"
-    wait_for "the API through the VIP" 30 in_ns vcp-client curl -sf --cacert "$state/pki/ca.crt" "https://$ENDPOINT/readyz"
+    wait_for "the API through the VIP" 30 in_ns "${P}-client" curl -sf --cacert "$state/pki/ca.crt" "https://$ENDPOINT/readyz"
   fi
 done
 sleep 2
 log "the API VIP $VIP is on $first; ${#holders[@]} master(s) hold it: cutting $first's link 2 s into the loop"
 
 # The client: one GET every 100 ms, bounded to 1 s; "<ms since start> OK|FAIL".
+# (started directly, not through in_ns: a function in the background is a subshell, and $! would be that subshell's
+# pid, not the loop's, which would then outlive the run)
 # shellcheck disable=SC2016 # the inner shell's variables
-in_ns vcp-client bash -c 'start=$(date +%s%N); echo "start $start"; while :; do
+ip netns exec "${P}-client" bash -c 'start=$(date +%s%N); echo "start $start"; while :; do
     t=$(( ($(date +%s%N) - start) / 1000000 ))
     if curl -sf -m 1 -o /dev/null --cacert "$1" "https://$2/readyz"; then echo "$t OK"; else echo "$t FAIL"; fi
     sleep 0.1; done' client "$state/pki/ca.crt" "$ENDPOINT" > "$state/client.log" 2>/dev/null &
@@ -234,22 +238,22 @@ client=$!
 pids+=("$client")
 sleep 2
 cut_ns=$(date +%s%N)
-ip -n vcp-m1 link set "$IFACE" down
+ip -n "${P}-m1" link set "$IFACE" down
 leader_after='' replica_set=0 pods=0
 if [ "$scenario" = failover ]; then
   # the controller-manager's leader moves, and a Deployment made through the VIP after the failure gets its pods
-  wait_for "a new controller-manager leader" 60 sh -c "l=\$(ip netns exec vcp-client kubectl --kubeconfig '$state/admin-vip.kubeconfig' --request-timeout=2s -n kube-system get lease kube-controller-manager -o 'jsonpath={.spec.holderIdentity}' | cut -d_ -f1); [ -n \"\$l\" ] && [ \"\$l\" != '$first' ]"
-  leader_after=$(kcm_leader "$state/admin-vip.kubeconfig" vcp-client)
-  wait_for "a Deployment through the VIP" 30 in_ns vcp-client kubectl --kubeconfig "$state/admin-vip.kubeconfig" --request-timeout=3s create deployment after-failover --image=registry.test/none:v1 --replicas=2
-  wait_for "its ReplicaSet and 2 pods" 60 sh -c "[ \"\$(ip netns exec vcp-client kubectl --kubeconfig '$state/admin-vip.kubeconfig' --request-timeout=3s get pods -l app=after-failover -o name | wc -l)\" = 2 ]"
-  replica_set=$(in_ns vcp-client kubectl --kubeconfig "$state/admin-vip.kubeconfig" get replicasets -l app=after-failover -o name | wc -l)
-  pods=$(in_ns vcp-client kubectl --kubeconfig "$state/admin-vip.kubeconfig" get pods -l app=after-failover -o name | wc -l)
+  wait_for "a new controller-manager leader" 60 sh -c "l=\$(ip netns exec '${P}-client' kubectl --kubeconfig '$state/admin-vip.kubeconfig' --request-timeout=2s -n kube-system get lease kube-controller-manager -o 'jsonpath={.spec.holderIdentity}' | cut -d_ -f1); [ -n \"\$l\" ] && [ \"\$l\" != '$first' ]"
+  leader_after=$(kcm_leader "$state/admin-vip.kubeconfig" "${P}-client")
+  wait_for "a Deployment through the VIP" 30 in_ns "${P}-client" kubectl --kubeconfig "$state/admin-vip.kubeconfig" --request-timeout=3s create deployment after-failover --image=registry.test/none:v1 --replicas=2
+  wait_for "its ReplicaSet and 2 pods" 60 sh -c "[ \"\$(ip netns exec '${P}-client' kubectl --kubeconfig '$state/admin-vip.kubeconfig' --request-timeout=3s get pods -l app=after-failover -o name | wc -l)\" = 2 ]"
+  replica_set=$(in_ns "${P}-client" kubectl --kubeconfig "$state/admin-vip.kubeconfig" get replicasets -l app=after-failover -o name | wc -l)
+  pods=$(in_ns "${P}-client" kubectl --kubeconfig "$state/admin-vip.kubeconfig" get pods -l app=after-failover -o name | wc -l)
 fi
 while [ $(( ($(date +%s%N) - cut_ns) / 1000000000 )) -lt "$WINDOW" ]; do sleep 0.2; done
 kill "$client" 2>/dev/null || true
 wait "$client" 2>/dev/null || true
 holder_after=''
-for i in "${!nodes[@]}"; do ip -n "vcp-m$((i + 1))" -4 addr show dev "$IFACE" | grep -q " $VIP/" && [ "$i" != 0 ] && holder_after=${nodes[$i]%%=*}; done
+for i in "${!nodes[@]}"; do ip -n "${P}-m$((i + 1))" -4 addr show dev "$IFACE" | grep -q " $VIP/" && [ "$i" != 0 ] && holder_after=${nodes[$i]%%=*}; done
 cut_ms=$(( (cut_ns - $(awk '$1 == "start" { print $2; exit }' "$state/client.log")) / 1000000 ))
 awk -v cut="$cut_ms" -v scenario="$scenario" -v holder="$holder_after" -v leader_before="$first" -v leader_after="$leader_after" \
     -v rs="$replica_set" -v pods="$pods" -v window="$WINDOW" '

@@ -218,7 +218,25 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     expect(dot).toContain(`label="${declaration.name}: VIP -> Service -> pods -> claim -> volume -> NAS";`);
     expect([...roles].filter(([, role]) => role === 'legend').map(([node]) => node)).toEqual([
       'legend:vip', 'legend:service', 'legend:workload', 'legend:job', 'legend:volume', 'legend:nfs', 'legend:holder',
+      ...(facts.controlPlane ? ['legend:master'] : []),
     ]);
+  });
+
+  test('its picture draws the control plane when the site declares one: each master holds the API VIP (dashed), the VIP reaches each', () => {
+    const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
+    const masters = [...roles].filter(([, role]) => role === 'control-plane').map(([node]) => node);
+    if (!facts.controlPlane) {
+      // negative control: a site without one draws none
+      expect(masters).toEqual([]);
+      return;
+    }
+    const port = facts.controlPlane.apiVipHolder.endpointPort;
+    const api = `API VIP:${facts.controlPlane.apiAddress.text}:${port}`;
+    expect(masters.sort()).toEqual([api, ...facts.controlPlane.nodes.map((n) => `master:${n.name}`)].sort());
+    for (const n of facts.controlPlane.nodes) {
+      expect(edges).toContainEqual([`master:${n.name}`, api]);
+      expect(edges).toContainEqual([api, `master:${n.name}`]);
+    }
   });
 
   test('every object carries the app\'s ownership labels', () => {

@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 import { API_SERVER_PORT, ApiVipHolder, ControlPlaneNode } from './api-vip-holder';
 import { KUBEADM_API_VERSION, KUBEADM_V1BETA4_SINCE_MINOR, KubeadmClusterConfiguration, KubeadmInitConfiguration } from './kubeadm-config';
 
+const CONTROL_PLANE_SYMBOL = Symbol.for('@cdk8s-vserver/control-plane.ControlPlane');
+
 /** The folder of the app's output the node files go in. */
 export const CONTROL_PLANE_FOLDER = 'control-plane';
 
@@ -68,6 +70,11 @@ export interface ControlPlaneProps {
  * Every file is rendered when the app writes them (`NodeFiles`).
  */
 export class ControlPlane extends Construct {
+  /** Whether `x` is a ControlPlane (of any copy of this package, as `Chart.isChart` checks). */
+  public static isControlPlane(x: unknown): x is ControlPlane {
+    return x !== null && typeof x === 'object' && CONTROL_PLANE_SYMBOL in x;
+  }
+
   /** The endpoint every client uses: `<API VIP>:<port>`. */
   public readonly endpoint: string;
   /** kubeadm's `InitConfiguration`, for the first node. */
@@ -85,6 +92,7 @@ export class ControlPlane extends Construct {
 
   constructor(scope: Construct, id: string, props: ControlPlaneProps) {
     super(scope, id);
+    Object.defineProperty(this, CONTROL_PLANE_SYMBOL, { value: true });
     this.prefix = props.propPrefix ?? '';
     const holderProp = this.prop('apiVipHolder');
     const lan = requireIpv4Subnet(this, this.prop('lanSubnet'), props.lanSubnet);

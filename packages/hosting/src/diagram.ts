@@ -17,18 +17,30 @@ interface Obj {
 }
 
 
+/** A redundant control plane, as the picture draws it. */
+export interface ControlPlanePicture {
+  /** `<API VIP>:<port>`. */
+  readonly endpoint: string;
+  /** `keepalived-haproxy` or `kube-vip`. */
+  readonly holder: string;
+  /** The control-plane nodes, in declared order. */
+  readonly nodes: ReadonlyArray<{ readonly name: string; readonly address: string }>;
+}
+
 /**
  * A picture of a synthesized site, as Graphviz DOT source: each VIP -> the Service that holds it -> the workloads
  * it selects -> their claims -> the volumes bound to them -> the NFS exports behind those; the VIP controller (or
  * MetalLB's advertisement) -> the VIPs it holds, dashed; the backup jobs -> the claims they read and write;
- * workloads grouped by the node role they run on (their `role` nodeSelector); a title and a legend. Render it with
- * any Graphviz (`dot -Tsvg site.dot > site.svg`).
+ * workloads grouped by the node role they run on (their `role` nodeSelector); with a redundant control plane, its
+ * masters and the API VIP they hold; a title and a legend. Render it with any Graphviz (`dot -Tsvg site.dot > site.svg`).
  *
  * @param objects every object of the app, in apply order
  * @param title the picture's title
  * @default - the app's name (the objects' `app.kubernetes.io/part-of` label), when they carry one
+ * @param controlPlane the site's redundant control plane, when it has one
  */
-export function siteDiagram(objects: readonly Obj[], title = objects.find((o) => o.metadata.labels?.[PART_OF])?.metadata.labels?.[PART_OF]): string {
+export function siteDiagram(objects: readonly Obj[], title = objects.find((o) => o.metadata.labels?.[PART_OF])?.metadata.labels?.[PART_OF],
+  controlPlane?: ControlPlanePicture): string {
   const nodes = new Map<string, { label: string; shape: string; role?: string | undefined }>();
   const edges: string[] = [];
   const id = (...parts: string[]) => JSON.stringify(parts.join(':'));
@@ -106,6 +118,19 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
     for (const address of held) edges.push(`${id(ds.kind, ns(ds), ds.metadata.name)} -> ${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} [style=dashed]`);
   }
 
+  // The control plane: the API VIP, held (dashed) by one master at a time, in front of every master's API server
+  if (controlPlane) {
+    const balanced = controlPlane.holder === 'keepalived-haproxy';
+    const api = add(id('API VIP', controlPlane.endpoint), `API VIP ${controlPlane.endpoint}`, 'doublecircle', 'control-plane');
+    for (const node of controlPlane.nodes) {
+      const parts = balanced ? 'etcd, kube-apiserver :6443, keepalived, haproxy' : 'etcd, kube-apiserver :6443, kube-vip';
+      const mid = add(id('master', node.name), `${node.name} ${node.address}\n${parts}`, 'box3d', 'control-plane');
+      edges.push(`${mid} -> ${api} [style=dashed]`);
+      // haproxy on the holder balances over every API server; with kube-vip the holder's own API server answers
+      edges.push(`${api} -> ${mid}${balanced ? '' : ' [style=dotted]'}`);
+    }
+  }
+
   const line = (key: string, n: { label: string; shape: string }) => `    ${key} [label=${JSON.stringify(n.label)}, shape=${n.shape}];`;
   const roles = [...new Set([...nodes.values()].map((n) => n.role).filter((r): r is string => r !== undefined))].sort();
   return [
@@ -122,10 +147,11 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
     '    "legend:nfs" [label="NFS export", shape=folder];',
     '    "legend:holder" [label="holds the VIP", shape=plaintext];',
     '    "legend:holder" -> "legend:vip" [style=dashed];',
+    ...(controlPlane ? ['    "legend:master" [label="control-plane node", shape=box3d];'] : []),
     '  }',
     ...roles.flatMap((role) => [
       `  subgraph ${JSON.stringify(`cluster_${role}`)} {`,
-      `    label=${JSON.stringify(`nodes role=${role}`)};`,
+      `    label=${JSON.stringify(role === 'control-plane' ? 'control plane (kubeadm, stacked etcd)' : `nodes role=${role}`)};`,
       ...[...nodes].filter(([, n]) => n.role === role).map(([key, n]) => line(key, n)),
       '  }',
     ]),

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import { AppChecks, NodeFiles, SiteError, Warnings } from '@cdk8s-vserver/core';
 import { App } from 'cdk8s';
 import { siteDiagram } from './diagram';
@@ -94,7 +95,12 @@ export function synthApp(outdir: string, build: (app: App) => void, options: Syn
       // reading the files back as YAML (and cdk8s's Yaml.load starts a child process per file).
       const charts = new Map(app.charts.map((chart) => [chart.node.id, chart]));
       const objects = files.flatMap(({ file }) => charts.get(file.replace(/^\d+-/, '').replace(/\.k8s\.yaml$/, ''))?.toJson() ?? []);
-      fs.writeFileSync(path.join(staging, DIAGRAM_FILE), siteDiagram(objects));
+      const controlPlane = app.node.findAll().find((c) => ControlPlane.isControlPlane(c)) as ControlPlane | undefined;
+      fs.writeFileSync(path.join(staging, DIAGRAM_FILE), siteDiagram(objects, undefined, controlPlane && {
+        endpoint: controlPlane.endpoint,
+        holder: controlPlane.apiVipHolder.kind,
+        nodes: controlPlane.nodes.map((n) => ({ name: n.name, address: n.address.text })),
+      }));
     }
     fs.writeFileSync(path.join(staging, KINDS_FILE), formatKinds(uniqueKinds(files.flatMap((f) => f.emitted))));
     const nodeFiles = NodeFiles.of(app).writeTo(staging);
