@@ -1,7 +1,7 @@
 import {
-  containerResources, ImageReference, Ipv4Address, k8s, NodeFile, requireInteger, requirePinnedImage, requirePort, SiteError,
+  containerResources, ImageReference, Ipv4Address, k8s, NodeFile, requireInteger, requireInterfaceName, requirePinnedImage, requirePort, SiteError,
 } from '@cdk8s-vserver/core';
-import { KUBE_VIP_IMAGE, KUBE_VIP_VERSION } from '@cdk8s-vserver/vip';
+import { KUBE_VIP_IMAGE, KUBE_VIP_VERSION, kubeVipLeaderElection } from '@cdk8s-vserver/vip';
 import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -138,9 +138,7 @@ function staticPod(props: k8s.KubePodProps): string {
 }
 
 function requireInterface(scope: IConstruct, prop: string, name: string | undefined): void {
-  if (name !== undefined && !/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) {
-    throw SiteError.invalidProp(scope, prop, name, 'be a network interface name of the control-plane nodes (1-15 characters, such as eth0)');
-  }
+  if (name !== undefined) requireInterfaceName(scope, prop, name, 'control-plane nodes');
 }
 
 function imageOf(context: ApiVipHolderContext, prop: string, given: ImageReference | undefined, name: string): string {
@@ -390,6 +388,7 @@ class KubeVipHolder extends ApiVipHolder {
   public render(context: ApiVipHolderContext): NodeFile[] {
     const image = (this.options.image ?? ImageReference.of(KUBE_VIP_IMAGE)).reference;
     const lease = this.options.leaseDurationSeconds ?? 15;
+    const timings = kubeVipLeaderElection(lease);
     const env: k8s.EnvVar[] = [
       { name: 'vip_arp', value: 'true' },
       { name: 'port', value: `${API_SERVER_PORT}` },
@@ -400,8 +399,8 @@ class KubeVipHolder extends ApiVipHolder {
       { name: 'vip_leaderelection', value: 'true' },
       { name: 'vip_leasename', value: 'plndr-cp-lock' },
       { name: 'vip_leaseduration', value: `${lease}` },
-      { name: 'vip_renewdeadline', value: `${Math.max(2, Math.floor((lease * 2) / 3))}` },
-      { name: 'vip_retryperiod', value: `${Math.max(1, Math.floor(lease / 7))}` },
+      { name: 'vip_renewdeadline', value: `${timings.renew}` },
+      { name: 'vip_retryperiod', value: `${timings.retry}` },
       { name: 'address', value: context.apiAddress.text },
       { name: 'prometheus_server', value: ':2112' },
     ];

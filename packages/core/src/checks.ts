@@ -182,6 +182,14 @@ export function requireIpv4Subnet(scope: IConstruct, prop: string, subnet: Ipv4S
   return subnet;
 }
 
+/** Returns `name` when it can be a Linux network interface's name (`eth0`, `ens192`: 1-15 characters); `nodes` says whose. */
+export function requireInterfaceName(scope: IConstruct, prop: string, name: string, nodes: string): string {
+  if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) {
+    throw SiteError.invalidProp(scope, prop, name, `be a network interface name of the ${nodes} (1-15 characters, such as eth0)`);
+  }
+  return name;
+}
+
 /** Returns `host` when it is a hostname (`nas.test`) or an IPv4 address (`192.168.1.10`). */
 export function requireHost(scope: IConstruct, prop: string, host: string): string {
   if (Ipv4Address.of(host).problem !== undefined && !isHostname(host)) {

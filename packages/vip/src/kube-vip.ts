@@ -1,6 +1,6 @@
 import {
-  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, requireImagePullSecrets, requireInteger, requirePinnedImage,
-  SiteError, Warnings,
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, requireImagePullSecrets, requireInteger, requireInterfaceName,
+  requirePinnedImage, Warnings,
 } from '@cdk8s-vserver/core';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -11,6 +11,14 @@ export const KUBE_VIP_VERSION = 'v1.2.3';
 
 /** The annotation a Service asks kube-vip for its address with (read before `spec.loadBalancerIP`). */
 export const KUBE_VIP_ADDRESS_ANNOTATION = 'kube-vip.io/loadbalancerIPs';
+
+/**
+ * kube-vip's leader election for a Lease of `lease` seconds (`vip_leaseduration`): the renew deadline and retry
+ * period in upstream's ratio (its defaults are 15/10/2: the deadline two thirds of the lease, the retry a seventh).
+ */
+export function kubeVipLeaderElection(lease: number): { readonly renew: number; readonly retry: number } {
+  return { renew: Math.max(2, Math.floor((lease * 2) / 3)), retry: Math.max(1, Math.floor(lease / 7)) };
+}
 
 /** Upstream's image of that release. */
 export const KUBE_VIP_IMAGE = `ghcr.io/kube-vip/kube-vip:${KUBE_VIP_VERSION}`;
@@ -88,12 +96,8 @@ export class KubeVip extends LoadBalancerVip {
         + `${KUBE_VIP_VERSION}. Use a ${KUBE_VIP_VERSION} image, or check each variable against that release's pkg/kubevip/config_envvar.go.`);
     }
     const lease = requireInteger(this, 'leaseDurationSeconds', props.leaseDurationSeconds ?? 15, 3, 300);
-    // upstream's defaults are 15/10/2: the renew deadline two thirds of the lease, the retry period a seventh of it
-    const renew = Math.max(2, Math.floor((lease * 2) / 3));
-    const retry = Math.max(1, Math.floor(lease / 7));
-    if (props.interface !== undefined && !/^[A-Za-z0-9_.:-]{1,15}$/.test(props.interface)) {
-      throw SiteError.invalidProp(this, 'interface', props.interface, 'be a network interface name of the router nodes (1-15 characters, such as eth0)');
-    }
+    const { renew, retry } = kubeVipLeaderElection(lease);
+    if (props.interface !== undefined) requireInterfaceName(this, 'interface', props.interface, 'router nodes');
     AppChecks.of(this).trust(this);
 
     const meta = { labels: { 'app.kubernetes.io/name': 'kube-vip-ds', 'app.kubernetes.io/version': KUBE_VIP_VERSION, ...MANAGED_BY } };

@@ -1,4 +1,4 @@
-import { AppChecks, MANAGED_BY, requireDnsLabel, resourceName, SiteError } from '@cdk8s-vserver/core';
+import { AppChecks, MANAGED_BY, requireDnsLabel, requireInterfaceName, resourceName } from '@cdk8s-vserver/core';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
@@ -72,11 +72,7 @@ export class MetalLbVip extends LoadBalancerVip {
     super(scope, id, props);
     this.name = resourceName(this, 'name', props.name, 'vserver-vips');
     this.namespace = requireDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);
-    (props.interfaces ?? []).forEach((name, i) => {
-      if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) {
-        throw SiteError.invalidProp(this, `interfaces[${i}]`, name, 'be a network interface name of the router nodes (1-15 characters, such as eth0)');
-      }
-    });
+    (props.interfaces ?? []).forEach((name, i) => requireInterfaceName(this, `interfaces[${i}]`, name, 'router nodes'));
     // MetalLB's own manifests create its namespace.
     AppChecks.of(this).allowExternalNamespace(this.namespace);
 
