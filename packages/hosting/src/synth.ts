@@ -122,7 +122,7 @@ export function formatSynthResult(result: SynthResult, relativeTo = process.cwd(
   const picture = result.diagram ? path.relative(relativeTo, result.diagram) : undefined;
   // the node files by their top folder: `dist/lab/control-plane/: 16 files for the nodes (copy each node's folder onto it)`
   const folders = new Map<string, number>();
-  for (const file of result.nodeFiles ?? []) folders.set(file.split('/')[0], (folders.get(file.split('/')[0]) ?? 0) + 1);
+  for (const [folder] of (result.nodeFiles ?? []).map((file) => file.split('/'))) folders.set(folder, (folders.get(folder) ?? 0) + 1);
   return [
     ...lines,
     ...[...folders].map(([folder, n]) => `${path.join(dir, folder)}/: ${n} files for the nodes, not for kubectl (README, "A redundant control plane")`),
