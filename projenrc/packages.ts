@@ -84,9 +84,14 @@ export const PACKAGES: readonly PackageSpec[] = [
     dependsOn: ['core', 'vip'],
   },
   {
+    dir: 'monitoring',
+    description: 'Logs kept per server on the NAS (LogCollector: rsyslog and mtail on every worker), Prometheus scrape targets (PodMonitor and a plain scrape configuration) and alert rules (PrometheusRule and a plain rules file) for a hosting site',
+    dependsOn: ['core', 'storage'],
+  },
+  {
     dir: 'hosting',
     description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers; the all-or-nothing app synth, the site picture and the operator CLI (cdk8s-vserver)',
-    dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard', 'control-plane'],
+    dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard', 'control-plane', 'monitoring'],
     // the operator CLI reads the folder's YAML with a YAML parser (the one the tests use)
     npmDependencies: { yaml: '2.8.1' },
     // the operator CLI: preflight, diff, deploy (apply + prune), wait, uninstall

@@ -37,6 +37,15 @@ export const AGENCY: HostingSiteProps = {
       kubernetesVersion: 'v1.34.1',
       podSubnet: Ipv4Subnet.of('10.244.0.0/16'),
     },
+    // every server's logs kept 90 days on the NAS, beside the sites
+    logs: { exportPath: '/export/logs', version: 'v1', retentionDays: 90 },
+    // metrics and alerts for kube-prometheus-stack: PodMonitors and a PrometheusRule its Prometheus selects, and the
+    // certificates probed by its blackbox exporter
+    monitoring: {
+      prometheusOperator: true,
+      operatorLabels: { release: 'kube-prometheus-stack' },
+      blackboxExporter: 'blackbox-exporter.monitoring.svc:9115',
+    },
   },
   servers: [
     {

@@ -22,6 +22,12 @@ export const LAB: HostingSiteProps = {
     dashboard: { address: Ipv4Address.of('192.168.1.33') },
     // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
     backup: { exportRoot: '/export/backup' },
+    // the report's future work, how to collect and keep the logs: each server's access, error and sshd logs as daily
+    // files on the NAS (/export/logs/<server>/), kept 30 days
+    logs: { exportPath: '/export/logs', version: 'v1' },
+    // metrics and alerts for a Prometheus without the operator: dist/lab/monitoring/ has its scrape configuration
+    // and rules file
+    monitoring: {},
     // HTTPS, the normal case in 2026: certificates from the lab's own ACME CA on the master (its directory's HTTPS
     // certificate is signed by the CA in the ConfigMap lab-acme-ca); a public site leaves out `directory` (Let's Encrypt)
     certificate: ServerCertificate.acme({

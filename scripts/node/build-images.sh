@@ -2,8 +2,9 @@
 # Builds the images the real node tier runs, from the project's own Dockerfiles, with no registry but Debian's:
 #   1. the Debian base the Dockerfiles' FROM names (debian:13.x-slim), made by mmdebstrap from Debian's mirror;
 #   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, named <lab registry>/<name>:v1 (each node
-#      also tags it v2: the same build under two references, for a real rollout between two tags), and keepalived
-#      and haproxy from packages/control-plane/images/ (the node tier runs them with the lab's control-plane files);
+#      also tags it v2: the same build under two references, for a real rollout between two tags), the Apache
+#      exporter beside httpd, the log collector from packages/monitoring/images/, and keepalived and haproxy from
+#      packages/control-plane/images/ (the node tier runs them with the lab's control-plane files);
 #   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
 # It first installs what the node tier needs from Debian (buildah, mmdebstrap, containerd, runc, CNI plugins,
 # iptables, conntrack, the OpenSSH client, curl, openssl, Pebble, Let's Encrypt's test ACME server, with its DNS, and
@@ -72,8 +73,9 @@ if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
   rm -rf "$work"; trap - EXIT
 fi
 
-# 2. httpd and sshd; keepalived and haproxy, the API VIP's holders of a redundant control plane (from the same base).
-for folder in "$images/httpd" "$images/sshd" "$repo/packages/control-plane/images/keepalived" "$repo/packages/control-plane/images/haproxy"; do
+# 2. httpd, sshd and the Apache exporter; the log collector; keepalived and haproxy, the API VIP's holders of a redundant control plane (from the same base).
+for folder in "$images/httpd" "$images/sshd" "$images/apache-exporter" "$repo/packages/monitoring/images/log-collector" \
+    "$repo/packages/control-plane/images/keepalived" "$repo/packages/control-plane/images/haproxy"; do
   name=$(basename "$folder")
   [ "$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$folder/Dockerfile" | head -1)" = "$base" ] || { log "$folder/Dockerfile must build FROM $base"; exit 1; }
   hash=$(cd "$folder" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)

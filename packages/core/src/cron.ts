@@ -70,3 +70,61 @@ function fieldProblem(field: string, bounds: typeof FIELDS[number]): string | un
   }
   return undefined;
 }
+
+/**
+ * The longest time between two runs of `schedule` (a valid one), in seconds: what an alert on "the newest backup is
+ * older than its schedule allows" must wait. Counted over two years of minutes in UTC (`@every` by its duration).
+ * Robfig's rule applies: with both day of month and day of week restricted, a day matching either runs.
+ */
+export function cronLongestGapSeconds(schedule: string): number {
+  const text = schedule.trim();
+  const descriptor: Record<string, string> = {
+    '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0', '@daily': '0 0 * * *',
+    '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+  };
+  const every = /^@every\s+(.+)$/.exec(text);
+  if (every) {
+    const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+    return [...every[1].matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((n, m) => n + Number(m[1]) * units[m[2]], 0);
+  }
+  const fields = (descriptor[text] ?? text).split(/\s+/);
+  const sets = fields.map((field, i) => fieldValues(field, FIELDS[i]));
+  const [minutes, hours, days, months, weekdays] = sets;
+  const anyDay = fields[2] === '*' || fields[2] === '?';
+  const anyWeekday = fields[4] === '*' || fields[4] === '?';
+  const dayMatches = (d: Date) => (anyDay || anyWeekday
+    ? days.has(d.getUTCDate()) && weekdays.has(d.getUTCDay())
+    : days.has(d.getUTCDate()) || weekdays.has(d.getUTCDay()));
+  const start = Date.UTC(2026, 0, 1);
+  let last: number | undefined;
+  let longest = 0;
+  for (let day = 0; day < 731; day++) {
+    const date = new Date(start + day * 86_400_000);
+    if (!months.has(date.getUTCMonth() + 1) || !dayMatches(date)) continue;
+    for (const h of [...hours].sort((a, b) => a - b)) {
+      for (const m of [...minutes].sort((a, b) => a - b)) {
+        const t = date.getTime() / 1000 + h * 3600 + m * 60;
+        if (last !== undefined) longest = Math.max(longest, t - last);
+        last = t;
+      }
+    }
+  }
+  return longest;
+}
+
+/** The values one valid field of a schedule matches. */
+function fieldValues(field: string, bounds: typeof FIELDS[number]): Set<number> {
+  const values = new Set<number>();
+  const value = (text: string) => (/^\d+$/.test(text) ? Number(text) : bounds.names!.indexOf(text.toLowerCase()) + (bounds.name === 'month' ? 1 : 0));
+  for (const part of field.split(',')) {
+    const [range, step] = part.split('/');
+    let [lo, hi] = [bounds.min, bounds.max];
+    if (range !== '*' && range !== '?') {
+      const ends = range.split('-').map(value);
+      lo = ends[0];
+      hi = ends.length > 1 ? ends[1] : (step !== undefined ? bounds.max : ends[0]);
+    }
+    for (let v = lo; v <= hi; v += step !== undefined ? Number(step) : 1) values.add(bounds.name === 'day of week' && v === 7 ? 0 : v);
+  }
+  return values;
+}

@@ -1,7 +1,7 @@
 import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
   ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule, requireDnsLabel,
-  requireDnsSubdomain, requireImagePullSecrets, requireEnum, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
+  requireDnsSubdomain, requireImagePullSecrets, requireEnum, requireHost, isLabelValue, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
@@ -119,6 +119,55 @@ export interface SiteFacts {
    * @default - not declared: the synth writes no control-plane files
    */
   readonly controlPlane?: ControlPlaneFacts | undefined;
+  /**
+   * Every server's logs kept on the NAS (README, "Logs"): a collector on each worker (`LogCollector`: rsyslog and
+   * mtail, image `<registry>/log-collector:<version>` from `packages/monitoring/images/log-collector/`) writes each
+   * server's httpd access log, error log and sshd log as daily files in `<exportPath>/<server name>/`, compressed the
+   * day after and deleted after `retentionDays`.
+   * @default - not declared: logs stay in `kubectl logs` only, and vanish with the pods
+   */
+  readonly logs?: LogFacts | undefined;
+  /**
+   * Metrics and alerts (README, "Monitoring"): an Apache exporter beside every server's httpd (image
+   * `<registry>/apache-exporter:<the server's version>` from `packages/web-ssh-server/images/apache-exporter/`), and
+   * the synth writes `dist/<app>/monitoring/`: a plain Prometheus scrape configuration and rules file. With
+   * `prometheusOperator`, the same as PodMonitors and a PrometheusRule in the app's manifests.
+   * @default - not declared: no exporter, no scrape targets, no alerts
+   */
+  readonly monitoring?: MonitoringFacts | undefined;
+}
+
+/** Where and how long the servers' logs are kept. */
+export interface LogFacts {
+  /** The NAS folder the logs go under (`/export/logs`): one folder per server in it. */
+  readonly exportPath: string;
+  /** The NAS. @default - the docroots' NAS */
+  readonly server?: string | undefined;
+  /** The tag of the collector's image, `<registry>/log-collector:<version>` (`v1`). */
+  readonly version: string;
+  /** Days each daily file is kept. @default 30 */
+  readonly retentionDays?: number | undefined;
+  /** The size the NAS folder is declared with (its claim's). @default Size.gibibytes(10) */
+  readonly capacity?: Size | undefined;
+  /** The collector's namespace, created by the site's first file (Pod Security "privileged": it reads the nodes' pod logs). @default 'vserver-logs' */
+  readonly namespace?: string | undefined;
+}
+
+/** How Prometheus watches the site. */
+export interface MonitoringFacts {
+  /**
+   * Also emit the Prometheus Operator's PodMonitors and PrometheusRule (its CRDs must be in the cluster first).
+   * @default false - only the plain files in dist/<app>/monitoring/
+   */
+  readonly prometheusOperator?: boolean | undefined;
+  /** Labels the operator's Prometheus selects PodMonitors and rules by (kube-prometheus-stack: `{ release: 'kube-prometheus-stack' }`). @default - none */
+  readonly operatorLabels?: Record<string, string> | undefined;
+  /** A blackbox exporter (`host:port`) to probe each HTTPS hostname for its certificate's expiry. @default - none: no certificate alert */
+  readonly blackboxExporter?: string | undefined;
+  /** Percent of 5xx responses over 5 minutes that is an alert (needs `logs`: the collector counts them). @default 5 */
+  readonly errorPercent?: number | undefined;
+  /** Seconds a server may have no ready pod answering before the alert fires. @default 60 */
+  readonly serverDownSeconds?: number | undefined;
 }
 
 /**
@@ -326,9 +375,48 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   if (facts.dashboard) address('facts.dashboard.address', facts.dashboard.address);
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
   if (facts.controlPlane) checkControlPlane(facts, address, addresses, fail);
+  if (facts.logs) checkLogs(site, facts.logs, namespace, servers, fail);
+  if (facts.monitoring) checkMonitoring(facts.monitoring, fail);
 
   checkExports(props, fail);
 }
+
+/** The logs' facts: the NAS folder, the collector's image tag, its retention and its namespace. */
+function checkLogs(site: IConstruct, logs: LogFacts, serversNamespace: string, servers: VirtualServerSpec[],
+  fail: (prop: string, value: unknown, expected: string) => never): void {
+  requireAbsolutePath(site, 'facts.logs.exportPath', logs.exportPath, '/export/logs');
+  if (logs.server !== undefined) requireHost(site, 'facts.logs.server', logs.server);
+  const tagProblem = ImageReference.of(`registry.example/log-collector:${logs.version}`).problem;
+  if (tagProblem || logs.version === 'latest') {
+    fail('facts.logs.version', logs.version, `be a pinned tag of the collector's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+  }
+  requireInteger(site, 'facts.logs.retentionDays', logs.retentionDays ?? 30, 1, 3650);
+  const namespace = logs.namespace ?? LOGS_NAMESPACE;
+  requireDnsLabel(site, 'facts.logs.namespace', namespace);
+  if (RESERVED_NAMESPACES[namespace] || KUBERNETES_NAMESPACES.includes(namespace)) {
+    fail('facts.logs.namespace', namespace, `not be ${namespace}: the collector's namespace is the site's own, created with Pod Security "privileged" `
+      + '(it reads the nodes\' pod logs). Leave it out for "vserver-logs"');
+  }
+  if (namespace === serversNamespace || servers.some((s) => s.name === namespace)) {
+    fail('facts.logs.namespace', namespace, 'differ from every namespace of the servers: the collector\'s namespace allows what "restricted" refuses '
+      + '(reading the nodes\' folders), and the servers\' must not. Leave it out for "vserver-logs"');
+  }
+}
+
+/** The monitoring facts: what the operator objects are labelled with, the blackbox exporter's address, the thresholds. */
+function checkMonitoring(monitoring: MonitoringFacts, fail: (prop: string, value: unknown, expected: string) => never): void {
+  for (const [key, value] of Object.entries(monitoring.operatorLabels ?? {})) {
+    if (!isLabelValue(value) || !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(key)) {
+      fail(`facts.monitoring.operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
+    }
+  }
+  if (monitoring.operatorLabels && !monitoring.prometheusOperator) {
+    fail('facts.monitoring.operatorLabels', monitoring.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');
+  }
+}
+
+/** The collector's namespace when the facts do not name one. */
+export const LOGS_NAMESPACE = 'vserver-logs';
 
 /** The folder of a server's ACME store on the NAS: `<facts.nas.acmeStoreRoot>/<name>`, by default `<exportRoot>/.acme/<name>`. */
 export function acmeStorePath(facts: SiteFacts, serverName: string): string {
@@ -426,6 +514,9 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
       what: `the backups of ${server.name} (facts.backup.exportRoot/<name>)`,
     }));
   }
+  if (facts.logs) {
+    exports.push({ host: facts.logs.server ?? facts.nas.server, path: trimSlash(facts.logs.exportPath), prop: 'facts.logs.exportPath', what: 'the logs of every server' });
+  }
   // Sorted by `host:path/`, a folder and every folder inside it sit together: comparing neighbours finds every overlap.
   const keyed = exports.map((e, index) => ({ e, index, key: `${e.host.toLowerCase()}:${e.path === '/' ? '' : e.path}/` }))
     .sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : p.index - q.index));
@@ -436,8 +527,12 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
     const [x, y] = first.index < second.index ? [first.e, second.e] : [second.e, first.e];
     const relation = x.path === y.path ? 'is the same folder as' : within(y.path, x.path) ? 'lies inside' : 'holds';
     const backup = x.prop === 'facts.backup.exportRoot' || y.prop === 'facts.backup.exportRoot';
+    const logs = x.prop === 'facts.logs.exportPath' || y.prop === 'facts.logs.exportPath';
     fail(y.prop, `${y.host}:${y.path}`, `not overlap another folder the site mounts: ${y.what} ${relation} ${x.what}, ${x.host}:${x.path}. `
-      + (backup
+      + (logs
+        ? "Logs inside a docroot are served to anyone, and one customer would read another's visitors: put facts.logs.exportPath beside "
+          + 'facts.nas.exportRoot, never on or in a folder the site mounts'
+        : backup
         ? 'Archives inside a served docroot are downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside '
           + 'facts.nas.exportRoot, never on or in it'
         : "One customer's uploads would overwrite another's site: give each server a folder of its own"));

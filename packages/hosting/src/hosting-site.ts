@@ -1,15 +1,16 @@
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
-  clusterScoped, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount, requireDnsLabel, SiteError,
+  clusterScoped, cronLongestGapSeconds, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount, requireDnsLabel, SiteError,
   Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
+import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { acmeStorePath, checkDeclaration, HostingSiteProps, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
+import { acmeStorePath, checkDeclaration, LOGS_NAMESPACE, HostingSiteProps, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
@@ -47,6 +48,12 @@ export class HostingSite extends Construct {
   public readonly defaultDeny?: k8s.KubeNetworkPolicy;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
   public readonly namespace?: k8s.KubeNamespace;
+  /** The chart of the log collector, its namespace's NAS folder and claim, when the facts ask for logs. */
+  public readonly logsChart?: Chart;
+  /** The log collector, when the facts ask for logs. */
+  public readonly logCollector?: LogCollector;
+  /** Scrape targets and alert rules, when the facts ask for monitoring. */
+  public readonly monitoring?: SiteMonitoring;
 
   private readonly props: HostingSiteProps;
   private readonly facts: SiteFacts;
@@ -82,8 +89,8 @@ export class HostingSite extends Construct {
       new Chart(app, chartId, { namespace: chartNamespace, labels: ownershipLabels(name), disableResourceNameHashes: true });
     this.chartOf = chart;
     const perServer = this.tenancy === Tenancy.NAMESPACE_PER_SERVER;
-    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace)) this.namespaceChart = chart('namespace');
-    if (!perServer && this.namespaceChart) {
+    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace) || facts.logs) this.namespaceChart = chart('namespace');
+    if (!perServer && !KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
       const made = this.addNamespace(this.serversNamespace, 'Namespace', 'DefaultDeny');
       this.namespace = made.namespace;
       this.defaultDeny = made.defaultDeny;
@@ -103,6 +110,12 @@ export class HostingSite extends Construct {
     props.servers.forEach((spec, i) => this.buildServer(spec, `servers[${i}].quota`));
 
     if (facts.controlPlane) this.controlPlane = this.buildControlPlane(name, facts);
+    if (facts.logs) {
+      const built = this.buildLogs(facts);
+      this.logsChart = built.chart;
+      this.logCollector = built.collector;
+    }
+    if (facts.monitoring) this.monitoring = this.buildMonitoring(name, facts);
 
     if (facts.dashboard) {
       this.dashboardChart = chart('dashboard');
@@ -181,6 +194,74 @@ export class HostingSite extends Construct {
     return controlPlane;
   }
 
+  /**
+   * The log collector in a namespace of its own (Pod Security "privileged": it reads the nodes' pod logs), with the
+   * NAS folder of the logs as its claim.
+   */
+  private buildLogs(facts: SiteFacts): { chart: Chart; collector: LogCollector } {
+    const logs = facts.logs!;
+    const namespace = logs.namespace ?? LOGS_NAMESPACE;
+    const podSecurity = { [POD_SECURITY_ENFORCE]: 'privileged' };
+    clusterScoped(new k8s.KubeNamespace(this.namespaceChart!, 'LogsNamespace', { metadata: { name: namespace, labels: podSecurity } }));
+    const chart = this.chartOf('logs', namespace);
+    chart.addDependency(this.namespaceChart!);
+    const folder = new NfsDocroot(chart, 'Logs', {
+      server: logs.server ?? facts.nas.server,
+      path: logs.exportPath,
+      capacity: logs.capacity ?? Size.gibibytes(10),
+      mountOptions: facts.nas.mountOptions,
+      claimName: 'logs',
+    });
+    const collector = new LogCollector(chart, 'LogCollector', {
+      image: ImageReference.of(`${facts.registry}/log-collector:${logs.version}`),
+      logs: folder,
+      servers: [...this.serverMap.values()].map((s) => ({ name: s.name, namespace: Chart.of(s).namespace ?? 'default' })),
+      retentionDays: logs.retentionDays,
+      imagePullSecrets: facts.imagePullSecrets,
+    });
+    return { chart, collector };
+  }
+
+  /**
+   * Scrape targets and alert rules for the site: the plain files always, and the operator's objects in a chart of
+   * their own (`monitoring`) when asked.
+   */
+  private buildMonitoring(name: string, facts: SiteFacts): SiteMonitoring {
+    const monitoring = facts.monitoring!;
+    const scope = monitoring.prometheusOperator ? this.chartOf('monitoring', facts.logs?.namespace ?? (facts.logs ? LOGS_NAMESPACE : this.serversNamespace)) : this;
+    if (scope instanceof Chart && this.namespaceChart) scope.addDependency(this.namespaceChart);
+    const daemonSet = (object: k8s.KubeDaemonSet | undefined, what: string, nodes: string): WatchedDaemonSet | undefined => (object
+      ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
+    const vipDaemonSet = this.vipChart.node.findAll().find((c): c is k8s.KubeDaemonSet => c instanceof k8s.KubeDaemonSet);
+    return new SiteMonitoring(scope, 'Monitoring', {
+      site: name,
+      servers: [...this.serverMap.values()].map((s) => this.monitoredServer(s)),
+      collector: daemonSet(this.logCollector?.daemonSet, 'the log collector', 'worker'),
+      vipController: daemonSet(vipDaemonSet, 'the VIP controller', 'router'),
+      claims: [
+        ...(facts.logs ? [{ namespace: facts.logs.namespace ?? LOGS_NAMESPACE, name: 'logs', what: 'the logs' }] : []),
+        ...[...this.backupMap.values()].map((b) => ({ namespace: Chart.of(b).namespace ?? 'default', name: `${b.name}-backup`, what: `${b.name}'s backups` })),
+      ],
+      blackboxExporter: monitoring.blackboxExporter,
+      prometheusOperator: monitoring.prometheusOperator,
+      operatorLabels: monitoring.operatorLabels,
+      errorPercent: monitoring.errorPercent,
+      serverDownSeconds: monitoring.serverDownSeconds,
+    });
+  }
+
+  /** A server as Prometheus watches it: its namespace, HTTPS names and backup. */
+  private monitoredServer(server: WebSshServer): MonitoredServer {
+    const backup = this.backupMap.get(server.name);
+    return {
+      name: server.name,
+      namespace: Chart.of(server).namespace ?? 'default',
+      httpsHostnames: server.certificate ? server.hostnames : [],
+      // the longest gap of the schedule, and an hour for the run itself
+      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: cronLongestGapSeconds(this.facts.backup?.schedule ?? '0 3 * * *') + 3600 } : undefined,
+    };
+  }
+
   private addNamespace(namespace: string, namespaceId: string, denyId: string) {
     const podSecurity = { [POD_SECURITY_ENFORCE]: 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' };
     const made = {
@@ -211,7 +292,7 @@ export class HostingSite extends Construct {
    * own requests and limits.
    */
   private addQuota(spec: VirtualServerSpec, path: string, server: WebSshServer, backup: DocrootBackup | undefined): void {
-    const pod = [server.httpd, server.sshd];
+    const pod = [server.httpd, server.sshd, ...(server.exporter ? [server.exporter] : [])];
     const job = backup?.backup.toJson().spec.jobTemplate.spec.template.spec.containers[0];
     const replicas = spec.replicas ?? 2;
     const rollout = replicas + 1;
@@ -294,6 +375,7 @@ export class HostingSite extends Construct {
       acmeStore,
       egress: spec.egress,
       imagePullSecrets: spec.overrides?.imagePullSecrets ?? facts.imagePullSecrets,
+      metrics: facts.monitoring ? { exporterImage: ImageReference.of(`${facts.registry}/apache-exporter:${spec.version}`) } : spec.overrides?.metrics,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
     this.vipController.expose(server.service, spec.address);
@@ -318,6 +400,9 @@ export class HostingSite extends Construct {
       }));
     }
     if (this.tenancy === Tenancy.NAMESPACE_PER_SERVER) this.addQuota(spec, quotaPath, server, this.backupMap.get(spec.name));
+    // a server added after the site was built: the collector and Prometheus watch it too
+    this.logCollector?.addServer({ name: server.name, namespace: charts.web.namespace ?? 'default' });
+    this.monitoring?.addServer(this.monitoredServer(server));
     return server;
   }
 

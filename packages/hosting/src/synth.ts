@@ -125,11 +125,17 @@ export function formatSynthResult(result: SynthResult, relativeTo = process.cwd(
   for (const [folder] of (result.nodeFiles ?? []).map((file) => file.split('/'))) folders.set(folder, (folders.get(folder) ?? 0) + 1);
   return [
     ...lines,
-    ...[...folders].map(([folder, n]) => `${path.join(dir, folder)}/: ${n} files for the nodes, not for kubectl (README, "A redundant control plane")`),
+    ...[...folders].map(([folder, n]) => `${path.join(dir, folder)}/: ${n} files ${NODE_FOLDERS[folder] ?? 'for the nodes, not for kubectl'}`),
     ...(picture ? [`${picture}: the picture of the site (Graphviz: dot -Tsvg ${picture} > ${path.basename(dir)}.svg)`] : []),
     ...result.warnings.map((w) => `warning: ${w}`),
   ];
 }
+
+/** What each folder of node files is for, in the synth's summary. */
+const NODE_FOLDERS: Record<string, string> = {
+  'control-plane': 'for the nodes, not for kubectl (README, "A redundant control plane")',
+  'monitoring': 'for Prometheus, not for kubectl: its scrape configuration and rules (README, "Monitoring")',
+};
 
 /** Each kind once, sorted by apiVersion and kind. */
 function uniqueKinds(kinds: readonly EmittedKind[]): EmittedKind[] {

@@ -1,6 +1,6 @@
 import {
   AppChecks, containerResources, ImageReference, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts,
-  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requireResources,
+  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requirePort, requireResources,
   requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
@@ -206,7 +206,29 @@ export interface WebSshServerProps {
    * @default - requests 20m CPU / 32Mi memory, limits 500m CPU / 256Mi memory
    */
   readonly sshdResources?: k8s.ResourceRequirements | undefined;
+
+  /**
+   * Apache's own numbers for Prometheus (requests, bytes, busy and idle workers): an exporter container beside httpd
+   * (Debian's prometheus-apache-exporter, built from this package's `images/apache-exporter/`) reads httpd's status
+   * page on the pod's loopback (never on a port the Service or a VIP reaches) and serves the metrics on its port
+   * named `metrics` (9117), which `SiteMonitoring` of `@cdk8s-vserver/monitoring` scrapes.
+   * @default - none: no exporter, and httpd serves no status page
+   */
+  readonly metrics?: ServerMetrics | undefined;
 }
+
+/** The metrics exporter beside a server's httpd. */
+export interface ServerMetrics {
+  /** The exporter's image, pinned (`master.test:5000/myrepo/apache-exporter:v1`); `version` retags it with httpd's and sshd's. */
+  readonly exporterImage: ImageReference;
+  /** The loopback port of httpd's status page, which only the exporter reads. @default 8081 */
+  readonly statusPort?: number | undefined;
+  /** Resources of the exporter. @default - requests 5m CPU / 16Mi memory, limits 100m CPU / 64Mi memory */
+  readonly resources?: k8s.ResourceRequirements | undefined;
+}
+
+/** The port the exporter serves the metrics on (named `metrics`). */
+export const METRICS_PORT = 9117;
 
 /**
  * How a server's pods spread over the nodes of its role.
@@ -240,11 +262,14 @@ const ALWAYS_EXEMPT = ['127.0.0.0/8', '::1', 'fc00::/7', 'fe80::/10'];
 export const WEB_UID = 1000;
 /** The uid httpd runs as: Debian's www-data. */
 export const HTTPD_UID = 33;
+/** The uid the metrics exporter runs as: nobody, who owns nothing. */
+export const NOBODY_UID = 65534;
 /** The lowest port a process without privilege may listen on. */
 const FIRST_UNPRIVILEGED_PORT = 1024;
 
 const DEFAULT_HTTPD_RESOURCES = containerResources('50m', '64Mi', '500m', '256Mi');
 const DEFAULT_SSHD_RESOURCES = containerResources('20m', '32Mi', '500m', '256Mi');
+const DEFAULT_EXPORTER_RESOURCES = containerResources('5m', '16Mi', '100m', '64Mi');
 const SPREADS = { 'NodeSpread.REQUIRED': NodeSpread.REQUIRED, 'NodeSpread.PREFERRED': NodeSpread.PREFERRED };
 
 /** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
@@ -298,6 +323,8 @@ export class WebSshServer extends Construct {
   public readonly httpd: k8s.Container;
   /** The sshd container, as the Deployment's pod template holds it. */
   public readonly sshd: k8s.Container;
+  /** The metrics exporter, with `metrics`. */
+  public readonly exporter?: k8s.Container;
   /** Name of the Secret with the SSH host keys. */
   public readonly hostKeysSecret: string;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
@@ -332,6 +359,7 @@ export class WebSshServer extends Construct {
     this.tlsSecret = tls?.secretName;
     this.httpd = this.httpdContainer(r, tls);
     this.sshd = this.sshdContainer(r, keys.volume);
+    this.exporter = this.exporterContainer(r);
     const metadata = { name: this.name, labels: r.labels };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', { metadata, spec: this.deploymentSpec(r, keys.volume, tls) });
     this.service = new k8s.KubeService(this, 'Service', { metadata, spec: this.serviceSpec(r) });
@@ -345,8 +373,9 @@ export class WebSshServer extends Construct {
     const replicas = requireInteger(this, 'replicas', props.replicas ?? 2, 1, INT32_MAX);
     let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
     let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
+    let exporterImage = props.metrics ? requirePinnedImage(this, 'metrics.exporterImage', props.metrics.exporterImage) : undefined;
     if (props.version !== undefined) {
-      const pinned = Object.entries({ httpdImage, sshdImage }).find(([, image]) => image.digest !== undefined);
+      const pinned = Object.entries({ httpdImage, sshdImage, ...(exporterImage ? { 'metrics.exporterImage': exporterImage } : {}) }).find(([, image]) => image.digest !== undefined);
       if (pinned) {
         throw SiteError.invalidProp(this, 'version', props.version, `not be set while '${pinned[0]}' is pinned by digest `
           + `(${pinned[1].reference}): a tag would replace the digest. Drop 'version', or pin both images by tag`);
@@ -357,6 +386,7 @@ export class WebSshServer extends Construct {
       }
       httpdImage = httpdImage.withTag(props.version);
       sshdImage = sshdImage.withTag(props.version);
+      exporterImage = exporterImage?.withTag(props.version);
     }
     const spread = requireEnum(this, 'spread', props.spread ?? NodeSpread.REQUIRED, SPREADS);
     const evictionSeconds = requireWholeSeconds(this, 'evictionDelay', props.evictionDelay ?? Duration.seconds(30));
@@ -364,6 +394,11 @@ export class WebSshServer extends Construct {
     const httpPort = requireUnprivilegedPort(this, 'httpPort', props.httpPort ?? 8080);
     const sshPort = requireUnprivilegedPort(this, 'sshPort', props.sshPort ?? 2222);
     requireDistinctPorts(this, { httpPort, sshPort });
+    const statusPort = props.metrics ? requireUnprivilegedPort(this, 'metrics.statusPort', props.metrics.statusPort ?? 8081) : undefined;
+    if (statusPort !== undefined) {
+      requirePort(this, 'metrics.statusPort', statusPort);
+      requireDistinctPorts(this, { httpPort, sshPort, 'metrics.statusPort': statusPort, 'the exporter\'s port': METRICS_PORT });
+    }
     const sshServicePort = props.sshServicePort ?? 22;
     requireDistinctPorts(this, { httpServicePort: HTTP_SERVICE_PORT, sshServicePort });
     const sshPenaltyExempt = (props.sshPenaltyExempt ?? SHARED_ADDRESS_SPACE)
@@ -386,7 +421,7 @@ export class WebSshServer extends Construct {
         throw SiteError.invalidProp(this, 'hostnames', hostnames, `list the DNS names the ${certificate.kind} certificate covers, such as ["www.example.org"]`);
       }
       certificate.validate(this, 'certificate', hostnames);
-      requireDistinctPorts(this, { httpPort, sshPort, httpsPort });
+      requireDistinctPorts(this, { httpPort, sshPort, httpsPort, ...(statusPort !== undefined ? { 'metrics.statusPort': statusPort, 'the exporter\'s port': METRICS_PORT } : {}) });
       requireDistinctPorts(this, { httpsServicePort: HTTPS_SERVICE_PORT, sshServicePort });
       if (props.acmeStore) requireClaimIn(this, 'acmeStore', props.acmeStore, namespace);
       if (props.acmeStore?.accessMode === 'ReadWriteOnce' && replicas > 1) {
@@ -434,6 +469,7 @@ export class WebSshServer extends Construct {
       : requireLabelValue(this, props.version !== undefined ? 'version' : 'httpdImage (its tag)', httpdImage.tag, 'app.kubernetes.io/version');
     const httpdResources = requireResources(this, 'httpdResources', props.httpdResources ?? DEFAULT_HTTPD_RESOURCES);
     const sshdResources = requireResources(this, 'sshdResources', props.sshdResources ?? DEFAULT_SSHD_RESOURCES);
+    const exporterResources = requireResources(this, 'metrics.resources', props.metrics?.resources ?? DEFAULT_EXPORTER_RESOURCES);
     // A drain (kubectl drain, a node upgrade) may take pods away only while another one keeps serving.
     if (replicas === 1) {
       Warnings.of(this).add("'replicas' is 1: the PodDisruptionBudget (minAvailable 1) blocks 'kubectl drain' of its node, "
@@ -471,6 +507,7 @@ export class WebSshServer extends Construct {
       httpsPort,
       redirectToHttps: certificate !== undefined && (props.redirectToHttps ?? true),
       hstsSeconds,
+      metrics: exporterImage && statusPort !== undefined ? { image: exporterImage, statusPort, resources: exporterResources } : undefined,
     };
   }
 
@@ -496,6 +533,7 @@ export class WebSshServer extends Construct {
           HTTP_TO_HTTPS: r.redirectToHttps ? 'true' : 'false',
           ...(r.hstsSeconds !== undefined ? { HSTS_MAX_AGE: String(r.hstsSeconds) } : {}),
         } : {}),
+        ...(r.metrics ? { STATUS_PORT: String(r.metrics.statusPort) } : {}),
       }),
       lifecycle: DRAIN,
       readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
@@ -539,6 +577,24 @@ export class WebSshServer extends Construct {
     };
   }
 
+  /**
+   * The exporter: reads httpd's status page on the pod's loopback and serves Prometheus metrics. No readiness probe:
+   * a pod that serves its site stays in the Service while its exporter restarts.
+   */
+  private exporterContainer(r: Resolved): k8s.Container | undefined {
+    if (!r.metrics) return undefined;
+    return {
+      name: 'exporter',
+      image: r.metrics.image.reference,
+      imagePullPolicy: 'IfNotPresent',
+      args: [`--scrape_uri=http://127.0.0.1:${r.metrics.statusPort}/server-status?auto`, `--web.listen-address=:${METRICS_PORT}`],
+      ports: [{ containerPort: METRICS_PORT, name: 'metrics' }],
+      securityContext: restrictedContainer(NOBODY_UID),
+      resources: r.metrics.resources,
+      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(METRICS_PORT) }, ...LIVENESS },
+    };
+  }
+
   /** The pods of both containers, and how they roll, spread and leave a dead node. */
   private deploymentSpec(r: Resolved, authorizedKeys: k8s.Volume, tls: CertificateBinding | undefined): k8s.DeploymentSpec {
     return {
@@ -555,7 +611,7 @@ export class WebSshServer extends Construct {
 
   private podSpec(r: Resolved, authorizedKeys: k8s.Volume, tls: CertificateBinding | undefined): k8s.PodSpec {
     return {
-      containers: [this.httpd, this.sshd],
+      containers: [this.httpd, this.sshd, ...(this.exporter ? [this.exporter] : [])],
       volumes: [
         r.docroot.podVolume,
         { name: 'httpd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
@@ -616,7 +672,7 @@ export class WebSshServer extends Construct {
     return {
       podSelector: { matchLabels: r.selectorLabels },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort].map(tcp) }],
+      ingress: [{ ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort, ...(r.metrics ? [METRICS_PORT] : [])].map(tcp) }],
       // no rule: nothing out (an empty list is dropped by the API server, and every apply would change the object again)
       ...(egress.length ? { egress } : {}),
     };
@@ -659,6 +715,7 @@ interface Resolved {
   readonly httpsPort: number;
   readonly redirectToHttps: boolean;
   readonly hstsSeconds?: number | undefined;
+  readonly metrics?: { readonly image: ImageReference; readonly statusPort: number; readonly resources: k8s.ResourceRequirements } | undefined;
 }
 
 /** A volume the server's pods mount (`prop`) must be a claim in their own namespace. */

@@ -6,7 +6,8 @@
 #
 # Environment (set by the WebSshServer construct): HTTP_PORT, HTTPS_PORT, DOCROOT, SERVER_NAMES (space-separated
 # hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (true or false), HSTS_MAX_AGE (seconds, or empty),
-# ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS.
+# ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS, STATUS_PORT (Apache's status page on 127.0.0.1, for the metrics
+# exporter; empty: none).
 set -e
 # shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
 . /etc/apache2/envvars
@@ -21,6 +22,7 @@ fail() { echo "web-ssh-server: $*" >&2; exit 1; }
 [ "$(id -u)" != 0 ] || fail "httpd runs as www-data (or any uid but root): set the container's runAsUser (the WebSshServer construct does)"
 set -- -D FOREGROUND
 [ -n "$SERVER_NAMES" ] && set -- "$@" -D SERVER_NAMES
+[ -n "${STATUS_PORT:-}" ] && set -- "$@" -D STATUS
 case "$TLS" in
   none) ;;
   acme)
