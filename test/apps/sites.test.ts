@@ -75,13 +75,15 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
 
   test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, docroots, servers, UIs', () => {
     const charts = [
-      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) ? [] : ['namespace']), backend,
+      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) && !facts.logs ? [] : ['namespace']), backend,
       ...(perServer ? declaration.servers.map((s) => `server-${s.name}`) : ['docroot', 'web']),
+      ...(facts.logs ? ['logs'] : []), ...(facts.monitoring?.prometheusOperator ? ['monitoring'] : []),
       ...['dashboard', 'headlamp'].filter((ui) => facts[ui as 'dashboard' | 'headlamp'] !== undefined),
     ];
     expect(result.files.map((f) => f.file)).toEqual(charts.map((chart, i) => `000${i}-${chart}.k8s.yaml`));
     if (charts[0] === 'namespace') {
-      for (const ns of perServer ? declaration.servers.map((s) => s.name) : [namespace]) {
+      for (const ns of [...perServer ? declaration.servers.map((s) => s.name) : [namespace].filter((n) => n !== 'default'),
+        ...facts.logs ? [facts.logs.namespace ?? 'vserver-logs'] : []]) {
         expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === ns)).toHaveLength(1);
       }
       expect(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).toMatch(/^kind: Namespace$/m);
@@ -166,7 +168,9 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
 
     test('runs its replicas of the registry\'s images at its version, on workers, in the site\'s namespace', () => {
       expect(deployment.spec.replicas).toBe(server.replicas ?? 2);
-      expect(pod.containers.map((c: any) => c.image)).toEqual([`${facts.registry}/httpd:${server.version}`, `${facts.registry}/sshd:${server.version}`]);
+      expect(pod.containers.map((c: any) => c.image)).toEqual([`${facts.registry}/httpd:${server.version}`, `${facts.registry}/sshd:${server.version}`,
+        // with monitoring, Apache's exporter at the same version
+        ...(facts.monitoring ? [`${facts.registry}/apache-exporter:${server.version}`] : [])]);
       expect(pod.nodeSelector).toEqual({ role: 'worker' });
       expect([deployment, service, pvc].map((o) => o.metadata.namespace)).toEqual([nsOf(name), nsOf(name), nsOf(name)]);
     });
@@ -183,7 +187,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       expect(pv.spec.nfs).toEqual({ server: facts.nas.server, path: server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${name}` });
       expect(pv.spec.mountOptions).toEqual(facts.nas.mountOptions);
       expect(pvc.spec.accessModes).toEqual(pv.spec.accessModes);
-      for (const c of pod.containers) expect(c.volumeMounts.map((m: any) => m.name)).toContain('docroot');
+      for (const c of pod.containers.filter((c: any) => c.name !== 'exporter')) expect(c.volumeMounts.map((m: any) => m.name)).toContain('docroot');
     });
   });
 

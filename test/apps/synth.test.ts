@@ -27,8 +27,8 @@ describe('synthApp', () => {
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, '0009-stale.k8s.yaml'), 'kind: Stale\n');
     synthApp(out, buildLab);
-    expect(fs.readdirSync(out)).toEqual(['0000-keepalived.k8s.yaml', '0001-docroot.k8s.yaml', '0002-web.k8s.yaml', '0003-dashboard.k8s.yaml', 'control-plane',
-      'kinds.txt']);
+    expect(fs.readdirSync(out)).toEqual(['0000-namespace.k8s.yaml', '0001-keepalived.k8s.yaml', '0002-docroot.k8s.yaml', '0003-web.k8s.yaml', '0004-logs.k8s.yaml',
+      '0005-dashboard.k8s.yaml', 'control-plane', 'kinds.txt', 'monitoring']);
   });
 
   test('fails without touching the previous output or leaving temporary folders', () => {
@@ -63,15 +63,18 @@ describe('synthApp', () => {
       Warnings.of(charts.server('myweb')).add('port 22 clashes with the router node sshd');
     });
     const lines = formatSynthResult(result, tmp);
-    expect(lines.slice(0, 3)).toEqual([
-      'lab/0000-keepalived.k8s.yaml: 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 ConfigMap, 1 DaemonSet',
-      'lab/0001-docroot.k8s.yaml: 3 PersistentVolume, 3 PersistentVolumeClaim',
-      'lab/0002-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 2 CronJob',
+    expect(lines.slice(0, 5)).toEqual([
+      'lab/0000-namespace.k8s.yaml: 1 Namespace',
+      'lab/0001-keepalived.k8s.yaml: 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 ConfigMap, 1 DaemonSet',
+      'lab/0002-docroot.k8s.yaml: 3 PersistentVolume, 3 PersistentVolumeClaim',
+      'lab/0003-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 2 CronJob',
+      'lab/0004-logs.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim, 1 ConfigMap, 1 DaemonSet, 1 NetworkPolicy',
     ]);
-    expect(lines).toHaveLength(7);
-    expect(lines[4]).toBe('lab/control-plane/: 16 files for the nodes, not for kubectl (README, "A redundant control plane")');
-    expect(lines[5]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
-    expect(lines[6]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
+    expect(lines).toHaveLength(10);
+    expect(lines[6]).toBe('lab/control-plane/: 16 files for the nodes, not for kubectl (README, "A redundant control plane")');
+    expect(lines[7]).toBe('lab/monitoring/: 2 files for Prometheus, not for kubectl: its scrape configuration and rules (README, "Monitoring")');
+    expect(lines[8]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
+    expect(lines[9]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
   });
 });
 
@@ -82,10 +85,10 @@ describe('apps/lab/main', () => {
     expect(out.status).toBe(0);
     const lines = out.stdout.trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual([
-      'dist/lab/0000-keepalived.k8s.yaml', 'dist/lab/0001-docroot.k8s.yaml', 'dist/lab/0002-web.k8s.yaml', 'dist/lab/0003-dashboard.k8s.yaml',
-      'dist/lab/control-plane/', 'dist/lab/site.dot', 'warning',
+      'dist/lab/0000-namespace.k8s.yaml', 'dist/lab/0001-keepalived.k8s.yaml', 'dist/lab/0002-docroot.k8s.yaml', 'dist/lab/0003-web.k8s.yaml',
+      'dist/lab/0004-logs.k8s.yaml', 'dist/lab/0005-dashboard.k8s.yaml', 'dist/lab/control-plane/', 'dist/lab/monitoring/', 'dist/lab/site.dot', 'warning',
     ]);
-    expect(lines[5]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
+    expect(lines[8]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
 

@@ -307,7 +307,7 @@ export class HostingSite extends Construct {
       const givenAmount = given === undefined ? undefined : quantityAmount(given) ?? 0;
       if (givenAmount !== undefined && givenAmount < onePod) {
         throw SiteError.invalidProp(this, `${path}.${key}`, given, `be at least what one of the server's pods asks (${formatAmount(resource, onePod)}, `
-          + `httpd and sshd together): no pod of the server could start. Leave it out for what the server needs (${formatAmount(resource, needed)})`);
+          + `all its containers together): no pod of the server could start. Leave it out for what the server needs (${formatAmount(resource, needed)})`);
       }
       if (givenAmount !== undefined && givenAmount < rollout * onePod) short.push(`${key} ${given} (a rolling update needs ${formatAmount(resource, rollout * onePod)})`);
       hard[`${side}.${resource}`] = given ?? formatAmount(resource, needed);

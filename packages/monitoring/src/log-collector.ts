@@ -58,6 +58,8 @@ const POD_HASH = '[bcdfghjklmnpqrstvwxz2456789]';
 const CONFIG_DIR = '/etc/log-collector';
 const LOGS_DIR = '/logs';
 const STREAM = '/run/log-collector/stream';
+/** A pod's log file as the kubelet names it: /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log. */
+const POD_LOG_PATH = '^/var/log/pods/([a-z0-9-]+)_([a-z0-9.-]+)_[^/]+/([a-z]+)/[0-9]+\\\\.log$';
 
 /**
  * Keeps every virtual server's logs on the NAS: a DaemonSet on the servers' nodes reads the pods' logs there (the
@@ -125,6 +127,7 @@ export class LogCollector extends Construct {
     const nodeName: k8s.EnvVar = { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } };
     const config = { name: 'config', mountPath: CONFIG_DIR, readOnly: true };
     const run = { name: 'run', mountPath: '/run/log-collector' };
+    const logsMount = { ...props.logs.mountAt(LOGS_DIR), name: 'logs' };
     this.daemonSet = new k8s.KubeDaemonSet(this, 'DaemonSet', {
       metadata: { name: this.name, labels },
       spec: {
@@ -153,7 +156,7 @@ export class LogCollector extends Construct {
                   config, run,
                   { name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true },
                   { name: 'state', mountPath: '/var/lib/rsyslog' },
-                  props.logs.mountAt(LOGS_DIR),
+                  logsMount,
                 ],
               },
               {
@@ -178,7 +181,7 @@ export class LogCollector extends Construct {
                 env: [nodeName, { name: 'RETENTION_DAYS', value: String(retentionDays) }],
                 securityContext: uid0([]),
                 resources: containerResources('5m', '16Mi', '200m', '64Mi'),
-                volumeMounts: [props.logs.mountAt(LOGS_DIR)],
+                volumeMounts: [logsMount],
               },
             ],
             volumes: [
@@ -186,7 +189,7 @@ export class LogCollector extends Construct {
               { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
               { name: 'state', hostPath: { path: stateDir, type: 'DirectoryOrCreate' } },
-              props.logs.podVolume,
+              { ...props.logs.podVolume, name: 'logs' },
             ],
           },
         },
@@ -227,7 +230,7 @@ export function serverPodPattern(server: string): string {
  */
 export function rsyslogConfig(servers: CollectedServer[]): string {
   const namespaces = [...new Set(servers.map((s) => s.namespace))].sort();
-  const piece = (n: number) => `re_extract(field($msg, 10, ${n}), "^[^ ]+ (stdout|stderr) [PF] (.*)$", 0, 2, "")`;
+  const piece = (n: number) => `re_extract(field($msg, 10, ${n}), '^[^ ]+ (stdout|stderr) [PF] (.*)$', 0, 2, "")`;
   const joins = Array.from({ length: MAX_LINE_PIECES - 1 }, (_, i) => i + 2).map((n) =>
     `  if field($msg, 10, ${n}) != "***FIELD NOT FOUND***" then { set $!line = $!line & ${piece(n)}; }`);
   return [
@@ -247,16 +250,16 @@ export function rsyslogConfig(servers: CollectedServer[]): string {
     '',
     'ruleset(name="pods") {',
     '  # /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log',
-    '  set $!ns = re_extract($!metadata!filename, "^/var/log/pods/([a-z0-9-]+)_([a-z0-9.-]+)_[^/]+/([a-z]+)/[0-9]+\\\\.log$", 0, 1, "");',
-    '  set $!pod = re_extract($!metadata!filename, "^/var/log/pods/([a-z0-9-]+)_([a-z0-9.-]+)_[^/]+/([a-z]+)/[0-9]+\\\\.log$", 0, 2, "");',
+    `  set $!ns = re_extract($!metadata!filename, '${POD_LOG_PATH}', 0, 1, "");`,
+    `  set $!pod = re_extract($!metadata!filename, '${POD_LOG_PATH}', 0, 2, "");`,
     '  set $!server = "";',
     '  # a line belongs to a server only when its pod is one of that server\'s Deployment\'s (never another server\'s whose name starts alike)',
-    ...servers.map((s) => `  if $!ns == "${s.namespace}" and re_match($!pod, "${serverPodPattern(s.name)}") then { set $!server = "${s.name}"; }`),
+    ...servers.map((s) => `  if $!ns == "${s.namespace}" and re_match($!pod, '${serverPodPattern(s.name)}') then { set $!server = "${s.name}"; }`),
     '  if $!server == "" then { stop }',
     '  # the runtime splits a long line into pieces (P) ended by a last one (F): joined again here',
     `  set $!line = ${piece(1)};`,
     ...joins,
-    '  set $!stream = re_extract($msg, "^[^ ]+ (stdout|stderr) ", 0, 1, "stdout");',
+    `  set $!stream = re_extract($msg, '^[^ ]+ (stdout|stderr) ', 0, 1, "stdout");`,
     '  if $syslogtag == "sshd" then { set $!kind = "sshd"; } else if $!stream == "stderr" then { set $!kind = "error"; } else { set $!kind = "access"; }',
     '  set $!node = getenv("NODE_NAME");',
     '  action(type="omfile" dynaFile="daily" template="line" createDirs="on" dirCreateMode="0750" fileCreateMode="0640" dynaFileCacheSize="200" closeTimeout="10")',

@@ -189,10 +189,10 @@ describe('a namespace per customer (facts.tenancy)', () => {
       'ResourceQuota/shop', 'LimitRange/shop', 'PersistentVolumeClaim/shop-docroot', 'CronJob/shop-backup', 'NetworkPolicy/shop-backup']));
     const ns = all.find((o: any) => o.kind === 'Namespace' && o.metadata.name === 'shop');
     expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
-    // by default exactly what the server needs at once: 2 replicas + 1 for a rollout (httpd 50m/64Mi + sshd 20m/32Mi each,
-    // limits 500m/256Mi each) and the backup and restore jobs (10m/16Mi, limits 500m/128Mi each)
+    // by default exactly what the server needs at once: 2 replicas + 1 for a rollout (httpd 50m/64Mi + sshd 20m/32Mi
+    // + the metrics exporter 5m/16Mi each, limits 500m/256Mi, 500m/256Mi and 100m/64Mi) and the backup and restore jobs (10m/16Mi, limits 500m/128Mi each)
     const quota = all.find((o: any) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'shop');
-    expect(quota.spec.hard).toEqual({ 'pods': '5', 'requests.cpu': '230m', 'requests.memory': '320Mi', 'limits.cpu': '4000m', 'limits.memory': '1792Mi' });
+    expect(quota.spec.hard).toEqual({ 'pods': '5', 'requests.cpu': '245m', 'requests.memory': '368Mi', 'limits.cpu': '4300m', 'limits.memory': '1984Mi' });
   });
 
   test('a quota of its own is used as given', () => {
@@ -229,8 +229,8 @@ describe('a namespace per customer (facts.tenancy)', () => {
     ['a quota of no pods', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { pods: 0 } }] }),
       "[Site] 'servers[1].quota.pods' must be an integer from 1 to 1000, got 0"],
     ['a quota smaller than one replica\'s requests', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { requestsCpu: '50m' } }] }),
-      "[Site] 'servers[1].quota.requestsCpu' must be at least what one of the server's pods asks (70m, httpd and sshd together): no pod of the server could start. "
-      + 'Leave it out for what the server needs (230m), got "50m"'],
+      "[Site] 'servers[1].quota.requestsCpu' must be at least what one of the server's pods asks (75m, all its containers together): no pod of the server could start. "
+      + 'Leave it out for what the server needs (245m), got "50m"'],
     ['an unknown tenancy', (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, tenancy: 'one-per-customer' as Tenancy } }),
       "[Site] 'facts.tenancy' must be one of Tenancy.SHARED_NAMESPACE (\"shared-namespace\"), Tenancy.NAMESPACE_PER_SERVER (\"namespace-per-server\"), got \"one-per-customer\""],
   ])('fails on %s', (_what, change, message) => {
@@ -239,7 +239,7 @@ describe('a namespace per customer (facts.tenancy)', () => {
 
   test('warns on a quota that fits a pod but not a rolling update', () => {
     const { site: s } = site((lab) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { pods: 2, requestsCpu: '100m' } }] }));
-    expect(Warnings.collect(s).join('\n')).toMatch(/'servers\[1\]\.quota' holds fewer than the 2 replicas and the pod a rolling update adds: pods 2 \(a rolling update needs 3\), requestsCpu 100m \(a rolling update needs 210m\)/);
+    expect(Warnings.collect(s).join('\n')).toMatch(/'servers\[1\]\.quota' holds fewer than the 2 replicas and the pod a rolling update adds: pods 2 \(a rolling update needs 3\), requestsCpu 100m \(a rolling update needs 225m\)/);
   });
 });
 
@@ -285,6 +285,7 @@ describe('facts.imagePullSecrets: a registry that asks for credentials', () => {
       ['Deployment/myweb', [{ name: 'registry-credentials' }]],
       ['CronJob/myweb-backup', [{ name: 'registry-credentials' }]],
       ['CronJob/myweb-restore', [{ name: 'registry-credentials' }]],
+      ['DaemonSet/log-collector', [{ name: 'registry-credentials' }]],
     ]);
     // negative control: without them, no pod names any
     expect(podsOf(site((lab) => lab).app).filter((p: any) => p.pod.imagePullSecrets)).toEqual([]);
@@ -343,8 +344,8 @@ describe('a redundant control plane in the declaration', () => {
   });
 
   test('a site without one writes no node files; the lab\'s control plane writes 16', () => {
-    const { control } = { control: site(withFacts({ controlPlane: undefined })) };
+    const { control } = { control: site(withFacts({ controlPlane: undefined, monitoring: undefined })) };
     expect(NodeFiles.of(control.app).list()).toEqual([]);
-    expect(NodeFiles.of(site((lab) => lab).app).list()).toHaveLength(16);
+    expect(NodeFiles.of(site((lab) => lab).app).list().filter((f) => f.path.startsWith('control-plane/'))).toHaveLength(16);
   });
 });

@@ -95,7 +95,7 @@ describe('the operator CLI fails in one line, before or without a cluster', () =
   test('fails on a folder without kinds.txt, or with a broken one', () => {
     const dir = path.join(tmp, 'no-kinds');
     fs.mkdirSync(dir);
-    fs.copyFileSync(path.join(DIST, 'lab', '0002-web.k8s.yaml'), path.join(dir, '0002-web.k8s.yaml'));
+    fs.copyFileSync(path.join(DIST, 'lab', '0003-web.k8s.yaml'), path.join(dir, '0003-web.k8s.yaml'));
     expect(cli(['deploy', dir, 'lab'])).toMatchObject({ status: 2, stderr: `deploy: ${dir} has no kinds.txt, which synthApp writes beside the manifests: synthesize the app again (npx projen synth)\n` });
     fs.writeFileSync(path.join(dir, KINDS_FILE), 'apps/v1 Deployment namespaced\nv1 Service\n');
     expect(cli(['deploy', dir, 'lab'])).toMatchObject({ status: 2, stderr: `deploy: ${dir}/kinds.txt:2: expected "<apiVersion> <Kind> <namespaced|cluster>", got "v1 Service"\n` });

@@ -1,3 +1,4 @@
+import { monitoring } from '@cdk8s-vserver/monitoring';
 import { VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
 import { certmanager } from '@cdk8s-vserver/web-ssh-server';
 import { EmittedKind } from '../synth';
@@ -43,6 +44,9 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   ...VIP_CUSTOM_KINDS.map((k) => ({ group: groupOf(k.apiVersion), kind: k.kind, namespaced: k.namespaced })),
   // a server's certificate from cert-manager (its Secret is cert-manager's, and goes with the Certificate)
   { group: groupOf(certmanager.Certificate.GVK.apiVersion), kind: certmanager.Certificate.GVK.kind, namespaced: true },
+  // the site's scrape targets and alert rules for the Prometheus Operator
+  { group: groupOf(monitoring.PodMonitor.GVK.apiVersion), kind: monitoring.PodMonitor.GVK.kind, namespaced: true },
+  { group: groupOf(monitoring.PrometheusRule.GVK.apiVersion), kind: monitoring.PrometheusRule.GVK.kind, namespaced: true },
   { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
   { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
   { group: '', kind: 'Namespace', namespaced: false, keep: true },
