@@ -6,10 +6,11 @@ import { VipBackend } from '@cdk8s-vserver/vip';
 import { parseDocument } from 'yaml';
 import { LAB } from '../apps/lab/site';
 
-/** The folders of CRD files of the custom resources the packages emit (MetalLB's, cert-manager's), committed with their licence. */
+/** The folders of CRD files of the custom resources the packages emit (MetalLB's, cert-manager's, the Prometheus Operator's), committed with their licence. */
 export const CRD_DIRS = [
   path.join(__dirname, '../packages/vip/crds/metallb-v0.16.1'),
   path.join(__dirname, '../packages/web-ssh-server/crds/cert-manager-v1.21.1'),
+  path.join(__dirname, '../packages/monitoring/crds/prometheus-operator-v0.93.0'),
 ];
 
 /** The YAML files of {@link CRD_DIRS}: what the schema tier validates custom resources against. */

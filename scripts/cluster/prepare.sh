@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # usage: prepare.sh schema|cluster
 # Installs and builds what a tier needs, once, into a cache outside the repository (keyed by version, so later
-# runs take seconds). The schema tier needs only the first two items; the cluster and node tiers need all of them:
+# runs take seconds). The schema tier needs only the first three items; the cluster and node tiers need all of them:
 #   - the official Kubernetes OpenAPI v2 document (1.30), from Debian trixie's python-kubernetes source;
 #   - Graphviz (Debian's graphviz), which renders each app's picture, site.dot;
+#   - Prometheus (Debian's prometheus: promtool tests every alert rule; the node tier scrapes the real pods with it);
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy, built offline from
 #     Debian bookworm's kubernetes source package with Debian's golang-go, and the pod sandbox's `pause`
 #     program from the same source (build/pause/linux/pause.c), since no pause image can be downloaded;
@@ -24,6 +25,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_pkgs=()
 command -v dot >/dev/null 2>&1 || need_pkgs+=(graphviz)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 if [ "$what" = cluster ]; then
   command -v go >/dev/null 2>&1 || [ -x /usr/lib/go/bin/go ] || need_pkgs+=(golang-go)
   command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)

@@ -28,7 +28,10 @@ export class KubernetesSchema {
       }
     }
     // strict: false only lets ajv ignore the document's `x-kubernetes-*` annotations; it loosens no check.
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+    // Go's RE2 flags group `(?i)` (the Prometheus Operator's CRDs use it) becomes JavaScript's `i` flag
+    const regExp = Object.assign((source: string, flags: string) => (source.includes('(?i)')
+      ? new RegExp(source.replace(/\(\?i\)/g, ''), `${flags}i`) : new RegExp(source, flags)), { code: 'goRegExp' });
+    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, code: { regExp } });
     addFormats(this.ajv);
     this.ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
     this.ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });

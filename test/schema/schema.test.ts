@@ -34,7 +34,8 @@ describe.each(backendSites)('the lab on %s, against the same schema', (_backend,
 describe('MetalLB custom resources, against the CRDs they were imported from', () => {
   test('the CRDs add IPAddressPool and L2Advertisement (and cert-manager\'s Certificate, ClusterIssuer and Issuer)', () => {
     expect(customKinds).toEqual(['metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement',
-      'cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer', 'cert-manager.io/v1/Issuer']);
+      'cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer', 'cert-manager.io/v1/Issuer',
+      'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule']);
   });
 
   const pool = () => ({
@@ -62,6 +63,25 @@ describe('MetalLB custom resources, against the CRDs they were imported from', (
 
   test('fails metadata that is not ObjectMeta', () => {
     expect(schema.validate({ ...pool(), metadata: { name: 'p', labelz: {} } }).join('\n')).toMatch(/additional properties 'labelz'/);
+  });
+});
+
+describe("the Prometheus Operator's PodMonitor and PrometheusRule, against the CRDs their types were imported from", () => {
+  const agency = objectsIn(path.join(DIST, 'agency')).filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
+
+  test('dist/agency has the servers\' and the collector\'s PodMonitors and the site\'s PrometheusRule, each valid', () => {
+    expect(agency.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(['PodMonitor/vserver-agency-servers', 'PodMonitor/vserver-agency-log-collector',
+      'PrometheusRule/vserver-agency']);
+    for (const o of agency) expect(schema.validate(o)).toEqual([]);
+  });
+
+  test('fails a PodMonitor without a selector and a rule without expr (negative controls)', () => {
+    const noSelector: any = JSON.parse(JSON.stringify(agency[0]));
+    delete noSelector.spec.selector;
+    expect(schema.validate(noSelector).join('\n')).toMatch(/must have required property 'selector'/);
+    const noExpr: any = JSON.parse(JSON.stringify(agency[2]));
+    delete noExpr.spec.groups[0].rules[0].expr;
+    expect(schema.validate(noExpr).join('\n')).toMatch(/must have required property 'expr'/);
   });
 });
 

@@ -5,10 +5,10 @@ import {
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
-import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
+import { IVipController, METALLB_NAMESPACE, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
-import { App, Chart, Size } from 'cdk8s';
+import { ApiObject, App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { acmeStorePath, checkDeclaration, LOGS_NAMESPACE, HostingSiteProps, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
 
@@ -232,12 +232,15 @@ export class HostingSite extends Construct {
     if (scope instanceof Chart && this.namespaceChart) scope.addDependency(this.namespaceChart);
     const daemonSet = (object: k8s.KubeDaemonSet | undefined, what: string, nodes: string): WatchedDaemonSet | undefined => (object
       ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
-    const vipDaemonSet = this.vipChart.node.findAll().find((c): c is k8s.KubeDaemonSet => c instanceof k8s.KubeDaemonSet);
+    // the backend's own DaemonSet (kube-keepalived-vip, kube-vip), or MetalLB's speakers from upstream's manifest
+    const vipDaemonSet = this.vipChart.node.findAll().find((c): c is k8s.KubeDaemonSet => ApiObject.isApiObject(c) && c.kind === 'DaemonSet');
+    const speakers = !vipDaemonSet && this.vipChart.node.findAll().some((c) => ApiObject.isApiObject(c) && c.apiVersion.startsWith('metallb.io/'))
+      ? { namespace: this.vipChart.namespace ?? METALLB_NAMESPACE, name: 'speaker', what: "MetalLB's speaker (the VIP controller)", nodes: 'node' } : undefined;
     return new SiteMonitoring(scope, 'Monitoring', {
       site: name,
       servers: [...this.serverMap.values()].map((s) => this.monitoredServer(s)),
       collector: daemonSet(this.logCollector?.daemonSet, 'the log collector', 'worker'),
-      vipController: daemonSet(vipDaemonSet, 'the VIP controller', 'router'),
+      vipController: daemonSet(vipDaemonSet, 'the VIP controller', 'router') ?? speakers,
       claims: [
         ...(facts.logs ? [{ namespace: facts.logs.namespace ?? LOGS_NAMESPACE, name: 'logs', what: 'the logs' }] : []),
         ...[...this.backupMap.values()].map((b) => ({ namespace: Chart.of(b).namespace ?? 'default', name: `${b.name}-backup`, what: `${b.name}'s backups` })),

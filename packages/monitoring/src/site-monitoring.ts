@@ -189,7 +189,7 @@ export class SiteMonitoring extends Construct {
           produce: () => ({
             groups: this.groups.map((g) => ({
               name: g.name,
-              rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr).value })),
+              rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
             })),
           }),
         }) as unknown as PrometheusRuleSpec,
