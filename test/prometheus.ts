@@ -43,7 +43,8 @@ export function podTargets(pods: any[]): Array<{ targets: string[]; labels: Reco
       __meta_kubernetes_pod_ready: String(ready),
       __meta_kubernetes_pod_phase: p.status.phase,
       ...Object.fromEntries(Object.entries(p.metadata.labels ?? {}).flatMap(([k, v]) => [
-        [`__meta_kubernetes_pod_label_${sanitize(k)}`, String(v)], [`__meta_kubernetes_pod_labelpresent_${sanitize(k)}`, 'true']])),
+        [`__meta_kubernetes_pod_label_${sanitize(k)}`, String(v)], [`__meta_kubernetes_pod_labelpresent_${sanitize(k)}`, 'true'],
+      ])),
     };
     return (p.spec.containers as any[]).flatMap((c) => (c.ports ?? []).map((port: any) => ({
       targets: [`${p.status.podIP}:${port.containerPort}`],

@@ -25,8 +25,10 @@ const OTHER_FACTS: HostingSiteProps = {
     dashboard: { address: Ipv4Address.of('10.1.2.3') },
     // newshop's 4 replicas and a rollout's one more pod
     workers: ['w1', 'w2', 'w3', 'w4', 'w5'],
-    // a site that keeps its control plane out of the declaration
+    // a site that keeps its control plane out of the declaration, and neither keeps logs nor is monitored
     controlPlane: undefined,
+    logs: undefined,
+    monitoring: undefined,
   },
   servers: [
     ...LAB.servers,
@@ -187,7 +189,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       expect(pv.spec.nfs).toEqual({ server: facts.nas.server, path: server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${name}` });
       expect(pv.spec.mountOptions).toEqual(facts.nas.mountOptions);
       expect(pvc.spec.accessModes).toEqual(pv.spec.accessModes);
-      for (const c of pod.containers.filter((c: any) => c.name !== 'exporter')) expect(c.volumeMounts.map((m: any) => m.name)).toContain('docroot');
+      for (const c of pod.containers.filter((container: any) => container.name !== 'exporter')) expect(c.volumeMounts.map((m: any) => m.name)).toContain('docroot');
     });
   });
 
@@ -222,8 +224,22 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     expect(dot).toContain(`label="${declaration.name}: VIP -> Service -> pods -> claim -> volume -> NAS";`);
     expect([...roles].filter(([, role]) => role === 'legend').map(([node]) => node)).toEqual([
       'legend:vip', 'legend:service', 'legend:workload', 'legend:job', 'legend:volume', 'legend:nfs', 'legend:holder',
-      ...(facts.controlPlane ? ['legend:master'] : []),
+      ...(facts.controlPlane ? ['legend:master'] : []), ...(facts.logs ? ['legend:logs'] : []),
     ]);
+  });
+
+  test('its picture sends every server\'s logs to the collector on the workers (dotted), which keeps them in its claim on the NAS', () => {
+    const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
+    const collector = 'DaemonSet:vserver-logs:log-collector';
+    if (!facts.logs) {
+      // negative control: a site without logs draws no collector
+      expect(roles.has(collector)).toBe(false);
+      return;
+    }
+    expect(roles.get(collector)).toBe('worker');
+    for (const server of declaration.servers) expect(edges).toContainEqual([`Deployment:${nsOf(server.name)}:${server.name}`, collector]);
+    expect(edges).toContainEqual([collector, 'PersistentVolumeClaim:vserver-logs:logs']);
+    expect(edges).toContainEqual(['PersistentVolume:logs-pv', `NFS:${facts.logs.server ?? facts.nas.server}:${facts.logs.exportPath}`]);
   });
 
   test('its picture draws the control plane when the site declares one: each master holds the API VIP (dashed), the VIP reaches each', () => {

@@ -3,12 +3,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { synthApp } from '@cdk8s-vserver/hosting';
+import { RULES_FILE, SCRAPE_CONFIG_FILE } from '@cdk8s-vserver/monitoring';
 import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { parse, stringify } from 'yaml';
 import { PebbleCa } from './acme-ca';
 import { get, LoopReport, lowerForNodeTier, onHost, peerCertificate, privateKeysIn, RequestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
 import { createNamespaces } from '../cluster/dist';
-import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
+import { getJson, isPodReady, kubectl, kubectlRaw, requireControlPlane } from '../cluster/kubectl';
+import { lowerScrapeConfigs, podTargets } from '../prometheus';
 import { DIST, objectsIn, waitFor } from '../support';
 
 // The real node tier: dist/lab runs on real kubelets (scripts/node/with-site.sh), from the images our
@@ -34,6 +37,8 @@ const exportOf = (claim: string) => {
 const docroot = exportOf('docroot');
 const backupExport = exportOf('myweb-backup');
 const acmeStore = exportOf('myweb-acme');
+// the NAS folder the log collector keeps every server's logs in
+const logsExport = exportOf('logs');
 // myweb's DNS names, as its httpd answers them; the LAN has no DNS server, so clients reach them at the VIP
 const HOSTNAMES: string[] = deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'SERVER_NAMES').value.split(' ');
 const HOST = HOSTNAMES[0];
@@ -123,6 +128,8 @@ beforeAll(async () => {
   // mod_md's store, a folder of the NAS of its own
   fs.mkdirSync(acmeStore, { mode: 0o755, recursive: true });
   fs.chownSync(acmeStore, 33, 33);
+  // the logs' folder, written by the collector (root here; the squashed user on a NAS that squashes root)
+  fs.mkdirSync(logsExport, { mode: 0o755, recursive: true });
   // The lab's ACME CA, every name pointing at the VIP but one: the second name points at a host that serves nothing
   // (the master itself), so the first order fails, visibly (the negative control below), until DNS is fixed.
   pebble = await PebbleCa.start(path.join(tmp, 'pebble'), directory.hostname, VIP);
@@ -184,7 +191,7 @@ function applyCopy(name: string, change: (copy: any) => void): void {
 describe('the tier runs dist/lab itself', () => {
   test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs and CronJobs for the 1.20 server)', () => {
     expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-acme-pv: nfs -> hostPath',
-      'PersistentVolume/myweb-backup-pv: nfs -> hostPath']);
+      'PersistentVolume/myweb-backup-pv: nfs -> hostPath', 'PersistentVolume/logs-pv: nfs -> hostPath']);
     expect(lowered.lowered).toBe(lab.filter((o) => ['PodDisruptionBudget', 'CronJob'].includes(o.kind)).length);
     expect(lowered.lowered).toBe(3);
     const strip = (o: any) => (o.kind === 'PersistentVolume'
@@ -199,11 +206,13 @@ describe('the tier runs dist/lab itself', () => {
     expect(held).toContain(VIP);
   });
 
-  test("myweb's pods run for real: both containers ready, from the lab's images, on two different workers", () => {
+  test("myweb's pods run for real: every container ready, from the lab's images, on two different workers", () => {
     const live = pods().filter(isPodReady);
     expect(live).toHaveLength(REPLICAS);
     for (const p of live) {
+      // (the API server lists container statuses by name)
       expect(p.status.containerStatuses.map((c: any) => [c.name, c.ready, c.image])).toEqual([
+        ['exporter', true, 'master.test:5000/myrepo/apache-exporter:v1'],
         ['httpd', true, 'master.test:5000/myrepo/httpd:v1'],
         ['sshd', true, 'master.test:5000/myrepo/sshd:v1'],
       ]);
@@ -245,11 +254,12 @@ describe('the images our Dockerfiles build', () => {
 });
 
 describe('Pod Security "restricted", as the kernel sees the running containers', () => {
-  test('httpd runs as www-data (33) and sshd as web (1000), every process with no capability, no_new_privs and seccomp, in every pod', () => {
+  test('httpd runs as www-data (33), sshd as web (1000) and the exporter as nobody, every process with no capability, no_new_privs and seccomp, in every pod', () => {
     for (const pod of pods().filter(isPodReady)) {
       const pids = containerPids(pod);
       const seen = Object.entries(pids).map(([name, pid]) => ({ name, ...kernelView(pid) }));
-      expect(seen).toEqual([
+      expect(seen.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { name: 'exporter', uids: [65534, 65534, 65534, 65534], capEff: '0000000000000000', noNewPrivs: '1', seccomp: '2' },
         { name: 'httpd', uids: [33, 33, 33, 33], capEff: '0000000000000000', noNewPrivs: '1', seccomp: '2' },
         { name: 'sshd', uids: [1000, 1000, 1000, 1000], capEff: '0000000000000000', noNewPrivs: '1', seccomp: '2' },
       ]);
@@ -542,7 +552,8 @@ describe('under any uid, as OpenShift\'s restricted-v2 runs them', () => {
     expect([out.status, out.stdout.split('\n').slice(0, 2)]).toEqual([0, [String(UID), '0']]);
     expect(out.stdout).toContain('uploaded over SSH');
     const pids = containerPids(pod);
-    expect(Object.values(pids).map((pid) => kernelView(pid).uids[0])).toEqual([UID, UID]);
+    expect(Object.keys(pids).sort()).toEqual(['exporter', 'httpd', 'sshd']);
+    expect(Object.values(pids).map((pid) => kernelView(pid).uids[0])).toEqual([UID, UID, UID]);
     expect(kubectl(['logs', '-n', 'default', pod.metadata.name, '-c', 'sshd'])).toContain(`running as uid ${UID}, which is the user web here`);
     const page = await get(`http://${ip}:${deployment.spec.template.spec.containers[0].ports[0].containerPort}/healthz`);
     expect(page.status).toBe(200);
@@ -727,6 +738,226 @@ describe('SSH against guessing bots (OpenSSH 10), behind the VIP', () => {
     } finally {
       strict.kill('SIGTERM');
     }
+  });
+});
+
+describe('logs kept on the NAS by the collector, metrics and an alert in a real Prometheus', () => {
+  const PROMETHEUS = '127.0.0.1:19090';
+  const promDir = path.join(tmp, 'prometheus');
+  const collectorPods = (): any[] => getJson(['pods', '-n', 'vserver-logs', '-l', 'app.kubernetes.io/component=log-collector']).items;
+  let prometheus: ReturnType<typeof spawn> | undefined;
+  let discovery: NodeJS.Timeout | undefined;
+  const query = async (promql: string): Promise<any[]> => {
+    const out = await get(`http://${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    return JSON.parse(out.body).data.result;
+  };
+  const alerts = async (): Promise<any[]> => JSON.parse((await get(`http://${PROMETHEUS}/api/v1/alerts`)).body).data.alerts;
+  /** Every line of the kept access logs of `server` (each node's daily file). */
+  const keptAccess = (server: string): string[] => {
+    const dir = path.join(logsExport, server);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('access-')).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf-8').split('\n')) : [];
+  };
+  /** How many kept lines of `server` name each marker. */
+  const counts = (server: string, markers: string[]) => {
+    const lines = keptAccess(server);
+    return Object.fromEntries(markers.map((m) => [m, lines.filter((l) => l.includes(`GET /?${m} `)).length]));
+  };
+  const batch = async (name: string, n: number): Promise<string[]> => {
+    const markers = Array.from({ length: n }, (_, i) => `${name}-${Date.now()}-${i}`);
+    for (const m of markers) expect((await get(site(`/?${m}`), viaVip())).status).toBe(200);
+    return markers;
+  };
+
+  beforeAll(async () => {
+    await waitFor('the log collector ready on the three workers', 120, () => {
+      const ready = collectorPods().filter(isPodReady);
+      return ready.length === 3 ? ready : undefined;
+    }, { context: siteState });
+    // Debian's Prometheus, with dist/lab/monitoring/'s scrape configuration and rules as written, but for the pods'
+    // discovery: its build has no Kubernetes discovery, so the same meta labels come from the API server's pods
+    // through files (test/prometheus.ts), refreshed every second
+    fs.mkdirSync(promDir, { recursive: true });
+    const written = parse(fs.readFileSync(path.join(LAB, SCRAPE_CONFIG_FILE), 'utf-8')).scrape_configs;
+    const scrape = lowerScrapeConfigs(written, promDir);
+    const discover = () => {
+      const all: any[] = getJson(['pods', '-A']).items;
+      for (const { file, namespaces } of scrape.files.values()) {
+        fs.writeFileSync(`${file}.tmp`, JSON.stringify(podTargets(all.filter((p) => namespaces.includes(p.metadata.namespace)))));
+        fs.renameSync(`${file}.tmp`, file);
+      }
+    };
+    discover();
+    discovery = setInterval(discover, 1000);
+    const config = path.join(promDir, 'prometheus.yml');
+    fs.writeFileSync(config, stringify({
+      global: { scrape_interval: '2s', evaluation_interval: '2s' }, scrape_configs: scrape.configs, rule_files: [path.join(LAB, RULES_FILE)],
+    }));
+    const log = fs.openSync(path.join(promDir, 'prometheus.log'), 'w');
+    prometheus = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${path.join(promDir, 'data')}`, `--web.listen-address=${PROMETHEUS}`],
+      { stdio: ['ignore', log, log] });
+    await waitFor("Prometheus scraping myweb's exporters and the collectors", 60, async () =>
+      ((await query('apache_up{server="myweb",pod_ready="true"} == 1')).length === REPLICAS
+        && (await query('up{job="vserver-lab-log-collector"} == 1')).length === 3 ? true : undefined),
+    { context: () => fs.readFileSync(path.join(promDir, 'prometheus.log'), 'utf-8').split('\n').slice(-5).join('\n') });
+  });
+
+  afterAll(() => {
+    if (discovery) clearInterval(discovery);
+    prometheus?.kill('SIGTERM');
+    kubectl(['delete', 'deployment', 'myweb-twin', '-n', 'default', '--ignore-not-found', '--wait=false']);
+  });
+
+  test("requests over the VIP land in myweb's kept access log on the NAS, each once; a look-alike pod's (myweb-twin) in none", async () => {
+    // a Deployment whose pods are named like myweb's (myweb-twin-<hash>-<hash>) but is no server of the site
+    const twin = await podCopy('myweb-twin', () => undefined);
+    const twinMarker = `twin-${Date.now()}`;
+    const direct = await get(`https://${HOST}:${HTTPS_POD_PORT}/?${twinMarker}`, { address: twin.status.podIP, ca: trust });
+    expect(direct.status).toBe(200);
+    const markers = await batch('kept', 20);
+    const kept = await waitFor('the requests in the kept access log', 30, () => {
+      const c = counts('myweb', markers);
+      return Object.values(c).every((n) => n > 0) ? c : undefined;
+    }, { context: () => fs.readdirSync(logsExport).join(' ') });
+    expect(Object.values(kept)).toEqual(markers.map(() => 1));
+    // the twin's request reached its httpd (kubectl logs) but no kept file: only the site's servers have folders
+    expect(kubectl(['logs', '-n', 'default', twin.metadata.name, '-c', 'httpd'])).toContain(twinMarker);
+    expect(fs.readdirSync(logsExport)).toEqual(['myweb']);
+    const everything = fs.readdirSync(path.join(logsExport, 'myweb')).map((f) => fs.readFileSync(path.join(logsExport, 'myweb', f), 'utf-8')).join('');
+    expect(everything).not.toContain(twinMarker);
+    // one file per kind, day and node: access-<day>.<node>.log (the nodes of myweb's pods)
+    const nodes = pods().map((p) => p.spec.nodeName).sort();
+    const day = new Date().toISOString().slice(0, 10);
+    expect(fs.readdirSync(path.join(logsExport, 'myweb')).filter((f) => f.startsWith('access-')).sort())
+      .toEqual(expect.arrayContaining(nodes.map((n) => `access-${day}.${n}.log`)));
+    // the error and sshd logs are kept beside it (the uploads over SSH earlier in this file logged in)
+    expect(fs.readdirSync(path.join(logsExport, 'myweb')).some((f) => f.startsWith(`sshd-${day}.`))).toBe(true);
+    expect(fs.readdirSync(path.join(logsExport, 'myweb')).flatMap((f) => (f.startsWith('sshd-') ? fs.readFileSync(path.join(logsExport, 'myweb', f), 'utf-8') : ''))
+      .join('')).toMatch(/Accepted publickey for web from /);
+    kubectl(['delete', 'deployment', 'myweb-twin', '-n', 'default', '--wait=false']);
+  });
+
+  test('the collector restarted between two batches: no line lost, none twice', async () => {
+    const first = await batch('before', 20);
+    await waitFor('the first batch kept', 30, () => (Object.values(counts('myweb', first)).every((n) => n > 0) ? true : undefined));
+    const old = collectorPods().map((p) => p.metadata.name);
+    const restarted = Date.now();
+    kubectl(['delete', 'pod', '-n', 'vserver-logs', '-l', 'app.kubernetes.io/component=log-collector', '--wait=false']);
+    // the second batch while the collectors stop and start again
+    const second = await batch('during', 20);
+    await waitFor('new collectors ready on the three workers', 120, () => {
+      const now = collectorPods().filter((p) => !old.includes(p.metadata.name) && isPodReady(p));
+      return now.length === 3 ? now : undefined;
+    }, { context: siteState });
+    const third = await batch('after', 10);
+    const all = [...first, ...second, ...third];
+    const kept = await waitFor('every batch kept', 60, () => {
+      const c = counts('myweb', all);
+      return Object.values(c).every((n) => n > 0) ? c : undefined;
+    });
+    results.logCollectorRestart = {
+      requests: all.length, keptOnce: Object.values(kept).filter((n) => n === 1).length, seconds: +((Date.now() - restarted) / 1000).toFixed(1),
+    };
+    expect(Object.entries(kept).filter(([, n]) => n !== 1)).toEqual([]);
+  });
+
+  test("Prometheus reads the exporter's counter rising with the requests over the VIP, and the collector's count of responses", async () => {
+    const total = async (promql: string) => (await query(promql)).reduce((n, r) => n + Number(r.value[1]), 0);
+    const fresh = () => new Promise((resolve) => setTimeout(resolve, 4500));
+    await fresh();
+    const accesses = 'sum(apache_accesses_total{server="myweb"})';
+    const responses = 'sum(vserver_http_responses_total{server="myweb",code="200"})';
+    const [a0, r0, t0] = [await total(accesses), await total(responses), Date.now()];
+    const N = 30;
+    await batch('counted', N);
+    // both counters read again until they hold the requests (the collector's count follows the kept log by a moment)
+    const [a1, r1, seconds] = await waitFor('both counters to rise by the requests', 30, async () => {
+      await fresh();
+      const [a, r] = [await total(accesses), await total(responses)];
+      return a - a0 >= N && r - r0 >= N ? [a, r, (Date.now() - t0) / 1000] : undefined;
+    }, { intervalMs: 0 });
+    // Between the two scrapes (each up to one 2 s interval older than its query) other requests count too: kubelet's
+    // probes (readiness every 5 s, liveness every 10 s, per pod) in both counters, and the exporter's own reads of the
+    // status page (one per scrape, per pod) in Apache's
+    const window = seconds + 2 * 2;
+    const probes = Math.ceil(REPLICAS * window * (1 / 5 + 1 / 10)) + REPLICAS;
+    const statusReads = Math.ceil(REPLICAS * window / 2) + REPLICAS;
+    results.prometheusCounter = {
+      requests: N,
+      apacheAccessesRose: a1 - a0,
+      collectorResponsesRose: r1 - r0,
+      probesAtMost: probes,
+      statusReadsAtMost: statusReads,
+      seconds: +seconds.toFixed(1),
+    };
+    expect(a1 - a0).toBeGreaterThanOrEqual(N);
+    expect(a1 - a0).toBeLessThanOrEqual(N + probes + statusReads);
+    expect(r1 - r0).toBeGreaterThanOrEqual(N);
+    expect(r1 - r0).toBeLessThanOrEqual(N + probes);
+  });
+
+  test("every pod of myweb gone: VirtualServerDown fires after its 'for' plus a measured bound, and resolves once they are back", async () => {
+    const down = (list: any[]) => list.filter((a) => a.labels.alertname === 'VirtualServerDown' && a.labels.server === 'myweb');
+    // negative control: not pending or firing while myweb serves
+    expect(down(await alerts())).toEqual([]);
+    const rule = parse(fs.readFileSync(path.join(LAB, RULES_FILE), 'utf-8')).groups[0].rules.find((r: any) => r.alert === 'VirtualServerDown');
+    const forSeconds = Number(/^(\d+)s$/.exec(rule.for)![1]);
+    kubectl(['scale', 'deployment', 'myweb', '-n', 'default', '--replicas=0']);
+    const scaled = Date.now();
+    await waitFor('VirtualServerDown firing', forSeconds + 60, async () => (down(await alerts()).some((a) => a.state === 'firing') ? true : undefined),
+      { intervalMs: 500 });
+    const firingSeconds = (Date.now() - scaled) / 1000;
+    kubectl(['scale', 'deployment', 'myweb', '-n', 'default', `--replicas=${REPLICAS}`]);
+    const back = Date.now();
+    await waitForRollout('v1');
+    await waitFor('VirtualServerDown resolved', 60, async () => (down(await alerts()).length === 0 ? true : undefined), { intervalMs: 500 });
+    const resolvedSeconds = (Date.now() - back) / 1000;
+    results.serverDownAlert = { forSeconds, firingSeconds: +firingSeconds.toFixed(1), resolvedSeconds: +resolvedSeconds.toFixed(1) };
+    expect(firingSeconds).toBeGreaterThanOrEqual(forSeconds);
+    expect(firingSeconds).toBeLessThan(forSeconds + 20);
+  });
+
+  test("the keeper compresses its node's files of past days and deletes those past the retention; today's and other nodes' stay", () => {
+    const pod = collectorPods().find(isPodReady);
+    const node: string = pod.spec.nodeName;
+    const other = ['node1', 'node2', 'node3'].find((n) => n !== node)!;
+    const dir = path.join(logsExport, 'myweb');
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const file = (name: string, content: string, daysOld = 0) => {
+      fs.writeFileSync(path.join(dir, name), content);
+      const when = new Date(Date.now() - daysOld * 86_400_000);
+      fs.utimesSync(path.join(dir, name), when, when);
+    };
+    const retention = Number(pod.spec.containers.find((c: any) => c.name === 'keeper').env.find((e: any) => e.name === 'RETENTION_DAYS').value);
+    file(`access-${day(2)}.${node}.log`, 'two days ago\n', 2);
+    file(`access-${day(retention + 5)}.${node}.log.gz`, 'expired', retention + 5);
+    file(`access-${day(retention + 5)}.${other}.log.gz`, 'expired, but another node\'s', retention + 5);
+    file(`error-${day(0)}.${node}.log`, 'today\n');
+    // one round of the keeper, in its own container (its loop sleeps 600 s between rounds)
+    const round = kubectlRaw(['exec', '-n', 'vserver-logs', pod.metadata.name, '-c', 'keeper', '--', 'timeout', '5', '/usr/local/bin/log-collector', 'keeper']);
+    // ended by the timeout in its sleep (124), after the round
+    expect({ status: round.status, stderr: round.stderr }).toEqual({ status: 124, stderr: expect.stringContaining(`compressed /logs/myweb/access-${day(2)}.${node}.log`) });
+    const names = fs.readdirSync(dir);
+    expect(names).toContain(`access-${day(2)}.${node}.log.gz`);
+    expect(names).not.toContain(`access-${day(2)}.${node}.log`);
+    expect(spawnSync('zcat', [path.join(dir, `access-${day(2)}.${node}.log.gz`)], { encoding: 'utf-8' }).stdout).toBe('two days ago\n');
+    expect(names).not.toContain(`access-${day(retention + 5)}.${node}.log.gz`);
+    // negative controls: today's file, and another node's (its own keeper's), stay as they are
+    expect(names).toContain(`error-${day(0)}.${node}.log`);
+    expect(names).toContain(`access-${day(retention + 5)}.${other}.log.gz`);
+  });
+
+  test("the collector's and the exporter's memory after the request batches (peak and now)", () => {
+    const memory = (pid: number) => {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf-8');
+      const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]);
+      return { peakMiB: +(kib('VmHWM') / 1024).toFixed(1), nowMiB: +(kib('VmRSS') / 1024).toFixed(1) };
+    };
+    const collector = containerPids(collectorPods().find(isPodReady));
+    const server = containerPids(pods().find(isPodReady));
+    results.monitoringMemory = {
+      rsyslog: memory(collector.rsyslog), mtail: memory(collector.mtail), keeper: memory(collector.keeper), apacheExporter: memory(server.exporter),
+    };
+    for (const m of Object.values(results.monitoringMemory as Record<string, { peakMiB: number }>)) expect(m.peakMiB).toBeGreaterThan(0);
   });
 });
 

@@ -39,7 +39,8 @@ function caseFor(rule: AlertRule): Case {
       return {
         fire: [series('apache_up', { ...sel, pod_ready: 'false' }, '1x20'), series('apache_up', sel, '0x20')],
         calm: [series('apache_up', sel, '1x20')],
-        evalTime: at(5), labels: rule.labels,
+        evalTime: at(5),
+        labels: rule.labels,
       };
     }
     case 'VirtualServerErrors': {
@@ -50,7 +51,8 @@ function caseFor(rule: AlertRule): Case {
         fire: [ok(60), series('vserver_http_responses_total', { server, code: '503' }, '0+60x30')],
         // 1 %
         calm: [ok(6000), series('vserver_http_responses_total', { server, code: '500' }, '0+60x30')],
-        evalTime: at(20), labels: { ...rule.labels, server },
+        evalTime: at(20),
+        labels: { ...rule.labels, server },
       };
     }
     case 'VirtualServerCertificateExpiresSoon': {
@@ -58,7 +60,8 @@ function caseFor(rule: AlertRule): Case {
       return {
         fire: [series('probe_ssl_earliest_cert_expiry', labels, `${10 * 86400}x30`)],
         calm: [series('probe_ssl_earliest_cert_expiry', labels, `${30 * 86400}x30`)],
-        evalTime: at(20), labels: { ...rule.labels, ...labels },
+        evalTime: at(20),
+        labels: { ...rule.labels, ...labels },
       };
     }
     case 'VirtualServerBackupStale': {
@@ -70,7 +73,8 @@ function caseFor(rule: AlertRule): Case {
         fire: [series('kube_cronjob_status_last_successful_time', sel, `0x${minutes}`)],
         // a success every minute
         calm: [series('kube_cronjob_status_last_successful_time', sel, `0+60x${minutes}`)],
-        evalTime: at(minutes), labels: { ...rule.labels, ...sel },
+        evalTime: at(minutes),
+        labels: { ...rule.labels, ...sel },
       };
     }
     case 'VipControllerNotRunning':
@@ -148,9 +152,12 @@ describe.each(monitored)('dist/%s', (app) => {
 
 test('promtool fails a rule that does not fire as expected (negative control of the cases above)', () => {
   const rule: AlertRule = {
-    alert: 'NasFolderFilling', expr: 'kubelet_volume_stats_available_bytes{namespace="x",persistentvolumeclaim="logs"} / '
+    alert: 'NasFolderFilling',
+    expr: 'kubelet_volume_stats_available_bytes{namespace="x",persistentvolumeclaim="logs"} / '
       + 'kubelet_volume_stats_capacity_bytes{namespace="x",persistentvolumeclaim="logs"} < 0.1',
-    for: '15m', labels: { severity: 'warning' }, annotations: { summary: 's', description: 'd' },
+    for: '15m',
+    labels: { severity: 'warning' },
+    annotations: { summary: 's', description: 'd' },
   };
   const calm = caseFor(rule).calm;
   // the calm series, with the alert expected: promtool must say it did not fire

@@ -79,8 +79,13 @@ function fieldProblem(field: string, bounds: typeof FIELDS[number]): string | un
 export function cronLongestGapSeconds(schedule: string): number {
   const text = schedule.trim();
   const descriptor: Record<string, string> = {
-    '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0', '@daily': '0 0 * * *',
-    '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+    '@yearly': '0 0 1 1 *',
+    '@annually': '0 0 1 1 *',
+    '@monthly': '0 0 1 * *',
+    '@weekly': '0 0 * * 0',
+    '@daily': '0 0 * * *',
+    '@midnight': '0 0 * * *',
+    '@hourly': '0 * * * *',
   };
   const every = /^@every\s+(.+)$/.exec(text);
   if (every) {

@@ -1,7 +1,8 @@
 import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule, requireDnsLabel,
-  requireDnsSubdomain, requireImagePullSecrets, requireEnum, requireHost, isLabelValue, requireInteger, requireIpv4Subnet, requireLanAddress, requirePort, SiteError, Warnings,
+  ImageReference, Ipv4Address, Ipv4Subnet, isLabelValue, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule,
+  requireDnsLabel, requireDnsSubdomain, requireEnum, requireHost, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLanAddress,
+  requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
@@ -533,9 +534,9 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
         ? "Logs inside a docroot are served to anyone, and one customer would read another's visitors: put facts.logs.exportPath beside "
           + 'facts.nas.exportRoot, never on or in a folder the site mounts'
         : backup
-        ? 'Archives inside a served docroot are downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside '
+          ? 'Archives inside a served docroot are downloadable from the site, each holding the ones before: put facts.backup.exportRoot beside '
           + 'facts.nas.exportRoot, never on or in it'
-        : "One customer's uploads would overwrite another's site: give each server a folder of its own"));
+          : "One customer's uploads would overwrite another's site: give each server a folder of its own"));
   }
 }
 

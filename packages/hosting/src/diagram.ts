@@ -31,7 +31,8 @@ export interface ControlPlanePicture {
  * A picture of a synthesized site, as Graphviz DOT source: each VIP -> the Service that holds it -> the workloads
  * it selects -> their claims -> the volumes bound to them -> the NFS exports behind those; the VIP controller (or
  * MetalLB's advertisement) -> the VIPs it holds, dashed; the backup jobs -> the claims they read and write;
- * workloads grouped by the node role they run on (their `role` nodeSelector); with a redundant control plane, its
+ * workloads grouped by the node role they run on (their `role` nodeSelector); every server -> the log collector that
+ * keeps its logs, dotted (the collector -> its claim -> the NAS folder of the logs); with a redundant control plane, its
  * masters and the API VIP they hold; a title and a legend. Render it with any Graphviz (`dot -Tsvg site.dot > site.svg`).
  *
  * @param objects every object of the app, in apply order
@@ -118,6 +119,15 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
     for (const address of held) edges.push(`${id(ds.kind, ns(ds), ds.metadata.name)} -> ${add(id('VIP', address), `VIP ${address}`, 'doublecircle')} [style=dashed]`);
   }
 
+  // The log collector on the workers: every server's logs (its pods' httpd and sshd output) go to it, dotted, and it
+  // keeps them in its claim on the NAS (drawn above)
+  const collectors = workloads.filter((w) => w.kind === 'DaemonSet' && w.metadata.labels?.['app.kubernetes.io/component'] === 'log-collector');
+  for (const collector of collectors) {
+    for (const server of workloads.filter((w) => w.kind === 'Deployment' && w.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'] === 'web-ssh-server')) {
+      edges.push(`${id(server.kind, ns(server), server.metadata.name)} -> ${id(collector.kind, ns(collector), collector.metadata.name)} [style=dotted, label="logs"]`);
+    }
+  }
+
   // The control plane: the API VIP, held (dashed) by one master at a time, in front of every master's API server
   if (controlPlane) {
     const balanced = controlPlane.holder === 'keepalived-haproxy';
@@ -148,6 +158,7 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
     '    "legend:holder" [label="holds the VIP", shape=plaintext];',
     '    "legend:holder" -> "legend:vip" [style=dashed];',
     ...(controlPlane ? ['    "legend:master" [label="control-plane node", shape=box3d];'] : []),
+    ...(collectors.length ? ['    "legend:logs" [label="its logs, kept by", shape=plaintext];', '    "legend:logs" -> "legend:workload" [style=dotted];'] : []),
     '  }',
     ...roles.flatMap((role) => [
       `  subgraph ${JSON.stringify(`cluster_${role}`)} {`,

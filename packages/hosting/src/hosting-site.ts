@@ -1,12 +1,12 @@
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
-  clusterScoped, cronLongestGapSeconds, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount, requireDnsLabel, SiteError,
-  Warnings,
+  clusterScoped, cronLongestGapSeconds, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount,
+  requireDnsLabel, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
+import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { IVipController, METALLB_NAMESPACE, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
-import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { ApiObject, App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';

@@ -121,7 +121,11 @@ export class LogCollector extends Construct {
       },
     });
     const uid0 = (capabilities: string[]): k8s.SecurityContext => ({
-      runAsUser: 0, runAsNonRoot: false, privileged: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+      runAsUser: 0,
+      runAsNonRoot: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'], ...(capabilities.length ? { add: capabilities } : {}) },
     });
     const nodeName: k8s.EnvVar = { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } };
@@ -166,8 +170,13 @@ export class LogCollector extends Construct {
                 args: ['mtail', '--port', String(LOG_COLLECTOR_METRICS_PORT)],
                 ports: [{ containerPort: LOG_COLLECTOR_METRICS_PORT, name: 'metrics' }],
                 securityContext: {
-                  runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true, privileged: false, readOnlyRootFilesystem: true,
-                  allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+                  runAsUser: 65534,
+                  runAsGroup: 65534,
+                  runAsNonRoot: true,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ['ALL'] },
                 },
                 resources: containerResources('10m', '32Mi', '200m', '128Mi'),
                 readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromNumber(LOG_COLLECTOR_METRICS_PORT) }, periodSeconds: 10 },
@@ -259,12 +268,13 @@ export function rsyslogConfig(servers: CollectedServer[]): string {
     '  # the runtime splits a long line into pieces (P) ended by a last one (F): joined again here',
     `  set $!line = ${piece(1)};`,
     ...joins,
-    `  set $!stream = re_extract($msg, '^[^ ]+ (stdout|stderr) ', 0, 1, "stdout");`,
+    '  set $!stream = re_extract($msg, \'^[^ ]+ (stdout|stderr) \', 0, 1, "stdout");',
     '  if $syslogtag == "sshd" then { set $!kind = "sshd"; } else if $!stream == "stderr" then { set $!kind = "error"; } else { set $!kind = "access"; }',
     '  set $!node = getenv("NODE_NAME");',
     '  action(type="omfile" dynaFile="daily" template="line" createDirs="on" dirCreateMode="0750" fileCreateMode="0640" dynaFileCacheSize="200" closeTimeout="10")',
-    '  # to mtail (a pipe): its own queue, so a stopped mtail never holds up the files',
-    '  action(type="ompipe" pipe="' + STREAM + '" template="stream" queue.type="LinkedList" queue.size="20000" action.resumeRetryCount="-1")',
+    '  # to mtail (a pipe): its own queue, so a stopped mtail never holds up the files; tried again every 2 s',
+    '  action(type="ompipe" pipe="' + STREAM + '" template="stream" queue.type="LinkedList" queue.size="20000" action.resumeRetryCount="-1" '
+      + 'action.resumeInterval="2")',
     '}',
     '',
   ].join('\n');

@@ -275,7 +275,7 @@ function ruleGroups(site: string, props: SiteMonitoringProps, errorRatio: number
     });
   }
   if (props.collector) {
-    const ratio = `sum by (server) (rate(vserver_http_responses_total{code=~"5.."}[5m])) / sum by (server) (rate(vserver_http_responses_total[5m]))`;
+    const ratio = 'sum by (server) (rate(vserver_http_responses_total{code=~"5.."}[5m])) / sum by (server) (rate(vserver_http_responses_total[5m]))';
     servers.push({
       alert: 'VirtualServerErrors',
       expr: `${ratio} > ${errorRatio}`,

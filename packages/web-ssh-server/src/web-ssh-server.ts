@@ -1,7 +1,7 @@
 import {
   AppChecks, containerResources, ImageReference, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts,
-  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requirePort, requireResources,
-  requireWholeSeconds, resourceName, SiteError, Warnings,
+  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requirePort,
+  requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';

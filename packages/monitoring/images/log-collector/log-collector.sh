@@ -6,14 +6,17 @@
 #                        deletes those older than RETENTION_DAYS
 set -eu
 stream=/run/log-collector/stream
+# The pipe from rsyslog (root) to mtail (nobody), in the pod's own emptyDir: whichever container starts first makes
+# it, writable and readable by both. rsyslog's queue holds the lines while mtail is not reading.
+pipe() { mkfifo -m 0666 "$stream" 2>/dev/null || [ -p "$stream" ] || { echo "log-collector: $stream is not a pipe" >&2; exit 1; }; }
 case "${1:-}" in
   rsyslog)
     shift
-    # the pipe is mtail's; rsyslog waits for it (its queue holds the lines meanwhile)
+    pipe
     exec rsyslogd -n -f /etc/log-collector/rsyslog.conf -i /run/log-collector/rsyslogd.pid "$@" ;;
   mtail)
     shift
-    [ -p "$stream" ] || mkfifo -m 0622 "$stream"
+    pipe
     exec mtail --progs /etc/log-collector --logs "$stream" --logtostderr "$@" ;;
   keeper)
     : "${NODE_NAME:?keeper needs NODE_NAME (the node this collector runs on)}" "${RETENTION_DAYS:?keeper needs RETENTION_DAYS}"
@@ -21,12 +24,13 @@ case "${1:-}" in
     # as the container's first process, the shell must say itself what SIGTERM does
     trap 'exit 0' TERM INT
     while :; do
-      today=$(date -u +%Y-%m-%d)
+      today=$(date -u +%Y%m%d)
       # <logs>/<server>/<kind>-<day>.<node>.log: this node's files only (one writer per file)
       for f in /logs/*/*-????-??-??."$NODE_NAME".log; do
         [ -f "$f" ] || continue
-        day=$(echo "$f" | sed -n 's/.*-\([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]\)\.[^/]*\.log$/\1/p')
-        if [ -n "$day" ] && [ "$day" \< "$today" ]; then
+        # the file's day as a number (20261202), compared with today's
+        day=$(echo "$f" | sed -n 's/.*-\([0-9]\{4\}\)-\([0-9][0-9]\)-\([0-9][0-9]\)\.[^/]*\.log$/\1\2\3/p')
+        if [ -n "$day" ] && [ "$day" -lt "$today" ]; then
           gzip -f "$f" && echo "log-collector: compressed $f" >&2
         fi
       done

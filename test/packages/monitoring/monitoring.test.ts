@@ -1,0 +1,237 @@
+import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, NodeFiles } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
+import { LogCollector, LogCollectorProps, rsyslogConfig, serverPodPattern, SiteMonitoring, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
+import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { METRICS_PORT, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { LAB } from '../../../apps/lab/site';
+import { find, synth } from '../../support';
+
+const IMAGE = ImageReference.of('master.test:5000/myrepo/log-collector:v1');
+
+/** A test app whose namespaces exist (made by hand, as far as the app checks know). */
+function testApp() {
+  const app = Testing.app();
+  AppChecks.of(app).allowExternalNamespace('vserver-logs');
+  return app;
+}
+
+function collector(props: Partial<LogCollectorProps> = {}, namespace = 'vserver-logs') {
+  const app = testApp();
+  const chart = new Chart(app, 'logs', { namespace, disableResourceNameHashes: true });
+  const logs = new NfsDocroot(chart, 'Logs', { server: 'nas.test', path: '/export/logs', claimName: 'logs' });
+  const c = new LogCollector(chart, 'LogCollector', { image: IMAGE, logs, servers: [{ name: 'myweb', namespace: 'default' }], ...props });
+  return { app, chart, collector: c };
+}
+
+describe('LogCollector', () => {
+  const { chart } = collector();
+  const manifests = synth(chart);
+  const ds = find(manifests, 'DaemonSet', 'log-collector');
+  const pod = ds.spec.template.spec;
+  const byName = Object.fromEntries(pod.containers.map((c: any) => [c.name, c]));
+
+  test('rsyslog, mtail and keeper on the workers, from one pinned image', () => {
+    expect(pod.containers.map((c: any) => [c.name, c.image, c.args[0]])).toEqual([
+      ['rsyslog', IMAGE.reference, 'rsyslog'], ['mtail', IMAGE.reference, 'mtail'], ['keeper', IMAGE.reference, 'keeper'],
+    ]);
+    expect(pod.nodeSelector).toEqual({ role: 'worker' });
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('least privilege: only rsyslog reads the nodes\' pod logs (read-only, DAC_READ_SEARCH alone), mtail is nobody', () => {
+    expect(byName.rsyslog.securityContext).toMatchObject({
+      runAsUser: 0,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['DAC_READ_SEARCH'] },
+    });
+    expect(byName.rsyslog.volumeMounts).toContainEqual({ name: 'pod-logs', mountPath: '/var/log/pods', readOnly: true });
+    expect(byName.mtail.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(byName.mtail.volumeMounts.map((m: any) => m.name)).not.toContain('pod-logs');
+    expect(byName.keeper.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(pod.volumes.find((v: any) => v.name === 'state').hostPath).toEqual({ path: '/var/lib/vserver-log-collector', type: 'DirectoryOrCreate' });
+  });
+
+  test('the ConfigMap routes each server\'s pods only, and mtail counts by server', () => {
+    const cm = find(manifests, 'ConfigMap', 'log-collector');
+    expect(cm.data['rsyslog.conf']).toContain('file="/var/log/pods/default_*_*/httpd/*.log"');
+    expect(cm.data['rsyslog.conf']).toContain(`if $!ns == "default" and re_match($!pod, '${serverPodPattern('myweb')}') then { set $!server = "myweb"; }`);
+    expect(cm.data['vserver.mtail']).toMatch(/counter vserver_http_responses_total by server, code/);
+  });
+
+  test("a Deployment's pod names match its server's pattern only (negative control: a look-alike's and a bare name)", () => {
+    const re = new RegExp(serverPodPattern('myweb'));
+    expect(re.test('myweb-5d8f7c9b6-x2kqz')).toBe(true);
+    expect(re.test('myweb-twin-5d8f7c9b6-x2kqz')).toBe(false);
+    expect(re.test('myweb')).toBe(false);
+    expect(re.test('myweb-5d8f7c9b6-abcde')).toBe(false);
+  });
+
+  test('joins up to 8 pieces of a long line', () => {
+    expect(new Set(rsyslogConfig([{ name: 'a', namespace: 'n' }]).match(/field\(\$msg, 10, \d\)/g))).toHaveProperty('size', 8);
+  });
+
+  test('addServer() after the construct is in the configuration the app writes', () => {
+    const { chart: c, collector: lc } = collector();
+    lc.addServer({ name: 'shop', namespace: 'shop' });
+    const conf = find(synth(c), 'ConfigMap', 'log-collector').data['rsyslog.conf'];
+    expect(conf).toContain('file="/var/log/pods/shop_*_*/sshd/*.log"');
+    expect(conf).toContain('then { set $!server = "shop"; }');
+  });
+
+  test.each([
+    [{ retentionDays: 0 }, "'retentionDays' must be"],
+    [{ stateDir: 'var/lib/x' }, "'stateDir' must be an absolute folder of the node"],
+    [{ servers: [] }, "'servers' must list at least one server"],
+    [{ servers: [{ name: 'myweb', namespace: 'default' }, { name: 'myweb', namespace: 'shop' }] }, "'servers[1].name' must be listed once"],
+    [{ servers: [{ name: 'My_Web', namespace: 'default' }] }, "'servers[0].name'"],
+    [{ image: ImageReference.of('master.test:5000/myrepo/log-collector') }, "'image'"],
+  ])('fails on %j', (props, message) => {
+    expect(() => collector(props as Partial<LogCollectorProps>)).toThrow(message);
+  });
+
+  test('fails on a logs claim in another namespace, and on one the nodes cannot all write', () => {
+    expect(() => {
+      const app = Testing.app();
+      const other = new Chart(app, 'other', { namespace: 'default' });
+      const logsChart = new Chart(app, 'logs', { namespace: 'vserver-logs' });
+      const logs = new NfsDocroot(other, 'Logs', { server: 'nas.test', path: '/export/logs' });
+      new LogCollector(logsChart, 'C', { image: IMAGE, logs, servers: [{ name: 'myweb', namespace: 'default' }] });
+    }).toThrow(/'logs' must be a claim in the collector's namespace "vserver-logs"/);
+    expect(() => {
+      const app = Testing.app();
+      const logsChart = new Chart(app, 'logs', { namespace: 'vserver-logs' });
+      const logs = new NfsDocroot(logsChart, 'Logs', { server: 'nas.test', path: '/export/logs', accessMode: 'ReadWriteOnce' as any });
+      new LogCollector(logsChart, 'C', { image: IMAGE, logs, servers: [{ name: 'myweb', namespace: 'default' }] });
+    }).toThrow(/'logs' must be ReadWriteMany/);
+  });
+});
+
+describe('SiteMonitoring', () => {
+  const props: SiteMonitoringProps = {
+    site: 'lab',
+    servers: [{ name: 'myweb', namespace: 'default', httpsHostnames: ['www.myweb.test'], backup: { cronJob: 'myweb-backup', maxAgeSeconds: 90000 } }],
+    collector: { namespace: 'vserver-logs', name: 'log-collector', what: 'the log collector', nodes: 'worker' },
+    blackboxExporter: 'blackbox.monitoring.svc:9115',
+  };
+  const files = (p: SiteMonitoringProps, operator = false) => {
+    const app = testApp();
+    const chart = new Chart(app, 'monitoring', { namespace: 'vserver-logs' });
+    const m = new SiteMonitoring(operator ? chart : app, 'M', { ...p, prometheusOperator: operator });
+    return { m, chart, files: Object.fromEntries(NodeFiles.of(app).list().map((f) => [f.path, parse(f.content)])) };
+  };
+
+  test('one VirtualServerDown per server, with the server in its labels and summary', () => {
+    const { m } = files(props);
+    const down = m.groups[0].rules.find((r) => r.alert === 'VirtualServerDown')!;
+    expect(down.expr).toBe('absent(apache_up{namespace="default",server="myweb",pod_ready="true"} == 1)');
+    expect(down.labels).toMatchObject({ server: 'myweb', namespace: 'default' });
+    expect(down.annotations.summary).toMatch(/^myweb /);
+  });
+
+  test('the certificate probe job and rule exist only with a blackbox exporter and HTTPS hostnames (negative control)', () => {
+    const alerts = (p: SiteMonitoringProps) => files(p).m.groups.flatMap((g) => g.rules.map((r) => r.alert));
+    expect(alerts(props)).toContain('VirtualServerCertificateExpiresSoon');
+    expect(alerts({ ...props, blackboxExporter: undefined })).not.toContain('VirtualServerCertificateExpiresSoon');
+    const jobs = files(props).files['monitoring/prometheus-scrape.yml'].scrape_configs.map((j: any) => j.job_name);
+    expect(jobs).toEqual(['vserver-lab-servers', 'vserver-lab-log-collector', 'vserver-lab-certificates']);
+  });
+
+  test('the operator\'s objects carry the same groups as the rules file', () => {
+    const { chart, files: written } = files(props, true);
+    const rule = find(synth(chart), 'PrometheusRule', 'vserver-lab');
+    expect(rule.spec.groups).toEqual(written['monitoring/vserver-rules.yml'].groups);
+    expect(synth(chart).filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['vserver-lab-servers', 'vserver-lab-log-collector']);
+  });
+
+  test.each([
+    [{ errorPercent: 0 }, "'errorPercent' must be a share of responses in percent"],
+    [{ errorPercent: 100 }, "'errorPercent' must be a share of responses in percent"],
+    [{ serverDownSeconds: 5 }, "'serverDownSeconds' must be"],
+    [{ blackboxExporter: 'blackbox.monitoring.svc' }, "'blackboxExporter' must be host:port"],
+    [{ site: 'Lab' }, "'site'"],
+  ])('fails on %j', (change, message) => {
+    expect(() => files({ ...props, ...change } as SiteMonitoringProps)).toThrow(message);
+  });
+});
+
+describe('WebSshServer metrics', () => {
+  const server = (metrics: any) => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
+    const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
+    new WebSshServer(chart, 'Myweb', {
+      name: 'myweb',
+      docroot,
+      version: 'v2',
+      metrics,
+      httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
+      sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
+    });
+    return synth(chart);
+  };
+
+  test('an exporter beside httpd, retagged with the version, reading the status page on the loopback', () => {
+    const manifests = server({ exporterImage: ImageReference.of('master.test:5000/myrepo/apache-exporter:v1') });
+    const pod = find(manifests, 'Deployment', 'myweb').spec.template.spec;
+    const exporter = pod.containers.find((c: any) => c.name === 'exporter');
+    expect(exporter.image).toBe('master.test:5000/myrepo/apache-exporter:v2');
+    expect(exporter.args).toEqual(['--scrape_uri=http://127.0.0.1:8081/server-status?auto', `--web.listen-address=:${METRICS_PORT}`]);
+    expect(exporter.readinessProbe).toBeUndefined();
+    expect(pod.containers[0].env).toContainEqual({ name: 'STATUS_PORT', value: '8081' });
+    // the Service never exposes the metrics or the status page
+    expect(find(manifests, 'Service', 'myweb').spec.ports.map((p: any) => p.port)).toEqual([80, 22]);
+  });
+
+  test('negative control: without metrics, no exporter and no status page', () => {
+    const pod = find(server(undefined), 'Deployment', 'myweb').spec.template.spec;
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['httpd', 'sshd']);
+    expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('STATUS_PORT');
+  });
+
+  test('fails on a status port that clashes with httpd\'s or is privileged', () => {
+    const exporterImage = ImageReference.of('master.test:5000/myrepo/apache-exporter:v1');
+    expect(() => server({ exporterImage, statusPort: 8080 })).toThrow(/metrics.statusPort/);
+    expect(() => server({ exporterImage, statusPort: 80 })).toThrow(/'metrics.statusPort' must be 1024-65535/);
+  });
+});
+
+describe('facts.logs and facts.monitoring in the declaration', () => {
+  const site = (facts: Partial<HostingSiteProps['facts']>) => new HostingSite(Testing.app(), 'Site', { ...LAB, facts: { ...LAB.facts, ...facts } });
+  const logs = LAB.facts.logs!;
+
+  test.each([
+    [{ logs: { ...logs, exportPath: '/export/web/myweb/logs' } }, "'facts.logs.exportPath' must not overlap another folder the site mounts: the logs of every server lies inside the docroot of myweb"],
+    [{ logs: { ...logs, exportPath: '/export/web' } }, 'Logs inside a docroot are served to anyone'],
+    [{ logs: { ...logs, exportPath: 'export/logs' } }, "'facts.logs.exportPath'"],
+    [{ logs: { ...logs, version: 'latest' } }, "'facts.logs.version' must be a pinned tag"],
+    [{ logs: { ...logs, retentionDays: 0 } }, "'facts.logs.retentionDays'"],
+    [{ logs: { ...logs, namespace: 'kube-system' } }, "'facts.logs.namespace' must not be kube-system"],
+    [{ logs: { ...logs, namespace: 'default' } }, "'facts.logs.namespace' must not be default"],
+    [{ namespace: 'sites', logs: { ...logs, namespace: 'sites' } }, "'facts.logs.namespace' must differ from every namespace of the servers"],
+    [{ monitoring: { operatorLabels: { release: 'x' } } }, "'facts.monitoring.operatorLabels' must be left out without prometheusOperator"],
+    [{ monitoring: { prometheusOperator: true, operatorLabels: { release: 'not valid!' } } }, "'facts.monitoring.operatorLabels.release' must be a Kubernetes label"],
+  ])('fails on %j', (facts, message) => {
+    expect(() => site(facts as Partial<HostingSiteProps['facts']>)).toThrow(message);
+  });
+
+  test('a server added after the declaration is collected and watched too', () => {
+    const app = Testing.app();
+    const s = new HostingSite(app, 'Site', LAB);
+    s.addServer({ name: 'shop', address: Ipv4Address.of('192.168.1.32'), version: 'v1' });
+    expect(s.monitoring!.groups[0].rules.filter((r) => r.alert === 'VirtualServerDown').map((r) => r.labels.server)).toEqual(['myweb', 'shop']);
+    expect(synth(s.logsChart!).find((o) => o.kind === 'ConfigMap')!.data['rsyslog.conf']).toContain('set $!server = "shop"');
+  });
+});
+
+describe('cronLongestGapSeconds', () => {
+  test.each([
+    ['0 3 * * *', 24 * 3600], ['@weekly', 7 * 86400], ['*/15 * * * *', 900], ['0 3 * * 1-5', 3 * 86400], ['@every 6h', 6 * 3600],
+    ['0 0 1 * *', 31 * 86400], ['0 3 * * mon', 7 * 86400],
+  ])('%s: %d s', (schedule, seconds) => {
+    expect(cronLongestGapSeconds(schedule)).toBe(seconds);
+  });
+});
