@@ -14,7 +14,8 @@ const EXCEPTIONS: Record<string, string> = {
   'DaemonSet/kube-system/kube-keepalived-vip': 'the VIP controller (the report\'s kube-keepalived-vip): privileged, in the node\'s network',
   // the log collector reads the pods' logs in the node's /var/log/pods (read-only), which only root may read, and keeps
   // where it stopped in a node folder: a hostPath each, root with one capability (DAC_READ_SEARCH), not privileged
-  'DaemonSet/vserver-logs/log-collector': 'the log collector: reads the node\'s pod logs (hostPath, read-only) as root with DAC_READ_SEARCH only',
+  ...Object.fromEntries(['lab', 'agency'].map((site) => [`DaemonSet/${site}-logs/log-collector`,
+    'the log collector: reads the node\'s pod logs (hostPath, read-only) as root with DAC_READ_SEARCH only'])),
 };
 
 const pods = distApps().flatMap((app) => objectsIn(path.join(DIST, app))

@@ -85,7 +85,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     expect(result.files.map((f) => f.file)).toEqual(charts.map((chart, i) => `000${i}-${chart}.k8s.yaml`));
     if (charts[0] === 'namespace') {
       for (const ns of [...perServer ? declaration.servers.map((s) => s.name) : [namespace].filter((n) => n !== 'default'),
-        ...facts.logs ? [facts.logs.namespace ?? 'vserver-logs'] : []]) {
+        ...facts.logs ? [facts.logs.namespace ?? `${declaration.name}-logs`] : []]) {
         expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === ns)).toHaveLength(1);
       }
       expect(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).toMatch(/^kind: Namespace$/m);
@@ -230,7 +230,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
 
   test('its picture sends every server\'s logs to the collector on the workers (dotted), which keeps them in its claim on the NAS', () => {
     const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
-    const collector = 'DaemonSet:vserver-logs:log-collector';
+    const logsNs = facts.logs?.namespace ?? `${declaration.name}-logs`;
+    const collector = `DaemonSet:${logsNs}:log-collector`;
     if (!facts.logs) {
       // negative control: a site without logs draws no collector
       expect(roles.has(collector)).toBe(false);
@@ -238,8 +239,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     }
     expect(roles.get(collector)).toBe('worker');
     for (const server of declaration.servers) expect(edges).toContainEqual([`Deployment:${nsOf(server.name)}:${server.name}`, collector]);
-    expect(edges).toContainEqual([collector, 'PersistentVolumeClaim:vserver-logs:logs']);
-    expect(edges).toContainEqual(['PersistentVolume:logs-pv', `NFS:${facts.logs.server ?? facts.nas.server}:${facts.logs.exportPath}`]);
+    expect(edges).toContainEqual([collector, `PersistentVolumeClaim:${logsNs}:logs`]);
+    expect(edges).toContainEqual([`PersistentVolume:${declaration.name}-logs`, `NFS:${facts.logs.server ?? facts.nas.server}:${facts.logs.exportPath}`]);
   });
 
   test('its picture draws the control plane when the site declares one: each master holds the API VIP (dashed), the VIP reaches each', () => {

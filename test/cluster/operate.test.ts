@@ -118,13 +118,14 @@ describe('preflight', () => {
     expect({ status: out.status, stdout: out.stdout.trim() }).toEqual({ status: 0, stdout: 'preflight: Kubernetes 1.20 is supported (1.20-1.30)' });
   });
 
-  test('with a folder, passes when the server serves its custom resources and has its namespaces (dist/agency, MetalLB and cert-manager installed)', () => {
-    // what MetalLB's and cert-manager's own installs bring: their CRDs, and MetalLB's namespace
+  test("with a folder, passes when the server serves its custom resources and has its namespaces (dist/agency; MetalLB's, cert-manager's and the Prometheus Operator's CRDs installed)", () => {
+    // what MetalLB's, cert-manager's and the Prometheus Operator's own installs bring: their CRDs, and MetalLB's namespace
     installCustomResourceDefinitions(emittedCrdFiles());
     kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } }));
     const out = cli(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(out.stdout.trim().split('\n').slice(1)).toEqual(
-      ['preflight: the server serves cert-manager.io/v1', 'preflight: the server serves metallb.io/v1beta1', 'preflight: namespace metallb-system exists']);
+      ['preflight: the server serves cert-manager.io/v1', 'preflight: the server serves metallb.io/v1beta1', 'preflight: the server serves monitoring.coreos.com/v1',
+        'preflight: namespace metallb-system exists']);
     // ... and then names the Secrets the operator makes, per customer's namespace: not the ones cert-manager makes
     expect(out.status).toBe(1);
     const missing = out.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ')[0]).sort();

@@ -191,7 +191,7 @@ function applyCopy(name: string, change: (copy: any) => void): void {
 describe('the tier runs dist/lab itself', () => {
   test('its copy differs from dist/lab only where this kernel lacks NFS (and PDBs and CronJobs for the 1.20 server)', () => {
     expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-acme-pv: nfs -> hostPath',
-      'PersistentVolume/myweb-backup-pv: nfs -> hostPath', 'PersistentVolume/logs-pv: nfs -> hostPath']);
+      'PersistentVolume/myweb-backup-pv: nfs -> hostPath', 'PersistentVolume/lab-logs: nfs -> hostPath']);
     expect(lowered.lowered).toBe(lab.filter((o) => ['PodDisruptionBudget', 'CronJob'].includes(o.kind)).length);
     expect(lowered.lowered).toBe(3);
     const strip = (o: any) => (o.kind === 'PersistentVolume'
@@ -744,7 +744,7 @@ describe('SSH against guessing bots (OpenSSH 10), behind the VIP', () => {
 describe('logs kept on the NAS by the collector, metrics and an alert in a real Prometheus', () => {
   const PROMETHEUS = '127.0.0.1:19090';
   const promDir = path.join(tmp, 'prometheus');
-  const collectorPods = (): any[] => getJson(['pods', '-n', 'vserver-logs', '-l', 'app.kubernetes.io/component=log-collector']).items;
+  const collectorPods = (): any[] => getJson(['pods', '-n', 'lab-logs', '-l', 'app.kubernetes.io/component=log-collector']).items;
   let prometheus: ReturnType<typeof spawn> | undefined;
   let discovery: NodeJS.Timeout | undefined;
   const query = async (promql: string): Promise<any[]> => {
@@ -841,7 +841,7 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     await waitFor('the first batch kept', 30, () => (Object.values(counts('myweb', first)).every((n) => n > 0) ? true : undefined));
     const old = collectorPods().map((p) => p.metadata.name);
     const restarted = Date.now();
-    kubectl(['delete', 'pod', '-n', 'vserver-logs', '-l', 'app.kubernetes.io/component=log-collector', '--wait=false']);
+    kubectl(['delete', 'pod', '-n', 'lab-logs', '-l', 'app.kubernetes.io/component=log-collector', '--wait=false']);
     // the second batch while the collectors stop and start again
     const second = await batch('during', 20);
     await waitFor('new collectors ready on the three workers', 120, () => {
@@ -933,7 +933,7 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     file(`access-${day(retention + 5)}.${other}.log.gz`, 'expired, but another node\'s', retention + 5);
     file(`error-${day(0)}.${node}.log`, 'today\n');
     // one round of the keeper, in its own container (its loop sleeps 600 s between rounds)
-    const round = kubectlRaw(['exec', '-n', 'vserver-logs', pod.metadata.name, '-c', 'keeper', '--', 'timeout', '5', '/usr/local/bin/log-collector', 'keeper']);
+    const round = kubectlRaw(['exec', '-n', 'lab-logs', pod.metadata.name, '-c', 'keeper', '--', 'timeout', '5', '/usr/local/bin/log-collector', 'keeper']);
     // ended by the timeout in its sleep (124), after the round
     expect({ status: round.status, stderr: round.stderr }).toEqual({ status: 124, stderr: expect.stringContaining(`compressed /logs/myweb/access-${day(2)}.${node}.log`) });
     const names = fs.readdirSync(dir);

@@ -150,7 +150,7 @@ export interface LogFacts {
   readonly retentionDays?: number | undefined;
   /** The size the NAS folder is declared with (its claim's). @default Size.gibibytes(10) */
   readonly capacity?: Size | undefined;
-  /** The collector's namespace, created by the site's first file (Pod Security "privileged": it reads the nodes' pod logs). @default 'vserver-logs' */
+  /** The collector's namespace, created by the site's first file (Pod Security "privileged": it reads the nodes' pod logs). @default '<site name>-logs' */
   readonly namespace?: string | undefined;
 }
 
@@ -376,14 +376,14 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   if (facts.dashboard) address('facts.dashboard.address', facts.dashboard.address);
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
   if (facts.controlPlane) checkControlPlane(facts, address, addresses, fail);
-  if (facts.logs) checkLogs(site, facts.logs, namespace, servers, fail);
+  if (facts.logs) checkLogs(site, props.name, facts.logs, namespace, servers, fail);
   if (facts.monitoring) checkMonitoring(facts.monitoring, fail);
 
   checkExports(props, fail);
 }
 
 /** The logs' facts: the NAS folder, the collector's image tag, its retention and its namespace. */
-function checkLogs(site: IConstruct, logs: LogFacts, serversNamespace: string, servers: VirtualServerSpec[],
+function checkLogs(site: IConstruct, siteName: string, logs: LogFacts, serversNamespace: string, servers: VirtualServerSpec[],
   fail: (prop: string, value: unknown, expected: string) => never): void {
   requireAbsolutePath(site, 'facts.logs.exportPath', logs.exportPath, '/export/logs');
   if (logs.server !== undefined) requireHost(site, 'facts.logs.server', logs.server);
@@ -392,15 +392,15 @@ function checkLogs(site: IConstruct, logs: LogFacts, serversNamespace: string, s
     fail('facts.logs.version', logs.version, `be a pinned tag of the collector's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
   }
   requireInteger(site, 'facts.logs.retentionDays', logs.retentionDays ?? 30, 1, 3650);
-  const namespace = logs.namespace ?? LOGS_NAMESPACE;
+  const namespace = logsNamespace(siteName, logs);
   requireDnsLabel(site, 'facts.logs.namespace', namespace);
   if (RESERVED_NAMESPACES[namespace] || KUBERNETES_NAMESPACES.includes(namespace)) {
     fail('facts.logs.namespace', namespace, `not be ${namespace}: the collector's namespace is the site's own, created with Pod Security "privileged" `
-      + '(it reads the nodes\' pod logs). Leave it out for "vserver-logs"');
+      + `(it reads the nodes' pod logs). Leave it out for "${logsNamespace(siteName, { ...logs, namespace: undefined })}"`);
   }
   if (namespace === serversNamespace || servers.some((s) => s.name === namespace)) {
     fail('facts.logs.namespace', namespace, 'differ from every namespace of the servers: the collector\'s namespace allows what "restricted" refuses '
-      + '(reading the nodes\' folders), and the servers\' must not. Leave it out for "vserver-logs"');
+      + `(reading the nodes' folders), and the servers' must not. Leave it out for "${logsNamespace(siteName, { ...logs, namespace: undefined })}"`);
   }
 }
 
@@ -416,8 +416,13 @@ function checkMonitoring(monitoring: MonitoringFacts, fail: (prop: string, value
   }
 }
 
-/** The collector's namespace when the facts do not name one. */
-export const LOGS_NAMESPACE = 'vserver-logs';
+/**
+ * The collector's namespace: `facts.logs.namespace`, or `<site name>-logs` (one per site, so two sites on one cluster
+ * each keep their own servers' logs).
+ */
+export function logsNamespace(siteName: string, logs: LogFacts): string {
+  return logs.namespace ?? `${siteName}-logs`;
+}
 
 /** The folder of a server's ACME store on the NAS: `<facts.nas.acmeStoreRoot>/<name>`, by default `<exportRoot>/.acme/<name>`. */
 export function acmeStorePath(facts: SiteFacts, serverName: string): string {

@@ -10,7 +10,7 @@ import { IVipController, METALLB_NAMESPACE, VipBackend, VipEntry } from '@cdk8s-
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { ApiObject, App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { acmeStorePath, checkDeclaration, LOGS_NAMESPACE, HostingSiteProps, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
+import { acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
@@ -200,7 +200,7 @@ export class HostingSite extends Construct {
    */
   private buildLogs(facts: SiteFacts): { chart: Chart; collector: LogCollector } {
     const logs = facts.logs!;
-    const namespace = logs.namespace ?? LOGS_NAMESPACE;
+    const namespace = logsNamespace(this.props.name, logs);
     const podSecurity = { [POD_SECURITY_ENFORCE]: 'privileged' };
     clusterScoped(new k8s.KubeNamespace(this.namespaceChart!, 'LogsNamespace', { metadata: { name: namespace, labels: podSecurity } }));
     const chart = this.chartOf('logs', namespace);
@@ -210,6 +210,8 @@ export class HostingSite extends Construct {
       path: logs.exportPath,
       capacity: logs.capacity ?? Size.gibibytes(10),
       mountOptions: facts.nas.mountOptions,
+      // volumes are cluster-wide: named after the site
+      volumeName: `${this.props.name}-logs`,
       claimName: 'logs',
     });
     const collector = new LogCollector(chart, 'LogCollector', {
@@ -228,7 +230,7 @@ export class HostingSite extends Construct {
    */
   private buildMonitoring(name: string, facts: SiteFacts): SiteMonitoring {
     const monitoring = facts.monitoring!;
-    const scope = monitoring.prometheusOperator ? this.chartOf('monitoring', facts.logs?.namespace ?? (facts.logs ? LOGS_NAMESPACE : this.serversNamespace)) : this;
+    const scope = monitoring.prometheusOperator ? this.chartOf('monitoring', facts.logs ? logsNamespace(name, facts.logs) : this.serversNamespace) : this;
     if (scope instanceof Chart && this.namespaceChart) scope.addDependency(this.namespaceChart);
     const daemonSet = (object: k8s.KubeDaemonSet | undefined, what: string, nodes: string): WatchedDaemonSet | undefined => (object
       ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
@@ -242,7 +244,7 @@ export class HostingSite extends Construct {
       collector: daemonSet(this.logCollector?.daemonSet, 'the log collector', 'worker'),
       vipController: daemonSet(vipDaemonSet, 'the VIP controller', 'router') ?? speakers,
       claims: [
-        ...(facts.logs ? [{ namespace: facts.logs.namespace ?? LOGS_NAMESPACE, name: 'logs', what: 'the logs' }] : []),
+        ...(facts.logs ? [{ namespace: logsNamespace(name, facts.logs), name: 'logs', what: 'the logs' }] : []),
         ...[...this.backupMap.values()].map((b) => ({ namespace: Chart.of(b).namespace ?? 'default', name: `${b.name}-backup`, what: `${b.name}'s backups` })),
       ],
       blackboxExporter: monitoring.blackboxExporter,

@@ -39,8 +39,8 @@ export interface LogCollectorProps {
   readonly imagePullSecrets?: string[] | undefined;
   /**
    * The node folder where the collector keeps how far it read each pod's log, so a restarted collector resumes there
-   * (nothing lost, nothing twice).
-   * @default '/var/lib/vserver-log-collector'
+   * (nothing lost, nothing twice). Two collectors on one node (two sites) must not share it.
+   * @default '/var/lib/vserver-log-collector/<namespace>-<name>'
    */
   readonly stateDir?: string | undefined;
   /** The DaemonSet's name. @default 'log-collector' */
@@ -95,11 +95,11 @@ export class LogCollector extends Construct {
     const image = requirePinnedImage(this, 'image', props.image);
     const retentionDays = requireInteger(this, 'retentionDays', props.retentionDays ?? 30, 1, 3650);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
-    const stateDir = props.stateDir ?? '/var/lib/vserver-log-collector';
+    this.namespace = Chart.of(this).namespace ?? 'default';
+    const stateDir = props.stateDir ?? `/var/lib/vserver-log-collector/${this.namespace}-${this.name}`;
     if (!/^\/[A-Za-z0-9._/-]+$/.test(stateDir) || stateDir.split('/').some((p) => p === '..') || stateDir === '/') {
       throw SiteError.invalidProp(this, 'stateDir', stateDir, 'be an absolute folder of the node such as "/var/lib/vserver-log-collector"');
     }
-    this.namespace = Chart.of(this).namespace ?? 'default';
     if (props.logs.namespace !== this.namespace) {
       throw SiteError.invalidProp(this, 'logs', props.logs.namespace, `be a claim in the collector's namespace "${this.namespace}"`);
     }

@@ -52,7 +52,7 @@ describe('LogCollector', () => {
     expect(byName.mtail.securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     expect(byName.mtail.volumeMounts.map((m: any) => m.name)).not.toContain('pod-logs');
     expect(byName.keeper.securityContext.capabilities).toEqual({ drop: ['ALL'] });
-    expect(pod.volumes.find((v: any) => v.name === 'state').hostPath).toEqual({ path: '/var/lib/vserver-log-collector', type: 'DirectoryOrCreate' });
+    expect(pod.volumes.find((v: any) => v.name === 'state').hostPath).toEqual({ path: '/var/lib/vserver-log-collector/vserver-logs-log-collector', type: 'DirectoryOrCreate' });
   });
 
   test('the ConfigMap routes each server\'s pods only, and mtail counts by server', () => {
