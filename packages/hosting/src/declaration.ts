@@ -4,6 +4,7 @@ import {
   requireDnsLabel, requireDnsSubdomain, requireEnum, requireHost, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLanAddress,
   requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
+import { SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
   AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
@@ -154,22 +155,12 @@ export interface LogFacts {
   readonly namespace?: string | undefined;
 }
 
-/** How Prometheus watches the site. */
-export interface MonitoringFacts {
-  /**
-   * Also emit the Prometheus Operator's PodMonitors and PrometheusRule (its CRDs must be in the cluster first).
-   * @default false - only the plain files in dist/<app>/monitoring/
-   */
-  readonly prometheusOperator?: boolean | undefined;
-  /** Labels the operator's Prometheus selects PodMonitors and rules by (kube-prometheus-stack: `{ release: 'kube-prometheus-stack' }`). @default - none */
-  readonly operatorLabels?: Record<string, string> | undefined;
-  /** A blackbox exporter (`host:port`) to probe each HTTPS hostname for its certificate's expiry. @default - none: no certificate alert */
-  readonly blackboxExporter?: string | undefined;
-  /** Percent of 5xx responses over 5 minutes that is an alert (needs `logs`: the collector counts them). @default 5 */
-  readonly errorPercent?: number | undefined;
-  /** Seconds a server may have no ready pod answering before the alert fires. @default 60 */
-  readonly serverDownSeconds?: number | undefined;
-}
+/**
+ * How Prometheus watches the site: `SiteMonitoring`'s props (`@cdk8s-vserver/monitoring`) but those the site gives it
+ * (its name, its servers, the collector, the VIP controller, the NAS folders). `errorPercent` needs `logs` (the
+ * collector counts the responses).
+ */
+export type MonitoringFacts = Pick<SiteMonitoringProps, 'prometheusOperator' | 'operatorLabels' | 'blackboxExporter' | 'errorPercent' | 'serverDownSeconds'>;
 
 /**
  * The control plane of the site's cluster, made redundant: `ControlPlane`'s props (`@cdk8s-vserver/control-plane`)
@@ -410,6 +401,17 @@ function checkMonitoring(monitoring: MonitoringFacts, fail: (prop: string, value
     if (!isLabelValue(value) || !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(key)) {
       fail(`facts.monitoring.operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
     }
+  }
+  const percent = monitoring.errorPercent;
+  if (percent !== undefined && !(percent > 0 && percent < 100)) {
+    fail('facts.monitoring.errorPercent', percent, 'be a share of responses in percent, above 0 and below 100, such as 5');
+  }
+  const down = monitoring.serverDownSeconds;
+  if (down !== undefined && !(Number.isInteger(down) && down >= 15 && down <= 86400)) {
+    fail('facts.monitoring.serverDownSeconds', down, 'be whole seconds from 15 (a few scrapes) to 86400, such as 60');
+  }
+  if (monitoring.blackboxExporter !== undefined && !/^[a-z0-9.-]+:\d{1,5}$/.test(monitoring.blackboxExporter)) {
+    fail('facts.monitoring.blackboxExporter', monitoring.blackboxExporter, 'be host:port, such as "blackbox-exporter.monitoring.svc:9115"');
   }
   if (monitoring.operatorLabels && !monitoring.prometheusOperator) {
     fail('facts.monitoring.operatorLabels', monitoring.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');

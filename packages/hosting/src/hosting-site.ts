@@ -16,8 +16,10 @@ import { acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serve
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
  * in apply order (one file each): `namespace` (when the servers' namespace is not one Kubernetes has), the VIP
  * backend's (`keepalived`, `metallb` or `kube-vip`), `docroot` (per server, its NFS PersistentVolume and claim),
- * `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry) and, when the facts name them,
- * `dashboard` and `headlamp`. With `Tenancy.NAMESPACE_PER_SERVER`, `namespace` holds every server's Namespace,
+ * `web` (per server, its Deployment, Service, PodDisruptionBudget and VIP entry), `logs` (with `facts.logs`: the log
+ * collector and its NAS folder, in its own namespace, made in `namespace`), `monitoring` (with the Prometheus
+ * Operator: PodMonitors and a PrometheusRule) and, when the facts name them, `dashboard` and `headlamp`. With
+ * `Tenancy.NAMESPACE_PER_SERVER`, `namespace` holds every server's Namespace,
  * quota, limits and default-deny policy, and each server's objects are in a chart of its own, `server-<name>`,
  * in place of `docroot` and `web`. Every chart carries the app's ownership labels. Adding a server is one entry in
  * `servers` (or one `addServer()` call).
@@ -67,6 +69,8 @@ export class HostingSite extends Construct {
   private readonly added: VirtualServerSpec[] = [];
   private readonly docrootMap = new Map<string, NfsDocroot>();
   private readonly backupMap = new Map<string, DocrootBackup>();
+  /** How old a server's newest backup may be (the schedule's longest gap and an hour for the run), once for the site. */
+  private readonly backupMaxAgeSeconds?: number;
 
   /**
    * @param scope the App, or any construct in it (a Chart, as cdk8s's app template makes one): the site's charts are
@@ -81,6 +85,7 @@ export class HostingSite extends Construct {
     const facts = this.facts = props.facts;
     this.exportRoot = facts.nas.exportRoot;
     this.backupRoot = facts.backup?.exportRoot;
+    if (facts.backup) this.backupMaxAgeSeconds = cronLongestGapSeconds(facts.backup.schedule ?? '0 3 * * *') + 3600;
     this.tenancy = facts.tenancy ?? Tenancy.SHARED_NAMESPACE;
     this.serversNamespace = facts.namespace ?? 'default';
     const backend = facts.vipBackend ?? VipBackend.keepalivedVip();
@@ -262,8 +267,7 @@ export class HostingSite extends Construct {
       name: server.name,
       namespace: Chart.of(server).namespace ?? 'default',
       httpsHostnames: server.certificate ? server.hostnames : [],
-      // the longest gap of the schedule, and an hour for the run itself
-      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: cronLongestGapSeconds(this.facts.backup?.schedule ?? '0 3 * * *') + 3600 } : undefined,
+      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: this.backupMaxAgeSeconds! } : undefined,
     };
   }
 

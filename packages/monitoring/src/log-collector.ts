@@ -117,6 +117,7 @@ export class LogCollector extends Construct {
       data: {
         // rendered at synth: servers added after the construct are in it
         'rsyslog.conf': Lazy.any({ produce: () => rsyslogConfig(this.servers) }) as unknown as string,
+        'servers.json': Lazy.any({ produce: () => serverTable(this.servers) }) as unknown as string,
         'vserver.mtail': MTAIL_PROGRAM,
       },
     });
@@ -233,6 +234,19 @@ export function serverPodPattern(server: string): string {
 }
 
 /**
+ * The Deployment a pod's name comes from: all but its last two parts, the replica set's hash and the pod's (made of
+ * Kubernetes' "safe" alphabet, without `-`), so `myweb-twin-5d8f7c9b6-x2kqz` is `myweb-twin`'s, never `myweb`'s.
+ */
+const POD_DEPLOYMENT = `^(.+)-${POD_HASH}{1,10}-${POD_HASH}{5}$`;
+
+/** rsyslog's lookup table of the servers, `<namespace>/<Deployment>` -> server: one look-up per line, however many servers. */
+export function serverTable(servers: CollectedServer[]): string {
+  const table = servers.map((s) => ({ index: `${s.namespace}/${s.name}`, value: s.name }))
+    .sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0));
+  return `${JSON.stringify({ version: 1, nomatch: '', type: 'string', table }, undefined, 2)}\n`;
+}
+
+/**
  * rsyslog's configuration: each server's pods' logs (the container runtime's "CRI" format, `<time> <stream> <P|F>
  * <text>`) to that server's daily files of this node, and the same lines, prefixed with the server and kind, to
  * mtail's pipe.
@@ -249,6 +263,7 @@ export function rsyslogConfig(servers: CollectedServer[]): string {
     '# the inputs run the actions themselves: a line read is a line written before imfile notes it as read',
     'main_queue(queue.type="Direct")',
     'module(load="imfile" mode="inotify")',
+    `lookup_table(name="servers" file="${CONFIG_DIR}/servers.json")`,
     ...namespaces.flatMap((ns) => ['httpd', 'sshd'].map((container) =>
       `input(type="imfile" file="/var/log/pods/${ns}_*_*/${container}/*.log" tag="${container}" ruleset="pods" addMetadata="on" `
       + 'escapeLF="off" endmsg.regex="^[^ ]+ (stdout|stderr) F " persistStateAfterSubmission="on" reopenOnTruncate="on" freshStartTail="off")')),
@@ -261,9 +276,8 @@ export function rsyslogConfig(servers: CollectedServer[]): string {
     '  # /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log',
     `  set $!ns = re_extract($!metadata!filename, '${POD_LOG_PATH}', 0, 1, "");`,
     `  set $!pod = re_extract($!metadata!filename, '${POD_LOG_PATH}', 0, 2, "");`,
-    '  set $!server = "";',
     '  # a line belongs to a server only when its pod is one of that server\'s Deployment\'s (never another server\'s whose name starts alike)',
-    ...servers.map((s) => `  if $!ns == "${s.namespace}" and re_match($!pod, '${serverPodPattern(s.name)}') then { set $!server = "${s.name}"; }`),
+    `  set $!server = lookup("servers", $!ns & "/" & re_extract($!pod, '${POD_DEPLOYMENT}', 0, 1, ""));`,
     '  if $!server == "" then { stop }',
     '  # the runtime splits a long line into pieces (P) ended by a last one (F): joined again here',
     `  set $!line = ${piece(1)};`,

@@ -58,7 +58,8 @@ describe('LogCollector', () => {
   test('the ConfigMap routes each server\'s pods only, and mtail counts by server', () => {
     const cm = find(manifests, 'ConfigMap', 'log-collector');
     expect(cm.data['rsyslog.conf']).toContain('file="/var/log/pods/default_*_*/httpd/*.log"');
-    expect(cm.data['rsyslog.conf']).toContain(`if $!ns == "default" and re_match($!pod, '${serverPodPattern('myweb')}') then { set $!server = "myweb"; }`);
+    expect(cm.data['rsyslog.conf']).toContain('set $!server = lookup("servers", $!ns & "/" & re_extract($!pod, ');
+    expect(JSON.parse(cm.data['servers.json'])).toEqual({ version: 1, nomatch: '', type: 'string', table: [{ index: 'default/myweb', value: 'myweb' }] });
     expect(cm.data['vserver.mtail']).toMatch(/counter vserver_http_responses_total by server, code/);
   });
 
@@ -77,9 +78,9 @@ describe('LogCollector', () => {
   test('addServer() after the construct is in the configuration the app writes', () => {
     const { chart: c, collector: lc } = collector();
     lc.addServer({ name: 'shop', namespace: 'shop' });
-    const conf = find(synth(c), 'ConfigMap', 'log-collector').data['rsyslog.conf'];
-    expect(conf).toContain('file="/var/log/pods/shop_*_*/sshd/*.log"');
-    expect(conf).toContain('then { set $!server = "shop"; }');
+    const data = find(synth(c), 'ConfigMap', 'log-collector').data;
+    expect(data['rsyslog.conf']).toContain('file="/var/log/pods/shop_*_*/sshd/*.log"');
+    expect(JSON.parse(data['servers.json']).table).toContainEqual({ index: 'shop/shop', value: 'shop' });
   });
 
   test.each([
@@ -213,6 +214,9 @@ describe('facts.logs and facts.monitoring in the declaration', () => {
     [{ logs: { ...logs, namespace: 'default' } }, "'facts.logs.namespace' must not be default"],
     [{ namespace: 'sites', logs: { ...logs, namespace: 'sites' } }, "'facts.logs.namespace' must differ from every namespace of the servers"],
     [{ monitoring: { operatorLabels: { release: 'x' } } }, "'facts.monitoring.operatorLabels' must be left out without prometheusOperator"],
+    [{ monitoring: { errorPercent: 150 } }, "'facts.monitoring.errorPercent' must be a share of responses in percent"],
+    [{ monitoring: { serverDownSeconds: 5 } }, "'facts.monitoring.serverDownSeconds' must be whole seconds from 15"],
+    [{ monitoring: { blackboxExporter: 'http://blackbox:9115' } }, "'facts.monitoring.blackboxExporter' must be host:port"],
     [{ monitoring: { prometheusOperator: true, operatorLabels: { release: 'not valid!' } } }, "'facts.monitoring.operatorLabels.release' must be a Kubernetes label"],
   ])('fails on %j', (facts, message) => {
     expect(() => site(facts as Partial<HostingSiteProps['facts']>)).toThrow(message);
@@ -223,7 +227,7 @@ describe('facts.logs and facts.monitoring in the declaration', () => {
     const s = new HostingSite(app, 'Site', LAB);
     s.addServer({ name: 'shop', address: Ipv4Address.of('192.168.1.32'), version: 'v1' });
     expect(s.monitoring!.groups[0].rules.filter((r) => r.alert === 'VirtualServerDown').map((r) => r.labels.server)).toEqual(['myweb', 'shop']);
-    expect(synth(s.logsChart!).find((o) => o.kind === 'ConfigMap')!.data['rsyslog.conf']).toContain('set $!server = "shop"');
+    expect(JSON.parse(synth(s.logsChart!).find((o) => o.kind === 'ConfigMap')!.data['servers.json']).table.map((e: any) => e.value)).toEqual(['myweb', 'shop']);
   });
 });
 
