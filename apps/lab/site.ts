@@ -23,8 +23,8 @@ export const LAB: HostingSiteProps = {
     // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
     backup: { exportRoot: '/export/backup' },
     // the report's future work, how to collect and keep the logs: each server's access, error and sshd logs as daily
-    // files on the NAS (/export/logs/<server>/), kept 30 days
-    logs: { exportPath: '/export/logs', version: 'v1' },
+    // files on the NAS (/export/logs/<server>/), kept 30 days, and the same lines to the lab's syslog server on the master
+    logs: { exportPath: '/export/logs', version: 'v1', forward: { address: Ipv4Address.of('192.168.1.10'), port: 1514 } },
     // metrics and alerts for a Prometheus without the operator: dist/lab/monitoring/ has its scrape configuration
     // and rules file
     monitoring: {},

@@ -8,7 +8,8 @@
 #   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
 # It first installs what the node tier needs from Debian (buildah, mmdebstrap, containerd, runc, CNI plugins,
 # iptables, conntrack, the OpenSSH client, curl, openssl, Pebble, Let's Encrypt's test ACME server, with its DNS, and
-# Debian's docker-registry with htpasswd, for a private registry that asks for credentials).
+# Debian's docker-registry with htpasswd, for a private registry that asks for credentials, and rsyslog, the lab's
+# syslog server the log collectors send to).
 # Each image is written as a docker-archive into $VSERVER_IMAGES (a node's containerd imports them by name).
 # Results are cached by a hash of the Dockerfiles' folders, so an unchanged image is not rebuilt.
 set -euo pipefail
@@ -23,7 +24,7 @@ log() { printf '[node-images] %s\n' "$*" >&2; }
 need=()
 for pair in buildah:buildah mmdebstrap:mmdebstrap containerd:containerd runc:runc ctr:containerd /usr/lib/cni/bridge:containernetworking-plugins \
     iptables:iptables conntrack:conntrack ssh:openssh-client ssh-keygen:openssh-client curl:curl nsenter:util-linux flock:util-linux ip:iproute2 \
-    openssl:openssl pebble:pebble pebble-challtestsrv:pebble docker-registry:docker-registry htpasswd:apache2-utils; do
+    openssl:openssl pebble:pebble pebble-challtestsrv:pebble docker-registry:docker-registry htpasswd:apache2-utils rsyslogd:rsyslog; do
   tool=${pair%%:*} pkg=${pair#*:}
   if ! command -v "$tool" >/dev/null && [ ! -x "$tool" ]; then
     case " ${need[*]} " in *" $pkg "*) ;; *) need+=("$pkg") ;; esac

@@ -746,7 +746,11 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
   const promDir = path.join(tmp, 'prometheus');
   const collectorPods = (): any[] => getJson(['pods', '-n', 'lab-logs', '-l', 'app.kubernetes.io/component=log-collector']).items;
   let prometheus: ReturnType<typeof spawn> | undefined;
+  let syslog: ReturnType<typeof spawn> | undefined;
   let discovery: NodeJS.Timeout | undefined;
+  // the lab's syslog server, Debian's rsyslog on the master, where the collectors send every line too (facts.logs.forward)
+  const syslogDir = path.join(tmp, 'syslog');
+  const received = () => (fs.existsSync(path.join(syslogDir, 'received.log')) ? fs.readFileSync(path.join(syslogDir, 'received.log'), 'utf-8') : '');
   const query = async (promql: string): Promise<any[]> => {
     const out = await get(`http://${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(promql)}`);
     return JSON.parse(out.body).data.result;
@@ -769,6 +773,19 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
   };
 
   beforeAll(async () => {
+    const forward = lab.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'log-collector')!.data['rsyslog.conf']
+      .match(/type="omfwd" target="([\d.]+)" port="(\d+)"/)!;
+    fs.mkdirSync(syslogDir, { recursive: true });
+    fs.writeFileSync(path.join(syslogDir, 'rsyslog.conf'), [
+      `global(workDirectory="${syslogDir}")`,
+      'module(load="imtcp")',
+      `input(type="imtcp" address="${forward[1]}" port="${forward[2]}" ruleset="in")`,
+      // what a receiver reads of each message: HOSTNAME, APP-NAME and MSGID of RFC 5424, and the line
+      'template(name="fields" type="string" string="%hostname% %app-name% %msgid% %msg%\\n")',
+      `ruleset(name="in") { action(type="omfile" file="${path.join(syslogDir, 'received.log')}" template="fields") }`,
+    ].join('\n'));
+    const syslogLog = fs.openSync(path.join(syslogDir, 'rsyslogd.log'), 'w');
+    syslog = spawn('rsyslogd', ['-n', '-f', path.join(syslogDir, 'rsyslog.conf'), '-i', path.join(syslogDir, 'rsyslogd.pid')], { stdio: ['ignore', syslogLog, syslogLog] });
     await waitFor('the log collector ready on the three workers', 120, () => {
       const ready = collectorPods().filter(isPodReady);
       return ready.length === 3 ? ready : undefined;
@@ -804,6 +821,7 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
   afterAll(() => {
     if (discovery) clearInterval(discovery);
     prometheus?.kill('SIGTERM');
+    syslog?.kill('SIGTERM');
     kubectl(['delete', 'deployment', 'myweb-twin', '-n', 'default', '--ignore-not-found', '--wait=false']);
   });
 
@@ -834,6 +852,16 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     expect(fs.readdirSync(path.join(logsExport, 'myweb')).flatMap((f) => (f.startsWith('sshd-') ? fs.readFileSync(path.join(logsExport, 'myweb', f), 'utf-8') : ''))
       .join('')).toMatch(/Accepted publickey for web from /);
     kubectl(['delete', 'deployment', 'myweb-twin', '-n', 'default', '--wait=false']);
+    // the same lines reached the lab's syslog server, as RFC 5424 with the node, the server and the kind (the
+    // collectors sent what queued while it was not yet listening once it was)
+    const forwarded = await waitFor('the requests at the syslog server', 60, () => {
+      const text = received();
+      return markers.every((m) => text.includes(`GET /?${m} `)) ? text.split('\n') : undefined;
+    }, { context: () => fs.readFileSync(path.join(syslogDir, 'rsyslogd.log'), 'utf-8') });
+    for (const m of markers) {
+      expect(forwarded.filter((l) => l.includes(`GET /?${m} `))).toEqual([expect.stringMatching(new RegExp(`^node\\d myweb access .*"GET /\\?${m} HTTP/1.1" 200 `))]);
+    }
+    expect(forwarded.join('\n')).not.toContain(twinMarker);
   });
 
   test('the collector restarted between two batches: no line lost, none twice', async () => {

@@ -1,10 +1,10 @@
 import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
   ImageReference, Ipv4Address, Ipv4Subnet, isLabelValue, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule,
-  requireDnsLabel, requireDnsSubdomain, requireEnum, requireHost, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLanAddress,
-  requirePort, SiteError, Warnings,
+  requireDnsLabel, requireDnsSubdomain, requireEnum, requireHost, requireImagePullSecrets, requireInteger, requireIpv4Address, requireIpv4Subnet,
+  requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
+import { SiteMonitoringProps, SyslogForward } from '@cdk8s-vserver/monitoring';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
   AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
@@ -151,6 +151,12 @@ export interface LogFacts {
   readonly retentionDays?: number | undefined;
   /** The size the NAS folder is declared with (its claim's). @default Size.gibibytes(10) */
   readonly capacity?: Size | undefined;
+  /**
+   * A syslog server every kept line is also sent to (RFC 5424 over TCP, octet-counted: rsyslog, syslog-ng, or the
+   * syslog receiver of Grafana Alloy or Promtail in front of Loki): `{ address: Ipv4Address.of('192.168.1.40'), port: 514 }`.
+   * @default - kept on the NAS only
+   */
+  readonly forward?: SyslogForward | undefined;
   /** The collector's namespace, created by the site's first file (Pod Security "privileged": it reads the nodes' pod logs). @default '<site name>-logs' */
   readonly namespace?: string | undefined;
 }
@@ -383,6 +389,10 @@ function checkLogs(site: IConstruct, siteName: string, logs: LogFacts, serversNa
     fail('facts.logs.version', logs.version, `be a pinned tag of the collector's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
   }
   requireInteger(site, 'facts.logs.retentionDays', logs.retentionDays ?? 30, 1, 3650);
+  if (logs.forward) {
+    requireIpv4Address(site, 'facts.logs.forward.address', logs.forward.address);
+    requirePort(site, 'facts.logs.forward.port', logs.forward.port ?? 514);
+  }
   const namespace = logsNamespace(siteName, logs);
   requireDnsLabel(site, 'facts.logs.namespace', namespace);
   if (RESERVED_NAMESPACES[namespace] || KUBERNETES_NAMESPACES.includes(namespace)) {

@@ -224,6 +224,7 @@ export class HostingSite extends Construct {
       logs: folder,
       servers: [...this.serverMap.values()].map((s) => ({ name: s.name, namespace: Chart.of(s).namespace ?? 'default' })),
       retentionDays: logs.retentionDays,
+      forward: logs.forward,
       imagePullSecrets: facts.imagePullSecrets,
     });
     return { chart, collector };

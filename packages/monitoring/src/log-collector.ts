@@ -1,6 +1,6 @@
 import {
-  AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireDnsLabel, requireImagePullSecrets, requireInteger,
-  requireNodeRole, requirePinnedImage, resourceName, SiteError,
+  AppChecks, containerResources, ImageReference, Ipv4Address, k8s, MANAGED_BY, NodeRole, requireDnsLabel, requireImagePullSecrets, requireInteger,
+  requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Lazy } from 'cdk8s';
@@ -45,6 +45,21 @@ export interface LogCollectorProps {
   readonly stateDir?: string | undefined;
   /** The DaemonSet's name. @default 'log-collector' */
   readonly name?: string | undefined;
+  /**
+   * The same lines, also sent to a syslog server (rsyslog, syslog-ng, or Grafana Alloy's / Promtail's syslog receiver
+   * in front of Loki): RFC 5424 over TCP with octet counting, the node as HOSTNAME, the server as APP-NAME and the kind
+   * (access, error, sshd) as MSGID. The collector's NetworkPolicy lets it reach that address and port only.
+   * @default - kept on the NAS only
+   */
+  readonly forward?: SyslogForward | undefined;
+}
+
+/** A syslog server the collector sends every kept line to as well. */
+export interface SyslogForward {
+  /** Its IPv4 address (a NetworkPolicy lets the collector reach it). */
+  readonly address: Ipv4Address;
+  /** Its TCP port. @default 514 */
+  readonly port?: number | undefined;
 }
 
 /** The port of the collector's metrics (mtail's: HTTP responses and SSH logins counted from the logs). */
@@ -106,6 +121,9 @@ export class LogCollector extends Construct {
     if (props.logs.accessMode !== 'ReadWriteMany') {
       throw SiteError.invalidProp(this, 'logs', props.logs.accessMode, 'be ReadWriteMany: the collector on every node writes to it');
     }
+    const forward = props.forward
+      ? { address: requireIpv4Address(this, 'forward.address', props.forward.address).text, port: requirePort(this, 'forward.port', props.forward.port ?? 514) }
+      : undefined;
     if (props.servers.length === 0) {
       throw SiteError.invalidProp(this, 'servers', [], 'list at least one server whose logs are kept');
     }
@@ -116,7 +134,7 @@ export class LogCollector extends Construct {
       metadata: { name: this.name, labels },
       data: {
         // rendered at synth: servers added after the construct are in it
-        'rsyslog.conf': Lazy.any({ produce: () => rsyslogConfig(this.servers) }) as unknown as string,
+        'rsyslog.conf': Lazy.any({ produce: () => rsyslogConfig(this.servers, forward) }) as unknown as string,
         'servers.json': Lazy.any({ produce: () => serverTable(this.servers) }) as unknown as string,
         'vserver.mtail': MTAIL_PROGRAM,
       },
@@ -205,13 +223,15 @@ export class LogCollector extends Construct {
         },
       },
     });
-    // In: Prometheus to the metrics port. Out: nothing (the NAS is mounted by the node, not reached by the pod).
+    // In: Prometheus to the metrics port. Out: the syslog server when there is one; nothing else (the NAS is mounted
+    // by the node, not reached by the pod).
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.name, labels },
       spec: {
         podSelector: { matchLabels: this.selectorLabels },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(LOG_COLLECTOR_METRICS_PORT) }] }],
+        ...(forward ? { egress: [{ to: [{ ipBlock: { cidr: `${forward.address}/32` } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(forward.port) }] }] } : {}),
       },
     });
   }
@@ -251,7 +271,7 @@ export function serverTable(servers: CollectedServer[]): string {
  * <text>`) to that server's daily files of this node, and the same lines, prefixed with the server and kind, to
  * mtail's pipe.
  */
-export function rsyslogConfig(servers: CollectedServer[]): string {
+export function rsyslogConfig(servers: CollectedServer[], forward?: { address: string; port: number }): string {
   const namespaces = [...new Set(servers.map((s) => s.namespace))].sort();
   const piece = (n: number) => `re_extract(field($msg, 10, ${n}), '^[^ ]+ (stdout|stderr) [PF] (.*)$', 0, 2, "")`;
   const joins = Array.from({ length: MAX_LINE_PIECES - 1 }, (_, i) => i + 2).map((n) =>
@@ -271,6 +291,8 @@ export function rsyslogConfig(servers: CollectedServer[]): string {
     'template(name="daily" type="string" string="/logs/%$!server%/%$!kind%-%$year%-%$month%-%$day%.%$!node%.log")',
     'template(name="line" type="string" string="%$!line%\\n")',
     'template(name="stream" type="string" string="%$!server% %$!kind% %$!line%\\n")',
+    ...(forward ? ['# RFC 5424: <PRI>1 TIMESTAMP HOSTNAME(node) APP-NAME(server) PROCID MSGID(kind) SD MSG',
+      'template(name="rfc5424" type="string" string="<%PRI%>1 %TIMESTAMP:::date-rfc3339% %$!node% %$!server% - %$!kind% - %$!line%")'] : []),
     '',
     'ruleset(name="pods") {',
     '  # /var/log/pods/<namespace>_<pod>_<uid>/<container>/<n>.log',
@@ -289,6 +311,11 @@ export function rsyslogConfig(servers: CollectedServer[]): string {
     '  # to mtail (a pipe): its own queue, so a stopped mtail never holds up the files; tried again every 2 s',
     '  action(type="ompipe" pipe="' + STREAM + '" template="stream" queue.type="LinkedList" queue.size="20000" action.resumeRetryCount="-1" '
       + 'action.resumeInterval="2")',
+    ...(forward ? [
+      '  # to the site\'s syslog server: its own queue, kept while the server is away (up to 100000 lines), tried every 10 s',
+      `  action(type="omfwd" target="${forward.address}" port="${forward.port}" protocol="tcp" TCP_Framing="octet-counted" template="rfc5424" `
+        + 'queue.type="LinkedList" queue.size="100000" action.resumeRetryCount="-1" action.resumeInterval="10")',
+    ] : []),
     '}',
     '',
   ].join('\n');

@@ -71,6 +71,17 @@ describe('LogCollector', () => {
     expect(re.test('myweb-5d8f7c9b6-abcde')).toBe(false);
   });
 
+  test('forward: every line to a syslog server too (RFC 5424, TCP, octet-counted), the only address the collector may reach', () => {
+    const { chart: c } = collector({ forward: { address: Ipv4Address.of('192.168.1.40') } });
+    const out = synth(c);
+    expect(find(out, 'ConfigMap', 'log-collector').data['rsyslog.conf'])
+      .toContain('action(type="omfwd" target="192.168.1.40" port="514" protocol="tcp" TCP_Framing="octet-counted" template="rfc5424" ');
+    expect(find(out, 'NetworkPolicy', 'log-collector').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '192.168.1.40/32' } }], ports: [{ protocol: 'TCP', port: 514 }] }]);
+    // negative control: without it, no forwarding and no way out
+    expect(find(manifests, 'ConfigMap', 'log-collector').data['rsyslog.conf']).not.toContain('omfwd');
+    expect(find(manifests, 'NetworkPolicy', 'log-collector').spec.egress).toBeUndefined();
+  });
+
   test('joins up to 8 pieces of a long line', () => {
     expect(new Set(rsyslogConfig([{ name: 'a', namespace: 'n' }]).match(/field\(\$msg, 10, \d\)/g))).toHaveProperty('size', 8);
   });
@@ -213,6 +224,7 @@ describe('facts.logs and facts.monitoring in the declaration', () => {
     [{ logs: { ...logs, namespace: 'kube-system' } }, "'facts.logs.namespace' must not be kube-system"],
     [{ logs: { ...logs, namespace: 'default' } }, "'facts.logs.namespace' must not be default"],
     [{ namespace: 'sites', logs: { ...logs, namespace: 'sites' } }, "'facts.logs.namespace' must differ from every namespace of the servers"],
+    [{ logs: { ...logs, forward: { address: Ipv4Address.of('192.168.1.40'), port: 70000 } } }, "'facts.logs.forward.port'"],
     [{ monitoring: { operatorLabels: { release: 'x' } } }, "'facts.monitoring.operatorLabels' must be left out without prometheusOperator"],
     [{ monitoring: { errorPercent: 150 } }, "'facts.monitoring.errorPercent' must be a share of responses in percent"],
     [{ monitoring: { serverDownSeconds: 5 } }, "'facts.monitoring.serverDownSeconds' must be whole seconds from 15"],
