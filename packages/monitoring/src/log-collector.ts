@@ -1,6 +1,6 @@
 import {
-  AppChecks, containerResources, ImageReference, Ipv4Address, k8s, MANAGED_BY, NodeRole, requireDnsLabel, requireImagePullSecrets, requireInteger,
-  requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError,
+  AppChecks, containerResources, ImageReference, Ipv4Address, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDnsLabel,
+  requireImagePullSecrets, requireInteger, requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Lazy } from 'cdk8s';
@@ -111,10 +111,9 @@ export class LogCollector extends Construct {
     const retentionDays = requireInteger(this, 'retentionDays', props.retentionDays ?? 30, 1, 3650);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     this.namespace = Chart.of(this).namespace ?? 'default';
-    const stateDir = props.stateDir ?? `/var/lib/vserver-log-collector/${this.namespace}-${this.name}`;
-    if (!/^\/[A-Za-z0-9._/-]+$/.test(stateDir) || stateDir.split('/').some((p) => p === '..') || stateDir === '/') {
-      throw SiteError.invalidProp(this, 'stateDir', stateDir, 'be an absolute folder of the node such as "/var/lib/vserver-log-collector"');
-    }
+    const stateDir = requireAbsolutePath(this, 'stateDir', props.stateDir ?? `/var/lib/vserver-log-collector/${this.namespace}-${this.name}`,
+      '/var/lib/vserver-log-collector');
+    if (stateDir.replace(/\/+$/, '') === '') throw SiteError.invalidProp(this, 'stateDir', stateDir, 'be a folder of its own, not the node\'s root');
     if (props.logs.namespace !== this.namespace) {
       throw SiteError.invalidProp(this, 'logs', props.logs.namespace, `be a claim in the collector's namespace "${this.namespace}"`);
     }

@@ -96,7 +96,8 @@ describe('LogCollector', () => {
 
   test.each([
     [{ retentionDays: 0 }, "'retentionDays' must be"],
-    [{ stateDir: 'var/lib/x' }, "'stateDir' must be an absolute folder of the node"],
+    [{ stateDir: 'var/lib/x' }, "'stateDir' must be an absolute path"],
+    [{ stateDir: '/' }, "'stateDir' must be a folder of its own"],
     [{ servers: [] }, "'servers' must list at least one server"],
     [{ servers: [{ name: 'myweb', namespace: 'default' }, { name: 'myweb', namespace: 'shop' }] }, "'servers[1].name' must be listed once"],
     [{ servers: [{ name: 'My_Web', namespace: 'default' }] }, "'servers[0].name'"],
