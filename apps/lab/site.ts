@@ -26,8 +26,9 @@ export const LAB: HostingSiteProps = {
     // files on the NAS (/export/logs/<server>/), kept 30 days, and the same lines to the lab's syslog server on the master
     logs: { exportPath: '/export/logs', version: 'v1', forward: { address: Ipv4Address.of('192.168.1.10'), port: 1514 } },
     // metrics and alerts for a Prometheus without the operator: dist/lab/monitoring/ has its scrape configuration
-    // and rules file
-    monitoring: {},
+    // and rules file; a server with no ready pod for 30 s is an alert (a rollout keeps every pod ready until its
+    // successor is: it never fires one)
+    monitoring: { serverDownSeconds: 30 },
     // HTTPS, the normal case in 2026: certificates from the lab's own ACME CA on the master (its directory's HTTPS
     // certificate is signed by the CA in the ConfigMap lab-acme-ca); a public site leaves out `directory` (Let's Encrypt)
     certificate: ServerCertificate.acme({

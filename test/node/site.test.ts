@@ -792,7 +792,7 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     }, { context: siteState });
     // Debian's Prometheus, with dist/lab/monitoring/'s scrape configuration and rules as written, but for the pods'
     // discovery: its build has no Kubernetes discovery, so the same meta labels come from the API server's pods
-    // through files (test/prometheus.ts), refreshed every second
+    // through files (test/prometheus.ts), refreshed every 2 s
     fs.mkdirSync(promDir, { recursive: true });
     const written = parse(fs.readFileSync(path.join(LAB, SCRAPE_CONFIG_FILE), 'utf-8')).scrape_configs;
     const scrape = lowerScrapeConfigs(written, promDir);
@@ -804,7 +804,7 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
       }
     };
     discover();
-    discovery = setInterval(discover, 1000);
+    discovery = setInterval(discover, 2000);
     const config = path.join(promDir, 'prometheus.yml');
     fs.writeFileSync(config, stringify({
       global: { scrape_interval: '2s', evaluation_interval: '2s' }, scrape_configs: scrape.configs, rule_files: [path.join(LAB, RULES_FILE)],
@@ -872,8 +872,10 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     kubectl(['delete', 'pod', '-n', 'lab-logs', '-l', 'app.kubernetes.io/component=log-collector', '--wait=false']);
     // the second batch while the collectors stop and start again
     const second = await batch('during', 20);
-    await waitFor('new collectors ready on the three workers', 120, () => {
-      const now = collectorPods().filter((p) => !old.includes(p.metadata.name) && isPodReady(p));
+    // running again (rsyslog resumes from its state; mtail's readiness is not needed for the files)
+    await waitFor('new collectors running on the three workers', 120, () => {
+      const now = collectorPods().filter((p) => !old.includes(p.metadata.name)
+        && (p.status.containerStatuses ?? []).length === 3 && p.status.containerStatuses.every((c: any) => c.state.running));
       return now.length === 3 ? now : undefined;
     }, { context: siteState });
     const third = await batch('after', 10);

@@ -197,7 +197,7 @@ export class LogCollector extends Construct {
                   capabilities: { drop: ['ALL'] },
                 },
                 resources: containerResources('10m', '32Mi', '200m', '128Mi'),
-                readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromNumber(LOG_COLLECTOR_METRICS_PORT) }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromNumber(LOG_COLLECTOR_METRICS_PORT) }, periodSeconds: 5 },
                 volumeMounts: [config, run],
               },
               {
