@@ -21,7 +21,11 @@ const folder = (name: string) => { const dir = path.join(tmp, name); fs.mkdirSyn
 /** One round of the image's rsyslog (6 s) over `pods` (a /var/log/pods), writing into a fresh /logs; returns its files. */
 function collect(pods: string): Record<string, string> {
   const etc = folder('etc');
-  for (const [file, text] of Object.entries(config.data as Record<string, string>)) fs.writeFileSync(path.join(etc, file), text);
+  // as written, but for the lab's syslog server (the site test proves that one): no network here, and rsyslog would
+  // report every retry to reach it
+  for (const [file, text] of Object.entries(config.data as Record<string, string>)) {
+    fs.writeFileSync(path.join(etc, file), file === 'rsyslog.conf' ? text.split('\n').filter((l) => !l.includes('type="omfwd"')).join('\n') : text);
+  }
   const [logs, state, run] = [folder(`logs-${Date.now()}`), folder(`state-${Date.now()}`), folder(`run-${Date.now()}`)];
   const from = spawnSync('buildah', ['from', '--quiet', `docker-archive:${path.join(images!, 'log-collector', 'image.tar')}`], { encoding: 'utf-8' });
   if (from.status !== 0) throw new Error(`buildah from log-collector: ${from.stderr}`);
@@ -30,7 +34,7 @@ function collect(pods: string): Record<string, string> {
     const out = spawnSync('buildah', ['run', '--network', 'none', '--env', 'NODE_NAME=node1',
       '--volume', `${etc}:/etc/log-collector:ro`, '--volume', `${pods}:/var/log/pods:ro`, '--volume', `${logs}:/logs`,
       '--volume', `${state}:/var/lib/rsyslog`, '--volume', `${run}:/run/log-collector`,
-      container, '--', 'timeout', '6', '/usr/local/bin/log-collector', 'rsyslog'], { encoding: 'utf-8' });
+      container, '--', 'timeout', '6', '/usr/local/bin/log-collector', 'rsyslog'], { encoding: 'utf-8', maxBuffer: 64 * 1024 * 1024 });
     // ended by the timeout (124), having written what it read
     if (out.status !== 124) throw new Error(`the collector stopped by itself (${out.status}): ${out.stderr}`);
   } finally {
