@@ -4,7 +4,7 @@ import {
   requireDnsLabel, requireDnsSubdomain, requireEnum, requireHost, requireImagePullSecrets, requireInteger, requireIpv4Address, requireIpv4Subnet,
   requireLanAddress, requirePort, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { SiteMonitoringProps, SyslogForward } from '@cdk8s-vserver/monitoring';
+import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
   AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
@@ -139,24 +139,19 @@ export interface SiteFacts {
   readonly monitoring?: MonitoringFacts | undefined;
 }
 
-/** Where and how long the servers' logs are kept. */
-export interface LogFacts {
+/**
+ * Where and how long the servers' logs are kept: the folder on the NAS and the collector's image tag, and
+ * `LogCollector`'s own `retentionDays` and `forward` (`@cdk8s-vserver/monitoring`).
+ */
+export interface LogFacts extends Pick<LogCollectorProps, 'retentionDays' | 'forward'> {
   /** The NAS folder the logs go under (`/export/logs`): one folder per server in it. */
   readonly exportPath: string;
   /** The NAS. @default - the docroots' NAS */
   readonly server?: string | undefined;
   /** The tag of the collector's image, `<registry>/log-collector:<version>` (`v1`). */
   readonly version: string;
-  /** Days each daily file is kept. @default 30 */
-  readonly retentionDays?: number | undefined;
   /** The size the NAS folder is declared with (its claim's). @default Size.gibibytes(10) */
   readonly capacity?: Size | undefined;
-  /**
-   * A syslog server every kept line is also sent to (RFC 5424 over TCP, octet-counted: rsyslog, syslog-ng, or the
-   * syslog receiver of Grafana Alloy or Promtail in front of Loki): `{ address: Ipv4Address.of('192.168.1.40'), port: 514 }`.
-   * @default - kept on the NAS only
-   */
-  readonly forward?: SyslogForward | undefined;
   /** The collector's namespace, created by the site's first file (Pod Security "privileged": it reads the nodes' pod logs). @default '<site name>-logs' */
   readonly namespace?: string | undefined;
 }
