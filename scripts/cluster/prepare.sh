@@ -3,13 +3,13 @@
 # Installs and builds what a tier needs, once, into a cache outside the repository (keyed by version, so later
 # runs take seconds). The schema tier needs only the first three items; the cluster and node tiers need all of them:
 #   - the official Kubernetes OpenAPI v2 document (1.30), from Debian trixie's python-kubernetes source;
-#   - Graphviz (Debian's graphviz), which renders each app's picture, site.dot;
-#   - Prometheus (Debian's prometheus: promtool tests every alert rule; the node tier scrapes the real pods with it);
+#   - the tier's tools from Debian, as scripts/tier-tools.sh lists them (for the schema tier Graphviz, which renders
+#     each app's picture, and Prometheus, whose promtool tests every alert rule);
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy, built offline from
 #     Debian bookworm's kubernetes source package with Debian's golang-go, and the pod sandbox's `pause`
 #     program from the same source (build/pause/linux/pause.c), since no pause image can be downloaded;
 #     with the fixes in scripts/cluster/patches applied (each says which upstream fix it carries);
-#   - etcd-server and kubectl are Debian packages / already on the machine.
+#   - kubectl is the machine's own (1.21 or newer).
 # Sources come through a private apt state directory; the system's apt configuration is never modified.
 set -euo pipefail
 what=${1:?usage: prepare.sh schema|cluster}
@@ -21,34 +21,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 log() { printf '[cluster-prepare] %s\n' "$*" >&2; }
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-need_pkgs=()
-command -v dot >/dev/null 2>&1 || need_pkgs+=(graphviz)
-command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+# shellcheck source=../tier-tools.sh
+. "$here/../tier-tools.sh"
+install_tier_tools "$what"
 if [ "$what" = cluster ]; then
-  command -v go >/dev/null 2>&1 || [ -x /usr/lib/go/bin/go ] || need_pkgs+=(golang-go)
-  command -v etcd >/dev/null 2>&1 || need_pkgs+=(etcd-server)
-  command -v dpkg-source >/dev/null 2>&1 || need_pkgs+=(dpkg-dev)
-  command -v rsync >/dev/null 2>&1 || need_pkgs+=(rsync)
-  command -v kubectl >/dev/null 2>&1 || need_pkgs+=(kubernetes-client)
-  command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
-  command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
-  # the operator's Secret commands, run as printed (a host key made with ssh-keygen)
-  command -v ssh-keygen >/dev/null 2>&1 || need_pkgs+=(openssh-client)
-  # a redundant control plane's API VIP, run from the synth's files (scripts/cluster/ha-control-plane.sh)
-  command -v keepalived >/dev/null 2>&1 || [ -x /usr/sbin/keepalived ] || need_pkgs+=(keepalived)
-  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_pkgs+=(haproxy)
-  command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
-  command -v setpriv >/dev/null 2>&1 || need_pkgs+=(util-linux)
-  command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc)
-  command -v patch >/dev/null 2>&1 || need_pkgs+=(patch)
-  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] || need_pkgs+=(libc6-dev)
-fi
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing Debian packages: ${need_pkgs[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2
+  command -v kubectl >/dev/null 2>&1 \
+    || { echo "the cluster tier needs kubectl 1.21 or newer on PATH (Debian 12's kubernetes-client is 1.20, too old)" >&2; exit 1; }
 fi
 
 # A private apt state that only knows source packages; mirrors are taken from the system's own sources.

@@ -21,20 +21,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 log() { printf '[node-images] %s\n' "$*" >&2; }
 
 # What the node tier runs, all from Debian: image builds, a container runtime, pod networking, and the clients.
-need=()
-for pair in buildah:buildah mmdebstrap:mmdebstrap containerd:containerd runc:runc ctr:containerd /usr/lib/cni/bridge:containernetworking-plugins \
-    iptables:iptables conntrack:conntrack ssh:openssh-client ssh-keygen:openssh-client curl:curl nsenter:util-linux flock:util-linux ip:iproute2 \
-    openssl:openssl pebble:pebble pebble-challtestsrv:pebble docker-registry:docker-registry htpasswd:apache2-utils rsyslogd:rsyslog; do
-  tool=${pair%%:*} pkg=${pair#*:}
-  if ! command -v "$tool" >/dev/null && [ ! -x "$tool" ]; then
-    case " ${need[*]} " in *" $pkg "*) ;; *) need+=("$pkg") ;; esac
-  fi
-done
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing Debian packages: ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
-fi
+# shellcheck source=../tier-tools.sh
+. "$repo/scripts/tier-tools.sh"
+install_tier_tools node
 mkdir -p "$VSERVER_IMAGES"
 images="$repo/packages/web-ssh-server/images"
 base=$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$images/httpd/Dockerfile" | head -1)
