@@ -19,13 +19,37 @@ const sites: Array<[string, string]> = [
 // custom resource.
 beforeAll(() => installCustomResourceDefinitions(emittedCrdFiles()));
 
+/**
+ * How many objects each site's checks below must find, written out by hand: a loop that selects objects by a label or
+ * a name checks nothing once they are renamed, so each loop counts what it checked and compares with this table.
+ */
+const CHECKED: Record<string, Record<'deployments' | 'claims' | 'keepalived' | 'kubeVip' | 'headlamp' | 'quotas' | 'services' | 'metallb', number>> = {
+  'dist/lab': { deployments: 3, claims: 4, keepalived: 1, kubeVip: 0, headlamp: 0, quotas: 0, services: 3, metallb: 0 },
+  'dist/agency': { deployments: 4, claims: 4, keepalived: 0, kubeVip: 0, headlamp: 1, quotas: 3, services: 4, metallb: 2 },
+  'the lab on metallb': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2 },
+  'the lab on kube-vip': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 1, headlamp: 0, quotas: 1, services: 1, metallb: 0 },
+};
+
+test('every site has its expected counts (negative control: a site the table does not know fails here)', () => {
+  expect(sites.map(([name]) => name).sort()).toEqual(Object.keys(CHECKED).sort());
+});
+
+/** A CPU quantity in millicores, a memory quantity in bytes (the suffixes Kubernetes writes back). */
+function quantity(q: string | number): number {
+  const m = /^(\d+(?:\.\d+)?)(m|k|Ki|M|Mi|G|Gi)?$/.exec(String(q));
+  if (!m) throw new Error(`not a quantity this test reads: ${q}`);
+  const unit = { m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3 }[m[2] ?? ''] ?? 1;
+  return Number(m[1]) * unit;
+}
+
 function ref(o: Manifest): string[] {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
   return [`${o.kind.toLowerCase()}${group}/${o.metadata.name}`, ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : [])];
 }
 
-describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
+describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
   const objects = objectsIn(dir);
+  const expected = CHECKED[site] ?? {};
   const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
   beforeAll(() => createNamespaces(objects));
@@ -56,7 +80,9 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
   });
 
   test('each Deployment gets a ReplicaSet with the desired replicas, and its pods', async () => {
+    let checked = 0;
     for (const d of ofKind('Deployment')) {
+      checked += 1;
       const ns = d.metadata.namespace ?? 'default';
       const selector = Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
       const rs = await waitFor(`a ReplicaSet of ${d.metadata.name}`, 60, () => {
@@ -68,10 +94,13 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
       const pods = getJson(['pods', '-n', ns, '-l', `${selector},pod-template-hash=${hash}`]).items;
       expect(pods.filter((p: any) => !p.metadata.deletionTimestamp)).toHaveLength(d.spec.replicas ?? 1);
     }
+    expect(checked).toBe(expected.deployments);
   });
 
   test('each PersistentVolumeClaim reaches Bound to the PersistentVolume it names', async () => {
+    let checked = 0;
     for (const pvc of ofKind('PersistentVolumeClaim')) {
+      checked += 1;
       const live = await waitFor(`PVC ${pvc.metadata.name} to bind`, 90, () => {
         const claim = getJson(ref(pvc));
         return claim.status.phase === 'Bound' ? claim : undefined;
@@ -79,10 +108,12 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
       expect(live.spec.volumeName).toBe(pvc.spec.volumeName);
       expect(getJson(['persistentvolume', pvc.spec.volumeName]).status.phase).toBe('Bound');
     }
+    expect(checked).toBe(expected.claims);
   });
 
   test("kube-keepalived-vip's ServiceAccount can call what the controller calls, and cannot read secrets", () => {
     const keepalived = ofKind('DaemonSet').filter((d) => (d as any).metadata.labels?.['app.kubernetes.io/name'] === 'kube-keepalived-vip');
+    expect(keepalived).toHaveLength(expected.keepalived);
     for (const d of keepalived) {
       const as = `--as=system:serviceaccount:${d.metadata.namespace ?? 'default'}:${d.spec.template.spec.serviceAccountName}`;
       const can = (...args: string[]) => kubectlRaw(['auth', 'can-i', ...args, as]).stdout.trim();
@@ -104,7 +135,9 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
   });
 
   test("kube-vip's ServiceAccount can hold leases and update Services' status, and cannot read secrets", () => {
-    for (const d of ofKind('DaemonSet').filter((x) => x.metadata.name === 'kube-vip-ds')) {
+    const kubeVip = ofKind('DaemonSet').filter((x) => x.metadata.name === 'kube-vip-ds');
+    expect(kubeVip).toHaveLength(expected.kubeVip);
+    for (const d of kubeVip) {
       const as = `--as=system:serviceaccount:${d.metadata.namespace}:${d.spec.template.spec.serviceAccountName}`;
       const can = (...args: string[]) => `${args.join(' ')}: ${kubectlRaw(['auth', 'can-i', ...args, as]).stdout.trim()}`;
       for (const allowed of [['create', 'leases', '-n', 'kube-system'], ['update', 'services/status', '-n', 'default'],
@@ -118,7 +151,9 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
   });
 
   test("Headlamp's own ServiceAccount may do nothing; its viewer may read pods but not secrets, and change nothing", () => {
-    for (const d of ofKind('Deployment').filter((x) => x.metadata.name === 'headlamp')) {
+    const headlamp = ofKind('Deployment').filter((x) => x.metadata.name === 'headlamp');
+    expect(headlamp).toHaveLength(expected.headlamp);
+    for (const d of headlamp) {
       const ns = d.metadata.namespace!;
       const can = (account: string, ...args: string[]) =>
         `${account} ${args.join(' ')}: ${kubectlRaw(['auth', 'can-i', ...args, `--as=system:serviceaccount:${ns}:${account}`]).stdout.trim()}`;
@@ -133,52 +168,79 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
     }
   });
 
-  test("each customer's namespace: the LimitRange fills in a pod without resources, and the quota refuses the pod beyond it, in the server's own words", async () => {
+  test("each customer's namespace: the LimitRange fills in a pod without resources, and the quota refuses pods, CPU and memory beyond it, in the server's own words", async () => {
+    let checked = 0;
     for (const quota of ofKind('ResourceQuota')) {
+      checked += 1;
       const ns = quota.metadata.namespace!;
       const live = await waitFor(`the quota of ${ns} to count its pods`, 30, () => {
         const q = getJson(['resourcequota', quota.metadata.name, '-n', ns]);
         return q.status?.used?.pods !== undefined && Number(q.status.used.pods) > 0 ? q : undefined;
       });
-      const limit = Number(live.status.hard.pods);
-      let used = Number(live.status.used.pods);
-      const extra = (i: number) => JSON.stringify({
+      const range = ofKind('LimitRange').find((l) => l.metadata.namespace === ns)!.spec.limits[0];
+      const probe = (name: string, containers: Array<Record<string, string>> = [{}]) => JSON.stringify({
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: `quota-probe-${i}`, namespace: ns },
+        metadata: { name, namespace: ns },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{ name: 'probe', image: 'registry.example/probe:v1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+          containers: containers.map((resources, i) => ({
+            name: `probe-${i}`,
+            image: 'registry.example/probe:v1',
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            ...(Object.keys(resources).length ? { resources: { requests: resources, limits: resources } } : {}),
+          })),
         },
       });
+      const refusal = (name: string, resource: string, requested: string, used: string, limited: string) =>
+        new RegExp(`^Error from server \\(Forbidden\\): error when creating "STDIN": pods "${name}" is forbidden: exceeded quota: ${quota.metadata.name}, `
+          + `requested: (\\S+,)?${resource}=${requested}(,\\S+)?, used: (\\S+,)?${resource}=${used}(,\\S+)?, limited: (\\S+,)?${resource}=${limited}(,\\S+)?$`);
+
+      // CPU and memory: what is left of each request quota, asked for by one pod (in containers no bigger than the
+      // LimitRange's max), is admitted (the negative control); one millicore or one byte more is refused
+      for (const [resource, unit, max] of [['cpu', 'm', quantity(range.max.cpu) * 1000], ['memory', '', quantity(range.max.memory)]] as const) {
+        const hard = quantity(live.status.hard[`requests.${resource}`]) * (unit === 'm' ? 1000 : 1);
+        const used = quantity(live.status.used[`requests.${resource}`]) * (unit === 'm' ? 1000 : 1);
+        const left = Math.round(hard - used);
+        expect(left).toBeGreaterThan(0);
+        const ask = (amount: number) => {
+          const n = Math.ceil(amount / max);
+          return Array.from({ length: n }, (_, i) => ({ [resource]: `${Math.floor(amount / n) + (i < amount % n ? 1 : 0)}${unit}` }));
+        };
+        const fits = kubectlRaw(['create', '--dry-run=server', '-f', '-'], probe(`quota-${resource}-fits`, ask(left)));
+        expect({ resource, status: fits.status, stderr: fits.stderr }).toEqual({ resource, status: 0, stderr: '' });
+        const over = kubectlRaw(['create', '--dry-run=server', '-f', '-'], probe(`quota-${resource}-over`, ask(left + 1)));
+        expect(over.status).not.toBe(0);
+        expect(over.stderr.trim()).toMatch(refusal(`quota-${resource}-over`, `requests.${resource}`, '\\S+', '\\S+', String(live.status.hard[`requests.${resource}`])));
+      }
+
+      // pods: created one by one until the quota is full (each admitted: the negative control), then one more refused
+      const limit = Number(live.status.hard.pods);
+      let used = Number(live.status.used.pods);
       const made: string[] = [];
       try {
-        // room left: admitted (the negative control of the refusal below), with the LimitRange's defaults filled in
         expect(used).toBeLessThan(limit);
         while (used < limit) {
-          const out = kubectlRaw(['create', '-f', '-'], extra(used));
+          const out = kubectlRaw(['create', '-f', '-'], probe(`quota-probe-${used}`));
           expect(out.stderr).toBe('');
           made.push(`quota-probe-${used}`);
           used += 1;
         }
-        const admitted = getJson(['pod', made[0], '-n', ns]).spec.containers[0].resources;
-        const range = ofKind('LimitRange').find((l) => l.metadata.namespace === ns)!.spec.limits[0];
-        expect(admitted).toEqual({ requests: range.defaultRequest, limits: range.default });
-        const refused = kubectlRaw(['create', '-f', '-'], extra(used));
+        // the LimitRange's defaults filled in
+        expect(getJson(['pod', made[0], '-n', ns]).spec.containers[0].resources).toEqual({ requests: range.defaultRequest, limits: range.default });
+        const refused = kubectlRaw(['create', '-f', '-'], probe(`quota-probe-${used}`));
         expect(refused.status).not.toBe(0);
         // the API server's own message names the quota and every amount it exceeds, pods among them
-        expect(refused.stderr.trim()).toMatch(new RegExp(`^Error from server \\(Forbidden\\): error when creating "STDIN": pods "quota-probe-${used}" is `
-          + `forbidden: exceeded quota: ${quota.metadata.name}, requested: (\\S+,)?pods=1(,\\S+)?, used: (\\S+,)?pods=${limit}(,\\S+)?, `
-          + `limited: (\\S+,)?pods=${limit}(,\\S+)?$`));
+        expect(refused.stderr.trim()).toMatch(refusal(`quota-probe-${used}`, 'pods', '1', String(limit), String(limit)));
       } finally {
         if (made.length) kubectlRaw(['delete', 'pod', '-n', ns, '--wait=false', ...made]);
       }
     }
-    // the apps that declare a namespace per customer have their quotas here; the lab has none
-    expect(ofKind('ResourceQuota').length === 0 || ofKind('Namespace').some((n) => n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted')).toBe(true);
+    expect(checked).toBe(expected.quotas);
   });
 
   test('each Service has a ClusterIP and the externalIPs it declared; a load-balancer one keeps its type and address annotation', () => {
+    expect(ofKind('Service')).toHaveLength(expected.services);
     for (const s of ofKind('Service')) {
       const live = getJson(ref(s));
       expect(live.spec.clusterIP).toMatch(/^10\.96\.[0-9]+\.[0-9]+$/);
@@ -197,7 +259,9 @@ describe.each(sites)('%s on a real kube-apiserver', (_site, dir) => {
   });
 
   test('the server stored each MetalLB custom resource as emitted, with the defaults of its CRD schema', () => {
-    for (const o of objects.filter((x) => x.apiVersion.startsWith('metallb.io/'))) {
+    const metallb = objects.filter((x) => x.apiVersion.startsWith('metallb.io/'));
+    expect(metallb).toHaveLength(expected.metallb);
+    for (const o of metallb) {
       // the CRD's schema defaults avoidBuggyIPs: proof that the server applied MetalLB's schema to the object
       expect(getJson(ref(o)).spec).toEqual(o.kind === 'IPAddressPool' ? { avoidBuggyIPs: false, ...o.spec } : o.spec);
     }
