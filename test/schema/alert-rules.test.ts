@@ -4,12 +4,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { AlertRule, RULES_FILE, RuleGroup, SCRAPE_CONFIG_FILE } from '@cdk8s-vserver/monitoring';
 import { parse, stringify } from 'yaml';
+import { exporterMetrics, labelsOf, unknownSelections } from '../monitoring/exporter-metrics';
 import { lowerScrapeConfigs } from '../prometheus';
 import { DIST, distApps } from '../support';
 
 // Every alert rule every app writes, run by Prometheus's own rule engine (Debian's promtool, which the tier
 // installs): for each rule, series that must fire it (with exactly its labels) and series that must not (the
-// negative control). promtool compares annotations as rendered; the tests run on a copy without them, and
+// negative control). Every metric and label a rule selects, and every input series, must be one a real exporter has
+// (test/monitoring/exporter-series.json: captured from the running exporters in the node tier, or pinned to the
+// upstream documentation of those that cannot run here), so a name wrong in both a rule and its input fails. promtool compares annotations as rendered; the tests run on a copy without them, and
 // `promtool check rules` checks the real file, templates included.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'alert-rules-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -140,6 +143,20 @@ describe.each(monitored)('dist/%s', (app) => {
   });
 
   const rules = groupsOf(app).flatMap((g) => g.rules);
+  const scrapeConfigs = () => parse(fs.readFileSync(path.join(DIST, app, SCRAPE_CONFIG_FILE), 'utf-8')).scrape_configs as Record<string, any>[];
+  test.each(rules.map((rule, i) => [`${rule.alert} ${JSON.stringify(rule.labels)}`, rule, i] as const))('%s selects only series a real exporter has', (_name, rule) => {
+    expect(unknownSelections(rule.expr, scrapeConfigs())).toEqual([]);
+    // and so does every series its test below feeds it
+    const c = caseFor(rule);
+    const inputs = [...c.fire, ...c.calm].map((x: any) => /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\}$/.exec(x.series)!);
+    const wrong = inputs.flatMap(([, metric, labels]) => {
+      const real = labelsOf(metric, scrapeConfigs());
+      if (!real) return [`${metric}: no exporter has it`];
+      return [...labels.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((m) => m[1]).filter((l) => !real.includes(l)).map((l) => `${metric}{${l}}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
   test.each(rules.map((rule, i) => [`${rule.alert} ${JSON.stringify(rule.labels)}`, rule, i] as const))('%s fires on its series, and not on the calm ones', (_name, rule, i) => {
     expect(rule.annotations.summary.length).toBeGreaterThan(0);
     const c = caseFor(rule);
@@ -164,4 +181,26 @@ test('promtool fails a rule that does not fire as expected (negative control of 
   const out = runCase('negative', rule, 0, calm, '25m', [{ exp_labels: rule.labels }]);
   expect(out.status).not.toBe(0);
   expect(out.stdout + out.stderr).toMatch(/FAILED/);
+});
+
+describe('the check of what a rule selects (negative controls)', () => {
+  const scrape = parse(fs.readFileSync(path.join(DIST, 'agency', SCRAPE_CONFIG_FILE), 'utf-8')).scrape_configs;
+  test('refuses a metric no exporter has, and a label its metric lacks', () => {
+    expect(unknownSelections('absent(apache_upp{server="myweb"} == 1)', scrape)).toEqual(['apache_upp: no exporter the site scrapes has this metric']);
+    expect(unknownSelections('absent(apache_up{servr="myweb"} == 1)', scrape)).toEqual([expect.stringMatching(/^apache_up\{servr\}: apache_up has no label servr/)]);
+    expect(unknownSelections('kube_daemonset_status_number_ready{daemon_set="x"} < 1', scrape)).toEqual([expect.stringMatching(/^kube_daemonset_status_number_ready\{daemon_set\}/)]);
+  });
+
+  test("accepts what the exporters have: a documented metric gets instance, job and its job's target labels", () => {
+    expect(unknownSelections('probe_ssl_earliest_cert_expiry{server!="",instance="x",job="y"} - time() < 1', scrape)).toEqual([]);
+    expect(labelsOf('probe_ssl_earliest_cert_expiry', scrape)).toEqual(['instance', 'job', 'server']);
+    // without the site's certificates job, nothing adds its server label
+    expect(() => labelsOf('probe_ssl_earliest_cert_expiry', [])).toThrow(/certificates job/);
+  });
+
+  test('every metric the exporter file captured was captured for real (no metric listed without its labels)', () => {
+    for (const [metric, labels] of Object.entries(exporterMetrics().captured.metrics)) {
+      expect({ metric, labelled: labels.length > 0 }).toEqual({ metric, labelled: true });
+    }
+  });
 });
