@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures how long a VIP is unreachable when the router that holds it fails, with two routers running keepalived
-# (Debian's) configured as kube-keepalived-vip 0.35 renders it for every router node (its keepalived.tmpl:
-# vrrp_version 3, state BACKUP, priority by address order, nopreempt, advert_int 1; unicast_peer with
-# useUnicast). MetalLB and kube-vip cannot run here (their images come from quay.io and ghcr.io); their figures
+# (Debian's) configured as kube-keepalived-vip 0.35 renders it for every router node (scripts/keepalived-vip-conf.sh:
+# vrrp_version 3, state BACKUP, priority 100 + the node's place in the sorted addresses, nopreempt, advert_int 1;
+# unicast_peer with useUnicast). MetalLB and kube-vip cannot run here (their images come from quay.io and ghcr.io); their figures
 # in the README come from their documentation.
 #
 # The LAN is made of network namespaces of its own, with no route out: a bridge (vf-lan), two routers (vf-r1,
@@ -54,33 +54,12 @@ lan() {
   done
 }
 
-# keepalived.conf as kube-keepalived-vip 0.35's keepalived.tmpl renders it for a router (without its IPVS
-# virtual_server blocks and iptables chain, which do not change when the VIP moves).
-config() { # ns my_ip peer_ip priority unicast
-  cat <<EOF
-global_defs {
-  vrrp_version 3
-  router_id $1
-}
-vrrp_instance vips {
-  state BACKUP
-  interface eth0
-  virtual_router_id 50
-  priority $4
-  nopreempt
-  advert_int 1
-  track_interface {
-    eth0
-  }
-$( [ "$5" = unicast ] && printf '  unicast_src_ip %s\n  unicast_peer {\n    %s\n  }\n' "$2" "$3" )
-  virtual_ipaddress {
-    $VIP
-  }
-}
-EOF
+# keepalived.conf as kube-keepalived-vip 0.35 renders it for each router (scripts/keepalived-vip-conf.sh).
+config() { # ns my_ip peer_ip mode
+  bash "$(dirname "$0")/keepalived-vip-conf.sh" "$1" eth0 50 "$2" "$2 $3" "$VIP" "$4"
 }
 
-start_router() { # ns my_ip peer_ip priority mode
+start_router() { # ns my_ip peer_ip mode
   config "$@" > "$work/$1.conf"
   # --namespace: keepalived enters the router's namespace itself and keeps its pid files per namespace
   "$KEEPALIVED" --vrrp --dont-fork --log-console --namespace="$1" -f "$work/$1.conf" > "$work/$1.log" 2>&1 &
@@ -94,9 +73,9 @@ holder() { for ns in vf-r1 vf-r2; do ip -n "$ns" -4 addr show dev eth0 | grep -q
 
 measure() { # mode
   lan
-  start_router vf-r1 10.99.0.11 10.99.0.12 150 "$1"
-  sleep 0.3   # r1 becomes master first, as the router with the higher priority would when the site starts
-  start_router vf-r2 10.99.0.12 10.99.0.11 100 "$1"
+  start_router vf-r1 10.99.0.11 10.99.0.12 "$1"
+  sleep 0.3   # r1 becomes master first: both start as BACKUP with nopreempt, and its wait for a master ends first
+  start_router vf-r2 10.99.0.12 10.99.0.11 "$1"
   local t0=$SECONDS
   until [ "$(holder)" = vf-r1 ] && ip netns exec vf-client curl -s -m 0.5 "http://$VIP/" | grep -q vf-r1; do
     [ $((SECONDS - t0)) -lt 20 ] || { log "router 1 never held the VIP"; cat "$work"/vf-r*.log >&2; exit 1; }

@@ -30,6 +30,10 @@ if ! command -v "$apt_get" >/dev/null 2>&1; then
   echo "the $tier tier needs Debian's apt ($apt_get): it fetches the Kubernetes OpenAPI document from Debian's python-kubernetes source$([ "$tier" = schema ] || echo ", installs etcd, Go, containerd and buildah, and builds Kubernetes from Debian's source"); run the tests on Debian 12 (bookworm)" >&2
   exit 1
 fi
+# How long the tier took, in one line at its end (docs/testing.md lists each tier's time from these)
+started=$SECONDS
+trap 'echo "[$tier] the $tier tier took $(( SECONDS - started )) s" >&2' EXIT
+
 if [ "$tier" = schema ]; then bash scripts/cluster/prepare.sh schema; else bash scripts/cluster/prepare.sh cluster; fi
 # shellcheck source=cluster/env.sh
 . scripts/cluster/env.sh
