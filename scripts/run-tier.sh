@@ -31,6 +31,7 @@ if ! command -v "$apt_get" >/dev/null 2>&1; then
   exit 1
 fi
 # How long the tier took, in one line at its end (docs/testing.md lists each tier's time from these)
+# shellcheck disable=SC2034 # read by the EXIT trap
 started=$SECONDS
 trap 'echo "[$tier] the $tier tier took $(( SECONDS - started )) s" >&2' EXIT
 
