@@ -5,8 +5,8 @@ VSERVER_IMAGES=${VSERVER_IMAGES:-$VSERVER_CACHE/images}
 PAUSE_IMAGE=localhost/vserver/pause:$K8S_GIT_VERSION
 # What the tier takes from the lab's declaration (apps/lab/site.ts, as `npx projen synth` compiled it), never a copy:
 #   LAB_REGISTRY       the images are imported into each node's containerd under <registry>/<name>:<tag>;
-#   VSERVER_SITE_VIPS  every address the site publishes, held by node0 (the router);
-# and the LAN the tier builds (192.168.1.0/24: the master .10, node0 .20, workers .21-.23) must be the lab's.
+# and the LAN the tier builds (192.168.1.0/24: the master .10, routers node0 .20 and node4 .24, workers .21-.23) must
+# be the lab's.
 lab_site="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/lib/lab/site.js"
 [ -f "$lab_site" ] || { echo "the node tier reads the lab's declaration from $lab_site: run npx projen synth first" >&2; exit 1; }
 # shellcheck disable=SC2016 # JavaScript, not shell: its ${...} are template literals
@@ -14,15 +14,14 @@ topology=$(node -e '
   const { LAB } = require(process.argv[1]);
   const f = LAB.facts;
   if (f.lanSubnet.text !== "192.168.1.0/24") {
-    console.error(`the node tier builds the LAN 192.168.1.0/24 (master .10, node0 .20, workers .21-.23); the lab declares ${f.lanSubnet.text}`);
+    console.error(`the node tier builds the LAN 192.168.1.0/24 (master .10, routers .20 and .24, workers .21-.23); the lab declares ${f.lanSubnet.text}`);
     process.exit(1);
   }
-  const vips = [...LAB.servers.map((s) => s.address), f.dashboard?.address, f.headlamp?.address].filter(Boolean).map((a) => a.text);
-  console.log(`LAB_REGISTRY=${f.registry}\nVSERVER_SITE_VIPS="${vips.join(" ")}"`);
+  console.log(`LAB_REGISTRY=${f.registry}`);
 ' "$lab_site") || exit 1
 eval "$topology"
 unset lab_site topology
 # A private registry in the LAN, on the master, with TLS and basic auth (started by the node tier's test of image
 # pulls; the imported images above need none): its address, which every worker's containerd trusts with its CA.
 LAN_REGISTRY_ADDRESS=192.168.1.10:5443
-export VSERVER_IMAGES LAB_REGISTRY PAUSE_IMAGE VSERVER_SITE_VIPS LAN_REGISTRY_ADDRESS
+export VSERVER_IMAGES LAB_REGISTRY PAUSE_IMAGE LAN_REGISTRY_ADDRESS

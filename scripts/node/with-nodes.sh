@@ -8,7 +8,7 @@
 #            pod log folders /var/log/pods and /var/log/containers are the node's log/pods and log/containers:
 #            kubelet 1.20's container GC deletes every pod log folder of a pod it does not run, so on one shared
 #            /var/log/pods the workers would delete each other's pod logs;
-#   node0:   kube-proxy only: the router that holds the VIPs.
+#   node0, node4: kube-proxy only: the two routers, one of which holds the VIPs (keepalived, started by the tests).
 # Per node, VSERVER_NODE_STATE/node<n>/ holds containerd.sock, log/, kubelet.pid, *.log; mnt-ns/node<n> keeps
 # the node's mount namespace.
 set -euo pipefail
@@ -191,6 +191,7 @@ YAML
 
 start=$(date +%s)
 start_proxy node0 192.168.1.20
+start_proxy node4 192.168.1.24
 # The workers start side by side (most of it is importing images); each records its daemons' pids itself.
 workers=()
 # The LAN's private registry (a test starts Debian's docker-registry on the master, with TLS and basic auth): its

@@ -3,7 +3,8 @@
 #
 #   LAN 192.168.1.0/24, a bridge that exists only inside the tier's network namespaces (no route out):
 #     master  192.168.1.10  etcd, kube-apiserver, controller-manager, scheduler (and the command, as a LAN client)
-#     node0   192.168.1.20  the router: kube-proxy (iptables mode) and the site's VIPs on its interface
+#     node0   192.168.1.20  a router: kube-proxy (iptables mode); the site's VIPs come to one of the two routers by
+#     node4   192.168.1.24  a router too       a real VRRP election (Debian's keepalived, started by the tests)
 #     node1-3 192.168.1.21-23  workers (role=worker): containerd + runc + CNI bridge, kubelet, kube-proxy;
 #                              pods in 10.244.<n>.0/24
 #
@@ -39,7 +40,7 @@ teardown() {
   # Whatever with-nodes.sh left (it stops its own processes; this is for an interrupted run): every process in
   # one of the tier's network namespaces (daemons, containerd's shims), then every process in a node's cgroups.
   local inodes="" ns p
-  for ns in vsn-master vsn-node0 vsn-node1 vsn-node2 vsn-node3; do
+  for ns in vsn-master vsn-node0 vsn-node1 vsn-node2 vsn-node3 vsn-node4; do
     [ -e "/run/netns/$ns" ] && inodes="$inodes $(stat -L -c %i "/run/netns/$ns")"
   done
   for p in /proc/[0-9]*; do
@@ -74,7 +75,7 @@ in_ns vsn-master ip link set lo up
 in_ns vsn-master ip link add lan type bridge
 in_ns vsn-master ip addr add 192.168.1.10/24 dev lan
 in_ns vsn-master ip link set lan up
-for n in 0 1 2 3; do
+for n in 0 1 2 3 4; do
   ns=vsn-node$n
   ip netns add "$ns"
   in_ns "$ns" ip link set lo up
@@ -85,16 +86,16 @@ for n in 0 1 2 3; do
   in_ns "$ns" sysctl -q -w net.ipv4.ip_forward=1
 done
 # Pod subnets are reached through their worker, from every host of the LAN.
-for host in master node0 node1 node2 node3; do
+for host in master node0 node1 node2 node3 node4; do
   for n in 1 2 3; do
     [ "$host" = "node$n" ] || in_ns "vsn-$host" ip route add "10.244.$n.0/24" via "192.168.1.2$n"
   done
 done
 # Service addresses are routed to the LAN side (as a node's default route would), where kube-proxy's rules take
 # them; no host has a default route, so nothing leaves the namespaces.
-for n in 0 1 2 3; do in_ns "vsn-node$n" ip route add 10.96.0.0/16 dev eth0; done
-# The site's VIPs live on the router's interface only (kube-proxy's externalIPs rules forward them).
-for vip in $VSERVER_SITE_VIPS; do in_ns vsn-node0 ip addr add "$vip/32" dev eth0; done
+for n in 0 1 2 3 4; do in_ns "vsn-node$n" ip route add 10.96.0.0/16 dev eth0; done
+# No VIP is placed here: the tests start keepalived on both routers with the VRRP settings of the site's backend, and
+# the VRRP master adds the VIPs to its interface (kube-proxy's externalIPs rules forward them).
 
 # Credentials of the node agents, known to the API server from its start.
 mkdir -p "$state/nodes"
@@ -104,7 +105,7 @@ for n in 1 2 3; do
 done
 echo "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'),system:kube-proxy,system:kube-proxy" >> "$state/tokens.csv"
 
-log "LAN up in network namespaces vsn-master, vsn-node0..3; starting the control plane on 192.168.1.10"
+log "LAN up in network namespaces vsn-master, vsn-node0..4; starting the control plane on 192.168.1.10"
 set +e
 in_ns vsn-master env VSERVER_CP_ADDRESS=192.168.1.10 VSERVER_EXTRA_TOKENS="$state/tokens.csv" \
   VSERVER_NODE_STATE="$state/nodes" \

@@ -12,9 +12,10 @@ import { waitFor } from '../support';
 
 // The lab's server on the MetalLB and on the kube-vip backend, on real kubelets: its Service is
 // `type: LoadBalancer`, asks for its address by annotation and has no externalIPs. Neither controller can run here
-// (their images come from quay.io and ghcr.io), so the test does their two jobs by hand, as the tier does
-// kube-keepalived-vip's for dist/lab: putting the VIP on the router's interface (MetalLB's speaker, kube-vip's
-// leader) and writing it into the Service's status (MetalLB's controller, kube-vip). Real kube-proxy must then
+// (their images come from quay.io and ghcr.io), so the test does their two jobs by hand: putting the VIP on a
+// router's interface (MetalLB's speaker, kube-vip's leader) and writing it into the Service's status (MetalLB's
+// controller, kube-vip). (dist/lab's VIPs, of kube-keepalived-vip, are placed by a real VRRP election instead:
+// Debian's keepalived with the controller's settings, in site.test.ts.) Real kube-proxy must then
 // forward it to the real pods. Each site is kept apart from dist/lab (its own namespace, VIP, volume and export),
 // and removed afterwards.
 requireControlPlane();

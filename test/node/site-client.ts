@@ -21,7 +21,7 @@ export interface RunResult {
  * Runs a command on a host of the site: `master` is where the tests run (a client on the LAN), `node0`-`node3`
  * are the router and the workers, each a network namespace made by scripts/node/with-site.sh.
  */
-export function onHost(host: 'master' | 'node0' | 'node1' | 'node2' | 'node3', command: string, args: string[], input?: string): RunResult {
+export function onHost(host: 'master' | 'node0' | 'node1' | 'node2' | 'node3' | 'node4', command: string, args: string[], input?: string): RunResult {
   const out = host === 'master'
     ? spawnSync(command, args, { input, encoding: 'utf-8', timeout: 60_000 })
     : spawnSync('nsenter', [`--net=/run/netns/vsn-${host}`, command, ...args], { input, encoding: 'utf-8', timeout: 60_000 });
