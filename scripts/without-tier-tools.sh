@@ -27,4 +27,5 @@ for dir in "${dirs[@]}"; do
   done
   [ ${#links[@]} -eq 0 ] || ln -s -t "$bin" "${links[@]}"
 done
-PATH=$bin "$@"
+# (the unit tier's own test of this guard reads VSERVER_WITHOUT_TIER_TOOLS)
+PATH=$bin VSERVER_WITHOUT_TIER_TOOLS=1 "$@"

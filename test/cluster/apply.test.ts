@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { quantityAmount } from '@cdk8s-vserver/core';
 import { emittedCrdFiles, synthBackendSites } from '../backend-sites';
 import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
 import { applyableYaml, createNamespaces, installCustomResourceDefinitions } from './dist';
@@ -34,12 +35,11 @@ test('every site has its expected counts (negative control: a site the table doe
   expect(sites.map(([name]) => name).sort()).toEqual(Object.keys(CHECKED).sort());
 });
 
-/** A CPU quantity in millicores, a memory quantity in bytes (the suffixes Kubernetes writes back). */
+/** The amount of a quantity the server wrote back (core's reading of Kubernetes quantities: '300m' -> 0.3, '448Mi' -> bytes). */
 function quantity(q: string | number): number {
-  const m = /^(\d+(?:\.\d+)?)(m|k|Ki|M|Mi|G|Gi)?$/.exec(String(q));
-  if (!m) throw new Error(`not a quantity this test reads: ${q}`);
-  const unit = { m: 1e-3, k: 1e3, Ki: 1024, M: 1e6, Mi: 1024 ** 2, G: 1e9, Gi: 1024 ** 3 }[m[2] ?? ''] ?? 1;
-  return Number(m[1]) * unit;
+  const amount = quantityAmount(String(q));
+  if (amount === undefined) throw new Error(`not a quantity: ${q}`);
+  return amount;
 }
 
 function ref(o: Manifest): string[] {
