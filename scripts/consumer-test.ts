@@ -5,7 +5,7 @@
 // written: the .npmrc line points the @cdk8s-vserver scope at a closed port (a lookup of a sibling fails instead of
 // fetching a stranger's package), then the public packages, then the tarballs without retries. A negative control
 // proves the .npmrc line bites.
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -265,10 +265,37 @@ function proveNoRegistryLookup(): void {
   }
 }
 
+/** Proves each stack in a process of its own, side by side (each app installs and compiles on its own), and prints each one's output. */
+async function proveStacksSideBySide(): Promise<void> {
+  const results = await Promise.all(STACKS.map((stack) => new Promise<{ stack: string; status: number; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', __filename, stack.name], { cwd: repo });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('close', (status) => resolve({ stack: stack.name, status: status ?? -1, output }));
+  })));
+  for (const r of results) process.stdout.write(r.output);
+  const failed = results.filter((r) => r.status !== 0).map((r) => r.stack);
+  if (failed.length) throw new Error(`the consumer test failed on the ${failed.join(' and ')} stack (its output above)`);
+  const seconds = results.map((r) => /^install: (.*)$/m.exec(r.output)?.[1]).filter(Boolean);
+  console.log(`the README's install of the ${PACKAGES.length} tarballs took ${seconds.join(', ')}`);
+}
+
 for (const tarball of tarballs) {
   if (!fs.existsSync(tarball)) throw new Error(`${path.relative(repo, tarball)} is missing: run \`npx projen package\` first`);
 }
 const installSeconds: string[] = [];
-proveNoRegistryLookup();
-for (const stack of STACKS) proveStack(stack);
-console.log(`the README's install of the ${PACKAGES.length} tarballs took ${installSeconds.join(', ')}`);
+const only = process.argv[2];
+if (only) {
+  // one stack, as a child of the run below
+  const stack = STACKS.find((s) => s.name === only);
+  if (!stack) throw new Error(`no stack named ${only} (${STACKS.map((s) => s.name).join(', ')})`);
+  proveStack(stack);
+  console.log(`install: ${installSeconds.join(', ')}`);
+} else {
+  proveNoRegistryLookup();
+  proveStacksSideBySide().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

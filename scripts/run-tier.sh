@@ -38,12 +38,9 @@ trap 'echo "[$tier] the $tier tier took $(( SECONDS - started )) s" >&2' EXIT
 if [ "$tier" = schema ]; then bash scripts/cluster/prepare.sh schema; else bash scripts/cluster/prepare.sh cluster; fi
 # shellcheck source=cluster/env.sh
 . scripts/cluster/env.sh
-# The tiers' tests are kept out of the unit run by the jest config; name them explicitly here. The node tier's files
-# run two at a time (site.test.ts beside the others, which run servers, images and collectors of their own); the
-# cluster tier's share one API server and its node agents, one file at a time.
-workers=(--runInBand)
-[ "$tier" = node ] && workers=(--maxWorkers=2)
-jest=(npx jest --ci "${workers[@]}" --verbose --testPathIgnorePatterns '/node_modules/' --roots "<rootDir>/test/$tier" "$@")
+# The tiers' tests are kept out of the unit run by the jest config; name them explicitly here. One file at a time:
+# on two cores the tiers are bound by CPU, and files side by side only slowed each other (docs/testing.md, "Time").
+jest=(npx jest --ci --runInBand --verbose --testPathIgnorePatterns '/node_modules/' --roots "<rootDir>/test/$tier" "$@")
 # Short node monitoring for both real tiers, so a dead node turns NotReady in seconds instead of 40 s (the
 # failover tests read it).
 export VSERVER_NODE_MONITOR_GRACE_SECONDS=${VSERVER_NODE_MONITOR_GRACE_SECONDS:-8}

@@ -28,14 +28,19 @@ ca=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.certificate
 stop() {
   local rc=$?
   set +e
-  for pidfile in "$root"/*/*.pid; do [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; done
-  for pidfile in "$root"/*/*.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-    rm -f "$pidfile"
-  done
+  # every daemon asked to stop at once, and given 5 s in all (not each) before it is killed
+  local pids=() pidfile pid alive
+  for pidfile in "$root"/*/*.pid; do [ -f "$pidfile" ] && pids+=("$(cat "$pidfile")") && rm -f "$pidfile"; done
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null
+    for _ in $(seq 50); do
+      alive=0
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
+      [ "$alive" = 0 ] && break
+      sleep 0.1
+    done
+    kill -9 "${pids[@]}" 2>/dev/null
+  fi
   for ns in "$root"/mnt-ns/*; do [ -e "$ns" ] && umount "$ns" 2>/dev/null; done
   mountpoint -q "$root/mnt-ns" && umount "$root/mnt-ns"
   if [ "$rc" -ne 0 ]; then
