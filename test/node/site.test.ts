@@ -509,7 +509,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
   test("each worker keeps its own pods' logs: its /var/log/pods holds every pod it runs and none of another node's", () => {
     // kubelet 1.20's container GC deletes every pod log folder whose pod it does not run: on one /var/log/pods
     // shared by the workers they would delete each other's pods' logs, and `kubectl logs` would come back empty.
-    // the pods of dist/lab (the tier's other files run servers of their own beside this one, which come and go)
+    // the pods of dist/lab (the tier's other files run servers of their own, which come and go)
     const namespaces = new Set(lab.map((o) => o.metadata.namespace ?? 'default'));
     const placed = getJson(['pods', '-A']).items.filter((p: any) => p.spec.nodeName && namespaces.has(p.metadata.namespace));
     // What each kubelet itself sees as /var/log/pods: through its process's root, in whatever mount namespace it runs.
