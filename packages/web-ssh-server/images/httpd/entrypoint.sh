@@ -5,20 +5,32 @@
 # (kubelet swaps the mounted files) or a certificate mod_md staged in its store.
 #
 # Environment (set by the WebSshServer construct): HTTP_PORT, HTTPS_PORT, DOCROOT, SERVER_NAMES (space-separated
-# hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (true or false), HSTS_MAX_AGE (seconds, or empty),
-# ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS, STATUS_PORT (Apache's status page on 127.0.0.1, for the metrics
-# exporter; empty: none).
+# hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (true or false), HSTS (the Strict-Transport-Security
+# header's value, or empty), ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS, STATUS_PORT (Apache's status page on
+# 127.0.0.1, for the metrics exporter; empty: none), CONTENT_TYPE_NOSNIFF (true or false), REFERRER_POLICY and
+# FRAME_OPTIONS (each header's value, or empty: not sent).
 set -e
 # shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
 . /etc/apache2/envvars
-set -u
+set -uf # no globbing: a wildcard hostname ("*.example.org") is a word, not a pattern
 export HTTP_PORT="${HTTP_PORT:-8080}" HTTPS_PORT="${HTTPS_PORT:-8443}" DOCROOT="${DOCROOT:-/var/www/html}"
-export SERVER_NAMES="${SERVER_NAMES:-}" TLS="${TLS:-none}" HSTS_MAX_AGE="${HSTS_MAX_AGE:-}"
+export SERVER_NAMES="${SERVER_NAMES:-}" TLS="${TLS:-none}" HSTS="${HSTS:-}"
 export ACME_DIRECTORY="${ACME_DIRECTORY:-}" ACME_EMAIL="${ACME_EMAIL:-}"
-# shellcheck disable=SC2086 # one word, the first hostname
-SERVER_NAME=$(set -- $SERVER_NAMES; echo "${1:-localhost}")
-export SERVER_NAME
+export REFERRER_POLICY="${REFERRER_POLICY:-}" FRAME_OPTIONS="${FRAME_OPTIONS:-}"
 fail() { echo "web-ssh-server: $*" >&2; exit 1; }
+# The server's own name (ServerName, and where HTTP_TO_HTTPS sends a request for a name that is not the server's):
+# the first hostname that is not a wildcard, else the first without its "*.".
+SERVER_NAME=localhost
+for name in $SERVER_NAMES; do
+  case "$name" in
+    \*.*) [ "$SERVER_NAME" != localhost ] || SERVER_NAME=${name#\*.} ;;
+    *) SERVER_NAME=$name; break ;;
+  esac
+done
+# The hostnames as one case-insensitive regular expression for mod_rewrite (dots literal, "*." one label).
+# shellcheck disable=SC2086 # one word per hostname (globbing is off)
+SERVER_NAMES_PATTERN=$(printf '%s\n' $SERVER_NAMES | sed -e 's/\./\\./g' -e 's/^\*/[a-z0-9-]+/' | paste -sd '|' -)
+export SERVER_NAME SERVER_NAMES_PATTERN
 [ "$(id -u)" != 0 ] || fail "httpd runs as www-data (or any uid but root): set the container's runAsUser (the WebSshServer construct does)"
 set -- -D FOREGROUND
 [ -n "$SERVER_NAMES" ] && set -- "$@" -D SERVER_NAMES
@@ -44,10 +56,13 @@ if [ "${HTTP_TO_HTTPS:-false}" = true ]; then
   [ "$TLS" != none ] || fail "HTTP_TO_HTTPS=true needs TLS"
   set -- "$@" -D HTTP_TO_HTTPS
 fi
-if [ -n "$HSTS_MAX_AGE" ]; then
-  [ "$TLS" != none ] || fail "HSTS_MAX_AGE needs TLS"
+if [ -n "$HSTS" ]; then
+  [ "$TLS" != none ] || fail "HSTS needs TLS"
   set -- "$@" -D HSTS
 fi
+[ "${CONTENT_TYPE_NOSNIFF:-true}" = true ] && set -- "$@" -D CONTENT_TYPE_NOSNIFF
+[ -n "$REFERRER_POLICY" ] && set -- "$@" -D REFERRER_POLICY
+[ -n "$FRAME_OPTIONS" ] && set -- "$@" -D FRAME_OPTIONS
 mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" /run/web-ssh-server
 if [ "$TLS" = acme ]; then
   # Elect the replica that drives ACME: the one that holds the store's driver lock (kept open on fd 9 by this

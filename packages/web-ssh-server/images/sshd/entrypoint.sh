@@ -22,8 +22,10 @@ if [ "$(id -un 2>/dev/null)" != web ]; then
   echo "web-ssh-server: running as uid $(id -u), which is the user web here" >&2
 fi
 mkdir -p /run/sshd
+# RSA first, then Ed25519 (the order sshd offers them in, and ssh-audit's hardened policy's), then any other.
 set --
-for key in /etc/ssh/host-keys/ssh_host_*_key; do
+for key in /etc/ssh/host-keys/ssh_host_rsa_key /etc/ssh/host-keys/ssh_host_ed25519_key /etc/ssh/host-keys/ssh_host_*_key; do
+  case " $* " in *" $key "*) continue ;; esac
   [ -f "$key" ] && set -- "$@" -h "$key"
 done
 if [ "$#" -eq 0 ]; then
