@@ -49,7 +49,8 @@ export const BACKEND_SITES: ReadonlyArray<readonly [string, HostingSiteProps]> =
     backup: undefined,
     certificate: undefined,
   },
-  servers: LAB.servers.map((s) => ({ ...s, hostnames: undefined, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
+  // HTTP only (no hostnames, no HSTS)
+  servers: LAB.servers.map((s) => ({ ...s, hostnames: undefined, overrides: { ...s.overrides, hsts: undefined }, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
 }] as const);
 
 /** The namespace a backend site's first server lives in. */

@@ -2,8 +2,7 @@ import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
-import { IssuerKind, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
-import { Duration } from 'cdk8s';
+import { Hsts, IssuerKind, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 
 /**
  * A second example: a web agency hosting three customers on its own cluster, each in a namespace of its own (named
@@ -66,7 +65,8 @@ export const AGENCY: HostingSiteProps = {
       sshServicePort: 2222,
       hostnames: ['shop.example'],
       certificate: ServerCertificate.fromSecret('shop-tls-bought'),
-      overrides: { hsts: Duration.days(365) },
+      // shop.example and every name under it serve HTTPS only: the header the browsers' preload list asks for
+      overrides: { hsts: Hsts.preloadReady() },
     },
   ],
 };

@@ -2,7 +2,8 @@ import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
-import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Hsts, MetricsScraper, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Duration } from 'cdk8s';
 
 /**
  * The reference site, as the report built it: the cluster's facts and its one virtual server, `myweb`.
@@ -26,9 +27,10 @@ export const LAB: HostingSiteProps = {
     // files on the NAS (/export/logs/<server>/), kept 30 days, and the same lines to the lab's syslog server on the master
     logs: { exportPath: '/export/logs', version: 'v1', forward: { address: Ipv4Address.of('192.168.1.10'), port: 1514 } },
     // metrics and alerts for a Prometheus without the operator: dist/lab/monitoring/ has its scrape configuration
-    // and rules file; a server with no ready pod for 30 s is an alert (a rollout keeps every pod ready until its
+    // and rules file, for the lab's Prometheus on the master (the only peer that reaches the servers' exporters); a
+    // server with no ready pod for 30 s is an alert (a rollout keeps every pod ready until its
     // successor is: it never fires one)
-    monitoring: { serverDownSeconds: 30 },
+    monitoring: { serverDownSeconds: 30, scrapers: [MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32'))] },
     // HTTPS, the normal case in 2026: certificates from the lab's own ACME CA on the master (its directory's HTTPS
     // certificate is signed by the CA in the ConfigMap lab-acme-ca); a public site leaves out `directory` (Let's Encrypt)
     certificate: ServerCertificate.acme({
@@ -60,6 +62,8 @@ export const LAB: HostingSiteProps = {
       docroot: { volumeName: 'vol1', claimName: 'docroot' },
       // its DNS names, pointing at 192.168.1.31: served over HTTPS, with a certificate for both
       hostnames: ['www.myweb.test', 'myweb.test'],
+      // browsers that saw it use HTTPS only, for a year
+      overrides: { hsts: Hsts.maxAge(Duration.days(365)) },
     },
   ],
 };

@@ -7,7 +7,7 @@ import {
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
-  AuthorizedKeys, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
+  AuthorizedKeys, MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
@@ -161,7 +161,14 @@ export interface LogFacts extends Pick<LogCollectorProps, 'retentionDays' | 'for
  * (its name, its servers, the collector, the VIP controller, the NAS folders). `errorPercent` needs `logs` (the
  * collector counts the responses).
  */
-export type MonitoringFacts = Pick<SiteMonitoringProps, 'prometheusOperator' | 'operatorLabels' | 'blackboxExporter' | 'errorPercent' | 'serverDownSeconds'>;
+export type MonitoringFacts = Pick<SiteMonitoringProps, 'prometheusOperator' | 'operatorLabels' | 'blackboxExporter' | 'errorPercent' | 'serverDownSeconds'> & {
+  /**
+   * Who scrapes the servers' metrics exporters: the only peers their NetworkPolicy lets reach the exporter's port.
+   * A Prometheus outside the cluster: `[MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32'))]`.
+   * @default - Prometheus pods of the Prometheus Operator, in any namespace (`app.kubernetes.io/name: prometheus`)
+   */
+  readonly scrapers?: MetricsScraper[] | undefined;
+};
 
 /**
  * The control plane of the site's cluster, made redundant: `ControlPlane`'s props (`@cdk8s-vserver/control-plane`)
@@ -463,7 +470,7 @@ function checkTls(site: IConstruct, path: string, server: VirtualServerSpec, sit
   if (certificate) certificate.validate(site, server.certificate ? `${path}.certificate` : `facts.certificate (for ${path})`, names);
   const overrides = server.overrides ?? {};
   if (!certificate && overrides.hsts !== undefined) {
-    fail(`${path}.overrides.hsts`, overrides.hsts.toHumanString(), `be left out while ${path} serves no HTTPS: HSTS tells browsers to use HTTPS. `
+    fail(`${path}.overrides.hsts`, String(overrides.hsts), `be left out while ${path} serves no HTTPS: HSTS tells browsers to use HTTPS. `
       + `Give ${path} hostnames and a certificate (or facts.certificate) first`);
   }
   if (!certificate && overrides.redirectToHttps === true) {

@@ -385,7 +385,9 @@ export class HostingSite extends Construct {
       acmeStore,
       egress: spec.egress,
       imagePullSecrets: spec.overrides?.imagePullSecrets ?? facts.imagePullSecrets,
-      metrics: facts.monitoring ? { exporterImage: ImageReference.of(`${facts.registry}/apache-exporter:${spec.version}`) } : spec.overrides?.metrics,
+      metrics: facts.monitoring
+        ? { exporterImage: ImageReference.of(`${facts.registry}/apache-exporter:${spec.version}`), scrapers: facts.monitoring.scrapers }
+        : spec.overrides?.metrics,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
     this.vipController.expose(server.service, spec.address);

@@ -10,7 +10,9 @@ export function secretCreateCommand(mountPath: string | undefined, secret: strin
   const create = `kubectl create secret generic ${secret} -n ${namespace}`;
   switch (mountPath) {
     case HOST_KEYS_DIR:
-      return `d=$(mktemp -d) && ssh-keygen -q -t ed25519 -N '' -C ${secret} -f "$d/ssh_host_ed25519_key" && ${create} --from-file="$d/ssh_host_ed25519_key" && rm -rf "$d"`;
+      // Ed25519, and RSA of 4096 bits for clients without Ed25519 (and ssh-audit's hardened policy, which wants both)
+      return `d=$(mktemp -d) && ssh-keygen -q -t ed25519 -N '' -C ${secret} -f "$d/ssh_host_ed25519_key" && ssh-keygen -q -t rsa -b 4096 -N '' -C ${secret} `
+        + `-f "$d/ssh_host_rsa_key" && ${create} --from-file="$d/ssh_host_ed25519_key" --from-file="$d/ssh_host_rsa_key" && rm -rf "$d"`;
     case AUTHORIZED_KEYS_DIR:
       return `${create} --from-file=authorized_keys=$HOME/.ssh/id_ed25519.pub`;
     case TLS_DIR:
@@ -20,4 +22,14 @@ export function secretCreateCommand(mountPath: string | undefined, secret: strin
     default:
       return `${create} --from-file=<file>...`;
   }
+}
+
+/**
+ * The command that creates the Secret the kubelet pulls a pod's images from `registry` with (`imagePullSecrets`):
+ * a `kubernetes.io/dockerconfigjson` Secret, the only kind it reads (a generic one leaves the pods in
+ * ImagePullBackOff). The password comes from a file, so it stays out of the shell's history.
+ */
+export function pullSecretCreateCommand(secret: string, namespace: string, registry: string): string {
+  return `kubectl create secret docker-registry ${secret} -n ${namespace} --docker-server=${registry} --docker-username=<user> `
+    + '--docker-password="$(cat <file with the password>)"';
 }

@@ -7,6 +7,8 @@ import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
+import { DEFAULT_SCRAPERS, MetricsScraper } from './metrics-scraper';
+import { Hsts, ResponseHeaders, responseHeadersEnv } from './response-headers';
 import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
 import { ServerEgress } from './server-egress';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
@@ -106,11 +108,19 @@ export interface WebSshServerProps {
   readonly redirectToHttps?: boolean | undefined;
 
   /**
-   * Send `Strict-Transport-Security: max-age=<seconds>` over HTTPS: browsers then refuse plain HTTP to the names
-   * for that long. Opt in once HTTPS works for every hostname; start short (`Duration.minutes(5)`), then a year.
+   * Send `Strict-Transport-Security` over HTTPS: browsers then refuse plain HTTP to the names for that long. Opt in
+   * once HTTPS works for every hostname; start short (`Hsts.maxAge(Duration.minutes(5))`), then
+   * `Hsts.maxAge(Duration.days(365))` (testssl.sh and SSL Labs grade A+ from 180 days), or `Hsts.preloadReady()`.
    * @default - no HSTS header
    */
-  readonly hsts?: Duration | undefined;
+  readonly hsts?: Hsts | undefined;
+
+  /**
+   * Headers every answer carries, over HTTP and HTTPS: `X-Content-Type-Options: nosniff`, a `Referrer-Policy` and
+   * `X-Frame-Options`. Customers cannot set headers themselves (httpd reads no `.htaccess`).
+   * @default - nosniff, `Referrer-Policy: strict-origin-when-cross-origin`, `X-Frame-Options: SAMEORIGIN`
+   */
+  readonly responseHeaders?: ResponseHeaders | undefined;
 
   /**
    * Where the pods may connect out to (NetworkPolicy egress), beyond what their certificate needs (ACME's
@@ -225,6 +235,11 @@ export interface ServerMetrics {
   readonly statusPort?: number | undefined;
   /** Resources of the exporter. @default - requests 5m CPU / 16Mi memory, limits 100m CPU / 64Mi memory */
   readonly resources?: k8s.ResourceRequirements | undefined;
+  /**
+   * Who may read the exporter's port (NetworkPolicy): the site's Prometheus, and nobody else.
+   * @default - Prometheus pods of the Prometheus Operator, in any namespace (`app.kubernetes.io/name: prometheus`)
+   */
+  readonly scrapers?: MetricsScraper[] | undefined;
 }
 
 /** The port the exporter serves the metrics on (named `metrics`). */
@@ -415,7 +430,7 @@ export class WebSshServer extends Construct {
     const hostnames = requireHostnames(this, 'hostnames', props.hostnames ?? []);
     const certificate = props.certificate;
     const httpsPort = requireUnprivilegedPort(this, 'httpsPort', props.httpsPort ?? 8443);
-    let hstsSeconds: number | undefined;
+    let hsts: string | undefined;
     if (certificate) {
       if (hostnames.length === 0) {
         throw SiteError.invalidProp(this, 'hostnames', hostnames, `list the DNS names the ${certificate.kind} certificate covers, such as ["www.example.org"]`);
@@ -428,10 +443,10 @@ export class WebSshServer extends Construct {
         throw SiteError.invalidProp(this, 'acmeStore', 'ReadWriteOnce', 'be ReadWriteMany with more than one replica: every replica answers ACME challenges '
           + 'and serves the certificate from the one store');
       }
-      if (props.hsts !== undefined) hstsSeconds = requireWholeSeconds(this, 'hsts', props.hsts, 1);
+      if (props.hsts !== undefined) hsts = requireHsts(this, 'hsts', props.hsts);
     } else {
       if (props.hsts !== undefined) {
-        throw SiteError.invalidProp(this, 'hsts', props.hsts.toHumanString(), 'be left out without a certificate: HSTS tells browsers to use HTTPS, '
+        throw SiteError.invalidProp(this, 'hsts', String(props.hsts), 'be left out without a certificate: HSTS tells browsers to use HTTPS, '
           + 'which the server does not serve. Give it a certificate (ServerCertificate.acme(), .certManager() or .fromSecret()) first');
       }
       if (props.redirectToHttps === true) {
@@ -506,8 +521,11 @@ export class WebSshServer extends Construct {
       certificate,
       httpsPort,
       redirectToHttps: certificate !== undefined && (props.redirectToHttps ?? true),
-      hstsSeconds,
-      metrics: exporterImage && statusPort !== undefined ? { image: exporterImage, statusPort, resources: exporterResources } : undefined,
+      hsts,
+      responseHeaders: responseHeadersEnv(this, 'responseHeaders', props.responseHeaders),
+      metrics: exporterImage && statusPort !== undefined ? {
+        image: exporterImage, statusPort, resources: exporterResources, scrapers: requireScrapers(this, 'metrics.scrapers', props.metrics?.scrapers ?? DEFAULT_SCRAPERS),
+      } : undefined,
     };
   }
 
@@ -531,8 +549,9 @@ export class WebSshServer extends Construct {
           HTTPS_PORT: String(r.httpsPort),
           ...tls.env,
           HTTP_TO_HTTPS: r.redirectToHttps ? 'true' : 'false',
-          ...(r.hstsSeconds !== undefined ? { HSTS_MAX_AGE: String(r.hstsSeconds) } : {}),
+          ...(r.hsts !== undefined ? { HSTS: r.hsts } : {}),
         } : {}),
+        ...r.responseHeaders,
         ...(r.metrics ? { STATUS_PORT: String(r.metrics.statusPort) } : {}),
       }),
       lifecycle: DRAIN,
@@ -672,7 +691,11 @@ export class WebSshServer extends Construct {
     return {
       podSelector: { matchLabels: r.selectorLabels },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort, ...(r.metrics ? [METRICS_PORT] : [])].map(tcp) }],
+      ingress: [
+        { ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort].map(tcp) },
+        // the exporter: only the site's Prometheus
+        ...(r.metrics ? [{ from: r.metrics.scrapers, ports: [tcp(METRICS_PORT)] }] : []),
+      ],
       // no rule: nothing out (an empty list is dropped by the API server, and every apply would change the object again)
       ...(egress.length ? { egress } : {}),
     };
@@ -714,8 +737,15 @@ interface Resolved {
   readonly certificate?: ServerCertificate | undefined;
   readonly httpsPort: number;
   readonly redirectToHttps: boolean;
-  readonly hstsSeconds?: number | undefined;
-  readonly metrics?: { readonly image: ImageReference; readonly statusPort: number; readonly resources: k8s.ResourceRequirements } | undefined;
+  /** The Strict-Transport-Security header's value. */
+  readonly hsts?: string | undefined;
+  readonly responseHeaders: Record<string, string>;
+  readonly metrics?: {
+    readonly image: ImageReference;
+    readonly statusPort: number;
+    readonly resources: k8s.ResourceRequirements;
+    readonly scrapers: k8s.NetworkPolicyPeer[];
+  } | undefined;
 }
 
 /** A volume the server's pods mount (`prop`) must be a claim in their own namespace. */
@@ -737,6 +767,28 @@ export function requireHostnames(scope: IConstruct, prop: string, hostnames: str
     seen.add(hostname);
   });
   return hostnames;
+}
+
+/** The NetworkPolicy peers of the scrapers: at least one, each a MetricsScraper. */
+function requireScrapers(scope: IConstruct, prop: string, scrapers: MetricsScraper[]): k8s.NetworkPolicyPeer[] {
+  if (!Array.isArray(scrapers) || scrapers.length === 0) {
+    throw SiteError.invalidProp(scope, prop, scrapers, "name the site's Prometheus: MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32')) or MetricsScraper.pods({ ... })");
+  }
+  return scrapers.map((scraper, i) => {
+    if (!(scraper instanceof Object) || typeof (scraper as MetricsScraper).peer !== 'function') {
+      throw SiteError.invalidProp(scope, `${prop}[${i}]`, scraper, "be a MetricsScraper: MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32')) or MetricsScraper.pods({ ... })");
+    }
+    return scraper.peer(scope, `${prop}[${i}]`);
+  });
+}
+
+/** The header value of an {@link Hsts} prop, or an error that names the type (a Duration before 0.9.0). */
+function requireHsts(scope: IConstruct, prop: string, hsts: Hsts): string {
+  if (!(hsts instanceof Object) || typeof (hsts as Hsts).headerValue !== 'function') {
+    throw SiteError.invalidProp(scope, prop, hsts instanceof Duration ? hsts.toHumanString() : hsts,
+      'be an Hsts: Hsts.maxAge(Duration.days(365)) or Hsts.preloadReady() (a plain Duration until 0.9.0)');
+  }
+  return hsts.headerValue(scope, prop);
 }
 
 /** A container that passes Pod Security "restricted": `uid` (never root), no capability, no escalation, read-only root. */

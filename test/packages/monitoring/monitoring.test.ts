@@ -1,8 +1,8 @@
-import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, NodeFiles } from '@cdk8s-vserver/core';
+import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, Ipv4Subnet, NodeFiles } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { LogCollector, LogCollectorProps, rsyslogConfig, serverPodPattern, SiteMonitoring, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
-import { METRICS_PORT, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { METRICS_PORT, MetricsScraper, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { LAB } from '../../../apps/lab/site';
@@ -203,6 +203,27 @@ describe('WebSshServer metrics', () => {
     const pod = find(server(undefined), 'Deployment', 'myweb').spec.template.spec;
     expect(pod.containers.map((c: any) => c.name)).toEqual(['httpd', 'sshd']);
     expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('STATUS_PORT');
+  });
+
+  test("the exporter's port is reachable only from the site's Prometheus (NetworkPolicy); the web and SSH ports from anyone", () => {
+    const exporterImage = ImageReference.of('master.test:5000/myrepo/apache-exporter:v1');
+    const ingress = (metrics: any) => find(server(metrics), 'NetworkPolicy', 'myweb').spec.ingress;
+    const open = { ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 2222 }] };
+    const exporterPort = [{ protocol: 'TCP', port: METRICS_PORT }];
+    // by default the Prometheus Operator's pods, in any namespace
+    expect(ingress({ exporterImage })).toEqual([open,
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, namespaceSelector: {} }], ports: exporterPort }]);
+    expect(ingress({ exporterImage, scrapers: [MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32')), MetricsScraper.pods({ app: 'prom' }, 'monitoring')] }))
+      .toEqual([open, {
+        from: [{ ipBlock: { cidr: '192.168.1.10/32' } },
+          { podSelector: { matchLabels: { app: 'prom' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: exporterPort,
+      }]);
+    // negative control: no exporter, no rule for its port
+    expect(ingress(undefined)).toEqual([open]);
+    expect(() => server({ exporterImage, scrapers: [] })).toThrow("[web/Myweb] 'metrics.scrapers' must name the site's Prometheus");
+    expect(() => server({ exporterImage, scrapers: [MetricsScraper.pods({})] })).toThrow("[web/Myweb] 'metrics.scrapers[0]' must name the Prometheus pods' labels");
+    expect(() => server({ exporterImage, scrapers: ['192.168.1.10'] })).toThrow("[web/Myweb] 'metrics.scrapers[0]' must be a MetricsScraper");
   });
 
   test('fails on a status port that clashes with httpd\'s or is privileged', () => {

@@ -1,8 +1,8 @@
 import { containerResources, ImageReference, Ipv4Subnet, NodeRole, restrictedViolations, Warnings } from '@cdk8s-vserver/core';
 import { NfsDocroot } from '@cdk8s-vserver/storage';
 import {
-  AcmeCertificateOptions, AuthorizedKeys, EgressProtocol, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem, ServerCertificate, ServerEgress,
-  WebSshServer, WebSshServerProps,
+  AcmeCertificateOptions, AuthorizedKeys, EgressProtocol, FramePolicy, Hsts, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem,
+  ReferrerPolicy, ResponseHeaders, ServerCertificate, ServerEgress, WebSshServer, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { find, Manifest, synth } from '../../support';
@@ -246,7 +246,8 @@ describe('the containers and their images', () => {
   const { manifests } = server({ httpPort: 8081, sshPort: 2022, docrootPath: '/srv/www' });
 
   test('tell the images their ports, docroot and penalty exemptions, so the props and the processes agree', () => {
-    expect(container(manifests, 'httpd').env).toEqual([{ name: 'HTTP_PORT', value: '8081' }, { name: 'DOCROOT', value: '/srv/www' }]);
+    expect(container(manifests, 'httpd').env).toEqual([{ name: 'HTTP_PORT', value: '8081' }, { name: 'DOCROOT', value: '/srv/www' },
+      { name: 'CONTENT_TYPE_NOSNIFF', value: 'true' }, { name: 'REFERRER_POLICY', value: 'strict-origin-when-cross-origin' }, { name: 'FRAME_OPTIONS', value: 'SAMEORIGIN' }]);
     expect(container(manifests, 'sshd').env).toEqual([{ name: 'SSH_PORT', value: '2022' }, { name: 'DOCROOT', value: '/srv/www' }, {
       name: 'SSH_PENALTY_EXEMPT', value: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,127.0.0.0/8,::1,fc00::/7,fe80::/10',
     }]);
@@ -437,7 +438,7 @@ describe('HTTPS', () => {
 
     test('serves HTTP only: no port 443, no TLS settings, and a warning says so', () => {
       expect(find(manifests, 'Service', 'my-web').spec.ports.map((p: any) => p.name)).toEqual(['http', 'ssh']);
-      expect(container(manifests, 'httpd').env.map((e: any) => e.name)).toEqual(['HTTP_PORT', 'DOCROOT']);
+      expect(container(manifests, 'httpd').env.map((e: any) => e.name)).toEqual(['HTTP_PORT', 'DOCROOT', 'CONTENT_TYPE_NOSNIFF', 'REFERRER_POLICY', 'FRAME_OPTIONS']);
       expect(Warnings.collect(chart)).toContainEqual(expect.stringMatching(
         /^\[test\/MyWeb\] serves no HTTPS: browsers mark every page "Not secure" .* Give it 'hostnames' and a 'certificate'/));
     });
@@ -470,6 +471,9 @@ describe('HTTPS', () => {
         ACME_DIRECTORY: LETS_ENCRYPT,
         ACME_EMAIL: 'webmaster@example.org',
         HTTP_TO_HTTPS: 'true',
+        CONTENT_TYPE_NOSNIFF: 'true',
+        REFERRER_POLICY: 'strict-origin-when-cross-origin',
+        FRAME_OPTIONS: 'SAMEORIGIN',
       });
       expect(construct.hostnames).toEqual(['www.example.org', 'example.org']);
       expect(Warnings.collect(chart)).toEqual([]);
@@ -498,10 +502,27 @@ describe('HTTPS', () => {
     });
 
     test('HSTS opt-in, the redirect switched off, another pod port', () => {
-      const m = withAcme({ hsts: Duration.days(365), redirectToHttps: false, httpsPort: 9443 }).manifests;
+      const m = withAcme({ hsts: Hsts.maxAge(Duration.days(365)), redirectToHttps: false, httpsPort: 9443 }).manifests;
       const env = Object.fromEntries(container(m, 'httpd').env.map((e: any) => [e.name, e.value]));
-      expect(env).toMatchObject({ HSTS_MAX_AGE: '31536000', HTTP_TO_HTTPS: 'false', HTTPS_PORT: '9443' });
+      expect(env).toMatchObject({ HSTS: 'max-age=31536000', HTTP_TO_HTTPS: 'false', HTTPS_PORT: '9443' });
       expect(find(m, 'Service', 'my-web').spec.ports[1]).toEqual({ name: 'https', port: 443, targetPort: 9443 });
+    });
+
+    test.each([
+      [Hsts.preloadReady(), 'max-age=63072000; includeSubDomains; preload'],
+      [Hsts.maxAge(Duration.minutes(5)), 'max-age=300'],
+      [Hsts.maxAge(Duration.days(180), { includeSubdomains: true }), 'max-age=15552000; includeSubDomains'],
+    ])('HSTS %s is the header %s', (hsts, header) => {
+      const env = Object.fromEntries(container(withAcme({ hsts }).manifests, 'httpd').env.map((e: any) => [e.name, e.value]));
+      expect(env.HSTS).toBe(header);
+    });
+
+    test('response headers: nosniff, the Referrer-Policy and the frame policy are props; FramePolicy.ANY sends none', () => {
+      const env = (responseHeaders: ResponseHeaders) => Object.fromEntries(container(withAcme({ responseHeaders }).manifests, 'httpd').env
+        .map((e: any) => [e.name, e.value]).filter(([n]: string[]) => ['CONTENT_TYPE_NOSNIFF', 'REFERRER_POLICY', 'FRAME_OPTIONS'].includes(n)));
+      expect(env({ contentTypeNosniff: false, referrerPolicy: ReferrerPolicy.NO_REFERRER, framing: FramePolicy.DENY }))
+        .toEqual({ CONTENT_TYPE_NOSNIFF: 'false', REFERRER_POLICY: 'no-referrer', FRAME_OPTIONS: 'DENY' });
+      expect(env({ framing: FramePolicy.ANY })).toEqual({ CONTENT_TYPE_NOSNIFF: 'true', REFERRER_POLICY: 'strict-origin-when-cross-origin' });
     });
   });
 
@@ -561,7 +582,16 @@ describe('HTTPS', () => {
         "'certificate issuer' must name the cert-manager Issuer or ClusterIssuer"],
       ['a Secret name that is not a DNS name', () => server({ hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('My_Cert') }),
         "'certificate' must be a DNS-1123 subdomain"],
-      ['HSTS without HTTPS', () => server({ hsts: Duration.days(1) }), "'hsts' must be left out without a certificate"],
+      ['HSTS without HTTPS', () => server({ hsts: Hsts.maxAge(Duration.days(1)) }), "'hsts' must be left out without a certificate"],
+      ['HSTS as a plain Duration (before 0.9.0)', () => withAcme({ hsts: Duration.days(365) as any }),
+        "[test/MyWeb] 'hsts' must be an Hsts: Hsts.maxAge(Duration.days(365)) or Hsts.preloadReady() (a plain Duration until 0.9.0), got \"365 days\""],
+      ['HSTS of part of a second', () => withAcme({ hsts: Hsts.maxAge(Duration.millis(500)) }), "[test/MyWeb] 'hsts' must be a Duration of whole seconds, at least 1"],
+      ['a Referrer-Policy that is not one', () => server({ responseHeaders: { referrerPolicy: 'never' as ReferrerPolicy } }),
+        "[test/MyWeb] 'responseHeaders.referrerPolicy' must be one of NO_REFERRER (\"no-referrer\")"],
+      ['a frame policy that is not one', () => server({ responseHeaders: { framing: 'ALLOW-FROM x' as FramePolicy } }),
+        "[test/MyWeb] 'responseHeaders.framing' must be one of \"DENY\", SAME_ORIGIN (\"SAMEORIGIN\"), ANY (\"any\"), got \"ALLOW-FROM x\""],
+      ['nosniff that is not a boolean', () => server({ responseHeaders: { contentTypeNosniff: 'yes' as any } }),
+        "[test/MyWeb] 'responseHeaders.contentTypeNosniff' must be true or false, got \"yes\""],
       ['a redirect without HTTPS', () => server({ redirectToHttps: true }), "'redirectToHttps' must be left out without a certificate"],
       ['an ACME store without ACME', () => { const c = Testing.chart(); return server({ acmeStore: acmeStore(c) }, c); }, "'acmeStore' must be given only with ServerCertificate.acme()"],
       ['HTTPS on the HTTP port', () => withAcme({ httpsPort: 8080 }), "'httpsPort' must differ from 'httpPort' (8080)"],
