@@ -213,22 +213,22 @@ function proveStack(stack: Stack): void {
       || !metallbYaml.includes('image: ghcr.io/headlamp-k8s/headlamp:v0.45.0')) {
       throw new Error(`${stack.name}: the HostingSite app on MetalLB did not write its pool and Headlamp without externalIPs:\n${metallbYaml.slice(0, 2000)}`);
     }
-    // The operator CLI comes with the hosting tarball: `npx cdk8s-vserver`, reading the site's kinds.txt, and without a
+    // The operator CLI comes with the hosting tarball: `npx --no cdk8s-vserver`, reading the site's kinds.txt, and without a
     // cluster one clear line instead of a stack trace.
-    const help = run(dir, 'npx', ['--no-install', 'cdk8s-vserver', 'help']);
-    if (help.status !== 0 || !help.output.includes('deploy DIR APP')) throw new Error(`${stack.name}: npx cdk8s-vserver help failed (${help.status}):\n${help.output}`);
+    const help = run(dir, 'npx', ['--no', 'cdk8s-vserver', 'help']);
+    if (help.status !== 0 || !help.output.includes('deploy DIR APP')) throw new Error(`${stack.name}: npx --no cdk8s-vserver help failed (${help.status}):\n${help.output}`);
     if (!fs.readFileSync(path.join(dir, 'site', 'kinds.txt'), 'utf-8').includes('apps/v1 Deployment namespaced')) {
       throw new Error(`${stack.name}: synthApp did not write kinds.txt beside the site's manifests`);
     }
     const kubeconfig = path.join(dir, 'no-cluster.kubeconfig');
     fs.writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:9" } }]\n'
       + 'users: [{ name: u, user: { token: t } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\ncurrent-context: c\n');
-    const deploy = run(dir, 'npx', ['--no-install', 'cdk8s-vserver', 'deploy', 'site', 'consumer'], { KUBECONFIG: kubeconfig });
+    const deploy = run(dir, 'npx', ['--no', 'cdk8s-vserver', 'deploy', 'site', 'consumer'], { KUBECONFIG: kubeconfig });
     // (on a machine without kubectl, the line says that instead)
     const expected = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf-8' }).status === 0
       ? /^deploy: kubectl cannot reach the cluster \(/m : /^kubectl was not found \(kubectl\): install the Kubernetes client/m;
     if (deploy.status !== 1 || !expected.test(deploy.output) || /^\s+at /m.test(deploy.output)) {
-      throw new Error(`${stack.name}: npx cdk8s-vserver deploy without a cluster did not end in one clear line (${deploy.status}):\n${deploy.output}`);
+      throw new Error(`${stack.name}: npx --no cdk8s-vserver deploy without a cluster did not end in one clear line (${deploy.status}):\n${deploy.output}`);
     }
     // the vendored CRDs travel with their licence, and the package's NOTICE says where they came from
     for (const [pkg, crds, what] of [['vip', 'metallb-v0.16.1', "MetalLB's"], ['web-ssh-server', 'cert-manager-v1.21.1', "cert-manager's"]]) {

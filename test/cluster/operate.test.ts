@@ -14,7 +14,7 @@ import { waitFor } from '../support';
 import { applyableDir, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
 
-// Life after apply, on the real control plane, through the commands the README shows (npx cdk8s-vserver): a
+// Life after apply, on the real control plane, through the commands the README shows (npx --no cdk8s-vserver): a
 // preflight of the server's version, diff, deploy with prune, roll back, uninstall. The site is an app of its
 // own ("ops-test": three servers in namespace "ops", their VIP controller), so the other tests' dist/lab is
 // there too and must survive all of it.
@@ -58,7 +58,7 @@ function site(label: string, servers: string[], version = 'v1'): string {
   return applyableDir(out, path.join(tmp, `${label}-applyable`));
 }
 
-/** The operator CLI, as `npx cdk8s-vserver ...` runs it (the hosting package's bin). */
+/** The operator CLI, as `npx --no cdk8s-vserver ...` runs it (the hosting package's bin). */
 function cli(args: string[], env: Record<string, string> = {}) {
   const out = spawnSync(process.execPath, [path.join(repo, 'packages/hosting/bin/cdk8s-vserver.js'), ...args],
     { encoding: 'utf-8', env: { ...process.env, ...env }, timeout: 120_000 });

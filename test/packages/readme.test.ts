@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -100,5 +101,39 @@ describe('README.md', () => {
     for (const s of servers.filter((x) => x.egress)) {
       expect(JSON.stringify(site.server(s.name).networkPolicy.toJson().spec.egress)).toContain('"cidr":"192.168.1.20/32"');
     }
+  });
+});
+
+describe('every npx command the docs and the operator CLI show', () => {
+  // `npx <name>` runs the package of that name from the public registry when no installed package has the bin (in CI
+  // without asking): a name this project does not depend on must be run with `--no`, which refuses to install.
+  const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf-8'));
+  const dependencies = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
+  /** The `npx` commands in a text's code (inline code spans and fenced blocks), each as [options, name]. */
+  const npxCommands = (text: string): Array<[string[], string]> => {
+    const code = [...text.matchAll(/```[a-z]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((m) => m[1] ?? m[2]).join('\n');
+    return [...code.matchAll(/\bnpx((?:[ \t]+-[-a-z]*(?:=\S+)?)*)[ \t]+([@a-z0-9][-a-z0-9@/._]*)/g)]
+      .map((m) => [m[1].trim().split(/\s+/).filter(Boolean), m[2]]);
+  };
+  const unsafe = (text: string) => npxCommands(text).filter(([options, name]) => !options.includes('--no') && !dependencies.has(name))
+    .map(([options, name]) => ['npx', ...options, name].join(' '));
+  const docs = ['README.md', ...fs.readdirSync(path.join(repo, 'docs')).map((f) => `docs/${f}`),
+    ...PACKAGES.map((p) => `packages/${p.dir}/README.md`)].filter((f) => f.endsWith('.md'));
+
+  test.each(docs)('%s: each names a dependency of the project, or refuses to install (npx --no)', (file) => {
+    expect(unsafe(fs.readFileSync(path.join(repo, file), 'utf-8'))).toEqual([]);
+  });
+
+  test("the operator CLI's help", () => {
+    const help = spawnSync(process.execPath, [path.join(repo, 'packages/hosting/bin/cdk8s-vserver.js'), 'help'], { encoding: 'utf-8' });
+    expect(help.status).toBe(0);
+    expect(npxCommands(help.stdout).map(([, name]) => name)).toEqual(['cdk8s-vserver']);
+    expect(unsafe(help.stdout)).toEqual([]);
+  });
+
+  test('the rule finds an unscoped name that would come from the registry (negative control)', () => {
+    expect(npxCommands('run `npx projen synth`, then `npx --no cdk8s-vserver deploy dist/lab lab`').map(([, name]) => name)).toEqual(['projen', 'cdk8s-vserver']);
+    expect(unsafe('```sh\nnpx cdk8s-vserver deploy dist/lab lab\nnpx --yes cdk8s-vserver help\n```\nand `npx projen test`'))
+      .toEqual(['npx cdk8s-vserver', 'npx --yes cdk8s-vserver']);
   });
 });

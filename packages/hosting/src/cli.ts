@@ -16,7 +16,8 @@ const USAGE = `usage: cdk8s-vserver <command> ...   (operates a synthesized app 
                          unless something that is not the app's is in it
 
 DIR is the app's folder (dist/<app>); APP is its name, the app.kubernetes.io/part-of label of its objects.
-Each command prints the kubectl commands it runs.`;
+Each command prints the kubectl commands it runs. Run it from the project that installed @cdk8s-vserver/hosting as
+\`npx --no cdk8s-vserver deploy dist/lab lab\` (--no: npx never fetches a package of that name from the registry).`;
 
 /** Runs one command line of the operator CLI; returns the exit status. */
 export function main(argv: string[], operator = new SiteOperator()): number {

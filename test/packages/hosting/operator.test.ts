@@ -60,8 +60,8 @@ describe('the operator CLI, usage', () => {
     expect(out.stderr.split('\n')[0]).toBe('cdk8s-vserver: unknown command "apply"');
   });
 
-  test('runs as `npx cdk8s-vserver` in this repository (the README\'s command)', () => {
-    const out = spawnSync('npx', ['--no-install', 'cdk8s-vserver', 'help'], { encoding: 'utf-8', cwd: repo, timeout: 60_000 });
+  test('runs as `npx --no cdk8s-vserver` in this repository (the README\'s command)', () => {
+    const out = spawnSync('npx', ['--no', 'cdk8s-vserver', 'help'], { encoding: 'utf-8', cwd: repo, timeout: 60_000 });
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/^usage: cdk8s-vserver/);
   });

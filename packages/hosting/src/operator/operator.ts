@@ -4,7 +4,7 @@ import * as path from 'path';
 import { CONTROL_PLANE_FOLDER, KUBEADM_CONFIG_FILE } from '@cdk8s-vserver/control-plane';
 import { podSpecOf } from '@cdk8s-vserver/core';
 import { VIP_CONTROLLER_INSTALLS } from '@cdk8s-vserver/vip';
-import { secretCreateCommand } from '@cdk8s-vserver/web-ssh-server';
+import { pullSecretCreateCommand, secretCreateCommand } from '@cdk8s-vserver/web-ssh-server';
 import { KINDS_FILE, parseKinds } from '../synth';
 import { groupOf, OperatedKind, operatedKinds } from './kinds';
 
@@ -57,6 +57,8 @@ interface MissingSecret {
   readonly usedBy: string;
   /** Where it is mounted, when it is a volume. */
   readonly mountPath?: string | undefined;
+  /** The registry the pods pull their images from with it, when it is one of their `imagePullSecrets`. */
+  readonly pullFrom?: string | undefined;
 }
 
 /** A kind as the server serves it. */
@@ -172,7 +174,8 @@ export class SiteOperator {
     const missing = secretsNeeded(objects).filter((s) => !provided.has(`${s.namespace}/${s.name}`) && !onCluster(s.namespace).has(s.name));
     if (missing.length === 0) return;
     const lines = missing.map((s) => `  ${s.namespace}/${s.name} (for ${s.usedBy}${s.mountPath ? ` at ${s.mountPath}` : ''}):\n    `
-      + secretCreateCommand(s.mountPath, s.name, s.namespace));
+      + (s.pullFrom !== undefined ? pullSecretCreateCommand(s.name, s.namespace, s.pullFrom)
+        : secretCreateCommand(s.mountPath, s.name, s.namespace)));
     throw new OperatorError(`${command}: ${dir} needs ${missing.length === 1 ? 'a Secret' : `${missing.length} Secrets`} that the cluster does not have, `
       + `and its pods would wait in ContainerCreating until they exist. Create each with the command below it${
         command === 'deploy' ? ' (the namespaces exist now)' : ''}, then run this again:\n${lines.join('\n')}`);
@@ -369,8 +372,8 @@ function secretsNeeded(objects: FolderObject[]): MissingSecret[] {
     const namespace = o.metadata.namespace ?? 'default';
     const usedBy = `${o.kind}/${o.metadata.name}`;
     const containers: any[] = [...pod.initContainers ?? [], ...pod.containers ?? []];
-    const add = (name: string, mountPath?: string) => {
-      if (!needed.has(`${namespace}/${name}`)) needed.set(`${namespace}/${name}`, { namespace, name, usedBy, mountPath });
+    const add = (name: string, mountPath?: string, pullFrom?: string) => {
+      if (!needed.has(`${namespace}/${name}`)) needed.set(`${namespace}/${name}`, { namespace, name, usedBy, mountPath, pullFrom });
     };
     for (const volume of pod.volumes ?? []) {
       if (!volume.secret?.secretName || volume.secret.optional === true) continue;
@@ -380,9 +383,15 @@ function secretsNeeded(objects: FolderObject[]): MissingSecret[] {
       const ref = env.valueFrom?.secretKeyRef;
       if (ref?.name && ref.optional !== true) add(ref.name);
     }
-    for (const pull of pod.imagePullSecrets ?? []) add(pull.name);
+    for (const pull of pod.imagePullSecrets ?? []) add(pull.name, undefined, registryOf(containers[0]?.image ?? ''));
   }
   return [...needed.values()];
+}
+
+/** The registry host of an image reference (`master.test:5000` of `master.test:5000/myrepo/httpd:v1`), Docker Hub's index without one. */
+function registryOf(image: string): string {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'https://index.docker.io/v1/';
 }
 
 /** The kinds the app wrote beside its manifests. */
