@@ -33,7 +33,8 @@ tier_tools() { # lint|schema|cluster|node
       echo "ip iproute2"
       echo "nsenter util-linux"
       echo "setpriv util-linux"
-      echo "flock util-linux" ;;
+      echo "flock util-linux"
+      echo "unshare util-linux" ;;
     node)
       tier_tools cluster
       # image builds, a container runtime and pod networking

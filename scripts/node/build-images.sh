@@ -5,7 +5,8 @@
 #      also tags it v2: the same build under two references, for a real rollout between two tags), the Apache
 #      exporter beside httpd, the log collector from packages/monitoring/images/, and keepalived and haproxy from
 #      packages/control-plane/images/ (the node tier runs them with the lab's control-plane files);
-#   3. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
+#   3. the outside auditors, testssl.sh and ssh-audit from Debian 13 (scripts/node/auditors), unpacked into a folder;
+#   4. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
 # It first installs what the node tier needs from Debian (buildah, mmdebstrap, containerd, runc, CNI plugins,
 # iptables, conntrack, the OpenSSH client, curl, openssl, Pebble, Let's Encrypt's test ACME server, with its DNS, and
 # Debian's docker-registry with htpasswd, for a private registry that asks for credentials, and rsyslog, the lab's
@@ -80,7 +81,23 @@ for folder in "$images/httpd" "$images/sshd" "$images/apache-exporter" "$repo/pa
   ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/$name"
 done
 
-# 3. The pod sandbox image.
+# 3. The outside auditors (testssl.sh, ssh-audit), from the same base, unpacked into a folder that
+#    scripts/node/auditor.sh runs them from (not an image the nodes run).
+folder="$repo/scripts/node/auditors"
+hash=$(cd "$folder" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+out="$VSERVER_IMAGES/auditors-$hash"
+if [ ! -x "$out/root/usr/bin/ssh-audit" ]; then
+  log "building the auditors from $folder"
+  buildah bud --quiet --pull=never --network=host --layers -t localhost/vserver/auditors:latest "$folder" >&2
+  ctr=$(buildah from --quiet localhost/vserver/auditors:latest)
+  rm -rf "$out.tmp"; mkdir -p "$out.tmp/root"
+  cp -a "$(buildah mount "$ctr")/." "$out.tmp/root/"
+  buildah umount "$ctr" >/dev/null; buildah rm "$ctr" >/dev/null
+  rm -rf "$out"; mv "$out.tmp" "$out"
+fi
+ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/auditors"
+
+# 4. The pod sandbox image.
 if [ ! -s "$VSERVER_IMAGES/pause.tar" ]; then
   log "making $PAUSE_IMAGE from $K8S_BIN/pause"
   ctr=$(buildah from scratch)

@@ -8,6 +8,7 @@ import { RULES_FILE, SCRAPE_CONFIG_FILE } from '@cdk8s-vserver/monitoring';
 import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { parse, stringify } from 'yaml';
 import { PebbleCa } from './acme-ca';
+import { audit, hardenedPolicyFor, sshAuditReport, TlsFinding, tlsProblems } from './auditors';
 import { addressesOn, keepalivedVipSettings, Routers } from './routers';
 import { get, LoopReport, lowerForNodeTier, onHost, peerCertificate, privateKeysIn, RequestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
@@ -218,6 +219,9 @@ async function podCopy(name: string, change: (copy: any) => void): Promise<any> 
   return waitFor(`${name} to be ready`, 120, () => getJson(['pods', '-n', 'default', '-l', `app=${name}`]).items.find(isPodReady), { context: () => siteState() });
 }
 function applyCopy(name: string, change: (copy: any) => void): void {
+  kubectl(['apply', '-f', '-'], JSON.stringify(deploymentCopy(name, change)));
+}
+function deploymentCopy(name: string, change: (copy: any) => void): any {
   const copy = JSON.parse(JSON.stringify(deployment));
   copy.metadata = { name, namespace: 'default' };
   copy.spec.replicas = 1;
@@ -225,7 +229,7 @@ function applyCopy(name: string, change: (copy: any) => void): void {
   copy.spec.template.metadata = { labels: { app: name } };
   copy.spec.template.spec.affinity = undefined;
   change(copy);
-  kubectl(['apply', '-f', '-'], JSON.stringify(copy));
+  return copy;
 }
 
 describe('the tier runs dist/lab itself', () => {
@@ -657,6 +661,168 @@ describe('an SFTP-only server, for customers who only upload', () => {
   });
 });
 
+/**
+ * The image's own configuration files as 0.8.0 shipped them, made from today's by undoing each change this release
+ * made (each undo must apply: the control cannot drift into today's files unnoticed): httpd follows symlinks, offers
+ * the old key exchange groups without X25519MLKEM768 and DHE ciphers, accepts h2c upgrades on the plain port and
+ * redirects to whatever Host the client sent; sshd offers OpenSSH's default algorithms.
+ */
+function releaseBeforeConfigs(): { httpd: string; sshd: string } {
+  const images = path.join(__dirname, '../../packages/web-ssh-server/images');
+  const undo = (text: string, from: RegExp, to: string, what: string) => {
+    if (!from.test(text)) throw new Error(`the 0.8.0 control cannot undo ${what}: the image's configuration changed`);
+    return text.replace(from, to);
+  };
+  let httpd = fs.readFileSync(path.join(images, 'httpd/web-ssh-server.conf'), 'utf-8');
+  httpd = undo(httpd, /^( *)Options None$/m, '$1Options FollowSymLinks', 'Options None');
+  httpd = undo(httpd, /^( *)SSLOpenSSLConfCmd Groups .*$/m, '$1SSLOpenSSLConfCmd Curves X25519:prime256v1:secp384r1', 'the Groups line');
+  httpd = undo(httpd, /^( *SSLCipherSuite .*)$/m, '$1:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305', 'the cipher list');
+  httpd = undo(httpd, /^( *)Protocols http\/1\.1$/m, '$1Protocols h2 h2c http/1.1', 'the plain port\'s Protocols');
+  httpd = undo(httpd, /^( *)RewriteCond %\{HTTP_HOST\}.*\n.*\n/m, '', 'the redirect to the server\'s own names');
+  httpd = undo(httpd, /^( *)RewriteRule \^ https:\/\/\$\{SERVER_NAME\}/m, '$1RewriteRule ^ https://%{SERVER_NAME}', 'the redirect\'s fallback');
+  const sshd = undo(fs.readFileSync(path.join(images, 'sshd/sshd_config'), 'utf-8'), /^(KexAlgorithms|Ciphers|MACs|HostKeyAlgorithms) .*\n/gm, '',
+    'the algorithm lists');
+  return { httpd, sshd };
+}
+
+describe("nothing outside the customer's own files is served, and outside auditors rate the server through the VIP: ssh-audit 3.3 and testssl.sh 3.2 (Debian 13)", () => {
+  // Each auditor runs from Debian 13's packages as a client on the LAN (scripts/node/auditor.sh). The negative
+  // controls run a pod of the same images with the configuration files 0.8.0 shipped (releaseBeforeConfigs),
+  // mounted over the image's own, beside the real ones and reached at its pod address.
+  const NAME = 'myweb-0-8';
+  const work = path.join(tmp, 'audit');
+  const SSH_SERVICE_PORT = 22;
+  let before: any;
+  beforeAll(async () => {
+    const configs = releaseBeforeConfigs();
+    kubectl(['apply', '-f', '-'], kubectl(['create', 'configmap', NAME, '-n', 'default', `--from-literal=web-ssh-server.conf=${configs.httpd}`,
+      `--from-literal=sshd.conf=${configs.sshd}`, '--dry-run=client', '-o', 'json']));
+    before = await podCopy(NAME, (copy) => {
+      const [httpd, sshd] = copy.spec.template.spec.containers;
+      copy.spec.template.spec.volumes.push({ name: 'release-before', configMap: { name: NAME } });
+      httpd.volumeMounts.push({ name: 'release-before', mountPath: '/etc/apache2/sites-available/web-ssh-server.conf', subPath: 'web-ssh-server.conf' });
+      sshd.volumeMounts.push({ name: 'release-before', mountPath: '/etc/ssh/sshd_config.d/web-ssh-server.conf', subPath: 'sshd.conf' });
+    });
+    fs.mkdirSync(work, { recursive: true });
+    fs.writeFileSync(path.join(work, 'ca.pem'), trust);
+  });
+  afterAll(() => { kubectl(['delete', 'deployment,configmap', NAME, '-n', 'default', '--ignore-not-found', '--wait=false']); });
+
+  // A customer's links, made over SFTP as any SFTP client makes them, each pointing where httpd (www-data) can read:
+  // the TLS key mod_md keeps in the ACME store, the image's /etc/passwd, httpd's own environment, another mount
+  // (the ACME CA's ConfigMap) and a dot file of the docroot by a name that is served; and one inside the docroot,
+  // the customer's own file, which the policy (no links at all) refuses too.
+  const LINKS: Record<string, string> = {
+    'leak-key.txt': `/var/lib/web-ssh-server/md/domains/${HOST}/privkey.pem`,
+    'leak-passwd.txt': '/etc/passwd',
+    'leak-environ.txt': '/proc/self/environ',
+    'leak-mount.txt': '/etc/web-ssh-server/acme-ca/ca.crt',
+    'leak-gitcfg.txt': '/var/www/html/.git/config',
+    'alias.html': '/var/www/html/index.html',
+  };
+  const sftp = (known: string, commands: string[]) => {
+    const batch = path.join(tmp, 'sftp-links');
+    fs.writeFileSync(batch, `${commands.join('\n')}\n`);
+    return onHost('master', 'sftp', ['-b', batch, '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+      '-o', `UserKnownHostsFile=${known}`, `web@${VIP}`]);
+  };
+
+  test('links to the TLS key, /etc/passwd, /proc/self/environ, another mount, a dot file and the own page: each refused (403) through the VIP', async () => {
+    const known = knownHosts('known_links', [VIP], hostPublicKey());
+    const gitConfig = path.join(tmp, 'git-config');
+    fs.writeFileSync(gitConfig, '[remote "origin"]\n\turl = https://deploy:token@git.example/shop.git\n');
+    const made = sftp(known, ['-mkdir /var/www/html/.git', `put ${gitConfig} /var/www/html/.git/config`,
+      ...Object.entries(LINKS).map(([link, target]) => `symlink ${target} /var/www/html/${link}`)]);
+    expect([made.status, made.stderr]).toEqual([0, '']);
+    for (const [link, target] of Object.entries(LINKS)) expect([link, fs.readlinkSync(path.join(docroot, link))]).toEqual([link, target]);
+    const answers: Record<string, number> = {};
+    for (const link of Object.keys(LINKS)) {
+      const res = await get(site(`/${link}`), viaVip());
+      answers[link] = res.status;
+      expect(res.body).not.toMatch(/PRIVATE KEY|root:x:0:0|HTTP_PORT=|BEGIN CERTIFICATE|token@/);
+    }
+    expect(answers).toEqual(Object.fromEntries(Object.keys(LINKS).map((l) => [l, 403])));
+    // the page itself is served (the refusal is the link's, not the file's)
+    expect(await get(site('/index.html'), viaVip())).toEqual({ status: 200, body: PAGE });
+  });
+
+  test("0.8.0's configuration follows the customer's links (negative control of the refusal above): the TLS key, /etc/passwd and the dot file are served", async () => {
+    const direct = { address: before.status.podIP, ca: trust };
+    const body = async (p: string) => (await get(`https://${HOST}:${HTTPS_POD_PORT}${p}`, direct)).body;
+    expect(await body('/leak-key.txt')).toMatch(/-----BEGIN (RSA |EC )?PRIVATE KEY-----/);
+    expect(await body('/leak-passwd.txt')).toMatch(/^root:x:0:0:/m);
+    expect(await body('/leak-gitcfg.txt')).toContain('token@git.example');
+    // the customer removes the links and the folder (a shell over SSH)
+    const known = knownHosts('known_links_rm', [VIP], hostPublicKey());
+    const rm = ssh('ssh', known, ['-i', userKey, '-o', 'IdentitiesOnly=yes', `web@${VIP}`, 'rm -rf .git leak-*.txt alias.html']);
+    expect(rm.status).toBe(0);
+  });
+
+  const sshAudit = (address: string, port: number) => {
+    const out = audit(work, 'ssh-audit', ['-j', '--skip-rate-test', '-p', String(port), address]);
+    return { status: out.status, report: sshAuditReport(out.stdout) };
+  };
+  const policyRun = (policy: string, address: string, port: number) => audit(work, 'ssh-audit', ['--no-colors', '-P', policy, '-p', String(port), address]);
+
+  test("ssh-audit: no [fail] and no [warn] on the server's SSH port through the VIP, and its hardened policy for the image's OpenSSH passes", () => {
+    const rated = sshAudit(VIP, SSH_SERVICE_PORT);
+    expect(rated.report).toEqual({ banner: expect.stringMatching(/^SSH-2\.0-OpenSSH_10\.\d+p\d+$/), fail: [], warn: [], cves: [] });
+    expect(rated.status).toBe(0);
+    const policy = hardenedPolicyFor(rated.report.banner, audit(work, 'ssh-audit', ['-L']).stdout);
+    results.sshAudit = { banner: rated.report.banner, policy };
+    const run = policyRun(policy, VIP, SSH_SERVICE_PORT);
+    expect([run.status, run.stdout]).toEqual([0, expect.stringMatching(/Result: ✔ Passed/)]);
+  });
+
+  test("negative control: sshd with OpenSSH's default algorithms (0.8.0's configuration) fails both, on the NIST curves and the SHA-1 MACs", () => {
+    const rated = sshAudit(before.status.podIP, SSH_POD_PORT);
+    expect(rated.report.fail).toEqual(expect.arrayContaining(['ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'hmac-sha1']));
+    expect(rated.status).not.toBe(0);
+    const run = policyRun(hardenedPolicyFor(rated.report.banner, audit(work, 'ssh-audit', ['-L']).stdout), before.status.podIP, SSH_POD_PORT);
+    expect([run.status, run.stdout]).toEqual([3, expect.stringMatching(/Result: ❌ Failed!/)]);
+  });
+
+  test('testssl.sh: grade A+, nothing MEDIUM or worse, X25519MLKEM768 offered, no DHE, nosniff, a Referrer-Policy and HSTS, with the lab\'s CA trusted', () => {
+    const out = audit(work, 'testssl', ['--quiet', '--color', '0', '--nodns', 'none', '--ip', VIP, '--add-ca', '/work/ca.pem', '--jsonfile', '/work/vip.json',
+      `https://${HOST}/`], 600_000);
+    const findings: TlsFinding[] = JSON.parse(fs.readFileSync(path.join(work, 'vip.json'), 'utf-8'));
+    results.testssl = Object.fromEntries(['overall_grade', 'final_score', 'FS_KEMs', 'FS_ECDHE_curves', 'cert_revocation']
+      .map((id) => [id, findings.find((f) => f.id === id)?.finding]));
+    expect([tlsProblems(findings), out.stderr]).toEqual([[], '']);
+  });
+
+  test('negative control: 0.8.0\'s curve list and DHE ciphers fail the same check (testssl.sh\'s forward secrecy run at the pod)', () => {
+    audit(work, 'testssl', ['--quiet', '--color', '0', '--nodns', 'none', '--ip', before.status.podIP, '--add-ca', '/work/ca.pem', '--fs',
+      '--jsonfile', '/work/before.json', `https://${HOST}:${HTTPS_POD_PORT}/`], 300_000);
+    const problems = tlsProblems(JSON.parse(fs.readFileSync(path.join(work, 'before.json'), 'utf-8')), {});
+    expect(problems).toEqual([expect.stringMatching(/^X25519MLKEM768 not offered/), expect.stringMatching(/^DHE offered: .*DHE-RSA-AES128-GCM-SHA256/)]);
+  });
+
+  test('the plain port refuses cleartext HTTP/2 (h2c) and redirects only to the server\'s own names; 0.8.0 accepted h2c and echoed any Host', () => {
+    const curl = (address: string, port: number, host: string, extra: string[] = []) => onHost('master', 'curl', ['-s', '-m', '5', '-D', '-', '-o', '/dev/null',
+      '-H', `Host: ${host}`, ...extra, `http://${address}:${port}/x?y=1`]).stdout;
+    const HTTP_POD_PORT = deployment.spec.template.spec.containers[0].ports[0].containerPort;
+    expect(curl(VIP, 80, HOST, ['--http2'])).toMatch(/^HTTP\/1\.1 301 /);
+    expect(curl(VIP, 80, 'evil.example')).toMatch(new RegExp(`^Location: https://${HOST.replace(/\./g, '\\.')}/x\\?y=1\\r$`, 'm'));
+    expect(curl(VIP, 80, `${HOSTNAMES[1]}:80`)).toMatch(new RegExp(`^Location: https://${HOSTNAMES[1].replace(/\./g, '\\.')}/x\\?y=1\\r$`, 'm'));
+    // negative control
+    expect(curl(before.status.podIP, HTTP_POD_PORT, HOST, ['--http2'])).toMatch(/^HTTP\/1\.1 101 Switching Protocols/);
+    expect(curl(before.status.podIP, HTTP_POD_PORT, 'evil.example')).toMatch(/^Location: https:\/\/evil\.example\/x\?y=1\r$/m);
+  });
+
+  test('Debian\'s /icons/ is gone, and the headers a browser heeds come with every answer', async () => {
+    expect((await get(site('/icons/apache_pb.png'), viaVip())).status).toBe(404);
+    const head = onHost('master', 'curl', ['-s', '-m', '5', '-D', '-', '-o', '/dev/null', '--cacert', path.join(work, 'ca.pem'), '--resolve', `${HOST}:443:${VIP}`,
+      site('/no-such-page')]).stdout;
+    expect(head).toMatch(/^HTTP\/2 404/);
+    expect(head).toMatch(/^x-content-type-options: nosniff\r$/m);
+    expect(head).toMatch(/^referrer-policy: strict-origin-when-cross-origin\r$/m);
+    expect(head).toMatch(/^x-frame-options: SAMEORIGIN\r$/m);
+    expect(head).toMatch(/^strict-transport-security: max-age=31536000\r$/m);
+  });
+
+});
+
 describe('a private registry that asks for credentials (Debian\'s docker-registry, TLS and basic auth), pulled with imagePullSecrets', () => {
   // The registry runs on the master at LAN_REGISTRY_ADDRESS, with a certificate of the CA every worker's containerd
   // trusts for it (scripts/node/with-nodes.sh), and one user; the httpd image our Dockerfile built is pushed there.
@@ -707,10 +873,26 @@ describe('a private registry that asks for credentials (Debian\'s docker-registr
     expect(events).toMatch(/401 Unauthorized|authorization failed|no basic auth credentials/);
   });
 
-  test('with the Secret `kubectl create secret docker-registry` makes, named in imagePullSecrets, the pod pulls and runs', async () => {
-    kubectl(['create', 'secret', 'docker-registry', 'lab-registry', '-n', 'default', `--docker-server=${REGISTRY}`, '--docker-username=puller',
-      '--docker-password=pull-secret-pass']);
-    const pod = await podCopy('pull-with', (copy) => { httpdImage(copy); copy.spec.template.spec.imagePullSecrets = [{ name: 'lab-registry' }]; });
+  test("with the Secret made by the command the operator's preflight prints for it, named in imagePullSecrets, the pod pulls and runs", async () => {
+    const pulling = (copy: any) => { httpdImage(copy); copy.spec.template.spec.imagePullSecrets = [{ name: 'lab-registry' }]; };
+    // the operator reads the folder the Deployment is in, finds the Secret missing and prints the command that makes it
+    const folder = path.join(tmp, 'pull-with');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'pull-with.k8s.yaml'), stringify(deploymentCopy('pull-with', pulling)));
+    const preflight = spawnSync(process.execPath, [path.join(__dirname, '../../packages/hosting/bin/cdk8s-vserver.js'), 'preflight', folder],
+      { encoding: 'utf-8', env: { ...process.env, VSERVER_MIN_K8S_MINOR: '20' } });
+    expect(preflight.status).toBe(1);
+    const printed = preflight.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('kubectl create secret'));
+    expect(printed).toEqual([`kubectl create secret docker-registry lab-registry -n default --docker-server=${REGISTRY} --docker-username=<user> `
+      + '--docker-password="$(cat <file with the password>)"']);
+    // the operator runs it with the registry's user and a file with its password
+    const passwordFile = path.join(tmp, 'registry-password');
+    fs.writeFileSync(path.join(passwordFile), 'pull-secret-pass', { mode: 0o600 });
+    const command = printed[0].replace('<user>', 'puller').replace('<file with the password>', passwordFile);
+    const made = spawnSync('bash', ['-euo', 'pipefail', '-c', command], { encoding: 'utf-8' });
+    expect([made.status, made.stderr]).toEqual([0, '']);
+    expect(getJson(['secret', 'lab-registry', '-n', 'default']).type).toBe('kubernetes.io/dockerconfigjson');
+    const pod = await podCopy('pull-with', pulling);
     const httpd = pod.status.containerStatuses.find((c: any) => c.name === 'httpd');
     expect([httpd.ready, httpd.image]).toEqual([true, IMAGE]);
     expect(httpd.imageID).toMatch(new RegExp(`^${REGISTRY.replace(/\./g, '\\.')}/myrepo/httpd@sha256:[0-9a-f]{64}$`));
