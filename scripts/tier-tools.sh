@@ -33,8 +33,7 @@ tier_tools() { # lint|schema|cluster|node
       echo "ip iproute2"
       echo "nsenter util-linux"
       echo "setpriv util-linux"
-      echo "flock util-linux"
-      echo "unshare util-linux" ;;
+      echo "flock util-linux" ;;
     node)
       tier_tools cluster
       # image builds, a container runtime and pod networking
@@ -53,7 +52,9 @@ tier_tools() { # lint|schema|cluster|node
       echo "pebble-challtestsrv pebble"
       echo "docker-registry docker-registry"
       echo "htpasswd apache2-utils"
-      echo "rsyslogd rsyslog" ;;
+      echo "rsyslogd rsyslog"
+      # the outside auditors' root (scripts/node/auditor.sh) gets mounts of its own
+      echo "unshare util-linux" ;;
     *) echo "tier_tools: unknown tier '$1' (lint, schema, cluster or node)" >&2; return 2 ;;
   esac
 }

@@ -34,6 +34,8 @@ export class PebbleCa {
         tlsPort: 443,
         ocspResponderURL: '',
         externalAccountBindingRequired: false,
+        // Let's Encrypt's 90 days (Pebble's default is 5 years, which testssl.sh rightly flags)
+        certificateValidityPeriod: 90 * 86400,
       },
     }));
     const log = (name: string) => fs.openSync(path.join(dir, `${name}.log`), 'a');
