@@ -34,6 +34,15 @@ export class ImageReference {
     }
   }
 
+  /**
+   * The registry host the image is pulled from (`master.test:5000`): the first part of the repository when it
+   * names a host (a `.`, a port or `localhost`), else Docker Hub's (`docker.io`), as the container runtimes read it.
+   */
+  public get registry(): string {
+    const first = this.repository.split('/')[0];
+    return this.repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+  }
+
   /** The same repository with another tag: all a rolling update to a new version takes. */
   public withTag(tag: string): ImageReference {
     return ImageReference.of(`${this.repository}:${tag}`);

@@ -120,6 +120,12 @@ describe('ImageReference', () => {
     expect(pinned.problem).toBeUndefined();
   });
 
+  test('names the registry it is pulled from: a host with a dot or a port, localhost, else Docker Hub', () => {
+    expect(['master.test:5000/myrepo/httpd:v1', 'ghcr.io/headlamp-k8s/headlamp:v0.45.0', 'localhost/vserver/pause:v1', 'registry:5000/httpd:v1',
+      'kubernetesui/dashboard:v2.7.0', 'httpd:2.4', `httpd@sha256:${'a'.repeat(64)}`].map((r) => ImageReference.of(r).registry))
+      .toEqual(['master.test:5000', 'ghcr.io', 'localhost', 'registry:5000', 'docker.io', 'docker.io', 'docker.io']);
+  });
+
   test.each([
     ['master.test:5000/myrepo/httpd', 'has no tag'],
     ['master.test:5000/myrepo/httpd:latest', "uses the floating tag 'latest'"],

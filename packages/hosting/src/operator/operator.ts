@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONTROL_PLANE_FOLDER, KUBEADM_CONFIG_FILE } from '@cdk8s-vserver/control-plane';
-import { podSpecOf } from '@cdk8s-vserver/core';
+import { ImageReference, podSpecOf } from '@cdk8s-vserver/core';
 import { VIP_CONTROLLER_INSTALLS } from '@cdk8s-vserver/vip';
 import { pullSecretCreateCommand, secretCreateCommand } from '@cdk8s-vserver/web-ssh-server';
 import { KINDS_FILE, parseKinds } from '../synth';
@@ -383,15 +383,9 @@ function secretsNeeded(objects: FolderObject[]): MissingSecret[] {
       const ref = env.valueFrom?.secretKeyRef;
       if (ref?.name && ref.optional !== true) add(ref.name);
     }
-    for (const pull of pod.imagePullSecrets ?? []) add(pull.name, undefined, registryOf(containers[0]?.image ?? ''));
+    for (const pull of pod.imagePullSecrets ?? []) add(pull.name, undefined, ImageReference.of(containers[0]?.image ?? '').registry);
   }
   return [...needed.values()];
-}
-
-/** The registry host of an image reference (`master.test:5000` of `master.test:5000/myrepo/httpd:v1`), Docker Hub's index without one. */
-function registryOf(image: string): string {
-  const first = image.split('/')[0];
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'https://index.docker.io/v1/';
 }
 
 /** The kinds the app wrote beside its manifests. */
