@@ -680,6 +680,7 @@ function releaseBeforeConfigs(): { httpd: string; sshd: string } {
   httpd = undo(httpd, /^( *)Protocols http\/1\.1$/m, '$1Protocols h2 h2c http/1.1', 'the plain port\'s Protocols');
   httpd = undo(httpd, /^( *)RewriteCond %\{HTTP_HOST\}.*\n.*\n/m, '', 'the redirect to the server\'s own names');
   httpd = undo(httpd, /^( *)RewriteRule \^ https:\/\/\$\{SERVER_NAME\}/m, '$1RewriteRule ^ https://%{SERVER_NAME}', 'the redirect\'s fallback');
+  httpd = undo(httpd, /^ *# The status page and nothing else.*\n *<Location \/>\n *Require all denied\n *<\/Location>\n/m, '', 'the status port\'s denial of all but its page');
   const sshd = undo(fs.readFileSync(path.join(images, 'sshd/sshd_config'), 'utf-8'), /^(KexAlgorithms|Ciphers|MACs|HostKeyAlgorithms) .*\n/gm, '',
     'the algorithm lists');
   return { httpd, sshd };
@@ -744,6 +745,19 @@ describe("nothing outside the customer's own files is served, and outside audito
     expect(answers).toEqual(Object.fromEntries(Object.keys(LINKS).map((l) => [l, 403])));
     // the page itself is served (the refusal is the link's, not the file's)
     expect(await get(site('/index.html'), viaVip())).toEqual({ status: 200, body: PAGE });
+  });
+
+  test("the status port on the pod's loopback answers /server-status and nothing else (perl from the image, through kubectl exec); 0.8.0's served the docroot there", () => {
+    const statusPort = deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'STATUS_PORT').value;
+    const perl = 'my ($port, $path) = @ARGV; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";'
+      + ' print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n"; print while <$s>;';
+    const status = (pod: string, p: string) => kubectl(['exec', '-n', 'default', pod, '-c', 'httpd', '--', 'perl', '-MIO::Socket::INET', '-e', perl,
+      statusPort, p]).split('\r\n')[0];
+    const myweb = pods().find(isPodReady).metadata.name;
+    expect(status(myweb, '/server-status?auto')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(status(myweb, '/index.html')).toMatch(/^HTTP\/1\.1 403 /);
+    // negative control
+    expect(status(before.metadata.name, '/index.html')).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   test("0.8.0's configuration follows the customer's links (negative control of the refusal above): the TLS key, /etc/passwd and the dot file are served", async () => {
