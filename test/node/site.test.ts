@@ -750,7 +750,8 @@ describe("nothing outside the customer's own files is served, and outside audito
   test("the status port on the pod's loopback answers /server-status and nothing else (perl from the image, through kubectl exec); 0.8.0's served the docroot there", () => {
     const statusPort = deployment.spec.template.spec.containers[0].env.find((e: any) => e.name === 'STATUS_PORT').value;
     const perl = 'my ($port, $path) = @ARGV; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";'
-      + ' print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n"; print while <$s>;';
+      // (perl's own escapes: a carriage return written into perl's source is read as nothing)
+      + ' print $s "GET $path HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n"; print while <$s>;';
     const status = (pod: string, p: string) => kubectl(['exec', '-n', 'default', pod, '-c', 'httpd', '--', 'perl', '-MIO::Socket::INET', '-e', perl,
       statusPort, p]).split('\r\n')[0];
     const myweb = pods().find(isPodReady).metadata.name;
