@@ -778,12 +778,15 @@ describe("nothing outside the customer's own files is served, and outside audito
     return { status: out.status, report: sshAuditReport(out.stdout) };
   };
   const policyRun = (policy: string, address: string, port: number) => audit(work, 'ssh-audit', ['--no-colors', '-P', policy, '-p', String(port), address]);
+  /** ssh-audit's built-in policies (`-L`), read once. */
+  let policyList: string | undefined;
+  const policyFor = (banner: string) => hardenedPolicyFor(banner, policyList ??= audit(work, 'ssh-audit', ['-L']).stdout);
 
   test("ssh-audit: no [fail] and no [warn] on the server's SSH port through the VIP, and its hardened policy for the image's OpenSSH passes", () => {
     const rated = sshAudit(VIP, SSH_SERVICE_PORT);
     expect(rated.report).toEqual({ banner: expect.stringMatching(/^SSH-2\.0-OpenSSH_10\.\d+p\d+$/), fail: [], warn: [], cves: [] });
     expect(rated.status).toBe(0);
-    const policy = hardenedPolicyFor(rated.report.banner, audit(work, 'ssh-audit', ['-L']).stdout);
+    const policy = policyFor(rated.report.banner);
     results.sshAudit = { banner: rated.report.banner, policy };
     const run = policyRun(policy, VIP, SSH_SERVICE_PORT);
     expect([run.status, run.stdout]).toEqual([0, expect.stringMatching(/Result: ✔ Passed/)]);
@@ -793,7 +796,7 @@ describe("nothing outside the customer's own files is served, and outside audito
     const rated = sshAudit(before.status.podIP, SSH_POD_PORT);
     expect(rated.report.fail).toEqual(expect.arrayContaining(['ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'hmac-sha1']));
     expect(rated.status).not.toBe(0);
-    const run = policyRun(hardenedPolicyFor(rated.report.banner, audit(work, 'ssh-audit', ['-L']).stdout), before.status.podIP, SSH_POD_PORT);
+    const run = policyRun(policyFor(rated.report.banner), before.status.podIP, SSH_POD_PORT);
     expect([run.status, run.stdout]).toEqual([3, expect.stringMatching(/Result: ❌ Failed!/)]);
   });
 
@@ -831,8 +834,10 @@ describe("nothing outside the customer's own files is served, and outside audito
 
   test('Debian\'s /icons/ is gone, and the headers a browser heeds come with every answer', async () => {
     expect((await get(site('/icons/apache_pb.png'), viaVip())).status).toBe(404);
-    const head = onHost('master', 'curl', ['-s', '-m', '5', '-D', '-', '-o', '/dev/null', '--cacert', path.join(work, 'ca.pem'), '--resolve', `${HOST}:443:${VIP}`,
-      site('/no-such-page')]).stdout;
+    /** The response headers of a GET over HTTPS through the VIP, by curl. */
+    const headers = (p: string, extra: string[] = []) => onHost('master', 'curl', ['-s', '-m', '5', '-D', '-', '-o', '/dev/null', ...extra,
+      '--cacert', path.join(work, 'ca.pem'), '--resolve', `${HOST}:443:${VIP}`, site(p)]).stdout;
+    const head = headers('/no-such-page');
     expect(head).toMatch(/^HTTP\/2 404/);
     expect(head).toMatch(/^x-content-type-options: nosniff\r$/m);
     expect(head).toMatch(/^referrer-policy: strict-origin-when-cross-origin\r$/m);
@@ -840,8 +845,7 @@ describe("nothing outside the customer's own files is served, and outside audito
     expect(head).toMatch(/^strict-transport-security: max-age=31536000\r$/m);
     // pages go uncompressed (BREACH), a stylesheet compressed
     fs.writeFileSync(path.join(docroot, 'site.css'), `body { color: #333; }\n${'p { margin: 0; }\n'.repeat(50)}`, { mode: 0o644 });
-    const encoding = (p: string) => onHost('master', 'curl', ['-s', '-m', '5', '-D', '-', '-o', '/dev/null', '-H', 'Accept-Encoding: gzip',
-      '--cacert', path.join(work, 'ca.pem'), '--resolve', `${HOST}:443:${VIP}`, site(p)]).stdout.match(/^content-encoding: (\S+)\r$/m)?.[1] ?? 'none';
+    const encoding = (p: string) => headers(p, ['-H', 'Accept-Encoding: gzip']).match(/^content-encoding: (\S+)\r$/m)?.[1] ?? 'none';
     expect({ page: encoding('/index.html'), css: encoding('/site.css') }).toEqual({ page: 'none', css: 'gzip' });
     fs.rmSync(path.join(docroot, 'site.css'));
   });
