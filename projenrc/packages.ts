@@ -7,7 +7,7 @@
 export const SCOPE = '@cdk8s-vserver';
 
 /** Version of every package (semantic: a breaking change before 1.0 bumps the minor). CHANGELOG.md has each one. */
-export const PACKAGE_VERSION = '0.9.0';
+export const PACKAGE_VERSION = '0.10.0';
 
 /** The project's own stack: the apps of this repository run on it. */
 export const VERSIONS = {
@@ -90,11 +90,16 @@ export const PACKAGES: readonly PackageSpec[] = [
   },
   {
     dir: 'hosting',
-    description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers; the all-or-nothing app synth, the site picture and the operator CLI (cdk8s-vserver)',
+    description: 'HostingSite: a whole hosting site from one declaration of cluster facts and a list of virtual servers; the all-or-nothing app synth and the site picture',
     dependsOn: ['core', 'storage', 'web-ssh-server', 'vip', 'dashboard', 'control-plane', 'monitoring'],
-    // the operator CLI reads the folder's YAML with a YAML parser (the one the tests use)
+  },
+  {
+    dir: 'operator',
+    description: 'The operator CLI (cdk8s-vserver): preflight, diff, deploy (apply + prune), wait, images, uninstall of a synthesized app, reading only its folder (dist/<app>)',
+    // the folder and its contract are all it reads: no construct package
+    dependsOn: ['core'],
+    // it reads the folder's YAML with a YAML parser (the one the tests use)
     npmDependencies: { yaml: '2.8.1' },
-    // the operator CLI: preflight, diff, deploy (apply + prune), wait, uninstall
     bin: { 'cdk8s-vserver': 'bin/cdk8s-vserver.js' },
   },
 ];

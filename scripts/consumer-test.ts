@@ -213,12 +213,16 @@ function proveStack(stack: Stack): void {
       || !metallbYaml.includes('image: ghcr.io/headlamp-k8s/headlamp:v0.45.0')) {
       throw new Error(`${stack.name}: the HostingSite app on MetalLB did not write its pool and Headlamp without externalIPs:\n${metallbYaml.slice(0, 2000)}`);
     }
-    // The operator CLI comes with the hosting tarball: `npx --no cdk8s-vserver`, reading the site's kinds.txt, and without a
-    // cluster one clear line instead of a stack trace.
+    // The operator CLI comes with the operator tarball: `npx --no cdk8s-vserver`, reading the contract synthApp wrote beside
+    // the site's manifests, and without a cluster one clear line instead of a stack trace.
     const help = run(dir, 'npx', ['--no', 'cdk8s-vserver', 'help']);
-    if (help.status !== 0 || !help.output.includes('deploy DIR APP')) throw new Error(`${stack.name}: npx --no cdk8s-vserver help failed (${help.status}):\n${help.output}`);
+    if (help.status !== 0 || !help.output.includes('deploy DIR [APP]')) throw new Error(`${stack.name}: npx --no cdk8s-vserver help failed (${help.status}):\n${help.output}`);
     if (!fs.readFileSync(path.join(dir, 'site', 'kinds.txt'), 'utf-8').includes('apps/v1 Deployment namespaced')) {
       throw new Error(`${stack.name}: synthApp did not write kinds.txt beside the site's manifests`);
+    }
+    const images = run(dir, 'npx', ['--no', 'cdk8s-vserver', 'images', 'site']);
+    if (images.status !== 0 || !/^buildah bud -t \S+\/httpd:\S+ packages\/web-ssh-server\/images\/httpd && buildah push /m.test(images.output)) {
+      throw new Error(`${stack.name}: npx --no cdk8s-vserver images did not print the site's images from its contract (${images.status}):\n${images.output}`);
     }
     const kubeconfig = path.join(dir, 'no-cluster.kubeconfig');
     fs.writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:9" } }]\n'

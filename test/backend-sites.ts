@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HostingSite, HostingSiteProps, OPERATED_KINDS, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
+import { HostingSite, HostingSiteProps, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
+import { OPERATED_KINDS } from '@cdk8s-vserver/operator';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { parseDocument } from 'yaml';
 import { LAB } from '../apps/lab/site';

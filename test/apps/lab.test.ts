@@ -46,7 +46,7 @@ describe('dist/lab', () => {
     expect(result.nodeFiles.filter((f) => f.startsWith('control-plane/'))).toHaveLength(16);
     // and Prometheus's two files under monitoring/
     expect(result.nodeFiles.filter((f) => !f.startsWith('control-plane/'))).toEqual(['monitoring/prometheus-scrape.yml', 'monitoring/vserver-rules.yml']);
-    expect(fs.readdirSync(result.outdir).filter((f) => fs.statSync(path.join(result.outdir, f)).isDirectory())).toEqual(['control-plane', 'monitoring']);
+    expect(fs.readdirSync(result.outdir).filter((f) => fs.statSync(path.join(result.outdir, f)).isDirectory())).toEqual(['control-plane', 'monitoring', 'operator']);
     expect(fs.statSync(path.join(result.outdir, 'control-plane/1-master1/etc/keepalived/check_apiserver.sh')).mode % 0o1000).toBe(0o755);
   });
 

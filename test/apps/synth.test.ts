@@ -28,7 +28,7 @@ describe('synthApp', () => {
     fs.writeFileSync(path.join(out, '0009-stale.k8s.yaml'), 'kind: Stale\n');
     synthApp(out, buildLab);
     expect(fs.readdirSync(out)).toEqual(['0000-namespace.k8s.yaml', '0001-keepalived.k8s.yaml', '0002-docroot.k8s.yaml', '0003-web.k8s.yaml', '0004-logs.k8s.yaml',
-      '0005-dashboard.k8s.yaml', 'control-plane', 'kinds.txt', 'monitoring']);
+      '0005-dashboard.k8s.yaml', 'control-plane', 'kinds.txt', 'monitoring', 'operator']);
   });
 
   test('fails without touching the previous output or leaving temporary folders', () => {
@@ -70,11 +70,12 @@ describe('synthApp', () => {
       'lab/0003-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 2 CronJob',
       'lab/0004-logs.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim, 1 ConfigMap, 1 DaemonSet, 1 NetworkPolicy',
     ]);
-    expect(lines).toHaveLength(10);
+    expect(lines).toHaveLength(11);
     expect(lines[6]).toBe('lab/control-plane/: 16 files for the nodes, not for kubectl (README, "A redundant control plane")');
     expect(lines[7]).toBe('lab/monitoring/: 2 files for Prometheus, not for kubectl: its scrape configuration and rules (README, "Monitoring")');
-    expect(lines[8]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
-    expect(lines[9]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
+    expect(lines[8]).toBe('lab/operator/contract.json: for the operator CLI (site lab, 2 Secrets and 1 ConfigMap to create, 9 images)');
+    expect(lines[9]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
+    expect(lines[10]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
   });
 });
 
@@ -86,9 +87,10 @@ describe('apps/lab/main', () => {
     const lines = out.stdout.trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual([
       'dist/lab/0000-namespace.k8s.yaml', 'dist/lab/0001-keepalived.k8s.yaml', 'dist/lab/0002-docroot.k8s.yaml', 'dist/lab/0003-web.k8s.yaml',
-      'dist/lab/0004-logs.k8s.yaml', 'dist/lab/0005-dashboard.k8s.yaml', 'dist/lab/control-plane/', 'dist/lab/monitoring/', 'dist/lab/site.dot', 'warning',
+      'dist/lab/0004-logs.k8s.yaml', 'dist/lab/0005-dashboard.k8s.yaml', 'dist/lab/control-plane/', 'dist/lab/monitoring/', 'dist/lab/operator/contract.json',
+      'dist/lab/site.dot', 'warning',
     ]);
-    expect(lines[8]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
+    expect(lines[9]).toBe('dist/lab/site.dot: the picture of the site (Graphviz: dot -Tsvg dist/lab/site.dot > lab.svg)');
     expect(fs.readdirSync(path.join(tmp, 'dist'))).toEqual(['lab']);
   });
 

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { KINDS_FILE } from '@cdk8s-vserver/hosting';
+import { CONTRACT_FILE, KINDS_FILE } from '@cdk8s-vserver/core';
 import { parseAllDocuments, stringify } from 'yaml';
 import { Manifest, yamlFilesIn } from '../support';
 import { kubectl } from './kubectl';
@@ -41,8 +41,10 @@ export function createNamespaces(objects: Manifest[]): void {
  */
 export function applyableDir(dir: string, into: string): string {
   fs.mkdirSync(into, { recursive: true });
-  // the kinds the app emits, which the operator CLI reads beside the manifests
+  // the kinds the app emits, and the contract the operator CLI reads beside the manifests
   fs.copyFileSync(path.join(dir, KINDS_FILE), path.join(into, KINDS_FILE));
+  fs.mkdirSync(path.dirname(path.join(into, CONTRACT_FILE)), { recursive: true });
+  fs.copyFileSync(path.join(dir, CONTRACT_FILE), path.join(into, CONTRACT_FILE));
   for (const file of yamlFilesIn(dir)) {
     const lowered = applyableYaml(path.dirname(file), [file]).yaml;
     fs.writeFileSync(path.join(into, path.basename(file)), lowered);

@@ -3,11 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiVipHolder, ControlPlane } from '@cdk8s-vserver/control-plane';
-import { Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels } from '@cdk8s-vserver/core';
+import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
-import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { ServerCertificate, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
 import { emittedCrdFiles } from '../backend-sites';
 import { waitFor } from '../support';
@@ -60,7 +60,7 @@ function site(label: string, servers: string[], version = 'v1'): string {
 
 /** The operator CLI, as `npx --no cdk8s-vserver ...` runs it (the hosting package's bin). */
 function cli(args: string[], env: Record<string, string> = {}) {
-  const out = spawnSync(process.execPath, [path.join(repo, 'packages/hosting/bin/cdk8s-vserver.js'), ...args],
+  const out = spawnSync(process.execPath, [path.join(repo, 'packages/operator/bin/cdk8s-vserver.js'), ...args],
     { encoding: 'utf-8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { status: out.status, stdout: out.stdout, stderr: out.stderr };
 }
@@ -97,7 +97,10 @@ describe('preflight', () => {
     };
     const through = cli(['preflight', folder('cp-vip', host, Number(port))], { VSERVER_MIN_K8S_MINOR: '20' });
     expect([through.status, through.stderr]).toEqual([0, '']);
-    expect(through.stdout.trim().split('\n').pop()).toBe(`preflight: kubectl talks to the control plane's endpoint, ${server}`);
+    expect(through.stdout.trim().split('\n')).toContain(`preflight: kubectl talks to the control plane's endpoint, ${server}`);
+    // and, last, what the folder pulls: the control plane's static pods' images
+    expect(through.stdout.trim().split('\n').pop()).toBe(`preflight: the site pulls 2 images from master.test:5000; \`cdk8s-vserver images ${path.join(tmp, 'cp-vip')}\` `
+      + 'prints the commands that put them there');
     const elsewhere = cli(['preflight', folder('cp-other', '127.0.0.30', 8443)], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(elsewhere.status).toBe(0);
     expect(elsewhere.stderr.trim()).toBe(`preflight: kubectl talks to ${server}, not to the control plane's endpoint https://127.0.0.30:8443 `
@@ -128,16 +131,80 @@ describe('preflight', () => {
         'preflight: namespace metallb-system exists']);
     // ... and then names the Secrets the operator makes, per customer's namespace: not the ones cert-manager makes
     expect(out.status).toBe(1);
-    const missing = out.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ')[0]).sort();
+    const missing = out.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ').slice(0, 2).join(' ').replace(/,$/, '')).sort();
     expect(missing).toEqual(['acme/acme-ssh-authorized-keys', 'acme/acme-ssh-host-keys', 'bakery/bakery-ssh-authorized-keys', 'bakery/bakery-ssh-host-keys',
-      'shop/shop-ssh-authorized-keys', 'shop/shop-ssh-host-keys', 'shop/shop-tls-bought']);
+      'shop/shop-ssh-authorized-keys', 'shop/shop-ssh-host-keys', 'shop/shop-tls-bought'].map((s) => `Secret ${s}`));
     expect(out.stderr).toContain('kubectl create secret tls shop-tls-bought -n shop --cert=<certificate chain file> --key=<key file>');
+  });
+
+  test('with a folder, names each missing ConfigMap and Secret with what it is and its command (a private ACME CA\'s, a pod of the user\'s own); '
+    + 'the ConfigMap made by its command is no longer missing', () => {
+    const out = path.join(tmp, 'needs');
+    synthApp(out, (app: App) => {
+      const chart = new Chart(app, 'web', { namespace: 'default', labels: ownershipLabels('needs-test'), disableResourceNameHashes: true });
+      const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/needs', claimName: 'needs-docroot', volumeName: 'needs-docroot' });
+      const acmeStore = new NfsDocroot(chart, 'Acme', { server: 'nas.test', path: '/export/.acme/needs', claimName: 'needs-acme', volumeName: 'needs-acme' });
+      new WebSshServer(chart, 'needs', {
+        docroot,
+        acmeStore,
+        hostnames: ['needs.example.test'],
+        certificate: ServerCertificate.acme({ contactEmail: 'ops@example.test', directory: 'https://acme.example.test/dir', directoryCaConfigMap: 'needs-acme-ca' }),
+        httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
+        sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
+      });
+      // a workload of the user's own, reading a Secret and a ConfigMap no construct describes
+      new k8s.KubeDeployment(chart, 'Own', {
+        metadata: { name: 'needs-own' },
+        spec: {
+          selector: { matchLabels: { app: 'needs-own' } },
+          template: {
+            metadata: { labels: { app: 'needs-own' } },
+            spec: {
+              containers: [{
+                name: 'c',
+                image: 'master.test:5000/myrepo/sshd:v1',
+                envFrom: [{ secretRef: { name: 'needs-own-env' } }],
+                env: [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'needs-own-settings', key: 'mode' } } }],
+              }],
+            },
+          },
+        },
+      });
+    });
+    const dir = applyableDir(out, path.join(tmp, 'needs-applyable'));
+    const first = cli(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect(first.status).toBe(1);
+    const listed = first.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim());
+    expect(first.stderr.split('\n')[0]).toBe(`preflight: ${dir} needs 3 Secrets and 2 ConfigMaps that the cluster does not have, and its pods would wait in `
+      + 'ContainerCreating until they exist. Create each with the command below it, then run this again:');
+    expect(listed.sort()).toEqual([
+      'ConfigMap default/needs-acme-ca, the CA certificate of the ACME directory\'s HTTPS listener (for Deployment/needs):',
+      'ConfigMap default/needs-own-settings, a ConfigMap the pods read (for Deployment/needs-own):',
+      'Secret default/needs-own-env, a Secret the pods read (for Deployment/needs-own):',
+      'Secret default/needs-ssh-authorized-keys, the public keys that may log in to server needs over SSH (for Deployment/needs):',
+      'Secret default/needs-ssh-host-keys, the SSH host keys of server needs (for Deployment/needs):',
+    ]);
+    const caCommand = first.stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('kubectl create configmap needs-acme-ca'))!;
+    expect(caCommand).toBe('kubectl create configmap needs-acme-ca -n default --from-file=ca.crt=<the ACME directory\'s CA certificate file>');
+    // the operator runs it with the CA's certificate file: the ConfigMap is there, with the key the pods mount
+    const caFile = path.join(tmp, 'acme-ca.crt');
+    fs.writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n');
+    const made = spawnSync('bash', ['-euo', 'pipefail', '-c', caCommand.replace('<the ACME directory\'s CA certificate file>', caFile)], { encoding: 'utf-8' });
+    expect([made.status, made.stderr]).toEqual([0, '']);
+    expect(Object.keys(getJson(['configmap', 'needs-acme-ca', '-n', 'default']).data)).toEqual(['ca.crt']);
+    const second = cli(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
+    expect(second.stderr.split('\n')[0]).toContain('needs 3 Secrets and a ConfigMap that the cluster does not have');
+    expect(second.stderr).not.toContain('needs-acme-ca');
+    kubectl(['delete', 'configmap', 'needs-acme-ca', '-n', 'default']);
   });
 
   test('with a folder, refuses custom resources the server does not serve, saying what to install', () => {
     const dir = path.join(tmp, 'unserved');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, '0000-x.k8s.yaml'), 'apiVersion: pools.example.test/v1\nkind: Pool\nmetadata:\n  name: x\n');
+    // the contract a synth of it would write: nothing to install is known for that group
+    fs.mkdirSync(path.join(dir, 'operator'));
+    fs.writeFileSync(path.join(dir, CONTRACT_FILE), JSON.stringify({ version: 1, kinds: [], secrets: [], configMaps: [], images: [], installs: [] }));
     const out = cli(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(out.status).toBe(1);
     expect(out.stderr.trim()).toBe(`preflight: ${dir} holds pools.example.test/v1 objects, which the server does not serve. `
@@ -155,8 +222,9 @@ describe('operating a site', () => {
     const message = out.stderr.slice(out.stderr.indexOf('deploy: '));
     expect(message.split('\n')[0]).toBe(`deploy: ${threeServers} needs 6 Secrets that the cluster does not have, and its pods would wait in `
       + 'ContainerCreating until they exist. Create each with the command below it (the namespaces exist now), then run this again:');
-    expect(message.split('\n').filter((l) => l.startsWith('  ops/')).map((l) => l.trim()).sort()).toEqual(['blog', 'shop', 'wiki'].flatMap((s) => [
-      `ops/${s}-ssh-authorized-keys (for Deployment/${s} at /etc/ssh/web-ssh-server):`, `ops/${s}-ssh-host-keys (for Deployment/${s} at /etc/ssh/host-keys):`,
+    expect(message.split('\n').filter((l) => l.startsWith('  Secret ops/')).map((l) => l.trim()).sort()).toEqual(['blog', 'shop', 'wiki'].flatMap((s) => [
+      `Secret ops/${s}-ssh-authorized-keys, the public keys that may log in to server ${s} over SSH (for Deployment/${s}):`,
+      `Secret ops/${s}-ssh-host-keys, the SSH host keys of server ${s} (for Deployment/${s}):`,
     ]).sort());
     // preflight says the same
     const preflight = cli(['preflight', threeServers], { VSERVER_MIN_K8S_MINOR: '20' });

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { synthApp } from '@cdk8s-vserver/hosting';
 import { RULES_FILE, SCRAPE_CONFIG_FILE } from '@cdk8s-vserver/monitoring';
 import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
@@ -908,7 +908,12 @@ describe('a private registry that asks for credentials (Debian\'s docker-registr
     const folder = path.join(tmp, 'pull-with');
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(path.join(folder, 'pull-with.k8s.yaml'), stringify(deploymentCopy('pull-with', pulling)));
-    const preflight = spawnSync(process.execPath, [path.join(__dirname, '../../packages/hosting/bin/cdk8s-vserver.js'), 'preflight', folder],
+    // with the contract a synth writes beside it (the copy is the user's own: nothing in it describes the Secret)
+    fs.mkdirSync(path.join(folder, 'operator'));
+    const contract = { version: 1, kinds: [], secrets: [], configMaps: [], images: [], installs: [] };
+    fs.writeFileSync(path.join(folder, CONTRACT_FILE), JSON.stringify(contract));
+    const operator = path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js');
+    const preflight = spawnSync(process.execPath, [operator, 'preflight', folder],
       { encoding: 'utf-8', env: { ...process.env, VSERVER_MIN_K8S_MINOR: '20' } });
     expect(preflight.status).toBe(1);
     const printed = preflight.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('kubectl create secret'));

@@ -125,7 +125,7 @@ describe('every npx command the docs and the operator CLI show', () => {
   });
 
   test("the operator CLI's help", () => {
-    const help = spawnSync(process.execPath, [path.join(repo, 'packages/hosting/bin/cdk8s-vserver.js'), 'help'], { encoding: 'utf-8' });
+    const help = spawnSync(process.execPath, [path.join(repo, 'packages/operator/bin/cdk8s-vserver.js'), 'help'], { encoding: 'utf-8' });
     expect(help.status).toBe(0);
     expect(npxCommands(help.stdout).map(([, name]) => name)).toEqual(['cdk8s-vserver']);
     expect(unsafe(help.stdout)).toEqual([]);

@@ -1,5 +1,6 @@
 import {
-  containerResources, ImageReference, Ipv4Address, k8s, NodeFile, requireInteger, requireInterfaceName, requirePinnedImage, requirePort, SiteError,
+  containerResources, ImageReference, ImageSource, Ipv4Address, k8s, NodeFile, OperatorContract, requireInteger, requireInterfaceName,
+  requirePinnedImage, requirePort, SiteError,
 } from '@cdk8s-vserver/core';
 import { KUBE_VIP_IMAGE, KUBE_VIP_VERSION, kubeVipLeaderElection } from '@cdk8s-vserver/vip';
 import { Yaml } from 'cdk8s';
@@ -7,6 +8,9 @@ import { IConstruct } from 'constructs';
 
 /** The API server's own port on every control-plane node (kubeadm's `bindPort`). */
 export const API_SERVER_PORT = 6443;
+
+/** The Dockerfile folder of the control plane's images in this project (`<folder>/keepalived`, `<folder>/haproxy`). */
+export const CONTROL_PLANE_IMAGE_FOLDER = 'packages/control-plane/images';
 
 /**
  * Ports a control-plane node's own components listen on (etcd, kubelet, kube-proxy, controller-manager, scheduler):
@@ -142,12 +146,13 @@ function requireInterface(scope: IConstruct, prop: string, name: string | undefi
 }
 
 function imageOf(context: ApiVipHolderContext, prop: string, given: ImageReference | undefined, name: string): string {
-  if (given) return requirePinnedImage(context.scope, prop, given).reference;
-  if (!context.registry) {
-    throw SiteError.invalidProp(context.scope, prop, undefined, `name the ${name} image (built from packages/control-plane/images/${name}), or the `
+  if (!given && !context.registry) {
+    throw SiteError.invalidProp(context.scope, prop, undefined, `name the ${name} image (built from ${CONTROL_PLANE_IMAGE_FOLDER}/${name}), or the `
       + `construct's 'registry' so it is <registry>/${name}:v1`);
   }
-  return `${context.registry}/${name}:v1`;
+  const image = given ? requirePinnedImage(context.scope, prop, given) : ImageReference.of(`${context.registry}/${name}:v1`);
+  OperatorContract.of(context.scope).pullsImage(image, ImageSource.build(`${CONTROL_PLANE_IMAGE_FOLDER}/${name}`));
+  return image.reference;
 }
 
 const KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf';
@@ -387,6 +392,7 @@ class KubeVipHolder extends ApiVipHolder {
 
   public render(context: ApiVipHolderContext): NodeFile[] {
     const image = (this.options.image ?? ImageReference.of(KUBE_VIP_IMAGE)).reference;
+    OperatorContract.of(context.scope).pullsCopyOf(ImageReference.of(image), ImageReference.of(KUBE_VIP_IMAGE));
     const lease = this.options.leaseDurationSeconds ?? 15;
     const timings = kubeVipLeaderElection(lease);
     const env: k8s.EnvVar[] = [

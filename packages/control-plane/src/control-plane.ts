@@ -1,5 +1,6 @@
 import {
-  Ipv4Address, Ipv4Subnet, NodeFile, NodeFiles, requireDnsSubdomain, requireIpv4Subnet, requireLanAddress, requireWholeSeconds, SiteError, Warnings,
+  Ipv4Address, Ipv4Subnet, NodeFile, NodeFiles, OperatorContract, requireDnsSubdomain, requireIpv4Subnet, requireLanAddress, requireWholeSeconds,
+  SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Duration, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -113,6 +114,7 @@ export class ControlPlane extends Construct {
     this.apiVipHolder = props.apiVipHolder;
     this.apiVipHolder.validate(this, holderProp);
     this.endpoint = `${this.apiAddress.text}:${this.apiVipHolder.endpointPort}`;
+    OperatorContract.of(this).controlPlaneEndpoint(this.endpoint, `${CONTROL_PLANE_FOLDER}/${KUBEADM_CONFIG_FILE}`);
 
     const first = this.nodes[0];
     this.initConfiguration = {

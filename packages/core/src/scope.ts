@@ -1,4 +1,5 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { IConstruct } from 'constructs';
 
 /**
  * Marks `object` as cluster-scoped (PersistentVolume, ClusterRole, Namespace…): a namespaced chart gives every
@@ -9,4 +10,9 @@ export function clusterScoped<T extends ApiObject>(object: T): T {
     object.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
   return object;
+}
+
+/** The namespace the objects of `scope` go into: its chart's, else `default` (as kubectl applies an object without one). */
+export function namespaceOf(scope: IConstruct): string {
+  return Chart.of(scope).namespace ?? 'default';
 }

@@ -1,4 +1,6 @@
-import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requireImagePullSecrets, requirePinnedImage } from '@cdk8s-vserver/core';
+import {
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, OperatorContract, requireImagePullSecrets, requirePinnedImage,
+} from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 import { ownNamespace } from './own-namespace';
 
@@ -66,6 +68,7 @@ export class Headlamp extends Construct {
     AppChecks.of(this).trust(this);
     this.namespace = ownNamespace(this, props.namespace, HEADLAMP, 'Headlamp');
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(`ghcr.io/headlamp-k8s/headlamp:${HEADLAMP_VERSION}`));
+    OperatorContract.of(this).pullsCopyOf(image, ImageReference.of(`ghcr.io/headlamp-k8s/headlamp:${HEADLAMP_VERSION}`));
     const ns = this.namespace;
     const labels = { 'k8s-app': HEADLAMP };
 

@@ -1,4 +1,6 @@
-import { AppChecks, clusterScoped, containerResources, ImageReference, k8s, requireHttpUrl, requireImagePullSecrets, requirePinnedImage } from '@cdk8s-vserver/core';
+import {
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, OperatorContract, requireHttpUrl, requireImagePullSecrets, requirePinnedImage,
+} from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 import { ownNamespace } from './own-namespace';
 
@@ -86,6 +88,8 @@ export class KubernetesDashboard extends Construct {
     this.namespace = ownNamespace(this, props.namespace, DASHBOARD, 'the Dashboard');
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of('kubernetesui/dashboard:v2.7.0'));
     const scraperImage = requirePinnedImage(this, 'metricsScraperImage', props.metricsScraperImage ?? ImageReference.of('kubernetesui/metrics-scraper:v1.0.8'));
+    OperatorContract.of(this).pullsCopyOf(image, ImageReference.of('kubernetesui/dashboard:v2.7.0'))
+      .pullsCopyOf(scraperImage, ImageReference.of('kubernetesui/metrics-scraper:v1.0.8'));
     const apiServerHost = props.apiServerHost === undefined ? undefined : requireHttpUrl(this, 'apiServerHost', props.apiServerHost, 'https://192.168.1.10:6443');
     const apiServerAddress = apiServerHost && /^https?:\/\/([0-9.]+)(:|\/|$)/.exec(apiServerHost)?.[1];
     if (apiServerAddress) AppChecks.of(this).declareAddress(apiServerAddress, `the API server of [${this.node.path}] (apiServerHost)`);

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
-import { AppChecks, NodeFiles, SiteError, Warnings } from '@cdk8s-vserver/core';
+import {
+  AppChecks, ContractFile, CONTRACT_FILE, EmittedKind, formatKinds, KINDS_FILE, NodeFiles, OperatorContract, SiteError, Warnings,
+} from '@cdk8s-vserver/core';
 import { App } from 'cdk8s';
 import { siteDiagram } from './diagram';
 
@@ -13,27 +15,12 @@ export interface SynthesizedFile {
   readonly kinds: Record<string, number>;
   /** Each object's kind, in the file's order. */
   readonly emitted: EmittedKind[];
+  /** The values of the `app.kubernetes.io/part-of` label its objects carry. */
+  readonly sites: string[];
 }
 
 /** The diagram file `synthApp` writes beside the manifests (`kubectl apply -f` reads only .yaml/.yml/.json). */
 export const DIAGRAM_FILE = 'site.dot';
-
-/**
- * The file `synthApp` writes beside the manifests with every kind the app emits, one per line:
- * `<apiVersion> <Kind> <namespaced|cluster>`, sorted. The operator CLI reads it to prune and uninstall exactly
- * those kinds (a `.txt`, so `kubectl apply -f` leaves it alone).
- */
-export const KINDS_FILE = 'kinds.txt';
-
-/** One kind an app emits, as its objects carry it. */
-export interface EmittedKind {
-  /** `apps/v1`, `v1`, `metallb.io/v1beta1`. */
-  readonly apiVersion: string;
-  /** `Deployment`. */
-  readonly kind: string;
-  /** Whether its objects have a namespace. */
-  readonly namespaced: boolean;
-}
 
 /** Options of {@link synthApp}. */
 export interface SynthAppOptions {
@@ -58,6 +45,8 @@ export interface SynthResult {
   readonly warnings: string[];
   /** The files for nodes (`NodeFiles`: a redundant control plane's), relative to `outdir`, sorted. */
   readonly nodeFiles: string[];
+  /** What the synth told the operator CLI (written as `<outdir>/operator/contract.json`). */
+  readonly contract?: ContractFile | undefined;
 }
 
 /**
@@ -102,13 +91,19 @@ export function synthApp(outdir: string, build: (app: App) => void, options: Syn
         nodes: controlPlane.nodes.map((n) => ({ name: n.name, address: n.address.text })),
       }));
     }
-    fs.writeFileSync(path.join(staging, KINDS_FILE), formatKinds(uniqueKinds(files.flatMap((f) => f.emitted))));
+    const kinds = uniqueKinds(files.flatMap((f) => f.emitted));
+    fs.writeFileSync(path.join(staging, KINDS_FILE), formatKinds(kinds));
     const nodeFiles = NodeFiles.of(app).writeTo(staging);
+    // after the node files: rendering them tells the contract the images the nodes pull
+    const contract = path.join(staging, ...CONTRACT_FILE.split('/'));
+    fs.mkdirSync(path.dirname(contract), { recursive: true });
+    const told = OperatorContract.of(app).render(kinds, siteOf(outdir, files));
+    fs.writeFileSync(contract, `${JSON.stringify(told, undefined, 2)}\n`);
     const warnings = Warnings.collect(app);
     if (fs.existsSync(target)) fs.renameSync(target, retired);
     fs.renameSync(staging, target);
     fs.rmSync(retired, { recursive: true, force: true });
-    return { outdir: target, files, warnings, nodeFiles, ...(options.diagram ? { diagram: path.join(target, DIAGRAM_FILE) } : {}) };
+    return { outdir: target, files, warnings, nodeFiles, contract: told, ...(options.diagram ? { diagram: path.join(target, DIAGRAM_FILE) } : {}) };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
@@ -126,9 +121,24 @@ export function formatSynthResult(result: SynthResult, relativeTo = process.cwd(
   return [
     ...lines,
     ...[...folders].map(([folder, n]) => `${path.join(dir, folder)}/: ${n} files ${NODE_FOLDERS[folder] ?? 'for the nodes, not for kubectl'}`),
+    ...(result.contract ? [`${path.join(dir, CONTRACT_FILE)}: for the operator CLI (${contractSummary(result.contract)})`] : []),
     ...(picture ? [`${picture}: the picture of the site (Graphviz: dot -Tsvg ${picture} > ${path.basename(dir)}.svg)`] : []),
     ...result.warnings.map((w) => `warning: ${w}`),
   ];
+}
+
+/** `site lab, 4 Secrets and 1 ConfigMap to create, 9 images`: what the contract holds, in the synth's summary. */
+function contractSummary(contract: ContractFile): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const needed = [
+    ...(contract.secrets.length ? [count(contract.secrets.length, 'Secret')] : []),
+    ...(contract.configMaps.length ? [count(contract.configMaps.length, 'ConfigMap')] : []),
+  ];
+  return [
+    ...(contract.site ? [`site ${contract.site}`] : []),
+    ...(needed.length ? [`${needed.join(' and ')} to create`] : []),
+    count(contract.images.length, 'image'),
+  ].join(', ');
 }
 
 /** What each folder of node files is for, in the synth's summary. */
@@ -137,26 +147,26 @@ const NODE_FOLDERS: Record<string, string> = {
   'monitoring': 'for Prometheus, not for kubectl: its scrape configuration and rules (README, "Monitoring")',
 };
 
+/**
+ * The app's name: the one `app.kubernetes.io/part-of` value its objects carry, which the operator deploys, prunes and
+ * uninstalls by; undefined when none carries it. Two values would make one folder two apps to the operator.
+ */
+function siteOf(outdir: string, files: readonly SynthesizedFile[]): string | undefined {
+  const sites = [...new Set(files.flatMap((f) => f.sites))].sort();
+  if (sites.length > 1) {
+    const where = sites.map((site) => `${site} (${files.filter((f) => f.sites.includes(site)).map((f) => f.file).join(', ')})`);
+    throw new Error(`synthApp(${outdir}): the objects carry ${PART_OF} values ${where.join(' and ')}: the operator deploys, prunes and `
+      + 'uninstalls one app by that label. Give every chart the same labels (ownershipLabels(<app>)), or synthesize each app into its own folder');
+  }
+  return sites[0];
+}
+
+const PART_OF = 'app.kubernetes.io/part-of';
+
 /** Each kind once, sorted by apiVersion and kind. */
 function uniqueKinds(kinds: readonly EmittedKind[]): EmittedKind[] {
   const unique = new Map(kinds.map((k) => [`${k.apiVersion} ${k.kind}`, k]));
   return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, kind]) => kind);
-}
-
-/** The content of {@link KINDS_FILE}. */
-export function formatKinds(kinds: readonly EmittedKind[]): string {
-  return kinds.map((k) => `${k.apiVersion} ${k.kind} ${k.namespaced ? 'namespaced' : 'cluster'}\n`).join('');
-}
-
-/** Reads {@link KINDS_FILE} back; throws naming the file and line when a line is not `<apiVersion> <Kind> <namespaced|cluster>`. */
-export function parseKinds(text: string, file = KINDS_FILE): EmittedKind[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map((line, i) => {
-    const [apiVersion, kind, scope, ...rest] = line.trim().split(/\s+/);
-    if (!kind || (scope !== 'namespaced' && scope !== 'cluster') || rest.length > 0) {
-      throw new Error(`${file}:${i + 1}: expected "<apiVersion> <Kind> <namespaced|cluster>", got "${line}"`);
-    }
-    return { apiVersion, kind, namespaced: scope === 'namespaced' };
-  });
 }
 
 /**
@@ -165,17 +175,20 @@ export function parseKinds(text: string, file = KINDS_FILE): EmittedKind[] {
  * right under `metadata:` (a test holds this reading against a YAML parser's, app by app). Reading the text once
  * costs nothing next to the synth; parsing it again as YAML or resolving every object again would double it.
  */
-function scanManifests(yaml: string): { kinds: Record<string, number>; emitted: EmittedKind[] } {
+function scanManifests(yaml: string): { kinds: Record<string, number>; emitted: EmittedKind[]; sites: string[] } {
   const kinds: Record<string, number> = {};
   const emitted: EmittedKind[] = [];
+  const sites = new Set<string>();
   for (const document of yaml.split(/^---$/m)) {
     const kind = /^kind: (\S+)$/m.exec(document)?.[1];
     if (kind === undefined) continue;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
     const metadata = /^metadata:\n((?: {2}.*\n?)*)/m.exec(document)?.[1] ?? '';
     emitted.push({ apiVersion: /^apiVersion: (\S+)$/m.exec(document)?.[1] ?? '', kind, namespaced: /^ {2}namespace: /m.test(metadata) });
+    const site = /^ {4}app\.kubernetes\.io\/part-of: (.+)$/m.exec(metadata)?.[1];
+    if (site !== undefined) sites.add(site.replace(/^(["'])(.*)\1$/, '$2'));
   }
-  return { kinds, emitted };
+  return { kinds, emitted, sites: [...sites] };
 }
 
 /**

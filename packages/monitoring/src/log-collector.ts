@@ -1,6 +1,7 @@
 import {
-  AppChecks, containerResources, ImageReference, Ipv4Address, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDnsLabel,
-  requireImagePullSecrets, requireInteger, requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError,
+  AppChecks, containerResources, ImageReference, ImageSource, Ipv4Address, k8s, MANAGED_BY, NodeRole, OperatorContract, requireAbsolutePath,
+  requireDnsLabel, requireImagePullSecrets, requireInteger, requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName,
+  SiteError,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Lazy } from 'cdk8s';
@@ -64,6 +65,8 @@ export interface SyslogForward {
 
 /** The port of the collector's metrics (mtail's: HTTP responses and SSH logins counted from the logs). */
 export const LOG_COLLECTOR_METRICS_PORT = 3903;
+/** The Dockerfile folder of the collector's image in this project. */
+export const LOG_COLLECTOR_IMAGE_FOLDER = 'packages/monitoring/images/log-collector';
 /** The kinds of log kept per server, and the file name each starts with. */
 export const LOG_KINDS = ['access', 'error', 'sshd'] as const;
 /** Pieces of one long line (a container runtime splits lines over 16 KiB) the collector joins: up to 128 KiB. */
@@ -108,6 +111,7 @@ export class LogCollector extends Construct {
     AppChecks.of(this).trust(this);
     this.name = resourceName(this, 'name', props.name, 'log-collector');
     const image = requirePinnedImage(this, 'image', props.image);
+    OperatorContract.of(this).pullsImage(image, ImageSource.build(LOG_COLLECTOR_IMAGE_FOLDER));
     const retentionDays = requireInteger(this, 'retentionDays', props.retentionDays ?? 30, 1, 3650);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     this.namespace = Chart.of(this).namespace ?? 'default';

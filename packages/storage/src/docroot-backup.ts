@@ -1,7 +1,6 @@
 import {
-  AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, requireCronSchedule, requireInteger, requireNodeRole, requirePinnedImage,
-  requireImagePullSecrets, resourceName,
-  SiteError,
+  AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, OperatorContract, requireCronSchedule, requireImagePullSecrets,
+  requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 import { IDocroot } from './nfs-docroot';
@@ -78,6 +77,7 @@ export class DocrootBackup extends Construct {
         + "'<name>-restore' is a CronJob name, and Kubernetes adds 11 characters to it for each Job");
     }
     const image = requirePinnedImage(this, 'image', props.image);
+    OperatorContract.of(this).pullsImage(image);
     const imagePullSecrets = requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets);
     const schedule = requireCronSchedule(this, 'schedule', props.schedule ?? '0 3 * * *');
     const keep = requireInteger(this, 'keep', props.keep ?? 7, 1, 1000);

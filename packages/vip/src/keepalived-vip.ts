@@ -1,6 +1,7 @@
 import {
-  AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireEnum,
-  requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError, Warnings,
+  AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, OperatorContract,
+  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError,
+  Warnings,
 } from '@cdk8s-vserver/core';
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -126,6 +127,7 @@ export class KeepalivedVip extends Construct implements IVipController {
     const nodeRole = this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
     const release = KEEPALIVED_VIP_0_35;
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));
+    OperatorContract.of(this).pullsCopyOf(image, ImageReference.of(release.image));
     const vrid = this.vrid = requireInteger(this, 'vrid', props.vrid ?? 50, 1, 255);
     const checks = AppChecks.of(this).trust(this);
     registerVipController(this);

@@ -1,6 +1,6 @@
 import {
-  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, requireImagePullSecrets, requireInteger, requireInterfaceName,
-  requirePinnedImage, Warnings,
+  AppChecks, clusterScoped, containerResources, ImageReference, k8s, MANAGED_BY, OperatorContract, requireImagePullSecrets, requireInteger,
+  requireInterfaceName, requirePinnedImage, Warnings,
 } from '@cdk8s-vserver/core';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -91,6 +91,7 @@ export class KubeVip extends LoadBalancerVip {
     super(scope, id, props);
     this.namespace = Chart.of(this).namespace ?? 'kube-system';
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(KUBE_VIP_IMAGE));
+    OperatorContract.of(this).pullsCopyOf(image, ImageReference.of(KUBE_VIP_IMAGE));
     if (image.tag !== undefined && image.tag !== KUBE_VIP_VERSION) {
       Warnings.of(this).add(`'image' ${image.reference} is not tagged ${KUBE_VIP_VERSION}: the environment rendered is that of kube-vip `
         + `${KUBE_VIP_VERSION}. Use a ${KUBE_VIP_VERSION} image, or check each variable against that release's pkg/kubevip/config_envvar.go.`);

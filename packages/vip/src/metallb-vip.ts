@@ -1,4 +1,4 @@
-import { AppChecks, MANAGED_BY, requireDnsLabel, requireInterfaceName, resourceName } from '@cdk8s-vserver/core';
+import { AppChecks, MANAGED_BY, OperatorContract, requireDnsLabel, requireInterfaceName, resourceName } from '@cdk8s-vserver/core';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
@@ -15,9 +15,14 @@ export const METALLB_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
 
 /** The namespace upstream's manifests and Helm chart install MetalLB in. */
 export const METALLB_NAMESPACE = 'metallb-system';
+/** The API group of MetalLB's custom resources. */
+export const METALLB_GROUP = 'metallb.io';
 
 /** How MetalLB itself is installed, pinned to {@link METALLB_VERSION} (its controller, speakers, CRDs and webhook). */
 export const METALLB_INSTALL = `kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/${METALLB_VERSION}/config/manifests/metallb-native.yaml`;
+
+/** What the operator prints when the cluster lacks MetalLB's API group or namespace. */
+const METALLB_INSTALL_HINT = `Install MetalLB first (README, "Moving off archived components"): ${METALLB_INSTALL}`;
 
 /** The kinds of MetalLB's custom resources this package emits. */
 export const METALLB_POOL_KIND = IpAddressPool.GVK.kind;
@@ -72,6 +77,7 @@ export class MetalLbVip extends LoadBalancerVip {
     super(scope, id, props);
     this.name = resourceName(this, 'name', props.name, 'vserver-vips');
     this.namespace = requireDnsLabel(this, 'namespace', props.namespace ?? METALLB_NAMESPACE);
+    OperatorContract.of(this).installHint({ apiGroup: METALLB_GROUP, namespace: this.namespace, install: METALLB_INSTALL_HINT });
     (props.interfaces ?? []).forEach((name, i) => requireInterfaceName(this, `interfaces[${i}]`, name, 'router nodes'));
     // MetalLB's own manifests create its namespace.
     AppChecks.of(this).allowExternalNamespace(this.namespace);

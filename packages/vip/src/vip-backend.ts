@@ -5,7 +5,7 @@ import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
 import { KeepalivedVip, KeepalivedVipProps } from './keepalived-vip';
 import { KUBE_VIP_ADDRESS_ANNOTATION, KUBE_VIP_IMAGE, KubeVip, KubeVipProps } from './kube-vip';
 import {
-  METALLB_ADDRESS_ANNOTATION, METALLB_ADVERTISEMENT_KIND, METALLB_INSTALL, METALLB_NAMESPACE, METALLB_POOL_KIND, MetalLbVip, MetalLbVipProps,
+  METALLB_ADDRESS_ANNOTATION, METALLB_ADVERTISEMENT_KIND, METALLB_NAMESPACE, METALLB_POOL_KIND, MetalLbVip, MetalLbVipProps,
 } from './metallb-vip';
 import { IVipController } from './vip-controller';
 
@@ -94,21 +94,6 @@ export abstract class VipBackend {
   /** Adds the backend's controller (and its objects) to `chart`. */
   public abstract bind(chart: Chart, context: VipBackendContext): IVipController;
 }
-
-/** A controller a backend needs installed first, as the cluster shows its absence. */
-export interface VipControllerInstall {
-  /** The API group of its custom resources (`metallb.io`). */
-  readonly group: string;
-  /** The namespace its own install creates. */
-  readonly namespace: string;
-  /** What to do, for an operator's message. */
-  readonly install: string;
-}
-
-/** The controllers the backends need installed before a site's objects (MetalLB: its CRDs and namespace). */
-export const VIP_CONTROLLER_INSTALLS: readonly VipControllerInstall[] = [
-  { group: 'metallb.io', namespace: METALLB_NAMESPACE, install: `Install MetalLB first (README, "Moving off archived components"): ${METALLB_INSTALL}` },
-];
 
 /** The custom kinds the backends emit (MetalLB's pool and advertisement), for tools that handle an app's kinds. */
 export const VIP_CUSTOM_KINDS: ReadonlyArray<{ readonly apiVersion: string; readonly kind: string; readonly namespaced: boolean }> = [

@@ -1,8 +1,9 @@
-import { isHostname, k8s, requireDnsSubdomain, requireWholeSeconds, SiteError } from '@cdk8s-vserver/core';
+import { isHostname, k8s, namespaceOf, OperatorContract, requireDnsSubdomain, requireWholeSeconds, SiteError } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from './imports/cert-manager.io';
+import { acmeCaCreateCommand, acmeEabCreateCommand, tlsSecretCreateCommand } from './secret-commands';
 import { acmeEgress, ServerEgress } from './server-egress';
 
 /** Let's Encrypt's production ACME directory (the default of {@link ServerCertificate.acme}). */
@@ -201,11 +202,18 @@ export class AcmeCertificate extends ServerCertificate {
     const { directoryCaConfigMap: ca, externalAccountBindingSecret: eab } = this.options;
     const volumes: k8s.Volume[] = [{ ...store.podVolume, name: 'acme-store' }];
     const mounts: k8s.VolumeMount[] = [{ ...store.mountAt(ACME_STORE_DIR, { readOnly: false }), name: 'acme-store' }];
+    const namespace = namespaceOf(scope);
     if (ca) {
+      OperatorContract.of(scope).needsConfigMap(scope, {
+        namespace, name: ca, what: 'the CA certificate of the ACME directory\'s HTTPS listener', command: acmeCaCreateCommand(ca, namespace),
+      });
       volumes.push({ name: 'acme-ca', configMap: { name: ca, items: [{ key: ACME_CA_KEY, path: ACME_CA_KEY }], defaultMode: 0o444 } });
       mounts.push({ name: 'acme-ca', mountPath: ACME_CA_DIR, readOnly: true });
     }
     if (eab) {
+      OperatorContract.of(scope).needsSecret(scope, {
+        namespace, name: eab, what: 'the ACME account\'s external account binding', command: acmeEabCreateCommand(eab, namespace),
+      });
       volumes.push({ name: 'acme-eab', secret: { secretName: eab, items: [{ key: ACME_EAB_KEY, path: ACME_EAB_KEY }], defaultMode: 0o400 } });
       mounts.push({ name: 'acme-eab', mountPath: ACME_EAB_DIR, readOnly: true });
     }
@@ -269,7 +277,11 @@ export class SecretCertificate extends ServerCertificate {
   }
 
   /** @internal */
-  public bind(): CertificateBinding {
+  public bind(scope: Construct, target: CertificateTarget): CertificateBinding {
+    const namespace = namespaceOf(scope);
+    OperatorContract.of(scope).needsSecret(scope, {
+      namespace, name: this.secretName, what: `the HTTPS certificate and key of server ${target.name}`, command: tlsSecretCreateCommand(this.secretName, namespace),
+    });
     return { ...filesBinding(this.secretName), secretName: this.secretName };
   }
 }

@@ -1,5 +1,6 @@
-import { k8s, requireDnsSubdomain, SiteError } from '@cdk8s-vserver/core';
+import { k8s, namespaceOf, OperatorContract, requireDnsSubdomain, SiteError } from '@cdk8s-vserver/core';
 import { Construct, IConstruct } from 'constructs';
+import { authorizedKeysCreateCommand } from './secret-commands';
 
 /** The key, in a Secret or ConfigMap, that holds a server's `authorized_keys` file. */
 export const AUTHORIZED_KEYS_KEY = 'authorized_keys';
@@ -101,7 +102,14 @@ export class SecretKeys extends AuthorizedKeys {
   }
 
   /** @internal */
-  public bind(): AuthorizedKeysBinding {
+  public bind(scope: Construct, serverName: string): AuthorizedKeysBinding {
+    const namespace = namespaceOf(scope);
+    OperatorContract.of(scope).needsSecret(scope, {
+      namespace,
+      name: this.secretName,
+      what: `the public keys that may log in to server ${serverName} over SSH`,
+      command: authorizedKeysCreateCommand(this.secretName, namespace),
+    });
     return { volume: { name: VOLUME_NAME, secret: { secretName: this.secretName, ...FILE } } };
   }
 }

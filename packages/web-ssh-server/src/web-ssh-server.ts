@@ -1,7 +1,7 @@
 import {
-  AppChecks, containerResources, ImageReference, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, requireAbsolutePath, requireDistinctPorts,
-  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requirePort,
-  requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
+  AppChecks, containerResources, ImageReference, ImageSource, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, namespaceOf, NodeRole, OperatorContract,
+  requireAbsolutePath, requireDistinctPorts, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue,
+  requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { IDocroot } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
 import { DEFAULT_SCRAPERS, MetricsScraper } from './metrics-scraper';
 import { Hsts, ResponseHeaders, responseHeadersEnv } from './response-headers';
+import { hostKeysCreateCommand } from './secret-commands';
 import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
 import { ServerEgress } from './server-egress';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
@@ -289,6 +290,13 @@ const SPREADS = { 'NodeSpread.REQUIRED': NodeSpread.REQUIRED, 'NodeSpread.PREFER
 
 /** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
 export const HOST_KEYS_DIR = '/etc/ssh/host-keys';
+
+/** The Dockerfile folders of the images a server runs, in this project: the operator builds and pushes them to the site's registry. */
+export const IMAGE_FOLDERS = {
+  httpd: 'packages/web-ssh-server/images/httpd',
+  sshd: 'packages/web-ssh-server/images/sshd',
+  apacheExporter: 'packages/web-ssh-server/images/apache-exporter',
+} as const;
 export const AUTHORIZED_KEYS_DIR = '/etc/ssh/web-ssh-server';
 /** The sshd image's probe: exits 0 while sshd listens on SSH_PORT. */
 const SSHD_LISTENING = '/usr/local/lib/web-ssh-server/listening';
@@ -360,6 +368,7 @@ export class WebSshServer extends Construct {
     this.name = r.name;
     this.hostKeysSecret = r.hostKeysSecret;
     this.selectorLabels = r.selectorLabels;
+    this.tellOperator(r);
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
     // mount works and updates reach running pods; sshd's StrictModes refuse such a folder as an AuthorizedKeysFile.
     const keys = r.authorizedKeys.bind(this, this.name, r.labels);
@@ -380,6 +389,18 @@ export class WebSshServer extends Construct {
     this.service = new k8s.KubeService(this, 'Service', { metadata, spec: this.serviceSpec(r) });
     this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', { metadata, spec: this.disruptionBudgetSpec(r) });
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', { metadata, spec: this.networkPolicySpec(r, tls) });
+  }
+
+  /** What the operator must know: the host keys' Secret and how to make it, the images and where they are built. */
+  private tellOperator(r: Resolved): void {
+    const namespace = namespaceOf(this);
+    const contract = OperatorContract.of(this);
+    contract.needsSecret(this, {
+      namespace, name: r.hostKeysSecret, what: `the SSH host keys of server ${r.name}`, command: hostKeysCreateCommand(r.hostKeysSecret, namespace),
+    });
+    contract.pullsImage(r.httpdImage, ImageSource.build(IMAGE_FOLDERS.httpd));
+    contract.pullsImage(r.sshdImage, ImageSource.build(IMAGE_FOLDERS.sshd));
+    if (r.metrics) contract.pullsImage(r.metrics.image, ImageSource.build(IMAGE_FOLDERS.apacheExporter));
   }
 
   /** Checks every prop and works out what the parts below need, warnings included. */

@@ -1,11 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONTROL_PLANE_FOLDER, KUBEADM_CONFIG_FILE } from '@cdk8s-vserver/control-plane';
-import { ImageReference, podSpecOf } from '@cdk8s-vserver/core';
-import { VIP_CONTROLLER_INSTALLS } from '@cdk8s-vserver/vip';
-import { pullSecretCreateCommand, secretCreateCommand } from '@cdk8s-vserver/web-ssh-server';
-import { KINDS_FILE, parseKinds } from '../synth';
+import {
+  ContractFile, CONTRACT_FILE, CONTRACT_VERSION, ImageReference, mirrorCommand, NeededObject, podSpecOf, pullSecretCreateCommand,
+} from '@cdk8s-vserver/core';
 import { groupOf, OperatedKind, operatedKinds } from './kinds';
 
 /** What one kubectl run gave back. */
@@ -49,16 +47,11 @@ interface FolderObject {
   readonly spec?: any | undefined;
 }
 
-/** A Secret the folder's pods need that neither the folder nor the cluster has. */
-interface MissingSecret {
-  readonly namespace: string;
-  readonly name: string;
-  /** `Deployment/myweb`: who mounts it. */
+/** A Secret or ConfigMap the folder's pods need, with what it is and the command that makes it. */
+interface NeededRef extends NeededObject {
+  readonly kind: 'Secret' | 'ConfigMap';
+  /** `Deployment/myweb`: who needs it. */
   readonly usedBy: string;
-  /** Where it is mounted, when it is a volume. */
-  readonly mountPath?: string | undefined;
-  /** The registry the pods pull their images from with it, when it is one of their `imagePullSecrets`. */
-  readonly pullFrom?: string | undefined;
 }
 
 /** A kind as the server serves it. */
@@ -91,11 +84,12 @@ export class SiteOperator {
 
   /**
    * Checks the server: a Kubernetes version the output supports; with `dir`, that it serves the custom resources
-   * the folder holds and has every namespace the folder uses without creating it.
+   * the folder holds, has every namespace the folder uses without creating it, and every Secret and ConfigMap the
+   * folder's pods need; names the images the folder pulls.
    */
   public preflight(dir?: string): number {
     const min = Number(this.env.VSERVER_MIN_K8S_MINOR ?? MIN_KUBERNETES_MINOR);
-    const objects = dir === undefined ? [] : readFolder('preflight', dir);
+    const folder = dir === undefined ? undefined : readSite('preflight', dir);
     const version = JSON.parse(this.query('preflight', ['get', '--raw', '/version']));
     const minor = Number(String(version.minor).replace(/\D/g, ''));
     if (minor < min) {
@@ -106,12 +100,13 @@ export class SiteOperator {
       this.err(`preflight: the server is Kubernetes 1.${minor}; the manifests are checked against 1.${MAX_TESTED_KUBERNETES_MINOR}, newer is untested`);
     }
     this.out(`preflight: Kubernetes 1.${minor} is supported (1.${min}-1.${MAX_TESTED_KUBERNETES_MINOR})`);
-    if (dir === undefined) return 0;
+    if (dir === undefined || folder === undefined) return 0;
+    const { objects, contract } = folder;
     const served = new Set(this.query('preflight', ['api-versions']).split('\n').map((l) => l.trim()));
     const custom = [...new Set(objects.map((o) => o.apiVersion))].filter((v) => groupOf(v).includes('.') && !groupOf(v).endsWith('k8s.io')).sort();
     for (const apiVersion of custom) {
       if (!served.has(apiVersion)) {
-        const install = VIP_CONTROLLER_INSTALLS.find((c) => c.group === groupOf(apiVersion))?.install
+        const install = contract.installs.find((c) => c.apiGroup === groupOf(apiVersion))?.install
           ?? `Install the CustomResourceDefinitions of ${groupOf(apiVersion)} first`;
         throw new OperatorError(`preflight: ${dir} holds ${apiVersion} objects, which the server does not serve. ${install}`);
       }
@@ -122,26 +117,27 @@ export class SiteOperator {
     for (const ns of used.filter((n) => !created.has(n))) {
       if (this.kubectl(['get', 'namespace', ns]).status !== 0) {
         throw new OperatorError(`preflight: ${dir} puts objects in namespace ${ns}, which neither exists nor is created by ${dir}`
-          + `${VIP_CONTROLLER_INSTALLS.filter((c) => c.namespace === ns).map((c) => `: ${c.install}`).join('')}`);
+          + `${contract.installs.filter((c) => c.namespace === ns).map((c) => `: ${c.install}`).join('')}`);
       }
       this.out(`preflight: namespace ${ns} exists`);
     }
-    this.requireSecrets('preflight', dir, objects);
-    this.checkEndpoint(dir);
+    this.requireNeeded('preflight', dir, folder);
+    this.checkEndpoint(dir, contract);
+    const registries = [...new Set(contract.images.map((i) => ImageReference.of(i.image).registry))].sort();
+    this.out(`preflight: the site pulls ${contract.images.length} image${contract.images.length === 1 ? '' : 's'} from ${registries.join(', ')}; `
+      + `\`cdk8s-vserver images ${dir}\` prints the commands that put them there`);
     return 0;
   }
 
   /**
-   * With a redundant control plane in the folder (`control-plane/kubeadm-config.yaml`), says whether kubectl talks to
-   * its endpoint, the API VIP, and warns when it talks to anything else (one master's own address, say): this tool,
-   * and whatever else reads that kubeconfig, would lose the cluster with that one master.
+   * With a redundant control plane in the folder's contract, says whether kubectl talks to its endpoint, the API VIP,
+   * and warns when it talks to anything else (one master's own address, say): this tool, and whatever else reads
+   * that kubeconfig, would lose the cluster with that one master.
    */
-  private checkEndpoint(dir: string): void {
-    const file = path.join(dir, CONTROL_PLANE_FOLDER, KUBEADM_CONFIG_FILE);
-    if (!fs.existsSync(file)) return;
-    const cluster = readFile('preflight', file).find((d) => d.kind === 'ClusterConfiguration') as { controlPlaneEndpoint?: unknown } | undefined;
-    const endpoint = cluster?.controlPlaneEndpoint;
-    if (typeof endpoint !== 'string') return;
+  private checkEndpoint(dir: string, contract: ContractFile): void {
+    if (contract.controlPlane === undefined) return;
+    const { endpoint } = contract.controlPlane;
+    const file = path.join(dir, ...contract.controlPlane.file.split('/'));
     const server = this.query('preflight', ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).trim().replace(/\/+$/, '');
     if (server === `https://${endpoint}`) {
       this.out(`preflight: kubectl talks to the control plane's endpoint, ${server}`);
@@ -153,47 +149,62 @@ export class SiteOperator {
   }
 
   /**
-   * Fails, naming each missing Secret with the command that creates it, unless every Secret the folder's pods need
-   * (mounted, read by env, or pulled with) is in the folder, is made by a cert-manager Certificate of the folder, or
-   * exists on the cluster. A namespace the folder creates and that does not exist yet has none of them.
+   * Fails, naming each missing Secret and ConfigMap with what it is and the command that creates it, unless every
+   * one the folder's pods need (mounted, read by env, or pulled with) is in the folder, is made by a cert-manager
+   * Certificate of the folder, or exists on the cluster. A namespace the folder creates and that does not exist yet
+   * has none of them.
    */
-  private requireSecrets(command: string, dir: string, objects: FolderObject[]): void {
+  private requireNeeded(command: string, dir: string, folder: SiteFolder): void {
+    const { objects } = folder;
     const provided = new Set(objects.flatMap((o) => [
-      ...(o.kind === 'Secret' ? [`${o.metadata.namespace}/${o.metadata.name}`] : []),
-      ...(o.kind === 'Certificate' && o.spec?.secretName ? [`${o.metadata.namespace}/${o.spec.secretName}`] : []),
+      ...(o.kind === 'Secret' || o.kind === 'ConfigMap' ? [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`] : []),
+      ...(o.kind === 'Certificate' && o.spec?.secretName ? [`Secret/${o.metadata.namespace}/${o.spec.secretName}`] : []),
     ]));
     const existing = new Map<string, Set<string>>();
-    const onCluster = (ns: string) => {
-      if (!existing.has(ns)) {
+    const onCluster = (kind: 'Secret' | 'ConfigMap', ns: string) => {
+      const key = `${kind}/${ns}`;
+      if (!existing.has(key)) {
         const found = this.kubectl(['get', 'namespace', ns]).status === 0
-          ? this.query(command, ['get', 'secrets', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).split('\n').filter(Boolean) : [];
-        existing.set(ns, new Set(found));
+          ? this.query(command, ['get', kind === 'Secret' ? 'secrets' : 'configmaps', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}'])
+            .split('\n').filter(Boolean) : [];
+        existing.set(key, new Set(found));
       }
-      return existing.get(ns)!;
+      return existing.get(key)!;
     };
-    const missing = secretsNeeded(objects).filter((s) => !provided.has(`${s.namespace}/${s.name}`) && !onCluster(s.namespace).has(s.name));
+    const missing = neededBy(folder).filter((s) => !provided.has(`${s.kind}/${s.namespace}/${s.name}`) && !onCluster(s.kind, s.namespace).has(s.name));
     if (missing.length === 0) return;
-    const lines = missing.map((s) => `  ${s.namespace}/${s.name} (for ${s.usedBy}${s.mountPath ? ` at ${s.mountPath}` : ''}):\n    `
-      + (s.pullFrom !== undefined ? pullSecretCreateCommand(s.name, s.namespace, s.pullFrom)
-        : secretCreateCommand(s.mountPath, s.name, s.namespace)));
-    throw new OperatorError(`${command}: ${dir} needs ${missing.length === 1 ? 'a Secret' : `${missing.length} Secrets`} that the cluster does not have, `
+    const lines = missing.map((s) => `  ${s.kind} ${s.namespace}/${s.name}, ${s.what} (for ${s.usedBy}):\n    ${s.command}`);
+    const counted = (kind: string, n: number) => (n === 0 ? [] : [n === 1 ? `a ${kind}` : `${n} ${kind}s`]);
+    const what = [...counted('Secret', missing.filter((s) => s.kind === 'Secret').length), ...counted('ConfigMap', missing.filter((s) => s.kind === 'ConfigMap').length)];
+    throw new OperatorError(`${command}: ${dir} needs ${what.join(' and ')} that the cluster does not have, `
       + `and its pods would wait in ContainerCreating until they exist. Create each with the command below it${
         command === 'deploy' ? ' (the namespaces exist now)' : ''}, then run this again:\n${lines.join('\n')}`);
   }
 
+  /** The commands that put every image the folder pulls where the cluster pulls it from: build and push, or copy. */
+  public images(dir: string): number {
+    const { contract } = readSite('images', dir);
+    for (const image of contract.images) this.out(mirrorCommand(image));
+    return 0;
+  }
+
   /** What an apply of `dir` would change: kubectl diff's output, and its exit status (1 when something would change). */
   public diff(dir: string): number {
-    readFolder('diff', dir);
+    readSite('diff', dir);
+    this.reach('diff');
     return this.run(['diff', '-f', dir]);
   }
 
   /**
-   * Applies `dir` and prunes the objects of `app` that `dir` no longer has (of the kinds the packages emit and the
-   * app's own, never a PersistentVolume, a claim or a Namespace), also in namespaces `dir` no longer uses.
+   * Applies `dir` and prunes the objects of its app that `dir` no longer has (of the kinds the packages emit and the
+   * app's own, never a PersistentVolume, a claim or a Namespace), also in namespaces `dir` no longer uses. `app`,
+   * when given, must be the folder's own site.
    */
-  public deploy(dir: string, app: string): number {
-    const objects = readFolder('deploy', dir);
-    const kinds = this.served('deploy', operatedKinds(readKinds('deploy', dir))).filter((k) => !k.keep);
+  public deploy(dir: string, app?: string): number {
+    const folder = readSite('deploy', dir);
+    const { objects, contract } = folder;
+    app = siteOf('deploy', dir, contract, app);
+    const kinds = this.served('deploy', operatedKinds(contract.kinds)).filter((k) => !k.keep);
     const label = `${PART_OF}=${app}`;
     // The namespaces first, so the Secrets the pods need can be created in them before anything waits for them.
     const namespaces = objects.filter((o) => o.kind === 'Namespace');
@@ -201,7 +212,7 @@ export class SiteOperator {
       const status = this.run(['apply', '-f', '-'], namespaces);
       if (status !== 0) return status;
     }
-    this.requireSecrets('deploy', dir, objects);
+    this.requireNeeded('deploy', dir, folder);
     const status = this.run(['apply', '-f', dir, '--prune', '-l', label, ...kinds.map((k) => `--prune-allowlist=${k.allowlist}`)]);
     if (status !== 0) return status;
     // kubectl prunes only in the namespaces it applied to: the app's objects left in a namespace the folder no longer
@@ -222,6 +233,7 @@ export class SiteOperator {
   public wait(app: string, selector?: string): number {
     const labels = `${PART_OF}=${app}${selector ? `,${selector}` : ''}`;
     const timeout = this.env.VSERVER_WAIT_TIMEOUT ?? '300s';
+    this.reach('wait');
     const listing = this.query('wait', ['get', 'deployments,daemonsets', '-A', '-l', labels,
       '-o', 'jsonpath={range .items[*]}{.metadata.namespace}{" "}{.kind}{"/"}{.metadata.name}{"\\n"}{end}']);
     const objects = listing.split('\n').filter(Boolean);
@@ -239,7 +251,9 @@ export class SiteOperator {
    * included; then each namespace the app created, unless something that is not the app's is in it.
    */
   public uninstall(app: string, dir?: string): number {
-    const emitted = dir === undefined ? [] : readKinds('uninstall', dir);
+    const contract = dir === undefined ? undefined : readSite('uninstall', dir).contract;
+    if (dir !== undefined && contract !== undefined) siteOf('uninstall', dir, contract, app);
+    const emitted = contract?.kinds ?? [];
     const label = `${PART_OF}=${app}`;
     const kinds = this.served('uninstall', operatedKinds(emitted)).filter((k) => k.kind !== 'Namespace');
     const namespaced = kinds.filter((k) => k.namespaced).map((k) => k.resource).join(',');
@@ -304,7 +318,7 @@ export class SiteOperator {
   private query(command: string, args: string[]): string {
     const result = this.kubectl(args);
     if (result.status !== 0) {
-      const reason = result.stderr.trim().split('\n')[0] || `exit status ${result.status}`;
+      const reason = kubectlReason(result);
       if (/refused|no configuration has been provided|couldn't get current server|Unable to connect|no such host|i\/o timeout|Unauthorized|certificate/i.test(reason)) {
         throw new OperatorError(`${command}: kubectl cannot reach the cluster (${reason}). Point KUBECONFIG at the cluster's kubeconfig, `
           + 'or check that its API server is up, then run this again');
@@ -312,6 +326,11 @@ export class SiteOperator {
       throw new OperatorError(`${command}: kubectl ${args.join(' ')} failed: ${reason}`);
     }
     return result.stdout;
+  }
+
+  /** Ends `command` in one line when no cluster answers, before a step that would print kubectl's own log lines. */
+  private reach(command: string): void {
+    this.query(command, ['get', '--raw', '/version']);
   }
 
   private names(args: string[]): string[] {
@@ -342,6 +361,55 @@ export class SiteOperator {
   }
 }
 
+/** What kubectl said went wrong, in one line: its last line that is not a log line (`E1207 ... memcache.go:265] ...`). */
+function kubectlReason(result: KubectlResult): string {
+  const lines = result.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const plain = lines.filter((l) => !/^[EWI]\d{4} \d/.test(l));
+  return plain[plain.length - 1] ?? lines[lines.length - 1] ?? `exit status ${result.status}`;
+}
+
+/** A synthesized folder: its objects and its contract. */
+interface SiteFolder {
+  readonly objects: FolderObject[];
+  readonly contract: ContractFile;
+}
+
+/** The folder's objects and its contract (`operator/contract.json`); fails in one line when either is missing or broken. */
+function readSite(command: string, dir: string): SiteFolder {
+  const objects = readFolder(command, dir);
+  const file = path.join(dir, ...CONTRACT_FILE.split('/'));
+  if (!fs.existsSync(file)) {
+    throw new OperatorError(`${command}: ${dir} has no ${CONTRACT_FILE}, which the synth writes beside the manifests: synthesize the app again (npx projen synth)`, 2);
+  }
+  let contract: ContractFile;
+  try {
+    contract = JSON.parse(fs.readFileSync(file, 'utf-8'));
+  } catch (e) {
+    throw new OperatorError(`${command}: ${file} is not JSON (${e instanceof Error ? e.message : e}): synthesize the app again (npx projen synth)`, 2);
+  }
+  if (contract?.version !== CONTRACT_VERSION) {
+    throw new OperatorError(`${command}: ${file} is version ${JSON.stringify(contract?.version)} of the contract; this operator reads version `
+      + `${CONTRACT_VERSION}: synthesize the app again with the packages of this operator's release`, 2);
+  }
+  return { objects, contract };
+}
+
+/** The folder's site: `app` when it is the folder's, the folder's when `app` is not given; fails on any other. */
+function siteOf(command: string, dir: string, contract: ContractFile, app: string | undefined): string {
+  if (contract.site === undefined) {
+    if (app === undefined) {
+      throw new OperatorError(`${command}: the objects of ${dir} carry no ${PART_OF} label, so nothing names its app: give APP, `
+        + 'the label value to deploy and prune by', 2);
+    }
+    return app;
+  }
+  if (app !== undefined && app !== contract.site) {
+    throw new OperatorError(`${command}: ${dir} is the site "${contract.site}" (the ${PART_OF} label of its objects), not "${app}": `
+      + `${command} would select the wrong objects by that label. Run \`cdk8s-vserver ${command} ${command === 'deploy' ? `${dir} ${contract.site}` : `${contract.site} ${dir}`}\``, 2);
+  }
+  return contract.site;
+}
+
 /** Every object of the YAML files of `dir` (not its subfolders, as `kubectl apply -f` reads it), parsed as YAML. */
 function readFolder(command: string, dir: string): FolderObject[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -363,40 +431,47 @@ function readFile(command: string, file: string): FolderObject[] {
   return documents.map((d) => d.toJSON()).filter(Boolean) as FolderObject[];
 }
 
-/** Every Secret the pods of `objects` need: mounted (unless optional), read by an env var, or pulled with; each once. */
-function secretsNeeded(objects: FolderObject[]): MissingSecret[] {
-  const needed = new Map<string, MissingSecret>();
-  for (const o of objects) {
+/**
+ * Every Secret and ConfigMap the folder's pods need, each once: mounted (unless optional), read by an env var, or
+ * pulled with. What each is and the command that makes it come from the contract; a pull Secret's from the registry
+ * of the pod's image; anything else gets a generic command.
+ */
+function neededBy(folder: SiteFolder): NeededRef[] {
+  const described = new Map([
+    ...folder.contract.secrets.map((s): [string, NeededObject] => [`Secret/${s.namespace}/${s.name}`, s]),
+    ...folder.contract.configMaps.map((c): [string, NeededObject] => [`ConfigMap/${c.namespace}/${c.name}`, c]),
+  ]);
+  const needed = new Map<string, NeededRef>();
+  for (const o of folder.objects) {
     const pod: any = podSpecOf(o);
     if (!pod) continue;
     const namespace = o.metadata.namespace ?? 'default';
     const usedBy = `${o.kind}/${o.metadata.name}`;
     const containers: any[] = [...pod.initContainers ?? [], ...pod.containers ?? []];
-    const add = (name: string, mountPath?: string, pullFrom?: string) => {
-      if (!needed.has(`${namespace}/${name}`)) needed.set(`${namespace}/${name}`, { namespace, name, usedBy, mountPath, pullFrom });
+    const add = (kind: 'Secret' | 'ConfigMap', name: string, pullFrom?: string) => {
+      const key = `${kind}/${namespace}/${name}`;
+      if (needed.has(key)) return;
+      const known = described.get(key);
+      const [what, command] = known ? [known.what, known.command]
+        : pullFrom !== undefined ? [`the credentials to pull images from ${pullFrom}`, pullSecretCreateCommand(name, namespace, pullFrom)]
+          : [`a ${kind} the pods read`, `kubectl create ${kind === 'Secret' ? 'secret generic' : 'configmap'} ${name} -n ${namespace} --from-file=<file>...`];
+      needed.set(key, { kind, namespace, name, what, command, usedBy });
     };
     for (const volume of pod.volumes ?? []) {
-      if (!volume.secret?.secretName || volume.secret.optional === true) continue;
-      add(volume.secret.secretName, containers.flatMap((c) => c.volumeMounts ?? []).find((m: any) => m.name === volume.name)?.mountPath);
+      if (volume.secret?.secretName && volume.secret.optional !== true) add('Secret', volume.secret.secretName);
+      if (volume.configMap?.name && volume.configMap.optional !== true) add('ConfigMap', volume.configMap.name);
     }
     for (const env of containers.flatMap((c) => c.env ?? [])) {
-      const ref = env.valueFrom?.secretKeyRef;
-      if (ref?.name && ref.optional !== true) add(ref.name);
+      const secret = env.valueFrom?.secretKeyRef;
+      if (secret?.name && secret.optional !== true) add('Secret', secret.name);
+      const configMap = env.valueFrom?.configMapKeyRef;
+      if (configMap?.name && configMap.optional !== true) add('ConfigMap', configMap.name);
     }
-    for (const pull of pod.imagePullSecrets ?? []) add(pull.name, undefined, ImageReference.of(containers[0]?.image ?? '').registry);
+    for (const from of containers.flatMap((c) => c.envFrom ?? [])) {
+      if (from.secretRef?.name && from.secretRef.optional !== true) add('Secret', from.secretRef.name);
+      if (from.configMapRef?.name && from.configMapRef.optional !== true) add('ConfigMap', from.configMapRef.name);
+    }
+    for (const pull of pod.imagePullSecrets ?? []) add('Secret', pull.name, ImageReference.of(containers[0]?.image ?? '').registry);
   }
   return [...needed.values()];
-}
-
-/** The kinds the app wrote beside its manifests. */
-function readKinds(command: string, dir: string) {
-  const file = path.join(dir, KINDS_FILE);
-  if (!fs.existsSync(file)) {
-    throw new OperatorError(`${command}: ${dir} has no ${KINDS_FILE}, which synthApp writes beside the manifests: synthesize the app again (npx projen synth)`, 2);
-  }
-  try {
-    return parseKinds(fs.readFileSync(file, 'utf-8'), file);
-  } catch (e) {
-    throw new OperatorError(`${command}: ${e instanceof Error ? e.message : e}`, 2);
-  }
 }

@@ -1,7 +1,4 @@
-import { monitoring } from '@cdk8s-vserver/monitoring';
-import { VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
-import { certmanager } from '@cdk8s-vserver/web-ssh-server';
-import { EmittedKind } from '../synth';
+import { EmittedKind } from '@cdk8s-vserver/core';
 
 /** A kind the operator CLI handles, and how. */
 export interface OperatedKind {
@@ -21,7 +18,7 @@ export interface OperatedKind {
 /**
  * Every kind the packages emit: what `deploy` may prune (all but the kept ones) and `uninstall` deletes, when
  * they carry the app's label. A kind an app emits that is missing here still goes, because the operator also
- * reads the app's own `kinds.txt`; the tests synthesize every app and backend and fail on any kind missing here,
+ * reads the kinds of the app's own contract; the tests synthesize every app and backend and fail on any kind missing here,
  * so an `uninstall` without the app's folder misses nothing either.
  */
 export const OPERATED_KINDS: readonly OperatedKind[] = [
@@ -40,13 +37,15 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', namespaced: true },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', namespaced: false },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', namespaced: false },
-  // the VIP backends' own (MetalLB's pool and advertisement)
-  ...VIP_CUSTOM_KINDS.map((k) => ({ group: groupOf(k.apiVersion), kind: k.kind, namespaced: k.namespaced })),
-  // a server's certificate from cert-manager (its Secret is cert-manager's, and goes with the Certificate)
-  { group: groupOf(certmanager.Certificate.GVK.apiVersion), kind: certmanager.Certificate.GVK.kind, namespaced: true },
-  // the site's scrape targets and alert rules for the Prometheus Operator
-  { group: groupOf(monitoring.PodMonitor.GVK.apiVersion), kind: monitoring.PodMonitor.GVK.kind, namespaced: true },
-  { group: groupOf(monitoring.PrometheusRule.GVK.apiVersion), kind: monitoring.PrometheusRule.GVK.kind, namespaced: true },
+  // The custom kinds the packages emit, by name: the operator imports no construct package (a test ties each to the
+  // type its package emits it with). MetalLB's pool and advertisement (the vip package):
+  { group: 'metallb.io', kind: 'IPAddressPool', namespaced: true },
+  { group: 'metallb.io', kind: 'L2Advertisement', namespaced: true },
+  // a server's certificate from cert-manager (web-ssh-server; its Secret is cert-manager's, and goes with the Certificate)
+  { group: 'cert-manager.io', kind: 'Certificate', namespaced: true },
+  // the site's scrape targets and alert rules for the Prometheus Operator (monitoring)
+  { group: 'monitoring.coreos.com', kind: 'PodMonitor', namespaced: true },
+  { group: 'monitoring.coreos.com', kind: 'PrometheusRule', namespaced: true },
   { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
   { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
   { group: '', kind: 'Namespace', namespaced: false, keep: true },
