@@ -40,7 +40,7 @@ export const LAB: HostingSiteProps = {
     }),
     // the report's future work: the master made redundant. The report's master and two more behind the API VIP
     // 192.168.1.30, held by keepalived and balanced by haproxy (kubeadm's high-availability guide): the synth writes
-    // dist/lab/control-plane/ (README, "A redundant control plane")
+    // dist/lab/control-plane/ (docs/control-plane.md)
     controlPlane: {
       nodes: [
         { name: 'master1', address: Ipv4Address.of('192.168.1.10') },

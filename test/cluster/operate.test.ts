@@ -105,7 +105,7 @@ describe('preflight', () => {
     expect(elsewhere.status).toBe(0);
     expect(elsewhere.stderr.trim()).toBe(`preflight: kubectl talks to ${server}, not to the control plane's endpoint https://127.0.0.30:8443 `
       + `(${path.join(tmp, 'cp-other', 'control-plane', 'kubeadm-config.yaml')}): when that one API server's master fails, kubectl and this tool `
-      + 'lose the cluster with it. Set the kubeconfig\'s server to https://127.0.0.30:8443 (README, "A redundant control plane")');
+      + 'lose the cluster with it. Set the kubeconfig\'s server to https://127.0.0.30:8443 (docs/control-plane.md)');
   });
 
   test('refuses the 1.20 test server in one line, naming the version needed and why', () => {
@@ -358,7 +358,7 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
     expect({ status: out.status, stderr: out.stderr.trim() }).toEqual({
       status: 1,
       stderr: `preflight: ${onMetalLb} puts objects in namespace `
-      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: Install MetalLB first (README, "Moving off archived components"): `
+      + 'metallb-system, which neither exists nor is created by ' + `${onMetalLb}: Install MetalLB first (docs/vip.md, "Moving off archived components"): `
       + 'kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.16.1/config/manifests/metallb-native.yaml',
     });
     // what MetalLB's own install brings: its CRDs (above) and its namespace; and the server's Secrets, in its

@@ -1490,7 +1490,7 @@ describe('rollouts and failures, measured with real requests', () => {
     const issue = (name: string) => {
       openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${HOST}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
       openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-days', '2', '-extfile', 'san.ext', '-out', `${name}.crt`]);
-      // the operator's command for a certificate made elsewhere (README, "HTTPS"), applied in place when it changes
+      // the operator's command for a certificate made elsewhere (docs/https.md), applied in place when it changes
       kubectl(['apply', '-f', '-'], kubectl(['create', 'secret', 'tls', 'myweb-tls', '-n', 'default', `--cert=${path.join(dir, `${name}.crt`)}`,
         `--key=${path.join(dir, `${name}.key`)}`, '--dry-run=client', '-o', 'yaml']));
       return spawnSync('openssl', ['x509', '-noout', '-serial', '-in', `${name}.crt`], { encoding: 'utf-8', cwd: dir }).stdout.trim().replace('serial=', '');

@@ -61,23 +61,26 @@ describe('tsBlocks', () => {
   });
 });
 
-describe('README.md', () => {
-  const blocks = tsBlocks(fs.readFileSync(path.join(repo, 'README.md'), 'utf-8'));
+describe('README.md and the chapters in docs/', () => {
+  const docs = ['README.md', ...fs.readdirSync(path.join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const blocksOf = (file: string) => tsBlocks(fs.readFileSync(path.join(repo, file), 'utf-8'));
 
-  test('its three examples are the new server, the HTTPS choices and a customer who fetches', () => {
-    expect(blocks).toHaveLength(3);
+  test('their three examples are the new server (README), the HTTPS choices and a customer who fetches (chapters): each compiled below', () => {
+    expect(docs.flatMap((file) => blocksOf(file).map(() => file)).sort()).toEqual(['README.md', 'docs/https.md', 'docs/tenancy.md']);
   });
 
   test.each([
-    ['the new-server example', 0, ['myweb', 'shop']],
-    ['the HTTPS example', 1, ['shop', 'blog', 'bank']],
-    ['the egress example', 2, ['shop']],
-  ])("%s is a real servers list: the lab's declaration with it synthesizes, with its servers", (_what, index, names) => {
-    const list = blocks[index].trim().replace(/^servers: /, '').replace(/,$/, '');
+    ['the new-server example', 'README.md', ['myweb', 'shop'], 0],
+    ['the HTTPS example', 'docs/https.md', ['shop', 'blog', 'bank'], 1],
+    ['the egress example', 'docs/tenancy.md', ['shop'], 2],
+  ])("%s (%s) is a real servers list: the lab's declaration with it synthesizes, with its servers", (_what, file, names, index) => {
+    const blocks = blocksOf(file);
+    expect(blocks).toHaveLength(1);
+    const list = blocks[0].trim().replace(/^servers: /, '').replace(/,$/, '');
     fs.mkdirSync(examples, { recursive: true });
-    const file = path.join(examples, `root-servers-${index}.ts`);
-    fs.writeFileSync(file, [
-      '// Extracted from README.md by readme.test.ts; do not edit.',
+    const example = path.join(examples, `root-servers-${index}.ts`);
+    fs.writeFileSync(example, [
+      `// Extracted from ${file} by readme.test.ts; do not edit.`,
       `import { ${['Ipv4Address', 'Ipv4Subnet'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/core';`,
       "import { VirtualServerSpec } from '@cdk8s-vserver/hosting';",
       // what the block names of web-ssh-server's certificate types (an unused import would not compile)
@@ -88,7 +91,7 @@ describe('README.md', () => {
     ].join('\n'));
     let servers: VirtualServerSpec[] = [];
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example is a file written at run time
-    jest.isolateModules(() => { servers = require(file).servers; });
+    jest.isolateModules(() => { servers = require(example).servers; });
     expect(servers.map((s) => s.name)).toEqual(names);
     const app = Testing.app();
     const site = new HostingSite(app, 'Site', { ...LAB, servers });

@@ -187,7 +187,7 @@ export class ControlPlane extends Construct {
     });
     if (nodes.length === 1) {
       Warnings.of(this).add(`'${this.prop('nodes')}' names one control-plane node (${nodes[0].name}): when it fails, nobody can deploy and no failed pod is `
-        + 'replaced. Add two more (README, "A redundant control plane").');
+        + 'replaced. Add two more (docs/control-plane.md).');
     } else if (nodes.length % 2 === 0) {
       Warnings.of(this).add(`'${this.prop('nodes')}' names ${nodes.length} control-plane nodes: etcd's quorum of ${nodes.length} is ${nodes.length / 2 + 1}, so it `
         + `survives no more failures than ${nodes.length - 1} nodes would. Use an odd number (3 or 5).`);

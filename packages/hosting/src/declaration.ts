@@ -70,7 +70,7 @@ export interface SiteFacts {
   readonly vipBackend?: VipBackend | undefined;
   /**
    * The nodes labeled `role=router` (`kubectl label node <name> role=router`), which hold the VIPs. With two or more,
-   * a VIP moves to another router when its holder fails (README, "Two routers"); with one, the site warns that the
+   * a VIP moves to another router when its holder fails (docs/vip.md, "Two routers"); with one, the site warns that the
    * VIPs have no failover.
    * @default - not declared: nothing is checked
    */
@@ -98,7 +98,7 @@ export interface SiteFacts {
   } | undefined;
   /**
    * The Kubernetes Dashboard and its VIP; leave out for a site without it. Its images default to upstream's on
-   * Docker Hub; a cluster without internet access takes mirrored ones (README, "Adapt it to your cluster").
+   * Docker Hub; a cluster without internet access takes mirrored ones (README, "Your first site").
    */
   readonly dashboard?: {
     readonly address: Ipv4Address;
@@ -115,14 +115,14 @@ export interface SiteFacts {
     readonly viewerAccount?: boolean | undefined;
   } | undefined;
   /**
-   * A redundant control plane: three control-plane nodes behind an API VIP (README, "A redundant control plane").
+   * A redundant control plane: three control-plane nodes behind an API VIP (docs/control-plane.md).
    * The synth writes what each node needs in `dist/<app>/control-plane/`: kubeadm's configuration and the API VIP's
    * holder as static Pods with their configuration files.
    * @default - not declared: the synth writes no control-plane files
    */
   readonly controlPlane?: ControlPlaneFacts | undefined;
   /**
-   * Every server's logs kept on the NAS (README, "Logs"): a collector on each worker (`LogCollector`: rsyslog and
+   * Every server's logs kept on the NAS (docs/logs.md): a collector on each worker (`LogCollector`: rsyslog and
    * mtail, image `<registry>/log-collector:<version>` from `packages/monitoring/images/log-collector/`) writes each
    * server's httpd access log, error log and sshd log as daily files in `<exportPath>/<server name>/`, compressed the
    * day after and deleted after `retentionDays`.
@@ -130,7 +130,7 @@ export interface SiteFacts {
    */
   readonly logs?: LogFacts | undefined;
   /**
-   * Metrics and alerts (README, "Monitoring"): an Apache exporter beside every server's httpd (image
+   * Metrics and alerts (docs/monitoring.md): an Apache exporter beside every server's httpd (image
    * `<registry>/apache-exporter:<the server's version>` from `packages/web-ssh-server/images/apache-exporter/`), and
    * the synth writes `dist/<app>/monitoring/`: a plain Prometheus scrape configuration and rules file. With
    * `prometheusOperator`, the same as PodMonitors and a PrometheusRule in the app's manifests.
@@ -621,7 +621,7 @@ function checkRouters(site: IConstruct, routers: string[] | undefined): void {
   }
   if (routers.length === 1) {
     Warnings.of(site).add(`'facts.routers' names one router node (${routers[0]}): when it fails, every VIP goes with it. `
-      + 'Label a second node role=router and add it to facts.routers (README, "Two routers").');
+      + 'Label a second node role=router and add it to facts.routers (docs/vip.md, "Two routers").');
   }
 }
 

@@ -143,8 +143,8 @@ function contractSummary(contract: ContractFile): string {
 
 /** What each folder of node files is for, in the synth's summary. */
 const NODE_FOLDERS: Record<string, string> = {
-  'control-plane': 'for the nodes, not for kubectl (README, "A redundant control plane")',
-  'monitoring': 'for Prometheus, not for kubectl: its scrape configuration and rules (README, "Monitoring")',
+  'control-plane': 'for the nodes, not for kubectl (docs/control-plane.md)',
+  'monitoring': 'for Prometheus, not for kubectl: its scrape configuration and rules (docs/monitoring.md)',
 };
 
 /**

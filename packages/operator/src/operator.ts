@@ -145,7 +145,7 @@ export class SiteOperator {
     }
     this.err(`preflight: kubectl talks to ${server}, not to the control plane's endpoint https://${endpoint} (${file}): when that one API `
       + `server's master fails, kubectl and this tool lose the cluster with it. Set the kubeconfig's server to https://${endpoint} `
-      + '(README, "A redundant control plane")');
+      + '(docs/control-plane.md)');
   }
 
   /**

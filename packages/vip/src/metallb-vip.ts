@@ -22,7 +22,7 @@ export const METALLB_GROUP = 'metallb.io';
 export const METALLB_INSTALL = `kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/${METALLB_VERSION}/config/manifests/metallb-native.yaml`;
 
 /** What the operator prints when the cluster lacks MetalLB's API group or namespace. */
-const METALLB_INSTALL_HINT = `Install MetalLB first (README, "Moving off archived components"): ${METALLB_INSTALL}`;
+const METALLB_INSTALL_HINT = `Install MetalLB first (docs/vip.md, "Moving off archived components"): ${METALLB_INSTALL}`;
 
 /** The kinds of MetalLB's custom resources this package emits. */
 export const METALLB_POOL_KIND = IpAddressPool.GVK.kind;
@@ -57,7 +57,7 @@ export interface MetalLbVipProps extends LoadBalancerVipProps {
  * sets `externalIPs`.
  *
  * MetalLB itself (its controller, speakers, CRDs and webhook) is installed from upstream's pinned manifest first
- * (README, "Moving off archived components"): its namespace is not created here.
+ * (docs/vip.md, "Moving off archived components"): its namespace is not created here.
  */
 export class MetalLbVip extends LoadBalancerVip {
   /** `metallb`. */

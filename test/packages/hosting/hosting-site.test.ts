@@ -54,7 +54,7 @@ describe('facts.routers', () => {
     const { app } = site((lab) => ({ ...lab, facts: { ...lab.facts, routers: ['node0'] } }));
     expect(Warnings.collect(app).filter((w) => w.includes('routers'))).toEqual([
       "[Site] 'facts.routers' names one router node (node0): when it fails, every VIP goes with it. Label a second node role=router and "
-      + 'add it to facts.routers (README, "Two routers").',
+      + 'add it to facts.routers (docs/vip.md, "Two routers").',
     ]);
   });
 
