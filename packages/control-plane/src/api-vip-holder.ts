@@ -126,6 +126,9 @@ export abstract class ApiVipHolder {
   /** `keepalived-haproxy` or `kube-vip`. */
   public abstract readonly kind: string;
 
+  /** The VRRP virtual router id it speaks on the LAN, when it speaks VRRP (keepalived). */
+  public abstract readonly virtualRouterId?: number | undefined;
+
   /** Checks the options; throws naming `prop`. */
   public abstract validate(scope: IConstruct, prop: string): void;
 
@@ -379,6 +382,7 @@ export const KUBE_VIP_CONTROL_PLANE_ENV: readonly string[] = [
 
 class KubeVipHolder extends ApiVipHolder {
   public readonly kind = 'kube-vip';
+  public readonly virtualRouterId = undefined;
   public readonly endpointPort = API_SERVER_PORT;
   constructor(private readonly options: KubeVipControlPlaneOptions) {
     super();

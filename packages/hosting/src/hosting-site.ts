@@ -6,9 +6,9 @@ import {
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
-import { IVipController, METALLB_NAMESPACE, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
+import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
-import { ApiObject, App, Chart, Size } from 'cdk8s';
+import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
 
@@ -189,8 +189,8 @@ export class HostingSite extends Construct {
       registry: facts.registry,
       propPrefix: 'facts.controlPlane.',
     });
-    const apiVrid = (controlPlane.apiVipHolder as { virtualRouterId?: number }).virtualRouterId;
-    const serviceVrid = (this.vipController as { vrid?: number }).vrid;
+    const apiVrid = controlPlane.apiVipHolder.virtualRouterId;
+    const serviceVrid = this.vipController.vrrpId;
     if (apiVrid !== undefined && apiVrid === serviceVrid) {
       throw SiteError.invalidProp(this, 'facts.controlPlane.apiVipHolder virtualRouterId', apiVrid, `differ from the vrid ${serviceVrid} of `
         + 'facts.vipBackend: both keepalived groups speak VRRP on the LAN, and one id makes them one group that hands VIPs to the wrong nodes. '
@@ -240,15 +240,13 @@ export class HostingSite extends Construct {
     if (scope instanceof Chart && this.namespaceChart) scope.addDependency(this.namespaceChart);
     const daemonSet = (object: k8s.KubeDaemonSet | undefined, what: string, nodes: string): WatchedDaemonSet | undefined => (object
       ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
-    // the backend's own DaemonSet (kube-keepalived-vip, kube-vip), or MetalLB's speakers from upstream's manifest
-    const vipDaemonSet = this.vipChart.node.findAll().find((c): c is k8s.KubeDaemonSet => ApiObject.isApiObject(c) && c.kind === 'DaemonSet');
-    const speakers = !vipDaemonSet && this.vipChart.node.findAll().some((c) => ApiObject.isApiObject(c) && c.apiVersion.startsWith('metallb.io/'))
-      ? { namespace: this.vipChart.namespace ?? METALLB_NAMESPACE, name: 'speaker', what: "MetalLB's speaker (the VIP controller)", nodes: 'node' } : undefined;
+    // the backend's own DaemonSet (kube-keepalived-vip, kube-vip), or MetalLB's speakers from upstream's manifest (on every node)
+    const agent = this.vipController.agent;
     return new SiteMonitoring(scope, 'Monitoring', {
       site: name,
       servers: [...this.serverMap.values()].map((s) => this.monitoredServer(s)),
       collector: daemonSet(this.logCollector?.daemonSet, 'the log collector', 'worker'),
-      vipController: daemonSet(vipDaemonSet, 'the VIP controller', 'router') ?? speakers,
+      vipController: agent,
       claims: [
         ...(facts.logs ? [{ namespace: logsNamespace(name, facts.logs), name: 'logs', what: 'the logs' }] : []),
         ...[...this.backupMap.values()].map((b) => ({ namespace: Chart.of(b).namespace ?? 'default', name: `${b.name}-backup`, what: `${b.name}'s backups` })),
@@ -303,7 +301,7 @@ export class HostingSite extends Construct {
    */
   private addQuota(spec: VirtualServerSpec, path: string, server: WebSshServer, backup: DocrootBackup | undefined): void {
     const pod = [server.httpd, server.sshd, ...(server.exporter ? [server.exporter] : [])];
-    const job = backup?.backup.toJson().spec.jobTemplate.spec.template.spec.containers[0];
+    const job = backup?.container;
     const replicas = spec.replicas ?? 2;
     const rollout = replicas + 1;
     const jobs = backup ? 2 : 0;

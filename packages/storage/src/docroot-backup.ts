@@ -67,6 +67,8 @@ export class DocrootBackup extends Construct {
   public readonly restore: k8s.KubeCronJob;
   /** The jobs' NetworkPolicy: no connection in or out (both volumes are the kubelet's mounts, not the pod's). */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The backup job's one container (the restore's differs in its script and mounts only): what a quota must make room for. */
+  public readonly container: k8s.Container;
 
   constructor(scope: Construct, id: string, props: DocrootBackupProps) {
     super(scope, id);
@@ -109,6 +111,19 @@ export class DocrootBackup extends Construct {
       'echo "restored $latest"',
     ].join('\n');
 
+    const container = (script: string, docrootReadOnly: boolean): k8s.Container => ({
+      name: 'tar',
+      image: image.reference,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '-c', script],
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      resources: containerResources('10m', '16Mi', '500m', '128Mi'),
+      volumeMounts: [
+        { ...props.docroot.mountAt('/docroot', { readOnly: docrootReadOnly }) },
+        { ...props.target.mountAt('/backup', { readOnly: !docrootReadOnly }), name: 'backup' },
+      ],
+    });
+    this.container = container(backupScript, true);
     const job = (script: string, docrootReadOnly: boolean): k8s.JobTemplateSpec => ({
       metadata: { labels },
       spec: {
@@ -122,18 +137,7 @@ export class DocrootBackup extends Construct {
             automountServiceAccountToken: false,
             imagePullSecrets,
             securityContext: { runAsUser: user, runAsGroup: user, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'tar',
-              image: image.reference,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sh', '-c', script],
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              resources: containerResources('10m', '16Mi', '500m', '128Mi'),
-              volumeMounts: [
-                { ...props.docroot.mountAt('/docroot', { readOnly: docrootReadOnly }) },
-                { ...props.target.mountAt('/backup', { readOnly: !docrootReadOnly }), name: 'backup' },
-              ],
-            }],
+            containers: [script === backupScript ? this.container : container(script, docrootReadOnly)],
             volumes: [props.docroot.podVolume, { ...props.target.podVolume, name: 'backup' }],
           },
         },

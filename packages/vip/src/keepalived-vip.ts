@@ -6,7 +6,7 @@ import {
 import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
-import { IVipController, registerVipController, VipEntry, VipExposeOptions, VipMethod, VipTable } from './vip-controller';
+import { IVipController, registerVipController, VipAgent, VipEntry, VipExposeOptions, VipMethod, VipTable } from './vip-controller';
 
 /** Props of {@link KeepalivedVip}. */
 export interface KeepalivedVipProps {
@@ -109,6 +109,14 @@ export class KeepalivedVip extends Construct implements IVipController {
   public readonly configMap: k8s.KubeConfigMap;
   /** The controller: privileged, on the router role's nodes. */
   public readonly daemonSet: k8s.KubeDaemonSet;
+  /** Its DaemonSet, as a site's monitoring watches it. */
+  public get agent(): VipAgent {
+    return { namespace: this.namespace, name: this.daemonSet.name, what: 'the VIP controller', nodes: 'router' };
+  }
+  /** Its `vrid`: the VRRP virtual router id it speaks on the LAN. */
+  public get vrrpId(): number {
+    return this.vrid;
+  }
 
   /** keepalived's virtual router id. */
   public readonly vrid: number;

@@ -5,6 +5,7 @@ import {
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { LoadBalancerVip, LoadBalancerVipProps } from './load-balancer-vip';
+import { VipAgent } from './vip-controller';
 
 /** The kube-vip release whose manifests this package renders (`pkg/kubevip/config_generator.go` at tag v1.2.3). */
 export const KUBE_VIP_VERSION = 'v1.2.3';
@@ -86,6 +87,10 @@ export class KubeVip extends LoadBalancerVip {
   public readonly clusterRoleBinding: k8s.KubeClusterRoleBinding;
   /** `kube-vip-ds`, on the router role. */
   public readonly daemonSet: k8s.KubeDaemonSet;
+  /** Its DaemonSet, as a site's monitoring watches it. */
+  public get agent(): VipAgent {
+    return { namespace: this.namespace, name: this.daemonSet.name, what: 'the VIP controller', nodes: 'router' };
+  }
 
   constructor(scope: Construct, id: string, props: KubeVipProps) {
     super(scope, id, props);

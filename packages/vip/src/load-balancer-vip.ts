@@ -1,7 +1,7 @@
 import { Ipv4Address, Ipv4Subnet, NodeRole, requireIpv4Subnet, requireNodeRole, SiteError } from '@cdk8s-vserver/core';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IVipController, registerVipController, VipEntry, VipExposeOptions, VipTable } from './vip-controller';
+import { IVipController, registerVipController, VipAgent, VipEntry, VipExposeOptions, VipTable } from './vip-controller';
 
 /** What every load-balancer backend ({@link MetalLbVip}, {@link KubeVip}) takes. */
 export interface LoadBalancerVipProps {
@@ -24,6 +24,8 @@ export interface LoadBalancerVipProps {
 export abstract class LoadBalancerVip extends Construct implements IVipController {
   /** Which controller this is, for messages and the site picture. */
   public abstract readonly backend: string;
+  /** The DaemonSet on the routers that holds the VIPs. */
+  public abstract readonly agent: VipAgent;
   /** The Service annotation the controller reads the requested address from. */
   public abstract readonly addressAnnotation: string;
   /** The LAN the VIPs belong to. */

@@ -3,6 +3,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
 import { LoadBalancerVip, LoadBalancerVipProps } from './load-balancer-vip';
+import { VipAgent } from './vip-controller';
 
 /**
  * The MetalLB release whose custom resources this package emits: `src/imports/metallb.io.ts` is `cdk8s import` of
@@ -15,6 +16,8 @@ export const METALLB_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
 
 /** The namespace upstream's manifests and Helm chart install MetalLB in. */
 export const METALLB_NAMESPACE = 'metallb-system';
+/** The DaemonSet upstream's manifest runs on every node, whose speakers announce the VIPs. */
+export const METALLB_SPEAKER = 'speaker';
 /** The API group of MetalLB's custom resources. */
 export const METALLB_GROUP = 'metallb.io';
 
@@ -72,6 +75,10 @@ export class MetalLbVip extends LoadBalancerVip {
   public readonly addressPool: IpAddressPool;
   /** The pool announced by ARP from the router role's nodes. */
   public readonly l2Advertisement: L2Advertisement;
+  /** MetalLB's speaker, from upstream's manifest: the DaemonSet that answers ARP for the VIPs. */
+  public get agent(): VipAgent {
+    return { namespace: this.namespace, name: METALLB_SPEAKER, what: "MetalLB's speaker (the VIP controller)", nodes: 'node' };
+  }
 
   constructor(scope: Construct, id: string, props: MetalLbVipProps) {
     super(scope, id, props);

@@ -39,9 +39,23 @@ export interface VipExposeOptions {
  * Dashboard's, Headlamp's, anyone's) on an address, whichever backend it is; switching backends changes what is
  * emitted, never the addresses.
  */
+/** The DaemonSet that holds a controller's VIPs on the router nodes, whoever writes it. */
+export interface VipAgent {
+  readonly namespace: string;
+  readonly name: string;
+  /** What it is, in an alert's words: "the VIP controller", "MetalLB's speaker (the VIP controller)". */
+  readonly what: string;
+  /** The nodes it runs on, in an alert's words: "router", or "node" (MetalLB's speaker runs on every node). */
+  readonly nodes: string;
+}
+
 export interface IVipController extends IConstruct {
   /** Which controller this is (`kube-keepalived-vip`, `metallb`, `kube-vip`), for messages and the site picture. */
   readonly backend: string;
+  /** The DaemonSet on the routers that holds the VIPs: this controller's own, or its install's (MetalLB's speaker). */
+  readonly agent: VipAgent;
+  /** The VRRP virtual router id it speaks on the LAN, when it speaks VRRP (kube-keepalived-vip). */
+  readonly vrrpId?: number | undefined;
   /** The LAN the VIPs belong to. */
   readonly lanSubnet: Ipv4Subnet;
   /** Every VIP published so far, sorted by address. */

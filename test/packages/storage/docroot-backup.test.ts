@@ -82,3 +82,16 @@ test("the jobs' pods never carry the server's instance label (the README's log q
   const labels = find(synth(setup().chart), 'CronJob', 'myweb-backup').spec.jobTemplate.spec.template.metadata.labels;
   expect(labels).toEqual({ 'app.kubernetes.io/name': 'docroot-backup', 'app.kubernetes.io/instance': 'myweb-backup', 'app.kubernetes.io/managed-by': 'cdk8s-vserver' });
 });
+
+describe('what a backup says about itself', () => {
+  test('its container is the backup job\'s, as written (a site sizes a quota from it without reading the CronJob back)', () => {
+    const { chart, backup } = setup();
+    const written = find(synth(chart), 'CronJob', 'myweb-backup').spec.jobTemplate.spec.template.spec.containers;
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(JSON.stringify(written[0]))).toEqual(JSON.parse(JSON.stringify({
+      ...backup.container,
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+    })));
+    expect(backup.container.command?.[2]).toContain('tar -C /docroot -czf');
+  });
+});

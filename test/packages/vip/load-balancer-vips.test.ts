@@ -223,3 +223,18 @@ describe.each([
       + `(${vip.backend}): two controllers would fight over one address. Publish each VIP through one controller`);
   });
 });
+
+describe('what a controller says about itself, so a site never searches its objects', () => {
+  test('its agent: the DaemonSet that holds the VIPs (its own, or MetalLB\'s speaker on every node); its VRRP id when it speaks VRRP', () => {
+    const { app, system } = charts();
+    const keepalived = new KeepalivedVip(system, 'Keepalived', { lanSubnet, vrid: 77 });
+    const kubeVip = new KubeVip(new Chart(app, 'kv', { namespace: 'kube-system' }), 'KubeVip', { lanSubnet });
+    const metalLb = new MetalLbVip(new Chart(app, 'lb', {}), 'Vips', { lanSubnet, namespace: 'lb' });
+    const daemonSets = (c: Chart) => ofKind(synth(c), 'DaemonSet').map((d) => ({ namespace: d.metadata.namespace, name: d.metadata.name }));
+    expect(keepalived.agent).toEqual({ ...daemonSets(system)[0], what: 'the VIP controller', nodes: 'router' });
+    expect(kubeVip.agent).toEqual({ ...daemonSets(Chart.of(kubeVip))[0], what: 'the VIP controller', nodes: 'router' });
+    expect(metalLb.agent).toEqual({ namespace: 'lb', name: 'speaker', what: "MetalLB's speaker (the VIP controller)", nodes: 'node' });
+    const controllers: IVipController[] = [keepalived, kubeVip, metalLb];
+    expect(controllers.map((c) => c.vrrpId)).toEqual([77, undefined, undefined]);
+  });
+});
