@@ -1,6 +1,6 @@
 import {
-  Ipv4Address, Ipv4Subnet, NodeFile, NodeFiles, OperatorContract, requireDnsSubdomain, requireIpv4Subnet, requireLanAddress, requireWholeSeconds,
-  SiteError, Warnings,
+  FieldPath, Ipv4Address, Ipv4Subnet, NodeFile, NodeFiles, OperatorContract, requireDnsSubdomain, requireIpv4Subnet, requireLanAddress,
+  requireWholeSeconds, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Duration, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -48,12 +48,6 @@ export interface ControlPlaneProps {
   readonly serviceSubnet?: Ipv4Subnet | undefined;
   /** The site's registry, for the holder's images when its options do not name them (`<registry>/keepalived:v1`). @default - none */
   readonly registry?: string | undefined;
-  /**
-   * What the errors put before each prop's name: a site built from a declaration passes `facts.controlPlane.`, so an
-   * error names `facts.controlPlane.nodes[1].address`, the path the user wrote.
-   * @default - none: the props' own names
-   */
-  readonly propPrefix?: string | undefined;
 }
 
 /**
@@ -89,24 +83,22 @@ export class ControlPlane extends Construct {
   /** The API VIP. */
   public readonly apiAddress: Ipv4Address;
 
-  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: ControlPlaneProps) {
     super(scope, id);
     Object.defineProperty(this, CONTROL_PLANE_SYMBOL, { value: true });
-    this.prefix = props.propPrefix ?? '';
-    const holderProp = this.prop('apiVipHolder');
-    const lan = requireIpv4Subnet(this, this.prop('lanSubnet'), props.lanSubnet);
+    const holderProp = 'apiVipHolder';
+    const lan = requireIpv4Subnet(this, 'lanSubnet', props.lanSubnet);
     this.nodes = this.checkNodes(props.nodes, props.apiAddress, lan);
-    this.apiAddress = requireLanAddress(this, this.prop('apiAddress'), props.apiAddress, lan);
+    this.apiAddress = requireLanAddress(this, 'apiAddress', props.apiAddress, lan);
     const version = this.checkVersion(props.kubernetesVersion);
-    const grace = requireWholeSeconds(this, this.prop('nodeMonitorGracePeriod'), props.nodeMonitorGracePeriod ?? Duration.seconds(40), 1);
+    const grace = requireWholeSeconds(this, 'nodeMonitorGracePeriod', props.nodeMonitorGracePeriod ?? Duration.seconds(40), 1);
     if (grace < 20) {
-      throw SiteError.invalidProp(this, this.prop('nodeMonitorGracePeriod'), `${grace} s`, 'be at least 20 s: a kubelet renews its node Lease every 10 s, '
+      throw SiteError.invalidProp(this, 'nodeMonitorGracePeriod', `${grace} s`, 'be at least 20 s: a kubelet renews its node Lease every 10 s, '
         + 'so a shorter grace marks a healthy node NotReady after one late renewal, and evicts its pods');
     }
     const subnets = this.checkSubnets(lan, props.podSubnet, props.serviceSubnet);
-    if (props.clusterName !== undefined) requireDnsSubdomain(this, this.prop('clusterName'), props.clusterName, 'lab');
+    if (props.clusterName !== undefined) requireDnsSubdomain(this, 'clusterName', props.clusterName, 'lab');
     if (!(props.apiVipHolder instanceof ApiVipHolder) && typeof (props.apiVipHolder as ApiVipHolder | undefined)?.render !== 'function') {
       throw SiteError.invalidProp(this, holderProp, props.apiVipHolder,
         "be ApiVipHolder.keepalivedHaproxy({ interface: 'eth0' }) or ApiVipHolder.kubeVip()");
@@ -139,8 +131,9 @@ export class ControlPlane extends Construct {
   }
 
   /** A prop's name as the user wrote it. */
+  /** A prop's name as the user wrote it (`facts.controlPlane.nodes[0].name` in a site's declaration), for messages. */
   private prop(name: string): string {
-    return `${this.prefix}${name}`;
+    return FieldPath.nameOf(this, name);
   }
 
   /** The folder of node `index` (0-based): `control-plane/<index + 1>-<name>`. */
@@ -164,24 +157,24 @@ export class ControlPlane extends Construct {
 
   private checkNodes(nodes: ControlPlaneNode[], apiAddress: Ipv4Address, lan: Ipv4Subnet): ControlPlaneNode[] {
     if (!Array.isArray(nodes) || nodes.length === 0) {
-      throw SiteError.invalidProp(this, this.prop('nodes'), nodes, "list the control-plane nodes, three for a redundant one: [{ name: 'master1', address: "
+      throw SiteError.invalidProp(this, 'nodes', nodes, "list the control-plane nodes, three for a redundant one: [{ name: 'master1', address: "
         + "Ipv4Address.of('192.168.1.10') }, ...]");
     }
     const names = new Map<string, number>();
     const addresses = new Map<number, number>();
     nodes.forEach((node, i) => {
-      requireDnsSubdomain(this, this.prop(`nodes[${i}].name`), node.name, 'master1');
-      requireLanAddress(this, this.prop(`nodes[${i}].address`), node.address, lan);
+      requireDnsSubdomain(this, `nodes[${i}].name`, node.name, 'master1');
+      requireLanAddress(this, `nodes[${i}].address`, node.address, lan);
       const sameName = names.get(node.name);
-      if (sameName !== undefined) throw SiteError.invalidProp(this, this.prop(`nodes[${i}].name`), node.name, `differ from ${this.prop(`nodes[${sameName}].name`)}: name each node once`);
+      if (sameName !== undefined) throw SiteError.invalidProp(this, `nodes[${i}].name`, node.name, `differ from ${this.prop(`nodes[${sameName}].name`)}: name each node once`);
       names.set(node.name, i);
       const sameAddress = addresses.get(node.address.value);
       if (sameAddress !== undefined) {
-        throw SiteError.invalidProp(this, this.prop(`nodes[${i}].address`), node.address.text, `differ from ${this.prop(`nodes[${sameAddress}].address`)}: each node has its own address`);
+        throw SiteError.invalidProp(this, `nodes[${i}].address`, node.address.text, `differ from ${this.prop(`nodes[${sameAddress}].address`)}: each node has its own address`);
       }
       addresses.set(node.address.value, i);
       if (apiAddress.problem === undefined && node.address.equals(apiAddress)) {
-        throw SiteError.invalidProp(this, this.prop('apiAddress'), apiAddress.text, `differ from ${this.prop(`nodes[${i}].address`)} (${node.name}): the VIP moves between the `
+        throw SiteError.invalidProp(this, 'apiAddress', apiAddress.text, `differ from ${this.prop(`nodes[${i}].address`)} (${node.name}): the VIP moves between the `
           + 'nodes, so it is an address of its own, never one a node keeps');
       }
     });
@@ -198,11 +191,11 @@ export class ControlPlane extends Construct {
   private checkVersion(version: string): string {
     const match = /^v1\.(\d+)\.(\d+)$/.exec(version ?? '');
     if (!match) {
-      throw SiteError.invalidProp(this, this.prop('kubernetesVersion'), version, 'be the exact release the nodes run, as kubeadm writes it, such as "v1.34.1" '
+      throw SiteError.invalidProp(this, 'kubernetesVersion', version, 'be the exact release the nodes run, as kubeadm writes it, such as "v1.34.1" '
         + '(not "stable" or "1.34": the files are written for that release)');
     }
     if (Number(match[1]) < KUBEADM_V1BETA4_SINCE_MINOR) {
-      throw SiteError.invalidProp(this, this.prop('kubernetesVersion'), version, `be v1.${KUBEADM_V1BETA4_SINCE_MINOR}.0 or newer: the configuration is kubeadm's `
+      throw SiteError.invalidProp(this, 'kubernetesVersion', version, `be v1.${KUBEADM_V1BETA4_SINCE_MINOR}.0 or newer: the configuration is kubeadm's `
         + `${KUBEADM_API_VERSION}, which older kubeadm releases do not read. Upgrade the nodes first`);
     }
     return version;
@@ -212,10 +205,10 @@ export class ControlPlane extends Construct {
     const named: [string, Ipv4Subnet][] = [['lanSubnet', lan]];
     for (const [prop, subnet] of [['podSubnet', podSubnet], ['serviceSubnet', serviceSubnet]] as const) {
       if (subnet === undefined) continue;
-      requireIpv4Subnet(this, this.prop(prop), subnet);
+      requireIpv4Subnet(this, prop, subnet);
       for (const [otherProp, other] of named) {
         if (overlaps(subnet, other)) {
-          throw SiteError.invalidProp(this, this.prop(prop), subnet.text, `not overlap ${otherProp === 'lanSubnet' ? 'the LAN' : this.prop(otherProp)} ${other.text}: an address in both would be routed to the `
+          throw SiteError.invalidProp(this, prop, subnet.text, `not overlap ${otherProp === 'lanSubnet' ? 'the LAN' : this.prop(otherProp)} ${other.text}: an address in both would be routed to the `
             + 'wrong place. Pick a private range the LAN does not use, such as 10.244.0.0/16 for pods');
         }
       }

@@ -1,8 +1,8 @@
 import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, isLabelValue, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath, requireCronSchedule,
-  requireDnsLabel, requireDnsSubdomain, requireEnum, requireHost, requireImagePullSecrets, requireInteger, requireIpv4Address, requireIpv4Subnet,
-  requireLanAddress, requirePort, SiteError, Warnings,
+  ImageReference, Ipv4Address, Ipv4Subnet, isLabelValue, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath,
+  requireDnsLabel, requireDnsSubdomain, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet,
+  requireLanAddress, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
@@ -174,7 +174,7 @@ export type MonitoringFacts = Pick<SiteMonitoringProps, 'prometheusOperator' | '
  * The control plane of the site's cluster, made redundant: `ControlPlane`'s props (`@cdk8s-vserver/control-plane`)
  * but those the site gives it (the LAN, the registry, the site's name as the cluster's).
  */
-export interface ControlPlaneFacts extends Omit<ControlPlaneProps, 'lanSubnet' | 'clusterName' | 'registry' | 'propPrefix'> {
+export interface ControlPlaneFacts extends Omit<ControlPlaneProps, 'lanSubnet' | 'clusterName' | 'registry'> {
   /**
    * Whether a control-plane node may also be one of `routers` or `workers`. Off, such a node is an error: the site's
    * pods and VIPs would compete with etcd and the API server on it, and kubeadm taints control-plane nodes so they
@@ -345,25 +345,27 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   }
   requireDnsLabel(site, 'facts.namespace', namespace);
 
-  if (facts.backup) {
-    requireCronSchedule(site, 'facts.backup.schedule', facts.backup.schedule ?? '0 3 * * *');
-    requireInteger(site, 'facts.backup.keep', facts.backup.keep ?? 7, 1, 1000);
-  }
 
   // Every address the site publishes, by the path that declared it: each in the LAN, each once.
   const addresses = new Map<string, string>();
   const address = (prop: string, value: Ipv4Address) => {
     requireLanAddress(site, prop, value, lan);
     const other = addresses.get(value.text);
-    if (other) fail(prop, value.text, `differ from ${other}: one address publishes one Service`);
+    if (other) {
+      fail(prop, value.text, `differ from ${other}: ${/\.server$/.test(other) ? 'that is the NAS, and the VIP would take its address from it' : 'one address publishes one Service'}`);
+    }
     addresses.set(value.text, prop);
   };
 
+  // The NAS by its address: no VIP may take it (the VIP controller would answer for the NAS)
+  for (const [prop, host] of [['facts.nas.server', facts.nas.server], ['facts.backup.server', facts.backup?.server], ['facts.logs.server', facts.logs?.server]]) {
+    if (host !== undefined && Ipv4Address.of(host).problem === undefined && !addresses.has(host)) addresses.set(host, prop!);
+  }
   if (facts.nas.acmeStoreRoot !== undefined) requireAbsolutePath(site, 'facts.nas.acmeStoreRoot', facts.nas.acmeStoreRoot, '/export/web/.acme');
   const names = new Map<string, string>();
   const hostnames = new Map<string, string>();
   servers.forEach((server, i) => {
-    checkServer(site, `servers[${i}]`, server, facts.registry, fail);
+    checkServer(`servers[${i}]`, server, facts.registry, fail);
     const other = names.get(server.name);
     if (other) fail(`servers[${i}].name`, server.name, `differ from ${other}: the name is the server's Deployment, Service and docroot folder`);
     names.set(server.name, `servers[${i}].name`);
@@ -384,16 +386,9 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
 /** The logs' facts: the NAS folder, the collector's image tag, its retention and its namespace. */
 function checkLogs(site: IConstruct, siteName: string, logs: LogFacts, serversNamespace: string, servers: VirtualServerSpec[],
   fail: (prop: string, value: unknown, expected: string) => never): void {
-  requireAbsolutePath(site, 'facts.logs.exportPath', logs.exportPath, '/export/logs');
-  if (logs.server !== undefined) requireHost(site, 'facts.logs.server', logs.server);
   const tagProblem = ImageReference.of(`registry.example/log-collector:${logs.version}`).problem;
   if (tagProblem || logs.version === 'latest') {
     fail('facts.logs.version', logs.version, `be a pinned tag of the collector's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
-  }
-  requireInteger(site, 'facts.logs.retentionDays', logs.retentionDays ?? 30, 1, 3650);
-  if (logs.forward) {
-    requireIpv4Address(site, 'facts.logs.forward.address', logs.forward.address);
-    requirePort(site, 'facts.logs.forward.port', logs.forward.port ?? 514);
   }
   const namespace = logsNamespace(siteName, logs);
   requireDnsLabel(site, 'facts.logs.namespace', namespace);
@@ -413,17 +408,6 @@ function checkMonitoring(monitoring: MonitoringFacts, fail: (prop: string, value
     if (!isLabelValue(value) || !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(key)) {
       fail(`facts.monitoring.operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
     }
-  }
-  const percent = monitoring.errorPercent;
-  if (percent !== undefined && !(percent > 0 && percent < 100)) {
-    fail('facts.monitoring.errorPercent', percent, 'be a share of responses in percent, above 0 and below 100, such as 5');
-  }
-  const down = monitoring.serverDownSeconds;
-  if (down !== undefined && !(Number.isInteger(down) && down >= 15 && down <= 86400)) {
-    fail('facts.monitoring.serverDownSeconds', down, 'be whole seconds from 15 (a few scrapes) to 86400, such as 60');
-  }
-  if (monitoring.blackboxExporter !== undefined && !/^[a-z0-9.-]+:\d{1,5}$/.test(monitoring.blackboxExporter)) {
-    fail('facts.monitoring.blackboxExporter', monitoring.blackboxExporter, 'be host:port, such as "blackbox-exporter.monitoring.svc:9115"');
   }
   if (monitoring.operatorLabels && !monitoring.prometheusOperator) {
     fail('facts.monitoring.operatorLabels', monitoring.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');
@@ -478,7 +462,7 @@ function checkTls(site: IConstruct, path: string, server: VirtualServerSpec, sit
   }
 }
 
-function checkServer(site: IConstruct, path: string, server: VirtualServerSpec, registry: string,
+function checkServer(path: string, server: VirtualServerSpec, registry: string,
   fail: (prop: string, value: unknown, expected: string) => never): void {
   const max = MAX_SERVER_NAME_LENGTH;
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(server.name) || server.name.length > max) {
@@ -487,9 +471,6 @@ function checkServer(site: IConstruct, path: string, server: VirtualServerSpec, 
   }
   const problem = ImageReference.of(`${registry}/httpd:${server.version}`).problem;
   if (problem) fail(`${path}.version`, server.version, `be the pinned tag of the server's httpd and sshd images, such as "v1" (this one ${problem})`);
-  if (server.replicas !== undefined) requireInteger(site, `${path}.replicas`, server.replicas, 1, 100);
-  if (server.sshServicePort !== undefined) requirePort(site, `${path}.sshServicePort`, server.sshServicePort);
-  if (server.docroot?.exportPath !== undefined) requireAbsolutePath(site, `${path}.docroot.exportPath`, server.docroot.exportPath, '/export/web/shop');
 }
 
 /** Each quota value a count or quantity the API server takes (how it compares with the server's pods is checked once they are built). */

@@ -1,6 +1,6 @@
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
-  clusterScoped, cronLongestGapSeconds, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount,
+  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount,
   requireDnsLabel, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
@@ -70,7 +70,6 @@ export class HostingSite extends Construct {
   private readonly docrootMap = new Map<string, NfsDocroot>();
   private readonly backupMap = new Map<string, DocrootBackup>();
   /** How old a server's newest backup may be (the schedule's longest gap and an hour for the run), once for the site. */
-  private readonly backupMaxAgeSeconds?: number;
 
   /**
    * @param scope the App, or any construct in it (a Chart, as cdk8s's app template makes one): the site's charts are
@@ -85,7 +84,6 @@ export class HostingSite extends Construct {
     const facts = this.facts = props.facts;
     this.exportRoot = facts.nas.exportRoot;
     this.backupRoot = facts.backup?.exportRoot;
-    if (facts.backup) this.backupMaxAgeSeconds = cronLongestGapSeconds(facts.backup.schedule ?? '0 3 * * *') + 3600;
     this.tenancy = facts.tenancy ?? Tenancy.SHARED_NAMESPACE;
     this.serversNamespace = facts.namespace ?? 'default';
     const backend = facts.vipBackend ?? VipBackend.keepalivedVip();
@@ -112,7 +110,7 @@ export class HostingSite extends Construct {
       lanSubnet: facts.lanSubnet, registry: facts.registry, imagePullSecrets: facts.imagePullSecrets,
     });
 
-    props.servers.forEach((spec, i) => this.buildServer(spec, `servers[${i}].quota`));
+    props.servers.forEach((spec, i) => this.buildServer(spec, FieldPath.of(this).child('servers').index(i)));
 
     if (facts.controlPlane) this.controlPlane = this.buildControlPlane(name, facts);
     if (facts.logs) {
@@ -168,7 +166,7 @@ export class HostingSite extends Construct {
     // checked with every server declared before it, as one more entry of `servers` would be
     checkDeclaration(this, { ...this.props, servers: [...this.props.servers, ...this.added, spec] });
     this.added.push(spec);
-    return this.buildServer(spec, `servers[${this.props.servers.length + this.added.length - 1}].quota`);
+    return this.buildServer(spec, FieldPath.of(this).child('servers').index(this.props.servers.length + this.added.length - 1));
   }
 
   /**
@@ -182,12 +180,12 @@ export class HostingSite extends Construct {
    */
   private buildControlPlane(name: string, facts: SiteFacts): ControlPlane {
     const cp = facts.controlPlane!;
+    FieldPath.of(this, 'facts.controlPlane').declare(this, 'ControlPlane');
     const controlPlane = new ControlPlane(this, 'ControlPlane', {
       ...cp,
       lanSubnet: facts.lanSubnet,
       clusterName: name,
       registry: facts.registry,
-      propPrefix: 'facts.controlPlane.',
     });
     const apiVrid = controlPlane.apiVipHolder.virtualRouterId;
     const serviceVrid = this.vipController.vrrpId;
@@ -210,6 +208,10 @@ export class HostingSite extends Construct {
     clusterScoped(new k8s.KubeNamespace(this.namespaceChart!, 'LogsNamespace', { metadata: { name: namespace, labels: podSecurity } }));
     const chart = this.chartOf('logs', namespace);
     chart.addDependency(this.namespaceChart!);
+    FieldPath.of(this, 'facts.logs').declare(chart, 'Logs', {
+      server: logs.server !== undefined ? 'facts.logs.server' : 'facts.nas.server', path: 'facts.logs.exportPath', mountOptions: 'facts.nas.mountOptions',
+    });
+    FieldPath.of(this, 'facts.logs').declare(chart, 'LogCollector', { image: 'facts.logs.version', imagePullSecrets: 'facts.imagePullSecrets' });
     const folder = new NfsDocroot(chart, 'Logs', {
       server: logs.server ?? facts.nas.server,
       path: logs.exportPath,
@@ -242,6 +244,7 @@ export class HostingSite extends Construct {
       ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
     // the backend's own DaemonSet (kube-keepalived-vip, kube-vip), or MetalLB's speakers from upstream's manifest (on every node)
     const agent = this.vipController.agent;
+    FieldPath.of(this, 'facts.monitoring').declare(scope, 'Monitoring', { site: 'name' });
     return new SiteMonitoring(scope, 'Monitoring', {
       site: name,
       servers: [...this.serverMap.values()].map((s) => this.monitoredServer(s)),
@@ -266,7 +269,7 @@ export class HostingSite extends Construct {
       name: server.name,
       namespace: Chart.of(server).namespace ?? 'default',
       httpsHostnames: server.certificate ? server.hostnames : [],
-      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: this.backupMaxAgeSeconds! } : undefined,
+      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: backup.staleAfterSeconds } : undefined,
     };
   }
 
@@ -348,9 +351,15 @@ export class HostingSite extends Construct {
   }
 
   /** One server's objects: its docroot (and backup target), Deployment, Service, disruption budget, VIP and backup. */
-  private buildServer(spec: VirtualServerSpec, quotaPath: string): WebSshServer {
+  private buildServer(spec: VirtualServerSpec, at: FieldPath): WebSshServer {
     const facts = this.facts;
     const charts = this.chartsFor(spec);
+    // Each construct of the server names the declaration's paths in its errors: what the entry wrote under `at`, and
+    // the site's facts it was given.
+    const nas = { server: 'facts.nas.server', mountOptions: 'facts.nas.mountOptions' };
+    at.child('docroot').declare(charts.docroot, docrootId(spec.name), {
+      ...nas, path: spec.docroot?.exportPath !== undefined ? `${at}.docroot.exportPath` : `${at}.name`,
+    });
     const docroot = new NfsDocroot(charts.docroot, docrootId(spec.name), {
       server: facts.nas.server,
       path: spec.docroot?.exportPath ?? `${this.exportRoot}/${spec.name}`,
@@ -361,6 +370,8 @@ export class HostingSite extends Construct {
     });
     const certificate = serverCertificate(spec, facts.certificate);
     // mod_md's store: a folder of the NAS of its own, shared by the server's replicas, never inside a docroot
+    FieldPath.of(this, facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot')
+      .declare(charts.docroot, `${docrootId(spec.name)}Acme`, nas);
     const acmeStore = certificate?.needsAcmeStore ? new NfsDocroot(charts.docroot, `${docrootId(spec.name)}Acme`, {
       server: facts.nas.server,
       path: acmeStorePath(facts, spec.name),
@@ -368,6 +379,15 @@ export class HostingSite extends Construct {
       mountOptions: facts.nas.mountOptions,
       claimName: `${spec.name}-acme`,
     }) : undefined;
+    at.declare(charts.web, constructId(spec.name), {
+      ...Object.fromEntries(Object.keys(spec.overrides ?? {}).map((key) => [key, `${at}.overrides.${key}`])),
+      httpdImage: `${at}.version`,
+      sshdImage: `${at}.version`,
+      imagePullSecrets: spec.overrides?.imagePullSecrets ? `${at}.overrides.imagePullSecrets` : 'facts.imagePullSecrets',
+      ...(spec.certificate ? {} : { certificate: `facts.certificate (for ${at})` }),
+      acmeStore: facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot',
+      ...(facts.monitoring ? { metrics: 'facts.monitoring' } : {}),
+    });
     const server = new WebSshServer(charts.web, constructId(spec.name), {
       ...spec.overrides,
       name: spec.name,
@@ -392,6 +412,12 @@ export class HostingSite extends Construct {
     this.serverMap.set(spec.name, server);
     this.docrootMap.set(spec.name, docroot);
     if (facts.backup && this.backupRoot) {
+      FieldPath.of(this, 'facts.backup').declare(charts.docroot, `${docrootId(spec.name)}Backup`, {
+        server: facts.backup.server !== undefined ? 'facts.backup.server' : 'facts.nas.server', path: 'facts.backup.exportRoot', mountOptions: nas.mountOptions,
+      });
+      FieldPath.of(this, 'facts.backup').declare(charts.web, `${constructId(spec.name)}Backup`, {
+        name: `${at}.name`, image: `${at}.version`, imagePullSecrets: 'facts.imagePullSecrets',
+      });
       const target = new NfsDocroot(charts.docroot, `${docrootId(spec.name)}Backup`, {
         server: facts.backup.server ?? facts.nas.server,
         path: `${this.backupRoot}/${spec.name}`,
@@ -409,7 +435,7 @@ export class HostingSite extends Construct {
         keep: facts.backup.keep,
       }));
     }
-    if (this.tenancy === Tenancy.NAMESPACE_PER_SERVER) this.addQuota(spec, quotaPath, server, this.backupMap.get(spec.name));
+    if (this.tenancy === Tenancy.NAMESPACE_PER_SERVER) this.addQuota(spec, `${at}.quota`, server, this.backupMap.get(spec.name));
     // a server added after the site was built: the collector and Prometheus watch it too
     this.logCollector?.addServer({ name: server.name, namespace: charts.web.namespace ?? 'default' });
     this.monitoring?.addServer(this.monitoredServer(server));

@@ -126,10 +126,11 @@ export class SiteMonitoring extends Construct {
       throw SiteError.invalidProp(this, 'errorPercent', errorPercent, 'be a share of responses in percent, above 0 and below 100, such as 5');
     }
     const downSeconds = requireInteger(this, 'serverDownSeconds', props.serverDownSeconds ?? 60, 15, 86400);
-    if (props.blackboxExporter !== undefined) requireHost(this, 'blackboxExporter', props.blackboxExporter.replace(/:\d+$/, ''));
-    if (props.blackboxExporter !== undefined && !/:\d{1,5}$/.test(props.blackboxExporter)) {
+    // host:port first (a URL is the likely mistake), then the host
+    if (props.blackboxExporter !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(props.blackboxExporter)) {
       throw SiteError.invalidProp(this, 'blackboxExporter', props.blackboxExporter, 'be host:port, such as "blackbox.monitoring.svc:9115"');
     }
+    if (props.blackboxExporter !== undefined) requireHost(this, 'blackboxExporter', props.blackboxExporter.replace(/:\d+$/, ''));
     this.props = props;
     this.site = site;
     this.servers = [];

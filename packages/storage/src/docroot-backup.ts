@@ -1,6 +1,6 @@
 import {
-  AppChecks, containerResources, ImageReference, k8s, MANAGED_BY, NodeRole, OperatorContract, requireCronSchedule, requireImagePullSecrets,
-  requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
+  AppChecks, containerResources, cronLongestGapSeconds, ImageReference, k8s, MANAGED_BY, NodeRole, OperatorContract, requireCronSchedule,
+  requireImagePullSecrets, requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
 import { IDocroot } from './nfs-docroot';
@@ -47,6 +47,9 @@ export interface DocrootBackupProps {
   readonly nodeRole?: NodeRole | undefined;
 }
 
+/** The longest a backup or restore job may run. */
+const JOB_DEADLINE_SECONDS = 3600;
+
 /**
  * Backup of a docroot: a CronJob `<name>-backup` that writes a dated, gzipped tar of the docroot to the target
  * export on a schedule and keeps the newest `keep` archives, and a suspended CronJob `<name>-restore`, a template
@@ -67,6 +70,11 @@ export class DocrootBackup extends Construct {
   public readonly restore: k8s.KubeCronJob;
   /** The jobs' NetworkPolicy: no connection in or out (both volumes are the kubelet's mounts, not the pod's). */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /**
+   * How old the newest archive may be before a backup counts as missed: the schedule's longest gap between two runs,
+   * plus the hour a job may take (its deadline). A site's alert fires after it.
+   */
+  public readonly staleAfterSeconds: number;
   /** The backup job's one container (the restore's differs in its script and mounts only): what a quota must make room for. */
   public readonly container: k8s.Container;
 
@@ -82,6 +90,7 @@ export class DocrootBackup extends Construct {
     OperatorContract.of(this).pullsImage(image);
     const imagePullSecrets = requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets);
     const schedule = requireCronSchedule(this, 'schedule', props.schedule ?? '0 3 * * *');
+    this.staleAfterSeconds = cronLongestGapSeconds(schedule) + JOB_DEADLINE_SECONDS;
     const keep = requireInteger(this, 'keep', props.keep ?? 7, 1, 1000);
     const user = requireInteger(this, 'user', props.user ?? 1000, 1, 2147483647);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
@@ -128,7 +137,7 @@ export class DocrootBackup extends Construct {
       metadata: { labels },
       spec: {
         backoffLimit: 2,
-        activeDeadlineSeconds: 3600,
+        activeDeadlineSeconds: JOB_DEADLINE_SECONDS,
         template: {
           metadata: { labels },
           spec: {

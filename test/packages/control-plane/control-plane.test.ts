@@ -1,7 +1,7 @@
 import {
   API_SERVER_PORT, ApiVipHolder, CONTROL_PLANE_PORTS, ControlPlane, ControlPlaneProps, KUBE_VIP_CONTROL_PLANE_ENV,
 } from '@cdk8s-vserver/control-plane';
-import { ImageReference, Ipv4Address, Ipv4Subnet, NodeFile, NodeFiles, Warnings } from '@cdk8s-vserver/core';
+import { FieldPath, ImageReference, Ipv4Address, Ipv4Subnet, NodeFile, NodeFiles, Warnings } from '@cdk8s-vserver/core';
 import { Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
@@ -250,9 +250,14 @@ describe('checks', () => {
     expect(() => build({ registry: undefined })).toThrow(/'apiVipHolder keepalivedImage' must name the keepalived image/);
   });
 
-  test('errors name the declaration\'s path when the site passes one', () => {
-    throws({ propPrefix: 'facts.controlPlane.', nodes: [NODES[0], { ...NODES[1], name: 'master1' }] })
-      .toThrow("'facts.controlPlane.nodes[1].name' must differ from facts.controlPlane.nodes[0].name");
+  test('errors name the declaration\'s path where a site declared it (FieldPath), and the construct\'s own otherwise', () => {
+    const app = Testing.app();
+    const site = new Construct(app, 'Site');
+    FieldPath.of(site, 'facts.controlPlane').declare(app, 'ControlPlane');
+    const duplicate = { ...PROPS, nodes: [NODES[0], { ...NODES[1], name: 'master1' }] };
+    expect(() => new ControlPlane(app, 'ControlPlane', duplicate))
+      .toThrow("[Site] 'facts.controlPlane.nodes[1].name' must differ from facts.controlPlane.nodes[0].name");
+    expect(() => new ControlPlane(Testing.app(), 'ControlPlane', duplicate)).toThrow("[ControlPlane] 'nodes[1].name' must differ from nodes[0].name");
   });
 
   test('warns on one node (nothing redundant) and on an even number (no better quorum); three warn nothing', () => {

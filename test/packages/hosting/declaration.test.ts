@@ -1,6 +1,7 @@
 import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeFiles, podSpecOf, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
+import { NfsDocroot } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, NodeSpread } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Testing } from 'cdk8s';
@@ -83,10 +84,11 @@ describe('each server entry, by its path in the declaration', () => {
     ['the Dashboard\'s address', { address: ip('192.168.1.33') }, "[Site] 'facts.dashboard.address' must differ from servers[1].address"],
     ['the floating tag', { version: 'latest' }, "'servers[1].version' must be the pinned tag of the server's httpd and sshd images, such as \"v1\" (this one uses the floating tag 'latest')"],
     ['a version that is no tag', { version: 'v1 beta' }, "'servers[1].version' must be the pinned tag of the server's httpd and sshd images, such as \"v1\" (this one contains white space)"],
-    ['negative replicas', { replicas: -1 }, "'servers[1].replicas' must be an integer from 1 to 100"],
-    ['no replica', { replicas: 0 }, "'servers[1].replicas' must be an integer from 1 to 100, got 0"],
+    // WebSshServer's own rule, named by the declaration's path (0.9.0's declaration restated it as 1-100)
+    ['negative replicas', { replicas: -1 }, "[Site] 'servers[1].replicas' must be an integer from 1 to 2147483647, got -1"],
+    ['no replica', { replicas: 0 }, "[Site] 'servers[1].replicas' must be an integer from 1 to 2147483647, got 0"],
     ['an SSH port of 0', { sshServicePort: 0 }, "'servers[1].sshServicePort' must be an integer from 1 to 65535, got 0"],
-    ['a relative export path', { docroot: { exportPath: 'web/shop' } }, "'servers[1].docroot.exportPath' must be an absolute path without white space, \".\" or \"..\" segments, such as \"/export/web/shop\", got \"web/shop\""],
+    ['a relative export path', { docroot: { exportPath: 'web/shop' } }, "'servers[1].docroot.exportPath' must be an absolute path without white space, \".\" or \"..\" segments, such as \"/export/web\", got \"web/shop\""],
   ] as Array<[string, Partial<VirtualServerSpec>, string]>)('fails on %s', (_what, change, message) => {
     expect(() => site(withServers({ ...shop, ...change }))).toThrow(message);
   });
@@ -340,12 +342,37 @@ describe('a redundant control plane in the declaration', () => {
   });
 
   test('its own checks name the declaration\'s path', () => {
-    expect(() => site(withControlPlane({ kubernetesVersion: 'v1.29.4' }))).toThrow(/\[Site\/ControlPlane\] 'facts\.controlPlane\.kubernetesVersion' must be v1\.31\.0/);
+    expect(() => site(withControlPlane({ kubernetesVersion: 'v1.29.4' }))).toThrow(/\[Site\] 'facts\.controlPlane\.kubernetesVersion' must be v1\.31\.0/);
   });
 
   test('a site without one writes no node files; the lab\'s control plane writes 16', () => {
     const { control } = { control: site(withFacts({ controlPlane: undefined, monitoring: undefined })) };
     expect(NodeFiles.of(control.app).list()).toEqual([]);
     expect(NodeFiles.of(site((lab) => lab).app).list().filter((f) => f.path.startsWith('control-plane/'))).toHaveLength(16);
+  });
+});
+
+describe('every error of a declared site names the path the user wrote, whichever construct checks it (FieldPath)', () => {
+  test.each([
+    // checked by NfsDocroot, the one owner of the rule: 0.9.0 named [server-bakery/BakeryDocroot] 'server'
+    ['the NAS host', withFacts({ nas: { ...LAB.facts.nas, server: 'nas_test' } }), "[Site] 'facts.nas.server' must be a hostname"],
+    // by DocrootBackup
+    ['a backup schedule', withFacts({ backup: { exportRoot: '/export/backup', schedule: '0 3 * *' } }), "[Site] 'facts.backup.schedule' must be a schedule"],
+    // by WebSshServer, for a prop the entry calls otherwise (overrides) and one the site gave it (the server's certificate)
+    ['an override', withServers({ ...shop, overrides: { hostKeysSecret: 'Shop_Keys' } }), "[Site] 'servers[1].overrides.hostKeysSecret' must be a DNS-1123 subdomain"],
+    ['a docroot volume name', withServers({ ...shop, docroot: { volumeName: 'Shop_Volume' } }), "[Site] 'servers[1].docroot.volumeName' must be"],
+  ])('%s', (_what, change, message) => {
+    expect(() => site(change)).toThrow(message);
+  });
+
+  test('a server on the NAS\'s address is refused, naming the fact (the VIP would take the NAS\'s address)', () => {
+    const onNas = (lab: HostingSiteProps) => withServers({ ...shop, address: ip('192.168.1.20') })(withFacts({ nas: { ...lab.facts.nas, server: '192.168.1.20' } })(lab));
+    expect(() => site(onNas))
+      .toThrow("[Site] 'servers[1].address' must differ from facts.nas.server: that is the NAS, and the VIP would take its address from it");
+  });
+
+  test('negative control: the same constructs built by hand name themselves', () => {
+    const chart = Testing.chart();
+    expect(() => new NfsDocroot(chart, 'Docroot', { server: 'nas_test', path: '/export/web/x' })).toThrow(/^\[test\/Docroot\] 'server' must be a hostname/);
   });
 });

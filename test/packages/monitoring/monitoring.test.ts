@@ -249,7 +249,7 @@ describe('facts.logs and facts.monitoring in the declaration', () => {
     [{ logs: { ...logs, forward: { address: Ipv4Address.of('192.168.1.40'), port: 70000 } } }, "'facts.logs.forward.port'"],
     [{ monitoring: { operatorLabels: { release: 'x' } } }, "'facts.monitoring.operatorLabels' must be left out without prometheusOperator"],
     [{ monitoring: { errorPercent: 150 } }, "'facts.monitoring.errorPercent' must be a share of responses in percent"],
-    [{ monitoring: { serverDownSeconds: 5 } }, "'facts.monitoring.serverDownSeconds' must be whole seconds from 15"],
+    [{ monitoring: { serverDownSeconds: 5 } }, "[Site] 'facts.monitoring.serverDownSeconds' must be an integer from 15 to 86400, got 5"],
     [{ monitoring: { blackboxExporter: 'http://blackbox:9115' } }, "'facts.monitoring.blackboxExporter' must be host:port"],
     [{ monitoring: { prometheusOperator: true, operatorLabels: { release: 'not valid!' } } }, "'facts.monitoring.operatorLabels.release' must be a Kubernetes label"],
   ])('fails on %j', (facts, message) => {
