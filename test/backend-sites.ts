@@ -51,7 +51,7 @@ export const BACKEND_SITES: ReadonlyArray<readonly [string, HostingSiteProps]> =
     certificate: undefined,
   },
   // HTTP only (no hostnames, no HSTS)
-  servers: LAB.servers.map((s) => ({ ...s, hostnames: undefined, overrides: { ...s.overrides, hsts: undefined }, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
+  servers: LAB.servers.map((s) => ({ ...s, hostnames: undefined, hsts: undefined, docroot: { volumeName: `lab-${backend}-${s.name}-docroot` } })),
 }] as const);
 
 /** The namespace a backend site's first server lives in. */

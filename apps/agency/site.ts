@@ -66,7 +66,7 @@ export const AGENCY: HostingSiteProps = {
       hostnames: ['shop.example'],
       certificate: ServerCertificate.fromSecret('shop-tls-bought'),
       // shop.example and every name under it serve HTTPS only: the header the browsers' preload list asks for
-      overrides: { hsts: Hsts.preloadReady() },
+      hsts: Hsts.preloadReady(),
     },
   ],
 };

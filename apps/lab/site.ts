@@ -63,7 +63,7 @@ export const LAB: HostingSiteProps = {
       // its DNS names, pointing at 192.168.1.31: served over HTTPS, with a certificate for both
       hostnames: ['www.myweb.test', 'myweb.test'],
       // browsers that saw it use HTTPS only, for a year
-      overrides: { hsts: Hsts.maxAge(Duration.days(365)) },
+      hsts: Hsts.maxAge(Duration.days(365)),
     },
   ],
 };

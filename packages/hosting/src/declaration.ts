@@ -4,10 +4,12 @@ import {
   requireDnsLabel, requireDnsSubdomain, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet,
   requireLanAddress, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
+import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
+import { DocrootBackupProps } from '@cdk8s-vserver/storage';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
-  AuthorizedKeys, MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerEgress, WebSshServerProps,
+  MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
@@ -28,20 +30,7 @@ export interface SiteFacts {
    */
   readonly imagePullSecrets?: string[] | undefined;
   /** The NAS: each server's docroot is `<exportRoot>/<server name>` on it. */
-  readonly nas: {
-    /** Hostname or IPv4 address. */
-    readonly server: string;
-    /** The export every server's folder lives under (`/export/web`). */
-    readonly exportRoot: string;
-    /** NFS mount options (`nfsvers=4.1`, `hard`). @default - none */
-    readonly mountOptions?: string[] | undefined;
-    /**
-     * Where the ACME stores of the servers whose certificate is `ServerCertificate.acme()` live: `<acmeStoreRoot>/<server
-     * name>`, each shared by the server's replicas, outside every docroot (it holds private keys).
-     * @default '<exportRoot>/.acme'
-     */
-    readonly acmeStoreRoot?: string | undefined;
-  };
+  readonly nas: NasFacts;
   /**
    * Where the HTTPS certificate of every server with `hostnames` comes from, unless the server names its own:
    * `ServerCertificate.acme({ contactEmail })` (Let's Encrypt by default), `.certManager({ issuer })` or `.fromSecret(name)`.
@@ -77,7 +66,7 @@ export interface SiteFacts {
   readonly routers?: string[] | undefined;
   /**
    * The nodes labeled `role=worker` (`kubectl label node <name> role=worker`), which run the servers. Each server's
-   * pods go on different workers (required anti-affinity, unless its `overrides.spread` is `NodeSpread.PREFERRED`),
+   * pods go on different workers (required anti-affinity, unless its `spread` is `NodeSpread.PREFERRED`),
    * and a rolling update adds one pod first: a server needs `replicas + 1` workers, which the synth checks.
    * @default - not declared: nothing is checked
    */
@@ -86,34 +75,17 @@ export interface SiteFacts {
    * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
    * restore template per server (`DocrootBackup`); leave out for a site without backups.
    */
-  readonly backup?: {
-    /** The NAS that holds the archives. @default - the docroots' NAS */
-    readonly server?: string | undefined;
-    /** The export the archives go under (`/export/backup`). */
-    readonly exportRoot: string;
-    /** Cron schedule. @default '0 3 * * *' */
-    readonly schedule?: string | undefined;
-    /** Archives kept per server. @default 7 */
-    readonly keep?: number | undefined;
-  } | undefined;
+  readonly backup?: BackupFacts | undefined;
   /**
    * The Kubernetes Dashboard and its VIP; leave out for a site without it. Its images default to upstream's on
    * Docker Hub; a cluster without internet access takes mirrored ones (README, "Your first site").
    */
-  readonly dashboard?: {
-    readonly address: Ipv4Address;
-    readonly image?: ImageReference | undefined;
-    readonly metricsScraperImage?: ImageReference | undefined;
-  } | undefined;
+  readonly dashboard?: DashboardFacts | undefined;
   /**
    * Headlamp, the Dashboard's maintained successor, and its VIP; leave out for a site without it. Its image defaults
    * to upstream's on ghcr.io (`Headlamp`).
    */
-  readonly headlamp?: {
-    readonly address: Ipv4Address;
-    readonly image?: ImageReference | undefined;
-    readonly viewerAccount?: boolean | undefined;
-  } | undefined;
+  readonly headlamp?: HeadlampFacts | undefined;
   /**
    * A redundant control plane: three control-plane nodes behind an API VIP (docs/control-plane.md).
    * The synth writes what each node needs in `dist/<app>/control-plane/`: kubeadm's configuration and the API VIP's
@@ -137,6 +109,42 @@ export interface SiteFacts {
    * @default - not declared: no exporter, no scrape targets, no alerts
    */
   readonly monitoring?: MonitoringFacts | undefined;
+}
+
+/** The NAS of the docroots (`facts.nas`). */
+export interface NasFacts {
+  /** Its hostname or IPv4 address. */
+  readonly server: string;
+  /** The export every server's folder lives under (`/export/web`): a server's docroot is `<exportRoot>/<name>`. */
+  readonly exportRoot: string;
+  /** NFS mount options (`nfsvers=4.1`, `hard`), for every folder the site mounts from it. @default - none: the kubelet's defaults */
+  readonly mountOptions?: string[] | undefined;
+  /**
+   * Where the ACME stores of the servers whose certificate is `ServerCertificate.acme()` live: `<acmeStoreRoot>/<server
+   * name>`, each shared by the server's replicas, outside every docroot (it holds private keys).
+   * @default '<exportRoot>/.acme'
+   */
+  readonly acmeStoreRoot?: string | undefined;
+}
+
+/** Backups of every docroot (`facts.backup`): `DocrootBackup`'s schedule and retention, and where the archives go. */
+export interface BackupFacts extends Pick<DocrootBackupProps, 'schedule' | 'keep'> {
+  /** The NAS that holds the archives. @default - the docroots' NAS (`facts.nas.server`) */
+  readonly server?: string | undefined;
+  /** The export the archives go under (`/export/backup`): a server's are in `<exportRoot>/<name>`. */
+  readonly exportRoot: string;
+}
+
+/** The Kubernetes Dashboard (`facts.dashboard`): `KubernetesDashboard`'s images, and the VIP it is published on. */
+export interface DashboardFacts extends Pick<KubernetesDashboardProps, 'image' | 'metricsScraperImage'> {
+  /** The VIP of the LAN it is published on (port 443). */
+  readonly address: Ipv4Address;
+}
+
+/** Headlamp (`facts.headlamp`): `Headlamp`'s image and viewer account, and the VIP it is published on. */
+export interface HeadlampFacts extends Pick<HeadlampProps, 'image' | 'viewerAccount'> {
+  /** The VIP of the LAN it is published on. */
+  readonly address: Ipv4Address;
 }
 
 /**
@@ -213,48 +221,57 @@ export interface ServerQuota {
   readonly limitsMemory?: string | undefined;
 }
 
-/** One virtual server of the site: a line of the declaration. */
-export interface VirtualServerSpec {
+/** A server's docroot when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
+export interface DocrootSpec {
+  /** The NAS folder (`/export/web/shop`). @default '<facts.nas.exportRoot>/<name>' */
+  readonly exportPath?: string | undefined;
+  /** The PersistentVolume's name. @default '<name>-docroot-pv' */
+  readonly volumeName?: string | undefined;
+  /** The PersistentVolumeClaim's name. @default '<name>-docroot' */
+  readonly claimName?: string | undefined;
+  /** The size the folder is declared with. @default Size.gibibytes(10) */
+  readonly capacity?: Size | undefined;
+}
+
+/** What a server entry writes of `WebSshServer`'s props: all but what the site supplies (its images, its volumes, its name's folder). */
+type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore'>;
+
+/**
+ * One virtual server of the site: a line of the declaration. Besides its address, version and the site's own
+ * fields (`docroot`, `quota`), every prop of `WebSshServer` (`@cdk8s-vserver/web-ssh-server`) but those the site
+ * supplies: `replicas`, `sshServicePort`, `hostnames`, `certificate`, `egress`, `authorizedKeys`, `hsts`, `spread`,
+ * `resources`, ... each with its `@default` there.
+ */
+export interface VirtualServerSpec extends ServerProps {
   /** The server's name: its Deployment, Service, and docroot folder `<exportRoot>/<name>`. */
   readonly name: string;
   /** The address (a VIP of the LAN) it is published on. */
   readonly address: Ipv4Address;
-  /** The version (tag of its httpd and sshd images) it runs. */
+  /** The version (tag of its httpd and sshd images, `<registry>/httpd:<version>`) it runs. */
   readonly version: string;
-  /** @default 2 */
-  readonly replicas?: number | undefined;
-  /** The Service port for SSH. @default 22 */
-  readonly sshServicePort?: number | undefined;
-  /**
-   * Its DNS names (`www.acme.example`, `acme.example`), each pointing at `address`: httpd answers them and the
-   * certificate covers them.
-   * @default - none: HTTP only
-   */
-  readonly hostnames?: string[] | undefined;
   /** Where its HTTPS certificate comes from. @default - `facts.certificate` when it has hostnames */
   readonly certificate?: ServerCertificate | undefined;
-  /**
-   * Where its pods may connect out to (NetworkPolicy egress), beyond what its certificate needs:
-   * `[ServerEgress.dns(), ServerEgress.internet([443])]` for a customer who fetches from a public Git host.
-   * @default - none: a static site needs no connection out
-   */
-  readonly egress?: ServerEgress[] | undefined;
   /**
    * What the server's namespace may hold at once, with `Tenancy.NAMESPACE_PER_SERVER`.
    * @default - what the server needs (see `ServerQuota`)
    */
   readonly quota?: ServerQuota | undefined;
-  /** Who may log in. @default - the Secret `<name>-ssh-authorized-keys` */
-  readonly authorizedKeys?: AuthorizedKeys | undefined;
-  /** The docroot, when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
-  readonly docroot?: {
-    readonly exportPath?: string | undefined;
-    readonly volumeName?: string | undefined;
-    readonly claimName?: string | undefined;
-    readonly capacity?: Size | undefined;
-  } | undefined;
-  /** Anything else of WebSshServer, for this server only (ports, spread, resources, eviction delay...). */
-  readonly overrides?: Partial<Omit<WebSshServerProps, keyof VirtualServerSpec | 'httpdImage' | 'sshdImage' | 'acmeStore'>> | undefined;
+  /** Its docroot, when it differs from the defaults. @default - `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot` */
+  readonly docroot?: DocrootSpec | undefined;
+  /**
+   * The props of WebSshServer for this server, as 0.9.0 took them.
+   * @deprecated write them on the entry itself (`hsts: Hsts.maxAge(...)`, not `overrides: { hsts: ... }`); a synth-time
+   * warning names each entry that still uses it
+   * @default - none
+   */
+  readonly overrides?: Partial<ServerProps> | undefined;
+}
+
+/** A prop of WebSshServer as a server entry gives it: on the entry, or (deprecated) in its `overrides`, with the path it was written at. */
+export function serverProp<K extends keyof ServerProps>(server: VirtualServerSpec, path: string, key: K): { value: ServerProps[K]; path: string } {
+  return server[key] !== undefined || server.overrides?.[key] === undefined
+    ? { value: server[key], path: `${path}.${String(key)}` }
+    : { value: server.overrides[key] as ServerProps[K], path: `${path}.overrides.${String(key)}` };
 }
 
 /** Props of {@link HostingSite}. */
@@ -452,13 +469,14 @@ function checkTls(site: IConstruct, path: string, server: VirtualServerSpec, sit
     fail(`${path}.hostnames`, names, `list the DNS names the ${server.certificate.kind} certificate of ${path}.certificate covers, such as ["www.example.org"]`);
   }
   if (certificate) certificate.validate(site, server.certificate ? `${path}.certificate` : `facts.certificate (for ${path})`, names);
-  const overrides = server.overrides ?? {};
-  if (!certificate && overrides.hsts !== undefined) {
-    fail(`${path}.overrides.hsts`, String(overrides.hsts), `be left out while ${path} serves no HTTPS: HSTS tells browsers to use HTTPS. `
+  const hsts = serverProp(server, path, 'hsts');
+  if (!certificate && hsts.value !== undefined) {
+    fail(hsts.path, String(hsts.value), `be left out while ${path} serves no HTTPS: HSTS tells browsers to use HTTPS. `
       + `Give ${path} hostnames and a certificate (or facts.certificate) first`);
   }
-  if (!certificate && overrides.redirectToHttps === true) {
-    fail(`${path}.overrides.redirectToHttps`, true, `be left out while ${path} serves no HTTPS: there is nothing to redirect to`);
+  const redirect = serverProp(server, path, 'redirectToHttps');
+  if (!certificate && redirect.value === true) {
+    fail(redirect.path, true, `be left out while ${path} serves no HTTPS: there is nothing to redirect to`);
   }
 }
 
@@ -546,7 +564,7 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
  * server's keys (that customer's keys would log in here too).
  */
 function checkSecrets(site: IConstruct, servers: VirtualServerSpec[], fail: (prop: string, value: unknown, expected: string) => never): void {
-  const hostKeys = new Map(servers.map((s) => [s.overrides?.hostKeysSecret ?? `${s.name}-ssh-host-keys`, s.name]));
+  const hostKeys = new Map(servers.map((s) => [serverProp(s, '', 'hostKeysSecret').value ?? `${s.name}-ssh-host-keys`, s.name]));
   const authorized = new Map(servers.map((s) => [`${s.name}-ssh-authorized-keys`, s.name]));
   servers.forEach((server, i) => {
     if (!(server.authorizedKeys instanceof SecretKeys)) return;
@@ -623,13 +641,13 @@ function checkWorkers(site: IConstruct, workers: string[] | undefined, routers: 
     named.add(worker);
   });
   servers.forEach((server, i) => {
-    if (server.overrides?.spread === NodeSpread.PREFERRED) return;
+    if (serverProp(server, '', 'spread').value === NodeSpread.PREFERRED) return;
     const replicas = server.replicas ?? 2;
     if (replicas + 1 > workers.length) {
       throw SiteError.invalidProp(site, `servers[${i}].replicas`, replicas, `be at most ${workers.length - 1} with the ${workers.length} workers of `
         + `facts.workers: each pod runs on a worker of its own, and a rolling update adds one more pod first, so ${replicas} replicas need `
         + `${replicas + 1} workers (${replicas > workers.length ? 'the pods beyond them would never start' : 'a rollout would never finish'}). `
-        + "Add a worker, lower 'replicas', or let pods share a worker with overrides: { spread: NodeSpread.PREFERRED }");
+        + "Add a worker, lower 'replicas', or let pods share a worker with spread: NodeSpread.PREFERRED");
     }
   });
 }

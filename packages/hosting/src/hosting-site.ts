@@ -10,7 +10,9 @@ import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec } from './declaration';
+import {
+  acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, serverProp, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec,
+} from './declaration';
 
 /**
  * A hosting site from one declaration: the cluster's facts and a list of virtual servers. It adds the app's charts,
@@ -379,33 +381,40 @@ export class HostingSite extends Construct {
       mountOptions: facts.nas.mountOptions,
       claimName: `${spec.name}-acme`,
     }) : undefined;
+    // the entry's props of WebSshServer (0.9.0's `overrides` first, so the entry's own win), less the site's own fields
+    const { address: _address, quota: _quota, docroot: _docroot, overrides, name, version, ...entry } = spec;
+    // (a prop left undefined on the entry, `{ ...lab.servers[0], hsts: undefined }`, is not written: it does not hide the override)
+    const own = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as typeof entry;
+    const given = { ...overrides, ...own };
+    const imagePullSecrets = serverProp(spec, `${at}`, 'imagePullSecrets');
+    const metrics = serverProp(spec, `${at}`, 'metrics');
     at.declare(charts.web, constructId(spec.name), {
-      ...Object.fromEntries(Object.keys(spec.overrides ?? {}).map((key) => [key, `${at}.overrides.${key}`])),
+      ...Object.fromEntries(Object.keys(overrides ?? {}).filter((key) => !(key in own)).map((key) => [key, `${at}.overrides.${key}`])),
       httpdImage: `${at}.version`,
       sshdImage: `${at}.version`,
-      imagePullSecrets: spec.overrides?.imagePullSecrets ? `${at}.overrides.imagePullSecrets` : 'facts.imagePullSecrets',
+      imagePullSecrets: imagePullSecrets.value ? imagePullSecrets.path : 'facts.imagePullSecrets',
       ...(spec.certificate ? {} : { certificate: `facts.certificate (for ${at})` }),
       acmeStore: facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot',
-      ...(facts.monitoring ? { metrics: 'facts.monitoring' } : {}),
+      metrics: facts.monitoring ? 'facts.monitoring' : metrics.path,
     });
+    if (overrides !== undefined) {
+      Warnings.of(this).add(`'${at}.overrides' is deprecated: write its props on the entry itself (${Object.keys(overrides).map((k) => `${k}: ...`).join(', ')}), `
+        + 'as the CHANGELOG of 0.10.0 shows.');
+    }
     const server = new WebSshServer(charts.web, constructId(spec.name), {
-      ...spec.overrides,
-      name: spec.name,
+      ...given,
+      name,
       replicas: spec.replicas ?? 2,
-      httpdImage: ImageReference.of(`${facts.registry}/httpd:${spec.version}`),
-      sshdImage: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
-      version: spec.version,
+      httpdImage: ImageReference.of(`${facts.registry}/httpd:${version}`),
+      sshdImage: ImageReference.of(`${facts.registry}/sshd:${version}`),
+      version,
       docroot,
-      sshServicePort: spec.sshServicePort,
-      authorizedKeys: spec.authorizedKeys,
-      hostnames: spec.hostnames,
       certificate,
       acmeStore,
-      egress: spec.egress,
-      imagePullSecrets: spec.overrides?.imagePullSecrets ?? facts.imagePullSecrets,
+      imagePullSecrets: imagePullSecrets.value ?? facts.imagePullSecrets,
       metrics: facts.monitoring
-        ? { exporterImage: ImageReference.of(`${facts.registry}/apache-exporter:${spec.version}`), scrapers: facts.monitoring.scrapers }
-        : spec.overrides?.metrics,
+        ? { exporterImage: ImageReference.of(`${facts.registry}/apache-exporter:${version}`), scrapers: facts.monitoring.scrapers }
+        : metrics.value,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
     this.vipController.expose(server.service, spec.address);

@@ -256,7 +256,7 @@ describe('facts.workers', () => {
     ['replicas that leave no room for a rollout', workers(['node1', 'node2']),
       "[Site] 'servers[0].replicas' must be at most 1 with the 2 workers of facts.workers: each pod runs on a worker of its own, and a rolling update "
       + 'adds one more pod first, so 2 replicas need 3 workers (a rollout would never finish). Add a worker, lower \'replicas\', or let pods share a '
-      + 'worker with overrides: { spread: NodeSpread.PREFERRED }, got 2'],
+      + 'worker with spread: NodeSpread.PREFERRED, got 2'],
     ['more replicas than workers', (lab: HostingSiteProps) => workers(['node1', 'node2', 'node3'])({ ...lab, servers: [{ ...lab.servers[0], replicas: 4 }] }),
       "'servers[0].replicas' must be at most 2 with the 3 workers of facts.workers: each pod runs on a worker of its own, and a rolling update adds one "
       + 'more pod first, so 4 replicas need 5 workers (the pods beyond them would never start)'],
@@ -270,7 +270,7 @@ describe('facts.workers', () => {
   });
 
   test('negative control: pods that may share a worker need no more workers than one', () => {
-    const sharing = (lab: HostingSiteProps) => ({ ...workers(['node1'])(lab), servers: [{ ...lab.servers[0], overrides: { spread: NodeSpread.PREFERRED } }] });
+    const sharing = (lab: HostingSiteProps) => ({ ...workers(['node1'])(lab), servers: [{ ...lab.servers[0], spread: NodeSpread.PREFERRED }] });
     expect(() => site(sharing)).not.toThrow();
   });
 });

@@ -124,7 +124,7 @@ describe('HTTPS in the declaration', () => {
     // (the lab's server, its HSTS taken away with the site's certificate)
     const named = site((lab) => {
       const props = withServer({ certificate: undefined }, { certificate: undefined })(lab);
-      return { ...props, servers: [{ ...props.servers[0], overrides: undefined }, ...props.servers.slice(1)] };
+      return { ...props, servers: [{ ...props.servers[0], hsts: undefined }, ...props.servers.slice(1)] };
     });
     expect(Warnings.collect(named.app)).toContainEqual(expect.stringMatching(/^\[web\/Shop\] serves no HTTPS for shop.example.org: .* Give it a 'certificate'/));
     expect(Warnings.collect(app).filter((w) => w.includes('serves no HTTPS'))).toEqual([]);
@@ -148,7 +148,9 @@ describe('HTTPS in the declaration', () => {
       "[Site] 'servers[1].certificate' must be a DNS-1123 subdomain"],
     ['a certificate without hostnames', withServer({ hostnames: undefined, certificate: ServerCertificate.fromSecret('shop-tls') }),
       "[Site] 'servers[1].hostnames' must list the DNS names the Secret certificate of servers[1].certificate covers"],
-    ['HSTS without HTTPS', withServer({ hostnames: undefined, overrides: { hsts: Hsts.maxAge(Duration.days(1)) } }),
+    ['HSTS without HTTPS', withServer({ hostnames: undefined, hsts: Hsts.maxAge(Duration.days(1)) }),
+      "[Site] 'servers[1].hsts' must be left out while servers[1] serves no HTTPS"],
+    ['HSTS without HTTPS, in the deprecated overrides', withServer({ hostnames: undefined, overrides: { hsts: Hsts.maxAge(Duration.days(1)) } }),
       "[Site] 'servers[1].overrides.hsts' must be left out while servers[1] serves no HTTPS"],
     ['an ACME store root inside a docroot', withServer({}, { nas: { ...LAB.facts.nas, acmeStoreRoot: '/export/web/shop/.acme' } }),
       "[Site] 'facts.nas.acmeStoreRoot' must not overlap another folder the site mounts: the ACME store of myweb"],
@@ -166,5 +168,23 @@ describe('placement', () => {
     new HostingSite(main, 'Site', LAB);
     expect(inChart.charts.map((c) => c.node.id)).toEqual(['main', ...inApp.charts.map((c) => c.node.id)]);
     expect(inChart.synthYaml()).toBe(inApp.synthYaml());
+  });
+});
+
+describe('a server entry is WebSshServer\'s props less what the site supplies', () => {
+  const hsts = Hsts.maxAge(Duration.days(30));
+  const headerOf = (props: HostingSiteProps) => {
+    const { site: built } = site(() => props);
+    return built.server('myweb').httpd.env?.find((e) => e.name === 'HSTS')?.value;
+  };
+
+  test('a prop on the entry reaches the server; 0.9.0\'s overrides still do, with a warning naming the entry (negative control: none without)', () => {
+    const flat = { ...LAB, servers: [{ ...LAB.servers[0], hsts }] };
+    const old = { ...LAB, servers: [{ ...LAB.servers[0], hsts: undefined, overrides: { hsts } }] };
+    expect(headerOf(flat)).toBe('max-age=2592000');
+    expect(headerOf(old)).toBe('max-age=2592000');
+    const warned = (props: HostingSiteProps) => Warnings.collect(site(() => props).app).filter((w) => w.includes('is deprecated'));
+    expect(warned(old)).toEqual(["[Site] 'servers[0].overrides' is deprecated: write its props on the entry itself (hsts: ...), as the CHANGELOG of 0.10.0 shows."]);
+    expect(warned(flat)).toEqual([]);
   });
 });
