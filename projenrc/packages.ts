@@ -60,7 +60,7 @@ export const PACKAGES: readonly PackageSpec[] = [
   },
   {
     dir: 'storage',
-    description: 'NfsDocroot: a static NFS PersistentVolume and the PersistentVolumeClaim bound to it',
+    description: 'NfsFolder: a folder of a NAS of any role (docroot, ACME store, backups, logs) as a static NFS PersistentVolume and the PersistentVolumeClaim bound to it; DocrootBackup',
     dependsOn: ['core'],
   },
   {

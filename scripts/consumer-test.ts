@@ -92,7 +92,7 @@ function appSource(plus: string): string {
   return `import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from '${plus}';
 import { ImageReference, Ipv4Address, Ipv4Subnet } from '${packageName('core')}';
-import { NfsDocroot } from '${packageName('storage')}';
+import { NfsFolder } from '${packageName('storage')}';
 import { WebSshServer } from '${packageName('web-ssh-server')}';
 import { KeepalivedVip } from '${packageName('vip')}';
 import { KubernetesDashboard } from '${packageName('dashboard')}';
@@ -103,8 +103,8 @@ const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: Ipv4Subnet.of('10.1.0.
 const web = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
 web.addDependency(system);
 for (const [i, name] of ['shop', 'blog'].entries()) {
-  const docroot = new NfsDocroot(web, name + '-docroot', {
-    server: 'nas.test', path: '/export/web/' + name, claimName: name + '-docroot',
+  const docroot = new NfsFolder(web, name + '-docroot', {
+    host: 'nas.test', path: '/export/web/' + name, claimName: name + '-docroot',
     accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY,
   });
   const server = new WebSshServer(web, name, {
@@ -123,7 +123,7 @@ vip.expose(ApiObject.of(status), Ipv4Address.of('10.1.0.40'));
 declare const process: { env: Record<string, string | undefined> };
 if (process.env.COLLIDE) {
   // Negative control: a second server named shop; the app-wide checks must stop the synth.
-  const docroot = new NfsDocroot(web, 'other-docroot', { server: 'nas.test', path: '/export/other', claimName: 'other-docroot' });
+  const docroot = new NfsFolder(web, 'other-docroot', { host: 'nas.test', path: '/export/other', claimName: 'other-docroot' });
   new WebSshServer(web, 'other', { name: 'shop', docroot, httpdImage: ImageReference.of('master.test:5000/myrepo/httpd:v1'),
     sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
 }
@@ -143,7 +143,7 @@ const metallb = process.env.METALLB === '1';
 synthApp(metallb ? 'site-metallb' : 'site', (app) => new HostingSite(app, 'Site', {
   name: 'consumer',
   facts: {
-    lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { server: 'nas.test', exportRoot: '/export/web' },
+    lanSubnet: Ipv4Subnet.of('10.1.0.0/16'), registry: 'master.test:5000/myrepo', nas: { host: 'nas.test', exportRoot: '/export/web' },
     ...(metallb ? { vipBackend: VipBackend.metalLb(), headlamp: { address: Ipv4Address.of('10.1.0.34') } } : {}),
   },
   servers: [

@@ -16,7 +16,7 @@ export const AGENCY: HostingSiteProps = {
   facts: {
     lanSubnet: Ipv4Subnet.of('10.20.30.0/24'),
     registry: 'registry.agency.test:5000/web',
-    nas: { server: 'nas.agency.test', exportRoot: '/export/sites', mountOptions: ['nfsvers=4.1', 'hard'] },
+    nas: { host: 'nas.agency.test', exportRoot: '/export/sites', mountOptions: ['nfsvers=4.1', 'hard'] },
     tenancy: Tenancy.NAMESPACE_PER_SERVER,
     vipBackend: VipBackend.metalLb({ name: 'agency-vips' }),
     routers: ['edge1', 'edge2'],

@@ -1,5 +1,5 @@
 import { ImageReference, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { NfsFolder } from '@cdk8s-vserver/storage';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
@@ -26,7 +26,7 @@ export function buildGeneratedSite(app: App, servers: number): void {
   const sshd = ImageReference.of('master.test:5000/myrepo/sshd:v1');
   for (let i = 0; i < servers; i++) {
     const name = `web${String(i).padStart(4, '0')}`;
-    const docroot = new NfsDocroot(web, `${name}-docroot`, { server: 'nas.test', path: `/export/web/${name}`, claimName: `${name}-docroot` });
+    const docroot = new NfsFolder(web, `${name}-docroot`, { host: 'nas.test', path: `/export/web/${name}`, claimName: `${name}-docroot` });
     const server = new WebSshServer(web, name, { name, httpdImage: httpd, sshdImage: sshd, docroot, sshServicePort: 2222 });
     vip.expose(server.service, generatedVip(i));
   }

@@ -14,7 +14,7 @@ export const LAB: HostingSiteProps = {
   facts: {
     lanSubnet: Ipv4Subnet.of('192.168.1.0/24'),
     registry: 'master.test:5000/myrepo',
-    nas: { server: 'nas.test', exportRoot: '/export/web', mountOptions: ['nfsvers=4.1', 'hard'] },
+    nas: { host: 'nas.test', exportRoot: '/export/web', mountOptions: ['nfsvers=4.1', 'hard'] },
     namespace: 'default',
     // the report's three workers (node0 is the router): myweb's 2 replicas and a rollout's one more pod
     workers: ['node1', 'node2', 'node3'],

@@ -20,7 +20,7 @@ const OTHER_FACTS: HostingSiteProps = {
     ...LAB.facts,
     lanSubnet: Ipv4Subnet.of('10.1.0.0/16'),
     registry: 'registry.other.test/hosting',
-    nas: { server: '10.1.0.5', exportRoot: '/srv/nfs/www' },
+    nas: { host: '10.1.0.5', exportRoot: '/srv/nfs/www' },
     namespace: 'customers',
     dashboard: { address: Ipv4Address.of('10.1.2.3') },
     // newshop's 4 replicas and a rollout's one more pod
@@ -186,7 +186,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
 
     test('its claim binds to its own volume, its folder on the NAS', () => {
       expect(pv.spec.claimRef).toEqual({ name: claimName, namespace: nsOf(name) });
-      expect(pv.spec.nfs).toEqual({ server: facts.nas.server, path: server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${name}` });
+      expect(pv.spec.nfs).toEqual({ server: facts.nas.host, path: server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${name}` });
       expect(pv.spec.mountOptions).toEqual(facts.nas.mountOptions);
       expect(pvc.spec.accessModes).toEqual(pv.spec.accessModes);
       for (const c of pod.containers.filter((container: any) => container.name !== 'exporter')) expect(c.volumeMounts.map((m: any) => m.name)).toContain('docroot');
@@ -200,7 +200,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       const ns = nsOf(server.name);
       const path_ = [`VIP:${server.address.text}`, `Service:${ns}:${server.name}`, `Deployment:${ns}:${server.name}`,
         `PersistentVolumeClaim:${ns}:${pvc.metadata.name}`, `PersistentVolume:${pvc.spec.volumeName}`,
-        `NFS:${facts.nas.server}:${server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${server.name}`}`];
+        `NFS:${facts.nas.host}:${server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${server.name}`}`];
       for (let i = 1; i < path_.length; i++) expect(edges).toContainEqual([path_[i - 1], path_[i]]);
       expect(roles.get(`Deployment:${nsOf(server.name)}:${server.name}`)).toBe('worker');
     }
@@ -240,7 +240,7 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     expect(roles.get(collector)).toBe('worker');
     for (const server of declaration.servers) expect(edges).toContainEqual([`Deployment:${nsOf(server.name)}:${server.name}`, collector]);
     expect(edges).toContainEqual([collector, `PersistentVolumeClaim:${logsNs}:logs`]);
-    expect(edges).toContainEqual([`PersistentVolume:${declaration.name}-logs`, `NFS:${facts.logs.server ?? facts.nas.server}:${facts.logs.exportPath}`]);
+    expect(edges).toContainEqual([`PersistentVolume:${declaration.name}-logs`, `NFS:${facts.logs.host ?? facts.nas.host}:${facts.logs.exportPath}`]);
   });
 
   test('its picture draws the control plane when the site declares one: each master holds the API VIP (dashed), the VIP reaches each', () => {

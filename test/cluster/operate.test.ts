@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ApiVipHolder, ControlPlane } from '@cdk8s-vserver/control-plane';
 import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
-import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
+import { DocrootBackup, NfsFolder } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
 import { ServerCertificate, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
@@ -40,7 +40,7 @@ function site(label: string, servers: string[], version = 'v1'): string {
     system.addDependency(ns);
     web.addDependency(system);
     servers.forEach((name, i) => {
-      const docroot = new NfsDocroot(web, `${name}-docroot`, { server: 'nas.test', path: `/export/${name}`, claimName: `${name}-docroot`, volumeName: `ops-${name}` });
+      const docroot = new NfsFolder(web, `${name}-docroot`, { host: 'nas.test', path: `/export/${name}`, claimName: `${name}-docroot`, volumeName: `ops-${name}` });
       const server = new WebSshServer(web, name, {
         name,
         docroot,
@@ -51,7 +51,7 @@ function site(label: string, servers: string[], version = 'v1'): string {
       });
       vip.expose(server.service, Ipv4Address.of(`10.9.0.${10 + i}`));
       // nightly archives to the NAS: CronJobs that prune and uninstall must cover too
-      const target = new NfsDocroot(web, `${name}-backup-target`, { server: 'nas.test', path: `/backup/${name}`, claimName: `${name}-backup`, volumeName: `ops-${name}-backup` });
+      const target = new NfsFolder(web, `${name}-backup-target`, { host: 'nas.test', path: `/backup/${name}`, claimName: `${name}-backup`, volumeName: `ops-${name}-backup` });
       new DocrootBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
     });
   });
@@ -142,8 +142,8 @@ describe('preflight', () => {
     const out = path.join(tmp, 'needs');
     synthApp(out, (app: App) => {
       const chart = new Chart(app, 'web', { namespace: 'default', labels: ownershipLabels('needs-test'), disableResourceNameHashes: true });
-      const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/needs', claimName: 'needs-docroot', volumeName: 'needs-docroot' });
-      const acmeStore = new NfsDocroot(chart, 'Acme', { server: 'nas.test', path: '/export/.acme/needs', claimName: 'needs-acme', volumeName: 'needs-acme' });
+      const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/needs', claimName: 'needs-docroot', volumeName: 'needs-docroot' });
+      const acmeStore = new NfsFolder(chart, 'Acme', { host: 'nas.test', path: '/export/.acme/needs', claimName: 'needs-acme', volumeName: 'needs-acme' });
       new WebSshServer(chart, 'needs', {
         docroot,
         acmeStore,
@@ -338,7 +338,7 @@ describe('moving a site from kube-keepalived-vip to MetalLB, as the README says'
       registry: 'master.test:5000/myrepo',
       namespace: 'migrate',
       vipBackend,
-      nas: { server: 'nas.test', exportRoot: '/export/migrate' },
+      nas: { host: 'nas.test', exportRoot: '/export/migrate' },
     },
     servers: [{ name: 'shop', address: Ipv4Address.of('10.8.0.10'), version: 'v1', sshServicePort: 2222, docroot: { volumeName: 'migrate-shop' } }],
   });

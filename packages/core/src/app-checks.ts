@@ -113,7 +113,7 @@ export class AppChecks {
 
   /**
    * Declares an address the site uses for something else (a node, the NAS, the API server), so no VIP can take
-   * it: `AppChecks.of(app).declareAddress('192.168.1.10', 'node0')`. NfsDocroot and KubernetesDashboard declare
+   * it: `AppChecks.of(app).declareAddress('192.168.1.10', 'node0')`. NfsFolder and KubernetesDashboard declare
    * the addresses they are given.
    */
   public declareAddress(address: string, what: string): this {

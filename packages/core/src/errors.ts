@@ -46,7 +46,7 @@ interface Declared {
   readonly path: string;
   /**
    * A construct prop that the declaration names otherwise, by its first word, with the whole path the user wrote:
-   * `{ hostKeysSecret: 'servers[1].overrides.hostKeysSecret', server: 'facts.nas.server' }`.
+   * `{ hostKeysSecret: 'servers[1].overrides.hostKeysSecret', host: 'facts.nas.host' }`.
    */
   readonly props: Readonly<Record<string, string>>;
 }

@@ -113,8 +113,8 @@ export interface SiteFacts {
 
 /** The NAS of the docroots (`facts.nas`). */
 export interface NasFacts {
-  /** Its hostname or IPv4 address. */
-  readonly server: string;
+  /** Its host: a hostname (`nas.test`) or an IPv4 address. */
+  readonly host: string;
   /** The export every server's folder lives under (`/export/web`): a server's docroot is `<exportRoot>/<name>`. */
   readonly exportRoot: string;
   /** NFS mount options (`nfsvers=4.1`, `hard`), for every folder the site mounts from it. @default - none: the kubelet's defaults */
@@ -129,8 +129,8 @@ export interface NasFacts {
 
 /** Backups of every docroot (`facts.backup`): `DocrootBackup`'s schedule and retention, and where the archives go. */
 export interface BackupFacts extends Pick<DocrootBackupProps, 'schedule' | 'keep'> {
-  /** The NAS that holds the archives. @default - the docroots' NAS (`facts.nas.server`) */
-  readonly server?: string | undefined;
+  /** The host of the NAS that holds the archives. @default - the docroots' NAS (`facts.nas.host`) */
+  readonly host?: string | undefined;
   /** The export the archives go under (`/export/backup`): a server's are in `<exportRoot>/<name>`. */
   readonly exportRoot: string;
 }
@@ -154,8 +154,8 @@ export interface HeadlampFacts extends Pick<HeadlampProps, 'image' | 'viewerAcco
 export interface LogFacts extends Pick<LogCollectorProps, 'retentionDays' | 'forward'> {
   /** The NAS folder the logs go under (`/export/logs`): one folder per server in it. */
   readonly exportPath: string;
-  /** The NAS. @default - the docroots' NAS */
-  readonly server?: string | undefined;
+  /** The host of the NAS that holds the logs. @default - the docroots' NAS (`facts.nas.host`) */
+  readonly host?: string | undefined;
   /** The tag of the collector's image, `<registry>/log-collector:<version>` (`v1`). */
   readonly version: string;
   /** The size the NAS folder is declared with (its claim's). @default Size.gibibytes(10) */
@@ -369,13 +369,13 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
     requireLanAddress(site, prop, value, lan);
     const other = addresses.get(value.text);
     if (other) {
-      fail(prop, value.text, `differ from ${other}: ${/\.server$/.test(other) ? 'that is the NAS, and the VIP would take its address from it' : 'one address publishes one Service'}`);
+      fail(prop, value.text, `differ from ${other}: ${/\.host$/.test(other) ? 'that is the NAS, and the VIP would take its address from it' : 'one address publishes one Service'}`);
     }
     addresses.set(value.text, prop);
   };
 
   // The NAS by its address: no VIP may take it (the VIP controller would answer for the NAS)
-  for (const [prop, host] of [['facts.nas.server', facts.nas.server], ['facts.backup.server', facts.backup?.server], ['facts.logs.server', facts.logs?.server]]) {
+  for (const [prop, host] of [['facts.nas.host', facts.nas.host], ['facts.backup.host', facts.backup?.host], ['facts.logs.host', facts.logs?.host]]) {
     if (host !== undefined && Ipv4Address.of(host).problem === undefined && !addresses.has(host)) addresses.set(host, prop!);
   }
   if (facts.nas.acmeStoreRoot !== undefined) requireAbsolutePath(site, 'facts.nas.acmeStoreRoot', facts.nas.acmeStoreRoot, '/export/web/.acme');
@@ -513,12 +513,12 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
   const { facts, servers } = props;
   const root = trimSlash(facts.nas.exportRoot);
   const exports: Export[] = servers.map((server, i) => (server.docroot?.exportPath
-    ? { host: facts.nas.server, path: trimSlash(server.docroot.exportPath), prop: `servers[${i}].docroot.exportPath`, what: `the docroot of ${server.name}` }
-    : { host: facts.nas.server, path: `${root}/${server.name}`, prop: `servers[${i}].name`, what: `the docroot of ${server.name} (facts.nas.exportRoot/<name>)` }));
+    ? { host: facts.nas.host, path: trimSlash(server.docroot.exportPath), prop: `servers[${i}].docroot.exportPath`, what: `the docroot of ${server.name}` }
+    : { host: facts.nas.host, path: `${root}/${server.name}`, prop: `servers[${i}].name`, what: `the docroot of ${server.name} (facts.nas.exportRoot/<name>)` }));
   servers.forEach((server) => {
     if (!serverCertificate(server, facts.certificate)?.needsAcmeStore) return;
     exports.push({
-      host: facts.nas.server,
+      host: facts.nas.host,
       path: acmeStorePath(facts, server.name),
       prop: facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot',
       what: `the ACME store of ${server.name} (${facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot/.acme'}/<name>)`,
@@ -527,14 +527,14 @@ function checkExports(props: HostingSiteProps, fail: (prop: string, value: unkno
   if (facts.backup) {
     const backupRoot = trimSlash(facts.backup.exportRoot);
     servers.forEach((server) => exports.push({
-      host: facts.backup!.server ?? facts.nas.server,
+      host: facts.backup!.host ?? facts.nas.host,
       path: `${backupRoot}/${server.name}`,
       prop: 'facts.backup.exportRoot',
       what: `the backups of ${server.name} (facts.backup.exportRoot/<name>)`,
     }));
   }
   if (facts.logs) {
-    exports.push({ host: facts.logs.server ?? facts.nas.server, path: trimSlash(facts.logs.exportPath), prop: 'facts.logs.exportPath', what: 'the logs of every server' });
+    exports.push({ host: facts.logs.host ?? facts.nas.host, path: trimSlash(facts.logs.exportPath), prop: 'facts.logs.exportPath', what: 'the logs of every server' });
   }
   // Sorted by `host:path/`, a folder and every folder inside it sit together: comparing neighbours finds every overlap.
   const keyed = exports.map((e, index) => ({ e, index, key: `${e.host.toLowerCase()}:${e.path === '/' ? '' : e.path}/` }))

@@ -5,7 +5,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
-import { DocrootBackup, NfsDocroot } from '@cdk8s-vserver/storage';
+import { DocrootBackup, NfsFolder } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
@@ -69,7 +69,7 @@ export class HostingSite extends Construct {
   private readonly serverMap = new Map<string, WebSshServer>();
   /** Servers added with addServer(), after the declaration's. */
   private readonly added: VirtualServerSpec[] = [];
-  private readonly docrootMap = new Map<string, NfsDocroot>();
+  private readonly docrootMap = new Map<string, NfsFolder>();
   private readonly backupMap = new Map<string, DocrootBackup>();
   /** How old a server's newest backup may be (the schedule's longest gap and an hour for the run), once for the site. */
 
@@ -151,7 +151,7 @@ export class HostingSite extends Construct {
   }
 
   /** Each server's docroot, by server name. */
-  public get docroots(): ReadonlyMap<string, NfsDocroot> {
+  public get docroots(): ReadonlyMap<string, NfsFolder> {
     return this.docrootMap;
   }
 
@@ -211,11 +211,11 @@ export class HostingSite extends Construct {
     const chart = this.chartOf('logs', namespace);
     chart.addDependency(this.namespaceChart!);
     FieldPath.of(this, 'facts.logs').declare(chart, 'Logs', {
-      server: logs.server !== undefined ? 'facts.logs.server' : 'facts.nas.server', path: 'facts.logs.exportPath', mountOptions: 'facts.nas.mountOptions',
+      host: logs.host !== undefined ? 'facts.logs.host' : 'facts.nas.host', path: 'facts.logs.exportPath', mountOptions: 'facts.nas.mountOptions',
     });
     FieldPath.of(this, 'facts.logs').declare(chart, 'LogCollector', { image: 'facts.logs.version', imagePullSecrets: 'facts.imagePullSecrets' });
-    const folder = new NfsDocroot(chart, 'Logs', {
-      server: logs.server ?? facts.nas.server,
+    const folder = new NfsFolder(chart, 'Logs', {
+      host: logs.host ?? facts.nas.host,
       path: logs.exportPath,
       capacity: logs.capacity ?? Size.gibibytes(10),
       mountOptions: facts.nas.mountOptions,
@@ -358,12 +358,12 @@ export class HostingSite extends Construct {
     const charts = this.chartsFor(spec);
     // Each construct of the server names the declaration's paths in its errors: what the entry wrote under `at`, and
     // the site's facts it was given.
-    const nas = { server: 'facts.nas.server', mountOptions: 'facts.nas.mountOptions' };
+    const nas = { host: 'facts.nas.host', mountOptions: 'facts.nas.mountOptions' };
     at.child('docroot').declare(charts.docroot, docrootId(spec.name), {
       ...nas, path: spec.docroot?.exportPath !== undefined ? `${at}.docroot.exportPath` : `${at}.name`,
     });
-    const docroot = new NfsDocroot(charts.docroot, docrootId(spec.name), {
-      server: facts.nas.server,
+    const docroot = new NfsFolder(charts.docroot, docrootId(spec.name), {
+      host: facts.nas.host,
       path: spec.docroot?.exportPath ?? `${this.exportRoot}/${spec.name}`,
       capacity: spec.docroot?.capacity,
       mountOptions: facts.nas.mountOptions,
@@ -374,8 +374,8 @@ export class HostingSite extends Construct {
     // mod_md's store: a folder of the NAS of its own, shared by the server's replicas, never inside a docroot
     FieldPath.of(this, facts.nas.acmeStoreRoot !== undefined ? 'facts.nas.acmeStoreRoot' : 'facts.nas.exportRoot')
       .declare(charts.docroot, `${docrootId(spec.name)}Acme`, nas);
-    const acmeStore = certificate?.needsAcmeStore ? new NfsDocroot(charts.docroot, `${docrootId(spec.name)}Acme`, {
-      server: facts.nas.server,
+    const acmeStore = certificate?.needsAcmeStore ? new NfsFolder(charts.docroot, `${docrootId(spec.name)}Acme`, {
+      host: facts.nas.host,
       path: acmeStorePath(facts, spec.name),
       capacity: Size.mebibytes(64),
       mountOptions: facts.nas.mountOptions,
@@ -422,13 +422,13 @@ export class HostingSite extends Construct {
     this.docrootMap.set(spec.name, docroot);
     if (facts.backup && this.backupRoot) {
       FieldPath.of(this, 'facts.backup').declare(charts.docroot, `${docrootId(spec.name)}Backup`, {
-        server: facts.backup.server !== undefined ? 'facts.backup.server' : 'facts.nas.server', path: 'facts.backup.exportRoot', mountOptions: nas.mountOptions,
+        host: facts.backup.host !== undefined ? 'facts.backup.host' : 'facts.nas.host', path: 'facts.backup.exportRoot', mountOptions: nas.mountOptions,
       });
       FieldPath.of(this, 'facts.backup').declare(charts.web, `${constructId(spec.name)}Backup`, {
         name: `${at}.name`, image: `${at}.version`, imagePullSecrets: 'facts.imagePullSecrets',
       });
-      const target = new NfsDocroot(charts.docroot, `${docrootId(spec.name)}Backup`, {
-        server: facts.backup.server ?? facts.nas.server,
+      const target = new NfsFolder(charts.docroot, `${docrootId(spec.name)}Backup`, {
+        host: facts.backup.host ?? facts.nas.host,
         path: `${this.backupRoot}/${spec.name}`,
         mountOptions: facts.nas.mountOptions,
         claimName: `${spec.name}-backup`,

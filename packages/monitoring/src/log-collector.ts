@@ -3,7 +3,7 @@ import {
   requireDnsLabel, requireImagePullSecrets, requireInteger, requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName,
   SiteError,
 } from '@cdk8s-vserver/core';
-import { IDocroot } from '@cdk8s-vserver/storage';
+import { INfsFolder } from '@cdk8s-vserver/storage';
 import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 
@@ -22,8 +22,8 @@ export interface LogCollectorProps {
    * by tag or digest: `master.test:5000/myrepo/log-collector:v1`.
    */
   readonly image: ImageReference;
-  /** Where the logs are kept: a ReadWriteMany volume of the NAS (an `NfsDocroot`) in the collector's namespace. */
-  readonly logs: IDocroot;
+  /** Where the logs are kept: a ReadWriteMany volume of the NAS (an `NfsFolder`) in the collector's namespace. */
+  readonly logs: INfsFolder;
   /** The servers whose httpd and sshd logs are kept, each in a folder of its own. */
   readonly servers: CollectedServer[];
   /**

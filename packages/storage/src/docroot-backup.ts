@@ -3,7 +3,7 @@ import {
   requireImagePullSecrets, requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { Construct } from 'constructs';
-import { IDocroot } from './nfs-docroot';
+import { INfsFolder } from './nfs-folder';
 
 /** Props of {@link DocrootBackup}. */
 export interface DocrootBackupProps {
@@ -14,9 +14,9 @@ export interface DocrootBackupProps {
    */
   readonly imagePullSecrets?: string[] | undefined;
   /** The docroot to back up (mounted read-only by the backup, read-write by the restore). */
-  readonly docroot: IDocroot;
-  /** Where the archives go: a second export, such as an `NfsDocroot` of the NAS's backup folder. */
-  readonly target: IDocroot;
+  readonly docroot: INfsFolder;
+  /** Where the archives go: a second export, such as an `NfsFolder` of the NAS's backup folder. */
+  readonly target: INfsFolder;
   /**
    * Base name of the two CronJobs, `<name>-backup` and `<name>-restore` (at most 44 characters: Kubernetes adds
    * to a CronJob's name for its Jobs).

@@ -1,2 +1,2 @@
-export * from './nfs-docroot';
+export * from './nfs-folder';
 export * from './docroot-backup';

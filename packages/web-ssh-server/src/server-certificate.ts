@@ -1,5 +1,5 @@
 import { isHostname, k8s, namespaceOf, OperatorContract, requireDnsSubdomain, requireWholeSeconds, SiteError } from '@cdk8s-vserver/core';
-import { IDocroot } from '@cdk8s-vserver/storage';
+import { INfsFolder } from '@cdk8s-vserver/storage';
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from './imports/cert-manager.io';
@@ -89,7 +89,7 @@ export interface CertificateTarget {
   /** Labels of the objects the source creates. */
   readonly labels: Record<string, string>;
   /** The ACME store, when the source is ACME. */
-  readonly acmeStore?: IDocroot | undefined;
+  readonly acmeStore?: INfsFolder | undefined;
 }
 
 /** What a certificate source adds to a server's pods. */
@@ -197,7 +197,7 @@ export class AcmeCertificate extends ServerCertificate {
     const store = target.acmeStore;
     if (!store) {
       throw SiteError.invalidProp(scope, 'acmeStore', undefined, 'be given with ServerCertificate.acme(): a volume every replica shares '
-        + '(an NfsDocroot of its own, never the docroot), where mod_md keeps the account, keys and certificates');
+        + '(an NfsFolder of its own, never the docroot), where mod_md keeps the account, keys and certificates');
     }
     const { directoryCaConfigMap: ca, externalAccountBindingSecret: eab } = this.options;
     const volumes: k8s.Volume[] = [{ ...store.podVolume, name: 'acme-store' }];

@@ -3,7 +3,7 @@ import {
   requireAbsolutePath, requireDistinctPorts, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue,
   requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { IDocroot } from '@cdk8s-vserver/storage';
+import { INfsFolder } from '@cdk8s-vserver/storage';
 import { Chart, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
@@ -35,8 +35,8 @@ export interface WebSshServerProps {
   /** The sshd image, pinned (`ImageReference.of('master.test:5000/myrepo/sshd:v1')`). */
   readonly sshdImage: ImageReference;
 
-  /** The web docroot both containers mount (an `NfsDocroot`). */
-  readonly docroot: IDocroot;
+  /** The web docroot both containers mount (an `NfsFolder`). */
+  readonly docroot: INfsFolder;
 
   /**
    * Where both containers mount the docroot.
@@ -90,10 +90,10 @@ export interface WebSshServerProps {
 
   /**
    * The volume mod_md keeps its ACME account, keys and certificates in, shared by every replica (ReadWriteMany,
-   * such as an `NfsDocroot` of its own). Needed with `ServerCertificate.acme()`; never the docroot, which is served.
+   * such as an `NfsFolder` of its own). Needed with `ServerCertificate.acme()`; never the docroot, which is served.
    * @default - none (an error with `ServerCertificate.acme()`)
    */
-  readonly acmeStore?: IDocroot | undefined;
+  readonly acmeStore?: INfsFolder | undefined;
 
   /**
    * Port httpd serves HTTPS on in the pod (1024 or above); the Service's `https` port is always 443.
@@ -745,7 +745,7 @@ interface Resolved {
   readonly imagePullSecrets?: k8s.LocalObjectReference[] | undefined;
   readonly egress: ServerEgress[];
   readonly nodeRole: NodeRole;
-  readonly docroot: IDocroot;
+  readonly docroot: INfsFolder;
   readonly docrootPath: string;
   readonly probePath: string;
   readonly hostKeysSecret: string;
@@ -770,7 +770,7 @@ interface Resolved {
 }
 
 /** A volume the server's pods mount (`prop`) must be a claim in their own namespace. */
-function requireClaimIn(scope: Construct, prop: string, volume: IDocroot, namespace: string): void {
+function requireClaimIn(scope: Construct, prop: string, volume: INfsFolder, namespace: string): void {
   if (volume.namespace !== namespace) {
     throw SiteError.invalidProp(scope, prop, `${volume.namespace}/${volume.podVolume.persistentVolumeClaim?.claimName}`,
       `be a claim in the server's own namespace "${namespace}": a pod cannot mount a claim of another namespace. `

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { AppChecks, ImageReference, Ipv4Address, Ipv4Subnet, k8s, Warnings, NodeRole } from '@cdk8s-vserver/core';
 import { KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { synthApp } from '@cdk8s-vserver/hosting';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { NfsFolder } from '@cdk8s-vserver/storage';
 import { KeepalivedVip } from '@cdk8s-vserver/vip';
 import { NodeSpread, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Testing } from 'cdk8s';
@@ -27,7 +27,7 @@ function site() {
 }
 
 function server(scope: Chart, id: string, props: Partial<ConstructorParameters<typeof WebSshServer>[2]> = {}) {
-  const docroot = props.docroot ?? new NfsDocroot(scope, `${id}Docroot`, { server: 'nas.test', path: `/export/${id}`, claimName: `${id.toLowerCase()}-docroot` });
+  const docroot = props.docroot ?? new NfsFolder(scope, `${id}Docroot`, { host: 'nas.test', path: `/export/${id}`, claimName: `${id.toLowerCase()}-docroot` });
   return new WebSshServer(scope, id, { httpdImage: HTTPD, sshdImage: SSHD, docroot, ...props });
 }
 
@@ -53,15 +53,15 @@ describe('collisions across constructs', () => {
     new k8s.KubeNamespace(other, 'Ns', { metadata: { name: 'shop' } });
     server(web, 'Shop', { name: 'web' });
     // (a PV is cluster-wide: the second docroot's volume needs its own name)
-    server(other, 'Shop', { name: 'web', docroot: new NfsDocroot(other, 'Docroot', { server: 'nas.test', path: '/export/shop', volumeName: 'shop-pv' }) });
+    server(other, 'Shop', { name: 'web', docroot: new NfsFolder(other, 'Docroot', { host: 'nas.test', path: '/export/shop', volumeName: 'shop-pv' }) });
     expect(synthError(app)).toBeUndefined();
   });
 
   test('two docroots with one PersistentVolume name, in two namespaces (a PV is cluster-wide)', () => {
     const { app, web } = site();
     const other = new Chart(app, 'other', { namespace: 'kube-public', disableResourceNameHashes: true });
-    new NfsDocroot(web, 'A', { server: 'nas.test', path: '/export/a', volumeName: 'vol1' });
-    new NfsDocroot(other, 'B', { server: 'nas.test', path: '/export/b', volumeName: 'vol1' });
+    new NfsFolder(web, 'A', { host: 'nas.test', path: '/export/a', volumeName: 'vol1' });
+    new NfsFolder(other, 'B', { host: 'nas.test', path: '/export/b', volumeName: 'vol1' });
     expect(synthError(app)).toContain('[other/B/PersistentVolume] its PersistentVolume/vol1 has the name of PersistentVolume/vol1 from '
       + '[web/A/PersistentVolume]: two objects of one kind need different names');
   });
@@ -99,7 +99,7 @@ describe('collisions across constructs', () => {
   test('a VIP that is the NAS, the API server, or a declared node address', () => {
     const { app, system, web } = site();
     const vip = new KeepalivedVip(system, 'Vip', { lanSubnet: LAN });
-    const docroot = new NfsDocroot(web, 'Docroot', { server: '192.168.1.5', path: '/export/web' });
+    const docroot = new NfsFolder(web, 'Docroot', { host: '192.168.1.5', path: '/export/web' });
     const shop = server(web, 'Shop', { docroot });
     vip.expose(shop.service, Ipv4Address.of('192.168.1.5'));
     const dashboard = new KubernetesDashboard(new Chart(app, 'dashboard'), 'Dashboard', { apiServerHost: 'https://192.168.1.10:6443' });
@@ -139,7 +139,7 @@ describe('names Kubernetes owns', () => {
 describe('what the API server rejects', () => {
   test('a namespace that is not a DNS label', () => {
     const app = Testing.app();
-    new NfsDocroot(new Chart(app, 'web', { namespace: 'My_Sites' }), 'Docroot', { server: 'nas.test', path: '/export/web' });
+    new NfsFolder(new Chart(app, 'web', { namespace: 'My_Sites' }), 'Docroot', { host: 'nas.test', path: '/export/web' });
     expect(synthError(app)).toContain('[web/Docroot/PersistentVolumeClaim] has namespace "My_Sites", which is not a DNS-1123 label (lowercase letters, '
       + "digits, '-', at most 63): the API server rejects it; fix the chart's namespace");
   });
@@ -176,7 +176,7 @@ describe('dangling references', () => {
   test("a docroot in another namespace than the server's pods", () => {
     const { app, web } = site();
     const other = new Chart(app, 'storage', { namespace: 'kube-public', disableResourceNameHashes: true });
-    const docroot = new NfsDocroot(other, 'Docroot', { server: 'nas.test', path: '/export/web', claimName: 'docroot' });
+    const docroot = new NfsFolder(other, 'Docroot', { host: 'nas.test', path: '/export/web', claimName: 'docroot' });
     expect(() => server(web, 'Shop', { docroot })).toThrow(
       "[web/Shop] 'docroot' must be a claim in the server's own namespace \"default\": a pod cannot mount a claim of another namespace. "
       + 'Put the docroot in a chart with namespace "default", got "kube-public/docroot"');
@@ -186,7 +186,7 @@ describe('dangling references', () => {
     const make = () => {
       const app = Testing.app();
       const chart = new Chart(app, 'shop', { namespace: 'shop', disableResourceNameHashes: true });
-      new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web' });
+      new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web' });
       return { app, chart };
     };
     const bare = make();
@@ -242,7 +242,7 @@ describe('privilege needs an opt-in by name', () => {
 });
 
 describe('risky but legal', () => {
-  const rwo = (web: Chart) => new NfsDocroot(web, 'Docroot', { server: 'nas.test', path: '/export/web', accessMode: 'ReadWriteOnce' });
+  const rwo = (web: Chart) => new NfsFolder(web, 'Docroot', { host: 'nas.test', path: '/export/web', accessMode: 'ReadWriteOnce' });
 
   test('a ReadWriteOnce docroot with 2 replicas that must spread: an error', () => {
     const { web } = site();

@@ -1,7 +1,7 @@
 import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeFiles, podSpecOf, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { NfsFolder } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { AuthorizedKeys, NodeSpread } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Testing } from 'cdk8s';
@@ -34,7 +34,7 @@ describe('one NAS folder is one customer\'s', () => {
 
   test('negative control: the same path on another NAS, and sibling folders with a common prefix, are fine', () => {
     expect(() => site(withServers({ ...shop, docroot: { exportPath: '/export/web/mywebsite' } }))).not.toThrow();
-    const other = (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, backup: { ...lab.facts.backup!, server: 'backup.test', exportRoot: '/export/web' } } });
+    const other = (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, backup: { ...lab.facts.backup!, host: 'backup.test', exportRoot: '/export/web' } } });
     expect(() => site(other)).not.toThrow();
   });
 
@@ -354,8 +354,8 @@ describe('a redundant control plane in the declaration', () => {
 
 describe('every error of a declared site names the path the user wrote, whichever construct checks it (FieldPath)', () => {
   test.each([
-    // checked by NfsDocroot, the one owner of the rule: 0.9.0 named [server-bakery/BakeryDocroot] 'server'
-    ['the NAS host', withFacts({ nas: { ...LAB.facts.nas, server: 'nas_test' } }), "[Site] 'facts.nas.server' must be a hostname"],
+    // checked by NfsFolder, the one owner of the rule: 0.9.0 named [server-bakery/BakeryDocroot] 'server'
+    ['the NAS host', withFacts({ nas: { ...LAB.facts.nas, host: 'nas_test' } }), "[Site] 'facts.nas.host' must be a hostname"],
     // by DocrootBackup
     ['a backup schedule', withFacts({ backup: { exportRoot: '/export/backup', schedule: '0 3 * *' } }), "[Site] 'facts.backup.schedule' must be a schedule"],
     // by WebSshServer, for a prop the entry calls otherwise (overrides) and one the site gave it (the server's certificate)
@@ -366,13 +366,13 @@ describe('every error of a declared site names the path the user wrote, whicheve
   });
 
   test('a server on the NAS\'s address is refused, naming the fact (the VIP would take the NAS\'s address)', () => {
-    const onNas = (lab: HostingSiteProps) => withServers({ ...shop, address: ip('192.168.1.20') })(withFacts({ nas: { ...lab.facts.nas, server: '192.168.1.20' } })(lab));
+    const onNas = (lab: HostingSiteProps) => withServers({ ...shop, address: ip('192.168.1.20') })(withFacts({ nas: { ...lab.facts.nas, host: '192.168.1.20' } })(lab));
     expect(() => site(onNas))
-      .toThrow("[Site] 'servers[1].address' must differ from facts.nas.server: that is the NAS, and the VIP would take its address from it");
+      .toThrow("[Site] 'servers[1].address' must differ from facts.nas.host: that is the NAS, and the VIP would take its address from it");
   });
 
   test('negative control: the same constructs built by hand name themselves', () => {
     const chart = Testing.chart();
-    expect(() => new NfsDocroot(chart, 'Docroot', { server: 'nas_test', path: '/export/web/x' })).toThrow(/^\[test\/Docroot\] 'server' must be a hostname/);
+    expect(() => new NfsFolder(chart, 'Docroot', { host: 'nas_test', path: '/export/web/x' })).toThrow(/^\[test\/Docroot\] 'host' must be a hostname/);
   });
 });

@@ -1,7 +1,7 @@
 import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, Ipv4Subnet, NodeFiles } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { LogCollector, LogCollectorProps, rsyslogConfig, serverPodPattern, SiteMonitoring, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { NfsFolder } from '@cdk8s-vserver/storage';
 import { METRICS_PORT, MetricsScraper, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
@@ -20,7 +20,7 @@ function testApp() {
 function collector(props: Partial<LogCollectorProps> = {}, namespace = 'vserver-logs') {
   const app = testApp();
   const chart = new Chart(app, 'logs', { namespace, disableResourceNameHashes: true });
-  const logs = new NfsDocroot(chart, 'Logs', { server: 'nas.test', path: '/export/logs', claimName: 'logs' });
+  const logs = new NfsFolder(chart, 'Logs', { host: 'nas.test', path: '/export/logs', claimName: 'logs' });
   const c = new LogCollector(chart, 'LogCollector', { image: IMAGE, logs, servers: [{ name: 'myweb', namespace: 'default' }], ...props });
   return { app, chart, collector: c };
 }
@@ -111,13 +111,13 @@ describe('LogCollector', () => {
       const app = Testing.app();
       const other = new Chart(app, 'other', { namespace: 'default' });
       const logsChart = new Chart(app, 'logs', { namespace: 'vserver-logs' });
-      const logs = new NfsDocroot(other, 'Logs', { server: 'nas.test', path: '/export/logs' });
+      const logs = new NfsFolder(other, 'Logs', { host: 'nas.test', path: '/export/logs' });
       new LogCollector(logsChart, 'C', { image: IMAGE, logs, servers: [{ name: 'myweb', namespace: 'default' }] });
     }).toThrow(/'logs' must be a claim in the collector's namespace "vserver-logs"/);
     expect(() => {
       const app = Testing.app();
       const logsChart = new Chart(app, 'logs', { namespace: 'vserver-logs' });
-      const logs = new NfsDocroot(logsChart, 'Logs', { server: 'nas.test', path: '/export/logs', accessMode: 'ReadWriteOnce' as any });
+      const logs = new NfsFolder(logsChart, 'Logs', { host: 'nas.test', path: '/export/logs', accessMode: 'ReadWriteOnce' as any });
       new LogCollector(logsChart, 'C', { image: IMAGE, logs, servers: [{ name: 'myweb', namespace: 'default' }] });
     }).toThrow(/'logs' must be ReadWriteMany/);
   });
@@ -175,7 +175,7 @@ describe('WebSshServer metrics', () => {
   const server = (metrics: any) => {
     const app = Testing.app();
     const chart = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
-    const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
+    const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
     new WebSshServer(chart, 'Myweb', {
       name: 'myweb',
       docroot,

@@ -1,5 +1,5 @@
 import { ImageReference } from '@cdk8s-vserver/core';
-import { DocrootBackup, DocrootBackupProps, NfsDocroot } from '@cdk8s-vserver/storage';
+import { DocrootBackup, DocrootBackupProps, NfsFolder } from '@cdk8s-vserver/storage';
 import { Chart, Testing } from 'cdk8s';
 import { find, synth } from '../../support';
 
@@ -8,8 +8,8 @@ const SSHD = ImageReference.of('master.test:5000/myrepo/sshd:v1');
 function setup(props: Partial<DocrootBackupProps> = {}, targetChart?: (app: ReturnType<typeof Testing.app>) => Chart) {
   const app = Testing.app();
   const chart = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
-  const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
-  const target = new NfsDocroot(targetChart ? targetChart(app) : chart, 'Target', { server: 'nas.test', path: '/export/backup/myweb', claimName: 'myweb-backup' });
+  const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
+  const target = new NfsFolder(targetChart ? targetChart(app) : chart, 'Target', { host: 'nas.test', path: '/export/backup/myweb', claimName: 'myweb-backup' });
   const backup = new DocrootBackup(chart, 'Backup', { name: 'myweb', docroot, target, image: SSHD, ...props });
   return { chart, backup };
 }

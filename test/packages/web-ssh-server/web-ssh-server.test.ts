@@ -1,5 +1,5 @@
 import { containerResources, ImageReference, Ipv4Subnet, NodeRole, restrictedViolations, Warnings } from '@cdk8s-vserver/core';
-import { NfsDocroot } from '@cdk8s-vserver/storage';
+import { NfsFolder } from '@cdk8s-vserver/storage';
 import {
   AcmeCertificateOptions, AuthorizedKeys, EgressProtocol, FramePolicy, Hsts, IssuerKind, LETS_ENCRYPT, NodeSpread, publicKeyProblem,
   ReferrerPolicy, ResponseHeaders, ServerCertificate, ServerEgress, WebSshServer, WebSshServerProps,
@@ -13,7 +13,7 @@ const SSHD = ImageReference.of('master.test:5000/myrepo/sshd:v1');
 const ALICE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIADat1PWSVPy/gKi+0W0DUUcOvYft3FDAvWwiCaB8Vkm alice@laptop';
 
 function server(props: Partial<WebSshServerProps> = {}, chart: Chart = Testing.chart()) {
-  const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web' });
+  const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web' });
   const construct = new WebSshServer(chart, 'MyWeb', { httpdImage: HTTPD, sshdImage: SSHD, docroot, ...props });
   return { chart, construct, manifests: synth(chart) };
 }
@@ -174,7 +174,7 @@ describe('security', () => {
   test('the pod passes Pod Security "restricted", with HTTPS by every source too', () => {
     expect(restrictedViolations(spec)).toEqual([]);
     const chart = Testing.chart();
-    const acmeStore = new NfsDocroot(chart, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
+    const acmeStore = new NfsFolder(chart, 'AcmeStore', { host: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
     const withAcme = server({ hostnames: ['www.example.org'], certificate: ServerCertificate.acme({ contactEmail: 'a@example.org' }), acmeStore }, chart);
     const withSecret = server({ hostnames: ['www.example.org'], certificate: ServerCertificate.fromSecret('shop-tls') });
     expect(restrictedViolations(podSpec(withAcme.manifests))).toEqual([]);
@@ -349,7 +349,7 @@ describe('props', () => {
 
   test('two servers in one chart keep their own names and selectors', () => {
     const chart = Testing.chart();
-    const docroot = new NfsDocroot(chart, 'Docroot', { server: 'nas.test', path: '/export/web' });
+    const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web' });
     new WebSshServer(chart, 'A', { httpdImage: HTTPD, sshdImage: SSHD, docroot });
     new WebSshServer(chart, 'B', { httpdImage: HTTPD, sshdImage: SSHD, docroot });
     const manifests = synth(chart);
@@ -426,7 +426,7 @@ describe('bad input', () => {
 
 describe('HTTPS', () => {
   const acmeStore = (chart: Chart, accessMode?: 'ReadWriteOnce') =>
-    new NfsDocroot(chart, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme', accessMode });
+    new NfsFolder(chart, 'AcmeStore', { host: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme', accessMode });
   const acme = (options: Partial<AcmeCertificateOptions> = {}) => ServerCertificate.acme({ contactEmail: 'webmaster@example.org', ...options });
   const withAcme = (props: Partial<WebSshServerProps> = {}) => {
     const chart = Testing.chart();
@@ -618,14 +618,14 @@ describe('NetworkPolicy', () => {
 
   test('HTTPS adds its port; ACME by an address reaches exactly the directory, by a name DNS and the internet\'s port 443', () => {
     const chart = Testing.chart();
-    const store = new NfsDocroot(chart, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
+    const store = new NfsFolder(chart, 'AcmeStore', { host: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
     const lab = server({
       hostnames: ['www.example.org'], acmeStore: store, certificate: ServerCertificate.acme({ contactEmail: 'a@example.org', directory: 'https://192.168.1.10:14000/dir' }),
     }, chart).manifests;
     expect(policy(lab).ingress).toEqual([{ ports: [tcp(8080), tcp(8443), tcp(2222)] }]);
     expect(policy(lab).egress).toEqual([{ to: [{ ipBlock: { cidr: '192.168.1.10/32' } }], ports: [tcp(14000)] }]);
     const chart2 = Testing.chart();
-    const store2 = new NfsDocroot(chart2, 'AcmeStore', { server: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
+    const store2 = new NfsFolder(chart2, 'AcmeStore', { host: 'nas.test', path: '/export/web/.acme/my-web', claimName: 'my-web-acme' });
     const public_ = server({ hostnames: ['www.example.org'], acmeStore: store2, certificate: ServerCertificate.acme({ contactEmail: 'a@example.org' }) }, chart2).manifests;
     expect(policy(public_).egress).toEqual([
       {

@@ -1,13 +1,13 @@
 import { AppChecks, k8s } from '@cdk8s-vserver/core';
-import { AccessMode, NfsDocroot, NfsDocrootProps, ReclaimPolicy } from '@cdk8s-vserver/storage';
+import { AccessMode, IDocroot, NfsDocroot, NfsFolder, NfsFolderProps, ReclaimPolicy } from '@cdk8s-vserver/storage';
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-22';
 import { find, synth } from '../../support';
 
-const NFS = { server: 'nas.test', path: '/export/web' };
+const NFS = { host: 'nas.test', path: '/export/web' };
 
-function docroot(props: Partial<NfsDocrootProps> = {}, chart: Chart = Testing.chart()) {
-  const construct = new NfsDocroot(chart, 'Docroot', { ...NFS, ...props });
+function docroot(props: Partial<NfsFolderProps> = {}, chart: Chart = Testing.chart()) {
+  const construct = new NfsFolder(chart, 'Docroot', { ...NFS, ...props });
   return { chart, construct };
 }
 
@@ -58,7 +58,7 @@ describe('props', () => {
       reclaimPolicy: kplus.PersistentVolumeReclaimPolicy.DELETE,
       mountOptions: ['nfsvers=4.1', 'hard'],
       readOnly: true,
-      server: '192.168.1.10',
+      host: '192.168.1.10',
     });
     const manifests = synth(chart);
     const pv = find(manifests, 'PersistentVolume', 'vol1');
@@ -132,8 +132,8 @@ describe('bad input', () => {
       "[test/Docroot] 'path' must be an absolute path without white space, \".\" or \"..\" segments, such as \"/export/web\", got \"export/web\""],
     ['an empty path', { path: '' }, /'path' must be an absolute path .*got ""$/],
     ['a path with ..', { path: '/export/../etc' }, /'path' must be an absolute path .*got "\/export\/..\/etc"$/],
-    ['a server that is neither hostname nor IPv4', { server: 'nas_1!' }, "[test/Docroot] 'server' must be a hostname (such as \"nas.test\") or an IPv4 address (such as \"192.168.1.10\"), got \"nas_1!\""],
-    ['an IPv4-like server out of range', { server: '192.168.1.300' }, /'server' must be a hostname .* got "192.168.1.300"$/],
+    ['a host that is neither hostname nor IPv4', { host: 'nas_1!' }, "[test/Docroot] 'host' must be a hostname (such as \"nas.test\") or an IPv4 address (such as \"192.168.1.10\"), got \"nas_1!\""],
+    ['an IPv4-like host out of range', { host: '192.168.1.300' }, /'host' must be a hostname .* got "192.168.1.300"$/],
     ['a zero capacity', { capacity: Size.gibibytes(0) }, "[test/Docroot] 'capacity' must be a cdk8s Size greater than zero, in whole KiB (such as Size.gibibytes(10)), got \"0 KiB\""],
     ['a capacity of a fraction of a KiB', { capacity: Size.kibibytes(1.5) }, /'capacity' must be a cdk8s Size greater than zero, in whole KiB.*got "1.5 KiB"$/],
     ['an uppercase claim name', { claimName: 'Docroot' }, /^\[test\/Docroot\] 'claimName' must be a DNS-1123 label.*got "Docroot"$/],
@@ -146,10 +146,20 @@ describe('bad input', () => {
       /'reclaimPolicy' must be one of PersistentVolumeReclaimPolicy.RETAIN \("Retain"\), PersistentVolumeReclaimPolicy.DELETE \("Delete"\), got "Recycle"$/],
     ['a mount option with a comma', { mountOptions: ['nfsvers=4.1,hard'] }, /'mountOptions' must be NFS mount options .* got "nfsvers=4.1,hard"$/],
   ])('throws for %s', (_what, props, message) => {
-    expect(() => docroot(props as Partial<NfsDocrootProps>)).toThrow(message);
+    expect(() => docroot(props as Partial<NfsFolderProps>)).toThrow(message);
   });
 
   test('a negative capacity cannot even be expressed (cdk8s Size rejects it)', () => {
     expect(() => Size.gibibytes(-1)).toThrow(/cannot be negative/);
+  });
+});
+
+describe('0.9.0 names', () => {
+  test('NfsDocroot and its types are NfsFolder\'s, deprecated: an app of 0.9.0 builds the same objects once its NAS is `host`', () => {
+    const chart = Testing.chart();
+    const old: NfsDocroot = new NfsDocroot(chart, 'Old', { host: 'nas.test', path: '/export/web/old' });
+    const folder: IDocroot = old;
+    expect(old).toBeInstanceOf(NfsFolder);
+    expect(folder.podVolume.persistentVolumeClaim?.claimName).toBe(old.claimName);
   });
 });

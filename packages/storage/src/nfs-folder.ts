@@ -5,9 +5,10 @@ import { Chart, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /**
- * A web docroot that pods can mount: the pod volume that holds it, and a container's mount of it.
+ * A folder of a NAS that pods can mount (a docroot, an ACME store, a backup target, the logs): the pod volume that
+ * holds it, and a container's mount of it.
  */
-export interface IDocroot {
+export interface INfsFolder {
   /** The pod volume that holds the docroot (a pod lists it once in `spec.volumes`). */
   readonly podVolume: k8s.Volume;
 
@@ -23,11 +24,11 @@ export interface IDocroot {
    * @param path absolute mount path inside the container (`/var/www/html`)
    * @param options mount options (read-only)
    */
-  mountAt(path: string, options?: DocrootMountOptions): k8s.VolumeMount;
+  mountAt(path: string, options?: NfsFolderMountOptions): k8s.VolumeMount;
 }
 
-/** Options for {@link IDocroot.mountAt}. */
-export interface DocrootMountOptions {
+/** Options for {@link INfsFolder.mountAt}. */
+export interface NfsFolderMountOptions {
   /**
    * Mount the docroot read-only in this container (a server that only serves content never needs to write it).
    *
@@ -61,10 +62,10 @@ const RECLAIM_POLICIES: Record<string, ReclaimPolicy> = {
   'PersistentVolumeReclaimPolicy.DELETE': 'Delete',
 };
 
-/** Props of {@link NfsDocroot}. */
-export interface NfsDocrootProps {
-  /** The NFS server: a hostname (`nas.test`) or an IPv4 address. */
-  readonly server: string;
+/** Props of {@link NfsFolder}. */
+export interface NfsFolderProps {
+  /** The NAS, the NFS server's host: a hostname (`nas.test`) or an IPv4 address. */
+  readonly host: string;
 
   /** The absolute path of the export on the server (`/export/web`). */
   readonly path: string;
@@ -116,12 +117,13 @@ export interface NfsDocrootProps {
 const DEFAULT_CAPACITY = Size.gibibytes(10);
 
 /**
- * A web docroot on a NAS: a static NFS PersistentVolume and a PersistentVolumeClaim bound to it.
+ * A folder of a NAS, whatever it holds (a server's docroot, its ACME store, its backups, the site's logs): a static NFS
+ * PersistentVolume and a PersistentVolumeClaim bound to it.
  *
  * The claim names the volume (`volumeName`) and both use the empty storage class, so no dynamic provisioner
  * can take the claim and it binds to exactly this volume. The volume's `claimRef` reserves it for this claim.
  */
-export class NfsDocroot extends Construct implements IDocroot {
+export class NfsFolder extends Construct implements INfsFolder {
   /** Name of the PersistentVolume. */
   public readonly volumeName: string;
   /** Name of the PersistentVolumeClaim. */
@@ -139,10 +141,10 @@ export class NfsDocroot extends Construct implements IDocroot {
   /** How the volume can be mounted. */
   public readonly accessMode: AccessMode;
 
-  constructor(scope: Construct, id: string, props: NfsDocrootProps) {
+  constructor(scope: Construct, id: string, props: NfsFolderProps) {
     super(scope, id);
     AppChecks.of(this).trust(this);
-    const server = requireHost(this, 'server', props.server);
+    const server = requireHost(this, 'host', props.host);
     if (Ipv4Address.of(server).problem === undefined) {
       AppChecks.of(this).declareAddress(server, `the NFS server of [${this.node.path}]`);
     }
@@ -184,7 +186,7 @@ export class NfsDocroot extends Construct implements IDocroot {
   /**
    * A container's mount of the docroot at `path`; read-only when `options.readOnly` says so or the docroot is.
    */
-  public mountAt(path: string, options: DocrootMountOptions = {}): k8s.VolumeMount {
+  public mountAt(path: string, options: NfsFolderMountOptions = {}): k8s.VolumeMount {
     requireAbsolutePath(this, 'mountAt path', path, '/var/www/html');
     return { name: this.podVolume.name, mountPath: path, readOnly: options.readOnly ?? this.readOnly };
   }
@@ -209,3 +211,14 @@ function nfsMountOptions(scope: Construct, options: string[]): string[] {
   }
   return [...options];
 }
+
+/** @deprecated 0.10.0: {@link NfsFolder}, one name for a NAS folder of any role. */
+export const NfsDocroot = NfsFolder;
+/** @deprecated 0.10.0: {@link NfsFolder}. */
+export type NfsDocroot = NfsFolder;
+/** @deprecated 0.10.0: {@link NfsFolderProps} (whose NAS is `host`, not `server`). */
+export type NfsDocrootProps = NfsFolderProps;
+/** @deprecated 0.10.0: {@link INfsFolder}. */
+export type IDocroot = INfsFolder;
+/** @deprecated 0.10.0: {@link NfsFolderMountOptions}. */
+export type DocrootMountOptions = NfsFolderMountOptions;
