@@ -113,6 +113,25 @@ describe('apps/lab/main', () => {
     }
   });
 
+  test('warns when the site is not named after its folder (negative control: lab in dist/lab warns only of port 22)', () => {
+    const lib = path.join(__dirname, '../../lib');
+    const copy = fs.mkdtempSync(path.join(lib, '.lab-copy-'));
+    try {
+      fs.cpSync(path.join(lib, 'lab'), copy, { recursive: true });
+      const main = path.join(copy, 'main.js');
+      fs.writeFileSync(main, fs.readFileSync(main, 'utf-8').replace(/'dist\/lab'/g, "'dist/mysite'"));
+      const out = spawnSync(process.execPath, [main], { cwd: tmp, encoding: 'utf-8' });
+      expect(out.status).toBe(0);
+      expect(out.stdout.trim().split('\n').pop()).toBe('warning: dist/mysite holds the site "lab" (the app.kubernetes.io/part-of label of its objects), '
+        + 'not "mysite": `cdk8s-vserver wait mysite` would find nothing. Name the site after its folder (name: \'mysite\'), or synthesize it into dist/lab');
+      const lab = spawnSync(process.execPath, [path.join(lib, 'lab/main.js')], { cwd: tmp, encoding: 'utf-8' });
+      expect(lab.stdout.split('\n').filter((l) => l.startsWith('warning:'))).toHaveLength(1);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+      fs.rmSync(path.join(tmp, 'dist'), { recursive: true, force: true });
+    }
+  });
+
   test('fails with exit code 1 and says so when it cannot write dist/lab', () => {
     const main = path.join(__dirname, '../../lib/lab/main.js');
     fs.writeFileSync(path.join(tmp, 'dist'), 'not a folder\n');

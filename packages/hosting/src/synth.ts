@@ -206,6 +206,12 @@ export async function runApp(outdir: string, load: () => Promise<(app: App) => u
     const build = await load();
     const result = synthApp(outdir, build, options);
     for (const line of formatSynthResult(result)) console.log(line);
+    const folder = path.basename(result.outdir);
+    if (result.contract?.site !== undefined && result.contract.site !== folder) {
+      console.log(`warning: ${outdir} holds the site "${result.contract.site}" (the ${PART_OF} label of its objects), not "${folder}": `
+        + `\`cdk8s-vserver wait ${folder}\` would find nothing. Name the site after its folder (name: '${folder}'), or synthesize it into `
+        + `${path.join(path.dirname(outdir), result.contract.site)}`);
+    }
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     const where = error instanceof Error && !(error instanceof SiteError) ? thrownAt(error) : undefined;
