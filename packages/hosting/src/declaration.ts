@@ -1,7 +1,7 @@
 import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, isLabelValue, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath,
-  requireDnsLabel, requireDnsSubdomain, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet,
+  ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath,
+  requireDnsLabel, requireDnsSubdomain, requireEnum, requireInteger, requireIpv4Subnet,
   requireLanAddress, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
@@ -332,7 +332,6 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   const registry = facts.registry;
   const registryProblem = /^[a-z]+:\/\//i.test(registry) ? 'has a scheme' : registry.endsWith('/') ? 'ends with a slash'
     : ImageReference.of(`${registry}/httpd:v1`).problem;
-  requireImagePullSecrets(site, 'facts.imagePullSecrets', facts.imagePullSecrets);
   if (registryProblem) {
     fail('facts.registry', registry, 'be a registry host and path without a scheme or a trailing slash, in lowercase, such as '
       + `"registry.example:5000/web" (this one ${registryProblem})`);
@@ -395,7 +394,6 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
   if (facts.controlPlane) checkControlPlane(facts, address, addresses, fail);
   if (facts.logs) checkLogs(site, props.name, facts.logs, namespace, servers, fail);
-  if (facts.monitoring) checkMonitoring(facts.monitoring, fail);
 
   checkExports(props, fail);
 }
@@ -416,18 +414,6 @@ function checkLogs(site: IConstruct, siteName: string, logs: LogFacts, serversNa
   if (namespace === serversNamespace || servers.some((s) => s.name === namespace)) {
     fail('facts.logs.namespace', namespace, 'differ from every namespace of the servers: the collector\'s namespace allows what "restricted" refuses '
       + `(reading the nodes' folders), and the servers' must not. Leave it out for "${logsNamespace(siteName, { ...logs, namespace: undefined })}"`);
-  }
-}
-
-/** The monitoring facts: what the operator objects are labelled with, the blackbox exporter's address, the thresholds. */
-function checkMonitoring(monitoring: MonitoringFacts, fail: (prop: string, value: unknown, expected: string) => never): void {
-  for (const [key, value] of Object.entries(monitoring.operatorLabels ?? {})) {
-    if (!isLabelValue(value) || !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(key)) {
-      fail(`facts.monitoring.operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
-    }
-  }
-  if (monitoring.operatorLabels && !monitoring.prometheusOperator) {
-    fail('facts.monitoring.operatorLabels', monitoring.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');
   }
 }
 

@@ -100,6 +100,10 @@ export class HostingSite extends Construct {
       this.namespace = made.namespace;
       this.defaultDeny = made.defaultDeny;
     }
+    // the VIP controller's errors name the facts it was given
+    FieldPath.of(this, 'facts.vipBackend').declare(app, backend.chartName, {
+      lanSubnet: 'facts.lanSubnet', registry: 'facts.registry', imagePullSecrets: 'facts.imagePullSecrets',
+    });
     this.vipChart = chart(backend.chartName, backend.namespace);
     if (this.namespaceChart) this.vipChart.addDependency(this.namespaceChart);
     if (!perServer) {

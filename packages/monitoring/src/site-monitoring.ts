@@ -1,5 +1,5 @@
 import {
-  AppChecks, MANAGED_BY, NodeFiles, requireDnsLabel, requireHost, requireInteger, SiteError,
+  AppChecks, isLabelValue, MANAGED_BY, NodeFiles, requireDnsLabel, requireHost, requireInteger, SiteError,
 } from '@cdk8s-vserver/core';
 import { Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -131,6 +131,14 @@ export class SiteMonitoring extends Construct {
       throw SiteError.invalidProp(this, 'blackboxExporter', props.blackboxExporter, 'be host:port, such as "blackbox.monitoring.svc:9115"');
     }
     if (props.blackboxExporter !== undefined) requireHost(this, 'blackboxExporter', props.blackboxExporter.replace(/:\d+$/, ''));
+    for (const [key, value] of Object.entries(props.operatorLabels ?? {})) {
+      if (!isLabelValue(value) || !/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(key)) {
+        throw SiteError.invalidProp(this, `operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
+      }
+    }
+    if (props.operatorLabels && !props.prometheusOperator) {
+      throw SiteError.invalidProp(this, 'operatorLabels', props.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');
+    }
     this.props = props;
     this.site = site;
     this.servers = [];

@@ -137,6 +137,14 @@ describe('SiteMonitoring', () => {
     return { m, chart, files: Object.fromEntries(NodeFiles.of(app).list().map((f) => [f.path, parse(f.content)])) };
   };
 
+  test.each([
+    [{ operatorLabels: { release: 'x' } }, "[M] 'operatorLabels' must be left out without prometheusOperator: true"],
+    [{ prometheusOperator: true, operatorLabels: { release: 'not valid!' } }, "[M] 'operatorLabels.release' must be a Kubernetes label"],
+    [{ blackboxExporter: 'http://blackbox:9115' }, "[M] 'blackboxExporter' must be host:port"],
+  ])('throws on its own props, naming itself when no site declared it: %j', (change, message) => {
+    expect(() => new SiteMonitoring(testApp(), 'M', { ...props, ...change })).toThrow(message);
+  });
+
   test('one VirtualServerDown per server, with the server in its labels and summary', () => {
     const { m } = files(props);
     const down = m.groups[0].rules.find((r) => r.alert === 'VirtualServerDown')!;
