@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiVipHolder, ControlPlane } from '@cdk8s-vserver/control-plane';
-import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet, ImageReference, k8s, ownershipLabels } from '@cdk8s-vserver/core';
+import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet, ImageReference, k8s, OperatorContract, ownershipLabels } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
 import { DocrootBackup, NfsFolder } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
@@ -204,7 +204,7 @@ describe('preflight', () => {
     fs.writeFileSync(path.join(dir, '0000-x.k8s.yaml'), 'apiVersion: pools.example.test/v1\nkind: Pool\nmetadata:\n  name: x\n');
     // the contract a synth of it would write: nothing to install is known for that group
     fs.mkdirSync(path.join(dir, 'operator'));
-    fs.writeFileSync(path.join(dir, CONTRACT_FILE), JSON.stringify({ version: 1, kinds: [], secrets: [], configMaps: [], images: [], installs: [] }));
+    fs.writeFileSync(path.join(dir, CONTRACT_FILE), JSON.stringify(OperatorContract.of(new App()).render([], undefined)));
     const out = cli(['preflight', dir], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(out.status).toBe(1);
     expect(out.stderr.trim()).toBe(`preflight: ${dir} holds pools.example.test/v1 objects, which the server does not serve. `

@@ -2,10 +2,11 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet, OperatorContract } from '@cdk8s-vserver/core';
 import { synthApp } from '@cdk8s-vserver/hosting';
 import { RULES_FILE, SCRAPE_CONFIG_FILE } from '@cdk8s-vserver/monitoring';
 import { ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { App } from 'cdk8s';
 import { parse, stringify } from 'yaml';
 import { PebbleCa } from './acme-ca';
 import { audit, hardenedPolicyFor, sshAuditReport, TlsFinding, tlsProblems } from './auditors';
@@ -910,8 +911,7 @@ describe('a private registry that asks for credentials (Debian\'s docker-registr
     fs.writeFileSync(path.join(folder, 'pull-with.k8s.yaml'), stringify(deploymentCopy('pull-with', pulling)));
     // with the contract a synth writes beside it (the copy is the user's own: nothing in it describes the Secret)
     fs.mkdirSync(path.join(folder, 'operator'));
-    const contract = { version: 1, kinds: [], secrets: [], configMaps: [], images: [], installs: [] };
-    fs.writeFileSync(path.join(folder, CONTRACT_FILE), JSON.stringify(contract));
+    fs.writeFileSync(path.join(folder, CONTRACT_FILE), JSON.stringify(OperatorContract.of(new App()).render([], undefined)));
     const operator = path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js');
     const preflight = spawnSync(process.execPath, [operator, 'preflight', folder],
       { encoding: 'utf-8', env: { ...process.env, VSERVER_MIN_K8S_MINOR: '20' } });
