@@ -18,9 +18,8 @@ export class SiteError extends Error {
    * @param expected what would work, phrased to follow "must" (`be an integer of at least 1`)
    */
   public static invalidProp(scope: IConstruct, prop: string, value: unknown, expected: string): SiteError {
-    const declared = FieldPath.declaredAt(scope);
-    const where = declared ? declared.scope : scope;
-    return new SiteError(`[${pathOf(where)}] '${FieldPath.nameOf(scope, prop)}' must ${expected}, got ${describeValue(value)}`);
+    const where = FieldPath.locate(scope, prop);
+    return new SiteError(`[${pathOf(where.scope)}] '${where.prop}' must ${expected}, got ${describeValue(value)}`);
   }
 
   /**
@@ -82,14 +81,20 @@ export class FieldPath {
    * `servers[1]`, `prop` itself otherwise. For messages that name another prop besides the one at fault.
    */
   public static nameOf(scope: IConstruct, prop: string): string {
+    return FieldPath.locate(scope, prop).prop;
+  }
+
+  /** The construct to name for the prop `prop` of `scope` (the declared one, else `scope`), and the prop's name as its user wrote it. */
+  public static locate(scope: IConstruct, prop: string): { readonly scope: IConstruct; readonly prop: string } {
     const declared = FieldPath.declaredAt(scope);
-    if (!declared) return prop;
+    if (!declared) return { scope, prop };
     const first = /^[A-Za-z0-9_]+/.exec(prop)?.[0] ?? '';
     const renamed = declared.props[first];
-    if (renamed !== undefined) return `${renamed}${prop.slice(first.length)}`;
-    if (prop === '') return declared.path;
-    if (declared.path === '') return prop;
-    return /^[[ ]/.test(prop) ? `${declared.path}${prop}` : `${declared.path}.${prop}`;
+    const name = renamed !== undefined ? `${renamed}${prop.slice(first.length)}`
+      : prop === '' ? declared.path
+        : declared.path === '' ? prop
+          : /^[[ ]/.test(prop) ? `${declared.path}${prop}` : `${declared.path}.${prop}`;
+    return { scope: declared.scope, prop: name };
   }
 
   private constructor(

@@ -71,7 +71,6 @@ export class HostingSite extends Construct {
   private readonly added: VirtualServerSpec[] = [];
   private readonly docrootMap = new Map<string, NfsFolder>();
   private readonly backupMap = new Map<string, DocrootBackup>();
-  /** How old a server's newest backup may be (the schedule's longest gap and an hour for the run), once for the site. */
 
   /**
    * @param scope the App, or any construct in it (a Chart, as cdk8s's app template makes one): the site's charts are
@@ -248,14 +247,13 @@ export class HostingSite extends Construct {
     if (scope instanceof Chart && this.namespaceChart) scope.addDependency(this.namespaceChart);
     const daemonSet = (object: k8s.KubeDaemonSet | undefined, what: string, nodes: string): WatchedDaemonSet | undefined => (object
       ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
-    // the backend's own DaemonSet (kube-keepalived-vip, kube-vip), or MetalLB's speakers from upstream's manifest (on every node)
-    const agent = this.vipController.agent;
     FieldPath.of(this, 'facts.monitoring').declare(scope, 'Monitoring', { site: 'name' });
     return new SiteMonitoring(scope, 'Monitoring', {
       site: name,
       servers: [...this.serverMap.values()].map((s) => this.monitoredServer(s)),
       collector: daemonSet(this.logCollector?.daemonSet, 'the log collector', 'worker'),
-      vipController: agent,
+      // the backend's own DaemonSet (kube-keepalived-vip, kube-vip), or MetalLB's speakers from upstream's manifest
+      vipController: this.vipController.agent,
       claims: [
         ...(facts.logs ? [{ namespace: logsNamespace(name, facts.logs), name: 'logs', what: 'the logs' }] : []),
         ...[...this.backupMap.values()].map((b) => ({ namespace: Chart.of(b).namespace ?? 'default', name: `${b.name}-backup`, what: `${b.name}'s backups` })),
