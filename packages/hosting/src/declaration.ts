@@ -1,7 +1,7 @@
 import { ControlPlaneProps } from '@cdk8s-vserver/control-plane';
 import {
-  ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, quantityAmount, requireAbsolutePath,
-  requireDnsLabel, requireDnsSubdomain, requireEnum, requireInteger, requireIpv4Subnet,
+  ImageReference, Ipv4Address, Ipv4Subnet, KUBERNETES_NAMESPACES, requireAbsolutePath,
+  requireDnsLabel, requireDnsSubdomain, requireEnum, requireIpv4Subnet,
   requireLanAddress, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
@@ -9,7 +9,7 @@ import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitorin
 import { DocrootBackupProps } from '@cdk8s-vserver/storage';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
-  MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, WebSshServerProps,
+  MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerQuota, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
@@ -203,23 +203,8 @@ export enum Tenancy {
   NAMESPACE_PER_SERVER = 'namespace-per-server',
 }
 
-/**
- * What one server's namespace may hold at once (`Tenancy.NAMESPACE_PER_SERVER`), as a ResourceQuota. Quantities as
- * Kubernetes writes them (`'500m'`, `'1'`, `'512Mi'`, `'2Gi'`). Each defaults to what the server needs: its replicas,
- * the one more pod a rolling update adds, and its backup and restore jobs.
- */
-export interface ServerQuota {
-  /** Pods at once. @default - replicas + 1, and 2 more with backups */
-  readonly pods?: number | undefined;
-  /** CPU the pods may request together. @default - the sum of what those pods request */
-  readonly requestsCpu?: string | undefined;
-  /** Memory the pods may request together. @default - the sum of what those pods request */
-  readonly requestsMemory?: string | undefined;
-  /** CPU limit of the pods together. @default - the sum of their limits */
-  readonly limitsCpu?: string | undefined;
-  /** Memory limit of the pods together. @default - the sum of their limits */
-  readonly limitsMemory?: string | undefined;
-}
+/** What one server's namespace may hold at once (`Tenancy.NAMESPACE_PER_SERVER`): `ServerNamespace`'s, from web-ssh-server. */
+export type { ServerQuota } from '@cdk8s-vserver/web-ssh-server';
 
 /** A server's docroot when it differs from the default folder `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot`. */
 export interface DocrootSpec {
@@ -353,7 +338,6 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
       fail(`servers[${i}].name`, server.name, `not be ${server.name} with facts.tenancy Tenancy.NAMESPACE_PER_SERVER: the name is the server's `
         + `namespace, and ${owner}. Name the server otherwise`);
     }
-    if (server.quota) checkQuota(site, `servers[${i}].quota`, server.quota);
   });
   const namespace = facts.namespace ?? 'default';
   if (RESERVED_NAMESPACES[namespace]) {
@@ -475,19 +459,6 @@ function checkServer(path: string, server: VirtualServerSpec, registry: string,
   }
   const problem = ImageReference.of(`${registry}/httpd:${server.version}`).problem;
   if (problem) fail(`${path}.version`, server.version, `be the pinned tag of the server's httpd and sshd images, such as "v1" (this one ${problem})`);
-}
-
-/** Each quota value a count or quantity the API server takes (how it compares with the server's pods is checked once they are built). */
-function checkQuota(site: IConstruct, path: string, quota: ServerQuota): void {
-  if (quota.pods !== undefined) requireInteger(site, `${path}.pods`, quota.pods, 1, 1000);
-  for (const key of ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] as const) {
-    const value = quota[key];
-    if (value === undefined) continue;
-    const amount = quantityAmount(value);
-    if (amount === undefined || amount <= 0) {
-      throw SiteError.invalidProp(site, `${path}.${key}`, value, `be a quantity above zero, such as '${key.endsWith('Cpu') ? '1' : '1Gi'}'`);
-    }
-  }
 }
 
 /**

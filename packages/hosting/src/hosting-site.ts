@@ -1,17 +1,17 @@
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
-  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE, quantityAmount,
+  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE,
   requireDnsLabel, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { DocrootBackup, NfsFolder } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
-import { WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, serverProp, ServerQuota, SiteFacts, Tenancy, VirtualServerSpec,
+  acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, serverProp, SiteFacts, Tenancy, VirtualServerSpec,
 } from './declaration';
 
 /**
@@ -95,7 +95,8 @@ export class HostingSite extends Construct {
     const perServer = this.tenancy === Tenancy.NAMESPACE_PER_SERVER;
     if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace) || facts.logs) this.namespaceChart = chart('namespace');
     if (!perServer && !KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
-      const made = this.addNamespace(this.serversNamespace, 'Namespace', 'DefaultDeny');
+      FieldPath.of(this, 'facts.namespace').declare(this.namespaceChart!, 'Servers');
+      const made = new ServerNamespace(this.namespaceChart!, 'Servers', { name: this.serversNamespace });
       this.namespace = made.namespace;
       this.defaultDeny = made.defaultDeny;
     }
@@ -277,87 +278,23 @@ export class HostingSite extends Construct {
     };
   }
 
-  private addNamespace(namespace: string, namespaceId: string, denyId: string) {
-    const podSecurity = { [POD_SECURITY_ENFORCE]: 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' };
-    const made = {
-      namespace: clusterScoped(new k8s.KubeNamespace(this.namespaceChart!, namespaceId, { metadata: { name: namespace, labels: podSecurity } })),
-      defaultDeny: new k8s.KubeNetworkPolicy(this.namespaceChart!, denyId, {
-        metadata: { name: 'default-deny', namespace },
-        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-      }),
-    };
-    return made;
-  }
-
   /**
    * The charts one server's objects go in: the site's shared ones or, with a namespace per server, a chart of its own
    * (made here, with the server's Namespace and default-deny policy in the `namespace` chart).
    */
-  private chartsFor(spec: VirtualServerSpec): { docroot: Chart; web: Chart } {
+  private chartsFor(spec: VirtualServerSpec, at: FieldPath): { docroot: Chart; web: Chart; namespace?: ServerNamespace } {
     if (this.tenancy !== Tenancy.NAMESPACE_PER_SERVER) return { docroot: this.docrootChart!, web: this.webChart! };
     const own = this.chartOf(`server-${spec.name}`, spec.name);
     own.addDependency(this.namespaceChart!, this.vipChart);
-    this.addNamespace(spec.name, `${constructId(spec.name)}Namespace`, `${constructId(spec.name)}DefaultDeny`);
-    return { docroot: own, web: own };
-  }
-
-  /**
-   * The server's namespace's ResourceQuota and LimitRange (a namespace per server): by default exactly what the server
-   * needs at once (its replicas, the pod a rolling update adds, its backup and restore jobs), from its containers'
-   * own requests and limits.
-   */
-  private addQuota(spec: VirtualServerSpec, path: string, server: WebSshServer, backup: DocrootBackup | undefined): void {
-    const pod = [server.httpd, server.sshd, ...(server.exporter ? [server.exporter] : [])];
-    const job = backup?.container;
-    const replicas = spec.replicas ?? 2;
-    const rollout = replicas + 1;
-    const jobs = backup ? 2 : 0;
-    const quota: ServerQuota = spec.quota ?? {};
-    const hard: Record<string, string> = { pods: String(quota.pods ?? rollout + jobs) };
-    const short = quota.pods !== undefined && quota.pods < rollout ? [`pods ${quota.pods} (a rolling update needs ${rollout})`] : [];
-    for (const { key, side, resource } of QUOTA_AMOUNTS) {
-      const onePod = pod.reduce((n, c) => n + amountOf(c, side, resource), 0);
-      const needed = rollout * onePod + (job ? jobs * amountOf(job, side, resource) : 0);
-      const given = quota[key];
-      const givenAmount = given === undefined ? undefined : quantityAmount(given) ?? 0;
-      if (givenAmount !== undefined && givenAmount < onePod) {
-        throw SiteError.invalidProp(this, `${path}.${key}`, given, `be at least what one of the server's pods asks (${formatAmount(resource, onePod)}, `
-          + `all its containers together): no pod of the server could start. Leave it out for what the server needs (${formatAmount(resource, needed)})`);
-      }
-      if (givenAmount !== undefined && givenAmount < rollout * onePod) short.push(`${key} ${given} (a rolling update needs ${formatAmount(resource, rollout * onePod)})`);
-      hard[`${side}.${resource}`] = given ?? formatAmount(resource, needed);
-    }
-    if (short.length) {
-      Warnings.of(this).add(`'${path}' holds fewer than the ${replicas} replicas and the pod a rolling update adds: ${short.join(', ')}. `
-        + 'A rollout would wait for room that never comes.');
-    }
-    const metadata = { name: spec.name, namespace: spec.name };
-    const quantity = (text: string) => k8s.Quantity.fromString(text);
-    new k8s.KubeResourceQuota(this.namespaceChart!, `${constructId(spec.name)}Quota`, {
-      metadata, spec: { hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, quantity(v)])) },
-    });
-    // For anything else started in the namespace (a debug pod): at most the server's largest container, and by
-    // default that much, requesting what its smallest one requests.
-    const each = (side: 'requests' | 'limits', resource: 'cpu' | 'memory', pick: (...n: number[]) => number) =>
-      quantity(formatAmount(resource, pick(...pod.map((c) => amountOf(c, side, resource)))));
-    const largest = { cpu: each('limits', 'cpu', Math.max), memory: each('limits', 'memory', Math.max) };
-    new k8s.KubeLimitRange(this.namespaceChart!, `${constructId(spec.name)}Limits`, {
-      metadata,
-      spec: {
-        limits: [{
-          type: 'Container',
-          max: largest,
-          default: largest,
-          defaultRequest: { cpu: each('requests', 'cpu', Math.min), memory: each('requests', 'memory', Math.min) },
-        }],
-      },
-    });
+    at.declare(this.namespaceChart!, `${constructId(spec.name)}Namespace`);
+    const namespace = new ServerNamespace(this.namespaceChart!, `${constructId(spec.name)}Namespace`, { name: spec.name });
+    return { docroot: own, web: own, namespace };
   }
 
   /** One server's objects: its docroot (and backup target), Deployment, Service, disruption budget, VIP and backup. */
   private buildServer(spec: VirtualServerSpec, at: FieldPath): WebSshServer {
     const facts = this.facts;
-    const charts = this.chartsFor(spec);
+    const charts = this.chartsFor(spec, at);
     // Each construct of the server names the declaration's paths in its errors: what the entry wrote under `at`, and
     // the site's facts it was given.
     const nas = { host: 'facts.nas.host', mountOptions: 'facts.nas.mountOptions' };
@@ -446,7 +383,8 @@ export class HostingSite extends Construct {
         keep: facts.backup.keep,
       }));
     }
-    if (this.tenancy === Tenancy.NAMESPACE_PER_SERVER) this.addQuota(spec, `${at}.quota`, server, this.backupMap.get(spec.name));
+    const backup = this.backupMap.get(spec.name);
+    charts.namespace?.fitTo(server, { quota: spec.quota, jobs: backup ? [backup.container] : [] });
     // a server added after the site was built: the collector and Prometheus watch it too
     this.logCollector?.addServer({ name: server.name, namespace: charts.web.namespace ?? 'default' });
     this.monitoring?.addServer(this.monitoredServer(server));
@@ -460,25 +398,6 @@ export class HostingSite extends Construct {
     return server;
   }
 
-}
-
-/** The amounts of a ServerQuota, each the ResourceQuota's `<side>.<resource>`. */
-const QUOTA_AMOUNTS = [
-  { key: 'requestsCpu', side: 'requests', resource: 'cpu' },
-  { key: 'requestsMemory', side: 'requests', resource: 'memory' },
-  { key: 'limitsCpu', side: 'limits', resource: 'cpu' },
-  { key: 'limitsMemory', side: 'limits', resource: 'memory' },
-] as const;
-
-/** What a container asks (`requests`) or may use (`limits`) of `resource`, as a number (cores, bytes); 0 when unset. */
-function amountOf(container: { resources?: any | undefined }, side: 'requests' | 'limits', resource: 'cpu' | 'memory'): number {
-  const q = container.resources?.[side]?.[resource];
-  return quantityAmount(String(q?.value ?? q ?? '0')) ?? 0;
-}
-
-/** An amount as a quantity: CPU in millicores, memory in MiB, rounded up after the float sums' last digits (3 x 0.07 is 0.21000000000000002). */
-function formatAmount(resource: 'cpu' | 'memory', n: number): string {
-  return resource === 'cpu' ? `${Math.ceil(+(n * 1000).toFixed(6))}m` : `${Math.ceil(+(n / 2 ** 20).toFixed(6))}Mi`;
 }
 
 /** `myweb` -> `MyWeb`-like construct ids stay stable: the server's name in PascalCase (`my-shop` -> `MyShop`). */

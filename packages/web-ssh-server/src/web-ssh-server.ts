@@ -350,6 +350,8 @@ export class WebSshServer extends Construct {
   public readonly exporter?: k8s.Container;
   /** Name of the Secret with the SSH host keys. */
   public readonly hostKeysSecret: string;
+  /** How many pods it runs. */
+  public readonly replicas: number;
   /** Labels that select this server's pods (Service selector and Deployment selector). */
   public readonly selectorLabels: Record<string, string>;
   /** The server's DNS names. */
@@ -367,6 +369,7 @@ export class WebSshServer extends Construct {
     const r = this.resolve(props);
     this.name = r.name;
     this.hostKeysSecret = r.hostKeysSecret;
+    this.replicas = r.replicas;
     this.selectorLabels = r.selectorLabels;
     this.tellOperator(r);
     // The authorized keys: read by sshd's AuthorizedKeysCommand (as `nobody`) at each login, so a whole-volume
