@@ -27,6 +27,9 @@ const repo = path.join(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'operate-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** What the shop's DocrootBackup says its Jobs carry. */
+let shopBackupJobLabels: Readonly<Record<string, string>> = {};
+
 /** The ops-test site with these servers, all on `version`, synthesized into a folder the test server takes. */
 function site(label: string, servers: string[], version = 'v1'): string {
   const out = path.join(tmp, label);
@@ -52,7 +55,8 @@ function site(label: string, servers: string[], version = 'v1'): string {
       vip.expose(server.service, Ipv4Address.of(`10.9.0.${10 + i}`));
       // nightly archives to the NAS: CronJobs that prune and uninstall must cover too
       const target = new NfsFolder(web, `${name}-backup-target`, { host: 'nas.test', path: `/backup/${name}`, claimName: `${name}-backup`, volumeName: `ops-${name}-backup` });
-      new DocrootBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
+      const backup = new DocrootBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
+      if (name === 'shop') shopBackupJobLabels = backup.jobLabels;
     });
   });
   return applyableDir(out, path.join(tmp, `${label}-applyable`));
@@ -250,6 +254,18 @@ describe('operating a site', () => {
     expect(names('deployments')).toEqual(['blog', 'shop', 'wiki']);
     expect(names('cronjobs')).toHaveLength(6);
     expect(vipEntries()).toEqual({ '10.9.0.10': 'ops/shop', '10.9.0.11': 'ops/blog', '10.9.0.12': 'ops/wiki' });
+  });
+
+  test('a backup\'s jobLabels (what the stale-backup alert advises) select the Jobs its CronJob makes (negative control: the server\'s instance label does not)', () => {
+    kubectl(['create', 'job', 'shop-backup-now', '--from=cronjob/shop-backup', '-n', 'ops']);
+    try {
+      const selector = Object.entries(shopBackupJobLabels).map(([k, v]) => `${k}=${v}`).join(',');
+      expect(names('jobs').filter((n: string) => n === 'shop-backup-now')).toEqual(['shop-backup-now']);
+      expect(getJson(['jobs', '-n', 'ops', '-l', selector]).items.map((j: any) => j.metadata.name)).toEqual(['shop-backup-now']);
+      expect(getJson(['jobs', '-n', 'ops', '-l', 'app.kubernetes.io/instance=shop']).items).toEqual([]);
+    } finally {
+      kubectl(['delete', 'job', 'shop-backup-now', '-n', 'ops', '--wait=false']);
+    }
   });
 
   test('diff: nothing for the same site (exit 0), exactly the image change for a new version (exit 1)', () => {

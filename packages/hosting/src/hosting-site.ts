@@ -274,7 +274,8 @@ export class HostingSite extends Construct {
       name: server.name,
       namespace: Chart.of(server).namespace ?? 'default',
       httpsHostnames: server.certificate ? server.hostnames : [],
-      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: backup.staleAfterSeconds } : undefined,
+      podLabels: server.selectorLabels,
+      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: backup.staleAfterSeconds, jobLabels: backup.jobLabels } : undefined,
     };
   }
 

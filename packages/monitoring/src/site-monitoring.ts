@@ -27,10 +27,55 @@ export interface MonitoredServer {
   /** Its HTTPS hostnames (probed for the certificate's expiry when `blackboxExporter` is given); none: HTTP only. */
   readonly httpsHostnames: string[];
   /**
-   * Its nightly backup: the CronJob, and how old the newest successful run may be before the alert (the longest gap
-   * between two runs of its schedule, and an hour for the run itself).
+   * The labels that select its pods (`WebSshServer.selectorLabels`): those every server shares select the servers'
+   * pods for scraping, and the one whose value is the server's name becomes the `server` label of its metrics.
+   * @default - web-ssh-server's: `app.kubernetes.io/name: web-ssh-server`, `app.kubernetes.io/instance: <name>`
    */
-  readonly backup?: { readonly cronJob: string; readonly maxAgeSeconds: number } | undefined;
+  readonly podLabels?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Its nightly backup: the CronJob, how old the newest successful run may be before the alert (the longest gap
+   * between two runs of its schedule, and an hour for the run itself), and the labels of its Jobs, for the alert's
+   * advice (`DocrootBackup.jobLabels`).
+   */
+  readonly backup?: {
+    readonly cronJob: string;
+    readonly maxAgeSeconds: number;
+    /** @default - none: the advice lists the namespace's Jobs */
+    readonly jobLabels?: Readonly<Record<string, string>> | undefined;
+  } | undefined;
+}
+
+/** How the servers' pods are found: the labels they share, and the label that names each server. */
+interface ServerPods {
+  readonly match: Record<string, string>;
+  readonly nameLabel: string;
+}
+
+/** `podLabels` of a server, or web-ssh-server's. */
+function podLabelsOf(server: MonitoredServer): Readonly<Record<string, string>> {
+  return server.podLabels ?? { 'app.kubernetes.io/name': 'web-ssh-server', 'app.kubernetes.io/instance': server.name };
+}
+
+/**
+ * The labels every server's pods carry with one value (what selects them), and the label whose value is each
+ * server's name; undefined when the servers share none, or no label names each of them.
+ */
+function serverPods(servers: readonly MonitoredServer[]): ServerPods | undefined {
+  const all = (servers.length ? servers : [{ name: '', namespace: '', httpsHostnames: [] }]).map((s) => ({ name: s.name, labels: podLabelsOf(s) }));
+  const nameLabel = Object.keys(all[0].labels).find((key) => all.every((s) => s.labels[key] === s.name));
+  const shared = Object.entries(all[0].labels).filter(([key, value]) => key !== nameLabel && all.every((s) => s.labels[key] === value));
+  const match = Object.fromEntries(shared);
+  return nameLabel === undefined || Object.keys(match).length === 0 ? undefined : { match, nameLabel };
+}
+
+/** A pod label as Prometheus's Kubernetes discovery names it (`app.kubernetes.io/name` -> `__meta_kubernetes_pod_label_app_kubernetes_io_name`). */
+function podLabelMeta(label: string): string {
+  return `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/** `-l key=value,...`, for the advice of an alert. */
+function selectorArg(labels: Readonly<Record<string, string>>): string {
+  return `-l ${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}`;
 }
 
 /** A DaemonSet that must run on every node it is meant for (`kube_daemonset_status_*` of kube-state-metrics). */
@@ -169,12 +214,12 @@ export class SiteMonitoring extends Construct {
       this.podMonitors.push(new PodMonitor(this, 'Servers', {
         metadata: { name: `vserver-${site}-servers`, labels },
         spec: {
-          selector: { matchLabels: { 'app.kubernetes.io/name': 'web-ssh-server' } },
+          selector: { matchLabels: Lazy.any({ produce: () => this.pods().match }) as unknown as Record<string, string> },
           namespaceSelector: { matchNames: Lazy.any({ produce: namespaces }) as unknown as string[] },
           podMetricsEndpoints: [{
             port: METRICS_PORT_NAME,
             relabelings: [
-              relabel('__meta_kubernetes_pod_label_app_kubernetes_io_instance', 'server'),
+              { ...relabel('', 'server'), sourceLabels: Lazy.any({ produce: () => [podLabelMeta(this.pods().nameLabel)] }) as unknown as string[] },
               relabel('__meta_kubernetes_pod_ready', 'pod_ready'),
               relabel('__meta_kubernetes_pod_node_name', 'node'),
             ],
@@ -206,11 +251,20 @@ export class SiteMonitoring extends Construct {
     }
   }
 
+  /** How the servers' pods are found (checked as each server is added). */
+  private pods(): ServerPods {
+    return serverPods(this.servers)!;
+  }
+
   /** Watches one more server (`HostingSite.addServer`): its targets and alerts are in what the app writes. */
   public addServer(server: MonitoredServer): void {
     requireDnsLabel(this, `servers[${this.servers.length}].name`, server.name);
     if (this.servers.some((s) => s.name === server.name)) {
       throw SiteError.invalidProp(this, `servers[${this.servers.length}].name`, server.name, 'be watched once: it is the `server` label of its metrics and alerts');
+    }
+    if (!serverPods([...this.servers, server])) {
+      throw SiteError.invalidProp(this, `servers[${this.servers.length}].podLabels`, podLabelsOf(server), 'share a label and its value with every other '
+        + "server's, and have one label whose value is the server's name, in every server (WebSshServer.selectorLabels do)");
     }
     this.servers.push(server);
   }
@@ -241,10 +295,12 @@ function scrapeConfigs(site: string, props: SiteMonitoringProps): Record<string,
       ...extra,
     ],
   });
+  const pods = serverPods(props.servers)!;
+  const [kindLabel, kind] = Object.entries(pods.match)[0];
   const configs: Record<string, unknown>[] = [
     podJob(`vserver-${site}-servers`, [...new Set(props.servers.map((s) => s.namespace))].sort(),
-      { label: '__meta_kubernetes_pod_label_app_kubernetes_io_name', value: 'web-ssh-server' },
-      [relabel('__meta_kubernetes_pod_label_app_kubernetes_io_instance', 'server'), relabel('__meta_kubernetes_pod_ready', 'pod_ready')]),
+      { label: podLabelMeta(kindLabel), value: kind },
+      [relabel(podLabelMeta(pods.nameLabel), 'server'), relabel('__meta_kubernetes_pod_ready', 'pod_ready')]),
   ];
   if (props.collector) {
     configs.push(podJob(`vserver-${site}-log-collector`, [props.collector.namespace],
@@ -270,6 +326,7 @@ function scrapeConfigs(site: string, props: SiteMonitoringProps): Record<string,
 /** The alert rules, in groups: servers, then the site's parts. */
 function ruleGroups(site: string, props: SiteMonitoringProps, errorRatio: number, downSeconds: number): RuleGroup[] {
   const servers: AlertRule[] = [];
+  const pods = serverPods(props.servers)!;
   for (const s of props.servers) {
     servers.push({
       alert: 'VirtualServerDown',
@@ -279,7 +336,7 @@ function ruleGroups(site: string, props: SiteMonitoringProps, errorRatio: number
       annotations: {
         summary: `${s.name} has no ready pod answering HTTP: its site is down`,
         description: `No pod of ${s.name} (namespace ${s.namespace}) is ready with httpd answering. Look at `
-          + `\`kubectl get pods -n ${s.namespace} -l app.kubernetes.io/instance=${s.name}\` and \`kubectl describe deployment ${s.name} -n ${s.namespace}\`.`,
+          + `\`kubectl get pods -n ${s.namespace} ${selectorArg({ [pods.nameLabel]: s.name })}\` and \`kubectl describe deployment ${s.name} -n ${s.namespace}\`.`,
       },
     });
   }
@@ -318,7 +375,10 @@ function ruleGroups(site: string, props: SiteMonitoringProps, errorRatio: number
       labels: { severity: 'warning', namespace: s.namespace, server: s.name },
       annotations: {
         summary: `${s.name}'s newest backup is {{ $value | humanizeDuration }} old, older than its schedule allows`,
-        description: `Look at its last runs: \`kubectl get jobs -n ${s.namespace} -l app.kubernetes.io/instance=${s.name}\` and the failed Job's logs.`,
+        description: s.backup.jobLabels
+          ? `Look at its last runs: \`kubectl get jobs -n ${s.namespace} ${selectorArg(s.backup.jobLabels)}\` and the failed Job's logs.`
+          : `Look at its last runs: \`kubectl get jobs -n ${s.namespace}\` (those of CronJob ${s.backup.cronJob} are named ${s.backup.cronJob}-<time>) `
+            + "and the failed Job's logs.",
       },
     });
   }

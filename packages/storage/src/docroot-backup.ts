@@ -75,6 +75,8 @@ export class DocrootBackup extends Construct {
    * plus the hour a job may take (its deadline). A site's alert fires after it.
    */
   public readonly staleAfterSeconds: number;
+  /** The labels of its Jobs and their pods (`kubectl get jobs -l ...`): not the server's, so a query for the server's pods never finds them. */
+  public readonly jobLabels: Readonly<Record<string, string>>;
   /** The backup job's one container (the restore's differs in its script and mounts only): what a quota must make room for. */
   public readonly container: k8s.Container;
 
@@ -101,6 +103,7 @@ export class DocrootBackup extends Construct {
     // Not the server's instance label: a query for the server's pods (`-l app.kubernetes.io/instance=myweb`) must not
     // find its backup jobs.
     const labels = { 'app.kubernetes.io/name': 'docroot-backup', 'app.kubernetes.io/instance': `${this.name}-backup`, ...MANAGED_BY };
+    this.jobLabels = { 'app.kubernetes.io/instance': `${this.name}-backup` };
     const archives = `${this.name}-*.tar.gz`;
     const backupScript = [
       'set -eu',

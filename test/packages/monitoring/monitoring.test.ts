@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, Ipv4Subnet, NodeFiles } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { LogCollector, LogCollectorProps, rsyslogConfig, serverPodPattern, SiteMonitoring, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
@@ -6,7 +8,7 @@ import { METRICS_PORT, MetricsScraper, WebSshServer } from '@cdk8s-vserver/web-s
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { LAB } from '../../../apps/lab/site';
-import { find, synth } from '../../support';
+import { DIST, distApps, find, objectsIn, synth } from '../../support';
 
 const IMAGE = ImageReference.of('master.test:5000/myrepo/log-collector:v1');
 
@@ -145,6 +147,23 @@ describe('SiteMonitoring', () => {
     expect(() => new SiteMonitoring(testApp(), 'M', { ...props, ...change })).toThrow(message);
   });
 
+  test('finds the servers\' pods by the labels each server carries (podLabels), not by a scheme of its own', () => {
+    const own = { ...props, servers: [{ ...props.servers[0], podLabels: { 'example.org/kind': 'site', 'example.org/site': 'myweb' } }] };
+    const { chart, files: plain } = files(own, true);
+    const monitor = find(synth(chart), 'PodMonitor', 'vserver-lab-servers');
+    expect(monitor.spec.selector.matchLabels).toEqual({ 'example.org/kind': 'site' });
+    expect(monitor.spec.podMetricsEndpoints[0].relabelings[0]).toMatchObject({ sourceLabels: ['__meta_kubernetes_pod_label_example_org_site'], targetLabel: 'server' });
+    const job = plain['monitoring/prometheus-scrape.yml'].scrape_configs.find((c: any) => c.job_name === 'vserver-lab-servers');
+    expect(job.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_label_example_org_kind', '__meta_kubernetes_pod_container_port_name'], regex: 'site;metrics', action: 'keep' });
+    expect(job.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_example_org_site'], target_label: 'server' });
+  });
+
+  test('throws on servers whose pods share no label, or whose labels name no server', () => {
+    const blog = { ...props.servers[0], name: 'blog', podLabels: { 'example.org/kind': 'blog', 'example.org/site': 'blog' } };
+    expect(() => files({ ...props, servers: [props.servers[0], blog] })).toThrow("[M] 'servers[1].podLabels' must share a label and its value with every other server's");
+    expect(() => files({ ...props, servers: [{ ...props.servers[0], podLabels: { tier: 'web' } }] })).toThrow("[M] 'servers[0].podLabels' must share a label");
+  });
+
   test('one VirtualServerDown per server, with the server in its labels and summary', () => {
     const { m } = files(props);
     const down = m.groups[0].rules.find((r) => r.alert === 'VirtualServerDown')!;
@@ -279,5 +298,33 @@ describe('cronLongestGapSeconds', () => {
     ['0 0 1 * *', 31 * 86400], ['0 3 * * mon', 7 * 86400],
   ])('%s: %d s', (schedule, seconds) => {
     expect(cronLongestGapSeconds(schedule)).toBe(seconds);
+  });
+});
+
+describe('the alerts\' advice, against what the apps write', () => {
+  /** Whether `labels` carry every `key=value` of a `-l` selector. */
+  const selects = (selector: string, labels: Record<string, string> = {}) => selector.split(',').every((pair) => labels[pair.split('=')[0]] === pair.split('=')[1]);
+  const advised = (app: string) => {
+    const rules = parse(fs.readFileSync(path.join(DIST, app, 'monitoring/vserver-rules.yml'), 'utf-8'));
+    return rules.groups.flatMap((g: any) => g.rules).flatMap((r: any) => [...String(r.annotations?.description ?? '')
+      .matchAll(/kubectl get (pods|jobs) -n (\S+) -l ([^`\s]+)/g)].map((m) => ({ alert: r.alert, kind: m[1], namespace: m[2], selector: m[3] })));
+  };
+
+  test.each(distApps())('dist/%s: every `kubectl get pods|jobs -l` an alert advises finds what it is about', (app) => {
+    const objects = objectsIn(path.join(DIST, app));
+    const advice = advised(app);
+    expect(advice.length).toBeGreaterThan(0);
+    for (const a of advice) {
+      const found = a.kind === 'pods'
+        ? objects.filter((o) => o.kind === 'Deployment' && o.metadata.namespace === a.namespace && selects(a.selector, o.spec.template.metadata.labels))
+        : objects.filter((o) => o.kind === 'CronJob' && o.metadata.namespace === a.namespace && selects(a.selector, o.spec.jobTemplate.metadata.labels));
+      expect({ ...a, found: found.length > 0 }).toEqual({ ...a, found: true });
+    }
+  });
+
+  test('negative control: 0.9.0\'s advice for a stale backup (the server\'s instance label) finds none of its Jobs', () => {
+    const cronJobs = objectsIn(path.join(DIST, 'lab')).filter((o) => o.kind === 'CronJob');
+    expect(cronJobs.length).toBeGreaterThan(0);
+    expect(cronJobs.filter((o) => selects('app.kubernetes.io/instance=myweb', o.spec.jobTemplate.metadata.labels))).toEqual([]);
   });
 });
