@@ -257,7 +257,12 @@ describe('operating a site', () => {
   });
 
   test('a backup\'s jobLabels (what the stale-backup alert advises) select the Jobs its CronJob makes (negative control: the server\'s instance label does not)', () => {
-    kubectl(['create', 'job', 'shop-backup-now', '--from=cronjob/shop-backup', '-n', 'ops']);
+    // as the CronJob controller (and `kubectl create job --from`, which kubectl 1.32 cannot do against 1.20's
+    // batch/v1beta1) makes a Job: the job template's labels and spec
+    const template = getJson(['cronjob', 'shop-backup', '-n', 'ops']).spec.jobTemplate;
+    kubectl(['create', '-f', '-'], JSON.stringify({
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'shop-backup-now', namespace: 'ops', labels: template.metadata.labels }, spec: template.spec,
+    }));
     try {
       const selector = Object.entries(shopBackupJobLabels).map(([k, v]) => `${k}=${v}`).join(',');
       expect(names('jobs').filter((n: string) => n === 'shop-backup-now')).toEqual(['shop-backup-now']);
