@@ -1,7 +1,7 @@
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
-  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, ownershipLabels, POD_SECURITY_ENFORCE,
-  requireDnsLabel, SiteError, Warnings,
+  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, namespaceOf, ownershipLabels, POD_SECURITY_ENFORCE, requireDnsLabel,
+  SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
@@ -230,7 +230,7 @@ export class HostingSite extends Construct {
     const collector = new LogCollector(chart, 'LogCollector', {
       image: ImageReference.of(`${facts.registry}/log-collector:${logs.version}`),
       logs: folder,
-      servers: [...this.serverMap.values()].map((s) => ({ name: s.name, namespace: Chart.of(s).namespace ?? 'default' })),
+      servers: [...this.serverMap.values()].map((s) => ({ name: s.name, namespace: namespaceOf(s) })),
       retentionDays: logs.retentionDays,
       forward: logs.forward,
       imagePullSecrets: facts.imagePullSecrets,
@@ -247,7 +247,7 @@ export class HostingSite extends Construct {
     const scope = monitoring.prometheusOperator ? this.chartOf('monitoring', facts.logs ? logsNamespace(name, facts.logs) : this.serversNamespace) : this;
     if (scope instanceof Chart && this.namespaceChart) scope.addDependency(this.namespaceChart);
     const daemonSet = (object: k8s.KubeDaemonSet | undefined, what: string, nodes: string): WatchedDaemonSet | undefined => (object
-      ? { namespace: object.metadata.namespace ?? Chart.of(object).namespace ?? 'default', name: object.metadata.name!, what, nodes } : undefined);
+      ? { namespace: object.metadata.namespace ?? namespaceOf(object), name: object.metadata.name!, what, nodes } : undefined);
     FieldPath.of(this, 'facts.monitoring').declare(scope, 'Monitoring', { site: 'name' });
     return new SiteMonitoring(scope, 'Monitoring', {
       site: name,
@@ -257,7 +257,7 @@ export class HostingSite extends Construct {
       vipController: this.vipController.agent,
       claims: [
         ...(facts.logs ? [{ namespace: logsNamespace(name, facts.logs), name: 'logs', what: 'the logs' }] : []),
-        ...[...this.backupMap.values()].map((b) => ({ namespace: Chart.of(b).namespace ?? 'default', name: `${b.name}-backup`, what: `${b.name}'s backups` })),
+        ...[...this.backupMap.values()].map((b) => ({ namespace: namespaceOf(b), name: `${b.name}-backup`, what: `${b.name}'s backups` })),
       ],
       blackboxExporter: monitoring.blackboxExporter,
       prometheusOperator: monitoring.prometheusOperator,
@@ -272,7 +272,7 @@ export class HostingSite extends Construct {
     const backup = this.backupMap.get(server.name);
     return {
       name: server.name,
-      namespace: Chart.of(server).namespace ?? 'default',
+      namespace: namespaceOf(server),
       httpsHostnames: server.certificate ? server.hostnames : [],
       podLabels: server.selectorLabels,
       backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: backup.staleAfterSeconds, jobLabels: backup.jobLabels } : undefined,

@@ -1,10 +1,10 @@
 import {
-  AppChecks, containerResources, ImageReference, ImageSource, Ipv4Address, k8s, MANAGED_BY, NodeRole, OperatorContract, requireAbsolutePath,
-  requireDnsLabel, requireImagePullSecrets, requireInteger, requireIpv4Address, requireNodeRole, requirePinnedImage, requirePort, resourceName,
-  SiteError,
+  AppChecks, containerResources, ImageReference, ImageSource, Ipv4Address, k8s, MANAGED_BY, namespaceOf, NodeRole, OperatorContract,
+  requireAbsolutePath, requireDnsLabel, requireImagePullSecrets, requireInteger, requireIpv4Address, requireNodeRole, requirePinnedImage,
+  requirePort, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { INfsFolder } from '@cdk8s-vserver/storage';
-import { Chart, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /** One virtual server whose logs the collector keeps: its name (the Deployment's) and namespace. */
@@ -114,7 +114,7 @@ export class LogCollector extends Construct {
     OperatorContract.of(this).pullsImage(image, ImageSource.build(LOG_COLLECTOR_IMAGE_FOLDER));
     const retentionDays = requireInteger(this, 'retentionDays', props.retentionDays ?? 30, 1, 3650);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
-    this.namespace = Chart.of(this).namespace ?? 'default';
+    this.namespace = namespaceOf(this);
     const stateDir = requireAbsolutePath(this, 'stateDir', props.stateDir ?? `/var/lib/vserver-log-collector/${this.namespace}-${this.name}`,
       '/var/lib/vserver-log-collector');
     if (stateDir.replace(/\/+$/, '') === '') throw SiteError.invalidProp(this, 'stateDir', stateDir, 'be a folder of its own, not the node\'s root');

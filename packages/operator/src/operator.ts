@@ -160,11 +160,17 @@ export class SiteOperator {
       ...(o.kind === 'Secret' || o.kind === 'ConfigMap' ? [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`] : []),
       ...(o.kind === 'Certificate' && o.spec?.secretName ? [`Secret/${o.metadata.namespace}/${o.spec.secretName}`] : []),
     ]));
+    // each namespace looked up once, whether Secrets, ConfigMaps or both are needed in it
+    const namespaces = new Map<string, boolean>();
+    const namespaceExists = (ns: string) => {
+      if (!namespaces.has(ns)) namespaces.set(ns, this.kubectl(['get', 'namespace', ns]).status === 0);
+      return namespaces.get(ns)!;
+    };
     const existing = new Map<string, Set<string>>();
     const onCluster = (kind: 'Secret' | 'ConfigMap', ns: string) => {
       const key = `${kind}/${ns}`;
       if (!existing.has(key)) {
-        const found = this.kubectl(['get', 'namespace', ns]).status === 0
+        const found = namespaceExists(ns)
           ? this.query(command, ['get', kind === 'Secret' ? 'secrets' : 'configmaps', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}'])
             .split('\n').filter(Boolean) : [];
         existing.set(key, new Set(found));

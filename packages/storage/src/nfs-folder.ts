@@ -1,7 +1,7 @@
 import {
-  AppChecks, clusterScoped, Ipv4Address, k8s, requireAbsolutePath, requireEnum, requireHost, resourceName, SiteError,
+  AppChecks, clusterScoped, Ipv4Address, k8s, namespaceOf, requireAbsolutePath, requireEnum, requireHost, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
-import { Chart, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /**
@@ -156,7 +156,7 @@ export class NfsFolder extends Construct implements INfsFolder {
     this.readOnly = props.readOnly ?? false;
     this.claimName = resourceName(this, 'claimName', props.claimName);
     this.volumeName = resourceName(this, 'volumeName', props.volumeName, `${this.claimName}-pv`);
-    const namespace = this.namespace = Chart.of(this).namespace ?? 'default';
+    const namespace = this.namespace = namespaceOf(this);
 
     this.persistentVolume = clusterScoped(new k8s.KubePersistentVolume(this, 'PersistentVolume', {
       metadata: { name: this.volumeName },

@@ -1,9 +1,9 @@
 import {
-  AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, NodeRole, OperatorContract,
-  requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort, resourceName, SiteError,
-  Warnings,
+  AppChecks, AppReport, clusterScoped, containerResources, ImageReference, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, namespaceOf, NodeRole,
+  OperatorContract, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireNodeRole, requirePinnedImage, requirePort,
+  resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { ApiObject, Chart, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KEEPALIVED_VIP_0_35 } from './controller-release';
 import { IVipController, registerVipController, VipAgent, VipEntry, VipExposeOptions, VipMethod, VipTable } from './vip-controller';
@@ -131,7 +131,7 @@ export class KeepalivedVip extends Construct implements IVipController {
     this.lanSubnet = requireIpv4Subnet(this, 'lanSubnet', props.lanSubnet);
     this.name = resourceName(this, 'name', props.name, 'kube-keepalived-vip');
     this.configMapName = resourceName(this, 'configMapName', props.configMapName, 'vip-configmap');
-    this.namespace = Chart.of(this).namespace ?? 'default';
+    this.namespace = namespaceOf(this);
     const nodeRole = this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.ROUTER);
     const release = KEEPALIVED_VIP_0_35;
     const image = requirePinnedImage(this, 'image', props.image ?? ImageReference.of(release.image));

@@ -4,7 +4,7 @@ import {
   requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { INfsFolder } from '@cdk8s-vserver/storage';
-import { Chart, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
 import { DEFAULT_SCRAPERS, MetricsScraper } from './metrics-scraper';
@@ -450,7 +450,7 @@ export class WebSshServer extends Construct {
       }
       entry.validate(this, `egress[${i}]`);
     });
-    const namespace = Chart.of(this).namespace ?? 'default';
+    const namespace = namespaceOf(this);
     const hostnames = requireHostnames(this, 'hostnames', props.hostnames ?? []);
     const certificate = props.certificate;
     const httpsPort = requireUnprivilegedPort(this, 'httpsPort', props.httpsPort ?? 8443);
