@@ -6,4 +6,5 @@ export * from './response-headers';
 export * from './metrics-scraper';
 export * from './secret-commands';
 export * from './server-namespace';
+export { CRON_APP_NAME, CronTask, PHP_SOCKET_DIR, PhpVersion, ServerPhp } from './server-php';
 export * as certmanager from './imports/cert-manager.io';

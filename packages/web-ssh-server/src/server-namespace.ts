@@ -8,7 +8,7 @@ import { WebSshServer } from './web-ssh-server';
  * adds, and the jobs beside it.
  */
 export interface ServerQuota {
-  /** Pods at once. @default - replicas + 1, and 2 more per job container (a backup and a restore) */
+  /** Pods at once. @default - replicas + 1, and 2 more per job container (a backup and a restore, a cron job's run and the next) */
   readonly pods?: number | undefined;
   /** CPU the pods may request together. @default - the sum of what those pods request */
   readonly requestsCpu?: string | undefined;
@@ -85,8 +85,9 @@ export class ServerNamespace extends Construct {
    * default, the server's largest container, requesting what its smallest requests).
    */
   public fitTo(server: WebSshServer, options: ServerNamespaceFitOptions = {}): ServerNamespaceFit {
-    const pod = [server.httpd, server.sshd, ...(server.exporter ? [server.exporter] : [])];
-    const jobs = options.jobs ?? [];
+    const pod = server.containers;
+    // the server's own cron jobs, and those beside it
+    const jobs = [...options.jobs ?? [], ...server.cronContainers];
     const replicas = server.replicas;
     const rollout = replicas + 1;
     const quota: ServerQuota = options.quota ?? {};

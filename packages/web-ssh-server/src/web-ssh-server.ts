@@ -12,6 +12,10 @@ import { Hsts, ResponseHeaders, responseHeadersEnv } from './response-headers';
 import { hostKeysCreateCommand } from './secret-commands';
 import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
 import { ServerEgress } from './server-egress';
+import {
+  CRON_APP_NAME, cronContainer, cronJobSpec, CronTask, PHP_SOCKET_DIR, phpContainer, PhpPod, phpVolumes, resolveCron, ResolvedCronTask,
+  resolvePhp, ResolvedPhp, ServerPhp,
+} from './server-php';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
 
 /** Props of {@link WebSshServer}. */
@@ -226,6 +230,21 @@ export interface WebSshServerProps {
    * @default - none: no exporter, and httpd serves no status page
    */
   readonly metrics?: ServerMetrics | undefined;
+
+  /**
+   * PHP (docs/php.md): php-fpm in a container of its own beside httpd and sshd (`{ version: PhpVersion.V8_4, image }`),
+   * running every `*.php` of the docroot as the customer's user. A `.php` under a folder named `uploads` is never
+   * run (403).
+   * @default - none: a static server, which sends a `.php` file as it is
+   */
+  readonly php?: ServerPhp | undefined;
+
+  /**
+   * The customer's cron jobs, each a CronJob that runs a command in the PHP image, as the customer, in the docroot
+   * (`[{ schedule: '*\/15 * * * *', command: 'php wp-cron.php', name: 'wp-cron' }]`). Needs `php`.
+   * @default - none
+   */
+  readonly cron?: CronTask[] | undefined;
 }
 
 /** The metrics exporter beside a server's httpd. */
@@ -291,7 +310,10 @@ const SPREADS = { 'NodeSpread.REQUIRED': NodeSpread.REQUIRED, 'NodeSpread.PREFER
 /** Where the sshd image reads its host keys and its authorized keys (see images/sshd). */
 export const HOST_KEYS_DIR = '/etc/ssh/host-keys';
 
-/** The Dockerfile folders of the images a server runs, in this project: the operator builds and pushes them to the site's registry. */
+/**
+ * The Dockerfile folders of the images a server runs, in this project: the operator builds and pushes them to the
+ * site's registry. (php-fpm's is its PhpVersion's `imageFolder`.)
+ */
 export const IMAGE_FOLDERS = {
   httpd: 'packages/web-ssh-server/images/httpd',
   sshd: 'packages/web-ssh-server/images/sshd',
@@ -348,6 +370,16 @@ export class WebSshServer extends Construct {
   public readonly sshd: k8s.Container;
   /** The metrics exporter, with `metrics`. */
   public readonly exporter?: k8s.Container;
+  /** php-fpm, with `php`. */
+  public readonly php?: k8s.Container;
+  /** Every container of the server's pods, as the pod template holds them. */
+  public readonly containers: k8s.Container[];
+  /** The CronJobs of `cron`, in its order. */
+  public readonly cronJobs: k8s.KubeCronJob[];
+  /** The container of each cron job's pods, in `cron`'s order (what one run of each takes, for a quota). */
+  public readonly cronContainers: k8s.Container[];
+  /** The NetworkPolicy of the cron jobs' pods (nothing in; out, what the server's pods may reach), with `cron`. */
+  public readonly cronNetworkPolicy?: k8s.KubeNetworkPolicy;
   /** Name of the Secret with the SSH host keys. */
   public readonly hostKeysSecret: string;
   /** How many pods it runs. */
@@ -387,11 +419,46 @@ export class WebSshServer extends Construct {
     this.httpd = this.httpdContainer(r, tls);
     this.sshd = this.sshdContainer(r, keys.volume);
     this.exporter = this.exporterContainer(r);
+    const phpPod = r.php ? this.phpPod(r, r.php) : undefined;
+    this.php = phpPod ? phpContainer(phpPod, r.docrootPath, DRAIN, { readiness: READINESS, liveness: LIVENESS }) : undefined;
+    this.containers = [this.httpd, this.sshd, ...(this.php ? [this.php] : []), ...(this.exporter ? [this.exporter] : [])];
     const metadata = { name: this.name, labels: r.labels };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', { metadata, spec: this.deploymentSpec(r, keys.volume, tls) });
     this.service = new k8s.KubeService(this, 'Service', { metadata, spec: this.serviceSpec(r) });
     this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', { metadata, spec: this.disruptionBudgetSpec(r) });
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', { metadata, spec: this.networkPolicySpec(r, tls) });
+    const policy = this.networkPolicySpec(r, tls);
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', { metadata, spec: policy });
+    this.cronContainers = phpPod ? r.cron.map((task) => cronContainer(phpPod, r.docrootPath, task)) : [];
+    this.cronJobs = phpPod ? r.cron.map((task, i) => this.cronJob(r, phpPod, task, this.cronContainers[i])) : [];
+    if (r.cron.length > 0) {
+      // the cron jobs' pods reach what the server's reach (a database, a mail relay) and take no connection
+      this.cronNetworkPolicy = new k8s.KubeNetworkPolicy(this, 'CronNetworkPolicy', {
+        metadata: { name: `${this.name}-cron`, labels: { ...r.cronLabels, ...MANAGED_BY } },
+        spec: { podSelector: { matchLabels: r.cronLabels }, policyTypes: ['Ingress', 'Egress'], ...(policy.egress ? { egress: policy.egress } : {}) },
+      });
+    }
+  }
+
+  /** What the php container and the cron jobs share: the image and settings, the docroot read-write, the customer's uid. */
+  private phpPod(r: Resolved, php: ResolvedPhp): PhpPod {
+    return { php, docrootMount: r.docroot.mountAt(r.docrootPath), securityContext: restrictedContainer(WEB_UID) };
+  }
+
+  /** A cron task's CronJob: its pods as the server's (node role, uid, pull Secrets), with the docroot and a /tmp. */
+  private cronJob(r: Resolved, pod: PhpPod, task: ResolvedCronTask, container: k8s.Container): k8s.KubeCronJob {
+    const labels = { ...r.cronLabels, ...MANAGED_BY };
+    return new k8s.KubeCronJob(this, `Cron${task.cronJobName}`, {
+      metadata: { name: task.cronJobName, labels },
+      spec: cronJobSpec(task, labels, {
+        restartPolicy: 'Never',
+        containers: [container],
+        volumes: [r.docroot.podVolume, ...phpVolumes(pod.php).filter((v) => v.name === 'php-tmp')],
+        nodeSelector: r.nodeRole.nodeSelector,
+        securityContext: this.podSecurityContext(),
+        automountServiceAccountToken: false,
+        imagePullSecrets: r.imagePullSecrets,
+      }),
+    });
   }
 
   /** What the operator must know: the host keys' Secret and how to make it, the images and where they are built. */
@@ -403,6 +470,7 @@ export class WebSshServer extends Construct {
     });
     contract.pullsImage(r.httpdImage, ImageSource.build(IMAGE_FOLDERS.httpd));
     contract.pullsImage(r.sshdImage, ImageSource.build(IMAGE_FOLDERS.sshd));
+    if (r.php) contract.pullsImage(r.php.image, ImageSource.build(r.php.version.imageFolder));
     if (r.metrics) contract.pullsImage(r.metrics.image, ImageSource.build(IMAGE_FOLDERS.apacheExporter));
   }
 
@@ -413,8 +481,11 @@ export class WebSshServer extends Construct {
     let httpdImage = requirePinnedImage(this, 'httpdImage', props.httpdImage);
     let sshdImage = requirePinnedImage(this, 'sshdImage', props.sshdImage);
     let exporterImage = props.metrics ? requirePinnedImage(this, 'metrics.exporterImage', props.metrics.exporterImage) : undefined;
+    let php = props.php !== undefined ? resolvePhp(this, 'php', props.php) : undefined;
     if (props.version !== undefined) {
-      const pinned = Object.entries({ httpdImage, sshdImage, ...(exporterImage ? { 'metrics.exporterImage': exporterImage } : {}) }).find(([, image]) => image.digest !== undefined);
+      const pinned = Object.entries({
+        httpdImage, sshdImage, ...(exporterImage ? { 'metrics.exporterImage': exporterImage } : {}), ...(php ? { 'php.image': php.image } : {}),
+      }).find(([, image]) => image.digest !== undefined);
       if (pinned) {
         throw SiteError.invalidProp(this, 'version', props.version, `not be set while '${pinned[0]}' is pinned by digest `
           + `(${pinned[1].reference}): a tag would replace the digest. Drop 'version', or pin both images by tag`);
@@ -426,6 +497,7 @@ export class WebSshServer extends Construct {
       httpdImage = httpdImage.withTag(props.version);
       sshdImage = sshdImage.withTag(props.version);
       exporterImage = exporterImage?.withTag(props.version);
+      if (php) php = { ...php, image: php.image.withTag(props.version) };
     }
     const spread = requireEnum(this, 'spread', props.spread ?? NodeSpread.REQUIRED, SPREADS);
     const evictionSeconds = requireWholeSeconds(this, 'evictionDelay', props.evictionDelay ?? Duration.seconds(30));
@@ -504,6 +576,7 @@ export class WebSshServer extends Construct {
     const authorizedKeys = props.authorizedKeys ?? AuthorizedKeys.fromSecret(`${name}-ssh-authorized-keys`);
     authorizedKeys.validate(this, 'authorizedKeys');
     const selectorLabels = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
+    const cron = resolveCron(this, 'cron', name, props.cron ?? [], php);
     const version = httpdImage.tag === undefined ? 'digest'
       : requireLabelValue(this, props.version !== undefined ? 'version' : 'httpdImage (its tag)', httpdImage.tag, 'app.kubernetes.io/version');
     const httpdResources = requireResources(this, 'httpdResources', props.httpdResources ?? DEFAULT_HTTPD_RESOURCES);
@@ -547,6 +620,9 @@ export class WebSshServer extends Construct {
       redirectToHttps: certificate !== undefined && (props.redirectToHttps ?? true),
       hsts,
       responseHeaders: responseHeadersEnv(this, 'responseHeaders', props.responseHeaders),
+      php,
+      cron,
+      cronLabels: { 'app.kubernetes.io/name': CRON_APP_NAME, 'app.kubernetes.io/instance': `${name}-cron` },
       metrics: exporterImage && statusPort !== undefined ? {
         image: exporterImage, statusPort, resources: exporterResources, scrapers: requireScrapers(this, 'metrics.scrapers', props.metrics?.scrapers ?? DEFAULT_SCRAPERS),
       } : undefined,
@@ -577,6 +653,7 @@ export class WebSshServer extends Construct {
         } : {}),
         ...r.responseHeaders,
         ...(r.metrics ? { STATUS_PORT: String(r.metrics.statusPort) } : {}),
+        ...(r.php ? { PHP: 'fpm', ...(r.php.frontController ? { PHP_FRONT_CONTROLLER: 'true' } : {}) } : {}),
       }),
       lifecycle: DRAIN,
       readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
@@ -585,6 +662,8 @@ export class WebSshServer extends Construct {
         r.docroot.mountAt(r.docrootPath, { readOnly: true }),
         // Writable scratch space for pid files and locks (the root filesystem is read-only).
         { name: 'httpd-run', mountPath: '/run' },
+        // php-fpm's socket
+        ...(r.php ? [{ name: 'php-socket', mountPath: PHP_SOCKET_DIR }] : []),
         ...(tls?.mounts ?? []),
       ],
     };
@@ -654,7 +733,7 @@ export class WebSshServer extends Construct {
 
   private podSpec(r: Resolved, authorizedKeys: k8s.Volume, tls: CertificateBinding | undefined): k8s.PodSpec {
     return {
-      containers: [this.httpd, this.sshd, ...(this.exporter ? [this.exporter] : [])],
+      containers: this.containers,
       volumes: [
         r.docroot.podVolume,
         { name: 'httpd-run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
@@ -664,6 +743,7 @@ export class WebSshServer extends Construct {
         { name: 'ssh-host-keys', secret: { secretName: r.hostKeysSecret, defaultMode: 0o440 } },
         authorizedKeys,
         ...(tls?.volumes ?? []),
+        ...(r.php ? phpVolumes(r.php) : []),
       ],
       // A real nodeSelector (not node affinity): `kubectl get pods -o wide` placement matches the node label.
       nodeSelector: r.nodeRole.nodeSelector,
@@ -672,14 +752,7 @@ export class WebSshServer extends Construct {
       tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
         key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: r.evictionSeconds,
       })),
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: WEB_UID,
-        runAsGroup: WEB_UID,
-        fsGroup: WEB_UID,
-        fsGroupChangePolicy: 'OnRootMismatch',
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: this.podSecurityContext(),
       // The pods never call the API.
       automountServiceAccountToken: false,
       imagePullSecrets: r.imagePullSecrets,
@@ -687,6 +760,21 @@ export class WebSshServer extends Construct {
       dnsPolicy: 'ClusterFirst',
       restartPolicy: 'Always',
       setHostnameAsFqdn: false,
+    };
+  }
+
+  /**
+   * Never root; web's group (fsGroup) owns what kubelet mounts (the host keys, a TLS key) and is every container's
+   * supplementary group: httpd reads those and reaches php-fpm's socket through it.
+   */
+  private podSecurityContext(): k8s.PodSecurityContext {
+    return {
+      runAsNonRoot: true,
+      runAsUser: WEB_UID,
+      runAsGroup: WEB_UID,
+      fsGroup: WEB_UID,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
     };
   }
 
@@ -764,6 +852,10 @@ interface Resolved {
   /** The Strict-Transport-Security header's value. */
   readonly hsts?: string | undefined;
   readonly responseHeaders: Record<string, string>;
+  readonly php?: ResolvedPhp | undefined;
+  readonly cron: ResolvedCronTask[];
+  /** The labels of the cron jobs' pods. */
+  readonly cronLabels: Record<string, string>;
   readonly metrics?: {
     readonly image: ImageReference;
     readonly statusPort: number;

@@ -8,7 +8,8 @@
 # hostnames), TLS (none, acme or files), HTTP_TO_HTTPS (true or false), HSTS (the Strict-Transport-Security
 # header's value, or empty), ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS, STATUS_PORT (Apache's status page on
 # 127.0.0.1, for the metrics exporter; empty: none), CONTENT_TYPE_NOSNIFF (true or false), REFERRER_POLICY and
-# FRAME_OPTIONS (each header's value, or empty: not sent).
+# FRAME_OPTIONS (each header's value, or empty: not sent), PHP (fpm: hand *.php to php-fpm's socket in /run/php-fpm;
+# empty: none), PHP_FRONT_CONTROLLER (true: a missing path goes to /index.php).
 set -e
 # shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
 . /etc/apache2/envvars
@@ -63,6 +64,14 @@ fi
 [ "${CONTENT_TYPE_NOSNIFF:-true}" = true ] && set -- "$@" -D CONTENT_TYPE_NOSNIFF
 [ -n "$REFERRER_POLICY" ] && set -- "$@" -D REFERRER_POLICY
 [ -n "$FRAME_OPTIONS" ] && set -- "$@" -D FRAME_OPTIONS
+case "${PHP:-}" in
+  '') [ "${PHP_FRONT_CONTROLLER:-false}" != true ] || fail "PHP_FRONT_CONTROLLER=true needs PHP=fpm" ;;
+  fpm)
+    [ -d /run/php-fpm ] || fail "PHP=fpm needs php-fpm's socket folder mounted at /run/php-fpm"
+    set -- "$@" -D PHP
+    [ "${PHP_FRONT_CONTROLLER:-false}" = true ] && set -- "$@" -D PHP_FRONT_CONTROLLER ;;
+  *) fail "PHP must be fpm or empty, got '$PHP'" ;;
+esac
 mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" /run/web-ssh-server
 if [ "$TLS" = acme ]; then
   # Elect the replica that drives ACME: the one that holds the store's driver lock (kept open on fd 9 by this
