@@ -2,14 +2,16 @@ import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
-import { Hsts, IssuerKind, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Hsts, IssuerKind, PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Size } from 'cdk8s';
 
 /**
  * A second example: a web agency hosting three customers on its own cluster, each in a namespace of its own (named
  * after the server, created by the site, with Pod Security "restricted" enforced and a quota), on the maintained successors of the report's archived parts: MetalLB (L2) holds the VIPs, announced from
  * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas, and one publishes SSH on port 2222.
  * Every server serves HTTPS: cert-manager issues the certificates from the agency's ClusterIssuer `letsencrypt`, and
- * the shop, which bought its certificate elsewhere, serves it from a Secret, with HSTS.
+ * the shop, which bought its certificate elsewhere, serves it from a Secret, with HSTS. The bakery runs WordPress: PHP 8.4
+ * beside httpd, pretty links, and WordPress's scheduled tasks as a cron job instead of on visitors' requests.
  */
 export const AGENCY: HostingSiteProps = {
   name: 'agency',
@@ -56,7 +58,16 @@ export const AGENCY: HostingSiteProps = {
       // room for one more pod than its replicas and the rollout's (a debug pod, say)
       quota: { pods: 5, limitsMemory: '3Gi' },
     },
-    { name: 'bakery', address: Ipv4Address.of('10.20.30.12'), version: 'v1', hostnames: ['bakery.example'] },
+    {
+      name: 'bakery',
+      address: Ipv4Address.of('10.20.30.12'),
+      version: 'v1',
+      hostnames: ['bakery.example'],
+      // WordPress: its pretty links, photo uploads up to 64 MiB, the bakery's own time zone
+      php: { version: PhpVersion.V8_4, frontController: true, uploadMaxSize: Size.mebibytes(64), timezone: 'Europe/Berlin' },
+      // WordPress's scheduled tasks every 15 minutes (with DISABLE_WP_CRON in wp-config.php, no visitor waits for them)
+      cron: [{ name: 'wp-cron', schedule: '*/15 * * * *', command: 'php wp-cron.php' }],
+    },
     {
       name: 'shop',
       address: Ipv4Address.of('10.20.30.13'),

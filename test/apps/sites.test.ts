@@ -171,6 +171,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     test('runs its replicas of the registry\'s images at its version, on workers, in the site\'s namespace', () => {
       expect(deployment.spec.replicas).toBe(server.replicas ?? 2);
       expect(pod.containers.map((c: any) => c.image)).toEqual([`${facts.registry}/httpd:${server.version}`, `${facts.registry}/sshd:${server.version}`,
+        // with PHP, php-fpm of its release at the same version
+        ...(server.php ? [`${facts.registry}/${server.php.version.imageName}:${server.version}`] : []),
         // with monitoring, Apache's exporter at the same version
         ...(facts.monitoring ? [`${facts.registry}/apache-exporter:${server.version}`] : [])]);
       expect(pod.nodeSelector).toEqual({ role: 'worker' });

@@ -10,6 +10,7 @@ import { App } from 'cdk8s';
 import { parse, stringify } from 'yaml';
 import { PebbleCa } from './acme-ca';
 import { audit, hardenedPolicyFor, sshAuditReport, TlsFinding, tlsProblems } from './auditors';
+import { containerPids, kernelView, podProcesses } from './processes';
 import { addressesOn, keepalivedVipSettings, Routers } from './routers';
 import { get, LoopReport, lowerForNodeTier, onHost, peerCertificate, privateKeysIn, RequestLoop } from './site-client';
 import { buildLab } from '../../apps/lab/lab';
@@ -166,50 +167,6 @@ afterAll(async () => {
   fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`node tier figures:\n${JSON.stringify(results, null, 2)}`);
 });
-
-/** What the kernel says of a process: its uids, effective capabilities, no_new_privs and seccomp mode. */
-const kernelView = (pid: number) => {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf-8');
-  const field = (name: string) => status.match(new RegExp(`^${name}:\\s+(.*)$`, 'm'))![1].trim();
-  return { uids: field('Uid').split(/\s+/).map(Number), capEff: field('CapEff'), noNewPrivs: field('NoNewPrivs'), seccomp: field('Seccomp') };
-};
-/** The main process of each container of a pod, from its node's containerd. */
-const containerPids = (pod: any): Record<string, number> => {
-  const tasks = spawnSync('ctr', ['--address', path.join(STATE, pod.spec.nodeName, 'containerd.sock'), '-n', 'k8s.io', 'tasks', 'ls'], { encoding: 'utf-8' }).stdout;
-  return Object.fromEntries(pod.status.containerStatuses.map((c: any) => {
-    const id = c.containerID.replace('containerd://', '');
-    return [c.name, Number(tasks.split('\n').find((line) => line.startsWith(id))!.split(/\s+/)[1])];
-  }));
-};
-
-/** A process as the kernel saw it: its pid, command and what {@link kernelView} reads. */
-type ProcessView = ReturnType<typeof kernelView> & { pid: number; command: string };
-
-/**
- * Every process of a pod, by container ('sandbox' for the pod's pause process), read from the kernel: the members of
- * the pod's cgroup, each in its container's cgroup (named by the container's id), so a worker or a child counts too.
- * Each is read once, cgroup then status and command; one that exits meanwhile (an apache2 worker ending) is left out.
- */
-function podProcesses(pod: any): Record<string, ProcessView[]> {
-  const names: Record<string, string> = Object.fromEntries(pod.status.containerStatuses.map((c: any) => [c.containerID.replace('containerd://', ''), c.name]));
-  const uid: string = pod.metadata.uid;
-  const byContainer: Record<string, ProcessView[]> = {};
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
-    let line: string | undefined;
-    let view: ProcessView;
-    try {
-      line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf-8').split('\n').find((l) => l.includes(`pod${uid}/`) || l.includes(`pod${uid.replace(/-/g, '_')}`));
-      if (!line) continue;
-      view = { pid, command: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf-8').split('\0')[0], ...kernelView(pid) };
-    } catch (e: any) {
-      if (e.code === 'ENOENT' || e.code === 'ESRCH') continue;
-      throw e;
-    }
-    const id = line.split('/').pop()!.replace(/^cri-containerd-|\.scope$/g, '');
-    (byContainer[names[id] ?? 'sandbox'] ??= []).push(view);
-  }
-  return byContainer;
-}
 
 /**
  * A copy of myweb's Deployment named `name`, one replica beside the real ones (not behind its Service, not under its

@@ -9,7 +9,7 @@ import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitorin
 import { DocrootBackupProps } from '@cdk8s-vserver/storage';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
-  MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerQuota, WebSshServerProps,
+  MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerPhp, ServerQuota, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
@@ -219,7 +219,14 @@ export interface DocrootSpec {
 }
 
 /** What a server entry writes of `WebSshServer`'s props: all but what the site supplies (its images, its volumes, its name's folder). */
-type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore'>;
+type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore' | 'php'>;
+
+/**
+ * A server's PHP (`servers[].php`): `ServerPhp`'s props (`@cdk8s-vserver/web-ssh-server`) but the image, which is the
+ * site's `<registry>/<version's image name>:<the server's version>` (`<registry>/php8.4-fpm:v1`, built from
+ * `packages/web-ssh-server/images/php8.4-fpm/`).
+ */
+export type SitePhp = Omit<ServerPhp, 'image'>;
 
 /**
  * One virtual server of the site: a line of the declaration. Besides its address, version and the site's own
@@ -243,6 +250,11 @@ export interface VirtualServerSpec extends ServerProps {
   readonly quota?: ServerQuota | undefined;
   /** Its docroot, when it differs from the defaults. @default - `<exportRoot>/<name>`, PV `<name>-docroot-pv`, PVC `<name>-docroot` */
   readonly docroot?: DocrootSpec | undefined;
+  /**
+   * PHP for the server (docs/php.md): `{ version: PhpVersion.V8_4 }`, with its image `<registry>/php8.4-fpm:<version>`.
+   * @default - none: a static server
+   */
+  readonly php?: SitePhp | undefined;
   /**
    * The props of WebSshServer for this server, as 0.9.0 took them.
    * @deprecated write them on the entry itself (`hsts: Hsts.maxAge(...)`, not `overrides: { hsts: ... }`); a synth-time

@@ -322,7 +322,7 @@ export class HostingSite extends Construct {
       claimName: `${spec.name}-acme`,
     }) : undefined;
     // the entry's props of WebSshServer (0.9.0's `overrides` first, so the entry's own win), less the site's own fields
-    const { address: _address, quota: _quota, docroot: _docroot, overrides, name, version, ...entry } = spec;
+    const { address: _address, quota: _quota, docroot: _docroot, php, overrides, name, version, ...entry } = spec;
     // (a prop left undefined on the entry, `{ ...lab.servers[0], hsts: undefined }`, is not written: it does not hide the override)
     const own = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as typeof entry;
     const given = { ...overrides, ...own };
@@ -347,6 +347,7 @@ export class HostingSite extends Construct {
       replicas: spec.replicas ?? 2,
       httpdImage: ImageReference.of(`${facts.registry}/httpd:${version}`),
       sshdImage: ImageReference.of(`${facts.registry}/sshd:${version}`),
+      php: php ? { ...php, image: ImageReference.of(`${facts.registry}/${php.version?.imageName ?? 'php-fpm'}:${version}`) } : undefined,
       version,
       docroot,
       certificate,

@@ -223,7 +223,8 @@ export interface ResolvedCronTask {
 }
 
 /** Checks the server's `cron` tasks (`prop` of `scope`): PHP is there, schedules Kubernetes takes, names once each. */
-export function resolveCron(scope: IConstruct, prop: string, serverName: string, tasks: CronTask[], php: ResolvedPhp | undefined): ResolvedCronTask[] {
+export function resolveCron(scope: IConstruct, prop: string, serverName: string, tasks: CronTask[],
+  php: ResolvedPhp | undefined): ResolvedCronTask[] {
   if (!Array.isArray(tasks)) throw SiteError.invalidProp(scope, prop, tasks, "be a list of tasks, such as [{ schedule: '*/15 * * * *', command: 'php wp-cron.php' }]");
   if (tasks.length > 0 && !php) {
     throw SiteError.invalidProp(scope, `${prop}[0].command`, tasks[0]?.command, "run on a server with PHP: the cron jobs run in the server's PHP image. "

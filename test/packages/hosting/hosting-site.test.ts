@@ -1,7 +1,7 @@
 import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, SiteFacts, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
-import { Hsts, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Hsts, PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { LAB } from '../../../apps/lab/site';
 import { find, ofKind, synth } from '../../support';
@@ -186,5 +186,33 @@ describe('a server entry is WebSshServer\'s props less what the site supplies', 
     const warned = (props: HostingSiteProps) => Warnings.collect(site(() => props).app).filter((w) => w.includes('is deprecated'));
     expect(warned(old)).toEqual(["[Site] 'servers[0].overrides' is deprecated: write its props on the entry itself (hsts: ...), as the CHANGELOG of 0.10.0 shows."]);
     expect(warned(flat)).toEqual([]);
+  });
+});
+
+describe('PHP and cron jobs on a server entry', () => {
+  const withPhp = (server: Partial<VirtualServerSpec>) => (lab: HostingSiteProps) =>
+    ({ ...lab, servers: [{ ...lab.servers[0], ...server }, ...lab.servers.slice(1)] });
+
+  test("php takes its image from the site's registry, named after the release, tagged with the server's version", () => {
+    const { site: s } = site(withPhp({ php: { version: PhpVersion.V8_4, frontController: true }, cron: [{ schedule: '*/15 * * * *', command: 'php wp-cron.php', name: 'wp-cron' }] }));
+    const server = s.server('myweb');
+    expect(server.php?.image).toBe('master.test:5000/myrepo/php8.4-fpm:v1');
+    expect(server.cronJobs.map((c) => c.name)).toEqual(['myweb-wp-cron']);
+    expect(server.httpd.env).toContainEqual({ name: 'PHP_FRONT_CONTROLLER', value: 'true' });
+  });
+
+  test('a static server entry has no php container (negative control)', () => {
+    expect(site().site.server('myweb').php).toBeUndefined();
+  });
+
+  test.each<[string, Partial<VirtualServerSpec>, string]>([
+    ['a cron job on a server without php', { cron: [{ schedule: '@hourly', command: 'php wp-cron.php' }] },
+      "[Site] 'servers[0].cron[0].command' must run on a server with PHP: the cron jobs run in the server's PHP image."],
+    ['a schedule Kubernetes refuses', { php: { version: PhpVersion.V8_4 }, cron: [{ schedule: 'every 5 minutes', command: 'php wp-cron.php' }] },
+      "[Site] 'servers[0].cron[0].schedule' must be a schedule Kubernetes' CronJob accepts"],
+    ['an unknown time zone', { php: { version: PhpVersion.V8_4, timezone: 'Tokio' } }, "[Site] 'servers[0].php.timezone' must be an IANA time zone"],
+    ['no release', { php: {} as any }, "[Site] 'servers[0].php.version' must be a PhpVersion the project builds an image of: PhpVersion.V8_4, got undefined"],
+  ])('refused with the entry\'s path: %s', (_what, server, message) => {
+    expect(() => site(withPhp(server))).toThrow(message);
   });
 });

@@ -170,8 +170,8 @@ describe('cron: the customer\'s jobs, in the PHP image', () => {
 
   test("its pods are not the server's: a query for the server's pods finds none of them", () => {
     const labels = job.template.metadata.labels;
-    const server = find(manifests, 'Deployment', 'my-web').spec.selector.matchLabels;
-    expect(Object.entries(server).every(([k, v]) => labels[k] === v)).toBe(false);
+    const serverSelector = find(manifests, 'Deployment', 'my-web').spec.selector.matchLabels;
+    expect(Object.entries(serverSelector).every(([k, v]) => labels[k] === v)).toBe(false);
     expect(labels).toMatchObject({ 'app.kubernetes.io/name': 'web-ssh-server-cron', 'app.kubernetes.io/instance': 'my-web-cron' });
   });
 

@@ -1,0 +1,318 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Ipv4Address } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
+import { PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
+import { Size } from 'cdk8s';
+import { podProcesses, rssKiB } from './processes';
+import { lowerForNodeTier, onHost, RequestLoop } from './site-client';
+import { LAB } from '../../apps/lab/site';
+import { emittedCrdFiles } from '../backend-sites';
+import { createNamespaces, installCustomResourceDefinitions } from '../cluster/dist';
+import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
+import { waitFor } from '../support';
+
+// PHP on real kubelets: a server with `php` (php-fpm from our Debian 13 image beside httpd and sshd) and a cron job,
+// and a static server beside it as the negative control, both of one site declared here on the MetalLB backend. A
+// customer uploads PHP over SFTP through the VIP and a real client (curl) gets what a visitor would get over HTTPS.
+// MetalLB cannot run here (its images come from quay.io): as in load-balancer.test.ts, the test puts each VIP on a
+// router and into its Service's status, and real kube-proxy forwards it. The CronJob is run by the real
+// controller manager on its schedule.
+requireControlPlane();
+jest.setTimeout(240_000);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-php-'));
+const nas = path.join(tmp, 'nas');
+const NS = 'lab-php';
+const SHOP = { name: 'shop', vip: '192.168.1.43', host: 'shop.lab.test', exportPath: '/export/web/lab-php-shop' };
+const PLAIN = { name: 'plain', vip: '192.168.1.44', exportPath: '/export/web/lab-php-plain' };
+const SITE = (version: string): HostingSiteProps => ({
+  name: NS,
+  facts: {
+    ...LAB.facts,
+    namespace: NS,
+    vipBackend: VipBackend.metalLb({ name: NS }),
+    dashboard: undefined,
+    backup: undefined,
+    logs: undefined,
+    controlPlane: undefined,
+    certificate: undefined,
+  },
+  servers: [
+    {
+      name: SHOP.name,
+      address: Ipv4Address.of(SHOP.vip),
+      version,
+      replicas: 2,
+      hostnames: [SHOP.host],
+      certificate: ServerCertificate.fromSecret('shop-tls'),
+      docroot: { exportPath: SHOP.exportPath, volumeName: 'lab-php-shop-docroot' },
+      php: { version: PhpVersion.V8_4, frontController: true, uploadMaxSize: Size.mebibytes(2), timezone: 'Asia/Tokyo' },
+      cron: [{ name: 'tick', schedule: '* * * * *', command: 'php tick.php' }],
+    },
+    {
+      name: PLAIN.name,
+      address: Ipv4Address.of(PLAIN.vip),
+      version: 'v1',
+      replicas: 1,
+      docroot: { exportPath: PLAIN.exportPath, volumeName: 'lab-php-plain-docroot' },
+    },
+  ],
+});
+
+/** The customer's PHP, uploaded over SFTP. */
+const FILES: Record<string, string> = {
+  'index.php': '<?php echo "shop sum=", 6 * 7, " sapi=", PHP_SAPI, " uid=", posix_geteuid(), " https=", $_SERVER["HTTPS"] ?? "off", '
+    + '" tz=", date_default_timezone_get(), " upload_max=", ini_get("upload_max_filesize"), "\\n";\n',
+  'route.php': '<?php echo "route ", $_SERVER["REQUEST_URI"], "\\n";\n',
+  'session.php': '<?php session_start(); $_SESSION["n"] = ($_SESSION["n"] ?? 0) + 1; echo "n=", $_SESSION["n"], " host=", gethostname(), "\\n";\n',
+  'upload.php': '<?php $f = $_FILES["f"]; if ($f["error"] !== UPLOAD_ERR_OK) { http_response_code(400); echo "error ", $f["error"], "\\n"; exit; }\n'
+    + '$to = __DIR__ . "/wp-content/uploads/" . basename($f["name"]); echo move_uploaded_file($f["tmp_name"], $to) ? "stored " . basename($to) : "not stored", "\\n";\n',
+  'tick.php': '<?php file_put_contents(__DIR__ . "/tick.txt", "uid=" . posix_geteuid() . " tz=" . date_default_timezone_get() . " sapi=" . PHP_SAPI . "\\n");\n',
+  'evil.php': '<?php echo "ran\\n";\n',
+  'wp-content/uploads/evil.php': '<?php echo "ran\\n";\n',
+};
+const INDEX = 'shop sum=42 sapi=fpm-fcgi uid=1000 https=on tz=Asia/Tokyo upload_max=2M\n';
+
+const keys = path.join(tmp, 'keys');
+const ca = path.join(keys, 'ca.crt');
+const figures: Record<string, unknown> = {};
+
+/** curl on the LAN (the master), the shop's name pointed at `address`, trusting the lab's CA; body and status. */
+function curl(url: string, args: string[] = [], address = SHOP.vip): { status: number; body: string } {
+  const port = new URL(url).port || (url.startsWith('https:') ? '443' : '80');
+  const out = spawnSync('curl', ['-sS', '--max-time', '10', '--cacert', ca, '--resolve', `${SHOP.host}:${port}:${address}`, '-w', '\n%{http_code}', ...args, url],
+    { encoding: 'utf-8' });
+  // the body, and the status on a line curl adds after it
+  const end = out.stdout.lastIndexOf('\n');
+  return { status: Number(out.stdout.slice(end + 1)), body: out.stdout.slice(0, Math.max(end, 0)) };
+}
+const shop = (p: string, args: string[] = []) => curl(`https://${SHOP.host}${p}`, args);
+const pods = (server: string) => getJson(['pods', '-n', NS, '-l', `app.kubernetes.io/instance=${server}`]).items.filter((p: any) => !p.metadata.deletionTimestamp);
+
+/** The CA and the shop's certificate (the operator's bought one, as a kubernetes.io/tls Secret). */
+function makeCertificate(): void {
+  const openssl = (args: string[]) => {
+    const out = spawnSync('openssl', args, { encoding: 'utf-8' });
+    if (out.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${out.stderr}`);
+  };
+  const at = (f: string) => path.join(keys, f);
+  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', at('ca.key'), '-out', ca, '-subj', '/CN=lab-php test CA', '-days', '2']);
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', at('tls.key'), '-out', at('tls.csr'), '-subj', `/CN=${SHOP.host}`]);
+  fs.writeFileSync(at('san.ext'), `subjectAltName=DNS:${SHOP.host}\n`);
+  openssl(['x509', '-req', '-in', at('tls.csr'), '-CA', ca, '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('tls.crt'), '-days', '2', '-extfile', at('san.ext')]);
+  kubectl(['create', 'secret', 'tls', 'shop-tls', '-n', NS, `--cert=${at('tls.crt')}`, `--key=${at('tls.key')}`]);
+}
+
+/** Each server's two Secrets, as the README's commands make them; returns the known_hosts file for its VIP. */
+function makeSshSecrets(server: string, vip: string): string {
+  const hostKey = path.join(keys, `${server}_host_ed25519_key`);
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', server, '-f', hostKey]);
+  kubectl(['create', 'secret', 'generic', `${server}-ssh-host-keys`, '-n', NS, `--from-file=ssh_host_ed25519_key=${hostKey}`]);
+  kubectl(['create', 'secret', 'generic', `${server}-ssh-authorized-keys`, '-n', NS, `--from-file=authorized_keys=${path.join(keys, 'user.pub')}`]);
+  const knownHosts = path.join(keys, `${server}.known_hosts`);
+  fs.writeFileSync(knownHosts, `${vip} ${fs.readFileSync(`${hostKey}.pub`, 'utf-8').split(' ').slice(0, 2).join(' ')}\n`);
+  return knownHosts;
+}
+
+/** Uploads the customer's files over SFTP through the server's VIP, as web with the customer's key. */
+function sftpUpload(vip: string, knownHosts: string): void {
+  const local = path.join(tmp, 'upload');
+  for (const [file, text] of Object.entries(FILES)) {
+    fs.mkdirSync(path.dirname(path.join(local, file)), { recursive: true });
+    fs.writeFileSync(path.join(local, file), text);
+  }
+  const batch = ['-mkdir wp-content', '-mkdir wp-content/uploads', ...Object.keys(FILES).map((f) => `put ${path.join(local, f)} ${f}`)].join('\n');
+  const out = spawnSync('sftp', ['-b', '-', '-i', path.join(keys, 'user'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${knownHosts}`, `web@${vip}`], { input: batch, encoding: 'utf-8', timeout: 60_000 });
+  if (out.status !== 0) throw new Error(`sftp to ${vip} failed: ${out.stderr}`);
+}
+
+/** The VIP on the router and in the Service's status: MetalLB's two jobs, done by hand (load-balancer.test.ts). */
+function announce(service: string, vip: string): void {
+  onHost('node0', 'ip', ['addr', 'add', `${vip}/32`, 'dev', 'eth0']);
+  kubectl(['patch', 'service', service, '-n', NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: vip }] } } })]);
+}
+
+async function rolledOut(server: string, replicas: number, version: string): Promise<any[]> {
+  return waitFor(`${server} to run ${version} on ${replicas} ready pods`, 180, () => {
+    const d = getJson(['deployment', server, '-n', NS]);
+    const live = pods(server);
+    return d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === replicas && live.length === replicas
+      && live.every((p: any) => isPodReady(p) && p.spec.containers.every((c: any) => c.image.endsWith(`:${version}`))) ? live : undefined;
+  }, { intervalMs: 500 });
+}
+
+function apply(version: string): void {
+  const dir = synthApp(path.join(tmp, `dist-${version}`), (app) => new HostingSite(app, 'Site', SITE(version))).outdir;
+  kubectl(['apply', '-f', '-'], lowerForNodeTier(dir, nas).yaml);
+}
+
+let shopKnownHosts: string;
+let plainKnownHosts: string;
+
+beforeAll(async () => {
+  for (const { exportPath } of [SHOP, PLAIN]) {
+    fs.mkdirSync(path.join(nas, exportPath), { recursive: true, mode: 0o755 });
+    fs.chownSync(path.join(nas, exportPath), 1000, 1000);
+  }
+  fs.mkdirSync(keys, { recursive: true, mode: 0o700 });
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'customer@lan', '-f', path.join(keys, 'user')]);
+  installCustomResourceDefinitions(emittedCrdFiles());
+  const dir = synthApp(path.join(tmp, 'dist-v1'), (app) => new HostingSite(app, 'Site', SITE('v1'))).outdir;
+  createNamespaces(lowerForNodeTier(dir, nas).objects);
+  makeCertificate();
+  shopKnownHosts = makeSshSecrets(SHOP.name, SHOP.vip);
+  plainKnownHosts = makeSshSecrets(PLAIN.name, PLAIN.vip);
+  apply('v1');
+  await rolledOut(SHOP.name, 2, 'v1');
+  await rolledOut(PLAIN.name, 1, 'v1');
+  announce(SHOP.name, SHOP.vip);
+  announce(PLAIN.name, PLAIN.vip);
+  await waitFor('the VIPs to answer', 60, () => (curl(`http://${SHOP.host}/healthz`).status === 200
+    && curl(`http://${SHOP.host}/healthz`, [], PLAIN.vip).status === 200 ? true : undefined));
+});
+
+afterAll(() => {
+  for (const vip of [SHOP.vip, PLAIN.vip]) onHost('node0', 'ip', ['addr', 'del', `${vip}/32`, 'dev', 'eth0']);
+  kubectl(['delete', 'namespace', NS, '--wait=false']);
+  kubectl(['delete', 'persistentvolume', 'lab-php-shop-docroot', 'lab-php-plain-docroot', '--wait=false']);
+  fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier-php.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`node tier PHP figures:\n${JSON.stringify(figures, null, 2)}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('PHP uploaded over SFTP runs, served over HTTPS through the VIP', () => {
+  test('before the upload the shop answers, but not with the page (negative control)', () => {
+    expect(shop('/').body).not.toBe(INDEX);
+  });
+
+  test('sftp as web through each VIP, with the customer\'s key and the host key pinned from the Secret', () => {
+    // (what the cron job writes: not there before its script is)
+    expect(fs.existsSync(path.join(nas, SHOP.exportPath, 'tick.txt'))).toBe(false);
+    sftpUpload(SHOP.vip, shopKnownHosts);
+    sftpUpload(PLAIN.vip, plainKnownHosts);
+    expect(fs.readFileSync(path.join(nas, SHOP.exportPath, 'index.php'), 'utf-8')).toBe(FILES['index.php']);
+    expect(fs.statSync(path.join(nas, SHOP.exportPath, 'index.php')).uid).toBe(1000);
+  });
+
+  test("index.php runs in php-fpm as web (1000), knows it came over HTTPS, and has the declaration's time zone and upload size", () => {
+    expect(shop('/')).toEqual({ status: 200, body: INDEX });
+  });
+
+  test('negative control: the static server beside it sends the same file as it is, source and all', () => {
+    const plain = curl(`http://${SHOP.host}/index.php`, [], PLAIN.vip);
+    expect(plain).toEqual({ status: 200, body: FILES['index.php'] });
+  });
+
+  test('every replica runs it (each pod reached on its own address)', () => {
+    const live = pods(SHOP.name);
+    expect(live).toHaveLength(2);
+    for (const pod of live) {
+      expect(curl(`https://${SHOP.host}:8443/`, [], pod.status.podIP)).toEqual({ status: 200, body: INDEX });
+    }
+  });
+
+  test('a PHP file under uploads/ is refused (403); the same file outside it runs (the rule is the folder)', () => {
+    expect(shop('/wp-content/uploads/evil.php').status).toBe(403);
+    expect(shop('/evil.php')).toEqual({ status: 200, body: 'ran\n' });
+  });
+
+  test('pretty links: a path the docroot does not have goes to index.php; the static server answers 404 (negative control)', () => {
+    expect(shop('/2026/12/hello-world/')).toEqual({ status: 200, body: INDEX });
+    expect(curl(`http://${SHOP.host}/2026/12/hello-world/`, [], PLAIN.vip).status).toBe(404);
+  });
+});
+
+describe('what PHP writes is the customer\'s', () => {
+  test('an image uploaded through PHP is stored on the NAS as web\'s, 0644, and served back byte for byte', () => {
+    const image = path.join(tmp, 'cake.png');
+    const bytes = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7919) % 256));
+    fs.writeFileSync(image, bytes);
+    expect(shop('/upload.php', ['-F', `f=@${image}`])).toEqual({ status: 200, body: 'stored cake.png\n' });
+    const stored = path.join(nas, SHOP.exportPath, 'wp-content/uploads/cake.png');
+    expect(fs.readFileSync(stored).equals(bytes)).toBe(true);
+    const stat = fs.statSync(stored);
+    expect([stat.uid, (stat.mode % 0o1000).toString(8)]).toEqual([1000, '644']);
+    const served = spawnSync('curl', ['-sS', '--cacert', ca, '--resolve', `${SHOP.host}:443:${SHOP.vip}`, `https://${SHOP.host}/wp-content/uploads/cake.png`]);
+    expect(Buffer.from(served.stdout).equals(bytes)).toBe(true);
+  });
+
+  test('a file over the declared upload size (2 MiB) is refused by PHP itself (UPLOAD_ERR_INI_SIZE), nothing stored', () => {
+    const big = path.join(tmp, 'big.bin');
+    fs.writeFileSync(big, Buffer.alloc(Math.floor(2.5 * 2 ** 20), 1));
+    expect(shop('/upload.php', ['-F', `f=@${big}`])).toEqual({ status: 400, body: 'error 1\n' });
+    expect(fs.existsSync(path.join(nas, SHOP.exportPath, 'wp-content/uploads/big.bin'))).toBe(false);
+  });
+
+  test("a visitor's session holds on every replica (sessions on the NAS); a request without the cookie starts anew (negative control)", () => {
+    const jar = path.join(tmp, 'cookies');
+    const [a, b] = pods(SHOP.name);
+    const at = (pod: any) => curl(`https://${SHOP.host}:8443/session.php`, ['-b', jar, '-c', jar], pod.status.podIP).body;
+    expect(at(a)).toBe(`n=1 host=${a.metadata.name}\n`);
+    expect(at(b)).toBe(`n=2 host=${b.metadata.name}\n`);
+    expect(at(a)).toBe(`n=3 host=${a.metadata.name}\n`);
+    expect(curl(`https://${SHOP.host}:8443/session.php`, [], b.status.podIP).body).toBe(`n=1 host=${b.metadata.name}\n`);
+    const sessions = path.join(nas, SHOP.exportPath, '.php/sessions');
+    expect(fs.readdirSync(sessions).filter((f) => f.startsWith('sess_')).length).toBeGreaterThanOrEqual(2);
+    // a dot folder: never served
+    expect(shop(`/.php/sessions/${fs.readdirSync(sessions)[0]}`).status).toBe(403);
+  });
+});
+
+describe('php-fpm as the kernel sees it', () => {
+  test('every php-fpm process runs as web (1000) with no capability, no_new_privs and seccomp', () => {
+    const [pod] = pods(SHOP.name);
+    shop('/');
+    const php = podProcesses(pod).php;
+    expect(php.length).toBeGreaterThanOrEqual(1);
+    for (const p of php) expect({ uid: p.uids[0], capEff: p.capEff, noNewPrivs: p.noNewPrivs, seccomp: p.seccomp }).toEqual({ uid: 1000, capEff: '0000000000000000', noNewPrivs: '1', seccomp: '2' });
+  });
+
+  test('ondemand: workers start for a burst of requests and are gone 10 s after it; an idle server runs the master only', async () => {
+    const [pod] = pods(SHOP.name);
+    const memory = () => Object.fromEntries(Object.entries(podProcesses(pod)).filter(([c]) => c !== 'sandbox')
+      .map(([c, ps]) => [c, { processes: ps.length, rssMiB: +(ps.reduce((n, p) => n + rssKiB(p.pid), 0) / 1024).toFixed(1) }]));
+    const idle = await waitFor('php-fpm to be idle (the master alone)', 60, () => (podProcesses(pod).php.length === 1 ? memory() : undefined), { intervalMs: 1000 });
+    // a burst: 60 requests, 4 at a time, on the pod itself
+    const urls = Array.from({ length: 60 }, () => `https://${SHOP.host}:8443/`);
+    const burst = spawnSync('curl', ['-sS', '--cacert', ca, '--resolve', `${SHOP.host}:8443:${pod.status.podIP}`, '-Z', '--parallel-max', '4',
+      ...urls.flatMap((u) => ['-o', '/dev/null', u])], { encoding: 'utf-8' });
+    expect(burst.status).toBe(0);
+    const busy = memory();
+    expect((busy.php as any).processes).toBeGreaterThan(1);
+    const calm = await waitFor('the workers to stop after 10 s idle', 60, () => (podProcesses(pod).php.length === 1 ? memory() : undefined), { intervalMs: 1000 });
+    figures.onePhpReplica = { idle, afterBurstOf60: busy, idleAgain: calm };
+    expect((calm.php as any).processes).toBe(1);
+  });
+});
+
+describe("the customer's cron job", () => {
+  test('the CronJob controller runs it on its schedule, as web in the docroot, with PHP\'s time zone (no tick.txt before its script was uploaded)', async () => {
+    const tick = path.join(nas, SHOP.exportPath, 'tick.txt');
+    const text = await waitFor('the cron job to have run tick.php', 150, () => (fs.existsSync(tick) ? fs.readFileSync(tick, 'utf-8') : undefined), { intervalMs: 2000 });
+    expect(text).toBe('uid=1000 tz=Asia/Tokyo sapi=cli\n');
+    const jobs = getJson(['jobs', '-n', NS, '-l', 'app.kubernetes.io/instance=shop-cron']).items;
+    expect(jobs.length).toBeGreaterThanOrEqual(1);
+    expect(jobs[0].metadata.ownerReferences[0]).toMatchObject({ kind: 'CronJob', name: 'shop-tick' });
+  });
+});
+
+describe('a rolling update of the PHP server', () => {
+  test('v1 -> v2 under a request loop to index.php over HTTPS through the VIP: no request lost', async () => {
+    const loop = await RequestLoop.start(`https://${SHOP.host}/`, INDEX, { address: SHOP.vip, ca: fs.readFileSync(ca, 'utf-8'), intervalMs: 100, maxSeconds: 200 });
+    apply('v2');
+    await rolledOut(SHOP.name, 2, 'v2');
+    // the old pods' drain: they leave the Service before they stop
+    await new Promise((r) => setTimeout(r, 6000));
+    const report = await loop.stop();
+    figures.rollout = { requests: report.requests, failed: report.failed, seconds: +report.seconds.toFixed(1) };
+    expect(report.requests).toBeGreaterThan(50);
+    expect(report.failures).toEqual([]);
+    expect(report.failed).toBe(0);
+  });
+});

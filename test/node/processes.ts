@@ -1,0 +1,62 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+// How the node tier reads a running pod's processes from the kernel (uids, capabilities, memory), not from what
+// Kubernetes was asked for.
+
+const STATE = process.env.VSERVER_NODE_STATE!;
+
+/** What the kernel says of a process: its uids, effective capabilities, no_new_privs and seccomp mode. */
+export const kernelView = (pid: number) => {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf-8');
+  const field = (name: string) => status.match(new RegExp(`^${name}:\\s+(.*)$`, 'm'))![1].trim();
+  return { uids: field('Uid').split(/\s+/).map(Number), capEff: field('CapEff'), noNewPrivs: field('NoNewPrivs'), seccomp: field('Seccomp') };
+};
+/** The main process of each container of a pod, from its node's containerd. */
+export const containerPids = (pod: any): Record<string, number> => {
+  const tasks = spawnSync('ctr', ['--address', path.join(STATE, pod.spec.nodeName, 'containerd.sock'), '-n', 'k8s.io', 'tasks', 'ls'], { encoding: 'utf-8' }).stdout;
+  return Object.fromEntries(pod.status.containerStatuses.map((c: any) => {
+    const id = c.containerID.replace('containerd://', '');
+    return [c.name, Number(tasks.split('\n').find((line) => line.startsWith(id))!.split(/\s+/)[1])];
+  }));
+};
+
+/** A process as the kernel saw it: its pid, command and what {@link kernelView} reads. */
+export type ProcessView = ReturnType<typeof kernelView> & { pid: number; command: string };
+
+/**
+ * Every process of a pod, by container ('sandbox' for the pod's pause process), read from the kernel: the members of
+ * the pod's cgroup, each in its container's cgroup (named by the container's id), so a worker or a child counts too.
+ * Each is read once, cgroup then status and command; one that exits meanwhile (an apache2 worker ending) is left out.
+ */
+export function podProcesses(pod: any): Record<string, ProcessView[]> {
+  const names: Record<string, string> = Object.fromEntries(pod.status.containerStatuses.map((c: any) => [c.containerID.replace('containerd://', ''), c.name]));
+  const uid: string = pod.metadata.uid;
+  const byContainer: Record<string, ProcessView[]> = {};
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    let line: string | undefined;
+    let view: ProcessView;
+    try {
+      line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf-8').split('\n').find((l) => l.includes(`pod${uid}/`) || l.includes(`pod${uid.replace(/-/g, '_')}`));
+      if (!line) continue;
+      view = { pid, command: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf-8').split('\0')[0], ...kernelView(pid) };
+    } catch (e: any) {
+      if (e.code === 'ENOENT' || e.code === 'ESRCH') continue;
+      throw e;
+    }
+    const id = line.split('/').pop()!.replace(/^cri-containerd-|\.scope$/g, '');
+    (byContainer[names[id] ?? 'sandbox'] ??= []).push(view);
+  }
+  return byContainer;
+}
+
+
+/** Resident memory of a process (VmRSS), in KiB; 0 for one that has exited. */
+export function rssKiB(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf-8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
