@@ -60,3 +60,27 @@ export function rssKiB(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * Proportional memory of a process (Pss, from smaps_rollup), in KiB: its private pages, and each page it shares
+ * (a library, the parent's copy-on-write memory) divided by the processes that share it, so a pod's sum is what
+ * it adds to its node. 0 for one that has exited.
+ */
+export function pssKiB(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf-8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Each container of a pod (the sandbox left out): how many processes, and their resident (VmRSS) and proportional (Pss) memory in MiB. */
+export function podMemory(pod: any): Record<string, { processes: number; rssMiB: number; pssMiB: number }> {
+  const mib = (kib: number) => +(kib / 1024).toFixed(1);
+  return Object.fromEntries(Object.entries(podProcesses(pod)).filter(([c]) => c !== 'sandbox').sort(([a], [b]) => a.localeCompare(b))
+    .map(([c, ps]) => [c, {
+      processes: ps.length,
+      rssMiB: mib(ps.reduce((n, p) => n + rssKiB(p.pid), 0)),
+      pssMiB: mib(ps.reduce((n, p) => n + pssKiB(p.pid), 0)),
+    }]));
+}
