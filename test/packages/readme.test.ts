@@ -65,14 +65,15 @@ describe('README.md and the chapters in docs/', () => {
   const docs = ['README.md', ...fs.readdirSync(path.join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   const blocksOf = (file: string) => tsBlocks(fs.readFileSync(path.join(repo, file), 'utf-8'));
 
-  test('their three examples are the new server (README), the HTTPS choices and a customer who fetches (chapters): each compiled below', () => {
-    expect(docs.flatMap((file) => blocksOf(file).map(() => file)).sort()).toEqual(['README.md', 'docs/https.md', 'docs/tenancy.md']);
+  test('their four examples are the new server (README), the HTTPS choices, a PHP customer and a customer who fetches (chapters): each compiled below', () => {
+    expect(docs.flatMap((file) => blocksOf(file).map(() => file)).sort()).toEqual(['README.md', 'docs/https.md', 'docs/php.md', 'docs/tenancy.md']);
   });
 
   test.each([
     ['the new-server example', 'README.md', ['myweb', 'shop'], 0],
     ['the HTTPS example', 'docs/https.md', ['shop', 'blog', 'bank'], 1],
     ['the egress example', 'docs/tenancy.md', ['shop'], 2],
+    ['the PHP example', 'docs/php.md', ['bakery'], 3],
   ])("%s (%s) is a real servers list: the lab's declaration with it synthesizes, with its servers", (_what, file, names, index) => {
     const blocks = blocksOf(file);
     expect(blocks).toHaveLength(1);
@@ -84,8 +85,10 @@ describe('README.md and the chapters in docs/', () => {
       `import { ${['Ipv4Address', 'Ipv4Subnet'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/core';`,
       "import { VirtualServerSpec } from '@cdk8s-vserver/hosting';",
       // what the block names of web-ssh-server's certificate types (an unused import would not compile)
-      ...(/ServerCertificate|ServerEgress/.test(list)
-        ? [`import { ${['IssuerKind', 'ServerCertificate', 'ServerEgress'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/web-ssh-server';`] : []),
+      ...(/ServerCertificate|ServerEgress|PhpVersion/.test(list)
+        ? [`import { ${['IssuerKind', 'PhpVersion', 'ServerCertificate', 'ServerEgress'].filter((n) => list.includes(n)).join(', ')} } from '@cdk8s-vserver/web-ssh-server';`]
+        : []),
+      ...(/\bSize\./.test(list) ? ["import { Size } from 'cdk8s';"] : []),
       `export const servers: VirtualServerSpec[] = ${list};`,
       '',
     ].join('\n'));

@@ -15,6 +15,11 @@ export class PhpVersion {
   /** PHP 8.4, Debian 13's php8.4-fpm, with security support for as long as Debian 13 has it. */
   public static readonly V8_4 = new PhpVersion('8.4');
 
+  /** Every release the project builds an image of. */
+  public static get all(): readonly PhpVersion[] {
+    return [PhpVersion.V8_4];
+  }
+
   /** The image's name in the site's registry (`php8.4-fpm`), which is also its Dockerfile folder's. */
   public readonly imageName: string;
 
@@ -141,8 +146,10 @@ export interface ResolvedPhp {
 
 /** Checks `php` (the prop `prop` of `scope`) and works out its container's settings. */
 export function resolvePhp(scope: IConstruct, prop: string, php: ServerPhp): ResolvedPhp {
-  if (!(php.version instanceof PhpVersion)) {
-    throw SiteError.invalidProp(scope, `${prop}.version`, php.version, 'be a PhpVersion the project builds an image of: PhpVersion.V8_4');
+  // by its release, not instanceof: two copies of this package in one program (a consumer's node_modules) each have their own class
+  const version = PhpVersion.all.find((v) => v.release === (php.version as { release?: unknown } | undefined)?.release);
+  if (!version) {
+    throw SiteError.invalidProp(scope, `${prop}.version`, php.version, `be a PhpVersion the project builds an image of: ${PhpVersion.all.join(', ')}`);
   }
   const image = requirePinnedImage(scope, `${prop}.image`, php.image);
   const memoryMib = requireMebibytes(scope, `${prop}.memoryLimit`, php.memoryLimit ?? DEFAULT_MEMORY_LIMIT, 16, 4096,
@@ -160,7 +167,7 @@ export function resolvePhp(scope: IConstruct, prop: string, php: ServerPhp): Res
       + 'every request in flight with it. Lower maxChildren or memoryLimit, or raise the limit.');
   }
   return {
-    version: php.version,
+    version,
     image,
     env: {
       PHP_MEMORY_LIMIT: `${memoryMib}M`,
@@ -292,7 +299,8 @@ export function cronJobSpec(task: ResolvedCronTask, labels: Record<string, strin
 
 /** `size` in whole MiB between `min` and `max`. */
 function requireMebibytes(scope: IConstruct, prop: string, size: Size, min: number, max: number, hint: string): number {
-  if (!(size instanceof Size)) throw SiteError.invalidProp(scope, prop, size, 'be a Size, such as Size.mebibytes(128)');
+  // by its method, not instanceof: the user's cdk8s may be another copy than this package's
+  if (typeof (size as Size | undefined)?.toMebibytes !== 'function') throw SiteError.invalidProp(scope, prop, size, 'be a Size, such as Size.mebibytes(128)');
   const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Number.isInteger(mib) || mib < min || mib > max) {
     throw SiteError.invalidProp(scope, prop, `${mib} MiB`, `be whole MiB from ${min} to ${max} (${hint})`);

@@ -126,8 +126,16 @@ describe('php settings', () => {
       "[test/MyWeb] 'php.timezone' must be an IANA time zone, such as 'UTC', 'Europe/Berlin' or 'Asia/Tokyo', got \"Mars/Olympus_Mons\""],
     ['an offset instead of a zone name', { timezone: '+09:00' }, "[test/MyWeb] 'php.timezone' must be an IANA time zone"],
     ['no worker at all', { maxChildren: 0 }, "[test/MyWeb] 'php.maxChildren' must be an integer from 1 to 256, got 0"],
+    ['a number where a Size goes', { uploadMaxSize: 64 as any }, "[test/MyWeb] 'php.uploadMaxSize' must be a Size, such as Size.mebibytes(128), got 64"],
   ])('refused at synth: %s', (_what, php, message) => {
     expect(() => server({ php: { ...PHP, ...php } })).toThrow(message);
+  });
+
+  test("a PhpVersion and a Size from another copy of the packages (a consumer's node_modules) are taken by what they are, not by their class", () => {
+    const copy = { release: '8.4', imageName: 'php8.4-fpm' } as unknown as PhpVersion;
+    const size = { toMebibytes: () => 32 } as unknown as Size;
+    const { manifests } = server({ php: { ...PHP, version: copy, uploadMaxSize: size } });
+    expect(envOf(container(manifests, 'php')).PHP_UPLOAD_MAX_SIZE).toBe('32M');
   });
 
   test('a php image pinned by digest with a version is refused, as httpd\'s is', () => {
