@@ -1,6 +1,7 @@
 import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
 import { HostingSiteProps, Tenancy } from '@cdk8s-vserver/hosting';
+import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { Hsts, IssuerKind, PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
@@ -11,7 +12,8 @@ import { Size } from 'cdk8s';
  * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas, and one publishes SSH on port 2222.
  * Every server serves HTTPS: cert-manager issues the certificates from the agency's ClusterIssuer `letsencrypt`, and
  * the shop, which bought its certificate elsewhere, serves it from a Secret, with HSTS. The bakery runs WordPress: PHP 8.4
- * beside httpd, pretty links, and WordPress's scheduled tasks as a cron job instead of on visitors' requests.
+ * beside httpd, pretty links, a database on the site's MariaDB, and WordPress's scheduled tasks as a cron job instead of
+ * on visitors' requests.
  */
 export const AGENCY: HostingSiteProps = {
   name: 'agency',
@@ -47,6 +49,8 @@ export const AGENCY: HostingSiteProps = {
       operatorLabels: { release: 'kube-prometheus-stack' },
       blackboxExporter: 'blackbox-exporter.monitoring.svc:9115',
     },
+    // the customers' MariaDB, its data on a disk of web1 (InnoDB wants local or block storage, not the NAS)
+    database: { volume: DatabaseVolume.local({ node: 'web1', path: '/srv/mariadb', size: Size.gibibytes(20) }), version: 'v1' },
   },
   servers: [
     {
@@ -67,6 +71,8 @@ export const AGENCY: HostingSiteProps = {
       php: { version: PhpVersion.V8_4, frontController: true, uploadMaxSize: Size.mebibytes(64), timezone: 'Europe/Berlin' },
       // WordPress's scheduled tasks every 15 minutes (with DISABLE_WP_CRON in wp-config.php, no visitor waits for them)
       cron: [{ name: 'wp-cron', schedule: '*/15 * * * *', command: 'php wp-cron.php' }],
+      // its database on the site's MariaDB: DB_HOST, DB_NAME, DB_USER and DB_PASSWORD for wp-config.php
+      database: true,
     },
     {
       name: 'shop',

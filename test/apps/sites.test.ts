@@ -75,9 +75,10 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
   const backend = backendOf(declaration);
   const services = objects.filter((m) => m.kind === 'Service');
 
-  test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, docroots, servers, UIs', () => {
+  test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, the database, docroots, servers, UIs', () => {
     const charts = [
-      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) && !facts.logs ? [] : ['namespace']), backend,
+      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) && !facts.logs && !facts.database ? [] : ['namespace']), backend,
+      ...(facts.database ? ['database'] : []),
       ...(perServer ? declaration.servers.map((s) => `server-${s.name}`) : ['docroot', 'web']),
       ...(facts.logs ? ['logs'] : []), ...(facts.monitoring?.prometheusOperator ? ['monitoring'] : []),
       ...['dashboard', 'headlamp'].filter((ui) => facts[ui as 'dashboard' | 'headlamp'] !== undefined),
@@ -85,7 +86,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     expect(result.files.map((f) => f.file)).toEqual(charts.map((chart, i) => `000${i}-${chart}.k8s.yaml`));
     if (charts[0] === 'namespace') {
       for (const ns of [...perServer ? declaration.servers.map((s) => s.name) : [namespace].filter((n) => n !== 'default'),
-        ...facts.logs ? [facts.logs.namespace ?? `${declaration.name}-logs`] : []]) {
+        ...facts.logs ? [facts.logs.namespace ?? `${declaration.name}-logs`] : [],
+        ...facts.database ? [facts.database.namespace ?? `${declaration.name}-database`] : []]) {
         expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === ns)).toHaveLength(1);
       }
       expect(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).toMatch(/^kind: Namespace$/m);
@@ -279,10 +281,11 @@ describe('dist/agency', () => {
   });
 
   test('creates a namespace per customer in its first file, before anything lives in them, each enforcing Pod Security "restricted"', () => {
-    const first = objectsIn(path.join(result.outdir)).filter((o) => o.kind === 'Namespace').slice(0, 3);
-    expect(first.map((o) => o.metadata.name)).toEqual(['acme', 'bakery', 'shop']);
+    // (the database's first: it is made before the servers that connect to it)
+    const first = objectsIn(path.join(result.outdir)).filter((o) => o.kind === 'Namespace').slice(0, 4);
+    expect(first.map((o) => o.metadata.name)).toEqual(['agency-database', 'acme', 'bakery', 'shop']);
     for (const ns of first) expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'acme' } });
+    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'agency-database' } });
   });
 
   test('runs MetalLB and Headlamp, with no externalIPs anywhere in its output', () => {

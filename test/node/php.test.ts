@@ -2,8 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Ipv4Address } from '@cdk8s-vserver/core';
+import { CONTRACT_FILE, Ipv4Address } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
+import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
@@ -29,6 +30,11 @@ const nas = path.join(tmp, 'nas');
 const NS = 'lab-php';
 const SHOP = { name: 'shop', vip: '192.168.1.43', host: 'shop.lab.test', exportPath: '/export/web/lab-php-shop' };
 const PLAIN = { name: 'plain', vip: '192.168.1.44', exportPath: '/export/web/lab-php-plain' };
+// a second PHP customer with a database of its own: the other customer of the negative control
+const BLOG = { name: 'blog', vip: '192.168.1.45', exportPath: '/export/web/lab-php-blog' };
+const DB_NS = `${NS}-database`;
+// the database's data: a local volume on node1 (this machine's disk, which the node shares)
+const dbData = path.join(tmp, 'mariadb');
 const SITE = (version: string): HostingSiteProps => ({
   name: NS,
   facts: {
@@ -40,6 +46,8 @@ const SITE = (version: string): HostingSiteProps => ({
     logs: undefined,
     controlPlane: undefined,
     certificate: undefined,
+    // a fixed cluster IP: the tier has no cluster DNS (no CoreDNS can be built here), and PHP then needs none
+    database: { volume: DatabaseVolume.local({ node: 'node1', path: dbData, size: Size.gibibytes(2) }), version: 'v1', clusterIp: Ipv4Address.of('10.96.0.53') },
   },
   servers: [
     {
@@ -52,6 +60,16 @@ const SITE = (version: string): HostingSiteProps => ({
       docroot: { exportPath: SHOP.exportPath, volumeName: 'lab-php-shop-docroot' },
       php: { version: PhpVersion.V8_4, frontController: true, uploadMaxSize: Size.mebibytes(2), timezone: 'Asia/Tokyo' },
       cron: [{ name: 'tick', schedule: '* * * * *', command: 'php tick.php' }],
+      database: true,
+    },
+    {
+      name: BLOG.name,
+      address: Ipv4Address.of(BLOG.vip),
+      version: 'v1',
+      replicas: 1,
+      docroot: { exportPath: BLOG.exportPath, volumeName: 'lab-php-blog-docroot' },
+      php: { version: PhpVersion.V8_4 },
+      database: true,
     },
     {
       name: PLAIN.name,
@@ -73,6 +91,11 @@ const FILES: Record<string, string> = {
     + '$to = __DIR__ . "/wp-content/uploads/" . basename($f["name"]); echo move_uploaded_file($f["tmp_name"], $to) ? "stored " . basename($to) : "not stored", "\\n";\n',
   'tick.php': '<?php file_put_contents(__DIR__ . "/tick.txt", "uid=" . posix_geteuid() . " tz=" . date_default_timezone_get() . " sapi=" . PHP_SAPI . "\\n");\n',
   'evil.php': '<?php echo "ran\\n";\n',
+  'posts.php': '<?php $db = new mysqli(getenv("DB_HOST"), getenv("DB_USER"), getenv("DB_PASSWORD"), getenv("DB_NAME"), (int) getenv("DB_PORT"));\n'
+    + '$db->query("CREATE TABLE IF NOT EXISTS posts (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200) NOT NULL) ENGINE=InnoDB");\n'
+    + 'if (isset($_POST["title"])) { $q = $db->prepare("INSERT INTO posts (title) VALUES (?)"); $q->bind_param("s", $_POST["title"]); $q->execute(); }\n'
+    + '$titles = []; foreach ($db->query("SELECT title FROM posts ORDER BY id") as $row) { $titles[] = $row["title"]; }\n'
+    + 'echo "posts in ", getenv("DB_NAME"), ": ", implode(", ", $titles), "\\n";\n',
   'wp-content/uploads/evil.php': '<?php echo "ran\\n";\n',
 };
 const INDEX = 'shop sum=42 sapi=fpm-fcgi uid=1000 https=on tz=Asia/Tokyo upload_max=2M\n';
@@ -153,9 +176,12 @@ function apply(version: string): void {
 
 let shopKnownHosts: string;
 let plainKnownHosts: string;
+let blogKnownHosts: string;
 
 beforeAll(async () => {
-  for (const { exportPath } of [SHOP, PLAIN]) {
+  fs.mkdirSync(dbData, { mode: 0o750 });
+  fs.chownSync(dbData, 999, 999);
+  for (const { exportPath } of [SHOP, PLAIN, BLOG]) {
     fs.mkdirSync(path.join(nas, exportPath), { recursive: true, mode: 0o755 });
     fs.chownSync(path.join(nas, exportPath), 1000, 1000);
   }
@@ -167,19 +193,28 @@ beforeAll(async () => {
   makeCertificate();
   shopKnownHosts = makeSshSecrets(SHOP.name, SHOP.vip);
   plainKnownHosts = makeSshSecrets(PLAIN.name, PLAIN.vip);
+  blogKnownHosts = makeSshSecrets(BLOG.name, BLOG.vip);
+  // the database's Secrets, by the commands the operator's contract gives (the admin's, each customer's and its copy)
+  const contract = JSON.parse(fs.readFileSync(path.join(dir, CONTRACT_FILE), 'utf-8'));
+  for (const secret of contract.secrets.filter((s: any) => s.name === 'mariadb-admin' || s.name.endsWith('-database'))) {
+    const made = spawnSync('bash', ['-euo', 'pipefail', '-c', secret.command], { encoding: 'utf-8' });
+    if (made.status !== 0 && !/already exists/.test(made.stderr)) throw new Error(`${secret.command}: ${made.stderr}`);
+  }
   apply('v1');
   await rolledOut(SHOP.name, 2, 'v1');
   await rolledOut(PLAIN.name, 1, 'v1');
+  await rolledOut(BLOG.name, 1, 'v1');
   announce(SHOP.name, SHOP.vip);
   announce(PLAIN.name, PLAIN.vip);
+  announce(BLOG.name, BLOG.vip);
   await waitFor('the VIPs to answer', 60, () => (curl(`http://${SHOP.host}/healthz`).status === 200
     && curl(`http://${SHOP.host}/healthz`, [], PLAIN.vip).status === 200 ? true : undefined));
 });
 
 afterAll(() => {
-  for (const vip of [SHOP.vip, PLAIN.vip]) onHost('node0', 'ip', ['addr', 'del', `${vip}/32`, 'dev', 'eth0']);
-  kubectl(['delete', 'namespace', NS, '--wait=false']);
-  kubectl(['delete', 'persistentvolume', 'lab-php-shop-docroot', 'lab-php-plain-docroot', '--wait=false']);
+  for (const vip of [SHOP.vip, PLAIN.vip, BLOG.vip]) onHost('node0', 'ip', ['addr', 'del', `${vip}/32`, 'dev', 'eth0']);
+  kubectl(['delete', 'namespace', NS, DB_NS, '--wait=false']);
+  kubectl(['delete', 'persistentvolume', 'lab-php-shop-docroot', 'lab-php-plain-docroot', 'lab-php-blog-docroot', `${DB_NS}-mariadb-data`, '--wait=false']);
   fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier-php.json'), `${JSON.stringify(figures, null, 2)}\n`);
   console.log(`node tier PHP figures:\n${JSON.stringify(figures, null, 2)}`);
@@ -196,6 +231,7 @@ describe('PHP uploaded over SFTP runs, served over HTTPS through the VIP', () =>
     expect(fs.existsSync(path.join(nas, SHOP.exportPath, 'tick.txt'))).toBe(false);
     sftpUpload(SHOP.vip, shopKnownHosts);
     sftpUpload(PLAIN.vip, plainKnownHosts);
+    sftpUpload(BLOG.vip, blogKnownHosts);
     expect(fs.readFileSync(path.join(nas, SHOP.exportPath, 'index.php'), 'utf-8')).toBe(FILES['index.php']);
     expect(fs.statSync(path.join(nas, SHOP.exportPath, 'index.php')).uid).toBe(1000);
   });
@@ -261,6 +297,60 @@ describe('what PHP writes is the customer\'s', () => {
     expect(fs.readdirSync(sessions).filter((f) => f.startsWith('sess_')).length).toBeGreaterThanOrEqual(2);
     // a dot folder: never served
     expect(shop(`/.php/sessions/${fs.readdirSync(sessions)[0]}`).status).toBe(403);
+  });
+});
+
+describe("each customer's database on the site's MariaDB", () => {
+  const dbPod = () => getJson(['pods', '-n', DB_NS, '-l', 'app.kubernetes.io/name=site-database']).items.find((p: any) => !p.metadata.deletionTimestamp);
+  const post = (title: string) => shop('/posts.php', ['--data-urlencode', `title=${title}`]);
+  /** PHP run in a pod's php container (kubectl exec), as the customer's code would run it. */
+  const phpIn = (server: string, code: string) => kubectl(['exec', '-n', NS, pods(server)[0].metadata.name, '-c', 'php', '--', 'php', '-r', code]).trim();
+  // (PHP 8.1 and later throw on a refused connection)
+  const open = (database: string) => `try { new mysqli(getenv("DB_HOST"), getenv("DB_USER"), getenv("DB_PASSWORD"), "${database}", (int) getenv("DB_PORT")); `
+    + 'echo "opened"; } catch (mysqli_sql_exception $e) { echo "refused ", $e->getCode(); }';
+
+  test('the Job made each customer\'s database and user; MariaDB runs as mysql (999) on the local volume, and says how it does I/O', async () => {
+    await waitFor('the customers\' Jobs to complete', 180, () => {
+      const jobs = getJson(['jobs', '-n', DB_NS]).items;
+      return jobs.length === 2 && jobs.every((j: any) => j.status.succeeded === 1) ? jobs : undefined;
+    }, { intervalMs: 2000 });
+    const log = kubectl(['logs', '-n', DB_NS, dbPod().metadata.name]);
+    expect(log).toMatch(/ready for connections/);
+    figures.innodbIo = log.split('\n').filter((l) => /io_uring|native AIO|aio/i.test(l)).map((l) => l.replace(/^\S+ \S+ \d+ /, ''));
+    expect(fs.existsSync(path.join(dbData, 'ibdata1'))).toBe(true);
+    expect(fs.statSync(path.join(dbData, 'ibdata1')).uid).toBe(999);
+    const [proc] = podProcesses(dbPod()).mariadb;
+    expect({ uid: proc.uids[0], capEff: proc.capEff, noNewPrivs: proc.noNewPrivs }).toEqual({ uid: 999, capEff: '0000000000000000', noNewPrivs: '1' });
+  });
+
+  test('PHP writes posts to its database and reads them back, over HTTPS through the VIP, on every replica', () => {
+    expect(post('Fresh bread')).toEqual({ status: 200, body: 'posts in shop: Fresh bread\n' });
+    expect(post('Cinnamon rolls')).toEqual({ status: 200, body: 'posts in shop: Fresh bread, Cinnamon rolls\n' });
+    for (const pod of pods(SHOP.name)) {
+      expect(curl(`https://${SHOP.host}:8443/posts.php`, [], pod.status.podIP).body).toBe('posts in shop: Fresh bread, Cinnamon rolls\n');
+    }
+  });
+
+  test("another customer's credentials cannot open this customer's database (negative control: they open their own)", () => {
+    expect(phpIn(BLOG.name, open('blog'))).toBe('opened');
+    // 1044: access denied to database
+    expect(phpIn(BLOG.name, open('shop'))).toBe('refused 1044');
+    expect(phpIn(SHOP.name, open('shop'))).toBe('opened');
+  });
+
+  test('a killed database pod comes back on its volume with the posts intact', async () => {
+    const before = dbPod();
+    kubectl(['delete', 'pod', '-n', DB_NS, before.metadata.name, '--grace-period=0', '--force']);
+    await waitFor('the database pod to be back and ready', 180, () => {
+      const now = dbPod();
+      return now && now.metadata.uid !== before.metadata.uid && isPodReady(now) ? now : undefined;
+    }, { intervalMs: 1000 });
+    const back = await waitFor('PHP to read the posts again', 60, () => {
+      const r = shop('/posts.php');
+      return r.status === 200 ? r : undefined;
+    }, { intervalMs: 1000 });
+    expect(back.body).toBe('posts in shop: Fresh bread, Cinnamon rolls\n');
+    figures.database = { idle: podMemory(dbPod()) };
   });
 });
 

@@ -6,7 +6,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
-import { DocrootBackupProps } from '@cdk8s-vserver/storage';
+import { DatabaseVolume, DocrootBackupProps, SiteDatabaseProps } from '@cdk8s-vserver/storage';
 import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
 import {
   MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerPhp, ServerQuota, WebSshServerProps,
@@ -109,6 +109,23 @@ export interface SiteFacts {
    * @default - not declared: no exporter, no scrape targets, no alerts
    */
   readonly monitoring?: MonitoringFacts | undefined;
+  /**
+   * The site's MariaDB (docs/php.md, "The database"), for the servers with `database`: one StatefulSet pod in its own
+   * namespace, its data on a volume of local or block storage, image `<registry>/mariadb:<version>` from
+   * `packages/storage/images/mariadb/`.
+   * @default - none: no server may have a database
+   */
+  readonly database?: DatabaseFacts | undefined;
+}
+
+/** The site's database (`facts.database`): `SiteDatabase`'s props but its name and image, which the site gives it. */
+export interface DatabaseFacts extends Pick<SiteDatabaseProps, 'clusterIp' | 'resources'> {
+  /** Where its data lives: `DatabaseVolume.local({ node, path, size })` or `DatabaseVolume.claim({ storageClassName, size })`. */
+  readonly volume: DatabaseVolume;
+  /** The tag of its image, `<registry>/mariadb:<version>` (`v1`). */
+  readonly version: string;
+  /** Its namespace, created by the site's first file (Pod Security "restricted"). @default '<site name>-database' */
+  readonly namespace?: string | undefined;
 }
 
 /** The NAS of the docroots (`facts.nas`). */
@@ -219,7 +236,7 @@ export interface DocrootSpec {
 }
 
 /** What a server entry writes of `WebSshServer`'s props: all but what the site supplies (its images, its volumes, its name's folder). */
-type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore' | 'php'>;
+type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore' | 'php' | 'database'>;
 
 /**
  * A server's PHP (`servers[].php`): `ServerPhp`'s props (`@cdk8s-vserver/web-ssh-server`) but the image, which is the
@@ -255,6 +272,12 @@ export interface VirtualServerSpec extends ServerProps {
    * @default - none: a static server
    */
   readonly php?: SitePhp | undefined;
+  /**
+   * A database of the server's own on the site's MariaDB (`facts.database`): `true` names it after the server (`-` as
+   * `_`), `{ name }` otherwise. PHP gets `DB_HOST`, `DB_NAME`, `DB_USER` and `DB_PASSWORD`. Needs `php`.
+   * @default - none
+   */
+  readonly database?: boolean | { readonly name: string } | undefined;
   /**
    * The props of WebSshServer for this server, as 0.9.0 took them.
    * @deprecated write them on the entry itself (`hsts: Hsts.maxAge(...)`, not `overrides: { hsts: ... }`); a synth-time
@@ -390,8 +413,46 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
   if (facts.controlPlane) checkControlPlane(facts, address, addresses, fail);
   if (facts.logs) checkLogs(site, props.name, facts.logs, namespace, servers, fail);
+  checkDatabase(site, props.name, facts, namespace, servers, fail);
 
   checkExports(props, fail);
+}
+
+/** The database's facts (its image tag and namespace), and every server's `database` against them. */
+function checkDatabase(site: IConstruct, siteName: string, facts: SiteFacts, serversNamespace: string, servers: VirtualServerSpec[],
+  fail: (prop: string, value: unknown, expected: string) => never): void {
+  const database = facts.database;
+  servers.forEach((server, i) => {
+    if (!server.database) return;
+    if (!database) {
+      fail(`servers[${i}].database`, server.database, 'be left out on a site without a database: declare facts.database (the site\'s MariaDB and the '
+        + 'local or block volume its data lives on, docs/php.md "The database") first');
+    }
+    if (!server.php) fail(`servers[${i}].database`, server.database, "be given with 'php' (PHP is what connects to it): add php: { version: PhpVersion.V8_4 }");
+  });
+  if (!database) return;
+  const tagProblem = ImageReference.of(`registry.example/mariadb:${database.version}`).problem;
+  if (tagProblem || database.version === 'latest') {
+    fail('facts.database.version', database.version, `be a pinned tag of the database's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+  }
+  const namespace = databaseNamespace(siteName, database);
+  requireDnsLabel(site, 'facts.database.namespace', namespace);
+  if (RESERVED_NAMESPACES[namespace] || KUBERNETES_NAMESPACES.includes(namespace) || namespace === serversNamespace
+    || servers.some((s) => s.name === namespace) || (facts.logs && namespace === logsNamespace(siteName, facts.logs))) {
+    fail('facts.database.namespace', namespace, 'be a namespace of the database\'s own, not Kubernetes\', a controller\'s, the logs\' or a server\'s: '
+      + `it holds the admin's password. Leave it out for "${databaseNamespace(siteName, { ...database, namespace: undefined })}"`);
+  }
+}
+
+/** The database's namespace: `facts.database.namespace`, or `<site name>-database`. */
+export function databaseNamespace(siteName: string, database: DatabaseFacts): string {
+  return database.namespace ?? `${siteName}-database`;
+}
+
+/** A server's database name: its own `database.name`, or its name with `_` for `-`. */
+export function databaseName(server: VirtualServerSpec): string | undefined {
+  if (!server.database) return undefined;
+  return server.database === true ? server.name.replace(/-/g, '_') : server.database.name;
 }
 
 /** The logs' facts: the NAS folder, the collector's image tag, its retention and its namespace. */

@@ -5,13 +5,15 @@ import {
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
-import { DocrootBackup, NfsFolder } from '@cdk8s-vserver/storage';
+import { DatabaseBinding, DocrootBackup, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  acmeStorePath, checkDeclaration, HostingSiteProps, logsNamespace, serverCertificate, serverProp, SiteFacts, Tenancy, VirtualServerSpec,
+  acmeStorePath, checkDeclaration, databaseName, databaseNamespace, HostingSiteProps, logsNamespace, serverCertificate, serverProp, SiteFacts,
+  Tenancy,
+  VirtualServerSpec,
 } from './declaration';
 
 /**
@@ -52,6 +54,10 @@ export class HostingSite extends Construct {
   public readonly defaultDeny?: k8s.KubeNetworkPolicy;
   /** The servers' Namespace, when the site creates it (any namespace Kubernetes does not have). */
   public readonly namespace?: k8s.KubeNamespace;
+  /** The chart of the site's database, when the facts declare one. */
+  public readonly databaseChart?: Chart;
+  /** The site's database, when the facts declare one. */
+  public readonly database?: SiteDatabase;
   /** The chart of the log collector, its namespace's NAS folder and claim, when the facts ask for logs. */
   public readonly logsChart?: Chart;
   /** The log collector, when the facts ask for logs. */
@@ -93,7 +99,7 @@ export class HostingSite extends Construct {
       new Chart(app, chartId, { namespace: chartNamespace, labels: ownershipLabels(name), disableResourceNameHashes: true });
     this.chartOf = chart;
     const perServer = this.tenancy === Tenancy.NAMESPACE_PER_SERVER;
-    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace) || facts.logs) this.namespaceChart = chart('namespace');
+    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace) || facts.logs || facts.database) this.namespaceChart = chart('namespace');
     if (!perServer && !KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
       FieldPath.of(this, 'facts.namespace').declare(this.namespaceChart!, 'Servers');
       const made = new ServerNamespace(this.namespaceChart!, 'Servers', { name: this.serversNamespace });
@@ -115,6 +121,13 @@ export class HostingSite extends Construct {
     this.vipController = backend.bind(this.vipChart, {
       lanSubnet: facts.lanSubnet, registry: facts.registry, imagePullSecrets: facts.imagePullSecrets,
     });
+    if (facts.database) {
+      const built = this.buildDatabase(name, facts);
+      this.databaseChart = built.chart;
+      this.database = built.database;
+      // the database (and its customers' Jobs) before the servers that connect to it
+      this.docrootChart?.addDependency(built.chart);
+    }
 
     props.servers.forEach((spec, i) => this.buildServer(spec, FieldPath.of(this).child('servers').index(i)));
 
@@ -207,6 +220,25 @@ export class HostingSite extends Construct {
    * The log collector in a namespace of its own (Pod Security "privileged": it reads the nodes' pod logs), with the
    * NAS folder of the logs as its claim.
    */
+  private buildDatabase(siteName: string, facts: SiteFacts): { chart: Chart; database: SiteDatabase } {
+    const db = facts.database!;
+    const namespace = databaseNamespace(siteName, db);
+    FieldPath.of(this, 'facts.database.namespace').declare(this.namespaceChart!, 'Database');
+    new ServerNamespace(this.namespaceChart!, 'Database', { name: namespace });
+    const chart = this.chartOf('database', namespace);
+    chart.addDependency(this.namespaceChart!);
+    FieldPath.of(this, 'facts.database').declare(chart, 'Database', { image: 'facts.database.version', imagePullSecrets: 'facts.imagePullSecrets' });
+    const database = new SiteDatabase(chart, 'Database', {
+      name: 'mariadb',
+      image: ImageReference.of(`${facts.registry}/mariadb:${db.version}`),
+      volume: db.volume,
+      clusterIp: db.clusterIp,
+      resources: db.resources,
+      imagePullSecrets: facts.imagePullSecrets,
+    });
+    return { chart, database };
+  }
+
   private buildLogs(facts: SiteFacts): { chart: Chart; collector: LogCollector } {
     const logs = facts.logs!;
     const namespace = logsNamespace(this.props.name, logs);
@@ -286,7 +318,7 @@ export class HostingSite extends Construct {
   private chartsFor(spec: VirtualServerSpec, at: FieldPath): { docroot: Chart; web: Chart; namespace?: ServerNamespace } {
     if (this.tenancy !== Tenancy.NAMESPACE_PER_SERVER) return { docroot: this.docrootChart!, web: this.webChart! };
     const own = this.chartOf(`server-${spec.name}`, spec.name);
-    own.addDependency(this.namespaceChart!, this.vipChart);
+    own.addDependency(this.namespaceChart!, this.vipChart, ...(this.databaseChart ? [this.databaseChart] : []));
     at.declare(this.namespaceChart!, `${constructId(spec.name)}Namespace`);
     const namespace = new ServerNamespace(this.namespaceChart!, `${constructId(spec.name)}Namespace`, { name: spec.name });
     return { docroot: own, web: own, namespace };
@@ -322,7 +354,7 @@ export class HostingSite extends Construct {
       claimName: `${spec.name}-acme`,
     }) : undefined;
     // the entry's props of WebSshServer (0.9.0's `overrides` first, so the entry's own win), less the site's own fields
-    const { address: _address, quota: _quota, docroot: _docroot, php, overrides, name, version, ...entry } = spec;
+    const { address: _address, quota: _quota, docroot: _docroot, php, database: _database, overrides, name, version, ...entry } = spec;
     // (a prop left undefined on the entry, `{ ...lab.servers[0], hsts: undefined }`, is not written: it does not hide the override)
     const own = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as typeof entry;
     const given = { ...overrides, ...own };
@@ -348,6 +380,7 @@ export class HostingSite extends Construct {
       httpdImage: ImageReference.of(`${facts.registry}/httpd:${version}`),
       sshdImage: ImageReference.of(`${facts.registry}/sshd:${version}`),
       php: php ? { ...php, image: ImageReference.of(`${facts.registry}/${php.version?.imageName ?? 'php-fpm'}:${version}`) } : undefined,
+      database: this.databaseOf(spec, `${at}`, charts.web.namespace ?? 'default'),
       version,
       docroot,
       certificate,
@@ -391,6 +424,13 @@ export class HostingSite extends Construct {
     this.logCollector?.addServer({ name: server.name, namespace: charts.web.namespace ?? 'default' });
     this.monitoring?.addServer(this.monitoredServer(server));
     return server;
+  }
+
+  /** A server's database on the site's, when it has one: made there, the customer's Secret named for the operator. */
+  private databaseOf(spec: VirtualServerSpec, at: string, namespace: string): DatabaseBinding | undefined {
+    const name = databaseName(spec);
+    if (name === undefined || !this.database) return undefined;
+    return this.database.addCustomer(this, `${at}.database`, { name, namespace, secret: `${spec.name}-database` });
   }
 
   /** The server named `name`; throws naming the site when there is none. */

@@ -28,6 +28,9 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: '', kind: 'ServiceAccount', namespaced: true },
   { group: 'apps', kind: 'Deployment', namespaced: true },
   { group: 'apps', kind: 'DaemonSet', namespaced: true },
+  // the site's database (storage): its server, and each customer's Job (its data is the claim's, kept)
+  { group: 'apps', kind: 'StatefulSet', namespaced: true },
+  { group: 'batch', kind: 'Job', namespaced: true },
   { group: 'policy', kind: 'PodDisruptionBudget', namespaced: true },
   { group: 'batch', kind: 'CronJob', namespaced: true },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy', namespaced: true },

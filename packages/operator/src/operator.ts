@@ -235,15 +235,15 @@ export class SiteOperator {
     return 0;
   }
 
-  /** Waits until every Deployment and DaemonSet of `app` (and `selector`) has rolled out. */
+  /** Waits until every Deployment, StatefulSet (the site's database) and DaemonSet of `app` (and `selector`) has rolled out. */
   public wait(app: string, selector?: string): number {
     const labels = `${PART_OF}=${app}${selector ? `,${selector}` : ''}`;
     const timeout = this.env.VSERVER_WAIT_TIMEOUT ?? '300s';
     this.reach('wait');
-    const listing = this.query('wait', ['get', 'deployments,daemonsets', '-A', '-l', labels,
+    const listing = this.query('wait', ['get', 'deployments,statefulsets,daemonsets', '-A', '-l', labels,
       '-o', 'jsonpath={range .items[*]}{.metadata.namespace}{" "}{.kind}{"/"}{.metadata.name}{"\\n"}{end}']);
     const objects = listing.split('\n').filter(Boolean);
-    if (objects.length === 0) throw new OperatorError(`wait: no Deployment or DaemonSet has the labels ${labels}`);
+    if (objects.length === 0) throw new OperatorError(`wait: no Deployment, StatefulSet or DaemonSet has the labels ${labels}`);
     for (const line of objects) {
       const [ns, object] = line.split(' ');
       const status = this.run(['rollout', 'status', '-n', ns, object.toLowerCase(), `--timeout=${timeout}`]);

@@ -1,2 +1,3 @@
 export * from './nfs-folder';
 export * from './docroot-backup';
+export * from './site-database';

@@ -1,4 +1,4 @@
-import { Ipv4Address, Ipv4Subnet, k8s, requireIpv4Subnet, SiteError } from '@cdk8s-vserver/core';
+import { clusterDnsEgressRule, Ipv4Address, Ipv4Subnet, k8s, requireIpv4Subnet, SiteError } from '@cdk8s-vserver/core';
 import { IConstruct } from 'constructs';
 
 /** The address space many sites share privately (RFC 1918, RFC 6598, loopback, link-local): never "the internet". */
@@ -75,10 +75,7 @@ export class ServerEgress {
   /** The NetworkPolicy egress rule(s) of the entry. */
   public rules(): k8s.NetworkPolicyEgressRule[] {
     if (this.isDns) {
-      return [{
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(53) })),
-      }];
+      return [clusterDnsEgressRule()];
     }
     return [{
       to: [{ ipBlock: { cidr: this.subnet!.text, ...(this.except ? { except: this.except } : {}) } }],

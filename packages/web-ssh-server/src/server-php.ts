@@ -138,6 +138,8 @@ export interface ResolvedPhp {
   readonly image: ImageReference;
   /** The environment the image's entrypoint reads. */
   readonly env: Record<string, string>;
+  /** Environment from Secrets (the database's password). */
+  readonly secretEnv?: k8s.EnvVar[] | undefined;
   readonly frontController: boolean;
   readonly resources: k8s.ResourceRequirements;
   /** The size of /tmp, where uploads land before PHP moves them. */
@@ -200,7 +202,7 @@ export function phpContainer(pod: PhpPod, docrootPath: string, drain: k8s.Lifecy
     imagePullPolicy: 'IfNotPresent',
     securityContext: pod.securityContext,
     resources: pod.php.resources,
-    env: envList({ DOCROOT: docrootPath, ...pod.php.env }),
+    env: [...envList({ DOCROOT: docrootPath, ...pod.php.env }), ...pod.php.secretEnv ?? []],
     lifecycle: drain,
     readinessProbe: { ...listening, ...probes.readiness },
     livenessProbe: { ...listening, ...probes.liveness },
@@ -271,7 +273,7 @@ export function cronContainer(pod: PhpPod, docrootPath: string, task: ResolvedCr
       requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
       ...(limits ? { limits } : {}),
     },
-    env: envList({ DOCROOT: docrootPath, ...pod.php.env }),
+    env: [...envList({ DOCROOT: docrootPath, ...pod.php.env }), ...pod.php.secretEnv ?? []],
     volumeMounts: [pod.docrootMount, { name: 'php-tmp', mountPath: '/tmp' }],
   };
 }

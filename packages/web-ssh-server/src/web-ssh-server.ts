@@ -3,7 +3,7 @@ import {
   requireAbsolutePath, requireDistinctPorts, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue,
   requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
-import { INfsFolder } from '@cdk8s-vserver/storage';
+import { DatabaseBinding, INfsFolder } from '@cdk8s-vserver/storage';
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Certificate } from './imports/cert-manager.io';
@@ -245,6 +245,14 @@ export interface WebSshServerProps {
    * @default - none
    */
   readonly cron?: CronTask[] | undefined;
+
+  /**
+   * The customer's database (`SiteDatabase.addCustomer()` of `@cdk8s-vserver/storage`): PHP and the cron jobs get
+   * `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER` and `DB_PASSWORD` (from the customer's Secret) as environment, the
+   * pods the label the database lets in, and their NetworkPolicy a way out to it. Needs `php`.
+   * @default - none
+   */
+  readonly database?: DatabaseBinding | undefined;
 }
 
 /** The metrics exporter beside a server's httpd. */
@@ -449,7 +457,7 @@ export class WebSshServer extends Construct {
     const labels = { ...r.cronLabels, ...MANAGED_BY };
     return new k8s.KubeCronJob(this, `Cron${task.cronJobName}`, {
       metadata: { name: task.cronJobName, labels },
-      spec: cronJobSpec(task, labels, {
+      spec: cronJobSpec(task, { ...labels, ...r.database?.clientLabels }, {
         restartPolicy: 'Never',
         containers: [container],
         volumes: [r.docroot.podVolume, ...phpVolumes(pod.php).filter((v) => v.name === 'php-tmp')],
@@ -577,6 +585,10 @@ export class WebSshServer extends Construct {
     authorizedKeys.validate(this, 'authorizedKeys');
     const selectorLabels = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name };
     const cron = resolveCron(this, 'cron', name, props.cron ?? [], php);
+    if (props.database && !php) {
+      throw SiteError.invalidProp(this, 'database', props.database.database, "be given with 'php': PHP is what connects to it. "
+        + 'Give the server `php: { version: PhpVersion.V8_4, ... }`, or leave out `database`');
+    }
     const version = httpdImage.tag === undefined ? 'digest'
       : requireLabelValue(this, props.version !== undefined ? 'version' : 'httpdImage (its tag)', httpdImage.tag, 'app.kubernetes.io/version');
     const httpdResources = requireResources(this, 'httpdResources', props.httpdResources ?? DEFAULT_HTTPD_RESOURCES);
@@ -620,8 +632,11 @@ export class WebSshServer extends Construct {
       redirectToHttps: certificate !== undefined && (props.redirectToHttps ?? true),
       hsts,
       responseHeaders: responseHeadersEnv(this, 'responseHeaders', props.responseHeaders),
-      php,
+      php: php && props.database
+        ? { ...php, env: { ...php.env, ...databaseEnv(props.database) }, secretEnv: databaseSecretEnv(props.database) }
+        : php,
       cron,
+      database: props.database,
       cronLabels: { 'app.kubernetes.io/name': CRON_APP_NAME, 'app.kubernetes.io/instance': `${name}-cron` },
       metrics: exporterImage && statusPort !== undefined ? {
         image: exporterImage, statusPort, resources: exporterResources, scrapers: requireScrapers(this, 'metrics.scrapers', props.metrics?.scrapers ?? DEFAULT_SCRAPERS),
@@ -727,7 +742,7 @@ export class WebSshServer extends Construct {
       selector: { matchLabels: r.selectorLabels },
       // A rolling update adds one new pod before it removes an old one.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-      template: { metadata: { labels: r.labels }, spec: this.podSpec(r, authorizedKeys, tls) },
+      template: { metadata: { labels: { ...r.labels, ...r.database?.clientLabels } }, spec: this.podSpec(r, authorizedKeys, tls) },
     };
   }
 
@@ -797,9 +812,10 @@ export class WebSshServer extends Construct {
   private networkPolicySpec(r: Resolved, tls: CertificateBinding | undefined): k8s.NetworkPolicySpec {
     const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
     const entries = [...tls?.egress ?? [], ...r.egress];
-    // DNS once, first, however many entries need it
-    const dns = entries.some((e) => e.isDns) ? ServerEgress.dns().rules() : [];
-    const egress = [...dns, ...entries.filter((e) => !e.isDns).flatMap((e) => e.rules())];
+    // DNS once, first, however many entries need it (the database by its DNS name too)
+    const dns = entries.some((e) => e.isDns) || r.database?.hostIsDnsName ? ServerEgress.dns().rules() : [];
+    const database = r.database ? [{ to: [r.database.peer], ports: [tcp(r.database.port)] }] : [];
+    const egress = [...dns, ...database, ...entries.filter((e) => !e.isDns).flatMap((e) => e.rules())];
     return {
       podSelector: { matchLabels: r.selectorLabels },
       policyTypes: ['Ingress', 'Egress'],
@@ -854,6 +870,7 @@ interface Resolved {
   readonly responseHeaders: Record<string, string>;
   readonly php?: ResolvedPhp | undefined;
   readonly cron: ResolvedCronTask[];
+  readonly database?: DatabaseBinding | undefined;
   /** The labels of the cron jobs' pods. */
   readonly cronLabels: Record<string, string>;
   readonly metrics?: {
@@ -927,6 +944,16 @@ function requireUnprivilegedPort(scope: IConstruct, prop: string, port: number):
       + `capability, and only root may listen below ${FIRST_UNPRIVILEGED_PORT}. The Service keeps the well-known port outside; leave '${prop}' out`);
   }
   return port;
+}
+
+/** What PHP and the cron jobs are told of the customer's database, but the password. */
+function databaseEnv(db: DatabaseBinding): Record<string, string> {
+  return { DB_HOST: db.host, DB_PORT: String(db.port), DB_NAME: db.database, DB_USER: db.user };
+}
+
+/** The password, from the customer's Secret: never in the manifests. */
+function databaseSecretEnv(db: DatabaseBinding): k8s.EnvVar[] {
+  return [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: db.secret, key: 'password' } } }];
 }
 
 function env(vars: Record<string, string>): k8s.EnvVar[] {

@@ -1,8 +1,9 @@
 import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, SiteFacts, VirtualServerSpec } from '@cdk8s-vserver/hosting';
+import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
 import { Hsts, PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { LAB } from '../../../apps/lab/site';
 import { find, ofKind, synth } from '../../support';
 
@@ -214,5 +215,49 @@ describe('PHP and cron jobs on a server entry', () => {
     ['no release', { php: {} as any }, "[Site] 'servers[0].php.version' must be a PhpVersion the project builds an image of: PhpVersion.V8_4, got undefined"],
   ])('refused with the entry\'s path: %s', (_what, server, message) => {
     expect(() => site(withPhp(server))).toThrow(message);
+  });
+});
+
+describe('facts.database and a server entry\'s database', () => {
+  const volume = DatabaseVolume.local({ node: 'node1', path: '/srv/mariadb', size: Size.gibibytes(20) });
+  const withDb = (server: Partial<VirtualServerSpec>, facts: Partial<SiteFacts> = { database: { volume, version: 'v1' } }) => (lab: HostingSiteProps) => ({
+    ...lab, facts: { ...lab.facts, ...facts }, servers: [{ ...lab.servers[0], ...server }, ...lab.servers.slice(1)],
+  });
+  const php = { version: PhpVersion.V8_4 };
+
+  test("the site's MariaDB in a namespace of its own, before the servers; the server's PHP gets its database", () => {
+    const { site: s } = site(withDb({ php, database: true }));
+    expect(s.database?.namespace).toBe('lab-database');
+    expect(s.database?.statefulSet.name).toBe('mariadb');
+    const env = s.server('myweb').php?.env ?? [];
+    expect(env).toContainEqual({ name: 'DB_NAME', value: 'myweb' });
+    expect(env).toContainEqual({ name: 'DB_HOST', value: 'mariadb.lab-database.svc' });
+    expect(env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'myweb-database', key: 'password' } } });
+    expect(s.database?.jobs.has('myweb')).toBe(true);
+  });
+
+  test('a site without facts.database has no database (negative control)', () => {
+    expect(site(withDb({ php }, {})).site.database).toBeUndefined();
+  });
+
+  test.each<[string, Partial<VirtualServerSpec>, Partial<SiteFacts>, string]>([
+    ['a database on a site without one', { php, database: true }, {},
+      "[Site] 'servers[0].database' must be left out on a site without a database: declare facts.database"],
+    ['a database without php', { database: true }, { database: { volume, version: 'v1' } },
+      "[Site] 'servers[0].database' must be given with 'php' (PHP is what connects to it)"],
+    ['an image tag that moves', { php, database: true }, { database: { volume, version: 'latest' } },
+      "[Site] 'facts.database.version' must be a pinned tag of the database's image"],
+    ['the servers\' namespace for the database', { php, database: true }, { database: { volume, version: 'v1', namespace: 'default' } },
+      "[Site] 'facts.database.namespace' must be a namespace of the database's own"],
+    ['a database name MariaDB would need quoted', { php, database: { name: 'my-web' } }, { database: { volume, version: 'v1' } },
+      "[Site] 'servers[0].database.name' must be a database name of 1-64 lowercase letters, digits or '_'"],
+  ])('refused with the path: %s', (_what, server, facts, message) => {
+    expect(() => site(withDb(server, facts))).toThrow(message);
+  });
+
+  test('two customers asking for one database name: the second is refused, naming the first', () => {
+    const second: VirtualServerSpec = { ...LAB.servers[0], name: 'blog', address: Ipv4Address.of('192.168.1.35'), docroot: undefined, hostnames: undefined, hsts: undefined, php, database: { name: 'myweb' } };
+    expect(() => site((lab) => ({ ...withDb({ php, database: true })(lab), servers: [{ ...lab.servers[0], php, database: true }, second] })))
+      .toThrow("[Site] 'servers[1].database.name' must differ from every other customer's: servers[0].database (Site) has database \"myweb\" on mariadb");
   });
 });

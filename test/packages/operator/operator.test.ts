@@ -218,10 +218,17 @@ describe('the contract: the operator\'s one input besides the manifests', () => 
       ...(['Secret', 'ConfigMap'].includes(o.kind) ? [`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`] : []),
       ...(o.kind === 'Certificate' ? [`Secret/${o.metadata.namespace}/${o.spec.secretName}`] : []),
     ]));
-    const needed = new Set(podsOf(dir).flatMap(({ namespace, pod }) => (pod.volumes ?? []).flatMap((v: any) => [
-      ...(v.secret ? [`Secret/${namespace}/${v.secret.secretName}`] : []),
-      ...(v.configMap ? [`ConfigMap/${namespace}/${v.configMap.name}`] : []),
-    ])).filter((key: string) => !made.has(key)));
+    const needed = new Set(podsOf(dir).flatMap(({ namespace, pod }) => [
+      ...(pod.volumes ?? []).flatMap((v: any) => [
+        ...(v.secret ? [`Secret/${namespace}/${v.secret.secretName}`] : []),
+        ...(v.configMap ? [`ConfigMap/${namespace}/${v.configMap.name}`] : []),
+      ]),
+      // a key of one as a container's environment (the database's password)
+      ...[...pod.initContainers ?? [], ...pod.containers].flatMap((c: any) => (c.env ?? []).flatMap((e: any) => [
+        ...(e.valueFrom?.secretKeyRef ? [`Secret/${namespace}/${e.valueFrom.secretKeyRef.name}`] : []),
+        ...(e.valueFrom?.configMapKeyRef ? [`ConfigMap/${namespace}/${e.valueFrom.configMapKeyRef.name}`] : []),
+      ])),
+    ]).filter((key: string) => !made.has(key)));
     const contract = contractOf(dir);
     const described = [...contract.secrets.map((s) => `Secret/${s.namespace}/${s.name}`), ...contract.configMaps.map((c) => `ConfigMap/${c.namespace}/${c.name}`)];
     expect(described.sort()).toEqual([...needed].sort());

@@ -1,5 +1,5 @@
 import { containerResources, ImageReference, OperatorContract, restrictedViolations, Warnings } from '@cdk8s-vserver/core';
-import { NfsFolder } from '@cdk8s-vserver/storage';
+import { DatabaseBinding, NfsFolder } from '@cdk8s-vserver/storage';
 import {
   CronTask, PhpVersion, ServerEgress, ServerNamespace, ServerPhp, WebSshServer, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
@@ -223,5 +223,49 @@ describe('cron: the customer\'s jobs, in the PHP image', () => {
     ['a deadline of part of a second', { cron: [{ ...WP_CRON, deadline: Duration.millis(1500) }] }, "[test/MyWeb] 'cron[0].deadline' must be a Duration of whole seconds"],
   ])('refused at synth: %s', (_what, props, message) => {
     expect(() => server({ php: PHP, ...props })).toThrow(message);
+  });
+});
+
+describe('database: the customer\'s database, for PHP', () => {
+  const DB: DatabaseBinding = {
+    host: 'mariadb.site-database.svc',
+    hostIsDnsName: true,
+    port: 3306,
+    database: 'my_web',
+    user: 'my_web',
+    secret: 'my-web-database',
+    clientLabels: { 'cdk8s-vserver.io/database-client': 'mariadb' },
+    peer: { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'site-database' } } },
+  };
+  const { manifests } = server({ php: PHP, cron: [WP_CRON], database: DB });
+
+  test('PHP and the cron jobs get DB_HOST, DB_PORT, DB_NAME, DB_USER, and DB_PASSWORD from the customer\'s Secret (never its value)', () => {
+    const cron = find(manifests, 'CronJob', 'my-web-wp-cron').spec.jobTemplate.spec.template.spec.containers[0];
+    for (const c of [container(manifests, 'php'), cron]) {
+      expect(envOf(c)).toMatchObject({ DB_HOST: 'mariadb.site-database.svc', DB_PORT: '3306', DB_NAME: 'my_web', DB_USER: 'my_web' });
+      expect(c.env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'my-web-database', key: 'password' } } });
+    }
+    expect(envOf(container(manifests, 'httpd')).DB_HOST).toBeUndefined();
+  });
+
+  test("the server's pods and its cron jobs' carry the label the database lets in; the selector does not change", () => {
+    const deployment = find(manifests, 'Deployment', 'my-web');
+    expect(deployment.spec.template.metadata.labels['cdk8s-vserver.io/database-client']).toBe('mariadb');
+    expect(deployment.spec.selector.matchLabels['cdk8s-vserver.io/database-client']).toBeUndefined();
+    expect(find(manifests, 'CronJob', 'my-web-wp-cron').spec.jobTemplate.spec.template.metadata.labels['cdk8s-vserver.io/database-client']).toBe('mariadb');
+  });
+
+  test('their NetworkPolicies let them out to the database (and DNS for its name); without a database, nothing (negative control)', () => {
+    for (const name of ['my-web', 'my-web-cron']) {
+      expect(find(manifests, 'NetworkPolicy', name).spec.egress).toEqual([
+        { to: expect.any(Array), ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        { to: [DB.peer], ports: [{ protocol: 'TCP', port: 3306 }] },
+      ]);
+    }
+    expect(find(server({ php: PHP }).manifests, 'NetworkPolicy', 'my-web').spec.egress).toBeUndefined();
+  });
+
+  test('a database on a server without PHP is refused', () => {
+    expect(() => server({ database: DB })).toThrow("[test/MyWeb] 'database' must be given with 'php': PHP is what connects to it.");
   });
 });

@@ -3,7 +3,8 @@
 #   web-ssh-server-php              php-fpm in the foreground, its socket in /run/php-fpm (an emptyDir httpd mounts too)
 #   web-ssh-server-php cron '<cmd>' the customer's command, by /bin/sh in the docroot, as php-fpm's user
 # Environment (set by the WebSshServer construct): DOCROOT, PHP_MEMORY_LIMIT, PHP_UPLOAD_MAX_SIZE, PHP_POST_MAX_SIZE,
-# PHP_TIMEZONE, PHP_MAX_CHILDREN (php.ini's sizes: 128M, 16M).
+# PHP_TIMEZONE, PHP_MAX_CHILDREN (php.ini's sizes: 128M, 16M); with a database DB_HOST, DB_PORT, DB_NAME, DB_USER and
+# DB_PASSWORD, which PHP reads with getenv().
 set -eu
 fail() { echo "web-ssh-server-php: $*" >&2; exit 1; }
 export DOCROOT="${DOCROOT:-/var/www/html}" PHP_MEMORY_LIMIT="${PHP_MEMORY_LIMIT:-128M}" PHP_UPLOAD_MAX_SIZE="${PHP_UPLOAD_MAX_SIZE:-16M}"
