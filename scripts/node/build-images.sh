@@ -5,7 +5,8 @@
 #      also tags it v2: the same build under two references, for a real rollout between two tags), the Apache
 #      exporter beside httpd, php-fpm (PHP 8.4), MariaDB from packages/storage/images/, the log collector from packages/monitoring/images/, and keepalived and haproxy from
 #      packages/control-plane/images/ (the node tier runs them with the lab's control-plane files);
-#   3. the outside auditors, testssl.sh and ssh-audit from Debian 13 (scripts/node/auditors), unpacked into a folder;
+#   3. the outside auditors, testssl.sh and ssh-audit from Debian 13 (scripts/node/auditors), unpacked into a folder,
+#      and WordPress's files from Debian 13's package (scripts/node/wordpress), for the PHP test to upload;
 #   4. the pod sandbox image (pause), from the pause program prepare.sh built from the Kubernetes source.
 # It first installs what the node tier needs from Debian (buildah, mmdebstrap, containerd, runc, CNI plugins,
 # iptables, conntrack, the OpenSSH client, curl, openssl, Pebble, Let's Encrypt's test ACME server, with its DNS, and
@@ -97,6 +98,22 @@ if [ ! -x "$out/root/usr/bin/ssh-audit" ]; then
   rm -rf "$out"; mv "$out.tmp" "$out"
 fi
 ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/auditors"
+
+# 3b. WordPress's files (Debian 13's package and its default theme, every link resolved), which the PHP test uploads
+#     as a customer would: taken out of a throwaway image into a folder.
+folder="$repo/scripts/node/wordpress"
+hash=$(cd "$folder" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+out="$VSERVER_IMAGES/wordpress-$hash"
+if [ ! -f "$out/wordpress/wp-admin/install.php" ]; then
+  log "taking WordPress's files out of Debian's package ($folder)"
+  buildah bud --quiet --pull=never --network=host --layers -t localhost/vserver/wordpress:latest "$folder" >&2
+  ctr=$(buildah from --quiet localhost/vserver/wordpress:latest)
+  rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+  cp -a "$(buildah mount "$ctr")/wordpress" "$out.tmp/"
+  buildah umount "$ctr" >/dev/null; buildah rm "$ctr" >/dev/null
+  rm -rf "$out"; mv "$out.tmp" "$out"
+fi
+ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/wordpress"
 
 # 4. The pod sandbox image.
 if [ ! -s "$VSERVER_IMAGES/pause.tar" ]; then

@@ -31,7 +31,8 @@ const NS = 'lab-php';
 const SHOP = { name: 'shop', vip: '192.168.1.43', host: 'shop.lab.test', exportPath: '/export/web/lab-php-shop' };
 const PLAIN = { name: 'plain', vip: '192.168.1.44', exportPath: '/export/web/lab-php-plain' };
 // a second PHP customer with a database of its own: the other customer of the negative control
-const BLOG = { name: 'blog', vip: '192.168.1.45', exportPath: '/export/web/lab-php-blog' };
+const BLOG = { name: 'blog', vip: '192.168.1.45', host: 'blog.lab.test', exportPath: '/export/web/lab-php-blog' };
+const BLOG_TITLE = 'The Lab Bakery Blog';
 const DB_NS = `${NS}-database`;
 // the database's data: a local volume on node1 (this machine's disk, which the node shares)
 const dbData = path.join(tmp, 'mariadb');
@@ -66,9 +67,13 @@ const SITE = (version: string): HostingSiteProps => ({
       name: BLOG.name,
       address: Ipv4Address.of(BLOG.vip),
       version: 'v1',
-      replicas: 1,
+      replicas: 2,
+      hostnames: [BLOG.host],
+      certificate: ServerCertificate.fromSecret('blog-tls'),
       docroot: { exportPath: BLOG.exportPath, volumeName: 'lab-php-blog-docroot' },
-      php: { version: PhpVersion.V8_4 },
+      // WordPress, as the agency's bakery declares it
+      php: { version: PhpVersion.V8_4, frontController: true, uploadMaxSize: Size.mebibytes(8) },
+      cron: [{ name: 'wp-cron', schedule: '* * * * *', command: 'php wp-cron.php' }],
       database: true,
     },
     {
@@ -106,8 +111,9 @@ const figures: Record<string, unknown> = {};
 
 /** curl on the LAN (the master), the shop's name pointed at `address`, trusting the lab's CA; body and status. */
 function curl(url: string, args: string[] = [], address = SHOP.vip): { status: number; body: string } {
-  const port = new URL(url).port || (url.startsWith('https:') ? '443' : '80');
-  const out = spawnSync('curl', ['-sS', '--max-time', '10', '--cacert', ca, '--resolve', `${SHOP.host}:${port}:${address}`, '-w', '\n%{http_code}', ...args, url],
+  const { hostname, port: given } = new URL(url);
+  const port = given || (url.startsWith('https:') ? '443' : '80');
+  const out = spawnSync('curl', ['-sS', '--max-time', '30', '--cacert', ca, '--resolve', `${hostname}:${port}:${address}`, '-w', '\n%{http_code}', ...args, url],
     { encoding: 'utf-8' });
   // the body, and the status on a line curl adds after it
   const end = out.stdout.lastIndexOf('\n');
@@ -125,9 +131,9 @@ function makeCertificate(): void {
   const at = (f: string) => path.join(keys, f);
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', at('ca.key'), '-out', ca, '-subj', '/CN=lab-php test CA', '-days', '2']);
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', at('tls.key'), '-out', at('tls.csr'), '-subj', `/CN=${SHOP.host}`]);
-  fs.writeFileSync(at('san.ext'), `subjectAltName=DNS:${SHOP.host}\n`);
+  fs.writeFileSync(at('san.ext'), `subjectAltName=DNS:${SHOP.host},DNS:${BLOG.host}\n`);
   openssl(['x509', '-req', '-in', at('tls.csr'), '-CA', ca, '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('tls.crt'), '-days', '2', '-extfile', at('san.ext')]);
-  kubectl(['create', 'secret', 'tls', 'shop-tls', '-n', NS, `--cert=${at('tls.crt')}`, `--key=${at('tls.key')}`]);
+  for (const secret of ['shop-tls', 'blog-tls']) kubectl(['create', 'secret', 'tls', secret, '-n', NS, `--cert=${at('tls.crt')}`, `--key=${at('tls.key')}`]);
 }
 
 /** Each server's two Secrets, as the README's commands make them; returns the known_hosts file for its VIP. */
@@ -148,9 +154,13 @@ function sftpUpload(vip: string, knownHosts: string): void {
     fs.mkdirSync(path.dirname(path.join(local, file)), { recursive: true });
     fs.writeFileSync(path.join(local, file), text);
   }
-  const batch = ['-mkdir wp-content', '-mkdir wp-content/uploads', ...Object.keys(FILES).map((f) => `put ${path.join(local, f)} ${f}`)].join('\n');
+  sftp(vip, knownHosts, ['-mkdir wp-content', '-mkdir wp-content/uploads', ...Object.keys(FILES).map((f) => `put ${path.join(local, f)} ${f}`)]);
+}
+
+/** An sftp batch through the server's VIP, as web with the customer's key. */
+function sftp(vip: string, knownHosts: string, batch: string[]): void {
   const out = spawnSync('sftp', ['-b', '-', '-i', path.join(keys, 'user'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`, `web@${vip}`], { input: batch, encoding: 'utf-8', timeout: 60_000 });
+    '-o', `UserKnownHostsFile=${knownHosts}`, `web@${vip}`], { input: batch.join('\n'), encoding: 'utf-8', timeout: 180_000 });
   if (out.status !== 0) throw new Error(`sftp to ${vip} failed: ${out.stderr}`);
 }
 
@@ -203,7 +213,7 @@ beforeAll(async () => {
   apply('v1');
   await rolledOut(SHOP.name, 2, 'v1');
   await rolledOut(PLAIN.name, 1, 'v1');
-  await rolledOut(BLOG.name, 1, 'v1');
+  await rolledOut(BLOG.name, 2, 'v1');
   announce(SHOP.name, SHOP.vip);
   announce(PLAIN.name, PLAIN.vip);
   announce(BLOG.name, BLOG.vip);
@@ -231,7 +241,6 @@ describe('PHP uploaded over SFTP runs, served over HTTPS through the VIP', () =>
     expect(fs.existsSync(path.join(nas, SHOP.exportPath, 'tick.txt'))).toBe(false);
     sftpUpload(SHOP.vip, shopKnownHosts);
     sftpUpload(PLAIN.vip, plainKnownHosts);
-    sftpUpload(BLOG.vip, blogKnownHosts);
     expect(fs.readFileSync(path.join(nas, SHOP.exportPath, 'index.php'), 'utf-8')).toBe(FILES['index.php']);
     expect(fs.statSync(path.join(nas, SHOP.exportPath, 'index.php')).uid).toBe(1000);
   });
@@ -332,6 +341,7 @@ describe("each customer's database on the site's MariaDB", () => {
   });
 
   test("another customer's credentials cannot open this customer's database (negative control: they open their own)", () => {
+    sftpUpload(BLOG.vip, blogKnownHosts);
     expect(phpIn(BLOG.name, open('blog'))).toBe('opened');
     // 1044: access denied to database
     expect(phpIn(BLOG.name, open('shop'))).toBe('refused 1044');
@@ -351,6 +361,98 @@ describe("each customer's database on the site's MariaDB", () => {
     }, { intervalMs: 1000 });
     expect(back.body).toBe('posts in shop: Fresh bread, Cinnamon rolls\n');
     figures.database = { idle: podMemory(dbPod()) };
+  });
+});
+
+describe('WordPress, as a customer installs it: uploaded over SFTP, installed over HTTPS through the VIP', () => {
+  const blog = (p: string, args: string[] = [], address = BLOG.vip) => curl(`https://${BLOG.host}${p}`, args, address);
+  const wordpress = path.join(process.env.VSERVER_IMAGES!, 'wordpress', 'wordpress');
+  const jar = path.join(tmp, 'wp-cookies');
+  const password = `pw-${Date.now()}-Lab!`;
+
+  test("Debian 13's WordPress files go up over SFTP, with a wp-config.php that reads the database from PHP's environment", () => {
+    const salt = () => Array.from({ length: 8 }, (_, i) => `define('${['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT',
+      'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'][i]}', '${Buffer.from(`${Math.random()}${i}`).toString('base64')}');`).join('\n');
+    const config = path.join(tmp, 'wp-config.php');
+    fs.writeFileSync(config, [
+      '<?php',
+      "define('DB_NAME', getenv('DB_NAME'));", "define('DB_USER', getenv('DB_USER'));", "define('DB_PASSWORD', getenv('DB_PASSWORD'));",
+      "define('DB_HOST', getenv('DB_HOST') . ':' . getenv('DB_PORT'));", "define('DB_CHARSET', 'utf8mb4');", "define('DB_COLLATE', '');",
+      salt(), "$table_prefix = 'wp_';",
+      // the cron job runs wp-cron.php; PHP writes the files itself (it runs as the files' owner)
+      "define('DISABLE_WP_CRON', true);", "define('FS_METHOD', 'direct');", "define('WP_DEBUG', false);",
+      `define('WP_HOME', 'https://${BLOG.host}');`, `define('WP_SITEURL', 'https://${BLOG.host}');`,
+      "if (!defined('ABSPATH')) { define('ABSPATH', __DIR__ . '/'); }", "require_once ABSPATH . 'wp-settings.php';", '',
+    ].join('\n'));
+    const started = Date.now();
+    sftp(BLOG.vip, blogKnownHosts, [`lcd ${wordpress}`, 'put -r *', `put ${config} wp-config.php`]);
+    figures.wordpressUploadSeconds = +((Date.now() - started) / 1000).toFixed(1);
+    expect(fs.readFileSync(path.join(nas, BLOG.exportPath, 'wp-includes/version.php'), 'utf-8')).toMatch(/\$wp_version = '6\.8/);
+  });
+
+  test('before the install, WordPress sends the visitor to its installer (negative control of the title below)', () => {
+    const before = blog('/');
+    expect(before.status).toBe(302);
+    expect(blog('/', ['-L']).body).not.toContain(BLOG_TITLE);
+  });
+
+  test('the install form, posted with curl over HTTPS through the VIP, installs the blog into its database', () => {
+    const out = blog('/wp-admin/install.php?step=2', ['--data-urlencode', `weblog_title=${BLOG_TITLE}`, '--data-urlencode', 'user_name=baker',
+      '--data-urlencode', `admin_password=${password}`, '--data-urlencode', `admin_password2=${password}`, '--data-urlencode', 'pw_weak=1',
+      '--data-urlencode', `admin_email=baker@${BLOG.host}`, '--data-urlencode', 'blog_public=0', '--data-urlencode', 'language=']);
+    expect(out.status).toBe(200);
+    expect(out.body).toContain('WordPress has been installed');
+  });
+
+  test("the front page shows the blog's title on every replica", () => {
+    const live = pods(BLOG.name);
+    expect(live).toHaveLength(2);
+    for (const pod of live) {
+      // the pod's own HTTPS port, asked for by the blog's name alone (WordPress redirects any other Host to its own)
+      const page = curl(`https://${BLOG.host}/`, ['--connect-to', `${BLOG.host}:443:${pod.status.podIP}:8443`]);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain(`<title>${BLOG_TITLE}</title>`);
+    }
+  });
+
+  test('a media upload by the logged-in baker is stored on the NAS as web\'s and served back', () => {
+    const login = blog('/wp-login.php', ['-c', jar, '-b', 'wordpress_test_cookie=WP%20Cookie%20check', '--data-urlencode', 'log=baker',
+      '--data-urlencode', `pwd=${password}`, '--data-urlencode', 'testcookie=1']);
+    expect(login.status).toBe(302);
+    const form = blog('/wp-admin/media-new.php', ['-b', jar]);
+    const nonce = /"_wpnonce":"([0-9a-f]+)"/.exec(form.body)?.[1];
+    expect(nonce).toBeDefined();
+    const image = path.join(tmp, 'croissant.png');
+    // a real PNG (1x1), so WordPress takes it as an image
+    fs.writeFileSync(image, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    const uploaded = blog('/wp-admin/async-upload.php', ['-b', jar, '-F', `async-upload=@${image};type=image/png`, '-F', 'name=croissant.png',
+      '-F', 'action=upload-attachment', '-F', `_wpnonce=${nonce}`]);
+    expect(uploaded.status).toBe(200);
+    const url: string = JSON.parse(uploaded.body).data.url;
+    expect(url).toMatch(new RegExp(`^https://${BLOG.host}/wp-content/uploads/\\d{4}/\\d{2}/croissant\\.png$`));
+    const stored = path.join(nas, BLOG.exportPath, new URL(url).pathname);
+    expect(fs.statSync(stored).uid).toBe(1000);
+    expect(spawnSync('curl', ['-sS', '--cacert', ca, '--resolve', `${BLOG.host}:443:${BLOG.vip}`, url]).stdout.equals(fs.readFileSync(image))).toBe(true);
+  });
+
+  test("the cron job runs WordPress's wp-cron.php: a run of it succeeds once WordPress is installed", async () => {
+    const since = Date.now();
+    const job = await waitFor('a wp-cron run started after the install to succeed', 180, () => getJson(['jobs', '-n', NS, '-l', 'app.kubernetes.io/instance=blog-cron']).items
+      .find((j: any) => new Date(j.status.startTime).getTime() >= since - 60_000 && j.status.succeeded === 1), { intervalMs: 2000 });
+    expect(job.metadata.ownerReferences[0]).toMatchObject({ kind: 'CronJob', name: 'blog-wp-cron' });
+  });
+
+  test('requests per second of the front page through the VIP, at 1 and 4 clients (figures)', () => {
+    const rate = (clients: number, requests: number) => {
+      const started = process.hrtime.bigint();
+      const out = spawnSync('curl', ['-sS', '--cacert', ca, '--resolve', `${BLOG.host}:443:${BLOG.vip}`, '-Z', '--parallel-max', String(clients),
+        '-w', '%{http_code}\n', ...Array.from({ length: requests }, () => ['-o', '/dev/null', `https://${BLOG.host}/`]).flat()], { encoding: 'utf-8', timeout: 120_000 });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      expect(out.stdout.trim().split('\n').filter((code) => code === '200')).toHaveLength(requests);
+      return +(requests / seconds).toFixed(1);
+    };
+    rate(1, 5);
+    figures.wordpressFrontPage = { requestsPerSecond: { oneClient: rate(1, 40), fourClients: rate(4, 80) } };
   });
 });
 

@@ -74,13 +74,31 @@ export function pssKiB(pid: number): number {
   }
 }
 
-/** Each container of a pod (the sandbox left out): how many processes, and their resident (VmRSS) and proportional (Pss) memory in MiB. */
-export function podMemory(pod: any): Record<string, { processes: number; rssMiB: number; pssMiB: number }> {
+/**
+ * Private memory of a process, in KiB: its anonymous and shared-memory pages (RssAnon + RssShmem), what no other
+ * process of another pod shares; the file pages (libraries, read from the image's layers) are shared by every
+ * container of the same image on a node. 0 for one that has exited.
+ */
+export function privateKiB(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf-8');
+    return ['RssAnon', 'RssShmem'].reduce((n, field) => n + Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Each container of a pod (the sandbox left out): how many processes, and their resident (VmRSS), proportional (Pss)
+ * and private (RssAnon + RssShmem) memory in MiB.
+ */
+export function podMemory(pod: any): Record<string, { processes: number; rssMiB: number; pssMiB: number; privateMiB: number }> {
   const mib = (kib: number) => +(kib / 1024).toFixed(1);
   return Object.fromEntries(Object.entries(podProcesses(pod)).filter(([c]) => c !== 'sandbox').sort(([a], [b]) => a.localeCompare(b))
     .map(([c, ps]) => [c, {
       processes: ps.length,
       rssMiB: mib(ps.reduce((n, p) => n + rssKiB(p.pid), 0)),
       pssMiB: mib(ps.reduce((n, p) => n + pssKiB(p.pid), 0)),
+      privateMiB: mib(ps.reduce((n, p) => n + privateKiB(p.pid), 0)),
     }]));
 }
