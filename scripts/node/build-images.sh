@@ -21,6 +21,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=env.sh
 . "$repo/scripts/node/env.sh"
 log() { printf '[node-images] %s\n' "$*" >&2; }
+# A folder's content, as the cache key of what is built from it.
+folder_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16); }
 
 # What the node tier runs, all from Debian: image builds, a container runtime, pod networking, and the clients.
 # shellcheck source=../tier-tools.sh
@@ -71,8 +73,7 @@ for folder in "$images/httpd" "$images/sshd" "$images/apache-exporter" "$images/
     "$repo/packages/control-plane/images/keepalived" "$repo/packages/control-plane/images/haproxy"; do
   name=$(basename "$folder")
   [ "$(sed -n 's/^FROM \([^ ]*\).*/\1/p' "$folder/Dockerfile" | head -1)" = "$base" ] || { log "$folder/Dockerfile must build FROM $base"; exit 1; }
-  hash=$(cd "$folder" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-  out="$VSERVER_IMAGES/$name-$hash"
+  out="$VSERVER_IMAGES/$name-$(folder_hash "$folder")"
   if [ ! -s "$out/image.tar" ]; then
     log "building $LAB_REGISTRY/$name from $folder"
     buildah bud --quiet --pull=never --network=host --layers -t "$LAB_REGISTRY/$name:v1" "$folder" >&2
@@ -83,37 +84,29 @@ for folder in "$images/httpd" "$images/sshd" "$images/apache-exporter" "$images/
   ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/$name"
 done
 
-# 3. The outside auditors (testssl.sh, ssh-audit), from the same base, unpacked into a folder that
-#    scripts/node/auditor.sh runs them from (not an image the nodes run).
-folder="$repo/scripts/node/auditors"
-hash=$(cd "$folder" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-out="$VSERVER_IMAGES/auditors-$hash"
-if [ ! -x "$out/root/usr/bin/ssh-audit" ]; then
-  log "building the auditors from $folder"
-  buildah bud --quiet --pull=never --network=host --layers -t localhost/vserver/auditors:latest "$folder" >&2
-  ctr=$(buildah from --quiet localhost/vserver/auditors:latest)
-  rm -rf "$out.tmp"; mkdir -p "$out.tmp/root"
-  cp -a "$(buildah mount "$ctr")/." "$out.tmp/root/"
-  buildah umount "$ctr" >/dev/null; buildah rm "$ctr" >/dev/null
-  rm -rf "$out"; mv "$out.tmp" "$out"
-fi
-ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/auditors"
-
-# 3b. WordPress's files (Debian 13's package and its default theme, every link resolved), which the PHP test uploads
-#     as a customer would: taken out of a throwaway image into a folder.
-folder="$repo/scripts/node/wordpress"
-hash=$(cd "$folder" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-out="$VSERVER_IMAGES/wordpress-$hash"
-if [ ! -f "$out/wordpress/wp-admin/install.php" ]; then
-  log "taking WordPress's files out of Debian's package ($folder)"
-  buildah bud --quiet --pull=never --network=host --layers -t localhost/vserver/wordpress:latest "$folder" >&2
-  ctr=$(buildah from --quiet localhost/vserver/wordpress:latest)
-  rm -rf "$out.tmp"; mkdir -p "$out.tmp"
-  cp -a "$(buildah mount "$ctr")/wordpress" "$out.tmp/"
-  buildah umount "$ctr" >/dev/null; buildah rm "$ctr" >/dev/null
-  rm -rf "$out"; mv "$out.tmp" "$out"
-fi
-ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/wordpress"
+# 3. Folders taken out of a throwaway image of the same base (images the nodes never run), each cached by its folder's
+#    hash: unpack <name> <path in the image> <folder under the cache> <test: -x, -f> <a file that must pass it>.
+unpack() {
+  local name=$1 from=$2 into=$3 test=$4 check=$5 folder out ctr
+  folder="$repo/scripts/node/$name"
+  out="$VSERVER_IMAGES/$name-$(folder_hash "$folder")"
+  if ! test "$test" "$out/$into/$check"; then
+    log "taking $name out of an image built from $folder"
+    buildah bud --quiet --pull=never --network=host --layers -t "localhost/vserver/$name:latest" "$folder" >&2
+    ctr=$(buildah from --quiet "localhost/vserver/$name:latest")
+    rm -rf "$out.tmp"; mkdir -p "$out.tmp/$into"
+    cp -a "$(buildah mount "$ctr")$from/." "$out.tmp/$into/"
+    buildah umount "$ctr" >/dev/null; buildah rm "$ctr" >/dev/null
+    test "$test" "$out.tmp/$into/$check" || { log "$name: no $check in the image"; exit 1; }
+    rm -rf "$out"; mv "$out.tmp" "$out"
+  fi
+  ln -sfn "$(basename "$out")" "$VSERVER_IMAGES/$name"
+}
+# The outside auditors (testssl.sh, ssh-audit), the whole root, which scripts/node/auditor.sh runs them from.
+unpack auditors '' root -x usr/bin/ssh-audit
+# WordPress's files (Debian 13's package and its default theme, every link resolved), which the PHP test uploads as
+# a customer would.
+unpack wordpress /wordpress wordpress -f wp-admin/install.php
 
 # 4. The pod sandbox image.
 if [ ! -s "$VSERVER_IMAGES/pause.tar" ]; then

@@ -1,3 +1,5 @@
+import * as k8s from './imports/k8s';
+
 /**
  * The Pod Security Standards' "restricted" profile, as Kubernetes documents it
  * (https://kubernetes.io/docs/concepts/security/pod-security-standards/): every control of "baseline", and the
@@ -127,4 +129,32 @@ export function podSpecOf(object: { kind?: string | undefined; spec?: any | unde
       return object.spec?.template?.spec;
     default: return undefined;
   }
+}
+
+/** A container that passes "restricted": `uid` (never root), no capability, no escalation, a read-only root. */
+export function restrictedContainerContext(uid: number): k8s.SecurityContext {
+  return {
+    runAsUser: uid,
+    runAsGroup: uid,
+    runAsNonRoot: true,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+  };
+}
+
+/**
+ * A pod that passes "restricted", run as `uid` and its group, which is also the fsGroup: kubelet gives the volumes it
+ * mounts (Secrets, the data) to that group, and every container has it.
+ */
+export function restrictedPodContext(uid: number): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 }

@@ -1,7 +1,8 @@
 import {
   AppChecks, clusterDnsEgressRule, clusterScoped, containerResources, FieldPath, ImageReference, ImageSource, Ipv4Address, k8s, MANAGED_BY,
   namespaceOf, NodeRole, OperatorContract,
-  requireAbsolutePath, requireDnsLabel, requireImagePullSecrets, requireNodeRole, requirePinnedImage, requireResources, resourceName, SiteError,
+  requireAbsolutePath, requireDnsLabel, requireImagePullSecrets, requireNodeRole, requirePinnedImage, requireResources, resourceName,
+  restrictedContainerContext, restrictedPodContext, SiteError,
 } from '@cdk8s-vserver/core';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
@@ -197,7 +198,7 @@ export class SiteDatabase extends Construct {
       image: image.reference,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: DATABASE_PORT, name: 'mysql' }],
-      securityContext: restricted(),
+      securityContext: restrictedContainerContext(MYSQL_UID),
       resources,
       readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 3 },
       livenessProbe: { ...ping, initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 3 },
@@ -230,7 +231,7 @@ export class SiteDatabase extends Construct {
               { name: 'admin', secret: { secretName: adminSecret, defaultMode: 0o440 } },
             ],
             nodeSelector: nodeRole.nodeSelector,
-            securityContext: podSecurity(),
+            securityContext: restrictedPodContext(MYSQL_UID),
             automountServiceAccountToken: false,
             imagePullSecrets: this.imagePullSecrets,
           },
@@ -326,7 +327,7 @@ export class SiteDatabase extends Construct {
               image: this.image.reference,
               imagePullPolicy: 'IfNotPresent',
               args: ['customer', this.host, database, database],
-              securityContext: restricted(),
+              securityContext: restrictedContainerContext(MYSQL_UID),
               resources: containerResources('10m', '16Mi', '200m', '64Mi'),
               volumeMounts: [
                 { name: 'admin', mountPath: ADMIN_PASSWORD_DIR, readOnly: true },
@@ -338,7 +339,7 @@ export class SiteDatabase extends Construct {
               { name: 'customer', secret: { secretName: copy, defaultMode: 0o440 } },
             ],
             nodeSelector: this.nodeRole.nodeSelector,
-            securityContext: podSecurity(),
+            securityContext: restrictedPodContext(MYSQL_UID),
             automountServiceAccountToken: false,
             imagePullSecrets: this.imagePullSecrets,
           },
@@ -375,27 +376,4 @@ function requireVolume(scope: IConstruct, prop: string, volume: DatabaseVolume):
     }
   }
   return volume;
-}
-
-function podSecurity(): k8s.PodSecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: MYSQL_UID,
-    runAsGroup: MYSQL_UID,
-    fsGroup: MYSQL_UID,
-    fsGroupChangePolicy: 'OnRootMismatch',
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-}
-
-function restricted(): k8s.SecurityContext {
-  return {
-    runAsUser: MYSQL_UID,
-    runAsGroup: MYSQL_UID,
-    runAsNonRoot: true,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'] },
-  };
 }

@@ -1,7 +1,8 @@
 import {
   AppChecks, containerResources, ImageReference, ImageSource, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, namespaceOf, NodeRole, OperatorContract,
   requireAbsolutePath, requireDistinctPorts, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue,
-  requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, SiteError, Warnings,
+  requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, restrictedContainerContext,
+  restrictedPodContext, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { DatabaseBinding, INfsFolder } from '@cdk8s-vserver/storage';
 import { Duration } from 'cdk8s';
@@ -449,7 +450,7 @@ export class WebSshServer extends Construct {
 
   /** What the php container and the cron jobs share: the image and settings, the docroot read-write, the customer's uid. */
   private phpPod(r: Resolved, php: ResolvedPhp): PhpPod {
-    return { php, docrootMount: r.docroot.mountAt(r.docrootPath), securityContext: restrictedContainer(WEB_UID) };
+    return { php, docrootMount: r.docroot.mountAt(r.docrootPath), securityContext: restrictedContainerContext(WEB_UID) };
   }
 
   /** A cron task's CronJob: its pods as the server's (node role, uid, pull Secrets), with the docroot and a /tmp. */
@@ -653,7 +654,7 @@ export class WebSshServer extends Construct {
       // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: r.httpPort, name: 'http' }, ...(tls ? [{ containerPort: r.httpsPort, name: 'https' }] : [])],
-      securityContext: restrictedContainer(HTTPD_UID),
+      securityContext: restrictedContainerContext(HTTPD_UID),
       resources: r.httpdResources,
       // The image's entrypoint reads these, so the props and what the process does cannot disagree.
       env: env({
@@ -693,7 +694,7 @@ export class WebSshServer extends Construct {
       image: r.sshdImage.reference,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ containerPort: r.sshPort, name: 'ssh' }],
-      securityContext: restrictedContainer(WEB_UID),
+      securityContext: restrictedContainerContext(WEB_UID),
       resources: r.sshdResources,
       env: env({
         SSH_PORT: String(r.sshPort),
@@ -726,7 +727,7 @@ export class WebSshServer extends Construct {
       imagePullPolicy: 'IfNotPresent',
       args: [`--scrape_uri=http://127.0.0.1:${r.metrics.statusPort}/server-status?auto`, `--web.listen-address=:${METRICS_PORT}`],
       ports: [{ containerPort: METRICS_PORT, name: 'metrics' }],
-      securityContext: restrictedContainer(NOBODY_UID),
+      securityContext: restrictedContainerContext(NOBODY_UID),
       resources: r.metrics.resources,
       livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(METRICS_PORT) }, ...LIVENESS },
     };
@@ -783,14 +784,7 @@ export class WebSshServer extends Construct {
    * supplementary group: httpd reads those and reaches php-fpm's socket through it.
    */
   private podSecurityContext(): k8s.PodSecurityContext {
-    return {
-      runAsNonRoot: true,
-      runAsUser: WEB_UID,
-      runAsGroup: WEB_UID,
-      fsGroup: WEB_UID,
-      fsGroupChangePolicy: 'OnRootMismatch',
-      seccompProfile: { type: 'RuntimeDefault' },
-    };
+    return restrictedPodContext(WEB_UID);
   }
 
   private serviceSpec(r: Resolved): k8s.ServiceSpec {
@@ -922,19 +916,6 @@ function requireHsts(scope: IConstruct, prop: string, hsts: Hsts): string {
       'be an Hsts: Hsts.maxAge(Duration.days(365)) or Hsts.preloadReady() (a plain Duration until 0.9.0)');
   }
   return hsts.headerValue(scope, prop);
-}
-
-/** A container that passes Pod Security "restricted": `uid` (never root), no capability, no escalation, read-only root. */
-function restrictedContainer(uid: number): k8s.SecurityContext {
-  return {
-    runAsUser: uid,
-    runAsGroup: uid,
-    runAsNonRoot: true,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'] },
-  };
 }
 
 /** A port a container listens on: a process without privilege may listen only on 1024 and above. */
