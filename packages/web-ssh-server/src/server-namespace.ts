@@ -144,7 +144,13 @@ function amountOf(container: { resources?: any | undefined }, side: 'requests' |
   return quantityAmount(String(q?.value ?? q ?? '0')) ?? 0;
 }
 
-/** An amount as a quantity: CPU in millicores, memory in MiB, rounded up after the float sums' last digits (3 x 0.07 is 0.21000000000000002). */
+/**
+ * An amount as a quantity in the form the API server writes back (whole cores as `1`, not `1000m`: a pod the LimitRange
+ * fills in reads the same as the range): CPU in cores or millicores, memory in MiB, rounded up after the float sums'
+ * last digits (3 x 0.07 is 0.21000000000000002).
+ */
 function formatAmount(resource: 'cpu' | 'memory', n: number): string {
-  return resource === 'cpu' ? `${Math.ceil(+(n * 1000).toFixed(6))}m` : `${Math.ceil(+(n / 2 ** 20).toFixed(6))}Mi`;
+  if (resource === 'memory') return `${Math.ceil(+(n / 2 ** 20).toFixed(6))}Mi`;
+  const millicores = Math.ceil(+(n * 1000).toFixed(6));
+  return millicores % 1000 === 0 ? String(millicores / 1000) : `${millicores}m`;
 }

@@ -205,6 +205,8 @@ describe('cron: the customer\'s jobs, in the PHP image', () => {
     expect(quota.spec.hard.pods).toBe('5');
     // limits: 3 x (httpd 256 + sshd 256 + php 576) + 2 x cron 576
     expect(quota.spec.hard['limits.memory']).toBe(`${3 * (256 + 256 + 576) + 2 * 576}Mi`);
+    // whole cores as the API server writes them back ('1', not '1000m'): a pod the range fills in reads the same
+    expect(synth(chart).find((o) => o.kind === 'LimitRange')!.spec.limits[0].max).toEqual({ cpu: '1', memory: '576Mi' });
     expect(fit.limitRange).toBeDefined();
   });
 
