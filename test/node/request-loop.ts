@@ -2,22 +2,24 @@
 // ever pauses it: one GET every INTERVAL ms, each on a new connection (as a browser's first request), until it
 // reads "stop" on stdin or reaches its bounds. It prints "ready" once, then, at the end, one JSON LoopReport.
 //
-//   ts-node request-loop.ts URL EXPECTED_BODY_FILE [INTERVAL_MS] [MAX_REQUESTS] [MAX_SECONDS]
+//   ts-node request-loop.ts URL EXPECTED_BODY_FILE [INTERVAL_MS] [MAX_REQUESTS] [MAX_SECONDS] [TIMEOUT_MS]
 import * as fs from 'fs';
 import { get } from './site-client';
 
-const [url, bodyFile, intervalArg, maxRequestsArg, maxSecondsArg] = process.argv.slice(2);
+const [url, bodyFile, intervalArg, maxRequestsArg, maxSecondsArg, timeoutArg] = process.argv.slice(2);
 const expected = fs.readFileSync(bodyFile, 'utf-8');
 const intervalMs = Number(intervalArg ?? 50);
 const maxRequests = Number(maxRequestsArg ?? 4000);
 const maxSeconds = Number(maxSecondsArg ?? 180);
+/** How long one request may wait for its answer before it counts as lost. */
+const timeoutMs = Number(timeoutArg ?? 2000);
 
 /** Why one GET failed, or undefined when it answered 200 with the expected page. */
 const ca = fs.existsSync(`${bodyFile}.ca`) ? fs.readFileSync(`${bodyFile}.ca`, 'utf-8') : '';
 const address = process.env.LOOP_ADDRESS || undefined;
 
 async function check(): Promise<string | undefined> {
-  const res = await get(url, { ca: ca || undefined, address });
+  const res = await get(url, { ca: ca || undefined, address, timeoutMs });
   return res.error ?? (res.status === 200 && res.body === expected ? undefined : `HTTP ${res.status}`);
 }
 

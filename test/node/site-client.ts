@@ -77,18 +77,18 @@ export interface LoopReport {
 
 /**
  * A request loop in a process of its own (request-loop.ts): a GET to `url` every `intervalMs` on a new connection,
- * bounded in count and time; a request fails on any answer but 200 with `expectBody`, or none within 2 s. Over HTTPS,
+ * bounded in count and time; a request fails on any answer but 200 with `expectBody`, or none within `timeoutMs` (2 s). Over HTTPS,
  * the answer must chain to `ca`; `address` reaches the URL's host without DNS.
  */
 export class RequestLoop {
   /** Starts the loop and resolves once it sends. */
   public static async start(url: string, expectBody: string,
-    options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number; address?: string; ca?: string } = {}) {
+    options: { intervalMs?: number; maxRequests?: number; maxSeconds?: number; address?: string; ca?: string; timeoutMs?: number } = {}) {
     const bodyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'loop-')), 'expected');
     fs.writeFileSync(bodyFile, expectBody);
     fs.writeFileSync(`${bodyFile}.ca`, options.ca ?? '');
     const child = spawn('node', ['-r', 'ts-node/register', path.join(__dirname, 'request-loop.ts'), url, bodyFile,
-      String(options.intervalMs ?? 50), String(options.maxRequests ?? 4000), String(options.maxSeconds ?? 180)],
+      String(options.intervalMs ?? 50), String(options.maxRequests ?? 4000), String(options.maxSeconds ?? 180), String(options.timeoutMs ?? 2000)],
     {
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json'), LOOP_ADDRESS: options.address ?? '' },
       stdio: ['pipe', 'pipe', 'inherit'],
