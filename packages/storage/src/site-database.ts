@@ -18,6 +18,8 @@ const ADMIN_PASSWORD_DIR = '/etc/mysql/admin';
 const CUSTOMER_PASSWORD_DIR = '/etc/mysql/customer';
 /** The label a pod carries to be let in to the database `<name>` (its NetworkPolicy selects it, in any namespace). */
 export const DATABASE_CLIENT_LABEL = 'cdk8s-vserver.io/database-client';
+/** A new random password in a command (letters and digits: the images refuse quotes and backslashes). */
+const NEW_PASSWORD = '"$(openssl rand -base64 30 | tr -d \'/+=\')"';
 /** The `app.kubernetes.io/name` of the customers' Jobs' pods. */
 const CUSTOMER_JOB_APP = 'site-database-customer';
 /** The longest database and user name MariaDB takes (64 and 80; the shorter for both). */
@@ -131,6 +133,8 @@ export class SiteDatabase extends Construct {
   public readonly persistentVolume?: k8s.KubePersistentVolume;
   /** The host the customers connect to. */
   public readonly host: string;
+  /** Whether `host` is the Service's DNS name (no fixed cluster IP): its clients then need the cluster's DNS. */
+  public readonly hostIsDnsName: boolean;
   /** The labels of the database's pods. */
   public readonly podLabels: Record<string, string>;
   /** Each customer's Job, by database name. */
@@ -154,6 +158,7 @@ export class SiteDatabase extends Construct {
     this.imagePullSecrets = requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets);
     const selectorLabels = this.podLabels = { 'app.kubernetes.io/name': 'site-database', 'app.kubernetes.io/instance': name };
     const labels = { ...selectorLabels, ...MANAGED_BY };
+    this.hostIsDnsName = props.clusterIp === undefined;
     this.host = props.clusterIp ? props.clusterIp.text : `${name}.${namespace}.svc`;
 
     const contract = OperatorContract.of(this);
@@ -162,7 +167,7 @@ export class SiteDatabase extends Construct {
       namespace,
       name: adminSecret,
       what: `the admin password of database ${name}`,
-      command: `kubectl create secret generic ${adminSecret} -n ${namespace} --from-literal=password="$(openssl rand -base64 30 | tr -d '/+=')"`,
+      command: `kubectl create secret generic ${adminSecret} -n ${namespace} --from-literal=password=${NEW_PASSWORD}`,
     });
 
     const claimName = `${name}-data`;
@@ -297,7 +302,7 @@ export class SiteDatabase extends Construct {
     const contract = OperatorContract.of(this);
     // made once, whichever of the two commands runs first (the operator lists them by namespace)
     const make = `{ kubectl get secret ${secret} -n ${namespace} >/dev/null 2>&1 || kubectl create secret generic ${secret} -n ${namespace} `
-      + '--from-literal=password="$(openssl rand -base64 30 | tr -d \'/+=\')"; }';
+      + `--from-literal=password=${NEW_PASSWORD}; }`;
     contract.needsSecret(scope, { namespace, name: secret, what: `the password of database ${database} on ${this.name}`, command: make });
     // the Job reads it in the database's namespace: a copy of the customer's, never a second password
     const copy = secret;
@@ -348,7 +353,7 @@ export class SiteDatabase extends Construct {
     }));
     return {
       host: this.host,
-      hostIsDnsName: !/^\d+\.\d+\.\d+\.\d+$/.test(this.host),
+      hostIsDnsName: this.hostIsDnsName,
       port: DATABASE_PORT,
       database,
       user: database,

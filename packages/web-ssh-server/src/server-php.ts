@@ -202,7 +202,7 @@ export function phpContainer(pod: PhpPod, docrootPath: string, drain: k8s.Lifecy
     imagePullPolicy: 'IfNotPresent',
     securityContext: pod.securityContext,
     resources: pod.php.resources,
-    env: [...envList({ DOCROOT: docrootPath, ...pod.php.env }), ...pod.php.secretEnv ?? []],
+    env: phpEnv(pod, docrootPath),
     lifecycle: drain,
     readinessProbe: { ...listening, ...probes.readiness },
     livenessProbe: { ...listening, ...probes.liveness },
@@ -273,7 +273,7 @@ export function cronContainer(pod: PhpPod, docrootPath: string, task: ResolvedCr
       requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('32Mi') },
       ...(limits ? { limits } : {}),
     },
-    env: [...envList({ DOCROOT: docrootPath, ...pod.php.env }), ...pod.php.secretEnv ?? []],
+    env: phpEnv(pod, docrootPath),
     volumeMounts: [pod.docrootMount, { name: 'php-tmp', mountPath: '/tmp' }],
   };
 }
@@ -324,6 +324,12 @@ function requireTimezone(scope: IConstruct, prop: string, timezone: string): str
   return timezone;
 }
 
-function envList(vars: Record<string, string>): k8s.EnvVar[] {
+/** What the PHP image's entrypoint reads, the same for php-fpm and the cron jobs: the docroot, PHP's settings, the database. */
+function phpEnv(pod: PhpPod, docrootPath: string): k8s.EnvVar[] {
+  return [...envList({ DOCROOT: docrootPath, ...pod.php.env }), ...pod.php.secretEnv ?? []];
+}
+
+/** Plain environment variables, in the order given. */
+export function envList(vars: Record<string, string>): k8s.EnvVar[] {
   return Object.entries(vars).map(([name, value]) => ({ name, value }));
 }

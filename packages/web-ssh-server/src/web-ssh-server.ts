@@ -14,7 +14,7 @@ import { hostKeysCreateCommand } from './secret-commands';
 import { CertificateBinding, hostnameProblem, ServerCertificate } from './server-certificate';
 import { ServerEgress } from './server-egress';
 import {
-  CRON_APP_NAME, cronContainer, cronJobSpec, CronTask, PHP_SOCKET_DIR, phpContainer, PhpPod, phpVolumes, resolveCron, ResolvedCronTask,
+  CRON_APP_NAME, cronContainer, cronJobSpec, CronTask, envList, PHP_SOCKET_DIR, phpContainer, PhpPod, phpVolumes, resolveCron, ResolvedCronTask,
   resolvePhp, ResolvedPhp, ServerPhp,
 } from './server-php';
 import { AuthorizedKeys, requireSecretName } from './ssh-keys';
@@ -657,7 +657,7 @@ export class WebSshServer extends Construct {
       securityContext: restrictedContainerContext(HTTPD_UID),
       resources: r.httpdResources,
       // The image's entrypoint reads these, so the props and what the process does cannot disagree.
-      env: env({
+      env: envList({
         HTTP_PORT: String(r.httpPort),
         DOCROOT: r.docrootPath,
         ...(r.hostnames.length ? { SERVER_NAMES: r.hostnames.join(' ') } : {}),
@@ -696,7 +696,7 @@ export class WebSshServer extends Construct {
       ports: [{ containerPort: r.sshPort, name: 'ssh' }],
       securityContext: restrictedContainerContext(WEB_UID),
       resources: r.sshdResources,
-      env: env({
+      env: envList({
         SSH_PORT: String(r.sshPort),
         DOCROOT: r.docrootPath,
         SSH_PENALTY_EXEMPT: [...r.sshPenaltyExempt, ...ALWAYS_EXEMPT].join(','),
@@ -935,10 +935,6 @@ function databaseEnv(db: DatabaseBinding): Record<string, string> {
 /** The password, from the customer's Secret: never in the manifests. */
 function databaseSecretEnv(db: DatabaseBinding): k8s.EnvVar[] {
   return [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: db.secret, key: 'password' } } }];
-}
-
-function env(vars: Record<string, string>): k8s.EnvVar[] {
-  return Object.entries(vars).map(([name, value]) => ({ name, value }));
 }
 
 function antiAffinity(spread: NodeSpread, labels: Record<string, string>) {
