@@ -62,6 +62,7 @@ project.eslint?.addIgnorePattern('packages/core/src/imports/');
 project.eslint?.addIgnorePattern('packages/vip/src/imports/');
 project.eslint?.addIgnorePattern('packages/web-ssh-server/src/imports/');
 project.eslint?.addIgnorePattern('packages/monitoring/src/imports/');
+project.eslint?.addIgnorePattern('packages/storage/src/imports/');
 
 // projen's default PATH for tasks runs `npx -c` once per task (~0.4 s each); node_modules/.bin is all it adds.
 project.tasks.addEnvironment('PATH', '$(echo "$PWD/node_modules/.bin:$PATH")');

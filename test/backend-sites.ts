@@ -1,17 +1,21 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HostingSite, HostingSiteProps, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
+import { DatabaseEngine, HostingSite, HostingSiteProps, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
 import { OPERATED_KINDS } from '@cdk8s-vserver/operator';
+import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
+import { PhpVersion } from '@cdk8s-vserver/web-ssh-server';
+import { Size } from 'cdk8s';
 import { parseDocument } from 'yaml';
 import { LAB } from '../apps/lab/site';
 
-/** The folders of CRD files of the custom resources the packages emit (MetalLB's, cert-manager's, the Prometheus Operator's), committed with their licence. */
+/** The folders of CRD files of the custom resources the packages emit (MetalLB's, cert-manager's, the Prometheus Operator's, mariadb-operator's), committed with their licence. */
 export const CRD_DIRS = [
   path.join(__dirname, '../packages/vip/crds/metallb-v0.16.1'),
   path.join(__dirname, '../packages/web-ssh-server/crds/cert-manager-v1.21.1'),
   path.join(__dirname, '../packages/monitoring/crds/prometheus-operator-v0.93.0'),
+  path.join(__dirname, '../packages/storage/crds/mariadb-operator-v26.6.0'),
 ];
 
 /** The YAML files of {@link CRD_DIRS}: what the schema tier validates custom resources against. */
@@ -63,4 +67,34 @@ export function serverNamespace(site: HostingSiteProps): string {
 export function synthBackendSites(): Array<[string, string]> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-sites-'));
   return BACKEND_SITES.map(([backend, site]) => [backend, synthApp(path.join(root, site.name), (app) => new HostingSite(app, 'Site', site)).outdir]);
+}
+
+/**
+ * The lab on MetalLB with its server `myweb` running PHP and a database that mariadb-operator runs (its MariaDB, and
+ * the customer's Database, User and Grant), under a name and namespace of its own: what the schema and the cluster
+ * tiers check mariadb-operator's objects with (no mariadb-operator runs here: the API server validates them by its CRDs).
+ */
+export const MARIADB_OPERATOR_SITE: HostingSiteProps = (() => {
+  const [, metallb] = BACKEND_SITES.find(([backend]) => backend === 'metallb')!;
+  return {
+    ...metallb,
+    name: 'lab-mariadb',
+    facts: {
+      ...metallb.facts,
+      namespace: 'lab-mariadb',
+      database: { engine: DatabaseEngine.mariaDbOperator(), volume: DatabaseVolume.claim({ storageClassName: 'longhorn', size: Size.gibibytes(10) }) },
+    },
+    servers: metallb.servers.map((s) => ({
+      ...s,
+      docroot: { volumeName: `lab-mariadb-${s.name}-docroot` },
+      php: { version: PhpVersion.V8_4 },
+      database: true,
+    })),
+  };
+})();
+
+/** Synthesizes {@link MARIADB_OPERATOR_SITE} into a temporary folder: `['mariadb-operator', folder]`. */
+export function synthMariaDbOperatorSite(): [string, string] {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mariadb-operator-site-'));
+  return ['mariadb-operator', synthApp(path.join(root, MARIADB_OPERATOR_SITE.name), (app) => new HostingSite(app, 'Site', MARIADB_OPERATOR_SITE)).outdir];
 }

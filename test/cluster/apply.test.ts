@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { quantityAmount } from '@cdk8s-vserver/core';
-import { emittedCrdFiles, synthBackendSites } from '../backend-sites';
+import { emittedCrdFiles, synthBackendSites, synthMariaDbOperatorSite } from '../backend-sites';
 import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
 import { applyableYaml, createNamespaces, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
@@ -14,9 +14,10 @@ requireControlPlane();
 const sites: Array<[string, string]> = [
   ...distApps().map((app): [string, string] => [`dist/${app}`, path.join(DIST, app)]),
   ...synthBackendSites().map(([backend, dir]): [string, string] => [`the lab on ${backend}`, dir]),
+  ['the lab with a database mariadb-operator runs', synthMariaDbOperatorSite()[1]],
 ];
 
-// What MetalLB's and cert-manager's installs bring first on a real cluster: their CRDs, so the server validates every
+// What MetalLB's, cert-manager's and mariadb-operator's installs bring first on a real cluster: their CRDs, so the server validates every
 // custom resource.
 beforeAll(() => installCustomResourceDefinitions(emittedCrdFiles()));
 
@@ -24,11 +25,12 @@ beforeAll(() => installCustomResourceDefinitions(emittedCrdFiles()));
  * How many objects each site's checks below must find, written out by hand: a loop that selects objects by a label or
  * a name checks nothing once they are renamed, so each loop counts what it checked and compares with this table.
  */
-const CHECKED: Record<string, Record<'deployments' | 'claims' | 'keepalived' | 'kubeVip' | 'headlamp' | 'quotas' | 'services' | 'metallb', number>> = {
-  'dist/lab': { deployments: 3, claims: 4, keepalived: 1, kubeVip: 0, headlamp: 0, quotas: 0, services: 3, metallb: 0 },
-  'dist/agency': { deployments: 4, claims: 5, keepalived: 0, kubeVip: 0, headlamp: 1, quotas: 3, services: 5, metallb: 2 },
-  'the lab on metallb': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2 },
-  'the lab on kube-vip': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 1, headlamp: 0, quotas: 1, services: 1, metallb: 0 },
+const CHECKED: Record<string, Record<'deployments' | 'claims' | 'keepalived' | 'kubeVip' | 'headlamp' | 'quotas' | 'services' | 'metallb' | 'mariadb', number>> = {
+  'dist/lab': { deployments: 3, claims: 4, keepalived: 1, kubeVip: 0, headlamp: 0, quotas: 0, services: 3, metallb: 0, mariadb: 0 },
+  'dist/agency': { deployments: 4, claims: 5, keepalived: 0, kubeVip: 0, headlamp: 1, quotas: 3, services: 5, metallb: 2, mariadb: 0 },
+  'the lab on metallb': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2, mariadb: 0 },
+  'the lab on kube-vip': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 1, headlamp: 0, quotas: 1, services: 1, metallb: 0, mariadb: 0 },
+  'the lab with a database mariadb-operator runs': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2, mariadb: 4 },
 };
 
 test('every site has its expected counts (negative control: a site the table does not know fails here)', () => {
@@ -76,6 +78,22 @@ describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
       const beta = lowered > 0 && ['PodDisruptionBudget', 'CronJob'].includes(o.kind);
       const live = getJson(ref(beta ? { ...o, apiVersion: o.apiVersion.replace(/\/v1$/, '/v1beta1') } : o));
       expect(`${live.kind}/${live.metadata.name}`).toBe(`${o.kind}/${o.metadata.name}`);
+    }
+  });
+
+  test("mariadb-operator's objects are stored as given; the server refuses a Grant without privileges and a MariaDB whose replicas is no number (negative controls)", () => {
+    const mariadb = objects.filter((o) => o.apiVersion === 'k8s.mariadb.com/v1alpha1');
+    expect(mariadb).toHaveLength(expected.mariadb);
+    for (const o of mariadb) expect(getJson(ref(o)).spec).toMatchObject(o.spec);
+    // the server's own validation, not kubectl's (--validate=false), of each object as emitted and as broken
+    const refused = (o: Manifest) => kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(o));
+    for (const o of mariadb) expect(refused(o)).toMatchObject({ status: 0, stderr: '' });
+    for (const o of mariadb.filter((x) => x.kind === 'Grant')) {
+      const { privileges: _privileges, ...spec } = o.spec;
+      expect(refused({ ...o, spec }).stderr).toMatch(/spec.privileges: Required value/);
+    }
+    for (const o of mariadb.filter((x) => x.kind === 'MariaDB')) {
+      expect(refused({ ...o, spec: { ...o.spec, replicas: 'one' } }).stderr).toMatch(/spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer/);
     }
   });
 

@@ -67,6 +67,9 @@ export function installCustomResourceDefinitions(files: string[]): string[] {
     // the Prometheus Operator's CRDs give secret and ConfigMap references `name: { default: "" }`, which the 1.20 server
     // refuses ("Invalid value: null", its defaulting of an empty string); its copy leaves those defaults out
     if (minor < 21) for (const crd of crds) dropEmptyDefaults(crd);
+    // mariadb-operator's MariaDB declares one CEL rule (`x-kubernetes-validations`, Kubernetes 1.25+), a field an older
+    // server's CRD schema does not have (kubectl refuses it): its copy leaves the rule out
+    if (minor < 25) for (const crd of crds) dropValidationRules(crd);
     const out = kubectl(['apply', '-f', '-'], crds.map((crd) => stringify(crd, { version: '1.1' })).join('---\n'));
     names.push(...out.trim().split('\n').map((line) => line.split(' ')[0]));
   }
@@ -74,6 +77,15 @@ export function installCustomResourceDefinitions(files: string[]): string[] {
   return names;
 }
 
+
+/** Removes every `x-kubernetes-validations` of a schema, in place. */
+function dropValidationRules(node: unknown): void {
+  if (Array.isArray(node)) {node.forEach(dropValidationRules);} else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    delete o['x-kubernetes-validations'];
+    Object.values(o).forEach(dropValidationRules);
+  }
+}
 
 /** Removes every `default: ""` of a schema, in place. */
 function dropEmptyDefaults(node: unknown): void {

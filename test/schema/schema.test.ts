@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubernetesSchema } from './k8s-schema';
-import { crdFiles, synthBackendSites } from '../backend-sites';
+import { crdFiles, synthBackendSites, synthMariaDbOperatorSite } from '../backend-sites';
 import { negativeControls } from '../negative/controls';
 import { distApps, DIST, objectsIn, yamlFilesIn } from '../support';
 
@@ -14,6 +14,7 @@ const schema = KubernetesSchema.load(openapi);
 const customKinds = schema.addCustomResourceDefinitions(crdFiles());
 const files = distApps().flatMap((app) => yamlFilesIn(path.join(DIST, app)).map((f) => path.relative(DIST, f)));
 const backendSites = synthBackendSites();
+const mariaDbOperatorSite = synthMariaDbOperatorSite()[1];
 
 describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, strictly', () => {
   test('there is something to check', () => {
@@ -35,7 +36,8 @@ describe('MetalLB custom resources, against the CRDs they were imported from', (
   test('the CRDs add IPAddressPool and L2Advertisement (and cert-manager\'s Certificate, ClusterIssuer and Issuer)', () => {
     expect(customKinds).toEqual(['metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement',
       'cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer', 'cert-manager.io/v1/Issuer',
-      'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule']);
+      'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule',
+      'k8s.mariadb.com/v1alpha1/Database', 'k8s.mariadb.com/v1alpha1/Grant', 'k8s.mariadb.com/v1alpha1/MariaDB', 'k8s.mariadb.com/v1alpha1/User']);
   });
 
   const pool = () => ({
@@ -82,6 +84,35 @@ describe("the Prometheus Operator's PodMonitor and PrometheusRule, against the C
     const noExpr: any = JSON.parse(JSON.stringify(agency[2]));
     delete noExpr.spec.groups[0].rules[0].expr;
     expect(schema.validate(noExpr).join('\n')).toMatch(/must have required property 'expr'/);
+  });
+});
+
+describe("mariadb-operator's MariaDB, Database, User and Grant, against the CRDs their types were imported from", () => {
+  test.each(yamlFilesIn(mariaDbOperatorSite).map((f) => path.basename(f)))('the lab with a database mariadb-operator runs: %s is valid', (file) => {
+    expect(schema.validateFile(path.join(mariaDbOperatorSite, file))).toEqual([]);
+  });
+
+  const objects = objectsIn(mariaDbOperatorSite).filter((o) => o.apiVersion === 'k8s.mariadb.com/v1alpha1');
+  const of = (kind: string): any => JSON.parse(JSON.stringify(objects.find((o) => o.kind === kind)));
+
+  test('the site has the MariaDB and myweb\'s Database, User and Grant', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['MariaDB/lab-mariadb-database/mariadb',
+      'Database/lab-mariadb-database/myweb', 'User/lab-mariadb-database/myweb', 'Grant/lab-mariadb-database/myweb']);
+  });
+
+  test('fails a Grant without privileges, a User whose password has no key, a MariaDB with a misspelt field (negative controls)', () => {
+    const noPrivileges = of('Grant');
+    delete noPrivileges.spec.privileges;
+    expect(schema.validate(noPrivileges).join('\n')).toMatch(/must have required property 'privileges'/);
+    const noKey = of('User');
+    delete noKey.spec.passwordSecretKeyRef.key;
+    expect(schema.validate(noKey).join('\n')).toMatch(/must have required property 'key'/);
+    const misspelt = of('MariaDB');
+    misspelt.spec.rootPasswordSecretRef = misspelt.spec.rootPasswordSecretKeyRef;
+    expect(schema.validate(misspelt).join('\n')).toMatch(/must NOT have additional properties 'rootPasswordSecretRef'/);
+    const cleanup = of('Database');
+    cleanup.spec.cleanupPolicy = 'Keep';
+    expect(schema.validate(cleanup).join('\n')).toMatch(/cleanupPolicy: must be equal to one of the allowed values/);
   });
 });
 

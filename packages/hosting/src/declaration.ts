@@ -118,12 +118,49 @@ export interface SiteFacts {
   readonly database?: DatabaseFacts | undefined;
 }
 
+/**
+ * Who runs the site's database (`facts.database.engine`): the site itself, from this project's image (the default),
+ * or mariadb-operator, on a cluster that has it.
+ */
+export class DatabaseEngine {
+  /** The site runs it: `SiteDatabase`, a StatefulSet of `<registry>/mariadb:<version>` (`packages/storage/images/mariadb/`). */
+  public static readonly SITE = new DatabaseEngine('site');
+
+  /**
+   * mariadb-operator v26.6 runs it (installed on the cluster first; Kubernetes 1.26+): the site emits its `MariaDB`,
+   * and per customer a `Database`, a `User` and a `Grant` (`MariaDbOperatorDatabase`). The volume must be a claim.
+   */
+  public static mariaDbOperator(options: {
+    /** MariaDB's image: upstream's, or its copy in the site's registry. @default `docker.io/library/mariadb:11.8.8` */
+    readonly image?: ImageReference | undefined;
+  } = {}): DatabaseEngine {
+    return new DatabaseEngine('mariadb-operator', options.image);
+  }
+
+  private constructor(
+    /** `site` or `mariadb-operator`. */
+    public readonly kind: 'site' | 'mariadb-operator',
+    /** The image mariadb-operator runs, when given. */
+    public readonly image?: ImageReference,
+  ) {}
+
+  public toString(): string {
+    return this.kind === 'site' ? 'DatabaseEngine.SITE' : 'DatabaseEngine.mariaDbOperator()';
+  }
+}
+
 /** The site's database (`facts.database`): `SiteDatabase`'s props but its name and image, which the site gives it. */
 export interface DatabaseFacts extends Pick<SiteDatabaseProps, 'clusterIp' | 'resources'> {
   /** Where its data lives: `DatabaseVolume.local({ node, path, size })` or `DatabaseVolume.claim({ storageClassName, size })`. */
   readonly volume: DatabaseVolume;
-  /** The tag of its image, `<registry>/mariadb:<version>` (`v1`). */
-  readonly version: string;
+  /**
+   * Who runs it: `DatabaseEngine.SITE` (this project's image) or `DatabaseEngine.mariaDbOperator()` (docs/php.md,
+   * "mariadb-operator").
+   * @default DatabaseEngine.SITE
+   */
+  readonly engine?: DatabaseEngine | undefined;
+  /** The tag of its image, `<registry>/mariadb:<version>` (`v1`): given with `DatabaseEngine.SITE`, left out with mariadb-operator. */
+  readonly version?: string | undefined;
   /** Its namespace, created by the site's first file (Pod Security "restricted"). @default '<site name>-database' */
   readonly namespace?: string | undefined;
 }
@@ -431,9 +468,23 @@ function checkDatabase(site: IConstruct, siteName: string, facts: SiteFacts, ser
     if (!server.php) fail(`servers[${i}].database`, server.database, "be given with 'php' (PHP is what connects to it): add php: { version: PhpVersion.V8_4 }");
   });
   if (!database) return;
-  const tagProblem = ImageReference.of(`registry.example/mariadb:${database.version}`).problem;
-  if (tagProblem || database.version === 'latest') {
-    fail('facts.database.version', database.version, `be a pinned tag of the database's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+  const engine = databaseEngine(database);
+  if (engine === undefined) {
+    fail('facts.database.engine', database.engine, 'be DatabaseEngine.SITE or DatabaseEngine.mariaDbOperator()');
+  } else if (engine.kind === 'mariadb-operator') {
+    if (database.version !== undefined) {
+      fail('facts.database.version', database.version, 'be left out with DatabaseEngine.mariaDbOperator(): it runs upstream\'s MariaDB image, '
+        + 'not this project\'s (give another with DatabaseEngine.mariaDbOperator({ image }))');
+    }
+    if (database.clusterIp !== undefined) {
+      fail('facts.database.clusterIp', database.clusterIp.text, 'be left out with DatabaseEngine.mariaDbOperator(): the Service mariadb-operator makes takes '
+        + 'no fixed cluster IP (its MariaDB\'s spec.service has none), so the customers connect by name');
+    }
+  } else {
+    const tagProblem = database.version === undefined ? 'is missing' : ImageReference.of(`registry.example/mariadb:${database.version}`).problem;
+    if (tagProblem || database.version === 'latest') {
+      fail('facts.database.version', database.version, `be a pinned tag of the database's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+    }
   }
   const namespace = databaseNamespace(siteName, database);
   requireDnsLabel(site, 'facts.database.namespace', namespace);
@@ -442,6 +493,12 @@ function checkDatabase(site: IConstruct, siteName: string, facts: SiteFacts, ser
     fail('facts.database.namespace', namespace, 'be a namespace of the database\'s own, not Kubernetes\', a controller\'s, the logs\' or a server\'s: '
       + `it holds the admin's password. Leave it out for "${databaseNamespace(siteName, { ...database, namespace: undefined })}"`);
   }
+}
+
+/** Who runs the database: its `engine` (recognised by kind, so a second copy of this package's class is one too), undefined when it is not an engine. */
+export function databaseEngine(database: DatabaseFacts): DatabaseEngine | undefined {
+  const engine = database.engine ?? DatabaseEngine.SITE;
+  return engine instanceof Object && (engine.kind === 'site' || engine.kind === 'mariadb-operator') ? engine : undefined;
 }
 
 /** The database's namespace: `facts.database.namespace`, or `<site name>-database`. */

@@ -75,6 +75,16 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
       }
     }
   }
+  // a database mariadb-operator runs: its MariaDB, on the claim of a storage class the operator makes
+  for (const m of objects.filter((o) => o.kind === 'MariaDB')) {
+    const replicas = m.spec?.replicas ?? 1;
+    const mid = add(id('MariaDB', ns(m), m.metadata.name), `MariaDB ${ns(m)}/${m.metadata.name} (${replicas} pod${replicas === 1 ? '' : 's'}, run by mariadb-operator)`,
+      'box', m.spec?.nodeSelector?.role);
+    const storage = m.spec?.storage;
+    if (storage?.storageClassName) {
+      edges.push(`${mid} -> ${add(id('StorageClass', storage.storageClassName), `claims of class ${storage.storageClassName}`, 'cylinder')}`);
+    }
+  }
   for (const s of objects.filter((o) => o.kind === 'Service')) {
     const selector: Record<string, string> = s.spec?.selector ?? {};
     const targets = workloads.filter((w) => ns(w) === ns(s) && Object.keys(selector).length > 0

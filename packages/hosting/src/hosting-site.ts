@@ -5,14 +5,14 @@ import {
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
-import { DatabaseBinding, DocrootBackup, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
+import { DatabaseBinding, DocrootBackup, ISiteDatabase, MariaDbOperatorDatabase, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
 import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  acmeStorePath, checkDeclaration, databaseName, databaseNamespace, HostingSiteProps, logsNamespace, serverCertificate, serverProp, SiteFacts,
-  Tenancy,
+  acmeStorePath, checkDeclaration, databaseEngine, databaseName, databaseNamespace, HostingSiteProps, logsNamespace, serverCertificate, serverProp,
+  SiteFacts, Tenancy,
   VirtualServerSpec,
 } from './declaration';
 
@@ -57,7 +57,7 @@ export class HostingSite extends Construct {
   /** The chart of the site's database, when the facts declare one. */
   public readonly databaseChart?: Chart;
   /** The site's database, when the facts declare one. */
-  public readonly database?: SiteDatabase;
+  public readonly database?: ISiteDatabase;
   /** The chart of the log collector, its namespace's NAS folder and claim, when the facts ask for logs. */
   public readonly logsChart?: Chart;
   /** The log collector, when the facts ask for logs. */
@@ -220,13 +220,25 @@ export class HostingSite extends Construct {
    * The log collector in a namespace of its own (Pod Security "privileged": it reads the nodes' pod logs), with the
    * NAS folder of the logs as its claim.
    */
-  private buildDatabase(siteName: string, facts: SiteFacts): { chart: Chart; database: SiteDatabase } {
+  private buildDatabase(siteName: string, facts: SiteFacts): { chart: Chart; database: ISiteDatabase } {
     const db = facts.database!;
     const namespace = databaseNamespace(siteName, db);
     FieldPath.of(this, 'facts.database.namespace').declare(this.namespaceChart!, 'Database');
     new ServerNamespace(this.namespaceChart!, 'Database', { name: namespace });
     const chart = this.chartOf('database', namespace);
     chart.addDependency(this.namespaceChart!);
+    const engine = databaseEngine(db)!;
+    if (engine.kind === 'mariadb-operator') {
+      FieldPath.of(this, 'facts.database').declare(chart, 'Database', { image: 'facts.database.engine', imagePullSecrets: 'facts.imagePullSecrets' });
+      const database = new MariaDbOperatorDatabase(chart, 'Database', {
+        name: 'mariadb',
+        image: engine.image,
+        volume: db.volume,
+        resources: db.resources,
+        imagePullSecrets: facts.imagePullSecrets,
+      });
+      return { chart, database };
+    }
     FieldPath.of(this, 'facts.database').declare(chart, 'Database', { image: 'facts.database.version', imagePullSecrets: 'facts.imagePullSecrets' });
     const database = new SiteDatabase(chart, 'Database', {
       name: 'mariadb',

@@ -49,6 +49,12 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   // the site's scrape targets and alert rules for the Prometheus Operator (monitoring)
   { group: 'monitoring.coreos.com', kind: 'PodMonitor', namespaced: true },
   { group: 'monitoring.coreos.com', kind: 'PrometheusRule', namespaced: true },
+  // the site's database run by mariadb-operator (storage): a customer's data outlives its Database (cleanupPolicy Skip),
+  // and the MariaDB's claim outlives the MariaDB
+  { group: 'k8s.mariadb.com', kind: 'MariaDB', namespaced: true },
+  { group: 'k8s.mariadb.com', kind: 'Database', namespaced: true },
+  { group: 'k8s.mariadb.com', kind: 'User', namespaced: true },
+  { group: 'k8s.mariadb.com', kind: 'Grant', namespaced: true },
   { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
   { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
   { group: '', kind: 'Namespace', namespaced: false, keep: true },

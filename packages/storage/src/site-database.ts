@@ -115,51 +115,166 @@ export interface DatabaseBinding {
 }
 
 /**
+ * The site's database, whichever runs it: {@link SiteDatabase} (this package's image, a StatefulSet the site runs) or
+ * {@link MariaDbOperatorDatabase} (mariadb-operator's `MariaDB`). What `WebSshServer`'s `database` is made from.
+ */
+export interface ISiteDatabase extends IConstruct {
+  /** Its name: the Service's (`<name>.<namespace>.svc`). */
+  readonly name: string;
+  readonly namespace: string;
+  /** The host the customers connect to. */
+  readonly host: string;
+  /** Whether `host` is the Service's DNS name (no fixed cluster IP): its clients then need the cluster's DNS. */
+  readonly hostIsDnsName: boolean;
+  /** The labels of the database's pods. */
+  readonly podLabels: Record<string, string>;
+  /** The labels a pod carries to be let in. */
+  readonly clientLabels: Record<string, string>;
+  /** The NetworkPolicy of the database's pods: port 3306 from its clients only. */
+  readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /**
+   * A customer: their database and a user with every privilege on it and none elsewhere (`name`), made from the
+   * customer's password Secret, which the operator makes in their namespace and copies into the database's. A name
+   * taken by another customer is an error naming both.
+   */
+  addCustomer(scope: IConstruct, prop: string, options: DatabaseCustomerOptions): DatabaseBinding;
+}
+
+/** What {@link DatabaseBase} needs from the class that runs the database. */
+export interface DatabaseBaseProps {
+  readonly name?: string | undefined;
+  readonly clusterIp?: Ipv4Address | undefined;
+  /** `app.kubernetes.io/name` of the database's pods. */
+  readonly appLabel: string;
+}
+
+/**
+ * What every runner of the site's database shares: its name, host and pod labels, the NetworkPolicy that lets in its
+ * clients only, and a customer's checks, Secrets and binding. A subclass makes the customer's database and user.
+ */
+export abstract class DatabaseBase extends Construct implements ISiteDatabase {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly host: string;
+  public readonly hostIsDnsName: boolean;
+  public readonly podLabels: Record<string, string>;
+  public abstract readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The declaration of each customer, by database name. */
+  private readonly customers = new Map<string, string>();
+
+  protected constructor(scope: Construct, id: string, props: DatabaseBaseProps) {
+    super(scope, id);
+    AppChecks.of(this).trust(this);
+    const name = this.name = resourceName(this, 'name', props.name);
+    const namespace = this.namespace = namespaceOf(this);
+    this.podLabels = { 'app.kubernetes.io/name': props.appLabel, 'app.kubernetes.io/instance': name };
+    this.hostIsDnsName = props.clusterIp === undefined;
+    this.host = props.clusterIp ? props.clusterIp.text : `${name}.${namespace}.svc`;
+  }
+
+  /** The NetworkPolicy of the database's pods: port 3306 from pods with its client label, and from `alsoAdmits`; nothing out. */
+  protected admitClients(alsoAdmits: k8s.NetworkPolicyPeer[] = []): k8s.KubeNetworkPolicy {
+    return new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, labels: { ...this.podLabels, ...MANAGED_BY } },
+      spec: {
+        podSelector: { matchLabels: this.podLabels },
+        policyTypes: ['Ingress', 'Egress'],
+        // only pods that carry its client label (its customers' servers, cron jobs, its own Jobs), from any namespace
+        ingress: [{
+          from: [{ namespaceSelector: {}, podSelector: { matchLabels: this.clientLabels } }, ...alsoAdmits],
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(DATABASE_PORT) }],
+        }],
+      },
+    });
+  }
+
+  public get clientLabels(): Record<string, string> {
+    return { [DATABASE_CLIENT_LABEL]: this.name };
+  }
+
+  public addCustomer(scope: IConstruct, prop: string, options: DatabaseCustomerOptions): DatabaseBinding {
+    const database = options.name;
+    if (typeof database !== 'string' || !/^[a-z0-9_]+$/.test(database) || database.length > MAX_DATABASE_NAME) {
+      throw SiteError.invalidProp(scope, `${prop}.name`, database, `be a database name of 1-${MAX_DATABASE_NAME} lowercase letters, digits or '_', such as "bakery_wp"`);
+    }
+    const taken = this.customers.get(database);
+    if (taken !== undefined) {
+      throw SiteError.invalidProp(scope, `${prop}.name`, database, `differ from every other customer's: ${taken} has database "${database}" on ${this.name}, `
+        + 'and a second user with every privilege on it would read and change the first customer\'s data. Give one of them another name');
+    }
+    const where = FieldPath.locate(scope, prop);
+    this.customers.set(database, `${where.prop} (${where.scope.node.path})`);
+    const namespace = requireDnsLabel(scope, `${prop} (namespace)`, options.namespace);
+    const secret = requireDnsLabel(scope, `${prop}.secret`, options.secret ?? `${database.replace(/_/g, '-')}-database`);
+    const contract = OperatorContract.of(this);
+    // made once, whichever of the two commands runs first (the operator lists them by namespace)
+    const make = `{ kubectl get secret ${secret} -n ${namespace} >/dev/null 2>&1 || kubectl create secret generic ${secret} -n ${namespace} `
+      + `--from-literal=password=${NEW_PASSWORD}; }`;
+    contract.needsSecret(scope, { namespace, name: secret, what: `the password of database ${database} on ${this.name}`, command: make });
+    // the database's side reads it in the database's namespace: a copy of the customer's, never a second password
+    if (namespace !== this.namespace) {
+      contract.needsSecret(this, {
+        namespace: this.namespace,
+        name: secret,
+        what: `a copy of ${namespace}/${secret}, for making database ${database}`,
+        command: `${make} && kubectl create secret generic ${secret} -n ${this.namespace} --from-literal=password="$(kubectl get secret ${secret} -n ${namespace} `
+          + "-o jsonpath='{.data.password}' | base64 -d)\"",
+      });
+    }
+    this.makeCustomer(database, secret);
+    return {
+      host: this.host,
+      hostIsDnsName: this.hostIsDnsName,
+      port: DATABASE_PORT,
+      database,
+      user: database,
+      secret,
+      clientLabels: this.clientLabels,
+      peer: { namespaceSelector: {}, podSelector: { matchLabels: this.podLabels } },
+    };
+  }
+
+  /**
+   * Makes the customer's database `database` and its user of the same name, with every privilege on it alone,
+   * its password from the Secret `secret` (key `password`) in the database's namespace.
+   */
+  protected abstract makeCustomer(database: string, secret: string): void;
+}
+
+/**
  * The site's MariaDB (Debian 13's 11.8 in this package's image): one StatefulSet pod as uid 999 on its data volume,
  * a Service, and a NetworkPolicy that lets in only its customers' pods. `addCustomer()` gives a customer a database
  * and a user with every privilege on it and none elsewhere, made by an idempotent Job; no password is in the
  * manifests (the operator makes each Secret from a printed command).
  */
-export class SiteDatabase extends Construct {
-  public readonly name: string;
-  public readonly namespace: string;
+export class SiteDatabase extends DatabaseBase {
   public readonly statefulSet: k8s.KubeStatefulSet;
-  public readonly service: k8s.KubeService;
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  public readonly service: k8s.KubeService;
   /** The NetworkPolicy of the customers' Jobs: nothing in; out, the database only (and the cluster's DNS for its name). */
   public readonly jobsNetworkPolicy: k8s.KubeNetworkPolicy;
   /** The data volume's claim (and, for a local volume, its PersistentVolume). */
   public readonly claim: k8s.KubePersistentVolumeClaim;
   public readonly persistentVolume?: k8s.KubePersistentVolume;
-  /** The host the customers connect to. */
-  public readonly host: string;
-  /** Whether `host` is the Service's DNS name (no fixed cluster IP): its clients then need the cluster's DNS. */
-  public readonly hostIsDnsName: boolean;
-  /** The labels of the database's pods. */
-  public readonly podLabels: Record<string, string>;
   /** Each customer's Job, by database name. */
   public readonly jobs = new Map<string, k8s.KubeJob>();
   private readonly image: ImageReference;
   private readonly adminSecret: string;
   private readonly nodeRole: NodeRole;
   private readonly imagePullSecrets?: k8s.LocalObjectReference[];
-  private readonly customers = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: SiteDatabaseProps) {
-    super(scope, id);
-    AppChecks.of(this).trust(this);
-    const name = this.name = resourceName(this, 'name', props.name);
-    const namespace = this.namespace = namespaceOf(this);
+    super(scope, id, { name: props.name, clusterIp: props.clusterIp, appLabel: 'site-database' });
+    const name = this.name;
+    const namespace = this.namespace;
     const image = this.image = requirePinnedImage(this, 'image', props.image);
-    const volume = requireVolume(this, 'volume', props.volume);
+    const volume = requireDatabaseVolume(this, 'volume', props.volume);
     const adminSecret = this.adminSecret = requireDnsLabel(this, 'adminSecret', props.adminSecret ?? `${name}-admin`);
     const nodeRole = this.nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     const resources = requireResources(this, 'resources', props.resources ?? containerResources('100m', '192Mi', '1', '512Mi'));
     this.imagePullSecrets = requireImagePullSecrets(this, 'imagePullSecrets', props.imagePullSecrets);
-    const selectorLabels = this.podLabels = { 'app.kubernetes.io/name': 'site-database', 'app.kubernetes.io/instance': name };
+    const selectorLabels = this.podLabels;
     const labels = { ...selectorLabels, ...MANAGED_BY };
-    this.hostIsDnsName = props.clusterIp === undefined;
-    this.host = props.clusterIp ? props.clusterIp.text : `${name}.${namespace}.svc`;
 
     const contract = OperatorContract.of(this);
     contract.pullsImage(image, ImageSource.build(DATABASE_IMAGE_FOLDER));
@@ -252,18 +367,7 @@ export class SiteDatabase extends Construct {
         ports: [{ name: 'mysql', port: DATABASE_PORT, targetPort: k8s.IntOrString.fromNumber(DATABASE_PORT) }],
       },
     });
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name, labels },
-      spec: {
-        podSelector: { matchLabels: selectorLabels },
-        policyTypes: ['Ingress', 'Egress'],
-        // only pods that carry its client label (its customers' servers, cron jobs, and its own Jobs), from any namespace
-        ingress: [{
-          from: [{ namespaceSelector: {}, podSelector: { matchLabels: this.clientLabels } }],
-          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(DATABASE_PORT) }],
-        }],
-      },
-    });
+    this.networkPolicy = this.admitClients();
     const dns = props.clusterIp ? [] : [clusterDnsEgressRule()];
     this.jobsNetworkPolicy = new k8s.KubeNetworkPolicy(this, 'JobsNetworkPolicy', {
       metadata: { name: `${name}-customers`, labels },
@@ -275,46 +379,8 @@ export class SiteDatabase extends Construct {
     });
   }
 
-  /** The labels a pod carries to be let in. */
-  public get clientLabels(): Record<string, string> {
-    return { [DATABASE_CLIENT_LABEL]: this.name };
-  }
-
-  /**
-   * A customer: their database and user (`name`), made by a Job in the database's namespace that the operator's
-   * Secrets feed (the customer's password, made in their namespace and copied into the database's). A name taken by
-   * another customer is an error naming both.
-   */
-  public addCustomer(scope: IConstruct, prop: string, options: DatabaseCustomerOptions): DatabaseBinding {
-    const database = options.name;
-    if (typeof database !== 'string' || !/^[a-z0-9_]+$/.test(database) || database.length > MAX_DATABASE_NAME) {
-      throw SiteError.invalidProp(scope, `${prop}.name`, database, `be a database name of 1-${MAX_DATABASE_NAME} lowercase letters, digits or '_', such as "bakery_wp"`);
-    }
-    const taken = this.customers.get(database);
-    if (taken !== undefined) {
-      throw SiteError.invalidProp(scope, `${prop}.name`, database, `differ from every other customer's: ${taken} has database "${database}" on ${this.name}, `
-        + 'and a second user with every privilege on it would read and change the first customer\'s data. Give one of them another name');
-    }
-    const where = FieldPath.locate(scope, prop);
-    this.customers.set(database, `${where.prop} (${where.scope.node.path})`);
-    const namespace = requireDnsLabel(scope, `${prop} (namespace)`, options.namespace);
-    const secret = requireDnsLabel(scope, `${prop}.secret`, options.secret ?? `${database.replace(/_/g, '-')}-database`);
-    const contract = OperatorContract.of(this);
-    // made once, whichever of the two commands runs first (the operator lists them by namespace)
-    const make = `{ kubectl get secret ${secret} -n ${namespace} >/dev/null 2>&1 || kubectl create secret generic ${secret} -n ${namespace} `
-      + `--from-literal=password=${NEW_PASSWORD}; }`;
-    contract.needsSecret(scope, { namespace, name: secret, what: `the password of database ${database} on ${this.name}`, command: make });
-    // the Job reads it in the database's namespace: a copy of the customer's, never a second password
-    const copy = secret;
-    if (namespace !== this.namespace) {
-      contract.needsSecret(this, {
-        namespace: this.namespace,
-        name: copy,
-        what: `a copy of ${namespace}/${secret}, for the Job that makes database ${database}`,
-        command: `${make} && kubectl create secret generic ${copy} -n ${this.namespace} --from-literal=password="$(kubectl get secret ${secret} -n ${namespace} `
-          + "-o jsonpath='{.data.password}' | base64 -d)\"",
-      });
-    }
+  /** The customer's idempotent Job, in the database's namespace, with the admin's and the customer's password. */
+  protected makeCustomer(database: string, secret: string): void {
     const labels = { 'app.kubernetes.io/name': CUSTOMER_JOB_APP, 'app.kubernetes.io/instance': `${this.name}-${database.replace(/_/g, '-')}`, ...MANAGED_BY };
     const jobName = `${this.name}-customer-${database.replace(/_/g, '-')}`.slice(0, 63).replace(/-+$/, '');
     this.jobs.set(database, new k8s.KubeJob(this, `Customer${database}`, {
@@ -341,7 +407,7 @@ export class SiteDatabase extends Construct {
             }],
             volumes: [
               { name: 'admin', secret: { secretName: this.adminSecret, defaultMode: 0o440 } },
-              { name: 'customer', secret: { secretName: copy, defaultMode: 0o440 } },
+              { name: 'customer', secret: { secretName: secret, defaultMode: 0o440 } },
             ],
             nodeSelector: this.nodeRole.nodeSelector,
             securityContext: restrictedPodContext(MYSQL_UID),
@@ -351,20 +417,10 @@ export class SiteDatabase extends Construct {
         },
       },
     }));
-    return {
-      host: this.host,
-      hostIsDnsName: this.hostIsDnsName,
-      port: DATABASE_PORT,
-      database,
-      user: database,
-      secret,
-      clientLabels: this.clientLabels,
-      peer: { namespaceSelector: {}, podSelector: { matchLabels: this.podLabels } },
-    };
   }
 }
 
-function requireVolume(scope: IConstruct, prop: string, volume: DatabaseVolume): DatabaseVolume {
+export function requireDatabaseVolume(scope: IConstruct, prop: string, volume: DatabaseVolume): DatabaseVolume {
   if (!(volume instanceof Object) || (volume.kind !== 'local' && volume.kind !== 'claim')) {
     throw SiteError.invalidProp(scope, prop, volume, 'be a DatabaseVolume: DatabaseVolume.local({ node, path, size }) or DatabaseVolume.claim({ storageClassName, size })');
   }

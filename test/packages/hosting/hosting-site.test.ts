@@ -1,6 +1,6 @@
 import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
-import { HostingSite, HostingSiteProps, SiteFacts, VirtualServerSpec } from '@cdk8s-vserver/hosting';
-import { DatabaseVolume } from '@cdk8s-vserver/storage';
+import { DatabaseEngine, HostingSite, HostingSiteProps, SiteFacts, siteDiagram, VirtualServerSpec } from '@cdk8s-vserver/hosting';
+import { DatabaseVolume, MariaDbOperatorDatabase, SiteDatabase } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
 import { Hsts, PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
@@ -220,6 +220,7 @@ describe('PHP and cron jobs on a server entry', () => {
 
 describe('facts.database and a server entry\'s database', () => {
   const volume = DatabaseVolume.local({ node: 'node1', path: '/srv/mariadb', size: Size.gibibytes(20) });
+  const claim = DatabaseVolume.claim({ storageClassName: 'longhorn', size: Size.gibibytes(20) });
   const withDb = (server: Partial<VirtualServerSpec>, facts: Partial<SiteFacts> = { database: { volume, version: 'v1' } }) => (lab: HostingSiteProps) => ({
     ...lab, facts: { ...lab.facts, ...facts }, servers: [{ ...lab.servers[0], ...server }, ...lab.servers.slice(1)],
   });
@@ -228,12 +229,24 @@ describe('facts.database and a server entry\'s database', () => {
   test("the site's MariaDB in a namespace of its own, before the servers; the server's PHP gets its database", () => {
     const { site: s } = site(withDb({ php, database: true }));
     expect(s.database?.namespace).toBe('lab-database');
-    expect(s.database?.statefulSet.name).toBe('mariadb');
+    expect((s.database as SiteDatabase).statefulSet.name).toBe('mariadb');
     const env = s.server('myweb').php?.env ?? [];
     expect(env).toContainEqual({ name: 'DB_NAME', value: 'myweb' });
     expect(env).toContainEqual({ name: 'DB_HOST', value: 'mariadb.lab-database.svc' });
     expect(env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'myweb-database', key: 'password' } } });
-    expect(s.database?.jobs.has('myweb')).toBe(true);
+    expect((s.database as SiteDatabase).jobs.has('myweb')).toBe(true);
+  });
+
+  test('with DatabaseEngine.mariaDbOperator(): its MariaDB, and the customer\'s Database, User and Grant, in the database\'s chart; the same binding', () => {
+    const { site: s } = site(withDb({ php, database: true }, { database: { volume: claim, engine: DatabaseEngine.mariaDbOperator() } }));
+    expect(s.database).toBeInstanceOf(MariaDbOperatorDatabase);
+    const objects = synth(s.databaseChart!);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['MariaDB/mariadb', 'NetworkPolicy/mariadb', 'Database/myweb', 'User/myweb', 'Grant/myweb']);
+    expect(s.server('myweb').php?.env).toContainEqual({ name: 'DB_HOST', value: 'mariadb.lab-database.svc' });
+    expect(s.server('myweb').php?.env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'myweb-database', key: 'password' } } });
+    // the picture draws it on the workers, on its class's claims (the built-in's StatefulSet is drawn as any workload)
+    expect(siteDiagram(objects)).toContain('"MariaDB:lab-database:mariadb" [label="MariaDB lab-database/mariadb (1 pod, run by mariadb-operator)"');
+    expect(siteDiagram(objects)).toContain('"MariaDB:lab-database:mariadb" -> "StorageClass:longhorn"');
   });
 
   test('a site without facts.database has no database (negative control)', () => {
@@ -251,6 +264,17 @@ describe('facts.database and a server entry\'s database', () => {
       "[Site] 'facts.database.namespace' must be a namespace of the database's own"],
     ['a database name MariaDB would need quoted', { php, database: { name: 'my-web' } }, { database: { volume, version: 'v1' } },
       "[Site] 'servers[0].database.name' must be a database name of 1-64 lowercase letters, digits or '_'"],
+    ['no image tag for the site\'s own database', { php, database: true }, { database: { volume } },
+      "[Site] 'facts.database.version' must be a pinned tag of the database's image, such as \"v1\" (this one is missing), got undefined"],
+    ['an engine that is none', { php, database: true }, { database: { volume, version: 'v1', engine: 'mariadb-operator' as any } },
+      "[Site] 'facts.database.engine' must be DatabaseEngine.SITE or DatabaseEngine.mariaDbOperator(), got \"mariadb-operator\""],
+    ['mariadb-operator with a tag of this project\'s image', { php, database: true }, { database: { volume: claim, engine: DatabaseEngine.mariaDbOperator(), version: 'v1' } },
+      "[Site] 'facts.database.version' must be left out with DatabaseEngine.mariaDbOperator(): it runs upstream's MariaDB image"],
+    ['mariadb-operator with a fixed cluster IP', { php, database: true },
+      { database: { volume: claim, engine: DatabaseEngine.mariaDbOperator(), clusterIp: Ipv4Address.of('10.96.0.53') } },
+      "[Site] 'facts.database.clusterIp' must be left out with DatabaseEngine.mariaDbOperator(): the Service mariadb-operator makes takes no fixed cluster IP"],
+    ['mariadb-operator on a local volume', { php, database: true }, { database: { volume, engine: DatabaseEngine.mariaDbOperator() } },
+      "[Site] 'facts.database.volume' must be DatabaseVolume.claim({ storageClassName, size }): mariadb-operator makes its volume from a storage class"],
   ])('refused with the path: %s', (_what, server, facts, message) => {
     expect(() => site(withDb(server, facts))).toThrow(message);
   });

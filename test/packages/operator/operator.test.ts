@@ -6,6 +6,7 @@ import { ContractFile, CONTRACT_FILE, formatKinds, Ipv4Address, k8s, KINDS_FILE,
 import { HostingSite, synthApp } from '@cdk8s-vserver/hosting';
 import { monitoring } from '@cdk8s-vserver/monitoring';
 import { OPERATED_KINDS, operatedKinds, SiteOperator, unknownKinds } from '@cdk8s-vserver/operator';
+import { mariadbOperator } from '@cdk8s-vserver/storage';
 import { VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
 import { certmanager } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
@@ -275,6 +276,7 @@ describe('the contract: the operator\'s one input besides the manifests', () => 
     const emitted = [
       ...VIP_CUSTOM_KINDS.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
       certmanager.Certificate.GVK, monitoring.PodMonitor.GVK, monitoring.PrometheusRule.GVK,
+      mariadbOperator.MariaDb.GVK, mariadbOperator.Database.GVK, mariadbOperator.User.GVK, mariadbOperator.Grant.GVK,
     ].map((k) => `${k.apiVersion.split('/')[0]}/${k.kind}`);
     const custom = OPERATED_KINDS.filter((k) => k.group.includes('.') && !k.group.endsWith('k8s.io')).map((k) => `${k.group}/${k.kind}`);
     expect(custom.sort()).toEqual(emitted.sort());
