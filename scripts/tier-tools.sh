@@ -12,7 +12,9 @@ tier_tools() { # lint|schema|cluster|node
     schema)
       # Graphviz renders each app's picture; promtool tests every alert rule
       echo "dot graphviz"
-      echo "promtool prometheus" ;;
+      echo "promtool prometheus"
+      # the shared entry's configuration, checked by haproxy -c
+      echo "haproxy haproxy" ;;
     cluster)
       tier_tools schema
       # Kubernetes built from Debian's source: Go, the source unpacker, patch, a static libc for pause
@@ -29,7 +31,6 @@ tier_tools() { # lint|schema|cluster|node
       echo "ssh-keygen openssh-client"
       # a redundant control plane's API VIP, run from the synth's files; the node tier's routers
       echo "keepalived keepalived"
-      echo "haproxy haproxy"
       echo "ip iproute2"
       echo "nsenter util-linux"
       echo "setpriv util-linux"

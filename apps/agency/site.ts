@@ -9,11 +9,13 @@ import { Size } from 'cdk8s';
 /**
  * A second example: a web agency hosting three customers on its own cluster, each in a namespace of its own (named
  * after the server, created by the site, with Pod Security "restricted" enforced and a quota), on the maintained successors of the report's archived parts: MetalLB (L2) holds the VIPs, announced from
- * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas, and one publishes SSH on port 2222.
+ * two router nodes, and Headlamp replaces the Dashboard. Servers differ in replicas.
  * Every server serves HTTPS: cert-manager issues the certificates from the agency's ClusterIssuer `letsencrypt`, and
  * the shop, which bought its certificate elsewhere, serves it from a Secret, with HSTS. The bakery runs WordPress: PHP 8.4
  * beside httpd, pretty links, a database on the site's MariaDB, and WordPress's scheduled tasks as a cron job instead of
- * on visitors' requests.
+ * on visitors' requests. All three are behind one address, the agency's shared entry (10.20.30.10): HTTPS routed by
+ * the name the browser asks for and passed through to each server's own TLS, HTTP by the Host header, SSH on a port
+ * per customer.
  */
 export const AGENCY: HostingSiteProps = {
   name: 'agency',
@@ -51,11 +53,14 @@ export const AGENCY: HostingSiteProps = {
     },
     // the customers' MariaDB, its data on a disk of web1 (InnoDB wants local or block storage, not the NAS)
     database: { volume: DatabaseVolume.local({ node: 'web1', path: '/srv/mariadb', size: Size.gibibytes(20) }), version: 'v1' },
+    // one address for every customer: haproxy on both routers (10.20.30.10 is in DNS for every customer's names)
+    entry: { address: Ipv4Address.of('10.20.30.10'), version: 'v1' },
   },
   servers: [
     {
       name: 'acme',
-      address: Ipv4Address.of('10.20.30.11'),
+      // behind the entry: its names lead to it, and `ssh -p 2201 web@10.20.30.10` to its sshd
+      entry: { sshPort: 2201 },
       version: 'v1',
       replicas: 3,
       hostnames: ['www.acme.example', 'acme.example'],
@@ -64,7 +69,7 @@ export const AGENCY: HostingSiteProps = {
     },
     {
       name: 'bakery',
-      address: Ipv4Address.of('10.20.30.12'),
+      entry: { sshPort: 2202 },
       version: 'v1',
       hostnames: ['bakery.example'],
       // WordPress: its pretty links, photo uploads up to 64 MiB, the bakery's own time zone
@@ -76,10 +81,9 @@ export const AGENCY: HostingSiteProps = {
     },
     {
       name: 'shop',
-      address: Ipv4Address.of('10.20.30.13'),
+      entry: { sshPort: 2203 },
       version: 'v2',
       replicas: 2,
-      sshServicePort: 2222,
       hostnames: ['shop.example'],
       certificate: ServerCertificate.fromSecret('shop-tls-bought'),
       // shop.example and every name under it serve HTTPS only: the header the browsers' preload list asks for

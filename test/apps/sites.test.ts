@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
-import { DIAGRAM_FILE, HostingSite, HostingSiteProps, serverCertificate, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
+import { DIAGRAM_FILE, entryNamespace, HostingSite, HostingSiteProps, serverCertificate, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import parseDot, { Stmt } from 'dotparser';
 import { parseAllDocuments } from 'yaml';
@@ -49,7 +49,8 @@ function backendOf(declaration: HostingSiteProps): string {
 function declaredVips(declaration: HostingSiteProps): Record<string, string> {
   const namespace = declaration.facts.namespace ?? 'default';
   return Object.fromEntries([
-    ...declaration.servers.map((s) => [s.address.text, `${declaration.facts.tenancy === Tenancy.NAMESPACE_PER_SERVER ? s.name : namespace}/${s.name}`]),
+    ...declaration.servers.flatMap((s) => (s.address ? [[s.address.text, `${declaration.facts.tenancy === Tenancy.NAMESPACE_PER_SERVER ? s.name : namespace}/${s.name}`]] : [])),
+    ...(declaration.facts.entry ? [[declaration.facts.entry.address.text, `${entryNamespace(declaration.name, declaration.facts.entry)}/entry`]] : []),
     ...(declaration.facts.dashboard ? [[declaration.facts.dashboard.address.text, 'kubernetes-dashboard/kubernetes-dashboard']] : []),
     ...(declaration.facts.headlamp ? [[declaration.facts.headlamp.address.text, 'headlamp/headlamp']] : []),
   ]);
@@ -75,9 +76,10 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
   const backend = backendOf(declaration);
   const services = objects.filter((m) => m.kind === 'Service');
 
-  test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, the database, docroots, servers, UIs', () => {
+  test('one file per chart, in apply order: the servers\' namespace (when the site creates it), the VIP backend\'s, the entry, the database, docroots, servers, UIs', () => {
     const charts = [
-      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) && !facts.logs && !facts.database ? [] : ['namespace']), backend,
+      ...(!perServer && ['default', 'kube-system', 'kube-public'].includes(namespace) && !facts.logs && !facts.database && !facts.entry ? [] : ['namespace']), backend,
+      ...(facts.entry ? ['entry'] : []),
       ...(facts.database ? ['database'] : []),
       ...(perServer ? declaration.servers.map((s) => `server-${s.name}`) : ['docroot', 'web']),
       ...(facts.logs ? ['logs'] : []), ...(facts.monitoring?.prometheusOperator ? ['monitoring'] : []),
@@ -87,7 +89,8 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     if (charts[0] === 'namespace') {
       for (const ns of [...perServer ? declaration.servers.map((s) => s.name) : [namespace].filter((n) => n !== 'default'),
         ...facts.logs ? [facts.logs.namespace ?? `${declaration.name}-logs`] : [],
-        ...facts.database ? [facts.database.namespace ?? `${declaration.name}-database`] : []]) {
+        ...facts.database ? [facts.database.namespace ?? `${declaration.name}-database`] : [],
+        ...facts.entry ? [entryNamespace(declaration.name, facts.entry)] : []]) {
         expect(objectsIn(result.outdir).filter((o) => o.kind === 'Namespace' && o.metadata.name === ns)).toHaveLength(1);
       }
       expect(fs.readFileSync(path.join(result.outdir, result.files[0].file), 'utf-8')).toMatch(/^kind: Namespace$/m);
@@ -185,7 +188,9 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
       const podLabels = deployment.spec.template.metadata.labels;
       expect(Object.entries(service.spec.selector).every(([k, v]) => podLabels[k] === v)).toBe(true);
       const https = serverCertificate(server, facts.certificate) ? [['https', 443]] : [];
-      expect(service.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 80], ...https, ['ssh', server.sshServicePort ?? 22]]);
+      // behind the entry: the PROXY protocol listeners too (HTTPS's with a certificate)
+      const proxy = server.entry ? [['http-proxy', 8180], ...(https.length ? [['https-proxy', 8543]] : [])] : [];
+      expect(service.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 80], ...https, ['ssh', server.sshServicePort ?? 22], ...proxy]);
     });
 
     test('its claim binds to its own volume, its folder on the NAS', () => {
@@ -197,25 +202,28 @@ describe.each(DECLARATIONS)('the %s site', (label, declaration) => {
     });
   });
 
-  test('its picture (site.dot, parsed by a Graphviz DOT parser) runs VIP -> Service -> Deployment -> PVC -> PV -> NFS for each server', () => {
+  test('its picture (site.dot, parsed by a Graphviz DOT parser) runs VIP -> Service -> Deployment -> PVC -> PV -> NFS for each server (through the entry\'s pods when it is behind it)', () => {
     const { edges, roles } = readDiagram(fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8'));
+    const entry = facts.entry ? `${entryNamespace(declaration.name, facts.entry)}:entry` : undefined;
     for (const server of declaration.servers) {
       const pvc = find(objects, 'PersistentVolumeClaim', server.docroot?.claimName ?? `${server.name}-docroot`);
       const ns = nsOf(server.name);
-      const path_ = [`VIP:${server.address.text}`, `Service:${ns}:${server.name}`, `Deployment:${ns}:${server.name}`,
+      const front = server.address ? [`VIP:${server.address.text}`] : [`VIP:${facts.entry!.address.text}`, `Service:${entry}`, `Deployment:${entry}`];
+      const path_ = [...front, `Service:${ns}:${server.name}`, `Deployment:${ns}:${server.name}`,
         `PersistentVolumeClaim:${ns}:${pvc.metadata.name}`, `PersistentVolume:${pvc.spec.volumeName}`,
         `NFS:${facts.nas.host}:${server.docroot?.exportPath ?? `${facts.nas.exportRoot}/${server.name}`}`];
       for (let i = 1; i < path_.length; i++) expect(edges).toContainEqual([path_[i - 1], path_[i]]);
       expect(roles.get(`Deployment:${nsOf(server.name)}:${server.name}`)).toBe('worker');
     }
-    expect([...roles].filter(([, role]) => role === 'router').map(([node]) => node.split(':')[0]))
-      .toEqual([backend === 'metallb' ? 'L2Advertisement' : 'DaemonSet']);
+    expect([...roles].filter(([, role]) => role === 'router').map(([node]) => node.split(':')[0]).sort())
+      .toEqual([backend === 'metallb' ? 'L2Advertisement' : 'DaemonSet', ...(entry ? ['Deployment'] : [])].sort());
   });
 
   test('its picture links the routers to every VIP they hold, draws the backups, and has a title and a legend', () => {
     const dot = fs.readFileSync(path.join(result.outdir, DIAGRAM_FILE), 'utf-8');
     const { edges, roles } = readDiagram(dot);
-    const holder = [...roles].find(([, role]) => role === 'router')![0];
+    // the VIP holder on the routers (the shared entry's pods run there too, and hold no VIP)
+    const holder = [...roles].find(([node, role]) => role === 'router' && !node.startsWith('Deployment:'))![0];
     for (const address of Object.keys(declaredVips(declaration))) expect(edges).toContainEqual([holder, `VIP:${address}`]);
     // the holder's edges are exactly the site's VIPs (negative control: nothing else hangs off it)
     expect(edges.filter(([from]) => from === holder).map(([, to]) => to).sort()).toEqual(Object.keys(declaredVips(declaration)).map((a) => `VIP:${a}`).sort());
@@ -281,11 +289,11 @@ describe('dist/agency', () => {
   });
 
   test('creates a namespace per customer in its first file, before anything lives in them, each enforcing Pod Security "restricted"', () => {
-    // (the database's first: it is made before the servers that connect to it)
-    const first = objectsIn(path.join(result.outdir)).filter((o) => o.kind === 'Namespace').slice(0, 4);
-    expect(first.map((o) => o.metadata.name)).toEqual(['agency-database', 'acme', 'bakery', 'shop']);
+    // (the entry's and the database's first: they are made before the servers they lead to or serve)
+    const first = objectsIn(path.join(result.outdir)).filter((o) => o.kind === 'Namespace').slice(0, 5);
+    expect(first.map((o) => o.metadata.name)).toEqual(['agency-entry', 'agency-database', 'acme', 'bakery', 'shop']);
     for (const ns of first) expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'agency-database' } });
+    expect(objectsIn(result.outdir)[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'agency-entry' } });
   });
 
   test('runs MetalLB and Headlamp, with no externalIPs anywhere in its output', () => {

@@ -83,35 +83,36 @@ describe('scripts/cluster/prepare.sh schema, with the OpenAPI document cached, a
     for (const dir of [cache, stubs, record]) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('with dot and promtool there, is done: no package installed, no Kubernetes built', () => {
+  test('with dot, promtool and haproxy there, is done: no package installed, no Kubernetes built', () => {
     script(path.join(stubs, 'dot'), 'true');
     script(path.join(stubs, 'promtool'), 'true');
+    script(path.join(stubs, 'haproxy'), 'true');
     aptGet({});
     expect(prepare()).toEqual({ status: 0, stderr: `[cluster-prepare] OpenAPI document: ${openapi()}` });
     expect(asked()).toEqual([]);
     expect(fs.readdirSync(cache)).toEqual(['openapi']);
   });
 
-  test('with neither, installs graphviz and prometheus in one apt-get run, waiting for apt\'s lock instead of failing', () => {
-    aptGet({ graphviz: 'dot', prometheus: 'promtool' });
-    expect(prepare()).toEqual({ status: 0, stderr: `[schema] installing Debian packages: graphviz prometheus\n[cluster-prepare] OpenAPI document: ${openapi()}` });
+  test('with none, installs graphviz, prometheus and haproxy in one apt-get run, waiting for apt\'s lock instead of failing', () => {
+    aptGet({ graphviz: 'dot', prometheus: 'promtool', haproxy: 'haproxy' });
+    expect(prepare()).toEqual({ status: 0, stderr: `[schema] installing Debian packages: graphviz prometheus haproxy\n[cluster-prepare] OpenAPI document: ${openapi()}` });
     expect(asked()).toEqual([
       '-o DPkg::Lock::Timeout=600 update -qq',
-      '-o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends graphviz prometheus',
+      '-o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends graphviz prometheus haproxy',
     ]);
   });
 
   test('fails with one line naming a tool the install did not bring', () => {
-    aptGet({ graphviz: 'dot' });
+    aptGet({ graphviz: 'dot', haproxy: 'haproxy' });
     expect(prepare()).toEqual({
       status: 1,
-      stderr: '[schema] installing Debian packages: graphviz prometheus\nthe schema tier needs promtool (Debian package prometheus), still missing after installing it',
+      stderr: '[schema] installing Debian packages: graphviz prometheus haproxy\nthe schema tier needs promtool (Debian package prometheus), still missing after installing it',
     });
   });
 
   test('fails when apt-get fails (its exit status, nothing after it)', () => {
     script(path.join(stubs, 'apt-get'), 'echo "E: Could not get lock /var/lib/dpkg/lock-frontend" >&2; exit 100');
-    expect(prepare()).toEqual({ status: 100, stderr: '[schema] installing Debian packages: graphviz prometheus\nE: Could not get lock /var/lib/dpkg/lock-frontend' });
+    expect(prepare()).toEqual({ status: 100, stderr: '[schema] installing Debian packages: graphviz prometheus haproxy\nE: Could not get lock /var/lib/dpkg/lock-frontend' });
   });
 
   test('negative control: an unknown tier is refused', () => {

@@ -104,6 +104,18 @@ export interface ContractFile {
   readonly installs: InstallHint[];
   /** With a redundant control plane: the endpoint every client should use, and the file that declares it. */
   readonly controlPlane?: { readonly endpoint: string; readonly file: string } | undefined;
+  /** With a shared entry: its address, the hostnames DNS must point at it, and each server's SSH port on it. */
+  readonly entry?: SharedEntryContract | undefined;
+}
+
+/** What the operator tells of a shared entry: where DNS points, and where customers connect with SSH. */
+export interface SharedEntryContract {
+  /** The entry's VIP. */
+  readonly address: string;
+  /** Every hostname routed through it, sorted. */
+  readonly hostnames: string[];
+  /** Each server's SSH port on it, by `namespace/name`, sorted by port. */
+  readonly ssh: Array<{ readonly server: string; readonly port: number }>;
 }
 
 const ROOT_CONTRACT = Symbol.for('@cdk8s-vserver/core.OperatorContract');
@@ -141,6 +153,7 @@ export class OperatorContract {
   private readonly images = new Map<string, PulledImage>();
   private readonly installs = new Map<string, InstallHint>();
   private controlPlane?: { endpoint: string; file: string };
+  private entry?: () => SharedEntryContract;
 
   private constructor() {}
 
@@ -193,6 +206,12 @@ export class OperatorContract {
     return this;
   }
 
+  /** Records the app's shared entry, read when the contract is written (servers added after this call are in it). */
+  public sharedEntry(entry: () => SharedEntryContract): this {
+    this.entry = entry;
+    return this;
+  }
+
   /** The contract's content, for an app that emitted `kinds` and whose objects carry the part-of label `site`. */
   public render(kinds: readonly EmittedKind[], site: string | undefined): ContractFile {
     const byName = (a: NeededObject, b: NeededObject) => compare(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`);
@@ -206,6 +225,7 @@ export class OperatorContract {
       images: [...this.images.values()].sort((a, b) => compare(a.image, b.image)),
       installs: [...this.installs.values()],
       ...(this.controlPlane ? { controlPlane: this.controlPlane } : {}),
+      ...(this.entry ? { entry: this.entry() } : {}),
     };
   }
 

@@ -7,7 +7,7 @@ import {
 import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { DatabaseVolume, DocrootBackupProps, SiteDatabaseProps } from '@cdk8s-vserver/storage';
-import { METALLB_NAMESPACE, VipBackend } from '@cdk8s-vserver/vip';
+import { METALLB_NAMESPACE, SharedEntryProps, VipBackend } from '@cdk8s-vserver/vip';
 import {
   MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerPhp, ServerQuota, WebSshServerProps,
 } from '@cdk8s-vserver/web-ssh-server';
@@ -116,6 +116,30 @@ export interface SiteFacts {
    * @default - none: no server may have a database
    */
   readonly database?: DatabaseFacts | undefined;
+  /**
+   * One address for many servers (docs/entry.md): haproxy on this VIP for ports 80 and 443 of every server with
+   * `entry`, routing HTTPS by the TLS server name (passed through: each server ends its own TLS) and HTTP by the Host
+   * header, SSH by a port per server; the servers see each visitor's address (PROXY protocol v2). Image
+   * `<registry>/entry:<version>` from `packages/vip/images/entry/`.
+   * @default - none: each server is published on its own `address`
+   */
+  readonly entry?: EntryFacts | undefined;
+}
+
+/** The site's shared entry (`facts.entry`). */
+export interface EntryFacts extends Pick<SharedEntryProps, 'replicas' | 'nodeRole' | 'clusterDomain' | 'resources'> {
+  /** The VIP of the LAN it is published on: the address every server behind it has in DNS. */
+  readonly address: Ipv4Address;
+  /** The tag of its image, `<registry>/entry:<version>` (`v1`). */
+  readonly version: string;
+  /** Its namespace, created by the site's first file. @default '<site name>-entry' */
+  readonly namespace?: string | undefined;
+}
+
+/** How a server is reached through the site's shared entry (a server entry's `entry`). */
+export interface ServerEntrySpec {
+  /** The port of the entry's VIP that leads to the server's SSH (1024-65535, one per server). @default - no SSH through the entry */
+  readonly sshPort?: number | undefined;
 }
 
 /**
@@ -273,7 +297,7 @@ export interface DocrootSpec {
 }
 
 /** What a server entry writes of `WebSshServer`'s props: all but what the site supplies (its images, its volumes, its name's folder). */
-type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore' | 'php' | 'database'>;
+type ServerProps = Omit<WebSshServerProps, 'name' | 'version' | 'httpdImage' | 'sshdImage' | 'docroot' | 'acmeStore' | 'php' | 'database' | 'entry'>;
 
 /**
  * A server's PHP (`servers[].php`): `ServerPhp`'s props (`@cdk8s-vserver/web-ssh-server`) but the image, which is the
@@ -291,8 +315,18 @@ export type SitePhp = Omit<ServerPhp, 'image'>;
 export interface VirtualServerSpec extends ServerProps {
   /** The server's name: its Deployment, Service, and docroot folder `<exportRoot>/<name>`. */
   readonly name: string;
-  /** The address (a VIP of the LAN) it is published on. */
-  readonly address: Ipv4Address;
+  /**
+   * The address (a VIP of the LAN) it is published on by itself. A server behind the shared entry (`entry`) needs none;
+   * one with both is reached both ways (while its DNS moves to the entry).
+   * @default - none: `entry` is required
+   */
+  readonly address?: Ipv4Address | undefined;
+  /**
+   * Behind the site's shared entry (`facts.entry`): `true`, or `{ sshPort }`. Its `hostnames` lead to it (at least
+   * one); SSH only with `sshPort`. With the server's `clusterIp`, the entry connects to that address without DNS.
+   * @default - none: it is published on its own `address`
+   */
+  readonly entry?: boolean | ServerEntrySpec | undefined;
   /** The version (tag of its httpd and sshd images, `<registry>/httpd:<version>`) it runs. */
   readonly version: string;
   /** Where its HTTPS certificate comes from. @default - `facts.certificate` when it has hostnames */
@@ -443,8 +477,10 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
     names.set(server.name, `servers[${i}].name`);
     checkTls(site, `servers[${i}]`, server, facts.certificate, hostnames, fail);
     (server.egress ?? []).forEach((entry, j) => entry.validate(site, `servers[${i}].egress[${j}]`));
-    address(`servers[${i}].address`, server.address);
+    if (server.address !== undefined) address(`servers[${i}].address`, server.address);
+    checkServerEntry(`servers[${i}]`, server, facts, fail);
   });
+  if (facts.entry) checkEntry(site, props.name, facts.entry, namespace, servers, address, fail);
   checkSecrets(site, servers, fail);
   if (facts.dashboard) address('facts.dashboard.address', facts.dashboard.address);
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
@@ -453,6 +489,51 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
   checkDatabase(site, props.name, facts, namespace, servers, fail);
 
   checkExports(props, fail);
+}
+
+/** How a server is published: on an address of its own, behind the shared entry, or both; never neither. */
+function checkServerEntry(at: string, server: VirtualServerSpec, facts: SiteFacts,
+  fail: (prop: string, value: unknown, expected: string) => never): void {
+  if (server.address === undefined && !server.entry) {
+    fail(`${at}.address`, undefined, 'be given, or the server put behind the shared entry (entry: true with facts.entry): '
+      + 'otherwise nothing publishes it');
+  }
+  if (!server.entry) return;
+  if (!facts.entry) {
+    fail(`${at}.entry`, server.entry, 'be left out on a site without a shared entry: declare facts.entry (its VIP and image tag, docs/entry.md) first');
+  }
+  if (!server.hostnames?.length) {
+    fail(`${at}.entry`, server.entry, 'be given with hostnames: the entry routes by name (the TLS server name, the Host header), so a server '
+      + 'without one is unreachable through it. Give it hostnames, or publish it on an address of its own');
+  }
+}
+
+/** The entry's facts: its address among the site's VIPs, its tag, its namespace. */
+function checkEntry(site: IConstruct, siteName: string, entry: EntryFacts, serversNamespace: string, servers: VirtualServerSpec[],
+  address: (prop: string, value: Ipv4Address) => void, fail: (prop: string, value: unknown, expected: string) => never): void {
+  address('facts.entry.address', entry.address);
+  const tagProblem = ImageReference.of(`registry.example/entry:${entry.version}`).problem;
+  if (tagProblem || entry.version === 'latest') {
+    fail('facts.entry.version', entry.version, `be a pinned tag of the entry's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+  }
+  const namespace = entryNamespace(siteName, entry);
+  requireDnsLabel(site, 'facts.entry.namespace', namespace);
+  if (RESERVED_NAMESPACES[namespace] || KUBERNETES_NAMESPACES.includes(namespace) || namespace === serversNamespace
+    || servers.some((s) => s.name === namespace)) {
+    fail('facts.entry.namespace', namespace, 'be a namespace of the entry\'s own, not Kubernetes\', a controller\'s or a server\'s. '
+      + `Leave it out for "${entryNamespace(siteName, { ...entry, namespace: undefined })}"`);
+  }
+}
+
+/** The entry's namespace: `facts.entry.namespace`, or `<site name>-entry`. */
+export function entryNamespace(siteName: string, entry: EntryFacts): string {
+  return entry.namespace ?? `${siteName}-entry`;
+}
+
+/** A server's way through the entry, when it has one: `{}` for `entry: true`. */
+export function serverEntry(server: VirtualServerSpec): ServerEntrySpec | undefined {
+  if (!server.entry) return undefined;
+  return server.entry === true ? {} : server.entry;
 }
 
 /** The database's facts (its image tag and namespace), and every server's `database` against them. */

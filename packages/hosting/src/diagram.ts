@@ -75,6 +75,24 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
       }
     }
   }
+  // a shared entry: its pods lead to each server's Service by the names in its maps (dashed: by name, not by selector)
+  for (const c of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.['app.kubernetes.io/name'] === 'shared-entry')) {
+    const entry = workloads.find((w) => w.kind === 'Deployment' && ns(w) === ns(c) && w.metadata.name === c.metadata.name);
+    if (!entry) continue;
+    const routes = new Map<string, string[]>();
+    for (const file of ['http.map', 'http-wildcard.map']) {
+      for (const line of String(c.data?.[file] ?? '').split('\n').filter(Boolean)) {
+        const [hostname, backend] = line.split(' ');
+        const [namespace, name] = backend.split('.');
+        const key = `${namespace}/${name}`;
+        routes.set(key, [...routes.get(key) ?? [], hostname.replace(/^\^\[\^\.\]\+/, '*').replace(/\\/g, '').replace(/\$$/, '')]);
+      }
+    }
+    for (const [key, hostnames] of routes) {
+      const [namespace, name] = key.split('/');
+      edges.push(`${id(entry.kind, ns(entry), entry.metadata.name)} -> ${id('Service', namespace, name)} [style=dashed, label=${JSON.stringify(hostnames.join('\n'))}]`);
+    }
+  }
   // a database mariadb-operator runs: its MariaDB, on the claim of a storage class the operator makes
   for (const m of objects.filter((o) => o.kind === 'MariaDB')) {
     const replicas = m.spec?.replicas ?? 1;

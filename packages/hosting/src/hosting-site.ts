@@ -1,19 +1,18 @@
 import { ControlPlane } from '@cdk8s-vserver/control-plane';
 import {
-  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, namespaceOf, ownershipLabels, POD_SECURITY_ENFORCE, requireDnsLabel,
-  SiteError, Warnings,
+  clusterScoped, FieldPath, ImageReference, k8s, KUBERNETES_NAMESPACES, namespaceOf, OperatorContract, ownershipLabels, POD_SECURITY_ENFORCE,
+  requireDnsLabel, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { DatabaseBinding, DocrootBackup, ISiteDatabase, MariaDbOperatorDatabase, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
-import { IVipController, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
-import { ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { IVipController, SharedEntry, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
+import { APP_NAME, PROXY_HTTP_PORT, PROXY_HTTPS_PORT, ServerEntryBinding, ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  acmeStorePath, checkDeclaration, databaseEngine, databaseName, databaseNamespace, HostingSiteProps, logsNamespace, serverCertificate, serverProp,
-  SiteFacts, Tenancy,
-  VirtualServerSpec,
+  acmeStorePath, checkDeclaration, databaseEngine, databaseName, databaseNamespace, entryNamespace, HostingSiteProps, logsNamespace,
+  serverCertificate, serverEntry, serverProp, SiteFacts, Tenancy, VirtualServerSpec,
 } from './declaration';
 
 /**
@@ -58,6 +57,12 @@ export class HostingSite extends Construct {
   public readonly databaseChart?: Chart;
   /** The site's database, when the facts declare one. */
   public readonly database?: ISiteDatabase;
+  /** The chart of the shared entry, when the facts declare one. */
+  public readonly entryChart?: Chart;
+  /** The shared entry, when the facts declare one. */
+  public readonly entry?: SharedEntry;
+  /** The shared entry's VIP, when the facts declare one. */
+  public readonly entryVip?: VipEntry;
   /** The chart of the log collector, its namespace's NAS folder and claim, when the facts ask for logs. */
   public readonly logsChart?: Chart;
   /** The log collector, when the facts ask for logs. */
@@ -99,7 +104,7 @@ export class HostingSite extends Construct {
       new Chart(app, chartId, { namespace: chartNamespace, labels: ownershipLabels(name), disableResourceNameHashes: true });
     this.chartOf = chart;
     const perServer = this.tenancy === Tenancy.NAMESPACE_PER_SERVER;
-    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace) || facts.logs || facts.database) this.namespaceChart = chart('namespace');
+    if (perServer || !KUBERNETES_NAMESPACES.includes(this.serversNamespace) || facts.logs || facts.database || facts.entry) this.namespaceChart = chart('namespace');
     if (!perServer && !KUBERNETES_NAMESPACES.includes(this.serversNamespace)) {
       FieldPath.of(this, 'facts.namespace').declare(this.namespaceChart!, 'Servers');
       const made = new ServerNamespace(this.namespaceChart!, 'Servers', { name: this.serversNamespace });
@@ -121,6 +126,12 @@ export class HostingSite extends Construct {
     this.vipController = backend.bind(this.vipChart, {
       lanSubnet: facts.lanSubnet, registry: facts.registry, imagePullSecrets: facts.imagePullSecrets,
     });
+    if (facts.entry) {
+      const built = this.buildEntry(name, facts);
+      this.entryChart = built.chart;
+      this.entry = built.entry;
+      this.entryVip = built.vip;
+    }
     if (facts.database) {
       const built = this.buildDatabase(name, facts);
       this.databaseChart = built.chart;
@@ -366,7 +377,7 @@ export class HostingSite extends Construct {
       claimName: `${spec.name}-acme`,
     }) : undefined;
     // the entry's props of WebSshServer (0.9.0's `overrides` first, so the entry's own win), less the site's own fields
-    const { address: _address, quota: _quota, docroot: _docroot, php, database: _database, overrides, name, version, ...entry } = spec;
+    const { address: _address, quota: _quota, docroot: _docroot, php, database: _database, entry: _entry, overrides, name, version, ...entry } = spec;
     // (a prop left undefined on the entry, `{ ...lab.servers[0], hsts: undefined }`, is not written: it does not hide the override)
     const own = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as typeof entry;
     const given = { ...overrides, ...own };
@@ -393,6 +404,7 @@ export class HostingSite extends Construct {
       sshdImage: ImageReference.of(`${facts.registry}/sshd:${version}`),
       php: php ? { ...php, image: ImageReference.of(`${facts.registry}/${php.version?.imageName ?? 'php-fpm'}:${version}`) } : undefined,
       database: this.databaseOf(spec, `${at}`, charts.web.namespace ?? 'default'),
+      entry: this.entryOf(spec, `${at}`, charts.web.namespace ?? 'default', certificate !== undefined),
       version,
       docroot,
       certificate,
@@ -403,7 +415,7 @@ export class HostingSite extends Construct {
         : metrics.value,
     });
     // One value, whatever the backend: the ConfigMap entry and externalIPs, or the Service's load-balancer address.
-    this.vipController.expose(server.service, spec.address);
+    if (spec.address !== undefined) this.vipController.expose(server.service, spec.address);
     this.serverMap.set(spec.name, server);
     this.docrootMap.set(spec.name, docroot);
     if (facts.backup && this.backupRoot) {
@@ -436,6 +448,55 @@ export class HostingSite extends Construct {
     this.logCollector?.addServer({ name: server.name, namespace: charts.web.namespace ?? 'default' });
     this.monitoring?.addServer(this.monitoredServer(server));
     return server;
+  }
+
+  /**
+   * The shared entry in its namespace (Pod Security "restricted"), published on its VIP with the clients' own
+   * addresses kept.
+   */
+  private buildEntry(siteName: string, facts: SiteFacts): { chart: Chart; entry: SharedEntry; vip: VipEntry } {
+    const spec = facts.entry!;
+    const namespace = entryNamespace(siteName, spec);
+    FieldPath.of(this, 'facts.entry.namespace').declare(this.namespaceChart!, 'Entry');
+    new ServerNamespace(this.namespaceChart!, 'Entry', { name: namespace });
+    const chart = this.chartOf('entry', namespace);
+    chart.addDependency(this.namespaceChart!, this.vipChart);
+    FieldPath.of(this, 'facts.entry').declare(chart, 'Entry', { image: 'facts.entry.version', imagePullSecrets: 'facts.imagePullSecrets' });
+    const entry = new SharedEntry(chart, 'Entry', {
+      name: 'entry',
+      image: ImageReference.of(`${facts.registry}/entry:${spec.version}`),
+      replicas: spec.replicas,
+      nodeRole: spec.nodeRole,
+      clusterDomain: spec.clusterDomain,
+      resources: spec.resources,
+      imagePullSecrets: facts.imagePullSecrets,
+    });
+    const vip = this.vipController.expose(entry.service, spec.address, { keepClientAddress: true });
+    // the operator's preflight says where DNS points and which port leads to each customer's SSH
+    OperatorContract.of(this).sharedEntry(() => ({
+      address: vip.address,
+      hostnames: entry.servers.flatMap((r) => r.hostnames).sort(),
+      ssh: entry.servers.flatMap((r) => (r.sshPort === undefined ? [] : [{ server: `${r.namespace}/${r.name}`, port: r.sshPort }])).sort((a, b) => a.port - b.port),
+    }));
+    return { chart, entry, vip };
+  }
+
+  /** A server's way through the shared entry, when it has one: its hostnames and SSH port routed to its Service. */
+  private entryOf(spec: VirtualServerSpec, at: string, namespace: string, https: boolean): ServerEntryBinding | undefined {
+    const route = serverEntry(spec);
+    if (!route || !this.entry) return undefined;
+    return this.entry.addServer(this, `${at}.entry`, {
+      name: spec.name,
+      namespace,
+      hostnames: spec.hostnames ?? [],
+      httpProxyPort: PROXY_HTTP_PORT,
+      httpsProxyPort: https ? PROXY_HTTPS_PORT : undefined,
+      sshPort: route.sshPort,
+      sshServicePort: spec.sshServicePort ?? 22,
+      sshTargetPort: spec.sshPort ?? 2222,
+      podLabels: { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': spec.name },
+      clusterIp: spec.clusterIp?.text,
+    });
   }
 
   /** A server's database on the site's, when it has one: made there, the customer's Secret named for the operator. */

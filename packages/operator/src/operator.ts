@@ -123,6 +123,12 @@ export class SiteOperator {
     }
     this.requireNeeded('preflight', dir, folder);
     this.checkEndpoint(dir, contract);
+    if (contract.entry) {
+      const { address, hostnames, ssh } = contract.entry;
+      this.out(`preflight: the shared entry ${address} serves ${hostnames.length} hostname${hostnames.length === 1 ? '' : 's'}; point each at ${address} in DNS: `
+        + `${hostnames.join(', ')}`);
+      if (ssh.length) this.out(`preflight: SSH through ${address}: ${ssh.map((s) => `${s.server} on port ${s.port}`).join(', ')}`);
+    }
     const registries = [...new Set(contract.images.map((i) => ImageReference.of(i.image).registry))].sort();
     this.out(`preflight: the site pulls ${contract.images.length} image${contract.images.length === 1 ? '' : 's'} from ${registries.join(', ')}; `
       + `\`cdk8s-vserver images ${dir}\` prints the commands that put them there`);

@@ -5,3 +5,4 @@ export * from './load-balancer-vip';
 export * from './kube-vip';
 export * from './metallb-vip';
 export * from './vip-backend';
+export * from './shared-entry';

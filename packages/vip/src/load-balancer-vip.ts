@@ -67,6 +67,9 @@ export abstract class LoadBalancerVip extends Construct implements IVipControlle
     service.addJsonPatch(JsonPatch.add('/spec/type', 'LoadBalancer'));
     // Node ports would publish the server on every node's address besides the VIP.
     service.addJsonPatch(JsonPatch.add('/spec/allocateLoadBalancerNodePorts', false));
+    // the client's own address reaches the pods: kube-proxy hands the VIP's traffic only to pods on the node that
+    // answers for it, without masquerading it to the node's address
+    if (options.keepClientAddress) service.addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Local'));
     return entry;
   }
 

@@ -31,6 +31,13 @@ export interface VipExposeOptions {
    * @default VipMethod.NAT on kube-keepalived-vip; - nothing on the others
    */
   readonly method?: VipMethod | undefined;
+  /**
+   * The Service's pods see each client's own address (a shared entry hands it on to the servers): on MetalLB and
+   * kube-vip, `externalTrafficPolicy: Local` (the VIP is answered from a node with one of the pods, so run them on the
+   * router role); on kube-keepalived-vip, nothing changes (its IPVS forwards to the pods' addresses by its `method`).
+   * @default false - kube-proxy may masquerade clients to a node's address
+   */
+  readonly keepClientAddress?: boolean | undefined;
 }
 
 /**

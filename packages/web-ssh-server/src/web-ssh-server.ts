@@ -1,8 +1,8 @@
 import {
-  AppChecks, containerResources, ImageReference, ImageSource, INT32_MAX, Ipv4Subnet, k8s, MANAGED_BY, namespaceOf, NodeRole, OperatorContract,
-  requireAbsolutePath, requireDistinctPorts, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Subnet, requireLabelValue,
-  requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName, restrictedContainerContext,
-  restrictedPodContext, SiteError, Warnings,
+  AppChecks, containerResources, ImageReference, ImageSource, INT32_MAX, Ipv4Address, Ipv4Subnet, k8s, MANAGED_BY, namespaceOf, NodeRole,
+  OperatorContract, requireAbsolutePath, requireDistinctPorts, requireEnum, requireImagePullSecrets, requireInteger, requireIpv4Address,
+  requireIpv4Subnet, requireLabelValue, requireNodeRole, requirePinnedImage, requirePort, requireResources, requireWholeSeconds, resourceName,
+  restrictedContainerContext, restrictedPodContext, SiteError, Warnings,
 } from '@cdk8s-vserver/core';
 import { DatabaseBinding, INfsFolder } from '@cdk8s-vserver/storage';
 import { Duration } from 'cdk8s';
@@ -254,7 +254,35 @@ export interface WebSshServerProps {
    * @default - none
    */
   readonly database?: DatabaseBinding | undefined;
+
+  /**
+   * A shared entry in front of the server (`SharedEntry.addServer()` of `@cdk8s-vserver/vip`, a site's `facts.entry`):
+   * httpd gets listeners of their own for the entry's connections ({@link PROXY_HTTP_PORT}, and {@link PROXY_HTTPS_PORT}
+   * with HTTPS), which start with a PROXY protocol v2 header that carries the visitor's address; the Service gets the
+   * ports `http-proxy` and `https-proxy`, and only the entry's pods reach them (the header is trusted, so nobody else
+   * may send one). The server's own ports are unchanged.
+   * @default - none
+   */
+  readonly entry?: ServerEntryBinding | undefined;
+
+  /**
+   * A fixed cluster IP for the Service (an unused address of the cluster's service subnet): a shared entry in front
+   * connects to it without a DNS lookup, so a cluster DNS outage does not take the site down.
+   * @default - one the cluster picks
+   */
+  readonly clusterIp?: Ipv4Address | undefined;
 }
+
+/** What a server needs of the shared entry in front of it. */
+export interface ServerEntryBinding {
+  /** The entry's pods, the only peers let in to the PROXY protocol listeners. */
+  readonly peer: k8s.NetworkPolicyPeer;
+}
+
+/** The port of httpd's HTTP listener for a shared entry's connections (PROXY protocol v2), in the pod and on the Service. */
+export const PROXY_HTTP_PORT = 8180;
+/** The port of httpd's HTTPS listener for a shared entry's connections (PROXY protocol v2, then TLS the server ends). */
+export const PROXY_HTTPS_PORT = 8543;
 
 /** The metrics exporter beside a server's httpd. */
 export interface ServerMetrics {
@@ -638,6 +666,8 @@ export class WebSshServer extends Construct {
         : php,
       cron,
       database: props.database,
+      entry: props.entry,
+      clusterIp: props.clusterIp === undefined ? undefined : requireIpv4Address(this, 'clusterIp', props.clusterIp).text,
       cronLabels: { 'app.kubernetes.io/name': CRON_APP_NAME, 'app.kubernetes.io/instance': `${name}-cron` },
       metrics: exporterImage && statusPort !== undefined ? {
         image: exporterImage, statusPort, resources: exporterResources, scrapers: requireScrapers(this, 'metrics.scrapers', props.metrics?.scrapers ?? DEFAULT_SCRAPERS),
@@ -653,7 +683,11 @@ export class WebSshServer extends Construct {
       image: r.httpdImage.reference,
       // A pinned tag never changes: a pod that moves to another node starts even while the registry is down.
       imagePullPolicy: 'IfNotPresent',
-      ports: [{ containerPort: r.httpPort, name: 'http' }, ...(tls ? [{ containerPort: r.httpsPort, name: 'https' }] : [])],
+      ports: [
+        { containerPort: r.httpPort, name: 'http' },
+        ...(tls ? [{ containerPort: r.httpsPort, name: 'https' }] : []),
+        ...this.proxyPorts(r).map(([name, port]) => ({ containerPort: port, name })),
+      ],
       securityContext: restrictedContainerContext(HTTPD_UID),
       resources: r.httpdResources,
       // The image's entrypoint reads these, so the props and what the process does cannot disagree.
@@ -670,6 +704,7 @@ export class WebSshServer extends Construct {
         ...r.responseHeaders,
         ...(r.metrics ? { STATUS_PORT: String(r.metrics.statusPort) } : {}),
         ...(r.php ? { PHP: 'fpm', ...(r.php.frontController ? { PHP_FRONT_CONTROLLER: 'true' } : {}) } : {}),
+        ...(r.entry ? { PROXY_HTTP_PORT: String(PROXY_HTTP_PORT), ...(tls ? { PROXY_HTTPS_PORT: String(PROXY_HTTPS_PORT) } : {}) } : {}),
       }),
       lifecycle: DRAIN,
       readinessProbe: { httpGet, ...READINESS, timeoutSeconds: 2 },
@@ -790,11 +825,13 @@ export class WebSshServer extends Construct {
   private serviceSpec(r: Resolved): k8s.ServiceSpec {
     return {
       type: 'ClusterIP',
+      ...(r.clusterIp ? { clusterIp: r.clusterIp } : {}),
       selector: r.selectorLabels,
       ports: [
         { name: 'http', port: HTTP_SERVICE_PORT, targetPort: k8s.IntOrString.fromNumber(r.httpPort) },
         ...(r.certificate ? [{ name: 'https', port: HTTPS_SERVICE_PORT, targetPort: k8s.IntOrString.fromNumber(r.httpsPort) }] : []),
         { name: 'ssh', port: r.sshServicePort, targetPort: k8s.IntOrString.fromNumber(r.sshPort) },
+        ...this.proxyPorts(r).map(([name, port]) => ({ name, port, targetPort: k8s.IntOrString.fromNumber(port) })),
       ],
     };
   }
@@ -815,12 +852,20 @@ export class WebSshServer extends Construct {
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         { ports: [r.httpPort, ...(tls ? [r.httpsPort] : []), r.sshPort].map(tcp) },
+        // the PROXY protocol listeners: only the shared entry (whoever reaches them says who the client is)
+        ...(r.entry ? [{ from: [r.entry.peer], ports: this.proxyPorts(r).map(([, port]) => tcp(port)) }] : []),
         // the exporter: only the site's Prometheus
         ...(r.metrics ? [{ from: r.metrics.scrapers, ports: [tcp(METRICS_PORT)] }] : []),
       ],
       // no rule: nothing out (an empty list is dropped by the API server, and every apply would change the object again)
       ...(egress.length ? { egress } : {}),
     };
+  }
+
+  /** The PROXY protocol listeners, by port name, when a shared entry is in front (HTTPS's with a certificate). */
+  private proxyPorts(r: Resolved): Array<[string, number]> {
+    if (!r.entry) return [];
+    return [['http-proxy', PROXY_HTTP_PORT], ...(r.certificate ? [['https-proxy', PROXY_HTTPS_PORT] as [string, number]] : [])];
   }
 
   /** A drain may take pods away only while another one keeps serving. */
@@ -865,6 +910,8 @@ interface Resolved {
   readonly php?: ResolvedPhp | undefined;
   readonly cron: ResolvedCronTask[];
   readonly database?: DatabaseBinding | undefined;
+  readonly entry?: ServerEntryBinding | undefined;
+  readonly clusterIp?: string | undefined;
   /** The labels of the cron jobs' pods. */
   readonly cronLabels: Record<string, string>;
   readonly metrics?: {

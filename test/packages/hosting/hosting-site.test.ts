@@ -285,3 +285,58 @@ describe('facts.database and a server entry\'s database', () => {
       .toThrow("[Site] 'servers[1].database.name' must differ from every other customer's: servers[0].database (Site) has database \"myweb\" on mariadb");
   });
 });
+
+describe('facts.entry: many servers behind one address', () => {
+  const entryFacts = { address: Ipv4Address.of('192.168.1.40'), version: 'v1' };
+  const shop: VirtualServerSpec = { name: 'shop', version: 'v1', entry: { sshPort: 2201 }, hostnames: ['www.shop.test'] };
+  const behind = (servers: VirtualServerSpec[], facts: Partial<SiteFacts> = { entry: entryFacts }) => (lab: HostingSiteProps) => ({
+    ...lab, facts: { ...lab.facts, ...facts }, servers: [...lab.servers, ...servers],
+  });
+
+  test('the entry in its own namespace, published on its VIP; a server behind it has no VIP of its own, and PROXY listeners only the entry reaches', () => {
+    const { site: s } = site(behind([shop, { ...shop, name: 'blog', entry: true, hostnames: ['blog.test'], docroot: undefined, clusterIp: Ipv4Address.of('10.96.0.62') }]));
+    expect([s.entryChart?.namespace, s.entryVip?.address, s.entryVip?.service]).toEqual(['lab-entry', '192.168.1.40', 'lab-entry/entry']);
+    expect(s.vipController.vips.map((v) => v.address)).toEqual(['192.168.1.31', '192.168.1.33', '192.168.1.40']);
+    expect(s.entry?.servers.map((r) => [r.name, r.hostnames, r.https, r.sshPort])).toEqual([
+      ['shop', ['www.shop.test'], 'shop.default.svc.cluster.local:8543', 2201],
+      // blog: the lab's ACME certificate, no SSH through the entry, its fixed cluster IP
+      ['blog', ['blog.test'], '10.96.0.62:8543', undefined],
+    ]);
+    const service = find(synth(s.webChart!), 'Service', 'shop');
+    expect(service.spec.externalIPs).toBeUndefined();
+    expect(service.spec.ports.map((p: any) => p.name)).toEqual(['http', 'https', 'ssh', 'http-proxy', 'https-proxy']);
+    expect(find(synth(s.webChart!), 'Service', 'blog').spec.clusterIP).toBe('10.96.0.62');
+    expect(s.server('shop').httpd.env).toContainEqual({ name: 'PROXY_HTTPS_PORT', value: '8543' });
+    // myweb, on its own VIP, is unchanged (negative control)
+    expect(s.server('myweb').httpd.env?.map((e) => e.name)).not.toContain('PROXY_HTTP_PORT');
+    // kube-keepalived-vip: the entry's Service gets its externalIPs as any other
+    expect(find(synth(s.entryChart!), 'Service', 'entry').spec.externalIPs).toEqual(['192.168.1.40']);
+  });
+
+  test('on MetalLB, the entry\'s Service keeps the clients\' addresses (externalTrafficPolicy Local); the servers\' do not change', () => {
+    const { site: s } = site((lab) => behind([shop])({ ...lab, facts: { ...lab.facts, vipBackend: VipBackend.metalLb() } }));
+    expect(find(synth(s.entryChart!), 'Service', 'entry').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    expect(find(synth(s.webChart!), 'Service', 'myweb').spec.externalTrafficPolicy).toBeUndefined();
+  });
+
+  test.each<[string, VirtualServerSpec[], Partial<SiteFacts>, string]>([
+    ['a server with neither an address nor the entry', [{ ...shop, entry: undefined }], { entry: entryFacts },
+      "[Site] 'servers[1].address' must be given, or the server put behind the shared entry"],
+    ['the entry on a site without one', [shop], {}, "[Site] 'servers[1].entry' must be left out on a site without a shared entry: declare facts.entry"],
+    ['a server behind the entry without hostnames', [{ ...shop, hostnames: undefined }], { entry: entryFacts },
+      "[Site] 'servers[1].entry' must be given with hostnames: the entry routes by name"],
+    ['the entry on a server\'s address', [shop], { entry: { ...entryFacts, address: Ipv4Address.of('192.168.1.31') } },
+      "[Site] 'facts.entry.address' must differ from servers[0].address: one address publishes one Service"],
+    ['an image tag that moves', [shop], { entry: { ...entryFacts, version: 'latest' } }, "[Site] 'facts.entry.version' must be a pinned tag of the entry's image"],
+    ['the servers\' namespace for the entry', [shop], { entry: { ...entryFacts, namespace: 'default' } }, "[Site] 'facts.entry.namespace' must be a namespace of the entry's own"],
+    ['a hostname on two servers behind it (the site\'s own check)', [shop, { ...shop, name: 'blog', entry: true }], { entry: entryFacts },
+      "[Site] 'servers[2].hostnames[0]' must differ from servers[1].hostnames[0]: one name points at one address"],
+    ['a wildcard that takes another server\'s name behind it', [shop, { ...shop, name: 'blog', entry: true, hostnames: ['*.shop.test'], certificate: ServerCertificate.certManager({ issuer: 'dns01' }) }],
+      { entry: entryFacts },
+      "[Site] 'servers[2].entry (hostnames[0])' must differ from every other server's behind the entry: servers[1].entry (Site) has \"www.shop.test\", which this wildcard would take"],
+    ['one SSH port for two servers', [shop, { ...shop, name: 'blog', hostnames: ['blog.test'] }], { entry: entryFacts },
+      "[Site] 'servers[2].entry.sshPort' must differ from every other server's: servers[1].entry (Site) has it"],
+  ])('refused with the path: %s', (_what, servers, facts, message) => {
+    expect(() => site(behind(servers, facts))).toThrow(message);
+  });
+});

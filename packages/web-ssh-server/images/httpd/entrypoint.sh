@@ -9,7 +9,8 @@
 # header's value, or empty), ACME_DIRECTORY, ACME_EMAIL, TLS_WATCH_SECONDS, STATUS_PORT (Apache's status page on
 # 127.0.0.1, for the metrics exporter; empty: none), CONTENT_TYPE_NOSNIFF (true or false), REFERRER_POLICY and
 # FRAME_OPTIONS (each header's value, or empty: not sent), PHP (fpm: hand *.php to php-fpm's socket in /run/php-fpm;
-# empty: none), PHP_FRONT_CONTROLLER (true: a missing path goes to /index.php).
+# empty: none), PHP_FRONT_CONTROLLER (true: a missing path goes to /index.php), PROXY_HTTP_PORT and PROXY_HTTPS_PORT
+# (listeners for a shared entry's connections, which start with a PROXY protocol v2 header; empty: none).
 set -e
 # shellcheck source=/dev/null # Debian apache2's, in the image only (it reads unset variables: before set -u)
 . /etc/apache2/envvars
@@ -72,6 +73,10 @@ case "${PHP:-}" in
     [ "${PHP_FRONT_CONTROLLER:-false}" = true ] && set -- "$@" -D PHP_FRONT_CONTROLLER ;;
   *) fail "PHP must be fpm or empty, got '$PHP'" ;;
 esac
+if [ -n "${PROXY_HTTP_PORT:-}" ]; then
+  [ "$TLS" = none ] || [ -n "${PROXY_HTTPS_PORT:-}" ] || fail "PROXY_HTTP_PORT with TLS needs PROXY_HTTPS_PORT (the entry passes HTTPS through)"
+  set -- "$@" -D PROXY_PROTOCOL
+fi
 mkdir -p /run/lock "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" /run/web-ssh-server
 if [ "$TLS" = acme ]; then
   # Elect the replica that drives ACME: the one that holds the store's driver lock (kept open on fd 9 by this
