@@ -132,7 +132,10 @@ describe('preflight', () => {
     const out = cli(['preflight', path.join(repo, 'dist/agency')], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(out.stdout.trim().split('\n').slice(1)).toEqual(
       ['preflight: the server serves cert-manager.io/v1', 'preflight: the server serves metallb.io/v1beta1', 'preflight: the server serves monitoring.coreos.com/v1',
-        'preflight: namespace metallb-system exists']);
+        'preflight: namespace metallb-system exists',
+        // the agency's shared entry: where DNS points, and each customer's SSH port
+        'preflight: the shared entry 10.20.30.10 serves 4 hostnames; point each at 10.20.30.10 in DNS: acme.example, bakery.example, shop.example, www.acme.example',
+        'preflight: SSH through 10.20.30.10: acme/acme on port 2201, bakery/bakery on port 2202, shop/shop on port 2203']);
     // ... and then names the Secrets the operator makes, per customer's namespace: not the ones cert-manager makes
     expect(out.status).toBe(1);
     const missing = out.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ').slice(0, 2).join(' ').replace(/,$/, '')).sort();

@@ -121,14 +121,15 @@ export class SiteOperator {
       }
       this.out(`preflight: namespace ${ns} exists`);
     }
-    this.requireNeeded('preflight', dir, folder);
-    this.checkEndpoint(dir, contract);
+    // where DNS must point and where customers connect, said before anything that may stop the preflight
     if (contract.entry) {
       const { address, hostnames, ssh } = contract.entry;
       this.out(`preflight: the shared entry ${address} serves ${hostnames.length} hostname${hostnames.length === 1 ? '' : 's'}; point each at ${address} in DNS: `
         + `${hostnames.join(', ')}`);
       if (ssh.length) this.out(`preflight: SSH through ${address}: ${ssh.map((s) => `${s.server} on port ${s.port}`).join(', ')}`);
     }
+    this.requireNeeded('preflight', dir, folder);
+    this.checkEndpoint(dir, contract);
     const registries = [...new Set(contract.images.map((i) => ImageReference.of(i.image).registry))].sort();
     this.out(`preflight: the site pulls ${contract.images.length} image${contract.images.length === 1 ? '' : 's'} from ${registries.join(', ')}; `
       + `\`cdk8s-vserver images ${dir}\` prints the commands that put them there`);

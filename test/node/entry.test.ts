@@ -1,0 +1,268 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Ipv4Address, NodeRole } from '@cdk8s-vserver/core';
+import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
+import { VipBackend } from '@cdk8s-vserver/vip';
+import { PebbleCa } from './acme-ca';
+import { lowerForNodeTier, onHost, peerCertificate, RequestLoop } from './site-client';
+import { LAB } from '../../apps/lab/site';
+import { emittedCrdFiles } from '../backend-sites';
+import { createNamespaces, installCustomResourceDefinitions } from '../cluster/dist';
+import { getJson, isPodReady, kubectl, requireControlPlane } from '../cluster/kubectl';
+import { waitFor } from '../support';
+
+// Three servers behind one shared entry (haproxy 3.0 from our image) on real kubelets: each gets its own certificate
+// from Pebble through the entry (HTTP-01 routed by the Host header), curl gets each server's page with its own
+// certificate by the name it asks for, an unknown name is refused, Apache logs the LAN client's address (PROXY
+// protocol v2), and SSH on each server's port reaches its own sshd. MetalLB cannot run here (its images come from
+// quay.io): the test does its two jobs by hand, as load-balancer.test.ts does, announcing the entry's VIP from a node
+// that runs an entry pod (what MetalLB's speaker does for a Service with externalTrafficPolicy Local), and real
+// kube-proxy forwards it. The tier's routers run kube-proxy only (no kubelet), so the entry runs on the workers here.
+// The tier has no cluster DNS: the servers have fixed cluster IPs, which the entry connects to.
+requireControlPlane();
+jest.setTimeout(300_000);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-entry-'));
+const nas = path.join(tmp, 'nas');
+const NS = 'lab-entry';
+const ENTRY_NS = 'lab-entry-entry';
+const VIP = '192.168.1.46';
+const MASTER = '192.168.1.10';
+const SERVERS = [
+  { name: 'one', host: 'one.lab.test', sshPort: 2201, clusterIp: '10.96.0.71' },
+  { name: 'two', host: 'two.lab.test', sshPort: 2202, clusterIp: '10.96.0.72' },
+  { name: 'three', host: 'three.lab.test', sshPort: 2203, clusterIp: '10.96.0.73' },
+] as const;
+const exportOf = (name: string) => `/export/web/${NS}-${name}`;
+const ACME_ROOT = `/export/web/.acme-${NS}`;
+const acmeOf = (name: string) => `${ACME_ROOT}/${name}`;
+const SITE = (version: string): HostingSiteProps => ({
+  name: NS,
+  facts: {
+    ...LAB.facts,
+    namespace: NS,
+    vipBackend: VipBackend.metalLb({ name: NS }),
+    dashboard: undefined,
+    backup: undefined,
+    logs: undefined,
+    monitoring: undefined,
+    controlPlane: undefined,
+    nas: { ...LAB.facts.nas, acmeStoreRoot: ACME_ROOT },
+    // the tier's routers have no kubelet: the entry runs on the workers
+    entry: { address: Ipv4Address.of(VIP), version: 'v1', nodeRole: NodeRole.WORKER },
+  },
+  servers: SERVERS.map((s) => ({
+    name: s.name,
+    entry: { sshPort: s.sshPort },
+    clusterIp: Ipv4Address.of(s.clusterIp),
+    version,
+    replicas: 2,
+    hostnames: [s.host],
+    docroot: { exportPath: exportOf(s.name), volumeName: `${NS}-${s.name}-docroot` },
+  })),
+});
+
+const keys = path.join(tmp, 'keys');
+const figures: Record<string, unknown> = {};
+let pebble: PebbleCa;
+let trust: string;
+let announcedOn: string;
+
+const pods = (namespace: string, instance: string) => getJson(['pods', '-n', namespace, '-l', `app.kubernetes.io/instance=${instance}`]).items
+  .filter((p: any) => !p.metadata.deletionTimestamp);
+const trustFile = () => path.join(tmp, 'pebble-root.pem');
+
+/** curl from the LAN (the master), `host` pointed at the entry's VIP; body, status and curl's exit code. */
+function curl(url: string, args: string[] = []): { status: number; body: string; exit: number; stderr: string } {
+  const { hostname, port: given } = new URL(url);
+  const port = given || (url.startsWith('https:') ? '443' : '80');
+  const out = spawnSync('curl', ['-sS', '--max-time', '20', '--cacert', trustFile(), '--resolve', `${hostname}:${port}:${VIP}`, '-w', '\n%{http_code}', ...args, url],
+    { encoding: 'utf-8' });
+  const end = out.stdout.lastIndexOf('\n');
+  return { status: Number(out.stdout.slice(end + 1)), body: out.stdout.slice(0, Math.max(end, 0)), exit: out.status ?? -1, stderr: out.stderr };
+}
+
+/** Each server's two Secrets, as the README's commands make them; returns the known_hosts line for its port on the VIP. */
+function makeSshSecrets(server: string, sshPort: number): string {
+  const hostKey = path.join(keys, `${server}_host_ed25519_key`);
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', server, '-f', hostKey]);
+  kubectl(['create', 'secret', 'generic', `${server}-ssh-host-keys`, '-n', NS, `--from-file=ssh_host_ed25519_key=${hostKey}`]);
+  kubectl(['create', 'secret', 'generic', `${server}-ssh-authorized-keys`, '-n', NS, `--from-file=authorized_keys=${path.join(keys, 'user.pub')}`]);
+  const knownHosts = path.join(keys, `${server}.known_hosts`);
+  fs.writeFileSync(knownHosts, `[${VIP}]:${sshPort} ${fs.readFileSync(`${hostKey}.pub`, 'utf-8').split(' ').slice(0, 2).join(' ')}\n`);
+  return knownHosts;
+}
+
+/** An sftp batch to the entry's VIP on `port`, as web with the customer's key, checking the host key of `knownHosts`. */
+function sftp(port: number, knownHosts: string, batch: string[]): { status: number; stderr: string } {
+  const out = spawnSync('sftp', ['-b', '-', '-P', String(port), '-i', path.join(keys, 'user'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+    '-o', `UserKnownHostsFile=${knownHosts}`, `web@${VIP}`], { input: batch.join('\n'), encoding: 'utf-8', timeout: 120_000 });
+  return { status: out.status ?? -1, stderr: out.stderr };
+}
+
+async function rolledOut(namespace: string, name: string, replicas: number, version?: string): Promise<any[]> {
+  return waitFor(`${namespace}/${name} to run ${replicas} ready pods${version ? ` of ${version}` : ''}`, 240, () => {
+    const d = getJson(['deployment', name, '-n', namespace]);
+    const live = pods(namespace, name);
+    return d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === replicas && live.length === replicas
+      && live.every((p: any) => isPodReady(p) && (!version || p.spec.containers.every((c: any) => c.image.endsWith(`:${version}`)))) ? live : undefined;
+  }, { intervalMs: 500 });
+}
+
+function synth(version: string): string {
+  return synthApp(path.join(tmp, `dist-${version}`), (app) => new HostingSite(app, 'Site', SITE(version))).outdir;
+}
+
+const knownHosts: Record<string, string> = {};
+
+beforeAll(async () => {
+  for (const s of SERVERS) {
+    fs.mkdirSync(path.join(nas, exportOf(s.name)), { recursive: true, mode: 0o755 });
+    fs.chownSync(path.join(nas, exportOf(s.name)), 1000, 1000);
+    // mod_md's store, of www-data (33)
+    fs.mkdirSync(path.join(nas, acmeOf(s.name)), { recursive: true, mode: 0o755 });
+    fs.chownSync(path.join(nas, acmeOf(s.name)), 33, 33);
+  }
+  fs.mkdirSync(keys, { recursive: true, mode: 0o700 });
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'customer@lan', '-f', path.join(keys, 'user')]);
+  // the lab's ACME CA on the master, every name pointing at the entry's VIP (as public DNS would)
+  // (the lab's ACME directory is https://192.168.1.10:14000/dir, with its CA in the ConfigMap lab-acme-ca)
+  pebble = await PebbleCa.start(path.join(tmp, 'pebble'), MASTER, VIP);
+  trust = await pebble.root();
+  fs.writeFileSync(trustFile(), trust);
+  installCustomResourceDefinitions(emittedCrdFiles());
+  const dir = synth('v1');
+  const lowered = lowerForNodeTier(dir, nas);
+  createNamespaces(lowered.objects);
+  fs.writeFileSync(path.join(tmp, 'lab-acme-ca.crt'), pebble.listenerCertificate);
+  kubectl(['create', 'configmap', 'lab-acme-ca', '-n', NS, `--from-file=ca.crt=${path.join(tmp, 'lab-acme-ca.crt')}`]);
+  for (const s of SERVERS) knownHosts[s.name] = makeSshSecrets(s.name, s.sshPort);
+  kubectl(['apply', '-f', '-'], lowered.yaml);
+  const entryPods = await rolledOut(ENTRY_NS, 'entry', 2);
+  for (const s of SERVERS) await rolledOut(NS, s.name, 2, 'v1');
+  // MetalLB's two jobs: the VIP answered from a node with an entry pod, and in the Service's status
+  announcedOn = entryPods[0].spec.nodeName;
+  onHost(announcedOn as any, 'ip', ['addr', 'add', `${VIP}/32`, 'dev', 'eth0']);
+  kubectl(['patch', 'service', 'entry', '-n', ENTRY_NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: VIP }] } } })]);
+  // each customer's page, uploaded through the entry's SSH port of that customer
+  for (const s of SERVERS) {
+    const page = path.join(tmp, `${s.name}.html`);
+    fs.writeFileSync(page, `${s.name}'s site\n`);
+    await waitFor(`sftp to ${s.name} through port ${s.sshPort}`, 60, () => (sftp(s.sshPort, knownHosts[s.name], [`put ${page} index.html`]).status === 0 ? true : undefined));
+  }
+});
+
+afterAll(() => {
+  if (announcedOn) onHost(announcedOn as any, 'ip', ['addr', 'del', `${VIP}/32`, 'dev', 'eth0']);
+  pebble?.stop();
+  kubectl(['delete', 'namespace', NS, ENTRY_NS, '--wait=false']);
+  kubectl(['delete', 'persistentvolume', ...SERVERS.flatMap((s) => [`${NS}-${s.name}-docroot`, `${s.name}-acme-pv`]), '--wait=false', '--ignore-not-found']);
+  fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier-entry.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`node tier entry figures:\n${JSON.stringify(figures, null, 2)}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('three servers behind one address', () => {
+  test('SSH on each server\'s port reaches that server\'s own sshd (its host key), and the upload is in its own docroot', () => {
+    for (const s of SERVERS) {
+      expect(fs.readFileSync(path.join(nas, exportOf(s.name), 'index.html'), 'utf-8')).toBe(`${s.name}'s site\n`);
+    }
+    // negative control: with one's host key pinned for two's port, the connection is refused: that port is two's sshd
+    const pinned = path.join(keys, 'one-as-two.known_hosts');
+    fs.writeFileSync(pinned, fs.readFileSync(knownHosts.one, 'utf-8').replace(`[${VIP}]:${SERVERS[0].sshPort}`, `[${VIP}]:${SERVERS[1].sshPort}`));
+    const wrong = sftp(SERVERS[1].sshPort, pinned, ['ls']);
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED/);
+  });
+
+  test('each server gets its own certificate from Pebble through the entry (HTTP-01 routed by the Host header)', async () => {
+    const started = Date.now();
+    const certs = await waitFor('each server to serve a certificate Pebble issued, through the entry', 180, async () => {
+      const seen = await Promise.all(SERVERS.map((s) => peerCertificate(VIP, s.host, trust)));
+      return seen.every((c) => c.authorized) ? seen : undefined;
+    }, { intervalMs: 2000, context: () => pebble.log().split('\n').slice(-10).join('\n') });
+    figures.secondsToThreeCertificates = +((Date.now() - started) / 1000).toFixed(1);
+    // three certificates, one per server
+    expect(new Set(certs.map((c) => c.fingerprint)).size).toBe(3);
+    expect(pebble.log()).toMatch(/http-01/i);
+  });
+
+  test('curl --resolve for each hostname returns that server\'s page, over its own certificate; HTTP redirects to HTTPS from the server', () => {
+    for (const s of SERVERS) {
+      expect(curl(`https://${s.host}/`)).toMatchObject({ status: 200, body: `${s.name}'s site\n`, exit: 0 });
+      const redirect = spawnSync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '--resolve', `${s.host}:80:${VIP}`, `http://${s.host}/some/page`],
+        { encoding: 'utf-8' });
+      expect(redirect.stdout).toBe(`301 https://${s.host}/some/page`);
+    }
+  });
+
+  test('an unknown name is refused: a closed connection on 443 (no certificate shown), 404 "no such site" on 80', async () => {
+    const tls = curl('https://nobody.lab.test/');
+    expect(tls.exit).toBe(35);
+    expect(await peerCertificate(VIP, 'nobody.lab.test', trust)).toMatchObject({ fingerprint: '', authorized: false });
+    expect(curl('http://nobody.lab.test/')).toMatchObject({ status: 404, body: 'no such site' });
+  });
+
+  test('Apache logs the LAN client\'s address (the master\'s), not the entry\'s: PROXY protocol v2', async () => {
+    const marker = `/client-${Date.now()}`;
+    expect(curl(`https://${SERVERS[0].host}${marker}`).status).toBe(404);
+    const lines = await waitFor('the request in httpd\'s log', 30, () => {
+      const log = kubectl(['logs', '-n', NS, '-l', 'app.kubernetes.io/instance=one', '-c', 'httpd', '--tail=-1']);
+      const found = log.split('\n').filter((l) => l.includes(marker));
+      return found.length ? found : undefined;
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0].split(' ')[0]).toBe(MASTER);
+  });
+
+  test('a request loop through the entry loses nothing while one customer\'s server rolls out; the others see no failure either', async () => {
+    const loops = await Promise.all(SERVERS.map((s) => RequestLoop.start(`https://${s.host}/`, `${s.name}'s site\n`, { address: VIP, ca: trust, intervalMs: 50 })));
+    const apply = synth('v2');
+    const lowered = lowerForNodeTier(apply, nas);
+    // only server one moves to v2 (the others keep v1): its objects alone are applied
+    kubectl(['apply', '-f', '-'], lowered.objects.filter((o) => o.kind === 'Deployment' && o.metadata.name === 'one').map((o) => JSON.stringify(o)).join('\n'));
+    await rolledOut(NS, 'one', 2, 'v2');
+    const reports = await Promise.all(loops.map((l) => l.stop()));
+    figures.serverRollout = Object.fromEntries(SERVERS.map((s, i) => [s.name, { requests: reports[i].requests, failed: reports[i].failed }]));
+    for (const r of reports) expect({ failed: r.failed, failures: r.failures }).toEqual({ failed: 0, failures: [] });
+    for (const r of reports) expect(r.requests).toBeGreaterThan(50);
+  });
+});
+
+describe('negative controls: the same entry without what makes it work', () => {
+  const configMap = () => getJson(['configmap', 'entry', '-n', ENTRY_NS]);
+  test('routing by VIP alone (no SNI) serves the wrong certificate; without PROXY protocol the log shows the entry\'s address', async () => {
+    const right = await peerCertificate(VIP, SERVERS[1].host, trust);
+    const cm = configMap();
+    const cfg: string = cm.data['haproxy.cfg'];
+    // every HTTPS connection to server one, whatever name it asks for; HTTP to one's own port, without the PROXY header
+    const broken = cfg
+      .replace(/  tcp-request content set-var\(txn\.backend\) var\(txn\.sni\),map_str\([^)]*\)\n  use_backend %\[var\(txn\.backend\)\] if \{ var\(txn\.backend\) -m found \}\n  default_backend no-such-site-tls/,
+        '  default_backend lab-entry.one.https')
+      .replace(`server one ${SERVERS[0].clusterIp}:8180 send-proxy-v2`, `server one ${SERVERS[0].clusterIp}:80`);
+    expect(broken).not.toBe(cfg);
+    expect(broken).toContain('  default_backend lab-entry.one.https\n');
+    kubectl(['apply', '-f', '-'], JSON.stringify({ ...cm, metadata: { name: 'entry', namespace: ENTRY_NS }, data: { ...cm.data, 'haproxy.cfg': broken } }));
+    kubectl(['rollout', 'restart', 'deployment/entry', '-n', ENTRY_NS]);
+    await waitFor('the entry to roll out with the broken configuration', 180, () => {
+      const d = getJson(['deployment', 'entry', '-n', ENTRY_NS]);
+      return d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === 2 && d.status.readyReplicas === 2
+        && pods(ENTRY_NS, 'entry').length === 2 ? true : undefined;
+    }, { intervalMs: 1000 });
+    const wrong = await waitFor('two.lab.test to get one\'s certificate', 30, async () => {
+      const c = await peerCertificate(VIP, SERVERS[1].host, trust);
+      return c.fingerprint && c.fingerprint !== right.fingerprint ? c : undefined;
+    });
+    expect(wrong.fingerprint).toBe((await peerCertificate(VIP, SERVERS[0].host, trust)).fingerprint);
+    const marker = `/no-proxy-${Date.now()}`;
+    curl(`http://${SERVERS[0].host}${marker}`);
+    const line = await waitFor('the request in httpd\'s log', 30, () => kubectl(['logs', '-n', NS, '-l', 'app.kubernetes.io/instance=one', '-c', 'httpd', '--tail=-1'])
+      .split('\n').find((l) => l.includes(marker)));
+    const entryIps = pods(ENTRY_NS, 'entry').map((p: any) => p.status.podIP);
+    expect(entryIps).toContain(line.split(' ')[0]);
+    expect(line.split(' ')[0]).not.toBe(MASTER);
+  });
+});
