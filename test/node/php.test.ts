@@ -171,7 +171,7 @@ function announce(service: string, vip: string): void {
 }
 
 async function rolledOut(server: string, replicas: number, version: string): Promise<any[]> {
-  return waitFor(`${server} to run ${version} on ${replicas} ready pods`, 180, () => {
+  return waitFor(`${server} to run ${version} on ${replicas} ready pods`, 300, () => {
     const d = getJson(['deployment', server, '-n', NS]);
     const live = pods(server);
     return d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === replicas && live.length === replicas

@@ -2,7 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EntryRoute, entryConfig } from '@cdk8s-vserver/vip';
+import { KeepalivedVip } from '@cdk8s-vserver/vip';
+import { Testing } from 'cdk8s';
+import { buildGeneratedSite, GENERATED_ENTRY_VIP } from '../../apps/generated/site';
 import { DIST, objectsIn } from '../support';
 
 // The shared entry's configuration, checked by the real haproxy (Debian's, which the tier installs): dist/agency's,
@@ -25,22 +27,13 @@ test("dist/agency's entry passes haproxy -c", () => {
   for (const line of warnings) expect(line).toMatch(/could not resolve address '[a-z]+\.[a-z]+\.svc\.cluster\.local', disabling server\.$/);
 });
 
-test('the configuration of 1,000 servers passes haproxy -c (negative control: a broken line is refused)', () => {
-  const routes: EntryRoute[] = Array.from({ length: 1000 }, (_, i) => {
-    const ip = `10.96.${4 + Math.floor(i / 256)}.${i % 256}`;
-    return {
-      name: `s${i}`,
-      namespace: 'sites',
-      hostnames: [`s${i}.example`, `www.s${i}.example`],
-      http: `${ip}:8180`,
-      https: `${ip}:8543`,
-      sshPort: 10000 + i,
-      ssh: `${ip}:22`,
-      byName: false,
-    };
-  });
-  const files = entryConfig(routes);
-  expect(files['https.map'].split('\n').filter(Boolean)).toHaveLength(2000);
+test('the generated site of 1,000 servers behind one entry: one VIP, and its configuration passes haproxy -c (negative control: a broken line is refused)', () => {
+  const app = Testing.app();
+  const entry = buildGeneratedSite(app, 1000, { entry: true })!;
+  const vips = (app.node.findAll().find((c) => c instanceof KeepalivedVip) as KeepalivedVip).vips;
+  expect(vips.map((v) => [v.address, v.service])).toEqual([[GENERATED_ENTRY_VIP.text, 'kube-system/entry']]);
+  const files = entry.configMap.toJson().data as Record<string, string>;
+  expect(files['http.map'].split('\n').filter(Boolean)).toHaveLength(1000);
   expect(check(files)).toMatchObject({ status: 0, valid: 'Configuration file is valid' });
   const broken = check({ ...files, 'haproxy.cfg': `${files['haproxy.cfg']}\nbackend broken\n  use_backend\n` });
   expect(broken.status).not.toBe(0);
