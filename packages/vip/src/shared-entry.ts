@@ -367,9 +367,10 @@ export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): En
   const resolve = (r: EntryRoute) => (r.byName ? ' resolvers cluster init-addr last,libc,none' : '');
   const out: string[] = [
     '# The shared entry, written at synth by SharedEntry from the site\'s declaration: do not edit.',
+    // (no maxconn: haproxy takes as many connections as the pod's file limit allows, raising it to the hard limit itself;
+    // a fixed number above that limit would stop it at start as the non-root user it is)
     'global',
     '  log stderr format raw local0 notice',
-    '  maxconn 20000',
     // a stopping pod (SIGUSR1) lets its connections finish for this long at most
     `  hard-stop-after ${HARD_STOP_SECONDS}s`,
     '',
