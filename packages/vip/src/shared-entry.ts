@@ -414,8 +414,9 @@ export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): En
     'frontend https',
     '  mode tcp',
     `  bind :${ENTRY_HTTPS_PORT}`,
+    // wait (up to 5 s) for the whole ClientHello; not `accept`, which would end the rules before the lookup below
     '  tcp-request inspect-delay 5s',
-    '  tcp-request content accept if { req.ssl_hello_type 1 }',
+    '  tcp-request content reject unless { req.ssl_hello_type 1 }',
     '  tcp-request content set-var(txn.sni) req.ssl_sni,lower',
     ...lookup('tcp-request content', 'var(txn.sni)', 'https'),
     '  default_backend no-such-site-tls',

@@ -65,7 +65,8 @@ describe('SharedEntry: haproxy on one VIP for many servers', () => {
     expect(config['http-wildcard.map']).toBe('^[^.]+\\.blog\\.example$ blog.blog.http\n');
     expect(config['https-wildcard.map']).toBe('');
     const cfg: string = config['haproxy.cfg'];
-    expect(cfg).toContain('  tcp-request content accept if { req.ssl_hello_type 1 }\n  tcp-request content set-var(txn.sni) req.ssl_sni,lower\n'
+    // (not `accept`: it would end the rules before the lookup)
+    expect(cfg).toContain('  tcp-request content reject unless { req.ssl_hello_type 1 }\n  tcp-request content set-var(txn.sni) req.ssl_sni,lower\n'
       + '  tcp-request content set-var(txn.backend) var(txn.sni),map_str(/etc/haproxy/https.map)\n');
     expect(cfg).toContain('  http-request set-var(txn.backend) var(txn.host),map_reg(/etc/haproxy/http-wildcard.map) unless { var(txn.backend) -m found }\n');
     expect(cfg).toContain('backend shop.shop.https\n  mode tcp\n  server shop shop.shop.svc.cluster.local:8543 resolvers cluster init-addr last,libc,none send-proxy-v2\n');
