@@ -8,6 +8,7 @@ import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
+import { makeSshSecrets, sftp as sftpBatch } from './customer';
 import { podMemory, podProcesses } from './processes';
 import { lowerForNodeTier, onHost, RequestLoop } from './site-client';
 import { LAB } from '../../apps/lab/site';
@@ -136,17 +137,6 @@ function makeCertificate(): void {
   for (const secret of ['shop-tls', 'blog-tls']) kubectl(['create', 'secret', 'tls', secret, '-n', NS, `--cert=${at('tls.crt')}`, `--key=${at('tls.key')}`]);
 }
 
-/** Each server's two Secrets, as the README's commands make them; returns the known_hosts file for its VIP. */
-function makeSshSecrets(server: string, vip: string): string {
-  const hostKey = path.join(keys, `${server}_host_ed25519_key`);
-  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', server, '-f', hostKey]);
-  kubectl(['create', 'secret', 'generic', `${server}-ssh-host-keys`, '-n', NS, `--from-file=ssh_host_ed25519_key=${hostKey}`]);
-  kubectl(['create', 'secret', 'generic', `${server}-ssh-authorized-keys`, '-n', NS, `--from-file=authorized_keys=${path.join(keys, 'user.pub')}`]);
-  const knownHosts = path.join(keys, `${server}.known_hosts`);
-  fs.writeFileSync(knownHosts, `${vip} ${fs.readFileSync(`${hostKey}.pub`, 'utf-8').split(' ').slice(0, 2).join(' ')}\n`);
-  return knownHosts;
-}
-
 /** Uploads the customer's files over SFTP through the server's VIP, as web with the customer's key. */
 function sftpUpload(vip: string, knownHosts: string): void {
   const local = path.join(tmp, 'upload');
@@ -159,8 +149,7 @@ function sftpUpload(vip: string, knownHosts: string): void {
 
 /** An sftp batch through the server's VIP, as web with the customer's key. */
 function sftp(vip: string, knownHosts: string, batch: string[]): void {
-  const out = spawnSync('sftp', ['-b', '-', '-i', path.join(keys, 'user'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`, `web@${vip}`], { input: batch.join('\n'), encoding: 'utf-8', timeout: 180_000 });
+  const out = sftpBatch(keys, vip, 22, knownHosts, batch);
   if (out.status !== 0) throw new Error(`sftp to ${vip} failed: ${out.stderr}`);
 }
 
@@ -201,9 +190,9 @@ beforeAll(async () => {
   const dir = synthApp(path.join(tmp, 'dist-v1'), (app) => new HostingSite(app, 'Site', SITE('v1'))).outdir;
   createNamespaces(lowerForNodeTier(dir, nas).objects);
   makeCertificate();
-  shopKnownHosts = makeSshSecrets(SHOP.name, SHOP.vip);
-  plainKnownHosts = makeSshSecrets(PLAIN.name, PLAIN.vip);
-  blogKnownHosts = makeSshSecrets(BLOG.name, BLOG.vip);
+  shopKnownHosts = makeSshSecrets(keys, NS, SHOP.name, SHOP.vip);
+  plainKnownHosts = makeSshSecrets(keys, NS, PLAIN.name, PLAIN.vip);
+  blogKnownHosts = makeSshSecrets(keys, NS, BLOG.name, BLOG.vip);
   // the database's Secrets, by the commands the operator's contract gives (the admin's, each customer's and its copy)
   const contract = JSON.parse(fs.readFileSync(path.join(dir, CONTRACT_FILE), 'utf-8'));
   for (const secret of contract.secrets.filter((s: any) => s.name === 'mariadb-admin' || s.name.endsWith('-database'))) {
