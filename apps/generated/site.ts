@@ -47,7 +47,9 @@ export function buildGeneratedSite(app: App, servers: number, options: { entry?:
       podLabels: { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': name },
       clusterIp: clusterIp?.text,
     });
-    const server = new WebSshServer(web, name, { name, httpdImage: httpd, sshdImage: sshd, docroot, sshServicePort: 2222, entry: binding, clusterIp });
+    const server = new WebSshServer(web, name, {
+      name, httpdImage: httpd, sshdImage: sshd, docroot, sshServicePort: 2222, entry: binding, clusterIp,
+    });
     if (!entry) vip.expose(server.service, generatedVip(i));
   }
   return entry;
