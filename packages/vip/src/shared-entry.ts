@@ -356,8 +356,10 @@ export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): En
       .map((h) => `^[^.]+${h.slice(1).replace(/\./g, '\\.')}$ ${backendName(r, protocol)}`));
     return { exact, wildcard };
   };
+  // each protocol's map lines, worked out once: the lookups below and the map files read them
+  const byProtocol = { http: maps('http'), https: maps('https') };
   const lookup = (rule: string, fetch: string, protocol: 'http' | 'https') => {
-    const { exact, wildcard } = maps(protocol);
+    const { exact, wildcard } = byProtocol[protocol];
     return [
       ...(exact.length ? [`  ${rule} set-var(txn.backend) ${fetch},map_str(${dir}/${protocol}.map)`] : []),
       ...(wildcard.length ? [`  ${rule} set-var(txn.backend) ${fetch},map_reg(${dir}/${protocol}-wildcard.map) unless { var(txn.backend) -m found }`] : []),
@@ -451,9 +453,9 @@ export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): En
   const file = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
   return {
     'haproxy.cfg': out.join('\n'),
-    'http.map': file(maps('http').exact),
-    'https.map': file(maps('https').exact),
-    'http-wildcard.map': file(maps('http').wildcard),
-    'https-wildcard.map': file(maps('https').wildcard),
+    'http.map': file(byProtocol.http.exact),
+    'https.map': file(byProtocol.https.exact),
+    'http-wildcard.map': file(byProtocol.http.wildcard),
+    'https-wildcard.map': file(byProtocol.https.wildcard),
   };
 }
