@@ -7,7 +7,7 @@ import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting'
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { PebbleCa } from './acme-ca';
 import { makeSshSecrets, sftp as sftpBatch } from './customer';
-import { lowerForNodeTier, onHost, peerCertificate, RequestLoop } from './site-client';
+import { LoopReport, lowerForNodeTier, onHost, peerCertificate, RequestLoop } from './site-client';
 import { LAB } from '../../apps/lab/site';
 import { emittedCrdFiles } from '../backend-sites';
 import { createNamespaces, installCustomResourceDefinitions } from '../cluster/dist';
@@ -36,10 +36,14 @@ const SERVERS = [
   { name: 'two', host: 'two.lab.test', sshPort: 2202, clusterIp: '10.96.0.72' },
   { name: 'three', host: 'three.lab.test', sshPort: 2203, clusterIp: '10.96.0.73' },
 ] as const;
+/** The server added while the loops run: one more line of the declaration, and a rollout of the entry. */
+const FOUR = { name: 'four', host: 'four.lab.test', clusterIp: '10.96.0.74' } as const;
+type ServerLine = typeof SERVERS[number] | typeof FOUR;
 const exportOf = (name: string) => `/export/web/${NS}-${name}`;
 const ACME_ROOT = `/export/web/.acme-${NS}`;
 const acmeOf = (name: string) => `${ACME_ROOT}/${name}`;
-const SITE = (version: string): HostingSiteProps => ({
+/** The site, each server at `version` unless `versions` names another, with `servers` (the three by default). */
+const SITE = (version: string, servers: readonly ServerLine[] = SERVERS, versions: Record<string, string> = {}): HostingSiteProps => ({
   name: NS,
   facts: {
     ...LAB.facts,
@@ -54,11 +58,11 @@ const SITE = (version: string): HostingSiteProps => ({
     // the tier's routers have no kubelet: the entry runs on the workers
     entry: { address: Ipv4Address.of(VIP), version: 'v1', nodeRole: NodeRole.WORKER },
   },
-  servers: SERVERS.map((s) => ({
+  servers: servers.map((s) => ({
     name: s.name,
-    entry: { sshPort: s.sshPort },
+    entry: 'sshPort' in s ? { sshPort: s.sshPort } : true,
     clusterIp: Ipv4Address.of(s.clusterIp),
-    version,
+    version: versions[s.name] ?? version,
     replicas: 2,
     hostnames: [s.host],
     docroot: { exportPath: exportOf(s.name), volumeName: `${NS}-${s.name}-docroot` },
@@ -114,8 +118,53 @@ function announce(node: string): void {
   announcedOn = node;
 }
 
-function synth(version: string): string {
-  return synthApp(path.join(tmp, `dist-${version}`), (app) => new HostingSite(app, 'Site', SITE(version))).outdir;
+function synth(version: string, servers: readonly ServerLine[] = SERVERS, versions: Record<string, string> = {}): string {
+  const name = `dist-${version}-${servers.length}-${Object.entries(versions).flat().join('-')}`;
+  return synthApp(path.join(tmp, name), (app) => new HostingSite(app, 'Site', SITE(version, servers, versions))).outdir;
+}
+
+/** The nodes with a ready endpoint of the entry's Service (kube-proxy sends the VIP's traffic there to a local pod). */
+function nodesWithReadyEntry(): string[] {
+  const endpoints = getJson(['endpoints', 'entry', '-n', ENTRY_NS]);
+  return (endpoints.subsets ?? []).flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.nodeName as string));
+}
+
+/**
+ * MetalLB's speaker for the entry's Service (externalTrafficPolicy Local), by hand while `work` runs: the VIP is
+ * answered only from a node with a ready entry pod; when that pod stops being ready (deleted, rolled out), the VIP
+ * moves to a node that has one, as the speaker moves it on the Endpoints' change. Returns how often it moved.
+ */
+async function followingTheEntry<T>(work: () => Promise<T>): Promise<{ result: T; moves: number }> {
+  let running = true;
+  let moves = 0;
+  const follower = (async () => {
+    while (running) {
+      const ready = nodesWithReadyEntry();
+      if (ready.length && !ready.includes(announcedOn)) {
+        announce(ready[0]);
+        moves++;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  try {
+    return { result: await work(), moves };
+  } finally {
+    running = false;
+    await follower;
+  }
+}
+
+/** Request loops over HTTPS through the entry, one per server, patient as a browser (10 s per request). */
+const startLoops = () => Promise.all(SERVERS.map((s) => RequestLoop.start(`https://${s.host}/`, `${s.name}'s site\n`,
+  { address: VIP, ca: trust, intervalMs: 50, maxSeconds: 300, timeoutMs: 10_000 })));
+
+/** Each loop's figures, checked: many requests, none lost. */
+function lostNothing(reports: LoopReport[]): Record<string, { requests: number; failed: number; longestGapSeconds: number }> {
+  for (const r of reports) expect({ failed: r.failed, failures: r.failures }).toEqual({ failed: 0, failures: [] });
+  for (const r of reports) expect(r.requests).toBeGreaterThan(50);
+  return Object.fromEntries(SERVERS.map((s, i) => [s.name,
+    { requests: reports[i].requests, failed: reports[i].failed, longestGapSeconds: +reports[i].longestGapSeconds.toFixed(2) }]));
 }
 
 const knownHosts: Record<string, string> = {};
@@ -160,7 +209,7 @@ afterAll(() => {
   if (announcedOn) onHost(announcedOn as any, 'ip', ['addr', 'del', `${VIP}/32`, 'dev', 'eth0']);
   pebble?.stop();
   kubectl(['delete', 'namespace', NS, ENTRY_NS, '--wait=false']);
-  kubectl(['delete', 'persistentvolume', ...SERVERS.flatMap((s) => [`${NS}-${s.name}-docroot`, `${s.name}-acme-pv`]), '--wait=false', '--ignore-not-found']);
+  kubectl(['delete', 'persistentvolume', ...[...SERVERS, FOUR].flatMap((s) => [`${NS}-${s.name}-docroot`, `${s.name}-acme-pv`]), '--wait=false', '--ignore-not-found']);
   fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, '../../test-reports/node-tier-entry.json'), `${JSON.stringify(figures, null, 2)}\n`);
   console.log(`node tier entry figures:\n${JSON.stringify(figures, null, 2)}`);
@@ -231,10 +280,71 @@ describe('three servers behind one address', () => {
     for (const r of reports) expect({ failed: r.failed, failures: r.failures }).toEqual({ failed: 0, failures: [] });
     for (const r of reports) expect(r.requests).toBeGreaterThan(50);
   });
+
+  test('a request loop through the entry loses nothing while an entry pod is deleted (the one the VIP arrives at)', async () => {
+    const loops = await startLoops();
+    const victim = pods(ENTRY_NS, 'entry').find((p: any) => p.spec.nodeName === announcedOn);
+    expect(victim).toBeDefined();
+    const { moves } = await followingTheEntry(async () => {
+      kubectl(['delete', 'pod', '-n', ENTRY_NS, victim.metadata.name, '--wait=false']);
+      await rolledOut(ENTRY_NS, 'entry', 2);
+      await waitFor('the deleted pod to be gone', 60, () => (getJson(['pods', '-n', ENTRY_NS]).items
+        .some((p: any) => p.metadata.name === victim.metadata.name) ? undefined : true));
+    });
+    figures.entryPodDeleted = { vipMoves: moves, ...lostNothing(await Promise.all(loops.map((l) => l.stop()))) };
+    expect(moves).toBeGreaterThan(0);
+  });
+
+  test('a new server is one more line: the entry rolls out for it, the loops lose nothing, and its name leads to it', async () => {
+    fs.mkdirSync(path.join(nas, exportOf(FOUR.name)), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(path.join(nas, exportOf(FOUR.name), 'index.html'), "four's site\n");
+    fs.chownSync(path.join(nas, exportOf(FOUR.name)), 1000, 1000);
+    fs.chownSync(path.join(nas, exportOf(FOUR.name), 'index.html'), 1000, 1000);
+    fs.mkdirSync(path.join(nas, acmeOf(FOUR.name)), { recursive: true, mode: 0o755 });
+    fs.chownSync(path.join(nas, acmeOf(FOUR.name)), 33, 33);
+    makeSshSecrets(keys, NS, FOUR.name, FOUR.host);
+    const before = getJson(['deployment', 'entry', '-n', ENTRY_NS]).spec.template.metadata.annotations['cdk8s-vserver.io/config-sha256'];
+    const loops = await startLoops();
+    const { moves } = await followingTheEntry(async () => {
+      // one stays at v2 from the rollout above; four is new
+      kubectl(['apply', '-f', '-'], lowerForNodeTier(synth('v1', [...SERVERS, FOUR], { one: 'v2' }), nas).yaml);
+      await rolledOut(NS, FOUR.name, 2, 'v1');
+      await waitFor('the entry to roll out its new configuration', 240, () => {
+        const d = getJson(['deployment', 'entry', '-n', ENTRY_NS]);
+        const live = pods(ENTRY_NS, 'entry');
+        return d.spec.template.metadata.annotations['cdk8s-vserver.io/config-sha256'] !== before
+          && d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === 2 && d.status.readyReplicas === 2
+          && live.length === 2 && live.every(isPodReady) ? true : undefined;
+      }, { intervalMs: 500 });
+      // the old pods' drain: out of the Service first, then their connections finish
+      await new Promise((r) => setTimeout(r, 8000));
+    });
+    figures.entryRollout = { vipMoves: moves, ...lostNothing(await Promise.all(loops.map((l) => l.stop()))) };
+    expect(getJson(['configmap', 'entry', '-n', ENTRY_NS]).data['https.map']).toContain(`${FOUR.host} `);
+    // four's name leads to four, over the certificate Pebble gives it through the entry
+    await waitFor("four's own certificate, through the entry", 180, async () => ((await peerCertificate(VIP, FOUR.host, trust)).authorized ? true : undefined),
+      { intervalMs: 2000 });
+    await waitFor("four's page", 30, () => (curl(`https://${FOUR.host}/`).body === "four's site\n" ? true : undefined));
+  }, 540_000);
 });
 
 describe('negative controls: the same entry without what makes it work', () => {
   const configMap = () => getJson(['configmap', 'entry', '-n', ENTRY_NS]);
+  test('the VIP left where it was when the entry pod there is deleted (no speaker moving it): requests are lost', async () => {
+    const loop = await RequestLoop.start(`https://${SERVERS[0].host}/`, `${SERVERS[0].name}'s site\n`, { address: VIP, ca: trust, intervalMs: 50, timeoutMs: 3000 });
+    const victim = pods(ENTRY_NS, 'entry').find((p: any) => p.spec.nodeName === announcedOn);
+    expect(victim).toBeDefined();
+    kubectl(['delete', 'pod', '-n', ENTRY_NS, victim.metadata.name, '--wait=false']);
+    await waitFor('the deleted pod to be gone', 60, () => (getJson(['pods', '-n', ENTRY_NS]).items
+      .some((p: any) => p.metadata.name === victim.metadata.name) ? undefined : true));
+    const report = await loop.stop();
+    figures.entryPodDeletedVipStayed = { requests: report.requests, failed: report.failed, longestGapSeconds: +report.longestGapSeconds.toFixed(2) };
+    // kube-proxy there has no ready local pod for a Service with externalTrafficPolicy Local: it drops the VIP's packets
+    expect(report.failed).toBeGreaterThan(0);
+    await rolledOut(ENTRY_NS, 'entry', 2);
+    announce(nodesWithReadyEntry()[0]);
+  });
+
   test('routing by VIP alone (no SNI) serves the wrong certificate; without PROXY protocol the log shows the entry\'s address', async () => {
     const right = await peerCertificate(VIP, SERVERS[1].host, trust);
     const cm = configMap();
