@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Ipv4Address } from '@cdk8s-vserver/core';
 import { DatabaseEngine, HostingSite, HostingSiteProps, synthApp, Tenancy } from '@cdk8s-vserver/hosting';
 import { OPERATED_KINDS } from '@cdk8s-vserver/operator';
 import { DatabaseVolume } from '@cdk8s-vserver/storage';
@@ -16,6 +17,7 @@ export const CRD_DIRS = [
   path.join(__dirname, '../packages/web-ssh-server/crds/cert-manager-v1.21.1'),
   path.join(__dirname, '../packages/monitoring/crds/prometheus-operator-v0.93.0'),
   path.join(__dirname, '../packages/storage/crds/mariadb-operator-v26.6.0'),
+  path.join(__dirname, '../packages/vip/crds/gateway-api-v1.5.1'),
 ];
 
 /** The YAML files of {@link CRD_DIRS}: what the schema tier validates custom resources against. */
@@ -97,4 +99,35 @@ export const MARIADB_OPERATOR_SITE: HostingSiteProps = (() => {
 export function synthMariaDbOperatorSite(): [string, string] {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mariadb-operator-site-'));
   return ['mariadb-operator', synthApp(path.join(root, MARIADB_OPERATOR_SITE.name), (app) => new HostingSite(app, 'Site', MARIADB_OPERATOR_SITE)).outdir];
+}
+
+/**
+ * The lab on MetalLB with its servers behind a Gateway (`facts.entry.gatewayClassName`), under a name and namespace
+ * of its own: `myweb` and two servers of 16 names each, so that the third's listeners pass the Gateway's 64 and go to a
+ * ListenerSet. What the schema and the cluster tiers check Gateway API's objects with (no Gateway implementation
+ * runs here: the API server validates them by their CRDs).
+ */
+export const GATEWAY_SITE: HostingSiteProps = (() => {
+  const [, metallb] = BACKEND_SITES.find(([backend]) => backend === 'metallb')!;
+  const names = (server: string) => Array.from({ length: 16 }, (_, i) => `site${i + 1}.${server}.test`);
+  return {
+    ...metallb,
+    name: 'lab-gateway',
+    facts: {
+      ...metallb.facts,
+      namespace: 'lab-gateway',
+      certificate: LAB.facts.certificate,
+      entry: { address: Ipv4Address.of('192.168.1.41'), gatewayClassName: 'eg' },
+    },
+    servers: [
+      ...LAB.servers.map((s) => ({ ...s, address: undefined, entry: true, docroot: { volumeName: `lab-gateway-${s.name}-docroot` } })),
+      ...['shop', 'blog'].map((name) => ({ name, version: 'v1', entry: true, hostnames: names(name), docroot: { volumeName: `lab-gateway-${name}-docroot` } })),
+    ],
+  };
+})();
+
+/** Synthesizes {@link GATEWAY_SITE} into a temporary folder. */
+export function synthGatewaySite(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-site-'));
+  return synthApp(path.join(root, GATEWAY_SITE.name), (app) => new HostingSite(app, 'Site', GATEWAY_SITE)).outdir;
 }

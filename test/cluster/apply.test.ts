@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { quantityAmount } from '@cdk8s-vserver/core';
-import { emittedCrdFiles, synthBackendSites, synthMariaDbOperatorSite } from '../backend-sites';
+import { emittedCrdFiles, synthBackendSites, synthGatewaySite, synthMariaDbOperatorSite } from '../backend-sites';
 import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
 import { applyableYaml, createNamespaces, installCustomResourceDefinitions } from './dist';
 import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
@@ -15,6 +15,7 @@ const sites: Array<[string, string]> = [
   ...distApps().map((app): [string, string] => [`dist/${app}`, path.join(DIST, app)]),
   ...synthBackendSites().map(([backend, dir]): [string, string] => [`the lab on ${backend}`, dir]),
   ['the lab with a database mariadb-operator runs', synthMariaDbOperatorSite()[1]],
+  ['the lab behind a Gateway', synthGatewaySite()],
 ];
 
 // What MetalLB's, cert-manager's and mariadb-operator's installs bring first on a real cluster: their CRDs, so the server validates every
@@ -25,12 +26,13 @@ beforeAll(() => installCustomResourceDefinitions(emittedCrdFiles()));
  * How many objects each site's checks below must find, written out by hand: a loop that selects objects by a label or
  * a name checks nothing once they are renamed, so each loop counts what it checked and compares with this table.
  */
-const CHECKED: Record<string, Record<'deployments' | 'claims' | 'keepalived' | 'kubeVip' | 'headlamp' | 'quotas' | 'services' | 'metallb' | 'mariadb', number>> = {
-  'dist/lab': { deployments: 3, claims: 4, keepalived: 1, kubeVip: 0, headlamp: 0, quotas: 0, services: 3, metallb: 0, mariadb: 0 },
-  'dist/agency': { deployments: 5, claims: 5, keepalived: 0, kubeVip: 0, headlamp: 1, quotas: 3, services: 6, metallb: 2, mariadb: 0 },
-  'the lab on metallb': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2, mariadb: 0 },
-  'the lab on kube-vip': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 1, headlamp: 0, quotas: 1, services: 1, metallb: 0, mariadb: 0 },
-  'the lab with a database mariadb-operator runs': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2, mariadb: 4 },
+const CHECKED: Record<string, Record<'deployments' | 'claims' | 'keepalived' | 'kubeVip' | 'headlamp' | 'quotas' | 'services' | 'metallb' | 'mariadb' | 'gateway', number>> = {
+  'dist/lab': { deployments: 3, claims: 4, keepalived: 1, kubeVip: 0, headlamp: 0, quotas: 0, services: 3, metallb: 0, mariadb: 0, gateway: 0 },
+  'dist/agency': { deployments: 5, claims: 5, keepalived: 0, kubeVip: 0, headlamp: 1, quotas: 3, services: 6, metallb: 2, mariadb: 0, gateway: 0 },
+  'the lab on metallb': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2, mariadb: 0, gateway: 0 },
+  'the lab on kube-vip': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 1, headlamp: 0, quotas: 1, services: 1, metallb: 0, mariadb: 0, gateway: 0 },
+  'the lab with a database mariadb-operator runs': { deployments: 1, claims: 2, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 1, metallb: 2, mariadb: 4, gateway: 0 },
+  'the lab behind a Gateway': { deployments: 3, claims: 6, keepalived: 0, kubeVip: 0, headlamp: 0, quotas: 0, services: 3, metallb: 3, mariadb: 0, gateway: 8 },
 };
 
 test('every site has its expected counts (negative control: a site the table does not know fails here)', () => {
@@ -94,6 +96,23 @@ describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
     }
     for (const o of mariadb.filter((x) => x.kind === 'MariaDB')) {
       expect(refused({ ...o, spec: { ...o.spec, replicas: 'one' } }).stderr).toMatch(/spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer/);
+    }
+  });
+
+  test("Gateway API's objects are stored as given; the server refuses a route of 17 hostnames and a listener whose port is no number (negative controls)", () => {
+    const gateway = objects.filter((o) => o.apiVersion === 'gateway.networking.k8s.io/v1');
+    expect(gateway).toHaveLength(expected.gateway);
+    for (const o of gateway) expect(getJson(ref(o)).spec).toMatchObject(o.spec);
+    const refused = (o: Manifest) => kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(o));
+    for (const o of gateway) expect(refused(o)).toMatchObject({ status: 0, stderr: '' });
+    for (const o of gateway.filter((x) => x.kind === 'TLSRoute')) {
+      expect(refused({ ...o, spec: { ...o.spec, hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.test`) } }).stderr)
+        .toMatch(/spec.hostnames: Too many: 17: must have at most 16 items/);
+    }
+    for (const o of gateway.filter((x) => x.kind === 'Gateway')) {
+      const [first, ...rest] = o.spec.listeners;
+      expect(refused({ ...o, spec: { ...o.spec, listeners: [{ ...first, port: 'eighty' }, ...rest] } }).stderr)
+        .toMatch(/spec.listeners\[0\].port: Invalid value: "string": spec.listeners\[0\].port in body must be of type integer/);
     }
   });
 

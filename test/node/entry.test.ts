@@ -4,10 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Ipv4Address, NodeRole } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
-import { VipBackend } from '@cdk8s-vserver/vip';
+import { entryConfig, entryConfigFiles, VipBackend } from '@cdk8s-vserver/vip';
+import { Chart, Testing } from 'cdk8s';
 import { PebbleCa } from './acme-ca';
 import { makeSshSecrets, sftp as sftpBatch } from './customer';
+import { podMemory } from './processes';
 import { LoopReport, lowerForNodeTier, onHost, peerCertificate, RequestLoop } from './site-client';
+import { buildGeneratedSite } from '../../apps/generated/site';
 import { LAB } from '../../apps/lab/site';
 import { emittedCrdFiles } from '../backend-sites';
 import { createNamespaces, installCustomResourceDefinitions } from '../cluster/dist';
@@ -235,6 +238,12 @@ describe('three servers behind one address', () => {
       const seen = await Promise.all(SERVERS.map((s) => peerCertificate(VIP, s.host, trust)));
       return seen.every((c) => c.authorized) ? seen : undefined;
     }, { intervalMs: 2000, context: () => pebble.log().split('\n').slice(-10).join('\n') });
+    // every replica has it (each takes the new certificate with a graceful reload of its own): each pod, on its own address
+    await waitFor('every replica of each server to serve the same certificate', 60, async () => {
+      const seen = await Promise.all(SERVERS.flatMap((s) => pods(NS, s.name)
+        .map(async (p: any) => ({ server: s.name, ...await peerCertificate(p.status.podIP, s.host, trust, 8443) }))));
+      return seen.every((c) => c.authorized && c.fingerprint === certs[SERVERS.findIndex((s) => s.name === c.server)].fingerprint) ? true : undefined;
+    }, { intervalMs: 1000 });
     figures.secondsToThreeCertificates = +((Date.now() - started) / 1000).toFixed(1);
     // three certificates, one per server, each validated over HTTP on port 80 of the entry's VIP
     expect(new Set(certs.map((c) => c.fingerprint)).size).toBe(3);
@@ -266,6 +275,29 @@ describe('three servers behind one address', () => {
       return found.length ? found : undefined;
     });
     expect(lines.map((l) => l.split(' ')[0])).toEqual(lines.map(() => MASTER));
+  });
+
+  test('figures: requests per second of one site through the entry (SNI routing) beside a direct connection to its pod, the same run', () => {
+    const pod = pods(NS, 'one')[0];
+    /** `requests` GETs by `clients` at once, each on a new connection (Connection: close), all answered 200 with the page. */
+    const rate = (via: 'entry' | 'direct', clients: number, requests: number) => {
+      const [port, address] = via === 'entry' ? ['443', VIP] : ['8443', pod.status.podIP];
+      const url = `https://${SERVERS[0].host}:${port}/`;
+      const started = process.hrtime.bigint();
+      const out = spawnSync('curl', ['-sS', '--cacert', trustFile(), '--resolve', `${SERVERS[0].host}:${port}:${address}`, '-H', 'Connection: close',
+        '-Z', '--parallel-max', String(clients), '-w', '%{http_code}\n', ...Array.from({ length: requests }, () => ['-o', '/dev/null', url]).flat()],
+      { encoding: 'utf-8', timeout: 120_000 });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      expect(out.stdout.trim().split('\n').filter((code) => code === '200')).toHaveLength(requests);
+      return +(requests / seconds).toFixed(1);
+    };
+    rate('entry', 1, 5);
+    rate('direct', 1, 5);
+    figures.newConnectionsPerSecond = {
+      oneClient: { throughTheEntry: rate('entry', 1, 100), directToThePod: rate('direct', 1, 100) },
+      fourClients: { throughTheEntry: rate('entry', 4, 200), directToThePod: rate('direct', 4, 200) },
+    };
+    figures.entryMemory = { threeServers: podMemory(pods(ENTRY_NS, 'entry')[0]).haproxy };
   });
 
   test('a request loop through the entry loses nothing while one customer\'s server rolls out; the others see no failure either', async () => {
@@ -320,7 +352,7 @@ describe('three servers behind one address', () => {
       await new Promise((r) => setTimeout(r, 8000));
     });
     figures.entryRollout = { vipMoves: moves, ...lostNothing(await Promise.all(loops.map((l) => l.stop()))) };
-    expect(getJson(['configmap', 'entry', '-n', ENTRY_NS]).data['https.map']).toContain(`${FOUR.host} `);
+    expect(getJson(['configmap', 'entry-servers-001', '-n', ENTRY_NS]).data['https-001.map']).toContain(`${FOUR.host} `);
     // four's name leads to four, over the certificate Pebble gives it through the entry
     await waitFor("four's own certificate, through the entry", 180, async () => ((await peerCertificate(VIP, FOUR.host, trust)).authorized ? true : undefined),
       { intervalMs: 2000 });
@@ -329,11 +361,19 @@ describe('three servers behind one address', () => {
 });
 
 describe('negative controls: the same entry without what makes it work', () => {
-  const configMap = () => getJson(['configmap', 'entry', '-n', ENTRY_NS]);
+  const configMap = (name: string) => getJson(['configmap', name, '-n', ENTRY_NS]);
   test('the VIP left where it was when the entry pod there is deleted (no speaker moving it): requests are lost', async () => {
+    // a node with one entry pod (two on one node, which the spreading only prefers, would leave one serving there):
+    // the other is deleted until the two are apart
+    const apart = await waitFor('the entry\'s two pods on two nodes', 180, async () => {
+      const live = pods(ENTRY_NS, 'entry');
+      if (live.length === 2 && live.every(isPodReady) && live[0].spec.nodeName !== live[1].spec.nodeName) return live;
+      if (live.length === 2 && live.every(isPodReady)) kubectl(['delete', 'pod', '-n', ENTRY_NS, live[1].metadata.name, '--wait=false']);
+      return undefined;
+    }, { intervalMs: 2000 });
+    announce(apart[0].spec.nodeName);
     const loop = await RequestLoop.start(`https://${SERVERS[0].host}/`, `${SERVERS[0].name}'s site\n`, { address: VIP, ca: trust, intervalMs: 50, timeoutMs: 3000 });
-    const victim = pods(ENTRY_NS, 'entry').find((p: any) => p.spec.nodeName === announcedOn);
-    expect(victim).toBeDefined();
+    const victim = apart[0];
     kubectl(['delete', 'pod', '-n', ENTRY_NS, victim.metadata.name, '--wait=false']);
     await waitFor('the deleted pod to be gone', 60, () => (getJson(['pods', '-n', ENTRY_NS]).items
       .some((p: any) => p.metadata.name === victim.metadata.name) ? undefined : true));
@@ -347,16 +387,21 @@ describe('negative controls: the same entry without what makes it work', () => {
 
   test('routing by VIP alone (no SNI) serves the wrong certificate; without PROXY protocol the log shows the entry\'s address', async () => {
     const right = await peerCertificate(VIP, SERVERS[1].host, trust);
-    const cm = configMap();
-    const cfg: string = cm.data['haproxy.cfg'];
+    const main = configMap('entry');
+    const servers = configMap('entry-servers-001');
+    const cfg: string = main.data['haproxy.cfg'];
+    const backends: string = servers.data['servers-001.cfg'];
     // every HTTPS connection to server one, whatever name it asks for; HTTP to one's own port, without the PROXY header
-    const broken = cfg
-      .replace(/  tcp-request content set-var\(txn\.backend\) var\(txn\.sni\),map_str\([^)]*\)\n  use_backend %\[var\(txn\.backend\)\] if \{ var\(txn\.backend\) -m found \}\n  default_backend no-such-site-tls/,
-        '  default_backend lab-entry.one.https')
-      .replace(`server one ${SERVERS[0].clusterIp}:8180 send-proxy-v2`, `server one ${SERVERS[0].clusterIp}:80`);
-    expect(broken).not.toBe(cfg);
+    const broken = cfg.replace(/(  tcp-request content set-var\(txn\.backend\) var\(txn\.sni\),map_(str|reg)\([^)]*\) unless \{ var\(txn\.backend\) -m found \}\n)+  use_backend %\[var\(txn\.backend\)\] if \{ var\(txn\.backend\) -m found \}\n  default_backend no-such-site-tls/,
+      '  default_backend lab-entry.one.https');
+    const brokenBackends = backends.replace(`server one ${SERVERS[0].clusterIp}:8180 send-proxy-v2`, `server one ${SERVERS[0].clusterIp}:80`);
     expect(broken).toContain('  default_backend lab-entry.one.https\n');
-    kubectl(['apply', '-f', '-'], JSON.stringify({ ...cm, metadata: { name: 'entry', namespace: ENTRY_NS }, data: { ...cm.data, 'haproxy.cfg': broken } }));
+    expect(broken).not.toContain('var(txn.sni),map_');
+    expect(brokenBackends).not.toBe(backends);
+    kubectl(['apply', '-f', '-'], [
+      { ...main, metadata: { name: 'entry', namespace: ENTRY_NS }, data: { ...main.data, 'haproxy.cfg': broken } },
+      { ...servers, metadata: { name: 'entry-servers-001', namespace: ENTRY_NS }, data: { ...servers.data, 'servers-001.cfg': brokenBackends } },
+    ].map((o) => JSON.stringify(o)).join('\n'));
     kubectl(['rollout', 'restart', 'deployment/entry', '-n', ENTRY_NS]);
     await waitFor('the entry to roll out with the broken configuration', 180, () => {
       const d = getJson(['deployment', 'entry', '-n', ENTRY_NS]);
@@ -379,5 +424,44 @@ describe('negative controls: the same entry without what makes it work', () => {
     const entrySide = [...entry.map((p: any) => p.status.podIP), ...entry.map((p: any) => p.status.hostIP)];
     expect(entrySide).toContain(line.split(' ')[0]);
     expect(line.split(' ')[0]).not.toBe(MASTER);
+  });
+});
+
+describe('figures: the entry with the generated site of 1,000 servers', () => {
+  test("the entry's memory with the 1,000 servers' backends (the generated site's entry as it synthesizes), and it answers", async () => {
+    const generated = buildGeneratedSite(Testing.app(), 1000, { entry: true })!;
+    // a backend for each server's HTTP and SSH, and the two for a name no server has
+    expect(Object.values(entryConfigFiles(entryConfig(generated.servers))).join('\n').match(/^backend /gm)).toHaveLength(2002);
+    // its ConfigMaps and the Deployment that mounts them all, moved to the entry's namespace, with the image this tier built
+    const image = getJson(['deployment', 'entry', '-n', ENTRY_NS]).spec.template.spec.containers[0].image;
+    const objects = Testing.synth(Chart.of(generated)).filter((o: any) => o.kind === 'ConfigMap' || o.kind === 'Deployment').map((o: any) => {
+      const moved = { ...o, metadata: { ...o.metadata, namespace: ENTRY_NS } };
+      if (o.kind === 'Deployment') {
+        moved.spec.template.spec.containers[0].image = image;
+        // (on the workers, as the lab's entry: the tier's routers run no kubelet)
+        moved.spec.template.spec.nodeSelector = { role: 'worker' };
+      }
+      return moved;
+    });
+    expect(objects.map((o: any) => o.metadata.name)).toEqual(['entry', 'entry-servers-001', 'entry-servers-002', 'entry-servers-003', 'entry-servers-004',
+      'entry-servers-005', 'entry']);
+    const before = getJson(['deployment', 'entry', '-n', ENTRY_NS]).metadata.generation;
+    // (kubectl apply as an operator would: each ConfigMap fits its annotation)
+    kubectl(['apply', '-f', '-'], objects.map((o: any) => JSON.stringify(o)).join('\n'));
+    const live = await waitFor('the entry to run the configuration of 1,000 servers', 240, () => {
+      const d = getJson(['deployment', 'entry', '-n', ENTRY_NS]);
+      const running = pods(ENTRY_NS, 'entry');
+      return d.metadata.generation > before && d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === 2
+        && d.status.readyReplicas === 2 && running.length === 2 && running.every(isPodReady) ? running : undefined;
+    }, { intervalMs: 1000 });
+    announce(live[0].spec.nodeName);
+    // it runs that configuration: it answers a name it does not have with its 404, and listens on the last server's SSH
+    // port (10999) but not the port after it (negative control)
+    await waitFor('the entry to answer for a name it does not have', 30, () => (curl('http://nobody.lab.test/').status === 404 ? true : undefined));
+    const connects = (port: number) => spawnSync('bash', ['-c', `exec 3<>/dev/tcp/${live[0].status.podIP}/${port}`], { timeout: 5000 }).status === 0;
+    expect([connects(10999), connects(11000)]).toEqual([true, false]);
+    const memory = podMemory(live[0]).haproxy;
+    figures.entryMemory = { ...figures.entryMemory as object, thousandServers: memory };
+    expect(memory.processes).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubernetesSchema } from './k8s-schema';
-import { crdFiles, synthBackendSites, synthMariaDbOperatorSite } from '../backend-sites';
+import { crdFiles, synthBackendSites, synthGatewaySite, synthMariaDbOperatorSite } from '../backend-sites';
 import { negativeControls } from '../negative/controls';
 import { distApps, DIST, objectsIn, yamlFilesIn } from '../support';
 
@@ -15,6 +15,7 @@ const customKinds = schema.addCustomResourceDefinitions(crdFiles());
 const files = distApps().flatMap((app) => yamlFilesIn(path.join(DIST, app)).map((f) => path.relative(DIST, f)));
 const backendSites = synthBackendSites();
 const mariaDbOperatorSite = synthMariaDbOperatorSite()[1];
+const gatewaySite = synthGatewaySite();
 
 describe('every object in dist/ against the Kubernetes 1.30 OpenAPI schema, strictly', () => {
   test('there is something to check', () => {
@@ -37,7 +38,9 @@ describe('MetalLB custom resources, against the CRDs they were imported from', (
     expect(customKinds).toEqual(['metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement',
       'cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer', 'cert-manager.io/v1/Issuer',
       'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule',
-      'k8s.mariadb.com/v1alpha1/Database', 'k8s.mariadb.com/v1alpha1/Grant', 'k8s.mariadb.com/v1alpha1/MariaDB', 'k8s.mariadb.com/v1alpha1/User']);
+      'k8s.mariadb.com/v1alpha1/Database', 'k8s.mariadb.com/v1alpha1/Grant', 'k8s.mariadb.com/v1alpha1/MariaDB', 'k8s.mariadb.com/v1alpha1/User',
+      'gateway.networking.k8s.io/v1/Gateway', 'gateway.networking.k8s.io/v1/HTTPRoute', 'gateway.networking.k8s.io/v1/ListenerSet',
+      'gateway.networking.k8s.io/v1/TLSRoute']);
   });
 
   const pool = () => ({
@@ -113,6 +116,39 @@ describe("mariadb-operator's MariaDB, Database, User and Grant, against the CRDs
     const cleanup = of('Database');
     cleanup.spec.cleanupPolicy = 'Keep';
     expect(schema.validate(cleanup).join('\n')).toMatch(/cleanupPolicy: must be equal to one of the allowed values/);
+  });
+});
+
+describe("Gateway API's Gateway, ListenerSet, HTTPRoute and TLSRoute, against the v1.5.1 standard-channel CRDs they were imported from", () => {
+  test.each(yamlFilesIn(gatewaySite).map((f) => path.basename(f)))('the lab behind a Gateway: %s is valid', (file) => {
+    expect(schema.validateFile(path.join(gatewaySite, file))).toEqual([]);
+  });
+
+  const objects = objectsIn(gatewaySite).filter((o) => o.apiVersion === 'gateway.networking.k8s.io/v1');
+  const of = (kind: string, name: string): any => JSON.parse(JSON.stringify(objects.find((o) => o.kind === kind && o.metadata.name === name)));
+
+  test('the site has the Gateway, a ListenerSet past its 64 listeners, and an HTTPRoute and a TLSRoute per server', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
+      'Gateway/lab-gateway-entry/entry', 'ListenerSet/lab-gateway-entry/entry-1',
+      ...['blog', 'myweb', 'shop'].flatMap((n) => [`HTTPRoute/lab-gateway/${n}`, `TLSRoute/lab-gateway/${n}`]),
+    ].sort());
+    expect(of('Gateway', 'entry').spec.listeners).toHaveLength(4 + 32);
+    expect(of('ListenerSet', 'entry-1').spec.listeners).toHaveLength(32);
+  });
+
+  test('fails 65 listeners on a Gateway, a route of 17 hostnames, a TLS listener with a misspelt field, a route without rules (negative controls)', () => {
+    const full = of('Gateway', 'entry');
+    full.spec.listeners = [...full.spec.listeners, ...of('ListenerSet', 'entry-1').spec.listeners].slice(0, 65);
+    expect(schema.validate(full).join('\n')).toMatch(/\/spec\/listeners: must NOT have more than 64 items/);
+    const names = of('TLSRoute', 'shop');
+    names.spec.hostnames = [...names.spec.hostnames, 'one.more.test'];
+    expect(schema.validate(names).join('\n')).toMatch(/\/spec\/hostnames: must NOT have more than 16 items/);
+    const misspelt = of('Gateway', 'entry');
+    misspelt.spec.listeners[2].tls = { mood: 'Passthrough' };
+    expect(schema.validate(misspelt).join('\n')).toMatch(/must NOT have additional properties 'mood'/);
+    const noRules = of('HTTPRoute', 'myweb');
+    noRules.spec.rules = [{ backendRefs: [{ port: 80 }] }];
+    expect(schema.validate(noRules).join('\n')).toMatch(/must have required property 'name'/);
   });
 });
 

@@ -120,7 +120,8 @@ export interface SiteFacts {
    * One address for many servers (docs/entry.md): haproxy on this VIP for ports 80 and 443 of every server with
    * `entry`, routing HTTPS by the TLS server name (passed through: each server ends its own TLS) and HTTP by the Host
    * header, SSH by a port per server; the servers see each visitor's address (PROXY protocol v2). Image
-   * `<registry>/entry:<version>` from `packages/vip/images/entry/`.
+   * `<registry>/entry:<version>` from `packages/vip/images/entry/`. With `gatewayClassName`, a Gateway of the
+   * cluster's Gateway API implementation instead (HTTP and HTTPS only).
    * @default - none: each server is published on its own `address`
    */
   readonly entry?: EntryFacts | undefined;
@@ -130,8 +131,18 @@ export interface SiteFacts {
 export interface EntryFacts extends Pick<SharedEntryProps, 'replicas' | 'nodeRole' | 'clusterDomain' | 'resources'> {
   /** The VIP of the LAN it is published on: the address every server behind it has in DNS. */
   readonly address: Ipv4Address;
-  /** The tag of its image, `<registry>/entry:<version>` (`v1`). */
-  readonly version: string;
+  /** The tag of the built-in entry's image, `<registry>/entry:<version>` (`v1`). Left out with `gatewayClassName`. */
+  readonly version?: string | undefined;
+  /**
+   * The entry is a Gateway of this GatewayClass (Gateway API v1.5, on clusters that run an implementation with TLS
+   * passthrough: Envoy Gateway `eg`, NGINX Gateway Fabric `nginx`, Cilium `cilium`, Istio `istio`) instead of the
+   * built-in haproxy: listeners per hostname, an HTTPRoute and a TLSRoute per server (`GatewayEntry`, docs/entry.md).
+   * Its implementation runs the proxy: `version`, `replicas`, `nodeRole` and `resources` are left out; SSH through the
+   * entry is not routed (Gateway API's standard channel has no TCP route); the servers see the proxy's address, not
+   * the visitor's. Needs MetalLB or kube-vip for its VIP, and Kubernetes 1.26 or newer.
+   * @default - the built-in entry (haproxy)
+   */
+  readonly gatewayClassName?: string | undefined;
   /** Its namespace, created by the site's first file. @default '<site name>-entry' */
   readonly namespace?: string | undefined;
 }
@@ -480,7 +491,7 @@ export function checkDeclaration(site: IConstruct, props: HostingSiteProps): voi
     if (server.address !== undefined) address(`servers[${i}].address`, server.address);
     checkServerEntry(`servers[${i}]`, server, facts, fail);
   });
-  if (facts.entry) checkEntry(site, props.name, facts.entry, namespace, servers, address, fail);
+  if (facts.entry) checkEntry(site, props.name, facts.entry, facts.vipBackend ?? VipBackend.keepalivedVip(), namespace, servers, address, fail);
   checkSecrets(site, servers, fail);
   if (facts.dashboard) address('facts.dashboard.address', facts.dashboard.address);
   if (facts.headlamp) address('facts.headlamp.address', facts.headlamp.address);
@@ -506,15 +517,37 @@ function checkServerEntry(at: string, server: VirtualServerSpec, facts: SiteFact
     fail(`${at}.entry`, server.entry, 'be given with hostnames: the entry routes by name (the TLS server name, the Host header), so a server '
       + 'without one is unreachable through it. Give it hostnames, or publish it on an address of its own');
   }
+  const sshPort = serverEntry(server)?.sshPort;
+  if (facts.entry?.gatewayClassName !== undefined && sshPort !== undefined) {
+    fail(`${at}.entry.sshPort`, sshPort, 'be left out behind a Gateway (facts.entry.gatewayClassName): Gateway API\'s standard channel routes '
+      + 'no TCP (TCPRoute is experimental), so no port of the entry leads to sshd. Give the server an address of its own for SSH, '
+      + 'or use the built-in entry (leave gatewayClassName out)');
+  }
 }
 
 /** The entry's facts: its address among the site's VIPs, its tag, its namespace. */
-function checkEntry(site: IConstruct, siteName: string, entry: EntryFacts, serversNamespace: string, servers: VirtualServerSpec[],
-  address: (prop: string, value: Ipv4Address) => void, fail: (prop: string, value: unknown, expected: string) => never): void {
+function checkEntry(site: IConstruct, siteName: string, entry: EntryFacts, vipBackend: VipBackend, serversNamespace: string,
+  servers: VirtualServerSpec[], address: (prop: string, value: Ipv4Address) => void,
+  fail: (prop: string, value: unknown, expected: string) => never): void {
   address('facts.entry.address', entry.address);
-  const tagProblem = ImageReference.of(`registry.example/entry:${entry.version}`).problem;
-  if (tagProblem || entry.version === 'latest') {
-    fail('facts.entry.version', entry.version, `be a pinned tag of the entry's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+  if (entry.gatewayClassName !== undefined) {
+    requireDnsSubdomain(site, 'facts.entry.gatewayClassName', entry.gatewayClassName, 'eg');
+    // the implementation runs the proxy: the built-in entry's facts would silently do nothing
+    for (const prop of ['version', 'replicas', 'nodeRole', 'resources'] as const) {
+      if (entry[prop] !== undefined) {
+        fail(`facts.entry.${prop}`, entry[prop], 'be left out with facts.entry.gatewayClassName: the Gateway\'s implementation runs its own proxy');
+      }
+    }
+    if (vipBackend.chartName === 'keepalived') {
+      fail('facts.entry.gatewayClassName', entry.gatewayClassName, 'be left out with kube-keepalived-vip (facts.vipBackend): it maps a VIP '
+        + 'to a Service it is told the name of, and a Gateway\'s Service is its implementation\'s. Use VipBackend.metalLb() or '
+        + 'VipBackend.kubeVip(), or the built-in entry');
+    }
+  } else {
+    const tagProblem = entry.version === undefined ? 'is missing' : ImageReference.of(`registry.example/entry:${entry.version}`).problem;
+    if (tagProblem || entry.version === 'latest') {
+      fail('facts.entry.version', entry.version, `be a pinned tag of the entry's image, such as "v1" (this one ${tagProblem ?? 'is latest, which moves'})`);
+    }
   }
   const namespace = entryNamespace(siteName, entry);
   requireDnsLabel(site, 'facts.entry.namespace', namespace);

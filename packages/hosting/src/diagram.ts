@@ -75,13 +75,16 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
       }
     }
   }
-  // a shared entry: its pods lead to each server's Service by the names in its maps (dashed: by name, not by selector)
-  for (const c of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.['app.kubernetes.io/name'] === 'shared-entry')) {
-    const entry = workloads.find((w) => w.kind === 'Deployment' && ns(w) === ns(c) && w.metadata.name === c.metadata.name);
-    if (!entry) continue;
+  // a shared entry: its pods lead to each server's Service by the names in its maps (dashed: by name, not by selector);
+  // the maps are in its ConfigMaps of servers, 200 servers each
+  for (const entry of workloads.filter((w) => w.kind === 'Deployment' && w.metadata.labels?.['app.kubernetes.io/name'] === 'shared-entry')) {
+    const instance = entry.metadata.labels?.['app.kubernetes.io/instance'];
+    const configs = objects.filter((o) => o.kind === 'ConfigMap' && ns(o) === ns(entry) && o.metadata.labels?.['app.kubernetes.io/name'] === 'shared-entry'
+      && o.metadata.labels?.['app.kubernetes.io/instance'] === instance);
     const routes = new Map<string, string[]>();
-    for (const file of ['http.map', 'http-wildcard.map']) {
-      for (const line of String(c.data?.[file] ?? '').split('\n').filter(Boolean)) {
+    for (const [file, text] of configs.flatMap((c) => Object.entries<string>(c.data ?? {}))) {
+      if (!/^http(-wildcard)?-\d+\.map$/.test(file)) continue;
+      for (const line of String(text).split('\n').filter(Boolean)) {
         const [hostname, backend] = line.split(' ');
         const [namespace, name] = backend.split('.');
         const key = `${namespace}/${name}`;
@@ -91,6 +94,21 @@ export function siteDiagram(objects: readonly Obj[], title = objects.find((o) =>
     for (const [key, hostnames] of routes) {
       const [namespace, name] = key.split('/');
       edges.push(`${id(entry.kind, ns(entry), entry.metadata.name)} -> ${id('Service', namespace, name)} [style=dashed, label=${JSON.stringify(hostnames.join('\n'))}]`);
+    }
+  }
+  // a shared entry as a Gateway: its VIP -> the Gateway (its implementation's proxy) -> each server's Service, by the
+  // hostnames of the server's routes (dashed: by name)
+  for (const g of objects.filter((o) => o.kind === 'Gateway')) {
+    const gid = add(id('Gateway', ns(g), g.metadata.name), `Gateway ${ns(g)}/${g.metadata.name} (class ${g.spec?.gatewayClassName}, run by its implementation)`, 'box');
+    for (const a of g.spec?.addresses ?? []) edges.push(`${add(id('VIP', a.value), `VIP ${a.value}`, 'doublecircle')} -> ${gid}`);
+    const sets = objects.filter((o) => o.kind === 'ListenerSet' && ns(o) === ns(g) && o.spec?.parentRef?.name === g.metadata.name).map((o) => o.metadata.name);
+    for (const r of objects.filter((o) => o.kind === 'HTTPRoute')) {
+      const parents = (r.spec?.parentRefs ?? []).filter((p: any) => p.namespace === ns(g)
+        && ((p.kind === 'Gateway' && p.name === g.metadata.name) || (p.kind === 'ListenerSet' && sets.includes(p.name))));
+      if (parents.length === 0) continue;
+      for (const backend of r.spec?.rules?.[0]?.backendRefs ?? []) {
+        edges.push(`${gid} -> ${id('Service', ns(r), backend.name)} [style=dashed, label=${JSON.stringify((r.spec.hostnames ?? []).join('\n'))}]`);
+      }
     }
   }
   // a database mariadb-operator runs: its MariaDB, on the claim of a storage class the operator makes

@@ -6,8 +6,8 @@ import {
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { DatabaseBinding, DocrootBackup, ISiteDatabase, MariaDbOperatorDatabase, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
-import { IVipController, SharedEntry, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
-import { APP_NAME, PROXY_HTTP_PORT, PROXY_HTTPS_PORT, ServerEntryBinding, ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
+import { GatewayEntry, IVipController, SharedEntry, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
+import { APP_NAME, HTTP_SERVICE_PORT, HTTPS_SERVICE_PORT, PROXY_HTTP_PORT, PROXY_HTTPS_PORT, ServerEntryBinding, ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -59,8 +59,10 @@ export class HostingSite extends Construct {
   public readonly database?: ISiteDatabase;
   /** The chart of the shared entry, when the facts declare one. */
   public readonly entryChart?: Chart;
-  /** The shared entry, when the facts declare one. */
+  /** The shared entry, when the facts declare the built-in one. */
   public readonly entry?: SharedEntry;
+  /** The shared entry, when the facts declare a Gateway (`facts.entry.gatewayClassName`). */
+  public readonly gatewayEntry?: GatewayEntry;
   /** The shared entry's VIP, when the facts declare one. */
   public readonly entryVip?: VipEntry;
   /** The chart of the log collector, its namespace's NAS folder and claim, when the facts ask for logs. */
@@ -129,7 +131,7 @@ export class HostingSite extends Construct {
     if (facts.entry) {
       const built = this.buildEntry(name, facts);
       this.entryChart = built.chart;
-      this.entry = built.entry;
+      if (built.entry instanceof GatewayEntry) this.gatewayEntry = built.entry; else this.entry = built.entry;
       this.entryVip = built.vip;
     }
     if (facts.database) {
@@ -404,7 +406,7 @@ export class HostingSite extends Construct {
       sshdImage: ImageReference.of(`${facts.registry}/sshd:${version}`),
       php: php ? { ...php, image: ImageReference.of(`${facts.registry}/${php.version?.imageName ?? 'php-fpm'}:${version}`) } : undefined,
       database: this.databaseOf(spec, `${at}`, charts.web.namespace ?? 'default'),
-      entry: this.entryOf(spec, `${at}`, charts.web.namespace ?? 'default', certificate !== undefined),
+      entry: this.entryOf(spec, `${at}`, charts.web, certificate !== undefined),
       version,
       docroot,
       certificate,
@@ -451,39 +453,58 @@ export class HostingSite extends Construct {
   }
 
   /**
-   * The shared entry in its namespace (Pod Security "restricted"), published on its VIP with the clients' own
-   * addresses kept.
+   * The shared entry in its namespace (Pod Security "restricted"): the built-in haproxy published on its VIP with the
+   * clients' own addresses kept, or a Gateway asking for the VIP.
    */
-  private buildEntry(siteName: string, facts: SiteFacts): { chart: Chart; entry: SharedEntry; vip: VipEntry } {
+  private buildEntry(siteName: string, facts: SiteFacts): { chart: Chart; entry: SharedEntry | GatewayEntry; vip: VipEntry } {
     const spec = facts.entry!;
     const namespace = entryNamespace(siteName, spec);
     FieldPath.of(this, 'facts.entry.namespace').declare(this.namespaceChart!, 'Entry');
     new ServerNamespace(this.namespaceChart!, 'Entry', { name: namespace });
     const chart = this.chartOf('entry', namespace);
     chart.addDependency(this.namespaceChart!, this.vipChart);
-    FieldPath.of(this, 'facts.entry').declare(chart, 'Entry', { image: 'facts.entry.version', imagePullSecrets: 'facts.imagePullSecrets' });
-    const entry = new SharedEntry(chart, 'Entry', {
-      name: 'entry',
-      image: ImageReference.of(`${facts.registry}/entry:${spec.version}`),
-      replicas: spec.replicas,
-      nodeRole: spec.nodeRole,
-      clusterDomain: spec.clusterDomain,
-      resources: spec.resources,
-      imagePullSecrets: facts.imagePullSecrets,
-    });
-    const vip = this.vipController.expose(entry.service, spec.address, { keepClientAddress: true });
+    let entry: SharedEntry | GatewayEntry;
+    let vip: VipEntry;
+    if (spec.gatewayClassName !== undefined) {
+      FieldPath.of(this, 'facts.entry').declare(chart, 'Entry');
+      entry = new GatewayEntry(chart, 'Entry', { name: 'entry', gatewayClassName: spec.gatewayClassName, address: spec.address });
+      vip = this.vipController.exposeGateway(entry.gateway, spec.address, [80, 443]);
+    } else {
+      FieldPath.of(this, 'facts.entry').declare(chart, 'Entry', { image: 'facts.entry.version', imagePullSecrets: 'facts.imagePullSecrets' });
+      entry = new SharedEntry(chart, 'Entry', {
+        name: 'entry',
+        image: ImageReference.of(`${facts.registry}/entry:${spec.version}`),
+        replicas: spec.replicas,
+        nodeRole: spec.nodeRole,
+        clusterDomain: spec.clusterDomain,
+        resources: spec.resources,
+        imagePullSecrets: facts.imagePullSecrets,
+      });
+      vip = this.vipController.expose(entry.service, spec.address, { keepClientAddress: true });
+    }
     // the operator's preflight says where DNS points and which port leads to each customer's SSH
+    const servers = () => (entry instanceof SharedEntry ? entry.servers : entry.servers.map((r) => ({ ...r, sshPort: undefined })));
     OperatorContract.of(this).sharedEntry(() => ({
       address: vip.address,
-      hostnames: entry.servers.flatMap((r) => r.hostnames).sort(),
-      ssh: entry.servers.flatMap((r) => (r.sshPort === undefined ? [] : [{ server: `${r.namespace}/${r.name}`, port: r.sshPort }])).sort((a, b) => a.port - b.port),
+      hostnames: servers().flatMap((r) => r.hostnames).sort(),
+      ssh: servers().flatMap((r) => (r.sshPort === undefined ? [] : [{ server: `${r.namespace}/${r.name}`, port: r.sshPort }])).sort((a, b) => a.port - b.port),
     }));
     return { chart, entry, vip };
   }
 
-  /** A server's way through the shared entry, when it has one: its hostnames and SSH port routed to its Service. */
-  private entryOf(spec: VirtualServerSpec, at: string, namespace: string, https: boolean): ServerEntryBinding | undefined {
+  /**
+   * A server's way through the shared entry, when it has one: its hostnames and SSH port routed to its Service (the
+   * built-in entry, through the server's PROXY protocol listeners), or its listeners and routes on the Gateway.
+   */
+  private entryOf(spec: VirtualServerSpec, at: string, chart: Chart, https: boolean): ServerEntryBinding | undefined {
     const route = serverEntry(spec);
+    const namespace = chart.namespace ?? 'default';
+    if (route && this.gatewayEntry) {
+      this.gatewayEntry.addServer(this, `${at}.entry`, {
+        name: spec.name, namespace, hostnames: spec.hostnames ?? [], httpPort: HTTP_SERVICE_PORT, httpsPort: https ? HTTPS_SERVICE_PORT : undefined,
+      }, chart);
+      return undefined;
+    }
     if (!route || !this.entry) return undefined;
     return this.entry.addServer(this, `${at}.entry`, {
       name: spec.name,

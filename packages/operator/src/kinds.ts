@@ -55,6 +55,11 @@ export const OPERATED_KINDS: readonly OperatedKind[] = [
   { group: 'k8s.mariadb.com', kind: 'Database', namespaced: true },
   { group: 'k8s.mariadb.com', kind: 'User', namespaced: true },
   { group: 'k8s.mariadb.com', kind: 'Grant', namespaced: true },
+  // the shared entry as a Gateway (vip's GatewayEntry): its listeners and each server's routes
+  { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespaced: true },
+  { group: 'gateway.networking.k8s.io', kind: 'ListenerSet', namespaced: true },
+  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespaced: true },
+  { group: 'gateway.networking.k8s.io', kind: 'TLSRoute', namespaced: true },
   { group: '', kind: 'PersistentVolumeClaim', namespaced: true, keep: true },
   { group: '', kind: 'PersistentVolume', namespaced: false, keep: true },
   { group: '', kind: 'Namespace', namespaced: false, keep: true },

@@ -273,6 +273,13 @@ export class KeepalivedVip extends Construct implements IVipController {
     return entry;
   }
 
+  /** Refused: kube-keepalived-vip's ConfigMap maps a VIP to a Service, and a Gateway's Service is its implementation's. */
+  public exposeGateway(gateway: ApiObject, address: Ipv4Address, _ports: number[]): VipEntry {
+    throw SiteError.invalidProp(this, 'exposeGateway gateway', `${gateway.kind}/${gateway.name} on ${address.text}`,
+      'be published by MetalLB or kube-vip: kube-keepalived-vip maps a VIP to a Service it is told the name of, and a Gateway\'s '
+      + 'Service is made by its implementation. Use VipBackend.metalLb() or VipBackend.kubeVip(), or the built-in entry');
+  }
+
   /** Every VIP published so far, sorted by address, with its forwarding method. */
   public get vips(): KeepalivedVipEntry[] {
     return this.table.sorted.map((entry) => ({ ...entry, method: this.methods.get(entry.address) ?? VipMethod.NAT }));

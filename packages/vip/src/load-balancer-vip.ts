@@ -73,6 +73,14 @@ export abstract class LoadBalancerVip extends Construct implements IVipControlle
     return entry;
   }
 
+  /**
+   * Holds `address` for a Gateway: its implementation's LoadBalancer Service asks for it (from the Gateway's
+   * `spec.addresses`), and this controller announces it.
+   */
+  public exposeGateway(gateway: ApiObject, address: Ipv4Address, ports: number[]): VipEntry {
+    return this.table.add(gateway, address, 'Gateway', ports);
+  }
+
   /** Every VIP published so far, sorted by address. */
   public get vips(): VipEntry[] {
     return this.table.sorted;

@@ -1,9 +1,9 @@
-import { AppChecks, MANAGED_BY, OperatorContract, requireDnsLabel, requireInterfaceName, resourceName } from '@cdk8s-vserver/core';
-import { Lazy } from 'cdk8s';
+import { AppChecks, Ipv4Address, MANAGED_BY, OperatorContract, requireDnsLabel, requireInterfaceName, resourceName } from '@cdk8s-vserver/core';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from './imports/metallb.io';
 import { LoadBalancerVip, LoadBalancerVipProps } from './load-balancer-vip';
-import { VipAgent } from './vip-controller';
+import { VipAgent, VipEntry } from './vip-controller';
 
 /**
  * The MetalLB release whose custom resources this package emits: `src/imports/metallb.io.ts` is `cdk8s import` of
@@ -75,6 +75,11 @@ export class MetalLbVip extends LoadBalancerVip {
   public readonly addressPool: IpAddressPool;
   /** The pool announced by ARP from the router role's nodes. */
   public readonly l2Advertisement: L2Advertisement;
+  /**
+   * The pool of the Gateways' VIPs (`exposeGateway`), `<name>-gateways`, for a Service in any namespace (a Gateway's
+   * implementation may make its Service in its own); made with the first.
+   */
+  public gatewayPool?: IpAddressPool;
   /** MetalLB's speaker, from upstream's manifest: the DaemonSet that answers ARP for the VIPs. */
   public get agent(): VipAgent {
     return { namespace: this.namespace, name: METALLB_SPEAKER, what: "MetalLB's speaker (the VIP controller)", nodes: 'node' };
@@ -94,20 +99,38 @@ export class MetalLbVip extends LoadBalancerVip {
     this.addressPool = new IpAddressPool(this, 'IPAddressPool', {
       metadata,
       spec: {
-        addresses: Lazy.any({ produce: () => this.vips.map((e) => `${e.address}/32`) }),
+        addresses: Lazy.any({ produce: () => this.services.map((e) => `${e.address}/32`) }),
         autoAssign: false,
         serviceAllocation: {
-          namespaces: Lazy.any({ produce: () => [...new Set(this.vips.map((e) => e.service.split('/')[0]))].sort() }),
+          namespaces: Lazy.any({ produce: () => [...new Set(this.services.map((e) => e.service.split('/')[0]))].sort() }),
         },
       },
     });
     this.l2Advertisement = new L2Advertisement(this, 'L2Advertisement', {
       metadata,
       spec: {
-        ipAddressPools: [this.name],
+        ipAddressPools: Lazy.any({ produce: () => [this.name, ...(this.gatewayPool ? [this.gatewayPool.name] : [])] }) as unknown as string[],
         nodeSelectors: [{ matchLabels: this.nodeRole.nodeSelector }],
         interfaces: props.interfaces,
       },
     });
+  }
+
+  /** Holds `address` for a Gateway, in the pool of the Gateways' VIPs. */
+  public exposeGateway(gateway: ApiObject, address: Ipv4Address, ports: number[]): VipEntry {
+    const entry = super.exposeGateway(gateway, address, ports);
+    this.gatewayPool ??= new IpAddressPool(this, 'GatewayIPAddressPool', {
+      metadata: { ...this.addressPool.metadata.toJson(), name: `${this.name}-gateways` },
+      spec: {
+        addresses: Lazy.any({ produce: () => this.vips.filter((e) => e.kind === 'Gateway').map((e) => `${e.address}/32`) }),
+        autoAssign: false,
+      },
+    });
+    return entry;
+  }
+
+  /** The VIPs of the site's own Services (not the Gateways'). */
+  private get services(): VipEntry[] {
+    return this.vips.filter((e) => e.kind !== 'Gateway');
   }
 }

@@ -6,6 +6,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { EntryHostnames } from './entry-hostnames';
 
 /** The Dockerfile folder of the entry's image, in this project: the operator builds and pushes it to the site's registry. */
 export const ENTRY_IMAGE_FOLDER = 'packages/vip/images/entry';
@@ -22,6 +23,12 @@ const CONFIG_DIR = '/etc/haproxy';
 const HARD_STOP_SECONDS = 30;
 /** How long a stopping pod keeps accepting, so every node's kube-proxy has taken it out of the Service first. */
 const PRE_STOP_SECONDS = 5;
+/**
+ * How many servers one ConfigMap of the entry holds: `kubectl apply` keeps a copy of each object in an annotation of
+ * at most 256 KiB, and a server takes up to about 600 bytes of configuration (its backends, SSH frontend and map lines),
+ * so 200 of them stay far below it (and below a ConfigMap's 1 MiB), whatever the site's size.
+ */
+export const ENTRY_SERVERS_PER_CONFIG_MAP = 200;
 
 /** Props of {@link SharedEntry}. */
 export interface SharedEntryProps {
@@ -113,6 +120,7 @@ export interface EntryRoute {
 export class SharedEntry extends Construct {
   public readonly name: string;
   public readonly namespace: string;
+  /** The ConfigMap of `haproxy.cfg`: the global settings, the frontends and the lookups. */
   public readonly configMap: k8s.KubeConfigMap;
   public readonly deployment: k8s.KubeDeployment;
   /** The Service to publish on the entry's VIP (`IVipController.expose`): 80, 443 and each server's SSH port. */
@@ -123,9 +131,13 @@ export class SharedEntry extends Construct {
   public readonly podLabels: Record<string, string>;
   private readonly clusterDomain: string;
   private readonly routes: EntryRoute[] = [];
+  /** The ConfigMaps of the servers' backends and map lines, `<name>-servers-001`, ..., 200 servers each. */
+  private readonly serverConfigMaps: k8s.KubeConfigMap[] = [];
+  private readonly labels: Record<string, string>;
+  private readonly chunkData: (i: number) => Record<string, string>;
   private readonly egressPeers: Array<{ labels: Record<string, string>; ports: number[] }> = [];
   /** Who took each hostname and SSH port, for the errors. */
-  private readonly hostnameOwners = new Map<string, string>();
+  private readonly hostnames = new EntryHostnames();
   private readonly sshPortOwners = new Map<number, string>();
 
   constructor(scope: Construct, id: string, props: SharedEntryProps) {
@@ -145,13 +157,19 @@ export class SharedEntry extends Construct {
     OperatorContract.of(this).pullsImage(image, ImageSource.build(ENTRY_IMAGE_FOLDER));
 
     this.podLabels = { 'app.kubernetes.io/name': 'shared-entry', 'app.kubernetes.io/instance': name };
-    const labels = { ...this.podLabels, ...MANAGED_BY };
-    const config = () => entryConfig(this.routes);
+    const labels = this.labels = { ...this.podLabels, ...MANAGED_BY };
+    // rendered at synth: servers added after the construct are in it (routes are only ever added: their count says
+    // whether the last rendering is still the configuration)
+    let rendered: { routes: number; config: EntryConfig } | undefined;
+    const config = () => {
+      if (rendered?.routes !== this.routes.length) rendered = { routes: this.routes.length, config: entryConfig(this.routes) };
+      return rendered.config;
+    };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name, labels },
-      // rendered at synth: servers added after the construct are in it
-      data: Lazy.any({ produce: config }) as unknown as Record<string, string>,
+      data: Lazy.any({ produce: () => config().main }) as unknown as Record<string, string>,
     });
+    this.chunkData = (i) => config().chunks[i];
     const health = { httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(ENTRY_HEALTH_PORT), scheme: 'HTTP' } };
     const sshPorts = () => this.routes.flatMap((r) => (r.sshPort === undefined ? [] : [r.sshPort]));
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
@@ -173,6 +191,8 @@ export class SharedEntry extends Construct {
               name: 'haproxy',
               image: image.reference,
               imagePullPolicy: 'IfNotPresent',
+              // every .cfg of the folder, in order: haproxy.cfg, then servers-001.cfg, ...
+              args: ['-W', '-db', '-f', `${CONFIG_DIR}/`],
               ports: Lazy.any({
                 produce: () => [
                   { name: 'http', containerPort: ENTRY_HTTP_PORT },
@@ -190,7 +210,14 @@ export class SharedEntry extends Construct {
               lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
               volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
             }],
-            volumes: [{ name: 'config', configMap: { name } }],
+            volumes: [{
+              name: 'config',
+              projected: {
+                sources: Lazy.any({
+                  produce: () => [this.configMap, ...this.serverConfigMaps].map((c) => ({ configMap: { name: c.name } })),
+                }) as unknown as k8s.VolumeProjection[],
+              },
+            }],
             terminationGracePeriodSeconds: PRE_STOP_SECONDS + HARD_STOP_SECONDS + 5,
             nodeSelector: nodeRole.nodeSelector,
             // on different nodes when there are enough
@@ -253,6 +280,11 @@ export class SharedEntry extends Construct {
     return this.routes;
   }
 
+  /** The ConfigMaps of the servers' backends and map lines, 200 servers each, in order. */
+  public get serverConfigs(): readonly k8s.KubeConfigMap[] {
+    return this.serverConfigMaps;
+  }
+
   /**
    * Routes the server's hostnames (and SSH port) to it. A hostname another server behind the entry has, a wildcard
    * that takes another server's name, or an SSH port taken is an error naming both declarations.
@@ -261,24 +293,11 @@ export class SharedEntry extends Construct {
    * @param prop the declaration's path of the server's entry (`servers[2].entry`)
    */
   public addServer(scope: IConstruct, prop: string, options: EntryServerOptions): EntryServerBinding {
+    const hostnames = this.hostnames.claim(scope, prop, options.hostnames);
     const where = FieldPath.locate(scope, prop);
     const who = `${where.prop} (${where.scope.node.path})`;
     const name = requireDnsLabel(scope, `${prop} (name)`, options.name);
     const namespace = requireDnsLabel(scope, `${prop} (namespace)`, options.namespace);
-    if (!Array.isArray(options.hostnames) || options.hostnames.length === 0) {
-      throw SiteError.invalidProp(scope, `${prop} (hostnames)`, options.hostnames, 'list the hostnames of a server behind the shared entry: '
-        + 'the entry routes by name (the TLS server name, the Host header), so a server without one is unreachable through it. '
-        + 'Give it hostnames, or publish it on an address of its own');
-    }
-    const hostnames = options.hostnames.map((h) => h.toLowerCase());
-    hostnames.forEach((hostname, i) => {
-      const clash = this.hostnameClash(hostname);
-      if (clash) {
-        throw SiteError.invalidProp(scope, `${prop} (hostnames[${i}])`, hostname, `differ from every other server's behind the entry: ${clash}, `
-          + 'and the entry cannot tell whose site a visitor asked for. Give each name to one server');
-      }
-    });
-    hostnames.forEach((hostname) => this.hostnameOwners.set(hostname, `${who} has "${hostname}"`));
     let sshPort: number | undefined;
     if (options.sshPort !== undefined) {
       sshPort = requireInteger(scope, `${prop}.sshPort`, options.sshPort, 1024, 65535);
@@ -292,6 +311,13 @@ export class SharedEntry extends Construct {
     }
     const byName = options.clusterIp === undefined;
     const host = options.clusterIp ?? `${name}.${namespace}.svc.${this.clusterDomain}`;
+    if (this.routes.length % ENTRY_SERVERS_PER_CONFIG_MAP === 0) {
+      const i = this.serverConfigMaps.length;
+      this.serverConfigMaps.push(new k8s.KubeConfigMap(this, `Servers${chunkNumber(i)}`, {
+        metadata: { name: `${this.name}-servers-${chunkNumber(i)}`, labels: this.labels },
+        data: Lazy.any({ produce: () => this.chunkData(i) }) as unknown as Record<string, string>,
+      }));
+    }
     this.routes.push({
       name,
       namespace,
@@ -309,24 +335,6 @@ export class SharedEntry extends Construct {
     });
     return { peer: { namespaceSelector: {}, podSelector: { matchLabels: this.podLabels } }, sshPort };
   }
-
-  /** Who already has `hostname`, or a name it shadows or is shadowed by (`*.example.org` and `shop.example.org`). */
-  private hostnameClash(hostname: string): string | undefined {
-    const exact = this.hostnameOwners.get(hostname);
-    if (exact) return exact;
-    for (const [taken, owner] of this.hostnameOwners) {
-      if (wildcardCovers(hostname, taken)) return `${owner}, which this wildcard would take`;
-      if (wildcardCovers(taken, hostname)) return `${owner}, a wildcard that takes this name`;
-    }
-    return undefined;
-  }
-}
-
-/** Whether `wildcard` (`*.example.org`) takes `name` (`shop.example.org`: exactly one label more). */
-function wildcardCovers(wildcard: string, name: string): boolean {
-  if (!wildcard.startsWith('*.') || name.startsWith('*.')) return false;
-  const suffix = wildcard.slice(1);
-  return name.endsWith(suffix) && !name.slice(0, -suffix.length).includes('.');
 }
 
 function sha256(text: string): string {
@@ -338,34 +346,52 @@ function backendName(route: EntryRoute, protocol: 'http' | 'https' | 'ssh'): str
   return `${route.namespace}.${route.name}.${protocol}`;
 }
 
-/** The files of the entry's configuration, by name in `/etc/haproxy/`. */
-export type EntryConfigFiles = Record<'haproxy.cfg' | 'http.map' | 'https.map' | 'http-wildcard.map' | 'https-wildcard.map', string>;
+/**
+ * The entry's configuration, as the ConfigMaps hold it: `main` is `haproxy.cfg` (the global settings, the frontends
+ * and the lookups); each of `chunks` holds 200 servers' backends (`servers-001.cfg`) and their map lines
+ * (`http-001.map`, `https-001.map`, `http-wildcard-001.map`, `https-wildcard-001.map`, each when it has a line).
+ */
+export interface EntryConfig {
+  readonly main: Record<string, string>;
+  readonly chunks: Array<Record<string, string>>;
+}
+
+/** Every file of an entry's configuration, by name in `/etc/haproxy/`: `haproxy -f <folder>/` reads the .cfg ones in order. */
+export function entryConfigFiles(config: EntryConfig): Record<string, string> {
+  return Object.assign({}, config.main, ...config.chunks);
+}
 
 /**
- * The entry's configuration for these routes (haproxy 3.0): `haproxy.cfg`, and the maps from a name to its server's
- * backend (exact names looked up in a tree, `map_str`; wildcards by regular expression after them, so an exact name
- * always wins), one line per name: a thousand servers are a thousand lines, not a thousand rules.
+ * The entry's configuration for these routes (haproxy 3.0): `haproxy.cfg`, and per 200 servers their backends and the
+ * maps from a name to its server's backend (exact names looked up in a tree, `map_str`, in every chunk first; then
+ * wildcards by regular expression, so an exact name always wins), one line per name: a thousand servers are a
+ * thousand lines, not a thousand rules.
  *
  * @param dir where the maps are read from (the pod's `/etc/haproxy`; another folder to check the files elsewhere)
  */
-export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): EntryConfigFiles {
-  const maps = (protocol: 'http' | 'https') => {
-    const served = routes.filter((r) => protocol === 'http' || r.https);
-    const exact = served.flatMap((r) => r.hostnames.filter((h) => !h.startsWith('*.')).map((h) => `${h} ${backendName(r, protocol)}`));
-    const wildcard = served.flatMap((r) => r.hostnames.filter((h) => h.startsWith('*.'))
-      .map((h) => `^[^.]+${h.slice(1).replace(/\./g, '\\.')}$ ${backendName(r, protocol)}`));
-    return { exact, wildcard };
-  };
-  // each protocol's map lines, worked out once: the lookups below and the map files read them
-  const byProtocol = { http: maps('http'), https: maps('https') };
-  const lookup = (rule: string, fetch: string, protocol: 'http' | 'https') => {
-    const { exact, wildcard } = byProtocol[protocol];
-    return [
-      ...(exact.length ? [`  ${rule} set-var(txn.backend) ${fetch},map_str(${dir}/${protocol}.map)`] : []),
-      ...(wildcard.length ? [`  ${rule} set-var(txn.backend) ${fetch},map_reg(${dir}/${protocol}-wildcard.map) unless { var(txn.backend) -m found }`] : []),
-      '  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }',
-    ];
-  };
+export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): EntryConfig {
+  const chunks = Array.from({ length: Math.ceil(routes.length / ENTRY_SERVERS_PER_CONFIG_MAP) },
+    (_, i) => routes.slice(i * ENTRY_SERVERS_PER_CONFIG_MAP, (i + 1) * ENTRY_SERVERS_PER_CONFIG_MAP));
+  // each chunk's map lines by protocol, worked out once: the lookups below and the map files read them
+  const maps = chunks.map((chunk) => {
+    const lines = (protocol: 'http' | 'https') => {
+      const served = chunk.filter((r) => protocol === 'http' || r.https);
+      const exact = served.flatMap((r) => r.hostnames.filter((h) => !h.startsWith('*.')).map((h) => `${h} ${backendName(r, protocol)}`));
+      const wildcard = served.flatMap((r) => r.hostnames.filter((h) => h.startsWith('*.'))
+        .map((h) => `^[^.]+${h.slice(1).replace(/\./g, '\\.')}$ ${backendName(r, protocol)}`));
+      return { exact, wildcard };
+    };
+    return { http: lines('http'), https: lines('https') };
+  });
+  const mapFile = (protocol: 'http' | 'https', kind: 'exact' | 'wildcard', i: number) =>
+    `${protocol}${kind === 'wildcard' ? '-wildcard' : ''}-${chunkNumber(i)}.map`;
+  const lookup = (rule: string, fetch: string, protocol: 'http' | 'https') => [
+    ...maps.flatMap((m, i) => (m[protocol].exact.length
+      ? [`  ${rule} set-var(txn.backend) ${fetch},map_str(${dir}/${mapFile(protocol, 'exact', i)}) unless { var(txn.backend) -m found }`] : [])),
+    ...maps.flatMap((m, i) => (m[protocol].wildcard.length
+      ? [`  ${rule} set-var(txn.backend) ${fetch},map_reg(${dir}/${mapFile(protocol, 'wildcard', i)}) unless { var(txn.backend) -m found }`] : [])),
+    '  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }',
+  ];
   const resolve = (r: EntryRoute) => (r.byName ? ' resolvers cluster init-addr last,libc,none' : '');
   const out: string[] = [
     '# The shared entry, written at synth by SharedEntry from the site\'s declaration: do not edit.',
@@ -433,29 +459,43 @@ export function entryConfig(routes: readonly EntryRoute[], dir = CONFIG_DIR): En
     '  tcp-request content reject',
     '',
   );
-  for (const r of routes) {
-    out.push(`backend ${backendName(r, 'http')}`, '  mode http', `  server ${r.name} ${r.http}${resolve(r)} send-proxy-v2`, '');
-    if (r.https) out.push(`backend ${backendName(r, 'https')}`, '  mode tcp', `  server ${r.name} ${r.https}${resolve(r)} send-proxy-v2`, '');
-    if (r.ssh && r.sshPort !== undefined) {
-      out.push(
-        `frontend ssh-${r.sshPort}`,
-        '  mode tcp',
-        `  bind :${r.sshPort}`,
-        `  default_backend ${backendName(r, 'ssh')}`,
-        '',
-        `backend ${backendName(r, 'ssh')}`,
-        '  mode tcp',
-        `  server ${r.name} ${r.ssh}${resolve(r)}`,
-        '',
-      );
+  const servers = (chunk: readonly EntryRoute[]) => {
+    const lines: string[] = [`# The shared entry's servers ${chunk[0].namespace}/${chunk[0].name} to ${chunk[chunk.length - 1].namespace}/${chunk[chunk.length - 1].name}, written at synth: do not edit.`, ''];
+    for (const r of chunk) {
+      lines.push(`backend ${backendName(r, 'http')}`, '  mode http', `  server ${r.name} ${r.http}${resolve(r)} send-proxy-v2`, '');
+      if (r.https) lines.push(`backend ${backendName(r, 'https')}`, '  mode tcp', `  server ${r.name} ${r.https}${resolve(r)} send-proxy-v2`, '');
+      if (r.ssh && r.sshPort !== undefined) {
+        lines.push(
+          `frontend ssh-${r.sshPort}`,
+          '  mode tcp',
+          `  bind :${r.sshPort}`,
+          `  default_backend ${backendName(r, 'ssh')}`,
+          '',
+          `backend ${backendName(r, 'ssh')}`,
+          '  mode tcp',
+          `  server ${r.name} ${r.ssh}${resolve(r)}`,
+          '',
+        );
+      }
     }
-  }
-  const file = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
-  return {
-    'haproxy.cfg': out.join('\n'),
-    'http.map': file(byProtocol.http.exact),
-    'https.map': file(byProtocol.https.exact),
-    'http-wildcard.map': file(byProtocol.http.wildcard),
-    'https-wildcard.map': file(byProtocol.https.wildcard),
+    return lines.join('\n');
   };
+  const file = (lines: string[]) => `${lines.join('\n')}\n`;
+  return {
+    main: { 'haproxy.cfg': out.join('\n') },
+    chunks: chunks.map((chunk, i) => {
+      const files: Record<string, string> = { [`servers-${chunkNumber(i)}.cfg`]: servers(chunk) };
+      for (const protocol of ['http', 'https'] as const) {
+        for (const kind of ['exact', 'wildcard'] as const) {
+          if (maps[i][protocol][kind].length) files[mapFile(protocol, kind, i)] = file(maps[i][protocol][kind]);
+        }
+      }
+      return files;
+    }),
+  };
+}
+
+/** A chunk's number in its files' and ConfigMap's names: `001`. */
+function chunkNumber(i: number): string {
+  return String(i + 1).padStart(3, '0');
 }

@@ -10,6 +10,11 @@ export interface VipEntry {
   readonly service: string;
   /** The Service's ports, all of which the VIP forwards. */
   readonly ports: number[];
+  /**
+   * What the address is for: a Service of the site's, or a Gateway (`exposeGateway`), whose Service its
+   * implementation makes. @default 'Service'
+   */
+  readonly kind?: 'Service' | 'Gateway' | undefined;
 }
 
 /**
@@ -76,6 +81,17 @@ export interface IVipController extends IConstruct {
    * @param address the VIP, a host address of the LAN (`Ipv4Address.of('192.168.1.31')`)
    */
   expose(service: ApiObject, address: Ipv4Address, options?: VipExposeOptions): VipEntry;
+  /**
+   * Holds `address` for a Gateway (`GatewayEntry`): the Gateway asks for it in `spec.addresses`, and its
+   * implementation makes the Service, of type LoadBalancer, that takes it. MetalLB lets any namespace's Service have it
+   * (the implementation's may be in its own namespace); kube-vip announces what the Service asks for;
+   * kube-keepalived-vip refuses (its ConfigMap names a Service, which the site does not make here).
+   *
+   * @param gateway the Gateway (`GatewayEntry.gateway`)
+   * @param address the VIP, a host address of the LAN used once
+   * @param ports the ports its listeners take (80, 443)
+   */
+  exposeGateway(gateway: ApiObject, address: Ipv4Address, ports: number[]): VipEntry;
 }
 
 /**
@@ -91,19 +107,21 @@ export class VipTable {
    * Checks `address` and `service` (a host address of the LAN not used yet; a Service) and records the entry.
    * Throws a SiteError naming the controller, the prop and the fix.
    */
-  public add(service: ApiObject, address: Ipv4Address): VipEntry {
+  public add(service: ApiObject, address: Ipv4Address, kind: 'Service' | 'Gateway' = 'Service', ports?: number[]): VipEntry {
     const controller = this.controller;
-    const vip = requireLanAddress(controller, 'expose address', address, controller.lanSubnet);
-    if (service.kind !== 'Service') {
-      throw SiteError.invalidProp(controller, 'expose service', `${service.kind}/${service.name}`, 'be a Service');
+    const verb = kind === 'Service' ? 'expose' : 'exposeGateway';
+    const vip = requireLanAddress(controller, `${verb} address`, address, controller.lanSubnet);
+    if (service.kind !== kind) {
+      throw SiteError.invalidProp(controller, `${verb} ${kind === 'Service' ? 'service' : 'gateway'}`, `${service.kind}/${service.name}`, `be a ${kind}`);
     }
     const ref = `${service.metadata.namespace ?? 'default'}/${service.name}`;
     const taken = this.entries.get(vip.text);
     if (taken) {
-      throw SiteError.invalidProp(controller, 'expose address', vip.text, `be a VIP not used yet: it already publishes ${taken.service}`);
+      throw SiteError.invalidProp(controller, `${verb} address`, vip.text, `be a VIP not used yet: it already publishes ${taken.service}`);
     }
-    const ports = ((service.toJson().spec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port);
-    const entry: VipEntry = { address: vip.text, service: ref, ports };
+    const entry: VipEntry = kind === 'Service'
+      ? { address: vip.text, service: ref, ports: ((service.toJson().spec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port) }
+      : { address: vip.text, service: ref, ports: ports ?? [], kind };
     this.entries.set(entry.address, entry);
     return entry;
   }

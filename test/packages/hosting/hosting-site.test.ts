@@ -340,3 +340,96 @@ describe('facts.entry: many servers behind one address', () => {
     expect(() => site(behind(servers, facts))).toThrow(message);
   });
 });
+
+describe('facts.entry.gatewayClassName: the entry as a Gateway of the cluster\'s implementation', () => {
+  const gatewayFacts = { address: Ipv4Address.of('192.168.1.40'), gatewayClassName: 'eg' };
+  const shop: VirtualServerSpec = { name: 'shop', version: 'v1', entry: true, hostnames: ['www.shop.test', 'shop.test'] };
+  const behind = (servers: VirtualServerSpec[], facts: Partial<SiteFacts> = {}) => (lab: HostingSiteProps) => ({
+    ...lab, facts: { ...lab.facts, vipBackend: VipBackend.metalLb(), entry: gatewayFacts, ...facts }, servers: [...lab.servers, ...servers],
+  });
+
+  test('a Gateway asking for the VIP, listeners per hostname for the server\'s namespace only, an HTTPRoute and a TLSRoute to its Service', () => {
+    const { site: s } = site(behind([shop]));
+    expect(s.entry).toBeUndefined();
+    expect([s.entryVip?.address, s.entryVip?.kind, s.gatewayEntry?.servers.map((r) => r.name)]).toEqual(['192.168.1.40', 'Gateway', ['shop']]);
+    const entry = synth(s.entryChart!);
+    // no haproxy of ours: the implementation runs the proxy
+    expect(ofKind(entry, 'Deployment')).toEqual([]);
+    const gateway = find(entry, 'Gateway', 'entry');
+    expect(gateway.spec.gatewayClassName).toBe('eg');
+    expect(gateway.spec.addresses).toEqual([{ type: 'IPAddress', value: '192.168.1.40' }]);
+    expect(gateway.spec.listeners.map((l: any) => [l.name, l.hostname, l.port, l.protocol, l.tls?.mode])).toEqual([
+      ['shop-http-1', 'www.shop.test', 80, 'HTTP', undefined],
+      ['shop-http-2', 'shop.test', 80, 'HTTP', undefined],
+      ['shop-tls-1', 'www.shop.test', 443, 'TLS', 'Passthrough'],
+      ['shop-tls-2', 'shop.test', 443, 'TLS', 'Passthrough'],
+    ]);
+    expect(gateway.spec.listeners[2].allowedRoutes).toEqual({
+      namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } } },
+      kinds: [{ group: 'gateway.networking.k8s.io', kind: 'TLSRoute' }],
+    });
+    const web = synth(s.webChart!);
+    const tls = find(web, 'TLSRoute', 'shop');
+    expect(tls.metadata.namespace).toBe('default');
+    expect(tls.spec).toEqual({
+      hostnames: ['www.shop.test', 'shop.test'],
+      parentRefs: ['shop-tls-1', 'shop-tls-2'].map((sectionName) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'entry', namespace: 'lab-entry', sectionName })),
+      rules: [{ backendRefs: [{ name: 'shop', port: 443 }] }],
+    });
+    expect(find(web, 'HTTPRoute', 'shop').spec.rules).toEqual([{ backendRefs: [{ name: 'shop', port: 80 }] }]);
+    // the server keeps its plain ports only: the Gateway sends no PROXY protocol
+    expect(find(web, 'Service', 'shop').spec.ports.map((p: any) => p.name)).toEqual(['http', 'https', 'ssh']);
+    // MetalLB: the Gateway's VIP in a pool of its own for the implementation's Service, wherever it is; the servers' pool without it
+    const pools = ofKind(synth(s.vipChart), 'IPAddressPool');
+    expect(pools.map((p: any) => [p.metadata.name, p.spec.addresses, p.spec.serviceAllocation?.namespaces])).toEqual([
+      ['vserver-vips', ['192.168.1.31/32', '192.168.1.33/32'], ['default', 'kubernetes-dashboard']],
+      ['vserver-vips-gateways', ['192.168.1.40/32'], undefined],
+    ]);
+    expect(find(synth(s.vipChart), 'L2Advertisement', 'vserver-vips').spec.ipAddressPools).toEqual(['vserver-vips', 'vserver-vips-gateways']);
+    // the picture: the VIP to the Gateway, the Gateway to the server's Service by its names
+    const picture = siteDiagram([...entry, ...web]);
+    expect(picture).toContain('"VIP:192.168.1.40" -> "Gateway:lab-entry:entry"');
+    expect(picture).toContain('"Gateway:lab-entry:entry" -> "Service:default:shop" [style=dashed, label="www.shop.test\\nshop.test"]');
+  });
+
+  test('past 64 listeners the next servers\' go to ListenerSets of the Gateway, each server\'s listeners together; their routes name the set', () => {
+    // 20 servers of 2 hostnames: 4 listeners each, 16 servers on the Gateway, 4 in the first ListenerSet
+    const many = Array.from({ length: 20 }, (_, i): VirtualServerSpec => ({
+      name: `s${i}`, version: 'v1', entry: true, hostnames: [`s${i}.test`, `www.s${i}.test`], docroot: undefined,
+    }));
+    const { site: s } = site(behind(many));
+    const entry = synth(s.entryChart!);
+    expect(find(entry, 'Gateway', 'entry').spec.listeners).toHaveLength(64);
+    expect(find(entry, 'Gateway', 'entry').spec.allowedListeners).toEqual({ namespaces: { from: 'Same' } });
+    const set = find(entry, 'ListenerSet', 'entry-1');
+    expect(set.spec.parentRef).toEqual({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'entry' });
+    expect(set.spec.listeners.map((l: any) => l.name)).toEqual(['s16', 's17', 's18', 's19'].flatMap((n) => [`${n}-http-1`, `${n}-http-2`, `${n}-tls-1`, `${n}-tls-2`]));
+    expect(find(synth(s.webChart!), 'HTTPRoute', 's16').spec.parentRefs[0]).toMatchObject({ kind: 'ListenerSet', name: 'entry-1', sectionName: 's16-http-1' });
+    expect(find(synth(s.webChart!), 'HTTPRoute', 's15').spec.parentRefs[0]).toMatchObject({ kind: 'Gateway', name: 'entry', sectionName: 's15-http-1' });
+    // what the CRDs' CEL rules ask and no server here evaluates (1.20 has no CEL): names unique, port/protocol/hostname
+    // unique, a TLS listener with its mode, an HTTP one without tls
+    const listeners = [...find(entry, 'Gateway', 'entry').spec.listeners, ...set.spec.listeners];
+    expect(new Set(listeners.map((l: any) => l.name)).size).toBe(80);
+    expect(new Set(listeners.map((l: any) => `${l.port}/${l.protocol}/${l.hostname}`)).size).toBe(80);
+    expect(listeners.every((l: any) => (l.protocol === 'TLS' ? l.tls?.mode === 'Passthrough' : l.tls === undefined))).toBe(true);
+  });
+
+  test.each<[string, VirtualServerSpec[], Partial<SiteFacts>, string]>([
+    ['an SSH port behind a Gateway', [{ ...shop, entry: { sshPort: 2201 } }], {},
+      "[Site] 'servers[1].entry.sshPort' must be left out behind a Gateway (facts.entry.gatewayClassName): Gateway API's standard channel routes no TCP"],
+    ['an image tag with a Gateway', [shop], { entry: { ...gatewayFacts, version: 'v1' } },
+      "[Site] 'facts.entry.version' must be left out with facts.entry.gatewayClassName: the Gateway's implementation runs its own proxy"],
+    ['replicas with a Gateway', [shop], { entry: { ...gatewayFacts, replicas: 3 } }, "[Site] 'facts.entry.replicas' must be left out with facts.entry.gatewayClassName"],
+    ['kube-keepalived-vip for a Gateway', [shop], { vipBackend: VipBackend.keepalivedVip() },
+      "[Site] 'facts.entry.gatewayClassName' must be left out with kube-keepalived-vip (facts.vipBackend)"],
+    ['a class name that is no name', [shop], { entry: { ...gatewayFacts, gatewayClassName: 'Envoy Gateway' } }, "'facts.entry.gatewayClassName'"],
+    ['no image tag for the built-in entry', [shop], { entry: { address: Ipv4Address.of('192.168.1.40') } },
+      "[Site] 'facts.entry.version' must be a pinned tag of the entry's image, such as \"v1\" (this one is missing)"],
+    ['more than 16 hostnames on one server', [{ ...shop, hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.shop.test`) }], {},
+      "[Site] 'servers[1].entry (hostnames)' must be 16 at most behind a Gateway"],
+    ['a hostname on two servers behind the Gateway', [shop, { ...shop, name: 'blog', hostnames: ['blog.test', '*.shop.test'], certificate: ServerCertificate.certManager({ issuer: 'dns01' }) }], {},
+      "[Site] 'servers[2].entry (hostnames[1])' must differ from every other server's behind the entry: servers[1].entry (Site) has \"www.shop.test\", which this wildcard would take"],
+  ])('refused with the path: %s', (_what, servers, facts, message) => {
+    expect(() => site(behind(servers, facts))).toThrow(message);
+  });
+});

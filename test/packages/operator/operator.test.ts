@@ -7,7 +7,7 @@ import { HostingSite, synthApp } from '@cdk8s-vserver/hosting';
 import { monitoring } from '@cdk8s-vserver/monitoring';
 import { OPERATED_KINDS, operatedKinds, SiteOperator, unknownKinds } from '@cdk8s-vserver/operator';
 import { mariadbOperator } from '@cdk8s-vserver/storage';
-import { VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
+import { gatewayApi, VIP_CUSTOM_KINDS } from '@cdk8s-vserver/vip';
 import { certmanager } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
@@ -277,8 +277,11 @@ describe('the contract: the operator\'s one input besides the manifests', () => 
       ...VIP_CUSTOM_KINDS.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })),
       certmanager.Certificate.GVK, monitoring.PodMonitor.GVK, monitoring.PrometheusRule.GVK,
       mariadbOperator.MariaDb.GVK, mariadbOperator.Database.GVK, mariadbOperator.User.GVK, mariadbOperator.Grant.GVK,
+      gatewayApi.Gateway.GVK, gatewayApi.ListenerSet.GVK, gatewayApi.HttpRoute.GVK, gatewayApi.TlsRoute.GVK,
     ].map((k) => `${k.apiVersion.split('/')[0]}/${k.kind}`);
-    const custom = OPERATED_KINDS.filter((k) => k.group.includes('.') && !k.group.endsWith('k8s.io')).map((k) => `${k.group}/${k.kind}`);
+    // Kubernetes' own groups, which have a dot too
+    const builtIn = ['networking.k8s.io', 'rbac.authorization.k8s.io'];
+    const custom = OPERATED_KINDS.filter((k) => k.group.includes('.') && !builtIn.includes(k.group)).map((k) => `${k.group}/${k.kind}`);
     expect(custom.sort()).toEqual(emitted.sort());
   });
 

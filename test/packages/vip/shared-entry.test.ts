@@ -1,7 +1,7 @@
 import { AppChecks, ImageReference, NodeRole, restrictedViolations, Warnings } from '@cdk8s-vserver/core';
 import { EntryServerOptions, SharedEntry, SharedEntryProps } from '@cdk8s-vserver/vip';
 import { Chart, Testing } from 'cdk8s';
-import { find, synth } from '../../support';
+import { find, ofKind, synth } from '../../support';
 
 const IMAGE = ImageReference.of('master.test:5000/myrepo/entry:v1');
 
@@ -31,7 +31,8 @@ describe('SharedEntry: haproxy on one VIP for many servers', () => {
   const manifests = synth(chart);
   const deployment = find(manifests, 'Deployment', 'entry');
   const pod = deployment.spec.template.spec;
-  const config = find(manifests, 'ConfigMap', 'entry').data;
+  const main = find(manifests, 'ConfigMap', 'entry').data;
+  const servers = find(manifests, 'ConfigMap', 'entry-servers-001').data;
 
   test('two restricted pods of the pinned image, on the routers, spread, one new before one old goes, stopping softly', () => {
     expect(deployment.spec).toMatchObject({
@@ -45,7 +46,7 @@ describe('SharedEntry: haproxy on one VIP for many servers', () => {
     expect(pod.containers[0].lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
     // the preStop sleep, haproxy's hard-stop-after, and room to exit
     expect(pod.terminationGracePeriodSeconds).toBe(40);
-    expect(config['haproxy.cfg']).toContain('hard-stop-after 30s');
+    expect(main['haproxy.cfg']).toContain('hard-stop-after 30s');
     expect(pod.containers[0].readinessProbe.httpGet).toEqual({ path: '/healthz', port: 8404, scheme: 'HTTP' });
     expect(find(manifests, 'PodDisruptionBudget', 'entry').spec.minAvailable).toBe(1);
   });
@@ -60,29 +61,49 @@ describe('SharedEntry: haproxy on one VIP for many servers', () => {
   });
 
   test('routes by name: exact names in maps, lowercased; a wildcard by its suffix after them; HTTPS only for servers that serve it', () => {
-    expect(config['http.map']).toBe('shop.example shop.shop.http\nwww.shop.example shop.shop.http\n');
-    expect(config['https.map']).toBe('shop.example shop.shop.https\nwww.shop.example shop.shop.https\n');
-    expect(config['http-wildcard.map']).toBe('^[^.]+\\.blog\\.example$ blog.blog.http\n');
-    expect(config['https-wildcard.map']).toBe('');
-    const cfg: string = config['haproxy.cfg'];
+    expect(Object.keys(servers).sort()).toEqual(['http-001.map', 'http-wildcard-001.map', 'https-001.map', 'servers-001.cfg']);
+    expect(servers['http-001.map']).toBe('shop.example shop.shop.http\nwww.shop.example shop.shop.http\n');
+    expect(servers['https-001.map']).toBe('shop.example shop.shop.https\nwww.shop.example shop.shop.https\n');
+    expect(servers['http-wildcard-001.map']).toBe('^[^.]+\\.blog\\.example$ blog.blog.http\n');
+    const cfg: string = main['haproxy.cfg'];
     // (not `accept`: it would end the rules before the lookup)
     expect(cfg).toContain('  tcp-request content reject unless { req.ssl_hello_type 1 }\n  tcp-request content set-var(txn.sni) req.ssl_sni,lower\n'
-      + '  tcp-request content set-var(txn.backend) var(txn.sni),map_str(/etc/haproxy/https.map)\n');
-    expect(cfg).toContain('  http-request set-var(txn.backend) var(txn.host),map_reg(/etc/haproxy/http-wildcard.map) unless { var(txn.backend) -m found }\n');
-    expect(cfg).toContain('backend shop.shop.https\n  mode tcp\n  server shop shop.shop.svc.cluster.local:8543 resolvers cluster init-addr last,libc,none send-proxy-v2\n');
+      + '  tcp-request content set-var(txn.backend) var(txn.sni),map_str(/etc/haproxy/https-001.map) unless { var(txn.backend) -m found }\n');
+    expect(cfg).toContain('  http-request set-var(txn.backend) var(txn.host),map_reg(/etc/haproxy/http-wildcard-001.map) unless { var(txn.backend) -m found }\n');
+    const backends: string = servers['servers-001.cfg'];
+    expect(backends).toContain('backend shop.shop.https\n  mode tcp\n  server shop shop.shop.svc.cluster.local:8543 resolvers cluster init-addr last,libc,none send-proxy-v2\n');
     // a fixed cluster IP: no DNS for that server
-    expect(cfg).toContain('backend blog.blog.http\n  mode http\n  server blog 10.96.0.61:8180 send-proxy-v2\n');
-    expect(cfg).not.toContain('blog.blog.https');
+    expect(backends).toContain('backend blog.blog.http\n  mode http\n  server blog 10.96.0.61:8180 send-proxy-v2\n');
+    expect(backends).not.toContain('blog.blog.https');
     // SSH by port, no PROXY header (sshd does not read one)
-    expect(cfg).toContain('frontend ssh-2201\n  mode tcp\n  bind :2201\n  default_backend shop.shop.ssh\n');
-    expect(cfg).toContain('  server shop shop.shop.svc.cluster.local:22 resolvers cluster init-addr last,libc,none\n');
+    expect(backends).toContain('frontend ssh-2201\n  mode tcp\n  bind :2201\n  default_backend shop.shop.ssh\n');
+    expect(backends).toContain('  server shop shop.shop.svc.cluster.local:22 resolvers cluster init-addr last,libc,none\n');
   });
 
   test('an unknown name: a 404 "no such site" on HTTP, a closed connection on HTTPS (never another customer\'s site)', () => {
-    const cfg: string = config['haproxy.cfg'];
+    const cfg: string = main['haproxy.cfg'];
     expect(cfg).toContain('  default_backend no-such-site\n');
     expect(cfg).toContain('backend no-such-site\n  mode http\n  http-request return status 404');
     expect(cfg).toContain('backend no-such-site-tls\n  mode tcp\n  tcp-request content reject\n');
+  });
+
+  test('200 servers to a ConfigMap (each far below kubectl apply\'s 256 KiB), all in one folder; every exact name looked up before any wildcard', () => {
+    const { chart: c, entry: big } = entry();
+    for (let i = 0; i < 401; i++) {
+      big.addServer(c, `servers[${i}].entry`, server(`s${i}`, i === 0 ? ['*.wild.example'] : [`s${i}.example`], { sshPort: 10000 + i }));
+    }
+    const objects = synth(c);
+    const maps = ofKind(objects, 'ConfigMap');
+    expect(maps.map((m) => m.metadata.name)).toEqual(['entry', 'entry-servers-001', 'entry-servers-002', 'entry-servers-003']);
+    expect(maps.map((m) => (m.data['servers-001.cfg'] ?? m.data['servers-002.cfg'] ?? m.data['servers-003.cfg'] ?? '').match(/^backend .*\.http$/gm)?.length ?? 0))
+      .toEqual([0, 200, 200, 1]);
+    for (const m of maps) expect(JSON.stringify(m).length).toBeLessThan(256 * 1024 / 2);
+    expect(find(objects, 'Deployment', 'entry').spec.template.spec.volumes[0].projected.sources.map((p: any) => p.configMap.name))
+      .toEqual(['entry', 'entry-servers-001', 'entry-servers-002', 'entry-servers-003']);
+    expect(find(objects, 'Deployment', 'entry').spec.template.spec.containers[0].args).toEqual(['-W', '-db', '-f', '/etc/haproxy/']);
+    const lookups = maps[0].data['haproxy.cfg'].split('\n').filter((l: string) => l.startsWith('  http-request set-var(txn.backend)'));
+    expect(lookups.map((l: string) => l.match(/map_(?:str|reg)\(\/etc\/haproxy\/([^)]+)\)/)![1]))
+      .toEqual(['http-001.map', 'http-002.map', 'http-003.map', 'http-wildcard-001.map']);
   });
 
   test('a new configuration rolls the pods out (its hash on the template), the same one does not', () => {
