@@ -39,8 +39,9 @@ describe('MetalLB custom resources, against the CRDs they were imported from', (
       'cert-manager.io/v1/Certificate', 'cert-manager.io/v1/ClusterIssuer', 'cert-manager.io/v1/Issuer',
       'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule',
       'k8s.mariadb.com/v1alpha1/Database', 'k8s.mariadb.com/v1alpha1/Grant', 'k8s.mariadb.com/v1alpha1/MariaDB', 'k8s.mariadb.com/v1alpha1/User',
-      'gateway.networking.k8s.io/v1/Gateway', 'gateway.networking.k8s.io/v1/HTTPRoute', 'gateway.networking.k8s.io/v1/ListenerSet',
-      'gateway.networking.k8s.io/v1/TLSRoute']);
+      // (every version the CRDs serve: Gateway and HTTPRoute still serve v1beta1)
+      'gateway.networking.k8s.io/v1/Gateway', 'gateway.networking.k8s.io/v1beta1/Gateway', 'gateway.networking.k8s.io/v1/HTTPRoute',
+      'gateway.networking.k8s.io/v1beta1/HTTPRoute', 'gateway.networking.k8s.io/v1/ListenerSet', 'gateway.networking.k8s.io/v1/TLSRoute']);
   });
 
   const pool = () => ({
