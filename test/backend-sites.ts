@@ -103,7 +103,7 @@ export function synthMariaDbOperatorSite(): [string, string] {
 
 /**
  * The lab on MetalLB with its servers behind a Gateway (`facts.entry.gatewayClassName`), under a name and namespace
- * of its own: `myweb` and two servers of 16 names each, so that the third's listeners pass the Gateway's 64 and go to a
+ * of its own: the lab's `myweb` (as `gw-myweb`) and two servers of 16 names each, so that the third's listeners pass the Gateway's 64 and go to a
  * ListenerSet. What the schema and the cluster tiers check Gateway API's objects with (no Gateway implementation
  * runs here: the API server validates them by their CRDs).
  */
@@ -119,9 +119,13 @@ export const GATEWAY_SITE: HostingSiteProps = (() => {
       certificate: LAB.facts.certificate,
       entry: { address: Ipv4Address.of('192.168.1.41'), gatewayClassName: 'eg' },
     },
+    // (names of their own: a server's ACME store is a PersistentVolume named after it, and every site of the tiers
+    // shares one cluster)
     servers: [
-      ...LAB.servers.map((s) => ({ ...s, address: undefined, entry: true, docroot: { volumeName: `lab-gateway-${s.name}-docroot` } })),
-      ...['shop', 'blog'].map((name) => ({ name, version: 'v1', entry: true, hostnames: names(name), docroot: { volumeName: `lab-gateway-${name}-docroot` } })),
+      ...LAB.servers.map((s) => ({ ...s, name: `gw-${s.name}`, address: undefined, entry: true, docroot: { volumeName: `lab-gateway-${s.name}-docroot` } })),
+      ...['shop', 'blog'].map((name) => ({
+        name: `gw-${name}`, version: 'v1', entry: true, hostnames: names(name), docroot: { volumeName: `lab-gateway-${name}-docroot` },
+      })),
     ],
   };
 })();

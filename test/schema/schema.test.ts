@@ -131,7 +131,7 @@ describe("Gateway API's Gateway, ListenerSet, HTTPRoute and TLSRoute, against th
   test('the site has the Gateway, a ListenerSet past its 64 listeners, and an HTTPRoute and a TLSRoute per server', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
       'Gateway/lab-gateway-entry/entry', 'ListenerSet/lab-gateway-entry/entry-1',
-      ...['blog', 'myweb', 'shop'].flatMap((n) => [`HTTPRoute/lab-gateway/${n}`, `TLSRoute/lab-gateway/${n}`]),
+      ...['gw-blog', 'gw-myweb', 'gw-shop'].flatMap((n) => [`HTTPRoute/lab-gateway/${n}`, `TLSRoute/lab-gateway/${n}`]),
     ].sort());
     expect(of('Gateway', 'entry').spec.listeners).toHaveLength(4 + 32);
     expect(of('ListenerSet', 'entry-1').spec.listeners).toHaveLength(32);
@@ -141,13 +141,13 @@ describe("Gateway API's Gateway, ListenerSet, HTTPRoute and TLSRoute, against th
     const full = of('Gateway', 'entry');
     full.spec.listeners = [...full.spec.listeners, ...of('ListenerSet', 'entry-1').spec.listeners].slice(0, 65);
     expect(schema.validate(full).join('\n')).toMatch(/\/spec\/listeners: must NOT have more than 64 items/);
-    const names = of('TLSRoute', 'shop');
+    const names = of('TLSRoute', 'gw-shop');
     names.spec.hostnames = [...names.spec.hostnames, 'one.more.test'];
     expect(schema.validate(names).join('\n')).toMatch(/\/spec\/hostnames: must NOT have more than 16 items/);
     const misspelt = of('Gateway', 'entry');
     misspelt.spec.listeners[2].tls = { mood: 'Passthrough' };
     expect(schema.validate(misspelt).join('\n')).toMatch(/must NOT have additional properties 'mood'/);
-    const noRules = of('HTTPRoute', 'myweb');
+    const noRules = of('HTTPRoute', 'gw-myweb');
     noRules.spec.rules = [{ backendRefs: [{ port: 80 }] }];
     expect(schema.validate(noRules).join('\n')).toMatch(/must have required property 'name'/);
   });
