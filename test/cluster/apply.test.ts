@@ -3,7 +3,7 @@ import { quantityAmount } from '@cdk8s-vserver/core';
 import { emittedCrdFiles, synthBackendSites, synthGatewaySite, synthMariaDbOperatorSite } from '../backend-sites';
 import { DIST, distApps, Manifest, objectsIn, waitFor } from '../support';
 import { applyableYaml, createNamespaces, installCustomResourceDefinitions } from './dist';
-import { getJson, kubectl, kubectlRaw, requireControlPlane } from './kubectl';
+import { getJson, kubectl, KubectlResult, kubectlRaw, requireControlPlane } from './kubectl';
 import { negativeControls } from '../negative/controls';
 
 // The real cluster tier: every app in dist/ is applied to a real kube-apiserver with its controllers, first as
@@ -44,6 +44,11 @@ function quantity(q: string | number): number {
   const amount = quantityAmount(String(q));
   if (amount === undefined) throw new Error(`not a quantity: ${q}`);
   return amount;
+}
+
+/** The server's own validation, not kubectl's (--validate=false), of an object as emitted or as broken: a dry run. */
+function refused(o: Manifest): KubectlResult {
+  return kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(o));
 }
 
 function ref(o: Manifest): string[] {
@@ -87,8 +92,6 @@ describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
     const mariadb = objects.filter((o) => o.apiVersion === 'k8s.mariadb.com/v1alpha1');
     expect(mariadb).toHaveLength(expected.mariadb);
     for (const o of mariadb) expect(getJson(ref(o)).spec).toMatchObject(o.spec);
-    // the server's own validation, not kubectl's (--validate=false), of each object as emitted and as broken
-    const refused = (o: Manifest) => kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(o));
     for (const o of mariadb) expect(refused(o)).toMatchObject({ status: 0, stderr: '' });
     for (const o of mariadb.filter((x) => x.kind === 'Grant')) {
       const { privileges: _privileges, ...spec } = o.spec;
@@ -103,7 +106,6 @@ describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
     const gateway = objects.filter((o) => o.apiVersion === 'gateway.networking.k8s.io/v1');
     expect(gateway).toHaveLength(expected.gateway);
     for (const o of gateway) expect(getJson(ref(o)).spec).toMatchObject(o.spec);
-    const refused = (o: Manifest) => kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(o));
     for (const o of gateway) expect(refused(o)).toMatchObject({ status: 0, stderr: '' });
     for (const o of gateway.filter((x) => x.kind === 'TLSRoute')) {
       expect(refused({ ...o, spec: { ...o.spec, hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.test`) } }).stderr)
