@@ -47,7 +47,7 @@ function quantity(q: string | number): number {
 }
 
 /** The server's own validation, not kubectl's (--validate=false), of an object as emitted or as broken: a dry run. */
-function refused(o: Manifest): KubectlResult {
+function dryRunOnServer(o: Manifest): KubectlResult {
   return kubectlRaw(['apply', '--dry-run=server', '--validate=false', '-f', '-'], JSON.stringify(o));
 }
 
@@ -92,13 +92,13 @@ describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
     const mariadb = objects.filter((o) => o.apiVersion === 'k8s.mariadb.com/v1alpha1');
     expect(mariadb).toHaveLength(expected.mariadb);
     for (const o of mariadb) expect(getJson(ref(o)).spec).toMatchObject(o.spec);
-    for (const o of mariadb) expect(refused(o)).toMatchObject({ status: 0, stderr: '' });
+    for (const o of mariadb) expect(dryRunOnServer(o)).toMatchObject({ status: 0, stderr: '' });
     for (const o of mariadb.filter((x) => x.kind === 'Grant')) {
       const { privileges: _privileges, ...spec } = o.spec;
-      expect(refused({ ...o, spec }).stderr).toMatch(/spec.privileges: Required value/);
+      expect(dryRunOnServer({ ...o, spec }).stderr).toMatch(/spec.privileges: Required value/);
     }
     for (const o of mariadb.filter((x) => x.kind === 'MariaDB')) {
-      expect(refused({ ...o, spec: { ...o.spec, replicas: 'one' } }).stderr).toMatch(/spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer/);
+      expect(dryRunOnServer({ ...o, spec: { ...o.spec, replicas: 'one' } }).stderr).toMatch(/spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer/);
     }
   });
 
@@ -106,14 +106,14 @@ describe.each(sites)('%s on a real kube-apiserver', (site, dir) => {
     const gateway = objects.filter((o) => o.apiVersion === 'gateway.networking.k8s.io/v1');
     expect(gateway).toHaveLength(expected.gateway);
     for (const o of gateway) expect(getJson(ref(o)).spec).toMatchObject(o.spec);
-    for (const o of gateway) expect(refused(o)).toMatchObject({ status: 0, stderr: '' });
+    for (const o of gateway) expect(dryRunOnServer(o)).toMatchObject({ status: 0, stderr: '' });
     for (const o of gateway.filter((x) => x.kind === 'TLSRoute')) {
-      expect(refused({ ...o, spec: { ...o.spec, hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.test`) } }).stderr)
+      expect(dryRunOnServer({ ...o, spec: { ...o.spec, hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.test`) } }).stderr)
         .toMatch(/spec.hostnames: Invalid value: 17: spec.hostnames in body should have at most 16 items/);
     }
     for (const o of gateway.filter((x) => x.kind === 'Gateway')) {
       const [first, ...rest] = o.spec.listeners;
-      expect(refused({ ...o, spec: { ...o.spec, listeners: [{ ...first, port: 'eighty' }, ...rest] } }).stderr)
+      expect(dryRunOnServer({ ...o, spec: { ...o.spec, listeners: [{ ...first, port: 'eighty' }, ...rest] } }).stderr)
         .toMatch(/spec.listeners.port: Invalid value: "string": spec.listeners.port in body must be of type integer/);
     }
   });
