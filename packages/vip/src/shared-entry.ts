@@ -134,7 +134,8 @@ export class SharedEntry extends Construct {
   /** The ConfigMaps of the servers' backends and map lines, `<name>-servers-001`, ..., 200 servers each. */
   private readonly serverConfigMaps: k8s.KubeConfigMap[] = [];
   private readonly labels: Record<string, string>;
-  private readonly chunkData: (i: number) => Record<string, string>;
+  /** The configuration of the routes so far, rendered at synth. */
+  private readonly config: () => EntryConfig;
   private readonly egressPeers: Array<{ labels: Record<string, string>; ports: number[] }> = [];
   /** Who took each hostname and SSH port, for the errors. */
   private readonly hostnames = new EntryHostnames();
@@ -161,7 +162,7 @@ export class SharedEntry extends Construct {
     // rendered at synth: servers added after the construct are in it (routes are only ever added: their count says
     // whether the last rendering is still the configuration)
     let rendered: { routes: number; config: EntryConfig } | undefined;
-    const config = () => {
+    const config = this.config = () => {
       if (rendered?.routes !== this.routes.length) rendered = { routes: this.routes.length, config: entryConfig(this.routes) };
       return rendered.config;
     };
@@ -169,7 +170,6 @@ export class SharedEntry extends Construct {
       metadata: { name, labels },
       data: Lazy.any({ produce: () => config().main }) as unknown as Record<string, string>,
     });
-    this.chunkData = (i) => config().chunks[i];
     const health = { httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(ENTRY_HEALTH_PORT), scheme: 'HTTP' } };
     const sshPorts = () => this.routes.flatMap((r) => (r.sshPort === undefined ? [] : [r.sshPort]));
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
@@ -315,7 +315,7 @@ export class SharedEntry extends Construct {
       const i = this.serverConfigMaps.length;
       this.serverConfigMaps.push(new k8s.KubeConfigMap(this, `Servers${chunkNumber(i)}`, {
         metadata: { name: `${this.name}-servers-${chunkNumber(i)}`, labels: this.labels },
-        data: Lazy.any({ produce: () => this.chunkData(i) }) as unknown as Record<string, string>,
+        data: Lazy.any({ produce: () => this.config().chunks[i] }) as unknown as Record<string, string>,
       }));
     }
     this.routes.push({
