@@ -1,4 +1,4 @@
-import { ImageReference, Ipv4Address, Warnings } from '@cdk8s-vserver/core';
+import { ImageReference, Ipv4Address, OperatorContract, Warnings } from '@cdk8s-vserver/core';
 import { DatabaseEngine, HostingSite, HostingSiteProps, SiteFacts, siteDiagram, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { DatabaseVolume, MariaDbOperatorDatabase, SiteDatabase } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, KubeVip, MetalLbVip, VipBackend } from '@cdk8s-vserver/vip';
@@ -386,6 +386,10 @@ describe('facts.entry.gatewayClassName: the entry as a Gateway of the cluster\'s
       ['vserver-vips-gateways', ['192.168.1.40/32'], undefined],
     ]);
     expect(find(synth(s.vipChart), 'L2Advertisement', 'vserver-vips').spec.ipAddressPools).toEqual(['vserver-vips', 'vserver-vips-gateways']);
+    // the operator's preflight: where DNS points, no SSH port; how to install Gateway API's CRDs when the cluster lacks them
+    const contract = OperatorContract.of(s).render([], 'lab');
+    expect(contract.entry).toEqual({ address: '192.168.1.40', hostnames: ['shop.test', 'www.shop.test'], ssh: [] });
+    expect(contract.installs).toContainEqual(expect.objectContaining({ apiGroup: 'gateway.networking.k8s.io', install: expect.stringContaining('v1.5.1/standard-install.yaml') }));
     // the picture: the VIP to the Gateway, the Gateway to the server's Service by its names
     const picture = siteDiagram([...entry, ...web]);
     expect(picture).toContain('"VIP:192.168.1.40" -> "Gateway:lab-entry:entry"');
