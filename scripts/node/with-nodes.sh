@@ -188,10 +188,19 @@ syncFrequency: 5s
 serializeImagePulls: false
 volumePluginDir: $dir/kubelet/volume-plugins
 YAML
-  daemon "$node" kubelet "$K8S_BIN/kubelet" --config "$dir/kubelet.yaml" --kubeconfig "$dir/kubelet.kubeconfig" \
-    --hostname-override "$node" --node-ip "$address" --node-labels role=worker \
-    --container-runtime remote --container-runtime-endpoint "unix://$dir/containerd.sock" \
-    --pod-infra-container-image "$PAUSE_IMAGE" --root-dir "$dir/kubelet" --cert-dir "$dir/kubelet/pki"
+  local kubelet=("$K8S_BIN/kubelet" --config "$dir/kubelet.yaml" --kubeconfig "$dir/kubelet.kubeconfig"
+    --hostname-override "$node" --node-ip "$address" --node-labels role=worker
+    --container-runtime remote --container-runtime-endpoint "unix://$dir/containerd.sock"
+    --pod-infra-container-image "$PAUSE_IMAGE" --root-dir "$dir/kubelet" --cert-dir "$dir/kubelet/pki")
+  daemon "$node" kubelet "${kubelet[@]}"
+  # The same kubelet again, for a test that stopped it to bring its node back for the tests after it (kubelet.pid
+  # names the new one; its log goes on).
+  {
+    echo '#!/usr/bin/env bash'
+    printf 'nsenter --net=/run/netns/vsn-%s --mount=%q' "$node" "$root/mnt-ns/$node"
+    printf ' %q' "${kubelet[@]}"
+    printf ' >> %q 2>&1 &\necho $! > %q\n' "$root/$node/kubelet.log" "$root/$node/kubelet.pid"
+  } > "$dir/kubelet.restart"
   start_proxy "$node" "$address"
 }
 
