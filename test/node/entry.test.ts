@@ -376,10 +376,12 @@ describe('three servers behind one address', () => {
     figures.entryRollout = { vipMoves: moves, ...lostNothing(await Promise.all(loops.map((l) => l.stop()))) };
     expect(getJson(['configmap', 'entry-servers-001', '-n', ENTRY_NS]).data['https-001.map']).toContain(`${FOUR.host} `);
     // four's name leads to four, over the certificate Pebble gives it through the entry
-    await waitFor("four's own certificate, through the entry", 180, async () => ((await peerCertificate(VIP, FOUR.host, trust)).authorized ? true : undefined),
+    // (four's pods start before the entry has rolled out with its name: mod_md's first orders may fail validation, and
+    // it tries again after a delay that doubles on each error, MDRetryDelay's 5 s first, as on a real site)
+    await waitFor("four's own certificate, through the entry", 420, async () => ((await peerCertificate(VIP, FOUR.host, trust)).authorized ? true : undefined),
       { intervalMs: 2000 });
     await waitFor("four's page", 30, () => (curl(`https://${FOUR.host}/`).body === "four's site\n" ? true : undefined));
-  }, 540_000);
+  }, 960_000);
 });
 
 describe('negative controls: the same entry without what makes it work', () => {
