@@ -6,7 +6,7 @@ import {
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
 import { DatabaseBinding, DocrootBackup, ISiteDatabase, MariaDbOperatorDatabase, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
-import { GatewayEntry, IVipController, SharedEntry, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
+import { GATEWAY_ENTRY_PORTS, GatewayEntry, IVipController, SharedEntry, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { APP_NAME, HTTP_SERVICE_PORT, HTTPS_SERVICE_PORT, PROXY_HTTP_PORT, PROXY_HTTPS_PORT, ServerEntryBinding, ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -468,7 +468,7 @@ export class HostingSite extends Construct {
     if (spec.gatewayClassName !== undefined) {
       FieldPath.of(this, 'facts.entry').declare(chart, 'Entry');
       entry = new GatewayEntry(chart, 'Entry', { name: 'entry', gatewayClassName: spec.gatewayClassName, address: spec.address });
-      vip = this.vipController.exposeGateway(entry.gateway, spec.address, [80, 443]);
+      vip = this.vipController.exposeGateway(entry.gateway, spec.address, Object.values(GATEWAY_ENTRY_PORTS));
     } else {
       FieldPath.of(this, 'facts.entry').declare(chart, 'Entry', { image: 'facts.entry.version', imagePullSecrets: 'facts.imagePullSecrets' });
       entry = new SharedEntry(chart, 'Entry', {

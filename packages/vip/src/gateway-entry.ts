@@ -14,6 +14,8 @@ export const GATEWAY_API_VERSION = 'v1.5.1';
 const GATEWAY_API_INSTALL_HINT = `kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
 /** Most listeners one Gateway or one ListenerSet holds (the CRDs' `maxItems`). */
 export const LISTENERS_PER_HOLDER = 64;
+/** The Gateway's ports: HTTP on 80, TLS passed through on 443. */
+export const GATEWAY_ENTRY_PORTS = { http: 80, tls: 443 } as const;
 /** Most hostnames one route holds (the CRDs' `maxItems`). */
 export const HOSTNAMES_PER_ROUTE = 16;
 
@@ -158,12 +160,12 @@ export class GatewayEntry extends Construct {
       kinds: [{ group: GATEWAY_API_GROUP, kind }],
     });
     const http = hostnames.map((hostname, i): gatewayApi.GatewaySpecListeners => ({
-      name: `${name}-http-${i + 1}`, hostname, port: 80, protocol: 'HTTP', allowedRoutes: allowed('HTTPRoute'),
+      name: `${name}-http-${i + 1}`, hostname, port: GATEWAY_ENTRY_PORTS.http, protocol: 'HTTP', allowedRoutes: allowed('HTTPRoute'),
     }));
     const tls = httpsPort === undefined ? [] : hostnames.map((hostname, i): gatewayApi.GatewaySpecListeners => ({
       name: `${name}-tls-${i + 1}`,
       hostname,
-      port: 443,
+      port: GATEWAY_ENTRY_PORTS.tls,
       protocol: 'TLS',
       tls: { mode: gatewayApi.GatewaySpecListenersTlsMode.PASSTHROUGH },
       allowedRoutes: allowed('TLSRoute'),

@@ -79,7 +79,10 @@ export class MetalLbVip extends LoadBalancerVip {
    * The pool of the Gateways' VIPs (`exposeGateway`), `<name>-gateways`, for a Service in any namespace (a Gateway's
    * implementation may make its Service in its own); made with the first.
    */
-  public gatewayPool?: IpAddressPool;
+  public get gatewayPool(): IpAddressPool | undefined {
+    return this.gatewaysPool;
+  }
+  private gatewaysPool?: IpAddressPool;
   /** MetalLB's speaker, from upstream's manifest: the DaemonSet that answers ARP for the VIPs. */
   public get agent(): VipAgent {
     return { namespace: this.namespace, name: METALLB_SPEAKER, what: "MetalLB's speaker (the VIP controller)", nodes: 'node' };
@@ -119,7 +122,7 @@ export class MetalLbVip extends LoadBalancerVip {
   /** Holds `address` for a Gateway, in the pool of the Gateways' VIPs. */
   public exposeGateway(gateway: ApiObject, address: Ipv4Address, ports: number[]): VipEntry {
     const entry = super.exposeGateway(gateway, address, ports);
-    this.gatewayPool ??= new IpAddressPool(this, 'GatewayIPAddressPool', {
+    this.gatewaysPool ??= new IpAddressPool(this, 'GatewayIPAddressPool', {
       metadata: { ...this.addressPool.metadata.toJson(), name: `${this.name}-gateways` },
       spec: {
         addresses: Lazy.any({ produce: () => this.vips.filter((e) => e.kind === 'Gateway').map((e) => `${e.address}/32`) }),
