@@ -21,7 +21,8 @@ export const LAB: HostingSiteProps = {
     // the report's VIP controller: upstream's last kube-keepalived-vip image (0.35), mirrored into the site's registry
     vipBackend: VipBackend.keepalivedVip({ configMapName: 'vip-configmap' }),
     dashboard: { address: Ipv4Address.of('192.168.1.33') },
-    // the report's future work: each docroot archived nightly to the NAS's backup export, 7 kept
+    // the report's future work: each docroot backed up nightly with restic to the NAS's backup export, each backup
+    // checked, a restore drill weekly (7 daily, 4 weekly, 6 monthly kept)
     backup: { exportRoot: '/export/backup' },
     // the report's future work, how to collect and keep the logs: each server's access, error and sshd logs as daily
     // files on the NAS (/export/logs/<server>/), kept 30 days, and the same lines to the lab's syslog server on the master

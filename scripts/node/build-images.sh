@@ -3,7 +3,7 @@
 #   1. the Debian base the Dockerfiles' FROM names (debian:13.x-slim), made by mmdebstrap from Debian's mirror;
 #   2. httpd and sshd from packages/web-ssh-server/images/, with buildah, named <lab registry>/<name>:v1 (each node
 #      also tags it v2: the same build under two references, for a real rollout between two tags), the Apache
-#      exporter beside httpd, php-fpm (PHP 8.4), MariaDB from packages/storage/images/, the log collector from packages/monitoring/images/,
+#      exporter beside httpd, php-fpm (PHP 8.4), MariaDB and restic from packages/storage/images/, the log collector from packages/monitoring/images/,
 #      the shared entry (haproxy) from packages/vip/images/, and keepalived and haproxy from
 #      packages/control-plane/images/ (the node tier runs them with the lab's control-plane files);
 #   3. the outside auditors, testssl.sh and ssh-audit from Debian 13 (scripts/node/auditors), unpacked into a folder,
@@ -70,6 +70,7 @@ fi
 
 # 2. httpd, sshd, the Apache exporter and php-fpm; the site's MariaDB; the log collector; keepalived and haproxy, the API VIP's holders of a redundant control plane (from the same base).
 for folder in "$images/httpd" "$images/sshd" "$images/apache-exporter" "$images/php8.4-fpm" "$repo/packages/storage/images/mariadb" \
+    "$repo/packages/storage/images/restic" \
     "$repo/packages/monitoring/images/log-collector" "$repo/packages/vip/images/entry" \
     "$repo/packages/control-plane/images/keepalived" "$repo/packages/control-plane/images/haproxy"; do
   name=$(basename "$folder")

@@ -45,7 +45,7 @@ describe.each(distApps())('dist/%s', (app) => {
   });
 
   test('every server pod and every backup job has a policy that closes both directions', () => {
-    const customerPods = objects.filter((o) => podSpecOf(o) && ['web-ssh-server', 'docroot-backup'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''));
+    const customerPods = objects.filter((o) => podSpecOf(o) && ['web-ssh-server', 'restic-backup'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''));
     expect(customerPods.length).toBeGreaterThan(0);
     for (const o of customerPods) {
       const labels = o.kind === 'CronJob' ? (o as any).spec.jobTemplate.spec.template.metadata.labels : (o as any).spec.template.metadata.labels;
@@ -56,7 +56,7 @@ describe.each(distApps())('dist/%s', (app) => {
   });
 
   test('backup and restore jobs get no network at all', () => {
-    for (const p of policies.filter((x) => x.metadata.labels?.['app.kubernetes.io/name'] === 'docroot-backup')) {
+    for (const p of policies.filter((x) => x.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup')) {
       expect(table(p).slice(1)).toEqual(['  ingress: nothing', '  egress: nothing']);
     }
   });

@@ -67,13 +67,13 @@ describe('synthApp', () => {
       'lab/0000-namespace.k8s.yaml: 1 Namespace',
       'lab/0001-keepalived.k8s.yaml: 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 ConfigMap, 1 DaemonSet',
       'lab/0002-docroot.k8s.yaml: 3 PersistentVolume, 3 PersistentVolumeClaim',
-      'lab/0003-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 2 CronJob',
+      'lab/0003-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 4 CronJob',
       'lab/0004-logs.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim, 1 ConfigMap, 1 DaemonSet, 1 NetworkPolicy',
     ]);
     expect(lines).toHaveLength(11);
     expect(lines[6]).toBe('lab/control-plane/: 16 files for the nodes, not for kubectl (docs/control-plane.md)');
     expect(lines[7]).toBe('lab/monitoring/: 2 files for Prometheus, not for kubectl: its scrape configuration and rules (docs/monitoring.md)');
-    expect(lines[8]).toBe('lab/operator/contract.json: for the operator CLI (site lab, 2 Secrets and 1 ConfigMap to create, 9 images)');
+    expect(lines[8]).toBe('lab/operator/contract.json: for the operator CLI (site lab, 3 Secrets and 1 ConfigMap to create, 10 images)');
     expect(lines[9]).toMatch(/^warning: \[keepalived\/KeepalivedVip\] VIP 192.168.1.31 publishes port 22/);
     expect(lines[10]).toBe('warning: [web/Myweb] port 22 clashes with the router node sshd');
   });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ApiVipHolder, ControlPlane } from '@cdk8s-vserver/control-plane';
 import { CONTRACT_FILE, Ipv4Address, Ipv4Subnet, ImageReference, k8s, OperatorContract, ownershipLabels } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, synthApp } from '@cdk8s-vserver/hosting';
-import { DocrootBackup, NfsFolder } from '@cdk8s-vserver/storage';
+import { NfsFolder, ResticBackup } from '@cdk8s-vserver/storage';
 import { KeepalivedVip, VipBackend } from '@cdk8s-vserver/vip';
 import { ServerCertificate, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart } from 'cdk8s';
@@ -27,7 +27,7 @@ const repo = path.join(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'operate-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** What the shop's DocrootBackup says its Jobs carry. */
+/** What the shop's ResticBackup says its Jobs carry. */
 let shopBackupJobLabels: Readonly<Record<string, string>> = {};
 
 /** The ops-test site with these servers, all on `version`, synthesized into a folder the test server takes. */
@@ -53,9 +53,9 @@ function site(label: string, servers: string[], version = 'v1'): string {
         sshdImage: ImageReference.of('master.test:5000/myrepo/sshd:v1'),
       });
       vip.expose(server.service, Ipv4Address.of(`10.9.0.${10 + i}`));
-      // nightly archives to the NAS: CronJobs that prune and uninstall must cover too
+      // nightly backups to the NAS: CronJobs that prune and uninstall must cover too
       const target = new NfsFolder(web, `${name}-backup-target`, { host: 'nas.test', path: `/backup/${name}`, claimName: `${name}-backup`, volumeName: `ops-${name}-backup` });
-      const backup = new DocrootBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/sshd:v1') });
+      const backup = new ResticBackup(web, `${name}-backup`, { name, docroot, target, image: ImageReference.of('master.test:5000/myrepo/restic:v1') });
       if (name === 'shop') shopBackupJobLabels = backup.jobLabels;
     });
   });
@@ -229,7 +229,7 @@ describe('operating a site', () => {
     expect(getJson(['namespace', 'ops']).metadata.name).toBe('ops');
     expect(names('deployments')).toEqual([]);
     const message = out.stderr.slice(out.stderr.indexOf('deploy: '));
-    expect(message.split('\n')[0]).toBe(`deploy: ${threeServers} needs 6 Secrets that the cluster does not have, and its pods would wait in `
+    expect(message.split('\n')[0]).toBe(`deploy: ${threeServers} needs 9 Secrets that the cluster does not have, and its pods would wait in `
       + 'ContainerCreating until they exist. Create each with the command below it (the namespaces exist now), then run this again:');
     expect(message.split('\n').filter((l) => l.startsWith('  Secret ops/')).map((l) => l.trim()).sort()).toEqual(['blog', 'shop', 'wiki'].flatMap((s) => [
       `Secret ops/${s}-ssh-authorized-keys, the public keys that may log in to server ${s} over SSH (for Deployment/${s}):`,
@@ -238,7 +238,7 @@ describe('operating a site', () => {
     // preflight says the same
     const preflight = cli(['preflight', threeServers], { VSERVER_MIN_K8S_MINOR: '20' });
     expect(preflight.status).toBe(1);
-    expect(preflight.stderr).toContain(`preflight: ${threeServers} needs 6 Secrets that the cluster does not have`);
+    expect(preflight.stderr).toContain(`preflight: ${threeServers} needs 9 Secrets that the cluster does not have`);
     // the operator runs the printed commands as they are (its own key pair in a HOME of its own)
     const home = path.join(tmp, 'home');
     fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
@@ -248,6 +248,7 @@ describe('operating a site', () => {
       expect(`${command}: ${made.status} ${made.stderr}`).toBe(`${command}: 0 `);
     }
     expect(names('secrets').filter((n: string) => n.includes('-ssh-'))).toHaveLength(6);
+    expect(names('secrets').filter((n: string) => n.endsWith('-restic'))).toEqual(['blog-restic', 'shop-restic', 'wiki-restic']);
     expect(Buffer.from(getJson(['secret', 'shop-ssh-authorized-keys', '-n', 'ops']).data.authorized_keys, 'base64').toString())
       .toBe(fs.readFileSync(path.join(home, '.ssh/id_ed25519.pub'), 'utf-8'));
   });
@@ -304,7 +305,7 @@ describe('operating a site', () => {
     expect(names('deployments')).toEqual(['blog', 'shop']);
     expect(names('services')).toEqual(['blog', 'shop']);
     expect(names('poddisruptionbudgets')).toEqual(['blog', 'shop']);
-    expect(names('cronjobs')).toEqual(['blog-backup', 'blog-restore', 'shop-backup', 'shop-restore']);
+    expect(names('cronjobs')).toEqual(['blog', 'shop'].flatMap((s) => ['backup', 'drill', 'prune', 'restore'].map((task) => `${s}-${task}`)));
     expect(vipEntries()).toEqual({ '10.9.0.10': 'ops/shop', '10.9.0.11': 'ops/blog' });
     // the address is free again: no Service claims it
     const external = getJson(['services', '-A']).items.flatMap((s: any) => s.spec.externalIPs ?? []);
@@ -347,7 +348,7 @@ describe('operating a site', () => {
     }
     // with the hand-made objects gone, the namespace the app created goes too
     kubectl(['delete', 'configmap', 'made-by-hand', '-n', 'ops']);
-    kubectl(['delete', 'secret', '-n', 'ops', ...names('secrets').filter((n: string) => n.includes('-ssh-'))]);
+    kubectl(['delete', 'secret', '-n', 'ops', ...names('secrets').filter((n: string) => n.includes('-ssh-') || n.endsWith('-restic'))]);
     const again = cli(['uninstall', APP]);
     expect(again.stderr).toContain('+ kubectl delete namespace ops --wait=false');
     const ops = kubectlRaw(['get', 'namespace', 'ops', '-o', 'json']);

@@ -6,7 +6,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
-import { DatabaseVolume, DocrootBackupProps, SiteDatabaseProps } from '@cdk8s-vserver/storage';
+import { DatabaseVolume, ResticBackupProps, SiteDatabaseProps } from '@cdk8s-vserver/storage';
 import { METALLB_NAMESPACE, SharedEntryProps, VipBackend } from '@cdk8s-vserver/vip';
 import {
   MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerPhp, ServerQuota, WebSshServerProps,
@@ -72,8 +72,9 @@ export interface SiteFacts {
    */
   readonly workers?: string[] | undefined;
   /**
-   * Nightly backups of every docroot to a second export (`<exportRoot>/<server name>`), with retention, and a
-   * restore template per server (`DocrootBackup`); leave out for a site without backups.
+   * Nightly backups of every docroot with restic into a repository per server on a second export
+   * (`<exportRoot>/<server name>/restic`), each checked, with retention, a weekly prune and restore drill, and a
+   * restore template per server (`ResticBackup`); leave out for a site without backups.
    */
   readonly backup?: BackupFacts | undefined;
   /**
@@ -216,11 +217,14 @@ export interface NasFacts {
   readonly acmeStoreRoot?: string | undefined;
 }
 
-/** Backups of every docroot (`facts.backup`): `DocrootBackup`'s schedule and retention, and where the archives go. */
-export interface BackupFacts extends Pick<DocrootBackupProps, 'schedule' | 'keep'> {
-  /** The host of the NAS that holds the archives. @default - the docroots' NAS (`facts.nas.host`) */
+/**
+ * Backups of every docroot (`facts.backup`): `ResticBackup`'s schedules, retention and checks, and where the
+ * repositories go. Each server's backup runs the site's restic image, `<registry>/restic:<the server's version>`.
+ */
+export interface BackupFacts extends Pick<ResticBackupProps, 'schedule' | 'keep' | 'checkShare' | 'pruneSchedule' | 'drillSchedule' | 'drillScratch'> {
+  /** The host of the NAS that holds the repositories. @default - the docroots' NAS (`facts.nas.host`) */
   readonly host?: string | undefined;
-  /** The export the archives go under (`/export/backup`): a server's are in `<exportRoot>/<name>`. */
+  /** The export the repositories go under (`/export/backup`): a server's is `<exportRoot>/<name>/restic`. */
   readonly exportRoot: string;
 }
 

@@ -5,7 +5,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { Headlamp, KubernetesDashboard } from '@cdk8s-vserver/dashboard';
 import { LogCollector, MonitoredServer, SiteMonitoring, WatchedDaemonSet } from '@cdk8s-vserver/monitoring';
-import { DatabaseBinding, DocrootBackup, ISiteDatabase, MariaDbOperatorDatabase, NfsFolder, SiteDatabase } from '@cdk8s-vserver/storage';
+import { DatabaseBinding, ISiteDatabase, MariaDbOperatorDatabase, NfsFolder, ResticBackup, SiteDatabase } from '@cdk8s-vserver/storage';
 import { GATEWAY_ENTRY_PORTS, GatewayEntry, IVipController, SharedEntry, VipBackend, VipEntry } from '@cdk8s-vserver/vip';
 import { APP_NAME, HTTP_SERVICE_PORT, HTTPS_SERVICE_PORT, PROXY_HTTP_PORT, PROXY_HTTPS_PORT, ServerEntryBinding, ServerNamespace, WebSshServer } from '@cdk8s-vserver/web-ssh-server';
 import { App, Chart, Size } from 'cdk8s';
@@ -83,7 +83,7 @@ export class HostingSite extends Construct {
   /** Servers added with addServer(), after the declaration's. */
   private readonly added: VirtualServerSpec[] = [];
   private readonly docrootMap = new Map<string, NfsFolder>();
-  private readonly backupMap = new Map<string, DocrootBackup>();
+  private readonly backupMap = new Map<string, ResticBackup>();
 
   /**
    * @param scope the App, or any construct in it (a Chart, as cdk8s's app template makes one): the site's charts are
@@ -186,7 +186,7 @@ export class HostingSite extends Construct {
   }
 
   /** Each server's backup, by server name, when the facts ask for backups. */
-  public get backups(): ReadonlyMap<string, DocrootBackup> {
+  public get backups(): ReadonlyMap<string, ResticBackup> {
     return this.backupMap;
   }
 
@@ -332,7 +332,14 @@ export class HostingSite extends Construct {
       namespace: namespaceOf(server),
       httpsHostnames: server.certificate ? server.hostnames : [],
       podLabels: server.selectorLabels,
-      backup: backup ? { cronJob: backup.backup.metadata.name!, maxAgeSeconds: backup.staleAfterSeconds, jobLabels: backup.jobLabels } : undefined,
+      backup: backup
+        ? {
+          cronJob: backup.backup.metadata.name!,
+          maxAgeSeconds: backup.staleAfterSeconds,
+          jobLabels: backup.jobLabels,
+          drill: { cronJob: backup.drill.metadata.name!, maxAgeSeconds: backup.drillStaleAfterSeconds },
+        }
+        : undefined,
     };
   }
 
@@ -433,15 +440,19 @@ export class HostingSite extends Construct {
         mountOptions: facts.nas.mountOptions,
         claimName: `${spec.name}-backup`,
       });
-      this.backupMap.set(spec.name, new DocrootBackup(charts.web, `${constructId(spec.name)}Backup`, {
+      this.backupMap.set(spec.name, new ResticBackup(charts.web, `${constructId(spec.name)}Backup`, {
         name: spec.name,
         docroot,
         target,
-        // the server's own sshd image: its `web` user owns the docroot
-        image: ImageReference.of(`${facts.registry}/sshd:${spec.version}`),
+        // built from the same release as the server's images, and tagged alike
+        image: ImageReference.of(`${facts.registry}/restic:${spec.version}`),
         imagePullSecrets: facts.imagePullSecrets,
         schedule: facts.backup.schedule,
         keep: facts.backup.keep,
+        checkShare: facts.backup.checkShare,
+        pruneSchedule: facts.backup.pruneSchedule,
+        drillSchedule: facts.backup.drillSchedule,
+        drillScratch: facts.backup.drillScratch,
       }));
     }
     const backup = this.backupMap.get(spec.name);

@@ -33,15 +33,18 @@ export interface MonitoredServer {
    */
   readonly podLabels?: Readonly<Record<string, string>> | undefined;
   /**
-   * Its nightly backup: the CronJob, how old the newest successful run may be before the alert (the longest gap
-   * between two runs of its schedule, and an hour for the run itself), and the labels of its Jobs, for the alert's
-   * advice (`DocrootBackup.jobLabels`).
+   * Its nightly backup: the CronJob (whose run succeeds only when its check does: a success is a verified backup),
+   * how old the newest successful run may be before the alert (the longest gap between two runs of its schedule, and
+   * an hour for the run itself), the labels of its Jobs, for the alert's advice (`ResticBackup.jobLabels`), and its
+   * restore drill's CronJob and age.
    */
   readonly backup?: {
     readonly cronJob: string;
     readonly maxAgeSeconds: number;
     /** @default - none: the advice lists the namespace's Jobs */
     readonly jobLabels?: Readonly<Record<string, string>> | undefined;
+    /** @default - none: no drill is watched */
+    readonly drill?: { readonly cronJob: string; readonly maxAgeSeconds: number } | undefined;
   } | undefined;
 }
 
@@ -368,17 +371,28 @@ function ruleGroups(site: string, props: SiteMonitoringProps, errorRatio: number
   }
   for (const s of props.servers) {
     if (!s.backup) continue;
+    const runs = s.backup.jobLabels
+      ? `\`kubectl get jobs -n ${s.namespace} ${selectorArg(s.backup.jobLabels)}\``
+      : `\`kubectl get jobs -n ${s.namespace}\` (those of CronJob ${s.backup.cronJob} are named ${s.backup.cronJob}-<time>)`;
     servers.push({
       alert: 'VirtualServerBackupStale',
       expr: `time() - kube_cronjob_status_last_successful_time{namespace="${s.namespace}",cronjob="${s.backup.cronJob}"} > ${s.backup.maxAgeSeconds}`,
       for: '10m',
       labels: { severity: 'warning', namespace: s.namespace, server: s.name },
       annotations: {
-        summary: `${s.name}'s newest backup is {{ $value | humanizeDuration }} old, older than its schedule allows`,
-        description: s.backup.jobLabels
-          ? `Look at its last runs: \`kubectl get jobs -n ${s.namespace} ${selectorArg(s.backup.jobLabels)}\` and the failed Job's logs.`
-          : `Look at its last runs: \`kubectl get jobs -n ${s.namespace}\` (those of CronJob ${s.backup.cronJob} are named ${s.backup.cronJob}-<time>) `
-            + "and the failed Job's logs.",
+        summary: `${s.name} has no verified backup for {{ $value | humanizeDuration }}, longer than its schedule allows`,
+        description: `Look at its last runs: ${runs} and the failed Job's logs (a failed check names the repository's errors).`,
+      },
+    });
+    if (!s.backup.drill) continue;
+    servers.push({
+      alert: 'VirtualServerRestoreDrillStale',
+      expr: `time() - kube_cronjob_status_last_successful_time{namespace="${s.namespace}",cronjob="${s.backup.drill.cronJob}"} > ${s.backup.drill.maxAgeSeconds}`,
+      for: '10m',
+      labels: { severity: 'warning', namespace: s.namespace, server: s.name },
+      annotations: {
+        summary: `${s.name}'s last successful restore drill is {{ $value | humanizeDuration }} old, older than its schedule allows`,
+        description: `A failed drill found a snapshot that does not restore as it was saved: ${runs} and the failed Job's logs.`,
       },
     });
   }

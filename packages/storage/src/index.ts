@@ -1,5 +1,5 @@
 export * from './nfs-folder';
-export * from './docroot-backup';
+export * from './restic-backup';
 export * from './site-database';
 export * from './mariadb-operator-database';
 export * as mariadbOperator from './imports/k8s.mariadb.com';

@@ -29,8 +29,8 @@ export interface ServerNamespaceProps {
 /** Options of {@link ServerNamespace.fitTo}. */
 export interface ServerNamespaceFitOptions {
   /**
-   * The containers of the jobs that run beside the server (`DocrootBackup.container`): room for two runs of each
-   * (the nightly backup and a restore).
+   * The containers of the jobs that run beside the server (`ResticBackup.container`): room for two runs of each
+   * (a scheduled one and one started by hand).
    * @default - none
    */
   readonly jobs?: k8s.Container[] | undefined;

@@ -65,9 +65,13 @@ describe('the schedule and retention of backups', () => {
       .toThrow(`[Site] 'facts.backup.schedule' must be a schedule Kubernetes' CronJob accepts, such as "0 3 * * *" or "@daily" (this one ${problem}`);
   });
 
-  test('fails on keeping no archive', () => {
-    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', keep: 0 } })))
-      .toThrow("[Site] 'facts.backup.keep' must be an integer from 1 to 1000, got 0");
+  test('fails on keeping no snapshot, and on the tar backup\'s number of archives (a declaration of 0.12), naming the path', () => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', keep: { daily: 0, weekly: 0, monthly: 0 } } })))
+      .toThrow("[Site] 'facts.backup.keep' must keep at least one snapshot ({ daily: 1 } or more)");
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', keep: 7 as any } })))
+      .toThrow("[Site] 'facts.backup.keep' must be { daily, weekly, monthly }, how many snapshots of each to keep");
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', drillSchedule: 'weekly' } })))
+      .toThrow("[Site] 'facts.backup.drillSchedule' must be a schedule Kubernetes' CronJob accepts");
   });
 });
 
@@ -192,9 +196,9 @@ describe('a namespace per customer (facts.tenancy)', () => {
     const ns = all.find((o: any) => o.kind === 'Namespace' && o.metadata.name === 'shop');
     expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
     // by default exactly what the server needs at once: 2 replicas + 1 for a rollout (httpd 50m/64Mi + sshd 20m/32Mi
-    // + the metrics exporter 5m/16Mi each, limits 500m/256Mi, 500m/256Mi and 100m/64Mi) and the backup and restore jobs (10m/16Mi, limits 500m/128Mi each)
+    // + the metrics exporter 5m/16Mi each, limits 500m/256Mi, 500m/256Mi and 100m/64Mi) and two backup jobs at once (restic: 50m/64Mi, limits 1/512Mi each)
     const quota = all.find((o: any) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'shop');
-    expect(quota.spec.hard).toEqual({ 'pods': '5', 'requests.cpu': '245m', 'requests.memory': '368Mi', 'limits.cpu': '4300m', 'limits.memory': '1984Mi' });
+    expect(quota.spec.hard).toEqual({ 'pods': '5', 'requests.cpu': '325m', 'requests.memory': '464Mi', 'limits.cpu': '5300m', 'limits.memory': '2752Mi' });
   });
 
   test('a quota of its own is used as given', () => {
@@ -232,7 +236,7 @@ describe('a namespace per customer (facts.tenancy)', () => {
       "[Site] 'servers[1].quota.pods' must be an integer from 1 to 1000, got 0"],
     ['a quota smaller than one replica\'s requests', (lab: HostingSiteProps) => ({ ...perServer(lab), servers: [lab.servers[0], { ...shop, quota: { requestsCpu: '50m' } }] }),
       "[Site] 'servers[1].quota.requestsCpu' must be at least what one of the server's pods asks (75m, all its containers together): no pod of the server could start. "
-      + 'Leave it out for what the server needs (245m), got "50m"'],
+      + 'Leave it out for what the server needs (325m), got "50m"'],
     ['an unknown tenancy', (lab: HostingSiteProps) => ({ ...lab, facts: { ...lab.facts, tenancy: 'one-per-customer' as Tenancy } }),
       "[Site] 'facts.tenancy' must be one of Tenancy.SHARED_NAMESPACE (\"shared-namespace\"), Tenancy.NAMESPACE_PER_SERVER (\"namespace-per-server\"), got \"one-per-customer\""],
   ])('fails on %s', (_what, change, message) => {
@@ -286,6 +290,8 @@ describe('facts.imagePullSecrets: a registry that asks for credentials', () => {
       ['DaemonSet/kube-keepalived-vip', [{ name: 'registry-credentials' }]],
       ['Deployment/myweb', [{ name: 'registry-credentials' }]],
       ['CronJob/myweb-backup', [{ name: 'registry-credentials' }]],
+      ['CronJob/myweb-prune', [{ name: 'registry-credentials' }]],
+      ['CronJob/myweb-drill', [{ name: 'registry-credentials' }]],
       ['CronJob/myweb-restore', [{ name: 'registry-credentials' }]],
       ['DaemonSet/log-collector', [{ name: 'registry-credentials' }]],
     ]);
@@ -356,7 +362,7 @@ describe('every error of a declared site names the path the user wrote, whicheve
   test.each([
     // checked by NfsFolder, the one owner of the rule: 0.9.0 named [server-bakery/BakeryDocroot] 'server'
     ['the NAS host', withFacts({ nas: { ...LAB.facts.nas, host: 'nas_test' } }), "[Site] 'facts.nas.host' must be a hostname"],
-    // by DocrootBackup
+    // by ResticBackup
     ['a backup schedule', withFacts({ backup: { exportRoot: '/export/backup', schedule: '0 3 * *' } }), "[Site] 'facts.backup.schedule' must be a schedule"],
     // by WebSshServer, for a prop the entry calls otherwise (overrides) and one the site gave it (the server's certificate)
     ['an override', withServers({ ...shop, overrides: { hostKeysSecret: 'Shop_Keys' } }), "[Site] 'servers[1].overrides.hostKeysSecret' must be a DNS-1123 subdomain"],

@@ -248,7 +248,7 @@ describe('the contract: the operator\'s one input besides the manifests', () => 
       ...['web-ssh-server/images/apache-exporter', 'control-plane/images/haproxy', 'web-ssh-server/images/httpd', 'control-plane/images/keepalived']
         .map((folder) => `buildah bud -t master.test:5000/myrepo/${path.basename(folder)}:v1 packages/${folder} && buildah push master.test:5000/myrepo/${path.basename(folder)}:v1`),
       'skopeo copy docker://aledbf/kube-keepalived-vip:0.35 docker://master.test:5000/myrepo/kube-keepalived-vip:0.35',
-      ...['monitoring/images/log-collector', 'web-ssh-server/images/sshd']
+      ...['monitoring/images/log-collector', 'storage/images/restic', 'web-ssh-server/images/sshd']
         .map((folder) => `buildah bud -t master.test:5000/myrepo/${path.basename(folder)}:v1 packages/${folder} && buildah push master.test:5000/myrepo/${path.basename(folder)}:v1`),
     ]);
   });

@@ -1,0 +1,146 @@
+#!/bin/sh
+# One server's backups with restic (ResticBackup's jobs run it):
+#   vserver-backup backup    back the docroot up, forget what the retention no longer keeps, check a share of the data
+#   vserver-backup prune     forget and prune (frees the space of forgotten snapshots), then check the structure
+#   vserver-backup drill     restore the newest snapshot into a scratch folder and compare it with the snapshot's
+#                            listing and, for a sample of files unchanged since, with the docroot itself
+#   vserver-backup restore   put a snapshot (SNAPSHOT, default latest) back into the docroot, or one path of it
+#                            (RESTORE_PATH); with DRY_RUN=1 only say what it would write
+#   vserver-backup snapshots list the snapshots
+# Settings from the environment (the construct sets them): RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE, SERVER (the
+# snapshots' host name), SOURCE (the docroot's mount), KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, CHECK_SHARE (each backup
+# reads 1/CHECK_SHARE of the data, a different share each day), SCRATCH (the drill's folder), SAMPLE (files hashed).
+# Every failure exits non-zero with the reason on stderr: the Job fails, and so does the check that watches it.
+set -eu
+log() { echo "vserver-backup: $*"; }
+fail() { echo "vserver-backup: $*" >&2; exit 1; }
+: "${RESTIC_REPOSITORY:?}" "${RESTIC_PASSWORD_FILE:?}" "${SERVER:?}" "${SOURCE:=/docroot}"
+: "${KEEP_DAILY:=7}" "${KEEP_WEEKLY:=4}" "${KEEP_MONTHLY:=6}" "${CHECK_SHARE:=7}" "${SCRATCH:=/scratch}" "${SAMPLE:=20}"
+export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE
+export XDG_CACHE_HOME="${XDG_CACHE_HOME:-/tmp/cache}" TMPDIR="${TMPDIR:-/tmp}"
+TAG=docroot
+# another job of this server may hold the repository's lock (a prune while a backup runs): wait for it
+restic() { command restic --retry-lock 30m "$@"; }
+[ -s "$RESTIC_PASSWORD_FILE" ] || fail "no repository password in $RESTIC_PASSWORD_FILE (the Secret's key 'password')"
+
+# The repository, made on the first backup. A folder that holds something else is never made a repository.
+ensure_repository() {
+  case "$RESTIC_REPOSITORY" in
+    /*)
+      if [ ! -f "$RESTIC_REPOSITORY/config" ]; then
+        if [ -d "$RESTIC_REPOSITORY" ] && [ -n "$(ls -A "$RESTIC_REPOSITORY")" ]; then
+          fail "$RESTIC_REPOSITORY holds files but no restic repository: move them away or point the backup elsewhere"
+        fi
+        restic init --quiet
+        log "made the repository $RESTIC_REPOSITORY"
+      fi ;;
+    *) restic cat config >/dev/null 2>&1 || { restic init --quiet; log "made the repository $RESTIC_REPOSITORY"; } ;;
+  esac
+}
+
+# The id of the newest snapshot of the docroot, or of the one named (a prefix of its id, 8 or more hex digits).
+snapshot_id() {
+  want=${1:-latest}
+  if [ "$want" = latest ]; then
+    id=$(restic snapshots --json --latest 1 --host "$SERVER" --tag "$TAG" | jq -r '.[-1].id // empty')
+    [ -n "$id" ] || fail "no snapshot of $SERVER's docroot in $RESTIC_REPOSITORY yet"
+  else
+    printf '%s' "$want" | grep -Eq '^[0-9a-f]{8,64}$' || fail "snapshot \"$want\" is no snapshot id (8 to 64 hex digits, or latest)"
+    id=$(restic snapshots --json --host "$SERVER" --tag "$TAG" | jq -r --arg w "$want" '[.[] | select(.id | startswith($w))] | if length == 1 then .[0].id else empty end')
+    [ -n "$id" ] || fail "no single snapshot of $SERVER's docroot starts with $want: vserver-backup snapshots lists them"
+  fi
+  echo "$id"
+}
+
+backup() {
+  { [ -d "$SOURCE" ] && [ -r "$SOURCE" ] && [ -x "$SOURCE" ]; } || fail "cannot read the docroot $SOURCE: nothing backed up"
+  # Whatever the backup's user cannot read would be missing from the snapshot: fail instead, naming it.
+  find "$SOURCE" ! -readable > "$TMPDIR/unreadable" 2>&1 || true
+  if [ -s "$TMPDIR/unreadable" ]; then
+    fail "cannot read $(wc -l < "$TMPDIR/unreadable") entries of the docroot (first: $(head -n 3 "$TMPDIR/unreadable" | tr '\n' ' ')): nothing backed up; they must be readable by uid $(id -u)"
+  fi
+  [ -n "$(find "$SOURCE" -mindepth 1 -maxdepth 1 -print)" ] \
+    || fail "the docroot $SOURCE is empty: nothing backed up (an empty snapshot would look like a backup)"
+  ensure_repository
+  status=0
+  restic backup --json --host "$SERVER" --tag "$TAG" "$SOURCE" > "$TMPDIR/backup.json" || status=$?
+  id=$(jq -r 'select(.message_type == "summary") | .snapshot_id // empty' "$TMPDIR/backup.json" 2>/dev/null || true)
+  if [ "$status" -eq 3 ]; then
+    # restic saved a snapshot without what it could not read: take it back
+    [ -z "$id" ] || restic forget --quiet "$id"
+    fail "restic could not read part of the docroot: the incomplete snapshot is forgotten ($(jq -r 'select(.message_type == "error") | .item' "$TMPDIR/backup.json" | head -n 3 | tr '\n' ' '))"
+  fi
+  { [ "$status" -eq 0 ] && [ -n "$id" ]; } || fail "restic backup failed (exit $status)"
+  log "$(jq -r 'select(.message_type == "summary") | "snapshot \(.snapshot_id[0:8]): \(.total_files_processed) files, \(.total_bytes_processed) bytes, \(.files_new) new, \(.files_changed) changed, \(.data_added_packed) bytes added to the repository"' "$TMPDIR/backup.json")"
+  restic forget --quiet --host "$SERVER" --tag "$TAG" \
+    --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY"
+  share=$(( $(date -u +%s) / 86400 % CHECK_SHARE + 1 ))
+  restic check --quiet --read-data-subset="$share/$CHECK_SHARE" \
+    || fail "the repository has errors (share $share/$CHECK_SHARE of its data read): see restic's words above; the backup is not verified"
+  log "verified: the repository's structure and share $share/$CHECK_SHARE of its data read back without error"
+}
+
+prune() {
+  ensure_repository
+  restic forget --prune --host "$SERVER" --tag "$TAG" \
+    --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY"
+  restic check --quiet || fail "the repository has errors after the prune: see restic's words above"
+  log "pruned; $(restic snapshots --json --host "$SERVER" --tag "$TAG" | jq length) snapshots kept"
+}
+
+drill() {
+  id=$(snapshot_id latest)
+  into="$SCRATCH/restore"
+  rm -rf "$into"; mkdir -p "$into"
+  # --verify reads every restored file back and checks it against the snapshot's blob hashes
+  restic restore --quiet "$id:$SOURCE" --target "$into" --verify || fail "restoring snapshot ${id%"${id#????????}"} failed"
+  # What the snapshot lists against what came back: type, path and (for files) size of every entry.
+  restic ls --json "$id" | jq -r --arg root "$SOURCE" 'select(.struct_type == "node" and (.path | startswith($root + "/")))
+    | "\(.type[0:1]) \(.path | ltrimstr($root)) \(if .type == "file" then .size else "" end)"' \
+    | sed 's/^s /l /' | LC_ALL=C sort > "$TMPDIR/listed"
+  (cd "$into" && find . -mindepth 1 -printf '%y /%P %s\n') | sed 's/^\([dl] .*\) [0-9]*$/\1 /' | LC_ALL=C sort > "$TMPDIR/restored"
+  if ! cmp -s "$TMPDIR/listed" "$TMPDIR/restored"; then
+    diff "$TMPDIR/listed" "$TMPDIR/restored" | head -n 10 >&2
+    fail "snapshot ${id%"${id#????????}"} restored differs from its own listing (above: < listed, > restored)"
+  fi
+  files=$(grep -c '^f ' "$TMPDIR/listed" || true)
+  bytes=$(awk '$1 == "f" { s += $NF } END { print s + 0 }' "$TMPDIR/listed")
+  # A sample of files, hashed: those the docroot still has unchanged (same size and modification second) must be equal.
+  restic ls --json "$id" | jq -r --arg root "$SOURCE" 'select(.struct_type == "node" and .type == "file" and (.path | startswith($root + "/")))
+    | "\(.mtime | sub("\\.[0-9]+"; "") | sub("Z$"; "+00:00") | sub("(?<h>[+-][0-9]{2}):(?<m>[0-9]{2})$"; "\(.h)\(.m)") | strptime("%Y-%m-%dT%H:%M:%S%z") | mktime) \(.size) \(.path | ltrimstr($root))"' \
+    | shuf -n "$SAMPLE" > "$TMPDIR/sample" || true
+  compared=0
+  while read -r mtime size path; do
+    live="$SOURCE$path"
+    if [ ! -f "$live" ] || [ "$(stat -c '%s %Y' "$live")" != "$size $mtime" ]; then continue; fi
+    [ "$(sha256sum < "$into$path")" = "$(sha256sum < "$live")" ] \
+      || fail "$path restored from snapshot ${id%"${id#????????}"} differs from the docroot's, which is unchanged since (same size and time)"
+    compared=$((compared + 1))
+  done < "$TMPDIR/sample"
+  rm -rf "$into"
+  log "drill of snapshot ${id%"${id#????????}"}: $files files, $bytes bytes restored and read back; the listing matches; $compared of $(wc -l < "$TMPDIR/sample") sampled files equal to the docroot's (the others changed since)"
+}
+
+restore() {
+  id=$(snapshot_id "${SNAPSHOT:-latest}")
+  set -- --target "$SOURCE" --overwrite if-changed
+  if [ -n "${RESTORE_PATH:-}" ]; then
+    case "$RESTORE_PATH" in /*) ;; *) fail "RESTORE_PATH must start with / (a path in the docroot, e.g. /wp-content/uploads)" ;; esac
+    set -- "$@" --include "$RESTORE_PATH"
+  fi
+  what="snapshot ${id%"${id#????????}"} of $SERVER's docroot${RESTORE_PATH:+ (only $RESTORE_PATH)}"
+  if [ "${DRY_RUN:-}" = 1 ]; then
+    log "would restore $what; it would write:"
+    restic restore "$id:$SOURCE" "$@" --dry-run --verbose=2 | sed -n 's/^\(restored\|updated\) /  /p'
+    return
+  fi
+  restic restore "$id:$SOURCE" "$@" --verbose=1
+  log "restored $what"
+}
+
+snapshots() { restic snapshots --host "$SERVER" --tag "$TAG"; }
+
+case "${1:-}" in
+  backup|prune|drill|restore|snapshots) "$1" ;;
+  *) fail "usage: vserver-backup backup|prune|drill|restore|snapshots" ;;
+esac

@@ -1,0 +1,177 @@
+import { ImageReference, OperatorContract, restrictedViolations } from '@cdk8s-vserver/core';
+import { NfsFolder, ResticBackup, ResticBackupProps } from '@cdk8s-vserver/storage';
+import { Chart, Size, Testing } from 'cdk8s';
+import { find, synth } from '../../support';
+
+const RESTIC = ImageReference.of('master.test:5000/myrepo/restic:v1');
+
+function setup(props: Partial<ResticBackupProps> = {}, targetChart?: (app: ReturnType<typeof Testing.app>) => Chart) {
+  const app = Testing.app();
+  const chart = new Chart(app, 'web', { namespace: 'default', disableResourceNameHashes: true });
+  const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
+  const target = new NfsFolder(targetChart ? targetChart(app) : chart, 'Target', { host: 'nas.test', path: '/export/backup/myweb', claimName: 'myweb-backup' });
+  const backup = new ResticBackup(chart, 'Backup', { name: 'myweb', docroot, target, image: RESTIC, ...props });
+  return { chart, backup, docroot };
+}
+
+const podOf = (c: any) => c.spec.jobTemplate.spec.template.spec;
+const envOf = (c: any): Record<string, string> => Object.fromEntries(podOf(c).containers[0].env.map((e: any) => [e.name, e.value]));
+
+describe('defaults', () => {
+  const { chart } = setup();
+  const manifests = synth(chart);
+  const cron = (task: string) => find(manifests, 'CronJob', `myweb-${task}`);
+
+  test('a nightly backup, a weekly prune and drill, one at a time each, and a suspended restore template', () => {
+    expect(cron('backup').apiVersion).toBe('batch/v1');
+    expect(cron('backup').spec).toMatchObject({ schedule: '0 3 * * *', suspend: false, concurrencyPolicy: 'Forbid' });
+    expect(cron('prune').spec).toMatchObject({ schedule: '30 4 * * 0', suspend: false, concurrencyPolicy: 'Forbid' });
+    expect(cron('drill').spec).toMatchObject({ schedule: '0 5 * * 0', suspend: false, concurrencyPolicy: 'Forbid' });
+    expect(cron('restore').spec).toMatchObject({ suspend: true, concurrencyPolicy: 'Forbid' });
+  });
+
+  test("each CronJob runs the image's script with its task, on the server's repository in the backup export", () => {
+    for (const task of ['backup', 'prune', 'drill', 'restore']) {
+      const c = podOf(cron(task)).containers[0];
+      expect(c.image).toBe('master.test:5000/myrepo/restic:v1');
+      expect(c.command).toBeUndefined();
+      expect(c.args).toEqual([task]);
+    }
+    expect(envOf(cron('backup'))).toEqual({
+      SERVER: 'myweb',
+      SOURCE: '/docroot',
+      RESTIC_REPOSITORY: '/backup/restic',
+      RESTIC_PASSWORD_FILE: '/etc/restic/password',
+      KEEP_DAILY: '7',
+      KEEP_WEEKLY: '4',
+      KEEP_MONTHLY: '6',
+      CHECK_SHARE: '7',
+    });
+  });
+
+  test('the docroot is read-only but for the restore; the repository writable (a read takes a lock); the drill has a scratch folder', () => {
+    const mount = (task: string, name: string) => podOf(cron(task)).containers[0].volumeMounts.find((m: any) => m.name === name);
+    for (const task of ['backup', 'prune', 'drill']) expect(mount(task, 'docroot')).toEqual({ name: 'docroot', mountPath: '/docroot', readOnly: true });
+    expect(mount('restore', 'docroot')).toEqual({ name: 'docroot', mountPath: '/docroot', readOnly: false });
+    for (const task of ['backup', 'prune', 'drill', 'restore']) expect(mount(task, 'backup')).toEqual({ name: 'backup', mountPath: '/backup', readOnly: false });
+    expect(mount('drill', 'scratch')).toEqual({ name: 'scratch', mountPath: '/scratch' });
+    expect(mount('backup', 'scratch')).toBeUndefined();
+    expect(podOf(cron('drill')).volumes.find((v: any) => v.name === 'scratch')).toEqual({ name: 'scratch', emptyDir: { sizeLimit: '16384Mi' } });
+  });
+
+  test("the password comes from the Secret myweb-restic, readable by the jobs' group only", () => {
+    expect(podOf(cron('backup')).volumes.find((v: any) => v.name === 'password'))
+      .toEqual({ name: 'password', secret: { secretName: 'myweb-restic', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } });
+    expect(podOf(cron('backup')).securityContext.fsGroup).toBe(1000);
+  });
+
+  test("runs as the docroot's owner (1000), restricted, with no network and no service account token", () => {
+    for (const task of ['backup', 'prune', 'drill', 'restore']) {
+      const cronJob = cron(task);
+      expect(restrictedViolations(podOf(cronJob))).toEqual([]);
+      expect(podOf(cronJob).securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
+      expect(podOf(cronJob).automountServiceAccountToken).toBe(false);
+      expect(podOf(cronJob).nodeSelector).toEqual({ role: 'worker' });
+    }
+    const policy = find(manifests, 'NetworkPolicy', 'myweb-backup');
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'restic-backup', 'app.kubernetes.io/instance': 'myweb-backup' } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
+  });
+
+  test('a failed check or drill is retried once at most, and each run has an hour', () => {
+    for (const task of ['backup', 'prune', 'drill', 'restore']) {
+      expect(cron(task).spec.jobTemplate.spec).toMatchObject({ backoffLimit: 1, activeDeadlineSeconds: 3600 });
+    }
+  });
+
+  test("the operator is told the password's Secret, with a command that makes it, and the image's build folder", () => {
+    const contract = OperatorContract.of(chart).render([], undefined);
+    expect(contract.secrets).toEqual([expect.objectContaining({
+      namespace: 'default',
+      name: 'myweb-restic',
+      command: expect.stringMatching(/^kubectl create secret generic myweb-restic -n default --from-literal=password="\$\(openssl rand/),
+    })]);
+    expect(contract.secrets[0].what).toContain('keep a copy outside the cluster');
+    expect(contract.images).toContainEqual({ image: RESTIC.reference, method: 'build', from: 'packages/storage/images/restic' });
+  });
+});
+
+test('schedules, retention, the checked share, the scratch size and the Secret are props', () => {
+  const { chart, backup } = setup({
+    schedule: '30 1 * * *',
+    keep: { daily: 14, weekly: 0 },
+    checkShare: 30,
+    pruneSchedule: '0 2 1 * *',
+    drillSchedule: '0 6 * * *',
+    drillScratch: Size.gibibytes(2),
+    passwordSecret: 'myweb-key',
+  });
+  const manifests = synth(chart);
+  expect(find(manifests, 'CronJob', 'myweb-backup').spec.schedule).toBe('30 1 * * *');
+  expect(find(manifests, 'CronJob', 'myweb-prune').spec.schedule).toBe('0 2 1 * *');
+  expect(find(manifests, 'CronJob', 'myweb-drill').spec.schedule).toBe('0 6 * * *');
+  expect(envOf(find(manifests, 'CronJob', 'myweb-backup'))).toMatchObject({ KEEP_DAILY: '14', KEEP_WEEKLY: '0', KEEP_MONTHLY: '6', CHECK_SHARE: '30' });
+  expect(podOf(find(manifests, 'CronJob', 'myweb-drill')).volumes.find((v: any) => v.name === 'scratch').emptyDir.sizeLimit).toBe('2048Mi');
+  expect(podOf(find(manifests, 'CronJob', 'myweb-backup')).volumes.find((v: any) => v.name === 'password').secret.secretName).toBe('myweb-key');
+  expect(backup.passwordSecret).toBe('myweb-key');
+  // the alerts' ages: a day (and the job's hour) for the nightly backup, a day for the daily drill
+  expect(backup.staleAfterSeconds).toBe(86400 + 3600);
+  expect(backup.drillStaleAfterSeconds).toBe(86400 + 3600);
+});
+
+test('by default the drill may be a week and an hour old before it counts as missed', () => {
+  expect(setup().backup.drillStaleAfterSeconds).toBe(7 * 86400 + 3600);
+});
+
+describe('bad input', () => {
+  test.each([
+    ['a schedule that is not cron', { schedule: 'nightly' },
+      "[web/Backup] 'schedule' must be a schedule Kubernetes' CronJob accepts, such as \"0 3 * * *\" or \"@daily\" (this one has 1 field, not 5 "
+      + '(minute hour day-of-month month day-of-week)), got "nightly"'],
+    ['a drill schedule that is not cron', { drillSchedule: '0 5 * *' }, /^\[web\/Backup\] 'drillSchedule' must be a schedule Kubernetes' CronJob accepts/],
+    ['a prune schedule that is not cron', { pruneSchedule: 'weekly' }, /^\[web\/Backup\] 'pruneSchedule' must be a schedule Kubernetes' CronJob accepts/],
+    ['the tar backup\'s number of archives', { keep: 7 as any },
+      /^\[web\/Backup\] 'keep' must be \{ daily, weekly, monthly \}, how many snapshots of each to keep \(a number of archives was the tar backup's/],
+    ['nothing kept', { keep: { daily: 0, weekly: 0, monthly: 0 } }, /^\[web\/Backup\] 'keep' must keep at least one snapshot/],
+    ['a negative retention', { keep: { daily: -1 } }, "[web/Backup] 'keep.daily' must be an integer from 0 to 1000, got -1"],
+    ['a share of none', { checkShare: 0 }, "[web/Backup] 'checkShare' must be an integer from 1 to 100, got 0"],
+    ['a scratch folder too small', { drillScratch: Size.mebibytes(10) }, "[web/Backup] 'drillScratch' must be a Size of at least 64 MiB, such as Size.gibibytes(16), got \"10 MiB\""],
+    ['a Secret name that is no name', { passwordSecret: 'My Key' }, /^\[web\/Backup\] 'passwordSecret' must be a DNS-1123 label/],
+    ['root', { user: 0 }, "[web/Backup] 'user' must be an integer from 1 to 2147483647, got 0"],
+    ['a name too long for a CronJob', { name: 'm'.repeat(45) },
+      /^\[web\/Backup\] 'name' must have at most 44 characters \(it has 45\): '<name>-restore' is a CronJob name/],
+    ['an unpinned image', { image: ImageReference.of('master.test:5000/myrepo/restic') }, /'image' must be an ImageReference with a pinned tag/],
+  ])('throws for %s', (_what, props, message) => {
+    expect(() => setup(props as Partial<ResticBackupProps>)).toThrow(message);
+  });
+
+  test('throws for a target in another namespace than the docroot', () => {
+    expect(() => setup({}, (app) => new Chart(app, 'backups', { namespace: 'backups' }))).toThrow(
+      "[web/Backup] 'target' must be a claim in the docroot's namespace \"default\": one Job mounts both, got \"backups\"");
+  });
+
+  test('throws for the docroot as its own target', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'web', { namespace: 'default' });
+    const docroot = new NfsFolder(chart, 'Docroot', { host: 'nas.test', path: '/export/web/myweb', claimName: 'docroot' });
+    expect(() => new ResticBackup(chart, 'Backup', { name: 'myweb', docroot, target: docroot, image: RESTIC })).toThrow(
+      "[web/Backup] 'target' must be another folder than the docroot: a backup inside what it saves is lost with it, got \"docroot\"");
+  });
+});
+
+test("the jobs' pods never carry the server's instance label (the README's log query per server must not find them)", () => {
+  const labels = find(synth(setup().chart), 'CronJob', 'myweb-drill').spec.jobTemplate.spec.template.metadata.labels;
+  expect(labels).toEqual({ 'app.kubernetes.io/name': 'restic-backup', 'app.kubernetes.io/instance': 'myweb-backup', 'app.kubernetes.io/managed-by': 'cdk8s-vserver' });
+});
+
+test("its container is the backup job's, as written (a site sizes a quota from it without reading the CronJob back)", () => {
+  const { chart, backup } = setup();
+  const written = find(synth(chart), 'CronJob', 'myweb-backup').spec.jobTemplate.spec.template.spec.containers;
+  expect(written).toHaveLength(1);
+  expect(JSON.parse(JSON.stringify(written[0]))).toEqual(JSON.parse(JSON.stringify({
+    ...backup.container,
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  })));
+});
