@@ -54,6 +54,8 @@ tier_tools() { # lint|schema|cluster|node
       echo "docker-registry docker-registry"
       echo "htpasswd apache2-utils"
       echo "rsyslogd rsyslog"
+      # Debian 12's restic (0.14), which reads the backups' repositories from outside the pods (the NAS's view)
+      echo "restic restic"
       # the outside auditors' root (scripts/node/auditor.sh) gets mounts of its own
       echo "unshare util-linux" ;;
     *) echo "tier_tools: unknown tier '$1' (lint, schema, cluster or node)" >&2; return 2 ;;

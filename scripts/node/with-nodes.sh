@@ -155,7 +155,7 @@ TOML
   # The images the site runs, by the names its manifests use (the registry master.test:5000 is not needed).
   for tar in "$VSERVER_IMAGES/pause.tar" "$VSERVER_IMAGES"/httpd/image.tar "$VSERVER_IMAGES"/sshd/image.tar \
       "$VSERVER_IMAGES"/apache-exporter/image.tar "$VSERVER_IMAGES"/php8.4-fpm/image.tar "$VSERVER_IMAGES"/mariadb/image.tar \
-      "$VSERVER_IMAGES"/log-collector/image.tar "$VSERVER_IMAGES"/entry/image.tar; do
+      "$VSERVER_IMAGES"/log-collector/image.tar "$VSERVER_IMAGES"/entry/image.tar "$VSERVER_IMAGES"/restic/image.tar; do
     ctr --address "$dir/containerd.sock" -n k8s.io images import --no-unpack "$tar" >/dev/null
   done
   # v2: the same build under a second tag, so a rollout v1 -> v2 replaces every pod.

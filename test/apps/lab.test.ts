@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CONTRACT_FILE } from '@cdk8s-vserver/core';
 import { synthApp } from '@cdk8s-vserver/hosting';
 import { KEEPALIVED_VIP_0_35, unknownFlags } from '@cdk8s-vserver/vip';
 import { buildLab } from '../../apps/lab/lab';
@@ -84,6 +85,14 @@ describe('dist/lab', () => {
       .filter((line) => line.includes('kubectl create secret generic myweb-ssh-'));
     expect(commands('README.md')).toHaveLength(2);
     expect(commands('README.md')).toEqual(commands('packages/web-ssh-server/README.md'));
+  });
+
+  test("the root README's command for the backups' password is the one dist/lab's contract gives the operator", () => {
+    const repo = path.join(__dirname, '../..');
+    const contract = JSON.parse(fs.readFileSync(path.join(DIST, 'lab', CONTRACT_FILE), 'utf-8'));
+    const command = contract.secrets.find((s: any) => s.name === 'myweb-restic').command;
+    const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf-8').split('\n').filter((line) => line.includes('myweb-restic'));
+    expect(readme.map((line) => line.replace(/ +#.*$/, ''))).toEqual([command]);
   });
 
   test('warns once: port 22 of myweb on its VIP clashes with the router node\'s sshd, as in the report', () => {

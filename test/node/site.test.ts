@@ -154,6 +154,11 @@ beforeAll(async () => {
   // The operator's one-time step, run exactly as the README shows it.
   const made = spawnSync('bash', ['-euo', 'pipefail', '-c', readmeSecretCommands()], { encoding: 'utf-8', env: { ...process.env, HOME: home } });
   if (made.status !== 0) throw new Error(`the README's Secret commands failed: ${made.stderr}`);
+  // the backup repository's password, by the command the synth wrote for the operator
+  const contract = JSON.parse(fs.readFileSync(path.join(LAB, CONTRACT_FILE), 'utf-8'));
+  const resticSecret = contract.secrets.find((x: any) => x.name === 'myweb-restic');
+  const password = spawnSync('bash', ['-euo', 'pipefail', '-c', resticSecret.command], { encoding: 'utf-8' });
+  if (password.status !== 0) throw new Error(`the contract's command for myweb-restic failed: ${password.stderr}`);
   kubectl(['apply', '-f', '-'], lowered.yaml);
   await waitForRollout('v1');
   await routers.elected(60);
@@ -195,7 +200,7 @@ describe('the tier runs dist/lab itself', () => {
     expect(lowered.changed).toEqual(['PersistentVolume/vol1: nfs -> hostPath', 'PersistentVolume/myweb-acme-pv: nfs -> hostPath',
       'PersistentVolume/myweb-backup-pv: nfs -> hostPath', 'PersistentVolume/lab-logs: nfs -> hostPath']);
     expect(lowered.lowered).toBe(lab.filter((o) => ['PodDisruptionBudget', 'CronJob'].includes(o.kind)).length);
-    expect(lowered.lowered).toBe(3);
+    expect(lowered.lowered).toBe(5);
     const strip = (o: any) => (o.kind === 'PersistentVolume'
       ? { ...o, spec: { ...o.spec, nfs: undefined, mountOptions: undefined, hostPath: undefined } }
       : { ...o, apiVersion: ['PodDisruptionBudget', 'CronJob'].includes(o.kind) ? o.apiVersion.split('/')[0] : o.apiVersion });
@@ -393,45 +398,173 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     }
   });
 
-  test('backed up, deleted over SSH, restored: the page is served again (negative control: gone before the restore)', async () => {
-    const runJob = async (cronJob: string, job: string) => {
-      // The README's `kubectl create job <job> --from=cronjob/<cronJob>`. kubectl 1.32 makes that only from a
-      // batch/v1 CronJob (Kubernetes 1.21+); on the 1.20 test server the same Job is made from the v1beta1 one.
+  describe('backups with restic, each checked, and restores', () => {
+    const repository = path.join(backupExport, 'restic');
+    /**
+     * A Job made from one of myweb's backup CronJobs, as `kubectl create job <job> --from=cronjob/<cronJob>` would
+     * (kubectl 1.32 makes that only from a batch/v1 CronJob, Kubernetes 1.21+; on the 1.20 test server the same Job is
+     * made from the v1beta1 one), with `env` added to its container (what the operator's restore sets); waited for
+     * until it has succeeded or failed for good (its one retry too). Returns its outcome and its last pod's log.
+     */
+    const runJob = async (cronJob: string, job: string, env: Record<string, string> = {}) => {
       const template = getJson(['cronjob', cronJob, '-n', 'default']).spec.jobTemplate;
+      const container = template.spec.template.spec.containers[0];
+      container.env = [...container.env ?? [], ...Object.entries(env).map(([name, value]) => ({ name, value }))];
       kubectl(['create', '-f', '-'], JSON.stringify({
         apiVersion: 'batch/v1',
         kind: 'Job',
         metadata: { name: job, namespace: 'default', labels: template.metadata?.labels, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
         spec: template.spec,
       }));
-      const done = await waitFor(`Job ${job} to finish`, 120, () => {
+      const done = await waitFor(`Job ${job} to finish`, 180, () => {
         const status = getJson(['job', job, '-n', 'default']).status;
-        return status.succeeded === 1 || status.failed > 0 ? status : undefined;
+        return status.succeeded === 1 || (status.conditions ?? []).some((c: any) => c.type === 'Failed' && c.status === 'True') ? status : undefined;
       }, { intervalMs: 1000, context: siteState });
-      const logs = kubectl(['logs', '-n', 'default', `job/${job}`]);
-      expect({ job, succeeded: done.succeeded, logs }).toMatchObject({ job, succeeded: 1 });
-      return logs;
+      const pods = getJson(['pods', '-n', 'default', '-l', `job-name=${job}`]).items
+        .sort((a: any, b: any) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
+      const logs = kubectl(['logs', '-n', 'default', pods[pods.length - 1].metadata.name]);
+      return { succeeded: done.succeeded === 1, logs };
     };
-    const page = `<!doctype html><p>keep me ${Date.now()}</p>\n`;
-    fs.writeFileSync(path.join(tmp, 'keep.html'), page);
-    const known = knownHosts('known_vip_backup', [VIP], hostKey);
-    expect(ssh('scp', known, ['-i', userKey, path.join(tmp, 'keep.html'), `web@${VIP}:/var/www/html/keep.html`]).status).toBe(0);
-    expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: page });
+    const succeeded = async (cronJob: string, job: string, env: Record<string, string> = {}) => {
+      const run = await runJob(cronJob, job, env);
+      expect({ job, ...run }).toMatchObject({ job, succeeded: true });
+      return run.logs;
+    };
+    /** Debian's restic on the repository, from outside the pods (the NAS's view), with the password of its Secret. */
+    const restic = (args: string[]) => {
+      const password = Buffer.from(getJson(['secret', 'myweb-restic', '-n', 'default']).data.password, 'base64').toString();
+      const out = spawnSync('restic', [...args, '--no-lock', '--no-cache', '--quiet'], {
+        encoding: 'utf-8', env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: password },
+      });
+      if (out.status !== 0) throw new Error(`restic ${args.join(' ')}: ${out.stderr}`);
+      return out.stdout;
+    };
+    const snapshots = (): string[] => JSON.parse(restic(['snapshots', '--json'])).map((x: any) => x.short_id).sort();
+    /** The repository's pack files, by what they hold. */
+    const packs = () => {
+      const byId = new Map<string, Set<string>>();
+      for (const index of restic(['list', 'index']).trim().split('\n')) {
+        for (const pack of JSON.parse(restic(['cat', 'index', index])).packs) {
+          byId.set(pack.id, new Set([...byId.get(pack.id) ?? [], ...pack.blobs.map((b: any) => b.type)]));
+        }
+      }
+      const file = (id: string) => path.join(repository, 'data', id.slice(0, 2), id);
+      return {
+        data: [...byId].filter(([, types]) => types.has('data')).map(([id]) => file(id)),
+        tree: [...byId].filter(([, types]) => types.has('tree') && !types.has('data')).map(([id]) => file(id)),
+      };
+    };
+    /** Four bytes of a pack file changed in place, as a failing disk would; returns what puts it back. */
+    const corrupt = (file: string) => {
+      const before = fs.readFileSync(file);
+      const bad = Buffer.from(before);
+      bad.write('XXXX', Math.min(40, bad.length - 4));
+      fs.chmodSync(file, 0o600);
+      fs.writeFileSync(file, bad);
+      return () => fs.writeFileSync(file, before);
+    };
+    const known = () => knownHosts('known_vip_backup', [VIP], hostKey);
+    const upload = async (name: string, content: string) => {
+      fs.writeFileSync(path.join(tmp, name), content);
+      expect(ssh('scp', known(), ['-i', userKey, path.join(tmp, name), `web@${VIP}:/var/www/html/${name}`]).status).toBe(0);
+      expect(await get(site(`/${name}`), viaVip())).toEqual({ status: 200, body: content });
+    };
+    const snapshotOf = (logs: string) => {
+      const id = /^vserver-backup: snapshot ([0-9a-f]{8}): (\d+) files/m.exec(logs);
+      expect(id).not.toBeNull();
+      return id![1];
+    };
 
-    // the README's command: a backup now, from the scheduled CronJob's template
-    const backedUp = await runJob('myweb-backup', 'myweb-backup-now');
-    expect(backedUp).toMatch(/^backed up to myweb-\d{8}T\d{6}Z\.tar\.gz; archives kept: 1$/m);
-    const archives = fs.readdirSync(backupExport);
-    expect(archives).toEqual([expect.stringMatching(/^myweb-\d{8}T\d{6}Z\.tar\.gz$/)]);
-    expect(fs.statSync(path.join(backupExport, archives[0])).uid).toBe(1000);
+    test('backed up (and verified), changed, backed up again, deleted over SSH, restored from the first named snapshot: its page is served again (negative control: gone before the restore)', async () => {
+      const first = `<!doctype html><p>keep me ${Date.now()}</p>\n`;
+      await upload('keep.html', first);
+      // the README's command: a backup now, from the scheduled CronJob's template
+      const backedUp = await succeeded('myweb-backup', 'myweb-backup-now');
+      expect(backedUp).toMatch(/^vserver-backup: made the repository \/backup\/restic$/m);
+      expect(backedUp).toMatch(/^vserver-backup: verified: the repository's structure and share \d\/7 of its data read back without error$/m);
+      const firstSnapshot = snapshotOf(backedUp);
+      // the repository on the NAS belongs to web (the jobs' user) and is encrypted: the page is nowhere in it as it is
+      expect(fs.statSync(path.join(repository, 'config')).uid).toBe(1000);
+      const files = spawnSync('grep', ['-rlF', first.trim(), repository], { encoding: 'utf-8' });
+      expect([files.status, files.stdout]).toEqual([1, '']);
 
-    expect(ssh('ssh', known, ['-i', userKey, `web@${VIP}`, 'rm /var/www/html/keep.html']).status).toBe(0);
-    expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
+      const second = `<!doctype html><p>changed ${Date.now()}</p>\n`;
+      await upload('keep.html', second);
+      const again = await succeeded('myweb-backup', 'myweb-backup-again');
+      expect(snapshotOf(again)).not.toBe(firstSnapshot);
+      expect(again).toMatch(/ 0 new, 1 changed, /);
 
-    const restored = await runJob('myweb-restore', 'myweb-restore-1');
-    expect(restored).toContain(`restored /backup/${archives[0]}`);
-    expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: page });
-    expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
+      expect(ssh('ssh', known(), ['-i', userKey, `web@${VIP}`, 'rm /var/www/html/keep.html']).status).toBe(0);
+      expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
+
+      // what the operator would see first: the restore's dry run names the file it would write
+      const dry = await succeeded('myweb-restore', 'myweb-restore-dry', { SNAPSHOT: firstSnapshot, DRY_RUN: '1' });
+      expect(dry).toContain(`would restore snapshot ${firstSnapshot} of myweb's docroot; it would write:`);
+      expect(dry).toMatch(/^ +\/keep\.html/m);
+      expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
+      const restored = await succeeded('myweb-restore', 'myweb-restore-1', { SNAPSHOT: firstSnapshot });
+      expect(restored).toContain(`vserver-backup: restored snapshot ${firstSnapshot} of myweb's docroot`);
+      expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: first });
+      expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
+      // one path from the newest snapshot: the second version, nothing else touched
+      const onePath = await succeeded('myweb-restore', 'myweb-restore-2', { RESTORE_PATH: '/keep.html' });
+      expect(onePath).toContain("of myweb's docroot (only /keep.html)");
+      expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: second });
+    });
+
+    test('the restore drill restores the newest snapshot and finds it whole (negative control: a changed data pack fails it, and a backup that reads all data)', async () => {
+      const drill = await succeeded('myweb-drill', 'myweb-drill-1');
+      expect(drill).toMatch(/^vserver-backup: drill of snapshot [0-9a-f]{8}: \d+ files, \d+ bytes restored and read back; the listing matches; [1-9]\d* of \d+ sampled files equal to the docroot's/m);
+      const { data } = packs();
+      expect(data.length).toBeGreaterThan(0);
+      const putBack = data.map(corrupt);
+      try {
+        const failed = await runJob('myweb-drill', 'myweb-drill-2');
+        expect(failed.succeeded).toBe(false);
+        expect(failed.logs).toMatch(/vserver-backup: restoring snapshot [0-9a-f]{8} failed/);
+        const all = await runJob('myweb-backup', 'myweb-backup-all', { CHECK_SHARE: '1' });
+        expect(all.succeeded).toBe(false);
+        expect(all.logs).toContain('vserver-backup: the repository has errors (share 1/1 of its data read)');
+      } finally {
+        putBack.forEach((f) => f());
+      }
+      expect(await succeeded('myweb-drill', 'myweb-drill-3')).toMatch(/^vserver-backup: drill of snapshot/m);
+    });
+
+    test('a changed tree pack fails the next scheduled backup: the repository has errors (negative control: the same backup passes with the pack put back)', async () => {
+      const { tree } = packs();
+      expect(tree.length).toBeGreaterThan(0);
+      const putBack = corrupt(tree[0]);
+      try {
+        const failed = await runJob('myweb-backup', 'myweb-backup-bad');
+        expect(failed.succeeded).toBe(false);
+        // found while backing up (the last snapshot's tree does not read back) or by the check after it
+        expect(failed.logs).toMatch(/vserver-backup: the repository has errors \((found while backing up|share \d\/7 of its data read)/);
+      } finally {
+        putBack();
+      }
+      expect(await succeeded('myweb-backup', 'myweb-backup-good')).toMatch(/^vserver-backup: verified: /m);
+    });
+
+    test('an unreadable folder of the docroot fails the backup and saves no snapshot (negative control: readable again, it passes)', async () => {
+      const folder = path.join(docroot, 'private');
+      fs.mkdirSync(folder, { mode: 0o700 });
+      fs.writeFileSync(path.join(folder, 'notes.txt'), 'mine\n');
+      // the customer's own folder, but not the backup's user's: as a file left by another uid on the NAS would be
+      fs.chownSync(folder, 0, 0);
+      fs.chownSync(path.join(folder, 'notes.txt'), 0, 0);
+      try {
+        const before = snapshots();
+        const failed = await runJob('myweb-backup', 'myweb-backup-unreadable');
+        expect(failed.succeeded).toBe(false);
+        expect(failed.logs).toMatch(/vserver-backup: cannot read \d+ entries of the docroot \(first: \/docroot\/private/);
+        expect(failed.logs).toContain('nothing backed up');
+        expect(snapshots()).toEqual(before);
+      } finally {
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+      expect(await succeeded('myweb-backup', 'myweb-backup-readable')).toMatch(/^vserver-backup: verified: /m);
+    });
   });
 
   test('the upload belongs to web (uid 1000) with mode 0644, in the docroot the NAS gives to web', () => {

@@ -68,7 +68,8 @@ function caseFor(rule: AlertRule): Case {
         labels: { ...rule.labels, ...labels },
       };
     }
-    case 'VirtualServerBackupStale': {
+    case 'VirtualServerBackupStale':
+    case 'VirtualServerRestoreDrillStale': {
       const sel = matchers(rule.expr, 'kube_cronjob_status_last_successful_time');
       const maxAge = Number(/> (\d+)$/.exec(rule.expr)![1]);
       const minutes = Math.ceil(maxAge / 60) + 20;

@@ -172,6 +172,18 @@ describe('SiteMonitoring', () => {
     expect(down.annotations.summary).toMatch(/^myweb /);
   });
 
+  test('a backup is watched for a verified run within its schedule, and its restore drill only when the server has one (negative control)', () => {
+    const rules = (p: SiteMonitoringProps) => files(p).m.groups[0].rules;
+    const stale = rules(props).find((r) => r.alert === 'VirtualServerBackupStale')!;
+    expect(stale.expr).toBe('time() - kube_cronjob_status_last_successful_time{namespace="default",cronjob="myweb-backup"} > 90000');
+    expect(stale.annotations.summary).toMatch(/^myweb has no verified backup for /);
+    expect(rules(props).find((r) => r.alert === 'VirtualServerRestoreDrillStale')).toBeUndefined();
+    const withDrill = { ...props, servers: [{ ...props.servers[0], backup: { ...props.servers[0].backup!, drill: { cronJob: 'myweb-drill', maxAgeSeconds: 608400 } } }] };
+    const drill = rules(withDrill).find((r) => r.alert === 'VirtualServerRestoreDrillStale')!;
+    expect(drill.expr).toBe('time() - kube_cronjob_status_last_successful_time{namespace="default",cronjob="myweb-drill"} > 608400');
+    expect(drill.labels).toEqual({ severity: 'warning', namespace: 'default', server: 'myweb' });
+  });
+
   test('the certificate probe job and rule exist only with a blackbox exporter and HTTPS hostnames (negative control)', () => {
     const alerts = (p: SiteMonitoringProps) => files(p).m.groups.flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts(props)).toContain('VirtualServerCertificateExpiresSoon');

@@ -63,12 +63,17 @@ backup() {
     || fail "the docroot $SOURCE is empty: nothing backed up (an empty snapshot would look like a backup)"
   ensure_repository
   status=0
-  restic backup --json --host "$SERVER" --tag "$TAG" "$SOURCE" > "$TMPDIR/backup.json" || status=$?
+  restic backup --json --host "$SERVER" --tag "$TAG" "$SOURCE" > "$TMPDIR/backup.json" 2> "$TMPDIR/backup.err" || status=$?
+  cat "$TMPDIR/backup.err" >&2
   id=$(jq -r 'select(.message_type == "summary") | .snapshot_id // empty' "$TMPDIR/backup.json" 2>/dev/null || true)
+  if [ "$status" -ne 0 ] && grep -q 'repository could be damaged\|ciphertext verification failed' "$TMPDIR/backup.err"; then
+    [ -z "$id" ] || restic forget --quiet "$id"
+    fail "the repository has errors (found while backing up: the last snapshot's data does not read back): see restic's words above; nothing backed up"
+  fi
   if [ "$status" -eq 3 ]; then
     # restic saved a snapshot without what it could not read: take it back
     [ -z "$id" ] || restic forget --quiet "$id"
-    fail "restic could not read part of the docroot: the incomplete snapshot is forgotten ($(jq -r 'select(.message_type == "error") | .item' "$TMPDIR/backup.json" | head -n 3 | tr '\n' ' '))"
+    fail "restic could not read part of the docroot: the incomplete snapshot is forgotten ($(jq -r 'select(.message_type == "error") | .item' "$TMPDIR/backup.err" 2>/dev/null | head -n 3 | tr '\n' ' '))"
   fi
   { [ "$status" -eq 0 ] && [ -n "$id" ]; } || fail "restic backup failed (exit $status)"
   log "$(jq -r 'select(.message_type == "summary") | "snapshot \(.snapshot_id[0:8]): \(.total_files_processed) files, \(.total_bytes_processed) bytes, \(.files_new) new, \(.files_changed) changed, \(.data_added_packed) bytes added to the repository"' "$TMPDIR/backup.json")"
