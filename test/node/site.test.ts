@@ -420,9 +420,9 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
         const status = getJson(['job', job, '-n', 'default']).status;
         return status.succeeded === 1 || (status.conditions ?? []).some((c: any) => c.type === 'Failed' && c.status === 'True') ? status : undefined;
       }, { intervalMs: 1000, context: siteState });
-      const pods = getJson(['pods', '-n', 'default', '-l', `job-name=${job}`]).items
+      const jobPods = getJson(['pods', '-n', 'default', '-l', `job-name=${job}`]).items
         .sort((a: any, b: any) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
-      const logs = kubectl(['logs', '-n', 'default', pods[pods.length - 1].metadata.name]);
+      const logs = kubectl(['logs', '-n', 'default', jobPods[jobPods.length - 1].metadata.name]);
       return { succeeded: done.succeeded === 1, logs };
     };
     const succeeded = async (cronJob: string, job: string, env: Record<string, string> = {}) => {

@@ -9,6 +9,7 @@ import {
   MariaDbSpecResourcesLimits, MariaDbSpecResourcesRequests, MariaDbSpecServiceType, MariaDbSpecStorageSize, User, UserSpecCleanupPolicy,
 } from './imports/k8s.mariadb.com';
 import { DATABASE_PORT, DatabaseBase, DatabaseVolume, MYSQL_UID, requireDatabaseVolume } from './site-database';
+import { NEW_PASSWORD } from './secret-commands';
 
 /** The mariadb-operator release whose custom resources this class emits (`src/imports/k8s.mariadb.com.ts`, `crds/`). */
 export const MARIADB_OPERATOR_VERSION = '26.6.0';
@@ -101,7 +102,7 @@ export class MariaDbOperatorDatabase extends DatabaseBase {
       namespace: this.namespace,
       name: rootSecret,
       what: `the root password of database ${this.name}`,
-      command: `kubectl create secret generic ${rootSecret} -n ${this.namespace} --from-literal=password="$(openssl rand -base64 30 | tr -d '/+=')"`,
+      command: `kubectl create secret generic ${rootSecret} -n ${this.namespace} --from-literal=password=${NEW_PASSWORD}`,
     });
 
     this.mariaDb = new MariaDb(this, 'MariaDb', {

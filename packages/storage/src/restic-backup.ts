@@ -5,6 +5,7 @@ import {
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INfsFolder } from './nfs-folder';
+import { NEW_PASSWORD } from './secret-commands';
 
 /** Where the restic image is built from (its Dockerfile and the script its jobs run), for the operator's image list. */
 export const BACKUP_IMAGE_FOLDER = 'packages/storage/images/restic';
@@ -90,7 +91,6 @@ export interface ResticBackupProps {
 
 /** The longest a job may run. */
 const JOB_DEADLINE_SECONDS = 3600;
-const NEW_PASSWORD = '"$(openssl rand -base64 30 | tr -d \'/+=\')"';
 
 /**
  * Backups of a docroot with restic, each one checked: a repository per server (deduplicated, encrypted with a

@@ -6,6 +6,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { NEW_PASSWORD } from './secret-commands';
 
 /** The Dockerfile folder of the database's image, in this project: the operator builds and pushes it to the site's registry. */
 export const DATABASE_IMAGE_FOLDER = 'packages/storage/images/mariadb';
@@ -19,7 +20,6 @@ const CUSTOMER_PASSWORD_DIR = '/etc/mysql/customer';
 /** The label a pod carries to be let in to the database `<name>` (its NetworkPolicy selects it, in any namespace). */
 export const DATABASE_CLIENT_LABEL = 'cdk8s-vserver.io/database-client';
 /** A new random password in a command (letters and digits: the images refuse quotes and backslashes). */
-const NEW_PASSWORD = '"$(openssl rand -base64 30 | tr -d \'/+=\')"';
 /** The `app.kubernetes.io/name` of the customers' Jobs' pods. */
 const CUSTOMER_JOB_APP = 'site-database-customer';
 /** The longest database and user name MariaDB takes (64 and 80; the shorter for both). */
