@@ -8,8 +8,8 @@ import {
   Database, DatabaseSpecCleanupPolicy, Grant, GrantSpecCleanupPolicy, MariaDb, MariaDbSpecImagePullPolicy, MariaDbSpecResources,
   MariaDbSpecResourcesLimits, MariaDbSpecResourcesRequests, MariaDbSpecServiceType, MariaDbSpecStorageSize, User, UserSpecCleanupPolicy,
 } from './imports/k8s.mariadb.com';
-import { DATABASE_PORT, DatabaseBase, DatabaseVolume, MYSQL_UID, requireDatabaseVolume } from './site-database';
 import { NEW_PASSWORD } from './secret-commands';
+import { DATABASE_PORT, DatabaseBase, DatabaseVolume, MYSQL_UID, requireDatabaseVolume } from './site-database';
 
 /** The mariadb-operator release whose custom resources this class emits (`src/imports/k8s.mariadb.com.ts`, `crds/`). */
 export const MARIADB_OPERATOR_VERSION = '26.6.0';
