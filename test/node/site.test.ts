@@ -464,6 +464,12 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       return () => fs.writeFileSync(file, before);
     };
     const known = () => knownHosts('known_vip_backup', [VIP], hostKey);
+    /** The operator CLI, as `npx --no cdk8s-vserver ...` runs it. */
+    const operatorCli = (args: string[]) => {
+      const out = spawnSync(process.execPath, [path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js'), ...args],
+        { encoding: 'utf-8', env: process.env, timeout: 300_000 });
+      return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+    };
     const upload = async (name: string, content: string) => {
       fs.writeFileSync(path.join(tmp, name), content);
       expect(ssh('scp', known(), ['-i', userKey, path.join(tmp, name), `web@${VIP}:/var/www/html/${name}`]).status).toBe(0);
@@ -475,7 +481,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       return id![1];
     };
 
-    test('backed up (and verified), changed, backed up again, deleted over SSH, restored from the first named snapshot: its page is served again (negative control: gone before the restore)', async () => {
+    test('backed up (and verified), changed, backed up again, deleted over SSH, restored by the operator from the first named snapshot after a listing that writes nothing: its page is served again (negative control: gone before the restore)', async () => {
       const first = `<!doctype html><p>keep me ${Date.now()}</p>\n`;
       await upload('keep.html', first);
       // the README's command: a backup now, from the scheduled CronJob's template
@@ -497,18 +503,21 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       expect(ssh('ssh', known(), ['-i', userKey, `web@${VIP}`, 'rm /var/www/html/keep.html']).status).toBe(0);
       expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
 
-      // what the operator would see first: the restore's dry run names the file it would write
-      const dry = await succeeded('myweb-restore', 'myweb-restore-dry', { SNAPSHOT: firstSnapshot, DRY_RUN: '1' });
-      expect(dry).toContain(`would restore snapshot ${firstSnapshot} of myweb's docroot; it would write:`);
-      expect(dry).toMatch(/^ +\/keep\.html/m);
+      // the operator's restore: first what it would write, and nothing written
+      const plan = operatorCli(['restore', LAB, 'myweb', firstSnapshot]);
+      expect([plan.status, plan.stderr]).toEqual([0, expect.stringContaining("restore: nothing written. Run again with --yes to restore myweb's docroot")]);
+      expect(plan.stdout).toContain(`would restore snapshot ${firstSnapshot} of myweb's docroot; it would overwrite (changed since) or write (missing):`);
+      expect(plan.stdout).toMatch(/^ +write \/keep\.html with size/m);
       expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
-      const restored = await succeeded('myweb-restore', 'myweb-restore-1', { SNAPSHOT: firstSnapshot });
-      expect(restored).toContain(`vserver-backup: restored snapshot ${firstSnapshot} of myweb's docroot`);
+      const restored = operatorCli(['restore', LAB, 'myweb', firstSnapshot, '--yes']);
+      expect([restored.status, restored.stdout]).toEqual([0, expect.stringContaining(`vserver-backup: restored snapshot ${firstSnapshot} of myweb's docroot`)]);
       expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: first });
       expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
-      // one path from the newest snapshot: the second version, nothing else touched
-      const onePath = await succeeded('myweb-restore', 'myweb-restore-2', { RESTORE_PATH: '/keep.html' });
-      expect(onePath).toContain("of myweb's docroot (only /keep.html)");
+      // one path from the newest snapshot: the second version, listed as an overwrite first
+      const onePath = operatorCli(['restore', LAB, 'myweb', '--path', '/keep.html', '--yes']);
+      expect(onePath.status).toBe(0);
+      expect(onePath.stdout).toMatch(/^ +overwrite \/keep\.html with size/m);
+      expect(onePath.stdout).toContain("of myweb's docroot (only /keep.html)");
       expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: second });
     });
 

@@ -15,11 +15,33 @@ const USAGE = `usage: cdk8s-vserver <command> ...   (operates a synthesized app 
   images DIR             the commands that put every image DIR pulls into its registry (build and push, or copy)
   uninstall APP [DIR]    delete every object of the app, and nothing else; a namespace it created goes too,
                          unless something that is not the app's is in it
+  restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]
+                         put SERVER's docroot back from its backups (SNAPSHOT: an id from the backup job's log,
+                         or latest, the default), or only PATH in it: first lists what it would overwrite or
+                         write; with --yes it then restores (files created since stay)
 
 DIR is the app's folder (dist/<app>), with the contract its synth wrote (operator/contract.json); APP is the
 app's name, the app.kubernetes.io/part-of label of its objects: deploy takes it from DIR, and refuses another.
 Each command prints the kubectl commands it runs. Run it from the project that installed @cdk8s-vserver/operator as
 \`npx --no cdk8s-vserver deploy dist/lab\` (--no: npx never fetches a package of that name from the registry).`;
+
+/** `restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]`, its flags anywhere after the command. */
+function restore(args: string[], operator: SiteOperator): number {
+  const form = 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]';
+  const positional: string[] = [];
+  let only: string | undefined;
+  let yes = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--yes') yes = true;
+    else if (args[i] === '--path') {
+      only = args[++i];
+      if (!only) throw new OperatorError(form, 2);
+    } else if (args[i].startsWith('--')) throw new OperatorError(`cdk8s-vserver restore: unknown flag ${args[i]}\n${form}`, 2);
+    else positional.push(args[i]);
+  }
+  if (positional.length < 2 || positional.length > 3 || positional.some((a) => !a)) throw new OperatorError(form, 2);
+  return operator.restore(positional[0], positional[1], { snapshot: positional[2], only, yes });
+}
 
 /** Runs one command line of the operator CLI; returns the exit status. */
 export function main(argv: string[], operator = new SiteOperator()): number {
@@ -35,6 +57,7 @@ export function main(argv: string[], operator = new SiteOperator()): number {
       case 'wait': need(1, 2, 'wait APP [SELECTOR]'); return operator.wait(args[0], args[1]);
       case 'images': need(1, 1, 'images DIR'); return operator.images(args[0]);
       case 'uninstall': need(1, 2, 'uninstall APP [DIR]'); return operator.uninstall(args[0], args[1]);
+      case 'restore': return restore(args, operator);
       case 'help': case '--help': case '-h': process.stdout.write(`${USAGE}\n`); return 0;
       default:
         process.stderr.write(`${command === undefined ? '' : `cdk8s-vserver: unknown command ${JSON.stringify(command)}\n`}${USAGE}\n`);

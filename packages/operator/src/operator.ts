@@ -292,6 +292,81 @@ export class SiteOperator {
     return 0;
   }
 
+  /**
+   * Restores a server's docroot from its backups, through the restore template `dir` holds for it (the CronJob
+   * `<server>-restore` of its `ResticBackup`): first a dry run, whose list of what it would overwrite or write is
+   * printed; then, only with `yes`, the restore itself. `snapshot` is a snapshot id (8 to 64 hex digits) or `latest`;
+   * `only` a path in the docroot (`/wp-content/uploads`) to restore alone. Files created since the snapshot stay.
+   */
+  public restore(dir: string, server: string, options: { snapshot?: string; only?: string; yes?: boolean } = {}): number {
+    const { objects } = readSite('restore', dir);
+    const templates = objects.filter((o) => o.kind === 'CronJob' && o.spec?.jobTemplate?.spec?.template?.spec?.containers?.[0]?.args?.[0] === 'restore');
+    const template = templates.find((o) => o.metadata.name === `${server}-restore`);
+    if (!template) {
+      const known = templates.map((o) => o.metadata.name.replace(/-restore$/, '')).sort();
+      throw new OperatorError(`restore: ${dir} has no restore template for server "${server}" (a CronJob ${server}-restore): `
+        + (known.length > 0 ? `the servers with backups are ${known.join(', ')}` : 'its site has no backups (facts.backup)'), 2);
+    }
+    const snapshot = options.snapshot ?? 'latest';
+    if (snapshot !== 'latest' && !/^[0-9a-f]{8,64}$/.test(snapshot)) {
+      throw new OperatorError(`restore: SNAPSHOT must be a snapshot id (8 to 64 hex digits, as the backup job's log names it) or latest, got "${snapshot}"`, 2);
+    }
+    if (options.only !== undefined && !/^\/[^\0\n]*$/.test(options.only)) {
+      throw new OperatorError(`restore: --path must be a path in the docroot starting with / (such as /wp-content/uploads), got "${options.only}"`, 2);
+    }
+    const namespace = template.metadata.namespace ?? 'default';
+    this.reach('restore');
+    const stamp = Math.floor(Date.parse(this.env.VSERVER_NOW ?? new Date().toISOString()) / 1000);
+    const dry = this.restoreJob(template, `${server}-restore-${stamp}-dry`, { SNAPSHOT: snapshot, RESTORE_PATH: options.only ?? '', DRY_RUN: '1' });
+    const planned = this.runJob(dry, namespace);
+    if (planned !== 0) return planned;
+    if (!options.yes) {
+      this.err(`restore: nothing written. Run again with --yes to restore ${server}'s docroot as listed above`);
+      return 0;
+    }
+    return this.runJob(this.restoreJob(template, `${server}-restore-${stamp}`, { SNAPSHOT: snapshot, RESTORE_PATH: options.only ?? '' }), namespace);
+  }
+
+  /** A Job of the restore template, named `name`, with `env` added to its container. */
+  private restoreJob(template: FolderObject, name: string, env: Record<string, string>): FolderObject {
+    const job = JSON.parse(JSON.stringify(template.spec.jobTemplate));
+    const container = job.spec.template.spec.containers[0];
+    container.env = [...container.env ?? [], ...Object.entries(env).filter(([, v]) => v !== '').map(([n, value]) => ({ name: n, value }))];
+    return {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name,
+        namespace: template.metadata.namespace,
+        labels: job.metadata?.labels,
+        annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
+      } as FolderObject['metadata'],
+      spec: job.spec,
+    };
+  }
+
+  /** Creates `job`, waits until it has succeeded or failed for good, prints its log; its exit status. */
+  private runJob(job: FolderObject, namespace: string): number {
+    const created = this.run(['create', '-f', '-'], [job]);
+    if (created !== 0) return created;
+    const name = job.metadata.name;
+    const timeoutSeconds = parseInt(this.env.VSERVER_WAIT_TIMEOUT ?? '600', 10) || 600;
+    const until = Date.now() + timeoutSeconds * 1000;
+    let state = '';
+    for (;;) {
+      state = this.query('restore', ['get', 'job', name, '-n', namespace, '-o',
+        'jsonpath={.status.succeeded}/{range .status.conditions[*]}{.type}={.status},{end}']);
+      if (state.startsWith('1/') || /Failed=True/.test(state) || Date.now() > until) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    }
+    this.run(['logs', '-n', namespace, `job/${name}`]);
+    if (state.startsWith('1/')) return 0;
+    this.err(/Failed=True/.test(state)
+      ? `restore: Job ${namespace}/${name} failed (its log above); kubectl describe job ${name} -n ${namespace} says more`
+      : `restore: Job ${namespace}/${name} did not finish within ${timeoutSeconds} s (VSERVER_WAIT_TIMEOUT); it goes on: kubectl logs -f job/${name} -n ${namespace}`);
+    return 1;
+  }
+
   /** The kinds among `kinds` that the server serves, with their resource names and served versions. */
   private served(command: string, kinds: OperatedKind[]): ServedKind[] {
     type Resource = { name: string; kind: string };

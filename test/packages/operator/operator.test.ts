@@ -40,7 +40,8 @@ describe('the operator CLI, usage', () => {
   test('without a command: the usage, every command in it (uninstall too), exit 2', () => {
     const out = cli([]);
     expect(out.status).toBe(2);
-    for (const command of ['preflight [DIR]', 'diff DIR', 'deploy DIR [APP]', 'wait APP [SELECTOR]', 'images DIR', 'uninstall APP [DIR]']) {
+    for (const command of ['preflight [DIR]', 'diff DIR', 'deploy DIR [APP]', 'wait APP [SELECTOR]', 'images DIR', 'uninstall APP [DIR]',
+      'restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]']) {
       expect(out.stderr).toContain(command);
     }
   });
@@ -57,6 +58,9 @@ describe('the operator CLI, usage', () => {
     [['diff', 'a', 'b'], 'usage: cdk8s-vserver diff DIR'],
     [['wait'], 'usage: cdk8s-vserver wait APP [SELECTOR]'],
     [['uninstall'], 'usage: cdk8s-vserver uninstall APP [DIR]'],
+    [['restore', 'dist/lab'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]'],
+    [['restore', 'dist/lab', 'myweb', 'abcdef12', 'more'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]'],
+    [['restore', 'dist/lab', 'myweb', '--path'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]'],
   ])('fails on %j with its own usage line, exit 2', (args, usage) => {
     expect(cli(args)).toMatchObject({ status: 2, stderr: `${usage}\n` });
   });
@@ -82,11 +86,28 @@ describe('the operator CLI fails in one line, before or without a cluster', () =
     ['wait', ['wait', 'lab']],
     ['deploy', ['deploy', path.join(DIST, 'lab')]],
     ['uninstall', ['uninstall', 'lab']],
+    ['restore', ['restore', path.join(DIST, 'lab'), 'myweb']],
   ])('fails when no cluster answers (%s): one line that says what to do, none of kubectl\'s log lines, no stack trace', (command, args) => {
     const out = cli(args);
     expect(out.status).toBe(1);
     expect(out.stderr.trim().split('\n')).toEqual([expect.stringMatching(
       new RegExp(`^${command}: kubectl cannot reach the cluster \\(The connection to the server 127\\.0\\.0\\.1:9 was refused.*\\)\\. Point KUBECONFIG at the cluster's kubeconfig`))]);
+  });
+
+  test.each([
+    ['a server without backups, naming those with', ['restore', path.join(DIST, 'lab'), 'shop'],
+      `restore: ${path.join(DIST, 'lab')} has no restore template for server "shop" (a CronJob shop-restore): the servers with backups are myweb`],
+    ['a site without backups', ['restore', path.join(DIST, 'agency'), 'bakery'],
+      `restore: ${path.join(DIST, 'agency')} has no restore template for server "bakery" (a CronJob bakery-restore): its site has no backups (facts.backup)`],
+    ['a snapshot that is no id', ['restore', path.join(DIST, 'lab'), 'myweb', 'yesterday'],
+      'restore: SNAPSHOT must be a snapshot id (8 to 64 hex digits, as the backup job\'s log names it) or latest, got "yesterday"'],
+    ['a path not in the docroot', ['restore', path.join(DIST, 'lab'), 'myweb', '--path', 'wp-content'],
+      'restore: --path must be a path in the docroot starting with / (such as /wp-content/uploads), got "wp-content"'],
+    ['an unknown flag', ['restore', path.join(DIST, 'lab'), 'myweb', '--force'], 'cdk8s-vserver restore: unknown flag --force'],
+  ])('restore refuses %s before it asks the cluster anything', (_what, args, message) => {
+    const out = cli(args);
+    expect(out.status).toBe(2);
+    expect(out.stderr.split('\n')[0]).toBe(message);
   });
 
   test('negative control: kubectl itself prints its log lines when no cluster answers (what the operator keeps from the user)', () => {

@@ -135,8 +135,8 @@ restore() {
   fi
   what="snapshot ${id%"${id#????????}"} of $SERVER's docroot${RESTORE_PATH:+ (only $RESTORE_PATH)}"
   if [ "${DRY_RUN:-}" = 1 ]; then
-    log "would restore $what; it would write:"
-    restic restore "$id:$SOURCE" "$@" --dry-run --verbose=2 | sed -n 's/^\(restored\|updated\) /  /p'
+    log "would restore $what; it would overwrite (changed since) or write (missing):"
+    restic restore "$id:$SOURCE" "$@" --dry-run --verbose=2 | sed -n -e 's/^updated  */  overwrite /p' -e 's/^restored  */  write /p'
     return
   fi
   restic restore "$id:$SOURCE" "$@" --verbose=1
