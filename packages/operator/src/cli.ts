@@ -32,12 +32,16 @@ function restore(args: string[], operator: SiteOperator): number {
   let only: string | undefined;
   let yes = false;
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--yes') yes = true;
-    else if (args[i] === '--path') {
+    if (args[i] === '--yes') {
+      yes = true;
+    } else if (args[i] === '--path') {
       only = args[++i];
       if (!only) throw new OperatorError(form, 2);
-    } else if (args[i].startsWith('--')) throw new OperatorError(`cdk8s-vserver restore: unknown flag ${args[i]}\n${form}`, 2);
-    else positional.push(args[i]);
+    } else if (args[i].startsWith('--')) {
+      throw new OperatorError(`cdk8s-vserver restore: unknown flag ${args[i]}\n${form}`, 2);
+    } else {
+      positional.push(args[i]);
+    }
   }
   if (positional.length < 2 || positional.length > 3 || positional.some((a) => !a)) throw new OperatorError(form, 2);
   return operator.restore(positional[0], positional[1], { snapshot: positional[2], only, yes });
