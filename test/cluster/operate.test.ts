@@ -234,6 +234,8 @@ describe('operating a site', () => {
     expect(message.split('\n').filter((l) => l.startsWith('  Secret ops/')).map((l) => l.trim()).sort()).toEqual(['blog', 'shop', 'wiki'].flatMap((s) => [
       `Secret ops/${s}-ssh-authorized-keys, the public keys that may log in to server ${s} over SSH (for Deployment/${s}):`,
       `Secret ops/${s}-ssh-host-keys, the SSH host keys of server ${s} (for Deployment/${s}):`,
+      `Secret ops/${s}-restic, the password of ${s}'s backup repository (keep a copy outside the cluster: without it no backup can be read) `
+        + `(for CronJob/${s}-backup):`,
     ]).sort());
     // preflight says the same
     const preflight = cli(['preflight', threeServers], { VSERVER_MIN_K8S_MINOR: '20' });
@@ -258,7 +260,7 @@ describe('operating a site', () => {
     expect(out.status).toBe(0);
     expect(out.stderr).toMatch(/^\+ kubectl apply -f \S+ --prune -l app\.kubernetes\.io\/part-of=ops-test --prune-allowlist=core\/v1\/ConfigMap /m);
     expect(names('deployments')).toEqual(['blog', 'shop', 'wiki']);
-    expect(names('cronjobs')).toHaveLength(6);
+    expect(names('cronjobs')).toHaveLength(12);
     expect(vipEntries()).toEqual({ '10.9.0.10': 'ops/shop', '10.9.0.11': 'ops/blog', '10.9.0.12': 'ops/wiki' });
   });
 
@@ -276,6 +278,26 @@ describe('operating a site', () => {
       expect(getJson(['jobs', '-n', 'ops', '-l', 'app.kubernetes.io/instance=shop']).items).toEqual([]);
     } finally {
       kubectl(['delete', 'job', 'shop-backup-now', '-n', 'ops', '--wait=false']);
+    }
+  });
+
+  test("restore: its dry run is a Job of dist's restore template that the API server takes, the snapshot and path in its env, and nothing restores before it finished (no kubelet here: it waits, then says so)", () => {
+    const out = cli(['restore', threeServers, 'shop', 'abcdef12', '--path', '/uploads', '--yes'], { VSERVER_WAIT_TIMEOUT: '2' });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/^restore: Job ops\/shop-restore-\d+-dry did not finish within 2 s \(VSERVER_WAIT_TIMEOUT\); it goes on: /m);
+    const jobs = getJson(['jobs', '-n', 'ops']).items.filter((j: any) => j.metadata.name.startsWith('shop-restore-'));
+    try {
+      // the dry run only: with --yes too, the restore waits for the listing
+      expect(jobs.map((j: any) => j.metadata.name)).toEqual([expect.stringMatching(/^shop-restore-\d+-dry$/)]);
+      const container = jobs[0].spec.template.spec.containers[0];
+      expect(container.args).toEqual(['restore']);
+      expect(container.env).toEqual(expect.arrayContaining([
+        { name: 'SNAPSHOT', value: 'abcdef12' }, { name: 'RESTORE_PATH', value: '/uploads' }, { name: 'DRY_RUN', value: '1' },
+      ]));
+      expect(jobs[0].metadata.labels).toMatchObject(shopBackupJobLabels);
+      expect(jobs[0].spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['docroot', 'backup', 'password', 'tmp']);
+    } finally {
+      for (const j of jobs) kubectl(['delete', 'job', j.metadata.name, '-n', 'ops', '--wait=false']);
     }
   });
 

@@ -399,7 +399,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
   });
 
   describe('backups with restic, each checked, and restores', () => {
-    const repository = path.join(backupExport, 'restic');
+    const repository = path.join(backupExport, '.restic');
     /**
      * A Job made from one of myweb's backup CronJobs, as `kubectl create job <job> --from=cronjob/<cronJob>` would
      * (kubectl 1.32 makes that only from a batch/v1 CronJob, Kubernetes 1.21+; on the 1.20 test server the same Job is
@@ -486,7 +486,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       await upload('keep.html', first);
       // the README's command: a backup now, from the scheduled CronJob's template
       const backedUp = await succeeded('myweb-backup', 'myweb-backup-now');
-      expect(backedUp).toMatch(/^vserver-backup: made the repository \/backup\/restic$/m);
+      expect(backedUp).toMatch(/^vserver-backup: made the repository \/backup\/\.restic$/m);
       expect(backedUp).toMatch(/^vserver-backup: verified: the repository's structure and share \d\/7 of its data read back without error$/m);
       const firstSnapshot = snapshotOf(backedUp);
       // the repository on the NAS belongs to web (the jobs' user) and is encrypted: the page is nowhere in it as it is
@@ -519,6 +519,38 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       expect(onePath.stdout).toMatch(/^ +overwrite \/keep\.html with size/m);
       expect(onePath.stdout).toContain("of myweb's docroot (only /keep.html)");
       expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: second });
+    });
+
+    test("the customer restores a file from last night's copy over SFTP, /backups/<date>/ (negative control: that folder is read-only to them)", async () => {
+      const page = `<!doctype html><p>from yesterday ${Date.now()}</p>\n`;
+      await upload('yesterday.html', page);
+      const backedUp = await succeeded('myweb-backup', 'myweb-backup-yesterday');
+      const day = /^vserver-backup: the customer's copy of snapshot [0-9a-f]{8} is \/backups\/(\d{4}-\d{2}-\d{2})\/ over SFTP \(read-only\)$/m.exec(backedUp);
+      expect(day).not.toBeNull();
+      const sftp = (lines: string[]) => {
+        const batch = path.join(tmp, 'sftp-yesterday');
+        fs.writeFileSync(batch, `${lines.join('\n')}\n`);
+        return onHost('master', 'sftp', ['-b', batch, '-i', userKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+          '-o', `UserKnownHostsFile=${known()}`, '-o', 'LogLevel=ERROR', `web@${VIP}`]);
+      };
+      // the customer deletes it by mistake
+      expect(sftp(['rm /var/www/html/yesterday.html']).status).toBe(0);
+      expect((await get(site('/yesterday.html'), viaVip())).status).toBe(404);
+      // and takes it back from last night's copy, over SFTP as everything else
+      const local = path.join(tmp, 'yesterday-copy.html');
+      const restored = sftp([`ls /backups/${day![1]}`, `get /backups/${day![1]}/yesterday.html ${local}`, `put ${local} /var/www/html/yesterday.html`]);
+      expect([restored.status, restored.stderr]).toEqual([0, '']);
+      expect(restored.stdout).toContain(`/backups/${day![1]}/yesterday.html`);
+      expect(await get(site('/yesterday.html'), viaVip())).toEqual({ status: 200, body: page });
+      // the copy is read-only to the customer, and the repository beside it (encrypted) too
+      const refused = sftp([`put ${local} /backups/${day![1]}/mine.html`]);
+      expect(refused.status).not.toBe(0);
+      expect(`${refused.stdout}${refused.stderr}`).toMatch(/Permission denied|read-only|Failure/i);
+      const repositoryRefused = sftp(['rm /backups/.restic/config']);
+      expect(repositoryRefused.status).not.toBe(0);
+      expect(fs.existsSync(path.join(repository, 'config'))).toBe(true);
+      // and httpd never serves it
+      expect((await get(site(`/backups/${day![1]}/yesterday.html`), viaVip())).status).toBe(404);
     });
 
     test('the restore drill restores the newest snapshot and finds it whole (negative control: a changed data pack fails it, and a backup that reads all data)', async () => {

@@ -73,7 +73,7 @@ export interface SiteFacts {
   readonly workers?: string[] | undefined;
   /**
    * Nightly backups of every docroot with restic into a repository per server on a second export
-   * (`<exportRoot>/<server name>/restic`), each checked, with retention, a weekly prune and restore drill, and a
+   * (`<exportRoot>/<server name>/.restic`, beside the customer's copy of the newest snapshot), each checked, with retention, a weekly prune and restore drill, and a
    * restore template per server (`ResticBackup`); leave out for a site without backups.
    */
   readonly backup?: BackupFacts | undefined;
@@ -221,10 +221,10 @@ export interface NasFacts {
  * Backups of every docroot (`facts.backup`): `ResticBackup`'s schedules, retention and checks, and where the
  * repositories go. Each server's backup runs the site's restic image, `<registry>/restic:<the server's version>`.
  */
-export interface BackupFacts extends Pick<ResticBackupProps, 'schedule' | 'keep' | 'checkShare' | 'pruneSchedule' | 'drillSchedule' | 'drillScratch'> {
+export interface BackupFacts extends Pick<ResticBackupProps, 'schedule' | 'keep' | 'checkShare' | 'pruneSchedule' | 'drillSchedule' | 'drillScratch' | 'customerCopy'> {
   /** The host of the NAS that holds the repositories. @default - the docroots' NAS (`facts.nas.host`) */
   readonly host?: string | undefined;
-  /** The export the repositories go under (`/export/backup`): a server's is `<exportRoot>/<name>/restic`. */
+  /** The export the repositories go under (`/export/backup`): a server's is `<exportRoot>/<name>/.restic`, and its customer copy `<exportRoot>/<name>/<date>/`. */
   readonly exportRoot: string;
 }
 

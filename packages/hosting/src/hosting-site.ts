@@ -405,6 +405,19 @@ export class HostingSite extends Construct {
       Warnings.of(this).add(`'${at}.overrides' is deprecated: write its props on the entry itself (${Object.keys(overrides).map((k) => `${k}: ...`).join(', ')}), `
         + 'as the CHANGELOG of 0.10.0 shows.');
     }
+    // the backups' folder on the NAS: the backup's repository, and the customer's copy that sshd shows
+    let backupTarget: NfsFolder | undefined;
+    if (facts.backup && this.backupRoot) {
+      FieldPath.of(this, 'facts.backup').declare(charts.docroot, `${docrootId(spec.name)}Backup`, {
+        host: facts.backup.host !== undefined ? 'facts.backup.host' : 'facts.nas.host', path: 'facts.backup.exportRoot', mountOptions: nas.mountOptions,
+      });
+      backupTarget = new NfsFolder(charts.docroot, `${docrootId(spec.name)}Backup`, {
+        host: facts.backup.host ?? facts.nas.host,
+        path: `${this.backupRoot}/${spec.name}`,
+        mountOptions: facts.nas.mountOptions,
+        claimName: `${spec.name}-backup`,
+      });
+    }
     const server = new WebSshServer(charts.web, constructId(spec.name), {
       ...given,
       name,
@@ -416,6 +429,7 @@ export class HostingSite extends Construct {
       entry: this.entryOf(spec, `${at}`, charts.web, certificate !== undefined),
       version,
       docroot,
+      backups: facts.backup?.customerCopy === false ? undefined : backupTarget,
       certificate,
       acmeStore,
       imagePullSecrets: imagePullSecrets.value ?? facts.imagePullSecrets,
@@ -427,23 +441,14 @@ export class HostingSite extends Construct {
     if (spec.address !== undefined) this.vipController.expose(server.service, spec.address);
     this.serverMap.set(spec.name, server);
     this.docrootMap.set(spec.name, docroot);
-    if (facts.backup && this.backupRoot) {
-      FieldPath.of(this, 'facts.backup').declare(charts.docroot, `${docrootId(spec.name)}Backup`, {
-        host: facts.backup.host !== undefined ? 'facts.backup.host' : 'facts.nas.host', path: 'facts.backup.exportRoot', mountOptions: nas.mountOptions,
-      });
+    if (facts.backup && this.backupRoot && backupTarget) {
       FieldPath.of(this, 'facts.backup').declare(charts.web, `${constructId(spec.name)}Backup`, {
         name: `${at}.name`, image: `${at}.version`, imagePullSecrets: 'facts.imagePullSecrets',
-      });
-      const target = new NfsFolder(charts.docroot, `${docrootId(spec.name)}Backup`, {
-        host: facts.backup.host ?? facts.nas.host,
-        path: `${this.backupRoot}/${spec.name}`,
-        mountOptions: facts.nas.mountOptions,
-        claimName: `${spec.name}-backup`,
       });
       this.backupMap.set(spec.name, new ResticBackup(charts.web, `${constructId(spec.name)}Backup`, {
         name: spec.name,
         docroot,
-        target,
+        target: backupTarget,
         // built from the same release as the server's images, and tagged alike
         image: ImageReference.of(`${facts.registry}/restic:${spec.version}`),
         imagePullSecrets: facts.imagePullSecrets,
@@ -453,6 +458,7 @@ export class HostingSite extends Construct {
         pruneSchedule: facts.backup.pruneSchedule,
         drillSchedule: facts.backup.drillSchedule,
         drillScratch: facts.backup.drillScratch,
+        customerCopy: facts.backup.customerCopy,
       }));
     }
     const backup = this.backupMap.get(spec.name);

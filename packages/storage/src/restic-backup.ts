@@ -32,7 +32,8 @@ export interface ResticBackupProps {
   readonly docroot: INfsFolder;
   /**
    * Where the repository lives: a second export, such as an `NfsFolder` of the NAS's backup folder (the repository
-   * is its sub-folder `restic`). Never the docroots' own export: a NAS lost takes both.
+   * is its dot folder `.restic`, the customer's copy its folder `<date>`). Never the docroots' own export: a NAS lost
+   * takes both.
    */
   readonly target: INfsFolder;
   /**
@@ -78,6 +79,14 @@ export interface ResticBackupProps {
    */
   readonly drillScratch?: Size | undefined;
   /**
+   * The customer's own "yesterday": after each verified backup, its snapshot is unpacked into the target's folder
+   * `<date>/` (one day; only what changed is written), which the server's sshd shows read-only at `/backups/<date>/`
+   * (`WebSshServer`'s `backups` mounts the whole target: the repository beside it is encrypted), so a customer copies
+   * a file back over SFTP. It costs a second copy of the docroot on the backup export, unencrypted like the docroot.
+   * @default true
+   */
+  readonly customerCopy?: boolean | undefined;
+  /**
    * The user (and group) the jobs run as: the owner of the docroot's files.
    * @default 1000 - `web` in this project's images
    */
@@ -113,6 +122,8 @@ export class ResticBackup extends Construct {
   public readonly name: string;
   /** The Secret holding the repository's password (key `password`). */
   public readonly passwordSecret: string;
+  /** Whether each backup unpacks its snapshot for the customer (`customerCopy`): the server's sshd then mounts `target`. */
+  public readonly customerCopy: boolean;
   /** The scheduled, verified backup. */
   public readonly backup: k8s.KubeCronJob;
   /** The scheduled prune. */
@@ -159,6 +170,7 @@ export class ResticBackup extends Construct {
     const user = requireInteger(this, 'user', props.user ?? 1000, 1, 2147483647);
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     this.passwordSecret = requireDnsLabel(this, 'passwordSecret', props.passwordSecret ?? `${this.name}-restic`);
+    this.customerCopy = props.customerCopy ?? true;
     const namespace = props.docroot.namespace;
     if (props.target.namespace !== namespace) {
       throw SiteError.invalidProp(this, 'target', props.target.namespace, `be a claim in the docroot's namespace "${namespace}": `
@@ -184,12 +196,13 @@ export class ResticBackup extends Construct {
     const env: k8s.EnvVar[] = [
       { name: 'SERVER', value: this.name },
       { name: 'SOURCE', value: '/docroot' },
-      { name: 'RESTIC_REPOSITORY', value: '/backup/restic' },
+      { name: 'RESTIC_REPOSITORY', value: '/backup/.restic' },
       { name: 'RESTIC_PASSWORD_FILE', value: '/etc/restic/password' },
       { name: 'KEEP_DAILY', value: String(keep.daily) },
       { name: 'KEEP_WEEKLY', value: String(keep.weekly) },
       { name: 'KEEP_MONTHLY', value: String(keep.monthly) },
       { name: 'CHECK_SHARE', value: String(checkShare) },
+      ...(this.customerCopy ? [{ name: 'CUSTOMER_COPY', value: '/backup' }] : []),
     ];
     const container = (task: 'backup' | 'prune' | 'drill' | 'restore'): k8s.Container => ({
       name: 'restic',

@@ -50,6 +50,15 @@ export interface WebSshServerProps {
   readonly docrootPath?: string | undefined;
 
   /**
+   * The customer's own "yesterday": the folder of the server's backups (`ResticBackup`'s `target`), where each backup
+   * unpacks its snapshot into `<date>/` (`customerCopy`) beside the encrypted repository (`.restic`). sshd mounts it
+   * read-only at `/backups`, so the customer sees `/backups/<date>/` over SFTP and copies a file back into the
+   * docroot; httpd never mounts it.
+   * @default - none
+   */
+  readonly backups?: INfsFolder | undefined;
+
+  /**
    * The node role the pods run on, rendered as `spec.template.spec.nodeSelector` (`role: worker`).
    * @default NodeRole.WORKER
    */
@@ -357,6 +366,8 @@ export const IMAGE_FOLDERS = {
   apacheExporter: 'packages/web-ssh-server/images/apache-exporter',
 } as const;
 export const AUTHORIZED_KEYS_DIR = '/etc/ssh/web-ssh-server';
+/** Where sshd mounts the customer's copy of the newest backup (`backups`), read-only. */
+export const BACKUPS_PATH = '/backups';
 /** The sshd image's probe: exits 0 while sshd listens on SSH_PORT. */
 const SSHD_LISTENING = '/usr/local/lib/web-ssh-server/listening';
 
@@ -595,6 +606,7 @@ export class WebSshServer extends Construct {
 
     const nodeRole = requireNodeRole(this, 'nodeRole', props.nodeRole ?? NodeRole.WORKER);
     requireClaimIn(this, 'docroot', props.docroot, namespace);
+    if (props.backups) requireClaimIn(this, 'backups', props.backups, namespace);
     if (props.docroot.accessMode === 'ReadWriteOnce' && replicas > 1) {
       if (spread === NodeSpread.REQUIRED) {
         throw SiteError.invalidProp(this, 'replicas', replicas, 'be 1 with a ReadWriteOnce docroot: the volume mounts on one node only, '
@@ -629,6 +641,7 @@ export class WebSshServer extends Construct {
         + 'and the server is down while its only pod moves; use 2 or more replicas.');
     }
     const docroot = props.docroot;
+    const backups = props.backups;
     const labels = { ...selectorLabels, 'app.kubernetes.io/version': version, ...MANAGED_BY };
     return {
       name,
@@ -647,6 +660,7 @@ export class WebSshServer extends Construct {
       egress,
       nodeRole,
       docroot,
+      backups,
       docrootPath,
       probePath,
       hostKeysSecret,
@@ -746,6 +760,9 @@ export class WebSshServer extends Construct {
         { name: 'sshd-run', mountPath: '/run' },
         { name: 'ssh-host-keys', mountPath: HOST_KEYS_DIR, readOnly: true },
         { name: authorizedKeys.name, mountPath: AUTHORIZED_KEYS_DIR, readOnly: true },
+        // the newest snapshot, unpacked by the backup: read-only, for the customer to copy files back
+        // (the whole folder, no subPath: the kubelet would make a missing sub-folder as root, before any backup ran)
+        ...(r.backups ? [{ ...r.backups.mountAt(BACKUPS_PATH, { readOnly: true }), name: 'backups' }] : []),
       ],
     };
   }
@@ -793,6 +810,7 @@ export class WebSshServer extends Construct {
         // fsGroup (web) only, as kubelet makes them with an fsGroup.
         { name: 'ssh-host-keys', secret: { secretName: r.hostKeysSecret, defaultMode: 0o440 } },
         authorizedKeys,
+        ...(r.backups ? [{ ...r.backups.podVolume, name: 'backups' }] : []),
         ...(tls?.volumes ?? []),
         ...(r.php ? phpVolumes(r.php) : []),
       ],
@@ -893,6 +911,7 @@ interface Resolved {
   readonly nodeRole: NodeRole;
   readonly docroot: INfsFolder;
   readonly docrootPath: string;
+  readonly backups: INfsFolder | undefined;
   readonly probePath: string;
   readonly hostKeysSecret: string;
   readonly authorizedKeys: AuthorizedKeys;

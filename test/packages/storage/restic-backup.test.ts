@@ -40,12 +40,13 @@ describe('defaults', () => {
     expect(envOf(cron('backup'))).toEqual({
       SERVER: 'myweb',
       SOURCE: '/docroot',
-      RESTIC_REPOSITORY: '/backup/restic',
+      RESTIC_REPOSITORY: '/backup/.restic',
       RESTIC_PASSWORD_FILE: '/etc/restic/password',
       KEEP_DAILY: '7',
       KEEP_WEEKLY: '4',
       KEEP_MONTHLY: '6',
       CHECK_SHARE: '7',
+      CUSTOMER_COPY: '/backup',
     });
   });
 
@@ -119,6 +120,13 @@ test('schedules, retention, the checked share, the scratch size and the Secret a
   // the alerts' ages: a day (and the job's hour) for the nightly backup, a day for the daily drill
   expect(backup.staleAfterSeconds).toBe(86400 + 3600);
   expect(backup.drillStaleAfterSeconds).toBe(86400 + 3600);
+});
+
+test("without customerCopy no snapshot is unpacked for the customer (the server's sshd then mounts nothing of it)", () => {
+  const { chart, backup } = setup({ customerCopy: false });
+  expect(backup.customerCopy).toBe(false);
+  expect(envOf(find(synth(chart), 'CronJob', 'myweb-backup')).CUSTOMER_COPY).toBeUndefined();
+  expect(setup().backup.customerCopy).toBe(true);
 });
 
 test('by default the drill may be a week and an hour old before it counts as missed', () => {

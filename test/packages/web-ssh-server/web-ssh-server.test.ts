@@ -313,6 +313,30 @@ describe('the service', () => {
   });
 });
 
+describe("the customer's copy of the newest backup (backups)", () => {
+  test("sshd mounts the backups' folder read-only at /backups; httpd never mounts it", () => {
+    const chart = Testing.chart();
+    const backups = new NfsFolder(chart, 'Backups', { host: 'nas.test', path: '/export/backup/myweb', claimName: 'myweb-backup' });
+    const { manifests } = server({ backups }, chart);
+    expect(container(manifests, 'sshd').volumeMounts).toContainEqual({ name: 'backups', mountPath: '/backups', readOnly: true });
+    expect(container(manifests, 'httpd').volumeMounts.map((m: any) => m.name)).not.toContain('backups');
+    expect(podSpec(manifests).volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'myweb-backup', readOnly: false } });
+    expect(restrictedViolations(podSpec(manifests))).toEqual([]);
+  });
+
+  test('without it, no such mount (negative control)', () => {
+    const { manifests } = server();
+    expect(container(manifests, 'sshd').volumeMounts.map((m: any) => m.name)).not.toContain('backups');
+  });
+
+  test('throws for a folder in another namespace than the server', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'web', { namespace: 'web' });
+    const backups = new NfsFolder(new Chart(app, 'other', { namespace: 'backups' }), 'Backups', { host: 'nas.test', path: '/export/backup/myweb', claimName: 'myweb-backup' });
+    expect(() => server({ backups }, chart)).toThrow("[web/MyWeb] 'backups' must be a claim in the server's own namespace \"web\"");
+  });
+});
+
 describe('props', () => {
   test('name, replicas, ports, docroot path, probe path and version label', () => {
     const { manifests } = server({

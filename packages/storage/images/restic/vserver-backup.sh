@@ -9,7 +9,8 @@
 #   vserver-backup snapshots list the snapshots
 # Settings from the environment (the construct sets them): RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE, SERVER (the
 # snapshots' host name), SOURCE (the docroot's mount), KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, CHECK_SHARE (each backup
-# reads 1/CHECK_SHARE of the data, a different share each day), SCRATCH (the drill's folder), SAMPLE (files hashed).
+# reads 1/CHECK_SHARE of the data, a different share each day), SCRATCH (the drill's folder), SAMPLE (files hashed),
+# CUSTOMER_COPY (where each backup unpacks its snapshot for the customer; none when empty).
 # Every failure exits non-zero with the reason on stderr: the Job fails, and so does the check that watches it.
 set -eu
 log() { echo "vserver-backup: $*"; }
@@ -83,6 +84,21 @@ backup() {
   restic check --quiet --read-data-subset="$share/$CHECK_SHARE" \
     || fail "the repository has errors (share $share/$CHECK_SHARE of its data read): see restic's words above; the backup is not verified"
   log "verified: the repository's structure and share $share/$CHECK_SHARE of its data read back without error"
+  [ -z "${CUSTOMER_COPY:-}" ] || customer_copy "$id"
+}
+
+# The customer's own "yesterday": the verified snapshot unpacked in CUSTOMER_COPY/<date>/ (one day, renamed from the
+# last one and brought up to date: only what changed is written, what is gone is deleted), which sshd shows read-only.
+customer_copy() {
+  day=$(date -u +%F)
+  mkdir -p "$CUSTOMER_COPY"
+  last=$(find "$CUSTOMER_COPY" -mindepth 1 -maxdepth 1 -type d -name '????-??-??' -printf '%f\n' | sort | tail -n 1)
+  if [ -n "$last" ] && [ "$last" != "$day" ]; then mv "$CUSTOMER_COPY/$last" "$CUSTOMER_COPY/$day"; fi
+  restic restore --quiet "$1:$SOURCE" --target "$CUSTOMER_COPY/$day" --overwrite if-changed --delete > /dev/null \
+    || fail "the backup is verified, but the customer's copy in $CUSTOMER_COPY/$day could not be written"
+  # the days before (a copy left by a run that stopped half-way); nothing else of the folder (the repository is in it)
+  find "$CUSTOMER_COPY" -mindepth 1 -maxdepth 1 -type d -name '????-??-??' ! -name "$day" -exec rm -rf {} +
+  log "the customer's copy of snapshot ${1%"${1#????????}"} is /backups/$day/ over SFTP (read-only)"
 }
 
 prune() {
