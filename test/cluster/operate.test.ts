@@ -351,8 +351,9 @@ describe('operating a site', () => {
     kubectl(['label', 'configmap', 'other-app', '-n', 'default', 'app.kubernetes.io/part-of=other']);
     const out = cli(['uninstall', APP]);
     expect(out.status).toBe(0);
-    // the operator's own SSH Secrets (not the app's: made by hand, unlabelled) keep it too
-    expect(out.stderr).toMatch(/uninstall: namespace ops is kept: it holds objects that are not the app's \(configmap\/made-by-hand secret\/\S+-ssh-\S+ .*\); /);
+    // the operator's own SSH and backup Secrets (not the app's: made by hand, unlabelled) keep it too
+    expect(out.stderr).toMatch(/uninstall: namespace ops is kept: it holds objects that are not the app's \(configmap\/made-by-hand( secret\/\S+)+\); /);
+    expect(out.stderr).toContain('secret/shop-restic secret/shop-ssh-authorized-keys secret/shop-ssh-host-keys');
     expect(out.stderr).toContain('delete them, then: kubectl delete namespace ops');
     let left = '';
     await waitFor('the app\'s objects to be gone', 60, () => {
