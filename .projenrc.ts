@@ -156,6 +156,10 @@ project.addTask('bench:control-plane-failover', {
   description: 'How long the API is unreachable through the API VIP when the master holding it fails: the lab\'s three masters from dist/lab/control-plane/, with negative controls (needs root)',
   exec: 'bash scripts/bench-control-plane-failover.sh',
 });
+project.addTask('bench:backup', {
+  description: 'A server\'s backups on a docroot of 1 GiB in 10,000 files: first and second backup (1 % changed), drill, restore, repository size; the restic image run as its jobs run it (needs root; prints a markdown table)',
+  exec: 'bash scripts/bench-backup.sh',
+});
 // The linter checks in `test` (projen's own `eslint` task fixes what it can; this one only reports).
 const lintDirs = [...packages.map((p) => `${p}/src`), 'apps', 'test', 'scripts', 'projenrc', '.projenrc.ts'];
 const lint = project.addTask('test:lint', {
