@@ -42,17 +42,20 @@ openssl rand -base64 30 | tr -d '/+=' > "$work/secret/password"
 chown -R 1000:1000 "$work/docroot" "$work/backup" "$work/restored" "$work/secret"
 chmod 0400 "$work/secret/password"
 
-ctr=$(buildah from --quiet --pull=never "$image")
-# one job of the image, as its CronJob runs it: uid 1000, the folders where the pods mount them, /tmp in memory
+# one job of the image, as its CronJob runs it: uid 1000, the folders where the pods mount them, /tmp in memory; a
+# container of its own each time, as a pod has (buildah keeps a tmpfs's mode on the first run of a container only)
 job() { # docroot task [VAR=value...]
-  local docroot=$1 task=$2; shift 2
+  local docroot=$1 task=$2 status=0; shift 2
+  ctr=$(buildah from --quiet --pull=never "$image")
   local env=(--env SERVER=myweb --env SOURCE=/docroot --env RESTIC_REPOSITORY=/backup/.restic --env RESTIC_PASSWORD_FILE=/etc/restic/password
     --env KEEP_DAILY=7 --env KEEP_WEEKLY=4 --env KEEP_MONTHLY=6 --env CHECK_SHARE=7 --env CUSTOMER_COPY=/backup)
   local e; for e in "$@"; do env+=(--env "$e"); done
   buildah run --user 1000:1000 --network none "${env[@]}" \
     --volume "$docroot:/docroot" --volume "$work/backup:/backup" --volume "$work/secret:/etc/restic:ro" \
-    --mount type=tmpfs,destination=/tmp --mount type=tmpfs,destination=/scratch,tmpfs-size=4g \
-    "$ctr" -- /usr/local/bin/vserver-backup "$task"
+    --mount type=tmpfs,destination=/tmp,tmpfs-mode=1777 --mount type=tmpfs,destination=/scratch,tmpfs-size=4g,tmpfs-mode=1777 \
+    "$ctr" -- /usr/local/bin/vserver-backup "$task" || status=$?
+  buildah rm "$ctr" >/dev/null; ctr=''
+  return "$status"
 }
 timed() { # label command...
   local label=$1 start end; shift
