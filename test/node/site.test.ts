@@ -464,12 +464,15 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       return () => fs.writeFileSync(file, before);
     };
     const known = () => knownHosts('known_vip_backup', [VIP], hostKey);
-    /** The operator CLI, as `npx --no cdk8s-vserver ...` runs it. */
-    const operatorCli = (args: string[]) => {
-      const out = spawnSync(process.execPath, [path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js'), ...args],
-        { encoding: 'utf-8', env: process.env, timeout: 300_000 });
-      return { status: out.status, stdout: out.stdout, stderr: out.stderr };
-    };
+    /** The operator CLI, as `npx --no cdk8s-vserver ...` runs it (not blocking: a request loop runs meanwhile). */
+    const operatorCli = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js'), ...args], { env: process.env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
     const upload = async (name: string, content: string) => {
       fs.writeFileSync(path.join(tmp, name), content);
       expect(ssh('scp', known(), ['-i', userKey, path.join(tmp, name), `web@${VIP}:/var/www/html/${name}`]).status).toBe(0);
@@ -484,6 +487,9 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     test('backed up (and verified), changed, backed up again, deleted over SSH, restored by the operator from the first named snapshot after a listing that writes nothing: its page is served again (negative control: gone before the restore)', async () => {
       const first = `<!doctype html><p>keep me ${Date.now()}</p>\n`;
       await upload('keep.html', first);
+      // a page no restore changes: what visitors keep reading while the operator restores
+      const steady = `<!doctype html><p>steady ${Date.now()}</p>\n`;
+      await upload('steady.html', steady);
       // the README's command: a backup now, from the scheduled CronJob's template
       const backedUp = await succeeded('myweb-backup', 'myweb-backup-now');
       expect(backedUp).toMatch(/^vserver-backup: made the repository \/backup\/\.restic$/m);
@@ -504,17 +510,22 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
 
       // the operator's restore: first what it would write, and nothing written
-      const plan = operatorCli(['restore', LAB, 'myweb', firstSnapshot]);
+      const plan = await operatorCli(['restore', LAB, 'myweb', firstSnapshot]);
       expect([plan.status, plan.stderr]).toEqual([0, expect.stringContaining("restore: nothing written. Run again with --yes to restore myweb's docroot")]);
       expect(plan.stdout).toContain(`would restore snapshot ${firstSnapshot} of myweb's docroot; it would overwrite (changed since) or write (missing):`);
       expect(plan.stdout).toMatch(/^ +write \/keep\.html with size/m);
       expect((await get(site('/keep.html'), viaVip())).status).toBe(404);
-      const restored = operatorCli(['restore', LAB, 'myweb', firstSnapshot, '--yes']);
+      // the whole server from the first snapshot, under a request loop through the VIP: the site keeps serving
+      const loop = await RequestLoop.start(site('/steady.html'), steady, { intervalMs: 100, ...viaVip() });
+      const restored = await operatorCli(['restore', LAB, 'myweb', firstSnapshot, '--yes']);
+      const report = await loop.stop();
       expect([restored.status, restored.stdout]).toEqual([0, expect.stringContaining(`vserver-backup: restored snapshot ${firstSnapshot} of myweb's docroot`)]);
+      expect({ failed: report.failed, some: report.requests > 10 }).toEqual({ failed: 0, some: true });
+      results.restoreUnderLoop = summary(report);
       expect(await get(site('/keep.html'), viaVip())).toEqual({ status: 200, body: first });
       expect(fs.statSync(path.join(docroot, 'keep.html')).uid).toBe(1000);
       // one path from the newest snapshot: the second version, listed as an overwrite first
-      const onePath = operatorCli(['restore', LAB, 'myweb', '--path', '/keep.html', '--yes']);
+      const onePath = await operatorCli(['restore', LAB, 'myweb', '--path', '/keep.html', '--yes']);
       expect(onePath.status).toBe(0);
       expect(onePath.stdout).toMatch(/^ +overwrite \/keep\.html with size/m);
       expect(onePath.stdout).toContain("of myweb's docroot (only /keep.html)");
