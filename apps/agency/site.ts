@@ -51,6 +51,9 @@ export const AGENCY: HostingSiteProps = {
       operatorLabels: { release: 'kube-prometheus-stack' },
       blackboxExporter: 'blackbox-exporter.monitoring.svc:9115',
     },
+    // every docroot backed up nightly with restic to the backup NAS (a second box: one NAS lost keeps the other), and
+    // the bakery's database dumped into the same repository; each backup checked, drilled weekly
+    backup: { host: 'backup-nas.agency.test', exportRoot: '/export/backups' },
     // the customers' MariaDB, its data on a disk of web1 (InnoDB wants local or block storage, not the NAS)
     database: { volume: DatabaseVolume.local({ node: 'web1', path: '/srv/mariadb', size: Size.gibibytes(20) }), version: 'v1' },
     // one address for every customer: haproxy on both routers (10.20.30.10 is in DNS for every customer's names)

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { podSpecOf } from '@cdk8s-vserver/core';
+import { DATABASE_CLIENT_LABEL } from '@cdk8s-vserver/storage';
 import { DIST, distApps, Manifest, objectsIn } from '../support';
 
 /**
@@ -44,20 +45,31 @@ describe.each(distApps())('dist/%s', (app) => {
     expect(policies.flatMap(table).join('\n')).toMatchSnapshot();
   });
 
-  test('every server pod and every backup job has a policy that closes both directions', () => {
+  test('every server pod and every backup job has a policy that closes both directions (and a backup that dumps a database one more, out to it)', () => {
     const customerPods = objects.filter((o) => podSpecOf(o) && ['web-ssh-server', 'restic-backup'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''));
     expect(customerPods.length).toBeGreaterThan(0);
     for (const o of customerPods) {
       const labels = o.kind === 'CronJob' ? (o as any).spec.jobTemplate.spec.template.metadata.labels : (o as any).spec.template.metadata.labels;
       const own = policiesOf(o.metadata.namespace!, labels).filter((p) => Object.keys((p as any).spec.podSelector.matchLabels ?? {}).length > 0);
-      expect({ id: `${o.kind}/${o.metadata.name}`, policies: own.length, types: own.flatMap((p) => (p as any).spec.policyTypes) })
-        .toEqual({ id: `${o.kind}/${o.metadata.name}`, policies: 1, types: ['Ingress', 'Egress'] });
+      const closing = own.filter((p) => (p as any).spec.policyTypes.join() === 'Ingress,Egress');
+      expect({ id: `${o.kind}/${o.metadata.name}`, closing: closing.length }).toEqual({ id: `${o.kind}/${o.metadata.name}`, closing: 1 });
+      const more = own.filter((p) => !closing.includes(p)).map((p) => `${p.metadata.name}: ${(p as any).spec.policyTypes.join()}`);
+      const dumps = labels[DATABASE_CLIENT_LABEL] !== undefined && o.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup';
+      expect({ id: `${o.kind}/${o.metadata.name}`, more }).toEqual({ id: `${o.kind}/${o.metadata.name}`, more: dumps ? [`${o.metadata.name}-database: Egress`] : [] });
     }
   });
 
-  test('backup and restore jobs get no network at all', () => {
+  test("backup jobs get no network at all, but the dump's way out to its database's port (and DNS); only the backup's pods may take it", () => {
     for (const p of policies.filter((x) => x.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup')) {
-      expect(table(p).slice(1)).toEqual(['  ingress: nothing', '  egress: nothing']);
+      if (!p.metadata.name.endsWith('-backup-database')) {
+        expect(table(p).slice(1)).toEqual(['  ingress: nothing', '  egress: nothing']);
+        continue;
+      }
+      for (const row of table(p).slice(1)) expect(row).toMatch(/^ {2}egress: namespace .*(-> TCP 3306|"k8s-app":"kube-dns"\} -> UDP 53, TCP 53)$/);
+    }
+    for (const c of objects.filter((o) => o.kind === 'CronJob' && o.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup')) {
+      const client = (c as any).spec.jobTemplate.spec.template.metadata.labels[DATABASE_CLIENT_LABEL];
+      if (!c.metadata.name.endsWith('-backup')) expect({ cronJob: c.metadata.name, client }).toEqual({ cronJob: c.metadata.name, client: undefined });
     }
   });
 

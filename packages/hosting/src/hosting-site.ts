@@ -418,6 +418,7 @@ export class HostingSite extends Construct {
         claimName: `${spec.name}-backup`,
       });
     }
+    const database = this.databaseOf(spec, `${at}`, charts.web.namespace ?? 'default');
     const server = new WebSshServer(charts.web, constructId(spec.name), {
       ...given,
       name,
@@ -425,7 +426,7 @@ export class HostingSite extends Construct {
       httpdImage: ImageReference.of(`${facts.registry}/httpd:${version}`),
       sshdImage: ImageReference.of(`${facts.registry}/sshd:${version}`),
       php: php ? { ...php, image: ImageReference.of(`${facts.registry}/${php.version?.imageName ?? 'php-fpm'}:${version}`) } : undefined,
-      database: this.databaseOf(spec, `${at}`, charts.web.namespace ?? 'default'),
+      database,
       entry: this.entryOf(spec, `${at}`, charts.web, certificate !== undefined),
       version,
       docroot,
@@ -459,6 +460,7 @@ export class HostingSite extends Construct {
         drillSchedule: facts.backup.drillSchedule,
         drillScratch: facts.backup.drillScratch,
         customerCopy: facts.backup.customerCopy,
+        database,
       }));
     }
     const backup = this.backupMap.get(spec.name);

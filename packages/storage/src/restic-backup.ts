@@ -1,11 +1,13 @@
 import {
-  AppChecks, containerResources, cronLongestGapSeconds, ImageReference, ImageSource, k8s, MANAGED_BY, NodeRole, OperatorContract,
+  AppChecks, clusterDnsEgressRule, containerResources, cronLongestGapSeconds, ImageReference, ImageSource, k8s, MANAGED_BY, NodeRole,
+  OperatorContract,
   requireCronSchedule, requireDnsLabel, requireImagePullSecrets, requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INfsFolder } from './nfs-folder';
 import { NEW_PASSWORD } from './secret-commands';
+import { DatabaseBinding } from './site-database';
 
 /** Where the restic image is built from (its Dockerfile and the script its jobs run), for the operator's image list. */
 export const BACKUP_IMAGE_FOLDER = 'packages/storage/images/restic';
@@ -87,6 +89,14 @@ export interface ResticBackupProps {
    */
   readonly customerCopy?: boolean | undefined;
   /**
+   * The server's database (`ISiteDatabase.addCustomer`'s binding): each backup then also saves a consistent dump of it
+   * (`mariadb-dump --single-transaction` as the customer's user, tag `database`), the drill loads the newest dump into
+   * a scratch MariaDB of its own and checks every table, and the customer's copy has it as `<database>-<date>.sql`.
+   * Only the backup's pods may reach the database (its client label, and a NetworkPolicy to its port alone).
+   * @default - none: the docroot only
+   */
+  readonly database?: DatabaseBinding | undefined;
+  /**
    * The user (and group) the jobs run as: the owner of the docroot's files.
    * @default 1000 - `web` in this project's images
    */
@@ -100,6 +110,8 @@ export interface ResticBackupProps {
 
 /** The longest a job may run. */
 const JOB_DEADLINE_SECONDS = 3600;
+/** Where the backup reads the database's password (the customer's Secret, key `password`). */
+const DATABASE_PASSWORD_DIR = '/etc/database';
 
 /**
  * Backups of a docroot with restic, each one checked: a repository per server (deduplicated, encrypted with a
@@ -114,8 +126,11 @@ const JOB_DEADLINE_SECONDS = 3600;
  *   `kubectl create job myweb-restore-1 --from=cronjob/myweb-restore`, or a named snapshot or one path through the
  *   operator's `restore`. Files created since the snapshot stay.
  *
+ * With a `database`, each backup also saves a consistent dump of it, and the drill loads the newest dump into a
+ * scratch MariaDB and checks every table.
+ *
  * Every job runs as the docroot's owner, never as root, with no capability and a read-only root filesystem, and no
- * connection in or out (both volumes are the kubelet's mounts).
+ * connection in or out (both volumes are the kubelet's mounts) but the backup's to its database.
  */
 export class ResticBackup extends Construct {
   /** Base name of the CronJobs. */
@@ -134,6 +149,8 @@ export class ResticBackup extends Construct {
   public readonly restore: k8s.KubeCronJob;
   /** The jobs' NetworkPolicy: no connection in or out. */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** With a `database`: the NetworkPolicy that lets the backup's pods (only) reach it. */
+  public readonly databasePolicy?: k8s.KubeNetworkPolicy;
   /**
    * How old the newest verified backup may be before it counts as missed: the schedule's longest gap between two
    * runs, plus the hour a job may take. A site's alert fires after it.
@@ -204,12 +221,26 @@ export class ResticBackup extends Construct {
       { name: 'CHECK_SHARE', value: String(checkShare) },
       ...(this.customerCopy ? [{ name: 'CUSTOMER_COPY', value: '/backup' }] : []),
     ];
-    const container = (task: 'backup' | 'prune' | 'drill' | 'restore'): k8s.Container => ({
+    const database = props.database;
+    const databaseEnv = (task: Task): k8s.EnvVar[] => {
+      if (!database || (task !== 'backup' && task !== 'drill')) return [];
+      return [
+        { name: 'DATABASE', value: database.database },
+        ...(task === 'backup' ? [
+          { name: 'DATABASE_HOST', value: database.host },
+          { name: 'DATABASE_PORT', value: String(database.port) },
+          { name: 'DATABASE_USER', value: database.user },
+          { name: 'DATABASE_PASSWORD_FILE', value: `${DATABASE_PASSWORD_DIR}/password` },
+        ] : []),
+      ];
+    };
+    const dumps = (task: Task) => database !== undefined && task === 'backup';
+    const container = (task: Task): k8s.Container => ({
       name: 'restic',
       image: image.reference,
       imagePullPolicy: 'IfNotPresent',
       args: [task],
-      env,
+      env: [...env, ...databaseEnv(task)],
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
       // restic's index grows with the repository: a limit well above what a docroot of some GiB needs
       resources: containerResources('50m', '64Mi', '1', '512Mi'),
@@ -220,17 +251,20 @@ export class ResticBackup extends Construct {
         { name: 'password', mountPath: '/etc/restic', readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
         ...(task === 'drill' ? [{ name: 'scratch', mountPath: '/scratch' }] : []),
+        ...(dumps(task) ? [{ name: 'database-password', mountPath: DATABASE_PASSWORD_DIR, readOnly: true }] : []),
       ],
     });
     this.container = container('backup');
-    const job = (task: 'backup' | 'prune' | 'drill' | 'restore'): k8s.JobTemplateSpec => ({
+    // the backup's pods alone carry the database's client label: its NetworkPolicy lets them in
+    const podLabels = (task: Task) => (dumps(task) ? { ...labels, ...database!.clientLabels } : labels);
+    const job = (task: Task): k8s.JobTemplateSpec => ({
       metadata: { labels },
       spec: {
         // a failed check or drill is an answer, not a glitch: one retry at most
         backoffLimit: 1,
         activeDeadlineSeconds: JOB_DEADLINE_SECONDS,
         template: {
-          metadata: { labels },
+          metadata: { labels: podLabels(task) },
           spec: {
             restartPolicy: 'Never',
             nodeSelector: nodeRole.nodeSelector,
@@ -246,12 +280,15 @@ export class ResticBackup extends Construct {
               { name: 'password', secret: { secretName: this.passwordSecret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
               ...(task === 'drill' ? [{ name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${scratchMib}Mi`) } }] : []),
+              ...(dumps(task)
+                ? [{ name: 'database-password', secret: { secretName: database!.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } }]
+                : []),
             ],
           },
         },
       },
     });
-    const cronJob = (task: 'backup' | 'prune' | 'drill' | 'restore', cronJobId: string, cronSchedule: string, suspend: boolean) =>
+    const cronJob = (task: Task, cronJobId: string, cronSchedule: string, suspend: boolean) =>
       new k8s.KubeCronJob(this, cronJobId, {
         metadata: { name: `${this.name}-${task}`, labels },
         spec: {
@@ -277,8 +314,26 @@ export class ResticBackup extends Construct {
         policyTypes: ['Ingress', 'Egress'],
       },
     });
+    if (database) {
+      // one more policy, for the backup's pods only (policies add up): out to the database's port, and the cluster's
+      // DNS when its host is a name
+      this.databasePolicy = new k8s.KubeNetworkPolicy(this, 'DatabasePolicy', {
+        metadata: { name: `${this.name}-backup-database`, labels },
+        spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'], ...database.clientLabels } },
+          policyTypes: ['Egress'],
+          egress: [
+            { to: [database.peer], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(database.port) }] },
+            ...(database.hostIsDnsName ? [clusterDnsEgressRule()] : []),
+          ],
+        },
+      });
+    }
   }
 }
+
+/** A job of the backup: what its container runs. */
+type Task = 'backup' | 'prune' | 'drill' | 'restore';
 
 function requireRetention(scope: Construct, keep: BackupRetention | undefined): Required<BackupRetention> {
   if (keep !== undefined && (typeof keep !== 'object' || keep === null)) {

@@ -78,6 +78,10 @@ describe('the operator CLI, usage', () => {
   });
 });
 
+/** The agency's site without its backups (facts.backup left out), synthesized once: a site the restore has nothing for. */
+const NO_BACKUPS = path.join(tmp, 'agency-without-backups');
+synthApp(NO_BACKUPS, (app) => new HostingSite(app, 'Site', { ...AGENCY, facts: { ...AGENCY.facts, backup: undefined } }));
+
 describe('the operator CLI fails in one line, before or without a cluster', () => {
   test.each([
     ['preflight', ['preflight']],
@@ -97,8 +101,8 @@ describe('the operator CLI fails in one line, before or without a cluster', () =
   test.each([
     ['a server without backups, naming those with', ['restore', path.join(DIST, 'lab'), 'shop'],
       `restore: ${path.join(DIST, 'lab')} has no restore template for server "shop" (a CronJob shop-restore): the servers with backups are myweb`],
-    ['a site without backups', ['restore', path.join(DIST, 'agency'), 'bakery'],
-      `restore: ${path.join(DIST, 'agency')} has no restore template for server "bakery" (a CronJob bakery-restore): its site has no backups (facts.backup)`],
+    ['a site without backups', ['restore', NO_BACKUPS, 'bakery'],
+      `restore: ${NO_BACKUPS} has no restore template for server "bakery" (a CronJob bakery-restore): its site has no backups (facts.backup)`],
     ['a snapshot that is no id', ['restore', path.join(DIST, 'lab'), 'myweb', 'yesterday'],
       'restore: SNAPSHOT must be a snapshot id (8 to 64 hex digits, as the backup job\'s log names it) or latest, got "yesterday"'],
     ['a path not in the docroot', ['restore', path.join(DIST, 'lab'), 'myweb', '--path', 'wp-content'],

@@ -129,6 +129,67 @@ test("without customerCopy no snapshot is unpacked for the customer (the server'
   expect(setup().backup.customerCopy).toBe(true);
 });
 
+describe("with the server's database", () => {
+  const database = {
+    host: '10.96.0.53',
+    hostIsDnsName: false,
+    port: 3306,
+    database: 'my_web',
+    user: 'my_web',
+    secret: 'myweb-database',
+    clientLabels: { 'cdk8s-vserver.io/database-client': 'mariadb' },
+    peer: { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'site-database', 'app.kubernetes.io/instance': 'mariadb' } } },
+  };
+  const { chart, backup } = setup({ database });
+  const manifests = synth(chart);
+  const cron = (task: string) => find(manifests, 'CronJob', `myweb-${task}`);
+
+  test('the backup dumps it as its user, the password from the customer\'s Secret (a file, readable by the group only); the drill knows its name', () => {
+    expect(envOf(cron('backup'))).toMatchObject({
+      DATABASE: 'my_web', DATABASE_HOST: '10.96.0.53', DATABASE_PORT: '3306', DATABASE_USER: 'my_web', DATABASE_PASSWORD_FILE: '/etc/database/password',
+    });
+    expect(podOf(cron('backup')).volumes.find((v: any) => v.name === 'database-password'))
+      .toEqual({ name: 'database-password', secret: { secretName: 'myweb-database', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } });
+    expect(podOf(cron('backup')).containers[0].volumeMounts).toContainEqual({ name: 'database-password', mountPath: '/etc/database', readOnly: true });
+    // the drill loads the dump into a MariaDB of its own: the name only, no host, no password
+    expect(envOf(cron('drill'))).toMatchObject({ DATABASE: 'my_web' });
+    expect(envOf(cron('drill')).DATABASE_HOST).toBeUndefined();
+    for (const task of ['prune', 'drill', 'restore']) {
+      expect(envOf(cron(task)).DATABASE_PASSWORD_FILE).toBeUndefined();
+      expect(podOf(cron(task)).volumes.map((v: any) => v.name)).not.toContain('database-password');
+    }
+  });
+
+  test("only the backup's pods carry the database's client label, and only they may reach its port (and no DNS: its host is an address)", () => {
+    expect(cron('backup').spec.jobTemplate.spec.template.metadata.labels).toMatchObject({ 'cdk8s-vserver.io/database-client': 'mariadb' });
+    for (const task of ['prune', 'drill', 'restore']) {
+      expect(cron(task).spec.jobTemplate.spec.template.metadata.labels['cdk8s-vserver.io/database-client']).toBeUndefined();
+    }
+    expect(find(manifests, 'NetworkPolicy', 'myweb-backup-database').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'myweb-backup', 'cdk8s-vserver.io/database-client': 'mariadb' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [database.peer], ports: [{ protocol: 'TCP', port: 3306 }] }],
+    });
+    expect(backup.databasePolicy).toBeDefined();
+    for (const task of ['backup', 'drill']) expect(restrictedViolations(podOf(cron(task)))).toEqual([]);
+  });
+
+  test('a database reached by its DNS name also lets the backup ask the cluster\'s DNS', () => {
+    const named = synth(setup({ database: { ...database, host: 'mariadb.lab-database.svc', hostIsDnsName: true } }).chart);
+    const egress = find(named, 'NetworkPolicy', 'myweb-backup-database').spec.egress;
+    expect(egress).toHaveLength(2);
+    expect(egress[1].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+  });
+
+  test('negative control: without a database, no dump, no client label and no policy out', () => {
+    const plain = setup();
+    const out = synth(plain.chart);
+    expect(envOf(find(out, 'CronJob', 'myweb-backup')).DATABASE).toBeUndefined();
+    expect(out.filter((m: any) => m.kind === 'NetworkPolicy').map((m: any) => m.metadata.name)).toEqual(['myweb-backup']);
+    expect(plain.backup.databasePolicy).toBeUndefined();
+  });
+});
+
 test('by default the drill may be a week and an hour old before it counts as missed', () => {
   expect(setup().backup.drillStaleAfterSeconds).toBe(7 * 86400 + 3600);
 });

@@ -10,7 +10,10 @@
 # Settings from the environment (the construct sets them): RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE, SERVER (the
 # snapshots' host name), SOURCE (the docroot's mount), KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, CHECK_SHARE (each backup
 # reads 1/CHECK_SHARE of the data, a different share each day), SCRATCH (the drill's folder), SAMPLE (files hashed),
-# CUSTOMER_COPY (where each backup unpacks its snapshot for the customer; none when empty).
+# CUSTOMER_COPY (where each backup unpacks its snapshot for the customer; none when empty). For a server with a
+# database: DATABASE (its name), DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD_FILE: each backup then
+# saves a consistent dump of it (mariadb-dump --single-transaction, tag database), which the drill loads into a scratch
+# MariaDB of its own.
 # Every failure exits non-zero with the reason on stderr: the Job fails, and so does the check that watches it.
 set -eu
 log() { echo "vserver-backup: $*"; }
@@ -20,6 +23,7 @@ fail() { echo "vserver-backup: $*" >&2; exit 1; }
 export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-/tmp/cache}" TMPDIR="${TMPDIR:-/tmp}"
 TAG=docroot
+DB_TAG=database
 # another job of this server may hold the repository's lock (a prune while a backup runs): wait for it
 restic() { command restic --retry-lock 30m "$@"; }
 [ -s "$RESTIC_PASSWORD_FILE" ] || fail "no repository password in $RESTIC_PASSWORD_FILE (the Secret's key 'password')"
@@ -39,16 +43,17 @@ ensure_repository() {
   esac
 }
 
-# The id of the newest snapshot of the docroot, or of the one named (a prefix of its id, 8 or more hex digits).
+# The id of the newest snapshot of the docroot (or, with a second argument, of that tag), or of the one named (a
+# prefix of its id, 8 or more hex digits).
 snapshot_id() {
-  want=${1:-latest}
+  want=${1:-latest} tag=${2:-$TAG}
   if [ "$want" = latest ]; then
-    id=$(restic snapshots --json --latest 1 --host "$SERVER" --tag "$TAG" | jq -r '.[-1].id // empty')
-    [ -n "$id" ] || fail "no snapshot of $SERVER's docroot in $RESTIC_REPOSITORY yet"
+    id=$(restic snapshots --json --latest 1 --host "$SERVER" --tag "$tag" | jq -r '.[-1].id // empty')
+    [ -n "$id" ] || fail "no snapshot of $SERVER's $tag in $RESTIC_REPOSITORY yet"
   else
     printf '%s' "$want" | grep -Eq '^[0-9a-f]{8,64}$' || fail "snapshot \"$want\" is no snapshot id (8 to 64 hex digits, or latest)"
-    id=$(restic snapshots --json --host "$SERVER" --tag "$TAG" | jq -r --arg w "$want" '[.[] | select(.id | startswith($w))] | if length == 1 then .[0].id else empty end')
-    [ -n "$id" ] || fail "no single snapshot of $SERVER's docroot starts with $want: vserver-backup snapshots lists them"
+    id=$(restic snapshots --json --host "$SERVER" --tag "$tag" | jq -r --arg w "$want" '[.[] | select(.id | startswith($w))] | if length == 1 then .[0].id else empty end')
+    [ -n "$id" ] || fail "no single snapshot of $SERVER's $tag starts with $want: vserver-backup snapshots lists them"
   fi
   echo "$id"
 }
@@ -78,13 +83,39 @@ backup() {
   fi
   { [ "$status" -eq 0 ] && [ -n "$id" ]; } || fail "restic backup failed (exit $status)"
   log "$(jq -r 'select(.message_type == "summary") | "snapshot \(.snapshot_id[0:8]): \(.total_files_processed) files, \(.total_bytes_processed) bytes, \(.files_new) new, \(.files_changed) changed, \(.data_added_packed) bytes added to the repository"' "$TMPDIR/backup.json")"
-  restic forget --quiet --host "$SERVER" --tag "$TAG" \
+  [ -z "${DATABASE:-}" ] || backup_database
+  # each tag is a group of its own (host and path): the policy keeps as many of each
+  restic forget --quiet --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" \
     --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY"
   share=$(( $(date -u +%s) / 86400 % CHECK_SHARE + 1 ))
   restic check --quiet --read-data-subset="$share/$CHECK_SHARE" \
     || fail "the repository has errors (share $share/$CHECK_SHARE of its data read): see restic's words above; the backup is not verified"
   log "verified: the repository's structure and share $share/$CHECK_SHARE of its data read back without error"
   [ -z "${CUSTOMER_COPY:-}" ] || customer_copy "$id"
+}
+
+# The client's settings for the database (the password never on a command line, where ps would show it).
+database_client() {
+  : "${DATABASE_HOST:?}" "${DATABASE_PORT:=3306}" "${DATABASE_USER:=$DATABASE}" "${DATABASE_PASSWORD_FILE:?}"
+  [ -s "$DATABASE_PASSWORD_FILE" ] || fail "no password of database $DATABASE in $DATABASE_PASSWORD_FILE (the Secret's key 'password')"
+  (umask 077; printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\n' "$DATABASE_HOST" "$DATABASE_PORT" "$DATABASE_USER" \
+    "$(cat "$DATABASE_PASSWORD_FILE")" > "$TMPDIR/client.cnf")
+}
+
+# A consistent dump of the database (one transaction: InnoDB tables as of its start, no lock on the site), saved as
+# /<database>.sql with the tag database. A dump that fails saves nothing (restic's --stdin-from-command).
+backup_database() {
+  database_client
+  status=0
+  restic backup --json --host "$SERVER" --tag "$DB_TAG" --stdin-filename "$DATABASE.sql" --stdin-from-command -- \
+    mariadb-dump --defaults-extra-file="$TMPDIR/client.cnf" --single-transaction --quick --routines --triggers --events \
+    --hex-blob --no-tablespaces --skip-dump-date "$DATABASE" > "$TMPDIR/dump.json" 2> "$TMPDIR/dump.err" || status=$?
+  cat "$TMPDIR/dump.err" >&2
+  # (not $id: the docroot's snapshot, which the customer's copy unpacks)
+  DATABASE_SNAPSHOT=$(jq -r 'select(.message_type == "summary") | .snapshot_id // empty' "$TMPDIR/dump.json" 2>/dev/null || true)
+  { [ "$status" -eq 0 ] && [ -n "$DATABASE_SNAPSHOT" ]; } \
+    || fail "the dump of database $DATABASE on $DATABASE_HOST:$DATABASE_PORT failed (restic exit $status, mariadb-dump's words above): the docroot is saved, the database is not"
+  log "$(jq -r --arg db "$DATABASE" 'select(.message_type == "summary") | "snapshot \(.snapshot_id[0:8]): database \($db), \(.total_bytes_processed) bytes dumped, \(.data_added_packed) bytes added to the repository"' "$TMPDIR/dump.json")"
 }
 
 # The customer's own "yesterday": the verified snapshot unpacked in CUSTOMER_COPY/<date>/ (one day, renamed from the
@@ -99,14 +130,21 @@ customer_copy() {
   # the days before (a copy left by a run that stopped half-way); nothing else of the folder (the repository is in it)
   find "$CUSTOMER_COPY" -mindepth 1 -maxdepth 1 -type d -name '????-??-??' ! -name "$day" -exec rm -rf {} +
   log "the customer's copy of snapshot ${1%"${1#????????}"} is /backups/$day/ over SFTP (read-only)"
+  [ -n "${DATABASE_SNAPSHOT:-}" ] || return 0
+  # and the database's dump beside it, /backups/<database>-<date>.sql
+  restic dump "$DATABASE_SNAPSHOT" "/$DATABASE.sql" > "$CUSTOMER_COPY/.$DATABASE-$day.sql" \
+    || fail "the backup is verified, but the customer's copy of the database's dump could not be written"
+  mv "$CUSTOMER_COPY/.$DATABASE-$day.sql" "$CUSTOMER_COPY/$DATABASE-$day.sql"
+  find "$CUSTOMER_COPY" -mindepth 1 -maxdepth 1 -type f -name "$DATABASE-????-??-??.sql" ! -name "$DATABASE-$day.sql" -delete
+  log "the customer's copy of database $DATABASE is /backups/$DATABASE-$day.sql over SFTP (read-only)"
 }
 
 prune() {
   ensure_repository
-  restic forget --prune --host "$SERVER" --tag "$TAG" \
+  restic forget --prune --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" \
     --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY"
   restic check --quiet || fail "the repository has errors after the prune: see restic's words above"
-  log "pruned; $(restic snapshots --json --host "$SERVER" --tag "$TAG" | jq length) snapshots kept"
+  log "pruned; $(restic snapshots --json --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" | jq length) snapshots kept"
 }
 
 drill() {
@@ -140,6 +178,50 @@ drill() {
   done < "$TMPDIR/sample"
   rm -rf "$into"
   log "drill of snapshot ${id%"${id#????????}"}: $files files, $bytes bytes restored and read back; the listing matches; $compared of $(wc -l < "$TMPDIR/sample") sampled files equal to the docroot's (the others changed since)"
+  [ -z "${DATABASE:-}" ] || drill_database
+}
+
+# The newest dump of the database, loaded into a scratch MariaDB of the drill's own (no network: a socket in the
+# pod), then every table it creates checked.
+drill_database() {
+  id=$(snapshot_id latest "$DB_TAG")
+  short=${id%"${id#????????}"}
+  data="$SCRATCH/mysql" socket="$TMPDIR/drill.sock" dump="$SCRATCH/$DATABASE.sql"
+  rm -rf "$data"; mkdir -p "$data"
+  restic dump "$id" "/$DATABASE.sql" > "$dump" || fail "the dump in snapshot $short does not read back"
+  # mariadb-dump's last line, written only when it dumped everything
+  tail -n 1 "$dump" | grep -q '^-- Dump completed' \
+    || fail "the dump of $DATABASE in snapshot $short is incomplete (its last line is not mariadb-dump's \"-- Dump completed\")"
+  tables=$(grep -c '^CREATE TABLE ' "$dump" || true)
+  mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal --skip-test-db > "$TMPDIR/install.log" 2>&1 \
+    || { cat "$TMPDIR/install.log" >&2; fail "the drill's scratch MariaDB could not be made in $data"; }
+  mariadbd --no-defaults --datadir="$data" --socket="$socket" --pid-file="$TMPDIR/drill.pid" --skip-networking \
+    --innodb-buffer-pool-size=64M --log-error="$TMPDIR/drill-mariadb.log" 2>> "$TMPDIR/drill-mariadb.log" &
+  server=$!
+  # shellcheck disable=SC2064 # the pid now
+  trap "kill $server 2>/dev/null; wait $server 2>/dev/null" EXIT
+  up=0
+  for _ in $(seq 1 60); do
+    if mariadb-admin --no-defaults --socket="$socket" -uroot ping > /dev/null 2>&1; then up=1; break; fi
+    sleep 1
+  done
+  [ "$up" = 1 ] || { tail -n 20 "$TMPDIR/drill-mariadb.log" >&2; fail "the drill's scratch MariaDB did not start"; }
+  sql() { mariadb --no-defaults --socket="$socket" -uroot --batch --skip-column-names "$@"; }
+  sql -e "CREATE DATABASE \`$DATABASE\`"
+  sql "$DATABASE" < "$dump" || fail "the dump of $DATABASE in snapshot $short does not load into a scratch MariaDB (its words above)"
+  loaded=$(sql -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$DATABASE' AND table_type = 'BASE TABLE'")
+  [ "$loaded" = "$tables" ] || fail "the dump of $DATABASE in snapshot $short creates $tables tables, the scratch database has $loaded"
+  rows=0
+  for table in $(sql -e "SELECT table_name FROM information_schema.tables WHERE table_schema = '$DATABASE' AND table_type = 'BASE TABLE'"); do
+    check=$(sql "$DATABASE" -e "CHECK TABLE \`$table\`" | awk '$3 == "status" { print $4 }')
+    [ "$check" = OK ] || fail "table $table of the dump in snapshot $short loads, but CHECK TABLE says: $check"
+    rows=$((rows + $(sql "$DATABASE" -e "SELECT COUNT(*) FROM \`$table\`")))
+  done
+  mariadb-admin --no-defaults --socket="$socket" -uroot shutdown
+  wait "$server" || true
+  trap - EXIT
+  rm -rf "$data" "$dump"
+  log "drill of snapshot $short: database $DATABASE's dump loads into a scratch MariaDB, $tables tables ($rows rows), each CHECK TABLE OK"
 }
 
 restore() {
