@@ -8,6 +8,7 @@ import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
+import { resticOutside, runCronJob } from './backup-jobs';
 import { makeSshSecrets, sftp as sftpBatch } from './customer';
 import { podMemory, podProcesses } from './processes';
 import { lowerForNodeTier, onHost, RequestLoop } from './site-client';
@@ -35,6 +36,7 @@ const PLAIN = { name: 'plain', vip: '192.168.1.44', exportPath: '/export/web/lab
 const BLOG = { name: 'blog', vip: '192.168.1.45', host: 'blog.lab.test', exportPath: '/export/web/lab-php-blog' };
 const BLOG_TITLE = 'The Lab Bakery Blog';
 const DB_NS = `${NS}-database`;
+const BACKUP_ROOT = '/export/backup/lab-php';
 // the database's data: a local volume on node1 (this machine's disk, which the node shares)
 const dbData = path.join(tmp, 'mariadb');
 const SITE = (version: string): HostingSiteProps => ({
@@ -44,7 +46,8 @@ const SITE = (version: string): HostingSiteProps => ({
     namespace: NS,
     vipBackend: VipBackend.metalLb({ name: NS }),
     dashboard: undefined,
-    backup: undefined,
+    // every docroot backed up with restic to the NAS's backup export, and the blog's and the shop's databases dumped
+    backup: { exportRoot: BACKUP_ROOT },
     logs: undefined,
     controlPlane: undefined,
     certificate: undefined,
@@ -180,9 +183,9 @@ let blogKnownHosts: string;
 beforeAll(async () => {
   fs.mkdirSync(dbData, { mode: 0o750 });
   fs.chownSync(dbData, 999, 999);
-  for (const { exportPath } of [SHOP, PLAIN, BLOG]) {
-    fs.mkdirSync(path.join(nas, exportPath), { recursive: true, mode: 0o755 });
-    fs.chownSync(path.join(nas, exportPath), 1000, 1000);
+  for (const folder of [SHOP, PLAIN, BLOG].flatMap((s) => [s.exportPath, `${BACKUP_ROOT}/${s.name}`])) {
+    fs.mkdirSync(path.join(nas, folder), { recursive: true, mode: 0o755 });
+    fs.chownSync(path.join(nas, folder), 1000, 1000);
   }
   fs.mkdirSync(keys, { recursive: true, mode: 0o700 });
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'customer@lan', '-f', path.join(keys, 'user')]);
@@ -193,9 +196,10 @@ beforeAll(async () => {
   shopKnownHosts = makeSshSecrets(keys, NS, SHOP.name, SHOP.vip);
   plainKnownHosts = makeSshSecrets(keys, NS, PLAIN.name, PLAIN.vip);
   blogKnownHosts = makeSshSecrets(keys, NS, BLOG.name, BLOG.vip);
-  // the database's Secrets, by the commands the operator's contract gives (the admin's, each customer's and its copy)
+  // the database's Secrets, by the commands the operator's contract gives (the admin's, each customer's and its copy),
+  // and each backup repository's password
   const contract = JSON.parse(fs.readFileSync(path.join(dir, CONTRACT_FILE), 'utf-8'));
-  for (const secret of contract.secrets.filter((s: any) => s.name === 'mariadb-admin' || s.name.endsWith('-database'))) {
+  for (const secret of contract.secrets.filter((s: any) => s.name === 'mariadb-admin' || /-(database|restic)$/.test(s.name))) {
     const made = spawnSync('bash', ['-euo', 'pipefail', '-c', secret.command], { encoding: 'utf-8' });
     if (made.status !== 0 && !/already exists/.test(made.stderr)) throw new Error(`${secret.command}: ${made.stderr}`);
   }
@@ -480,6 +484,75 @@ describe("the customer's cron job", () => {
     const jobs = getJson(['jobs', '-n', NS, '-l', 'app.kubernetes.io/instance=shop-cron']).items;
     expect(jobs.length).toBeGreaterThanOrEqual(1);
     expect(jobs[0].metadata.ownerReferences[0]).toMatchObject({ kind: 'CronJob', name: 'shop-tick' });
+  });
+});
+
+describe("the blog's database backed up with restic: dumped beside its docroot, loaded by the drill", () => {
+  const backupFolder = path.join(nas, BACKUP_ROOT, BLOG.name);
+  const repository = path.join(backupFolder, '.restic');
+  const restic = (args: string[], input?: Buffer) => resticOutside(repository, NS, 'blog-restic', args, input);
+  const dumps = () => JSON.parse(restic(['snapshots', '--json', '--tag', 'database'])).map((x: any) => x.short_id);
+  const succeeded = async (job: string, cronJob: string) => {
+    const run = await runCronJob(NS, cronJob, job);
+    expect({ job, ...run }).toMatchObject({ job, succeeded: true });
+    return run.logs;
+  };
+
+  test("a backup saves a consistent dump of WordPress's database (tag database), encrypted; the customer gets it over SFTP", async () => {
+    const started = Date.now();
+    const logs = await succeeded('blog-backup-now', 'blog-backup');
+    figures.databaseBackupSeconds = +((Date.now() - started) / 1000).toFixed(1);
+    const dumped = /^vserver-backup: snapshot ([0-9a-f]{8}): database blog, (\d+) bytes dumped/m.exec(logs);
+    expect(dumped).not.toBeNull();
+    figures.databaseDumpBytes = Number(dumped![2]);
+    expect(logs).toMatch(/^vserver-backup: verified: the repository's structure and share \d\/7 of its data read back without error$/m);
+    expect(dumps()).toEqual([dumped![1]]);
+    expect(JSON.parse(restic(['snapshots', '--json', '--tag', 'database']))[0].paths).toEqual(['/blog.sql']);
+    // encrypted: the blog's title is in the database, nowhere in the repository as it is
+    const plain = spawnSync('grep', ['-rlF', BLOG_TITLE, repository], { encoding: 'utf-8' });
+    expect([plain.status, plain.stdout]).toEqual([1, '']);
+    // the customer's copy, read over SFTP through the VIP as web: WordPress's tables and the title
+    const copy = fs.readdirSync(backupFolder).find((f) => /^blog-\d{4}-\d{2}-\d{2}\.sql$/.test(f));
+    expect(copy).toBeDefined();
+    const local = path.join(tmp, 'blog-dump.sql');
+    sftp(BLOG.vip, blogKnownHosts, [`get /backups/${copy} ${local}`]);
+    const dump = fs.readFileSync(local, 'utf-8');
+    expect(dump).toMatch(/^CREATE TABLE `wp_options`/m);
+    expect(dump).toContain(BLOG_TITLE);
+    expect(dump.trimEnd().split('\n').pop()).toBe('-- Dump completed');
+  });
+
+  test('the drill loads the newest dump into a scratch MariaDB of its own: every WordPress table there, each CHECK TABLE OK', async () => {
+    const started = Date.now();
+    const logs = await succeeded('blog-drill-now', 'blog-drill');
+    figures.databaseDrillSeconds = +((Date.now() - started) / 1000).toFixed(1);
+    const loaded = /^vserver-backup: drill of snapshot [0-9a-f]{8}: database blog's dump loads into a scratch MariaDB, (\d+) tables \((\d+) rows\), each CHECK TABLE OK$/m.exec(logs);
+    expect(loaded).not.toBeNull();
+    // WordPress makes 12 tables; its options alone are more than 100 rows
+    expect(Number(loaded![1])).toBeGreaterThanOrEqual(12);
+    expect(Number(loaded![2])).toBeGreaterThan(100);
+    figures.databaseDrill = { tables: Number(loaded![1]), rows: Number(loaded![2]) };
+  });
+
+  test('negative control: a dump cut short, saved after the good one, fails the drill, which names it', async () => {
+    const good = fs.readFileSync(path.join(tmp, 'blog-dump.sql'));
+    restic(['backup', '--stdin', '--stdin-filename', 'blog.sql', '--tag', 'database', '--host', BLOG.name], good.subarray(0, Math.floor(good.length / 2)));
+    // what restic wrote from outside belongs to root: the NAS's files are web's
+    spawnSync('chown', ['-R', '1000:1000', repository]);
+    const run = await runCronJob(NS, 'blog-drill', 'blog-drill-cut');
+    expect(run.succeeded).toBe(false);
+    expect(run.logs).toMatch(/vserver-backup: the dump of blog in snapshot [0-9a-f]{8} is incomplete \(its last line is not mariadb-dump's "-- Dump completed"\)/);
+  });
+
+  test("negative control: with another customer's password the dump is refused, the backup fails and saves no dump", async () => {
+    const before = dumps();
+    const run = await runCronJob(NS, 'blog-backup', 'blog-backup-wrong', {
+      edit: (pod) => { pod.volumes.find((v: any) => v.name === 'database-password').secret.secretName = 'shop-database'; },
+    });
+    expect(run.succeeded).toBe(false);
+    expect(run.logs).toMatch(/Access denied for user 'blog'/);
+    expect(run.logs).toMatch(/vserver-backup: the dump of database blog on 10\.96\.0\.53:3306 failed .*: the docroot is saved, the database is not/);
+    expect(dumps()).toEqual(before);
   });
 });
 

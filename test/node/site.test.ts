@@ -10,6 +10,7 @@ import { App } from 'cdk8s';
 import { parse, stringify } from 'yaml';
 import { PebbleCa } from './acme-ca';
 import { audit, hardenedPolicyFor, sshAuditReport, TlsFinding, tlsProblems } from './auditors';
+import { resticOutside, runCronJob } from './backup-jobs';
 import { containerPids, kernelView, podProcesses } from './processes';
 import { addressesOn, keepalivedVipSettings, Routers } from './routers';
 import { get, LoopReport, lowerForNodeTier, onHost, peerCertificate, privateKeysIn, RequestLoop } from './site-client';
@@ -401,45 +402,15 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
 
   describe('backups with restic, each checked, and restores', () => {
     const repository = path.join(backupExport, '.restic');
-    /**
-     * A Job made from one of myweb's backup CronJobs, as `kubectl create job <job> --from=cronjob/<cronJob>` would
-     * (kubectl 1.32 makes that only from a batch/v1 CronJob, Kubernetes 1.21+; on the 1.20 test server the same Job is
-     * made from the v1beta1 one), with `env` added to its container (what the operator's restore sets); waited for
-     * until it has succeeded or failed for good (its one retry too). Returns its outcome and its last pod's log.
-     */
-    const runJob = async (cronJob: string, job: string, env: Record<string, string> = {}) => {
-      const template = getJson(['cronjob', cronJob, '-n', 'default']).spec.jobTemplate;
-      const container = template.spec.template.spec.containers[0];
-      container.env = [...container.env ?? [], ...Object.entries(env).map(([name, value]) => ({ name, value }))];
-      kubectl(['create', '-f', '-'], JSON.stringify({
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: job, namespace: 'default', labels: template.metadata?.labels, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
-        spec: template.spec,
-      }));
-      const done = await waitFor(`Job ${job} to finish`, 180, () => {
-        const status = getJson(['job', job, '-n', 'default']).status;
-        return status.succeeded === 1 || (status.conditions ?? []).some((c: any) => c.type === 'Failed' && c.status === 'True') ? status : undefined;
-      }, { intervalMs: 1000, context: siteState });
-      const jobPods = getJson(['pods', '-n', 'default', '-l', `job-name=${job}`]).items
-        .sort((a: any, b: any) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
-      const logs = kubectl(['logs', '-n', 'default', jobPods[jobPods.length - 1].metadata.name]);
-      return { succeeded: done.succeeded === 1, logs };
-    };
+    /** A Job made from one of myweb's backup CronJobs (its env added), waited for: its outcome and last pod's log. */
+    const runJob = (cronJob: string, job: string, env: Record<string, string> = {}) => runCronJob('default', cronJob, job, { env, context: siteState });
     const succeeded = async (cronJob: string, job: string, env: Record<string, string> = {}) => {
       const run = await runJob(cronJob, job, env);
       expect({ job, ...run }).toMatchObject({ job, succeeded: true });
       return run.logs;
     };
     /** Debian's restic on the repository, from outside the pods (the NAS's view), with the password of its Secret. */
-    const restic = (args: string[]) => {
-      const password = Buffer.from(getJson(['secret', 'myweb-restic', '-n', 'default']).data.password, 'base64').toString();
-      const out = spawnSync('restic', [...args, '--no-lock', '--no-cache', '--quiet'], {
-        encoding: 'utf-8', env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: password },
-      });
-      if (out.status !== 0) throw new Error(`restic ${args.join(' ')}: ${out.stderr}`);
-      return out.stdout;
-    };
+    const restic = (args: string[]) => resticOutside(repository, 'default', 'myweb-restic', args);
     const snapshots = (): string[] => JSON.parse(restic(['snapshots', '--json'])).map((x: any) => x.short_id).sort();
     /**
      * The repository's pack files, by what they hold: those with data, and the one holding the newest snapshot's root
