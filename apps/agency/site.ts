@@ -1,5 +1,5 @@
 import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
-import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { Ipv4Address, Ipv4Subnet, Pushgateway } from '@cdk8s-vserver/core';
 import { HostingSiteProps, Tenancy } from '@cdk8s-vserver/hosting';
 import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
@@ -50,6 +50,13 @@ export const AGENCY: HostingSiteProps = {
       prometheusOperator: true,
       operatorLabels: { release: 'kube-prometheus-stack' },
       blackboxExporter: 'blackbox-exporter.monitoring.svc:9115',
+      // each backup's, prune's and drill's result, for an alert at once when one fails (the prometheus-pushgateway
+      // chart's release "prometheus-pushgateway", its ServiceMonitor with honorLabels)
+      pushgateway: Pushgateway.inCluster({
+        url: 'http://prometheus-pushgateway.monitoring.svc:9091',
+        podLabels: { 'app.kubernetes.io/name': 'prometheus-pushgateway' },
+        namespace: 'monitoring',
+      }),
     },
     // every docroot backed up nightly with restic to the backup NAS (a second box: one NAS lost keeps the other), and
     // the bakery's database dumped into the same repository; each backup checked, drilled weekly

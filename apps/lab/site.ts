@@ -1,5 +1,5 @@
 import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
-import { Ipv4Address, Ipv4Subnet } from '@cdk8s-vserver/core';
+import { Ipv4Address, Ipv4Subnet, Pushgateway } from '@cdk8s-vserver/core';
 import { HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { Hsts, MetricsScraper, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
@@ -30,8 +30,13 @@ export const LAB: HostingSiteProps = {
     // metrics and alerts for a Prometheus without the operator: dist/lab/monitoring/ has its scrape configuration
     // and rules file, for the lab's Prometheus on the master (the only peer that reaches the servers' exporters); a
     // server with no ready pod for 30 s is an alert (a rollout keeps every pod ready until its
-    // successor is: it never fires one)
-    monitoring: { serverDownSeconds: 30, scrapers: [MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32'))] },
+    // successor is: it never fires one); each backup's, prune's and drill's result pushed to the Pushgateway beside
+    // that Prometheus, so a failed one is an alert at once
+    monitoring: {
+      serverDownSeconds: 30,
+      scrapers: [MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32'))],
+      pushgateway: Pushgateway.at('http://192.168.1.10:9091'),
+    },
     // HTTPS, the normal case in 2026: certificates from the lab's own ACME CA on the master (its directory's HTTPS
     // certificate is signed by the CA in the ConfigMap lab-acme-ca); a public site leaves out `directory` (Let's Encrypt)
     certificate: ServerCertificate.acme({

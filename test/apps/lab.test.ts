@@ -21,7 +21,7 @@ describe('dist/lab', () => {
       { Namespace: 1 },
       { ServiceAccount: 1, ClusterRole: 1, ClusterRoleBinding: 1, ConfigMap: 1, DaemonSet: 1 },
       { PersistentVolume: 3, PersistentVolumeClaim: 3 },
-      { Deployment: 1, Service: 1, PodDisruptionBudget: 1, NetworkPolicy: 2, CronJob: 4 },
+      { Deployment: 1, Service: 1, PodDisruptionBudget: 1, NetworkPolicy: 3, CronJob: 4 },
       { PersistentVolume: 1, PersistentVolumeClaim: 1, ConfigMap: 1, DaemonSet: 1, NetworkPolicy: 1 },
       {
         Namespace: 1,

@@ -12,7 +12,8 @@ import { DIST, distApps, Manifest, objectsIn } from '../support';
 const FIXTURES = ['lab', 'agency'];
 
 function selects(selector: any, labels: Record<string, string>): boolean {
-  return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
+    && (selector?.matchExpressions ?? []).every((e: any) => e.operator === 'In' && e.values.includes(labels[e.key]));
 }
 const ports = (list: any[] | undefined) => (list && list.length ? list.map((p) => `${p.protocol ?? 'TCP'} ${p.port}`).join(', ') : 'any port');
 function peer(p: any): string {
@@ -22,7 +23,8 @@ function peer(p: any): string {
 }
 function table(policy: Manifest): string[] {
   const spec = (policy as any).spec;
-  const who = Object.keys(spec.podSelector?.matchLabels ?? {}).length ? JSON.stringify(spec.podSelector.matchLabels) : 'every pod';
+  const expressions = (spec.podSelector?.matchExpressions ?? []).map((e: any) => ` ${e.key} in (${e.values.join(', ')})`).join('');
+  const who = Object.keys(spec.podSelector?.matchLabels ?? {}).length ? `${JSON.stringify(spec.podSelector.matchLabels)}${expressions}` : 'every pod';
   const rows = [`${policy.metadata.namespace}/${policy.metadata.name}: ${who}`];
   const side = (type: 'Ingress' | 'Egress', rules: any[] | undefined, dir: 'from' | 'to') => {
     if (!spec.policyTypes.includes(type)) return;
@@ -45,7 +47,7 @@ describe.each(distApps())('dist/%s', (app) => {
     expect(policies.flatMap(table).join('\n')).toMatchSnapshot();
   });
 
-  test('every server pod and every backup job has a policy that closes both directions (and a backup that dumps a database one more, out to it)', () => {
+  test('every server pod and every backup job has a policy that closes both directions (and a backup job one more to its database, one to the Pushgateway)', () => {
     const customerPods = objects.filter((o) => podSpecOf(o) && ['web-ssh-server', 'restic-backup'].includes(o.metadata.labels?.['app.kubernetes.io/name'] ?? ''));
     expect(customerPods.length).toBeGreaterThan(0);
     for (const o of customerPods) {
@@ -53,19 +55,28 @@ describe.each(distApps())('dist/%s', (app) => {
       const own = policiesOf(o.metadata.namespace!, labels).filter((p) => Object.keys((p as any).spec.podSelector.matchLabels ?? {}).length > 0);
       const closing = own.filter((p) => (p as any).spec.policyTypes.join() === 'Ingress,Egress');
       expect({ id: `${o.kind}/${o.metadata.name}`, closing: closing.length }).toEqual({ id: `${o.kind}/${o.metadata.name}`, closing: 1 });
-      const more = own.filter((p) => !closing.includes(p)).map((p) => `${p.metadata.name}: ${(p as any).spec.policyTypes.join()}`);
-      const dumps = labels[DATABASE_CLIENT_LABEL] !== undefined && o.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup';
-      expect({ id: `${o.kind}/${o.metadata.name}`, more }).toEqual({ id: `${o.kind}/${o.metadata.name}`, more: dumps ? [`${o.metadata.name}-database: Egress`] : [] });
+      const more = own.filter((p) => !closing.includes(p)).map((p) => `${p.metadata.name}: ${(p as any).spec.policyTypes.join()}`).sort();
+      const backup = o.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup' ? labels['app.kubernetes.io/instance'] : undefined;
+      const env: string[] = ((podSpecOf(o) as any).containers[0].env ?? []).map((e: any) => e.name);
+      const expected = [
+        ...(backup && labels[DATABASE_CLIENT_LABEL] !== undefined ? [`${backup}-database: Egress`] : []),
+        ...(backup && env.includes('PUSHGATEWAY_URL') ? [`${backup}-metrics: Egress`] : []),
+      ];
+      expect({ id: `${o.kind}/${o.metadata.name}`, more }).toEqual({ id: `${o.kind}/${o.metadata.name}`, more: expected });
     }
   });
 
-  test("backup jobs get no network at all, but the dump's way out to its database's port (and DNS); only the backup's pods may take it", () => {
+  test("backup jobs get no network at all, but the dump's way out to its database's port and the results' to the Pushgateway (and DNS); only the backup's pods may dump", () => {
     for (const p of policies.filter((x) => x.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup')) {
-      if (!p.metadata.name.endsWith('-backup-database')) {
+      const dns = '"k8s-app":"kube-dns"} -> UDP 53, TCP 53';
+      if (p.metadata.name.endsWith('-backup-database')) {
+        for (const row of table(p).slice(1)) expect(row.endsWith(dns) || /^ {2}egress: namespace .*-> TCP 3306$/.test(row)).toBe(true);
+      } else if (p.metadata.name.endsWith('-backup-metrics')) {
+        expect(table(p)[0]).toMatch(/ cdk8s-vserver\.io\/backup-task in \(backup, prune, drill\)$/);
+        for (const row of table(p).slice(1)) expect(row.endsWith(dns) || /^ {2}egress: (\d+\.\d+\.\d+\.\d+\/32|namespace .*) -> TCP \d+$/.test(row)).toBe(true);
+      } else {
         expect(table(p).slice(1)).toEqual(['  ingress: nothing', '  egress: nothing']);
-        continue;
       }
-      for (const row of table(p).slice(1)) expect(row).toMatch(/^ {2}egress: namespace .*(-> TCP 3306|"k8s-app":"kube-dns"\} -> UDP 53, TCP 53)$/);
     }
     for (const c of objects.filter((o) => o.kind === 'CronJob' && o.metadata.labels?.['app.kubernetes.io/name'] === 'restic-backup')) {
       const client = (c as any).spec.jobTemplate.spec.template.metadata.labels[DATABASE_CLIENT_LABEL];

@@ -67,7 +67,7 @@ describe('synthApp', () => {
       'lab/0000-namespace.k8s.yaml: 1 Namespace',
       'lab/0001-keepalived.k8s.yaml: 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 ConfigMap, 1 DaemonSet',
       'lab/0002-docroot.k8s.yaml: 3 PersistentVolume, 3 PersistentVolumeClaim',
-      'lab/0003-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 2 NetworkPolicy, 4 CronJob',
+      'lab/0003-web.k8s.yaml: 1 Deployment, 1 Service, 1 PodDisruptionBudget, 3 NetworkPolicy, 4 CronJob',
       'lab/0004-logs.k8s.yaml: 1 PersistentVolume, 1 PersistentVolumeClaim, 1 ConfigMap, 1 DaemonSet, 1 NetworkPolicy',
     ]);
     expect(lines).toHaveLength(11);

@@ -14,5 +14,6 @@ export * from './pod-security';
 export * from './node-files';
 export * from './operator-contract';
 export * from './network-policy';
+export * from './pushgateway';
 /** The Kubernetes 1.22 L1 objects (`k8s.KubeDeployment`, `k8s.KubeService`, ...), as `cdk8s import` generates them. */
 export * as k8s from './imports/k8s';

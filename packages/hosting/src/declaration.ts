@@ -262,7 +262,7 @@ export interface LogFacts extends Pick<LogCollectorProps, 'retentionDays' | 'for
  * (its name, its servers, the collector, the VIP controller, the NAS folders). `errorPercent` needs `logs` (the
  * collector counts the responses).
  */
-export type MonitoringFacts = Pick<SiteMonitoringProps, 'prometheusOperator' | 'operatorLabels' | 'blackboxExporter' | 'errorPercent' | 'serverDownSeconds'> & {
+export type MonitoringFacts = Pick<SiteMonitoringProps, 'prometheusOperator' | 'operatorLabels' | 'blackboxExporter' | 'errorPercent' | 'serverDownSeconds' | 'pushgateway'> & {
   /**
    * Who scrapes the servers' metrics exporters: the only peers their NetworkPolicy lets reach the exporter's port.
    * A Prometheus outside the cluster: `[MetricsScraper.from(Ipv4Subnet.of('192.168.1.10/32'))]`.

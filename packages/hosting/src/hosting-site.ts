@@ -321,6 +321,7 @@ export class HostingSite extends Construct {
       operatorLabels: monitoring.operatorLabels,
       errorPercent: monitoring.errorPercent,
       serverDownSeconds: monitoring.serverDownSeconds,
+      pushgateway: monitoring.pushgateway,
     });
   }
 
@@ -338,6 +339,7 @@ export class HostingSite extends Construct {
           maxAgeSeconds: backup.staleAfterSeconds,
           jobLabels: backup.jobLabels,
           drill: { cronJob: backup.drill.metadata.name!, maxAgeSeconds: backup.drillStaleAfterSeconds },
+          pushesResults: backup.pushesResults,
         }
         : undefined,
     };
@@ -461,6 +463,8 @@ export class HostingSite extends Construct {
         drillScratch: facts.backup.drillScratch,
         customerCopy: facts.backup.customerCopy,
         database,
+        // each run's result, for the site's alerts
+        pushgateway: facts.monitoring?.pushgateway,
       }));
     }
     const backup = this.backupMap.get(spec.name);

@@ -1,5 +1,5 @@
 import {
-  AppChecks, isLabelValue, MANAGED_BY, NodeFiles, requireDnsLabel, requireHost, requireInteger, SiteError,
+  AppChecks, isLabelValue, MANAGED_BY, NodeFiles, Pushgateway, requireDnsLabel, requireHost, requireInteger, requirePushgateway, SiteError,
 } from '@cdk8s-vserver/core';
 import { Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -45,6 +45,12 @@ export interface MonitoredServer {
     readonly jobLabels?: Readonly<Record<string, string>> | undefined;
     /** @default - none: no drill is watched */
     readonly drill?: { readonly cronJob: string; readonly maxAgeSeconds: number } | undefined;
+    /**
+     * Whether its jobs push each run's result to the site's `pushgateway` (`ResticBackup.pushesResults`): a failed
+     * backup, check, prune or drill is then an alert at once.
+     * @default false
+     */
+    readonly pushesResults?: boolean | undefined;
   } | undefined;
 }
 
@@ -115,6 +121,13 @@ export interface SiteMonitoringProps {
    * @default - none: no probe job and no certificate alert
    */
   readonly blackboxExporter?: string | undefined;
+  /**
+   * The Pushgateway the backups push each run's result to (`ResticBackup`'s `pushgateway`). The plain scrape
+   * configuration then scrapes it (`honor_labels`, the site's namespaces only); with the operator, the Pushgateway's
+   * own ServiceMonitor does (the prometheus-pushgateway chart's, with `honorLabels: true`).
+   * @default - none
+   */
+  readonly pushgateway?: Pushgateway | undefined;
   /** Emit the Prometheus Operator's PodMonitors and PrometheusRule (the operator's CRDs must be installed). @default false */
   readonly prometheusOperator?: boolean | undefined;
   /**
@@ -184,6 +197,7 @@ export class SiteMonitoring extends Construct {
         throw SiteError.invalidProp(this, `operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
       }
     }
+    if (props.pushgateway !== undefined) requirePushgateway(this, 'pushgateway', props.pushgateway);
     if (props.operatorLabels && !props.prometheusOperator) {
       throw SiteError.invalidProp(this, 'operatorLabels', props.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');
     }
@@ -309,6 +323,18 @@ function scrapeConfigs(site: string, props: SiteMonitoringProps): Record<string,
     configs.push(podJob(`vserver-${site}-log-collector`, [props.collector.namespace],
       { label: '__meta_kubernetes_pod_label_app_kubernetes_io_component', value: 'log-collector' }, []));
   }
+  if (props.pushgateway && !props.prometheusOperator && props.servers.some((s) => s.backup?.pushesResults)) {
+    const gateway = new URL(props.pushgateway.url);
+    configs.push({
+      job_name: `vserver-${site}-backups`,
+      // the jobs' own labels (job, namespace, server, task) kept, not the target's
+      honor_labels: true,
+      scheme: gateway.protocol.replace(':', ''),
+      static_configs: [{ targets: [gateway.port ? gateway.host : `${gateway.hostname}:${gateway.protocol === 'https:' ? 443 : 80}`] }],
+      // a Pushgateway several sites share: this site's results only
+      metric_relabel_configs: [{ source_labels: ['job', 'namespace'], regex: `vserver-backup;(${[...new Set(props.servers.map((s) => s.namespace))].sort().join('|')})`, action: 'keep' }],
+    });
+  }
   const probed = props.servers.filter((s) => s.httpsHostnames.length > 0);
   if (props.blackboxExporter && probed.length) {
     configs.push({
@@ -384,6 +410,19 @@ function ruleGroups(site: string, props: SiteMonitoringProps, errorRatio: number
         description: `Look at its last runs: ${runs} and the failed Job's logs (a failed check names the repository's errors).`,
       },
     });
+    if (s.backup.pushesResults) {
+      servers.push({
+        alert: 'VirtualServerBackupFailed',
+        expr: `vserver_backup_success{job="vserver-backup",namespace="${s.namespace}",server="${s.name}"} == 0`,
+        for: '0s',
+        labels: { severity: 'warning', namespace: s.namespace, server: s.name },
+        annotations: {
+          summary: `${s.name}'s last {{ $labels.task }} failed: its backups are not verified until one succeeds`,
+          description: `The run's log says why (a check that found errors, a drill that differs, a dump refused): ${runs}, `
+            + 'then `kubectl logs job/<the failed one>`. The next scheduled run puts the alert out when it succeeds.',
+        },
+      });
+    }
     if (!s.backup.drill) continue;
     servers.push({
       alert: 'VirtualServerRestoreDrillStale',

@@ -1,6 +1,6 @@
 import {
   AppChecks, clusterDnsEgressRule, containerResources, cronLongestGapSeconds, ImageReference, ImageSource, k8s, MANAGED_BY, NodeRole,
-  OperatorContract,
+  OperatorContract, Pushgateway, requirePushgateway,
   requireCronSchedule, requireDnsLabel, requireImagePullSecrets, requireInteger, requireNodeRole, requirePinnedImage, resourceName, SiteError,
 } from '@cdk8s-vserver/core';
 import { Size, SizeRoundingBehavior } from 'cdk8s';
@@ -97,6 +97,13 @@ export interface ResticBackupProps {
    */
   readonly database?: DatabaseBinding | undefined;
   /**
+   * Where each backup, prune and drill pushes its result for Prometheus (`vserver_backup_success` 1 or 0, with the
+   * labels `namespace`, `server` and `task`, its time and duration, and what it counted: files, bytes, the
+   * repository's size, the database's tables and rows). Those jobs' NetworkPolicy then lets them reach it alone.
+   * @default - none: Prometheus sees the CronJobs' last successes only (kube-state-metrics)
+   */
+  readonly pushgateway?: Pushgateway | undefined;
+  /**
    * The user (and group) the jobs run as: the owner of the docroot's files.
    * @default 1000 - `web` in this project's images
    */
@@ -107,6 +114,9 @@ export interface ResticBackupProps {
    */
   readonly nodeRole?: NodeRole | undefined;
 }
+
+/** The label of a job's pods that names its task (`kubectl get pods -l cdk8s-vserver.io/backup-task=drill`). */
+export const BACKUP_TASK_LABEL = 'cdk8s-vserver.io/backup-task';
 
 /** The longest a job may run. */
 const JOB_DEADLINE_SECONDS = 3600;
@@ -151,6 +161,10 @@ export class ResticBackup extends Construct {
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   /** With a `database`: the NetworkPolicy that lets the backup's pods (only) reach it. */
   public readonly databasePolicy?: k8s.KubeNetworkPolicy;
+  /** With a `pushgateway`: the NetworkPolicy that lets the backup's, the prune's and the drill's pods reach it. */
+  public readonly metricsPolicy?: k8s.KubeNetworkPolicy;
+  /** Whether each run's result is pushed (`pushgateway`): the site's alerts on a failed run then watch it. */
+  public readonly pushesResults: boolean;
   /**
    * How old the newest verified backup may be before it counts as missed: the schedule's longest gap between two
    * runs, plus the hour a job may take. A site's alert fires after it.
@@ -189,6 +203,8 @@ export class ResticBackup extends Construct {
     this.passwordSecret = requireDnsLabel(this, 'passwordSecret', props.passwordSecret ?? `${this.name}-restic`);
     this.customerCopy = props.customerCopy ?? true;
     const namespace = props.docroot.namespace;
+    const pushgateway = props.pushgateway === undefined ? undefined : requirePushgateway(this, 'pushgateway', props.pushgateway);
+    this.pushesResults = pushgateway !== undefined;
     if (props.target.namespace !== namespace) {
       throw SiteError.invalidProp(this, 'target', props.target.namespace, `be a claim in the docroot's namespace "${namespace}": `
         + 'one Job mounts both');
@@ -235,12 +251,16 @@ export class ResticBackup extends Construct {
       ];
     };
     const dumps = (task: Task) => database !== undefined && task === 'backup';
+    const pushes = (task: Task) => pushgateway !== undefined && task !== 'restore';
+    const pushEnv = (task: Task): k8s.EnvVar[] => (pushes(task)
+      ? [{ name: 'PUSHGATEWAY_URL', value: pushgateway!.url }, { name: 'PUSH_NAMESPACE', value: namespace }]
+      : []);
     const container = (task: Task): k8s.Container => ({
       name: 'restic',
       image: image.reference,
       imagePullPolicy: 'IfNotPresent',
       args: [task],
-      env: [...env, ...databaseEnv(task)],
+      env: [...env, ...databaseEnv(task), ...pushEnv(task)],
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
       // restic's index grows with the repository: a limit well above what a docroot of some GiB needs
       resources: containerResources('50m', '64Mi', '1', '512Mi'),
@@ -256,7 +276,7 @@ export class ResticBackup extends Construct {
     });
     this.container = container('backup');
     // the backup's pods alone carry the database's client label: its NetworkPolicy lets them in
-    const podLabels = (task: Task) => (dumps(task) ? { ...labels, ...database!.clientLabels } : labels);
+    const podLabels = (task: Task) => ({ ...labels, [BACKUP_TASK_LABEL]: task, ...(dumps(task) ? database!.clientLabels : {}) });
     const job = (task: Task): k8s.JobTemplateSpec => ({
       metadata: { labels },
       spec: {
@@ -329,11 +349,26 @@ export class ResticBackup extends Construct {
         },
       });
     }
+    if (pushgateway) {
+      // and one for the jobs that push their result (not the restore's), to the Pushgateway alone
+      this.metricsPolicy = new k8s.KubeNetworkPolicy(this, 'MetricsPolicy', {
+        metadata: { name: `${this.name}-backup-metrics`, labels },
+        spec: {
+          podSelector: {
+            matchLabels: { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] },
+            matchExpressions: [{ key: BACKUP_TASK_LABEL, operator: 'In', values: ['backup', 'prune', 'drill'] }],
+          },
+          policyTypes: ['Egress'],
+          egress: pushgateway.egress,
+        },
+      });
+    }
   }
 }
 
 /** A job of the backup: what its container runs. */
 type Task = 'backup' | 'prune' | 'drill' | 'restore';
+
 
 function requireRetention(scope: Construct, keep: BackupRetention | undefined): Required<BackupRetention> {
   if (keep !== undefined && (typeof keep !== 'object' || keep === null)) {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, Ipv4Subnet, NodeFiles } from '@cdk8s-vserver/core';
+import { AppChecks, cronLongestGapSeconds, ImageReference, Ipv4Address, Ipv4Subnet, NodeFiles, Pushgateway } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps } from '@cdk8s-vserver/hosting';
 import { LogCollector, LogCollectorProps, rsyslogConfig, serverPodPattern, SiteMonitoring, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
 import { NfsFolder } from '@cdk8s-vserver/storage';
@@ -184,6 +184,34 @@ describe('SiteMonitoring', () => {
     expect(drill.labels).toEqual({ severity: 'warning', namespace: 'default', server: 'myweb' });
   });
 
+  test("with a Pushgateway, a failed run of a backup's jobs is an alert at once, and the plain Prometheus scrapes the gateway for this site's results (negative controls: neither without)", () => {
+    const pushing = {
+      ...props,
+      pushgateway: Pushgateway.at('http://192.168.1.10:9091'),
+      servers: [{ ...props.servers[0], backup: { ...props.servers[0].backup!, pushesResults: true } }],
+    };
+    const { m, files: written } = files(pushing);
+    const failed = m.groups[0].rules.find((r) => r.alert === 'VirtualServerBackupFailed')!;
+    expect(failed.expr).toBe('vserver_backup_success{job="vserver-backup",namespace="default",server="myweb"} == 0');
+    expect(failed.for).toBe('0s');
+    expect(failed.labels).toEqual({ severity: 'warning', namespace: 'default', server: 'myweb' });
+    expect(failed.annotations.summary).toBe("myweb's last {{ $labels.task }} failed: its backups are not verified until one succeeds");
+    const job = written['monitoring/prometheus-scrape.yml'].scrape_configs.find((c: any) => c.job_name === 'vserver-lab-backups');
+    expect(job).toEqual({
+      job_name: 'vserver-lab-backups',
+      honor_labels: true,
+      scheme: 'http',
+      static_configs: [{ targets: ['192.168.1.10:9091'] }],
+      metric_relabel_configs: [{ source_labels: ['job', 'namespace'], regex: 'vserver-backup;(default)', action: 'keep' }],
+    });
+    // the operator's Prometheus scrapes the gateway through the chart's own ServiceMonitor: no job here
+    expect(files(pushing, true).files['monitoring/prometheus-scrape.yml'].scrape_configs.map((c: any) => c.job_name)).not.toContain('vserver-lab-backups');
+    // no server that pushes: neither the alert nor the job
+    const quiet = files({ ...props, pushgateway: Pushgateway.at('http://192.168.1.10:9091') });
+    expect(quiet.m.groups[0].rules.map((r) => r.alert)).not.toContain('VirtualServerBackupFailed');
+    expect(quiet.files['monitoring/prometheus-scrape.yml'].scrape_configs.map((c: any) => c.job_name)).not.toContain('vserver-lab-backups');
+  });
+
   test('the certificate probe job and rule exist only with a blackbox exporter and HTTPS hostnames (negative control)', () => {
     const alerts = (p: SiteMonitoringProps) => files(p).m.groups.flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts(props)).toContain('VirtualServerCertificateExpiresSoon');
@@ -205,6 +233,7 @@ describe('SiteMonitoring', () => {
     [{ serverDownSeconds: 5 }, "'serverDownSeconds' must be"],
     [{ blackboxExporter: 'blackbox.monitoring.svc' }, "'blackboxExporter' must be host:port"],
     [{ site: 'Lab' }, "'site'"],
+    [{ pushgateway: Pushgateway.at('pushgateway:9091') }, "'pushgateway.url' must be the Pushgateway's http(s) URL with no path, user or query"],
   ])('fails on %j', (change, message) => {
     expect(() => files({ ...props, ...change } as SiteMonitoringProps)).toThrow(message);
   });

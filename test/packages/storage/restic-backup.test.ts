@@ -1,4 +1,4 @@
-import { ImageReference, OperatorContract, restrictedViolations } from '@cdk8s-vserver/core';
+import { ImageReference, OperatorContract, Pushgateway, restrictedViolations } from '@cdk8s-vserver/core';
 import { NfsFolder, ResticBackup, ResticBackupProps } from '@cdk8s-vserver/storage';
 import { Chart, Size, Testing } from 'cdk8s';
 import { find, synth } from '../../support';
@@ -190,6 +190,40 @@ describe("with the server's database", () => {
   });
 });
 
+describe('with a Pushgateway', () => {
+  const { chart, backup } = setup({ pushgateway: Pushgateway.at('http://192.168.1.10:9091') });
+  const manifests = synth(chart);
+  const cron = (task: string) => find(manifests, 'CronJob', `myweb-${task}`);
+
+  test('the backup, the prune and the drill push their results there, with the namespace for their labels; the restore does not', () => {
+    for (const task of ['backup', 'prune', 'drill']) {
+      expect(envOf(cron(task))).toMatchObject({ PUSHGATEWAY_URL: 'http://192.168.1.10:9091', PUSH_NAMESPACE: 'default' });
+    }
+    expect(envOf(cron('restore')).PUSHGATEWAY_URL).toBeUndefined();
+    expect(backup.pushesResults).toBe(true);
+    expect(setup().backup.pushesResults).toBe(false);
+  });
+
+  test('a policy lets those three jobs reach the gateway alone (the restore stays closed)', () => {
+    expect(find(manifests, 'NetworkPolicy', 'myweb-backup-metrics').spec).toEqual({
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/instance': 'myweb-backup' },
+        matchExpressions: [{ key: 'cdk8s-vserver.io/backup-task', operator: 'In', values: ['backup', 'prune', 'drill'] }],
+      },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: '192.168.1.10/32' } }], ports: [{ protocol: 'TCP', port: 9091 }] }],
+    });
+    for (const task of ['backup', 'prune', 'drill', 'restore']) {
+      expect(cron(task).spec.jobTemplate.spec.template.metadata.labels['cdk8s-vserver.io/backup-task']).toBe(task);
+    }
+  });
+
+  test('throws for a gateway by a name outside the cluster, naming the prop', () => {
+    expect(() => setup({ pushgateway: Pushgateway.at('http://metrics.lan:9091') }))
+      .toThrow("[web/Backup] 'pushgateway.url' must have an IPv4 address for its host");
+  });
+});
+
 test('by default the drill may be a week and an hour old before it counts as missed', () => {
   expect(setup().backup.drillStaleAfterSeconds).toBe(7 * 86400 + 3600);
 });
@@ -232,7 +266,13 @@ describe('bad input', () => {
 
 test("the jobs' pods never carry the server's instance label (the README's log query per server must not find them)", () => {
   const labels = find(synth(setup().chart), 'CronJob', 'myweb-drill').spec.jobTemplate.spec.template.metadata.labels;
-  expect(labels).toEqual({ 'app.kubernetes.io/name': 'restic-backup', 'app.kubernetes.io/instance': 'myweb-backup', 'app.kubernetes.io/managed-by': 'cdk8s-vserver' });
+  expect(labels).toEqual({
+    'app.kubernetes.io/name': 'restic-backup',
+    'app.kubernetes.io/instance': 'myweb-backup',
+    'app.kubernetes.io/managed-by': 'cdk8s-vserver',
+    // which job a pod is (`kubectl get pods -l cdk8s-vserver.io/backup-task=drill`)
+    'cdk8s-vserver.io/backup-task': 'drill',
+  });
 });
 
 test("its container is the backup job's, as written (a site sizes a quota from it without reading the CronJob back)", () => {

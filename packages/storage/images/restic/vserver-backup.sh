@@ -13,7 +13,8 @@
 # CUSTOMER_COPY (where each backup unpacks its snapshot for the customer; none when empty). For a server with a
 # database: DATABASE (its name), DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD_FILE: each backup then
 # saves a consistent dump of it (mariadb-dump --single-transaction, tag database), which the drill loads into a scratch
-# MariaDB of its own.
+# MariaDB of its own. PUSHGATEWAY_URL (and PUSH_NAMESPACE): each backup, prune and drill pushes its result there
+# (vserver_backup_success 1 or 0, its time and duration, and what it counted), for Prometheus and its alerts.
 # Every failure exits non-zero with the reason on stderr: the Job fails, and so does the check that watches it.
 set -eu
 log() { echo "vserver-backup: $*"; }
@@ -24,8 +25,41 @@ export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-/tmp/cache}" TMPDIR="${TMPDIR:-/tmp}"
 TAG=docroot
 DB_TAG=database
+TASK=${1:-}
+STARTED=$(date +%s)
 # another job of this server may hold the repository's lock (a prune while a backup runs): wait for it
 restic() { command restic --retry-lock 30m "$@"; }
+
+# The run's result for Prometheus: what a task counted (metric NAME VALUE), pushed when the script exits, success or
+# not. A success replaces the run's group (PUT), so its counts are the last good run's; a failure replaces only the
+# series it sends (POST), so the last success's time stays. A push that fails fails nothing: the alert on a stale
+# backup (the CronJob's last success) still watches.
+: > "$TMPDIR/metrics"
+metric() { printf 'vserver_backup_%s %s\n' "$1" "$2" >> "$TMPDIR/metrics"; }
+report() {
+  [ -n "${PUSHGATEWAY_URL:-}" ] || return 0
+  now=$(date +%s)
+  {
+    if [ "$1" -eq 0 ]; then echo "vserver_backup_success 1"; else echo "vserver_backup_success 0"; fi
+    echo "vserver_backup_last_run_timestamp_seconds $now"
+    echo "vserver_backup_duration_seconds $((now - STARTED))"
+    if [ "$1" -eq 0 ]; then echo "vserver_backup_last_success_timestamp_seconds $now"; cat "$TMPDIR/metrics"; fi
+  } > "$TMPDIR/push"
+  method=POST
+  [ "$1" -ne 0 ] || method=PUT
+  curl -fsS --max-time 20 -X "$method" --data-binary @"$TMPDIR/push" \
+    "$PUSHGATEWAY_URL/metrics/job/vserver-backup/namespace/${PUSH_NAMESPACE:-default}/server/$SERVER/task/$TASK" \
+    || echo "vserver-backup: the result could not be pushed to $PUSHGATEWAY_URL" >&2
+}
+on_exit() {
+  status=$1
+  # the drill's scratch MariaDB, if it runs
+  if [ -n "${DRILL_SERVER:-}" ]; then kill "$DRILL_SERVER" 2>/dev/null || true; wait "$DRILL_SERVER" 2>/dev/null || true; fi
+  report "$status" || true
+  exit "$status"
+}
+case "$TASK" in backup|prune|drill) trap 'on_exit $?' EXIT ;; esac
+
 [ -s "$RESTIC_PASSWORD_FILE" ] || fail "no repository password in $RESTIC_PASSWORD_FILE (the Secret's key 'password')"
 
 # The repository, made on the first backup. A folder that holds something else is never made a repository.
@@ -83,6 +117,8 @@ backup() {
   fi
   { [ "$status" -eq 0 ] && [ -n "$id" ]; } || fail "restic backup failed (exit $status)"
   log "$(jq -r 'select(.message_type == "summary") | "snapshot \(.snapshot_id[0:8]): \(.total_files_processed) files, \(.total_bytes_processed) bytes, \(.files_new) new, \(.files_changed) changed, \(.data_added_packed) bytes added to the repository"' "$TMPDIR/backup.json")"
+  jq -r 'select(.message_type == "summary") | "vserver_backup_snapshot_files \(.total_files_processed)\nvserver_backup_snapshot_bytes \(.total_bytes_processed)\nvserver_backup_added_bytes \(.data_added_packed)"' \
+    "$TMPDIR/backup.json" >> "$TMPDIR/metrics"
   [ -z "${DATABASE:-}" ] || backup_database
   # each tag is a group of its own (host and path): the policy keeps as many of each
   restic forget --quiet --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" \
@@ -91,6 +127,7 @@ backup() {
   restic check --quiet --read-data-subset="$share/$CHECK_SHARE" \
     || fail "the repository has errors (share $share/$CHECK_SHARE of its data read): see restic's words above; the backup is not verified"
   log "verified: the repository's structure and share $share/$CHECK_SHARE of its data read back without error"
+  case "$RESTIC_REPOSITORY" in /*) metric repository_bytes "$(du -sb "$RESTIC_REPOSITORY" | cut -f1)" ;; esac
   [ -z "${CUSTOMER_COPY:-}" ] || customer_copy "$id"
 }
 
@@ -116,6 +153,7 @@ backup_database() {
   { [ "$status" -eq 0 ] && [ -n "$DATABASE_SNAPSHOT" ]; } \
     || fail "the dump of database $DATABASE on $DATABASE_HOST:$DATABASE_PORT failed (restic exit $status, mariadb-dump's words above): the docroot is saved, the database is not"
   log "$(jq -r --arg db "$DATABASE" 'select(.message_type == "summary") | "snapshot \(.snapshot_id[0:8]): database \($db), \(.total_bytes_processed) bytes dumped, \(.data_added_packed) bytes added to the repository"' "$TMPDIR/dump.json")"
+  metric database_dump_bytes "$(jq -r 'select(.message_type == "summary") | .total_bytes_processed' "$TMPDIR/dump.json")"
 }
 
 # The customer's own "yesterday": the verified snapshot unpacked in CUSTOMER_COPY/<date>/ (one day, renamed from the
@@ -144,7 +182,10 @@ prune() {
   restic forget --prune --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" \
     --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY"
   restic check --quiet || fail "the repository has errors after the prune: see restic's words above"
-  log "pruned; $(restic snapshots --json --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" | jq length) snapshots kept"
+  kept=$(restic snapshots --json --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" | jq length)
+  metric snapshots "$kept"
+  case "$RESTIC_REPOSITORY" in /*) metric repository_bytes "$(du -sb "$RESTIC_REPOSITORY" | cut -f1)" ;; esac
+  log "pruned; $kept snapshots kept"
 }
 
 drill() {
@@ -177,6 +218,8 @@ drill() {
     compared=$((compared + 1))
   done < "$TMPDIR/sample"
   rm -rf "$into"
+  metric restored_files "$files"
+  metric restored_bytes "$bytes"
   log "drill of snapshot ${id%"${id#????????}"}: $files files, $bytes bytes restored and read back; the listing matches; $compared of $(wc -l < "$TMPDIR/sample") sampled files equal to the docroot's (the others changed since)"
   [ -z "${DATABASE:-}" ] || drill_database
 }
@@ -197,9 +240,7 @@ drill_database() {
     || { cat "$TMPDIR/install.log" >&2; fail "the drill's scratch MariaDB could not be made in $data"; }
   mariadbd --no-defaults --datadir="$data" --socket="$socket" --pid-file="$TMPDIR/drill.pid" --skip-networking \
     --innodb-buffer-pool-size=64M --log-error="$TMPDIR/drill-mariadb.log" 2>> "$TMPDIR/drill-mariadb.log" &
-  server=$!
-  # shellcheck disable=SC2064 # the pid now
-  trap "kill $server 2>/dev/null; wait $server 2>/dev/null" EXIT
+  DRILL_SERVER=$!
   up=0
   for _ in $(seq 1 60); do
     if mariadb-admin --no-defaults --socket="$socket" -uroot ping > /dev/null 2>&1; then up=1; break; fi
@@ -218,8 +259,10 @@ drill_database() {
     rows=$((rows + $(sql "$DATABASE" -e "SELECT COUNT(*) FROM \`$table\`")))
   done
   mariadb-admin --no-defaults --socket="$socket" -uroot shutdown
-  wait "$server" || true
-  trap - EXIT
+  wait "$DRILL_SERVER" || true
+  DRILL_SERVER=
+  metric database_tables "$tables"
+  metric database_rows "$rows"
   rm -rf "$data" "$dump"
   log "drill of snapshot $short: database $DATABASE's dump loads into a scratch MariaDB, $tables tables ($rows rows), each CHECK TABLE OK"
 }
