@@ -54,6 +54,8 @@ tier_tools() { # lint|schema|cluster|node
       echo "docker-registry docker-registry"
       echo "htpasswd apache2-utils"
       echo "rsyslogd rsyslog"
+      # the Pushgateway beside the lab's Prometheus, where the backups push each run's result
+      echo "prometheus-pushgateway prometheus-pushgateway"
       # Debian 12's restic (0.14), which reads the backups' repositories from outside the pods (the NAS's view)
       echo "restic restic"
       # the outside auditors' root (scripts/node/auditor.sh) gets mounts of its own

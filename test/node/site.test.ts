@@ -123,6 +123,59 @@ function readmeSecretCommands(): string {
   return block;
 }
 
+
+// myweb's backups: its repository on the NAS, Jobs from its CronJobs, and restic on the repository from outside
+const repository = path.join(backupExport, '.restic');
+/** A Job made from one of myweb's backup CronJobs (its env added), waited for: its outcome and last pod's log. */
+const runJob = (cronJob: string, job: string, env: Record<string, string> = {}) => runCronJob('default', cronJob, job, { env, context: siteState });
+const succeeded = async (cronJob: string, job: string, env: Record<string, string> = {}) => {
+  const run = await runJob(cronJob, job, env);
+  expect({ job, ...run }).toMatchObject({ job, succeeded: true });
+  return run.logs;
+};
+/** Debian's restic on the repository, from outside the pods (the NAS's view), with the password of its Secret. */
+const restic = (args: string[]) => resticOutside(repository, 'default', 'myweb-restic', args);
+const snapshots = (): string[] => JSON.parse(restic(['snapshots', '--json'])).map((x: any) => x.short_id).sort();
+/**
+ * The repository's pack files, by what they hold: those with data, and the one holding the newest snapshot's root
+ * tree (which every check and the next backup read; a pack of a forgotten snapshot's trees is read by nothing).
+ */
+const packs = () => {
+  const byId = new Map<string, Set<string>>();
+  const root = JSON.parse(restic(['snapshots', '--json'])).sort((a: any, b: any) => a.time.localeCompare(b.time)).pop()?.tree;
+  let rootPack: string | undefined;
+  for (const index of restic(['list', 'index']).trim().split('\n')) {
+    for (const pack of JSON.parse(restic(['cat', 'index', index])).packs) {
+      byId.set(pack.id, new Set([...byId.get(pack.id) ?? [], ...pack.blobs.map((b: any) => b.type)]));
+      if (pack.blobs.some((b: any) => b.id === root)) rootPack = pack.id;
+    }
+  }
+  const file = (id: string) => path.join(repository, 'data', id.slice(0, 2), id);
+  return {
+    data: [...byId].filter(([, types]) => types.has('data')).map(([id]) => file(id)),
+    rootTree: rootPack === undefined ? undefined : file(rootPack),
+  };
+};
+/** Four bytes of a pack file changed in place, as a failing disk would; returns what puts it back. */
+const corrupt = (file: string) => {
+  const before = fs.readFileSync(file);
+  const bad = Buffer.from(before);
+  bad.write('XXXX', Math.min(40, bad.length - 4));
+  fs.chmodSync(file, 0o600);
+  fs.writeFileSync(file, bad);
+  return () => fs.writeFileSync(file, before);
+};
+/** The lab's Pushgateway, where myweb's backup jobs push each run's result (the CronJobs' PUSHGATEWAY_URL). */
+const PUSHGATEWAY = new URL(lab.find((o) => o.kind === 'CronJob' && o.metadata.name === 'myweb-backup')!.spec.jobTemplate.spec.template.spec
+  .containers[0].env.find((e: any) => e.name === 'PUSHGATEWAY_URL').value);
+let pushgateway: ReturnType<typeof spawn> | undefined;
+/** What the last run of myweb's `task` pushed, as the Pushgateway serves it to Prometheus: value by metric. */
+async function pushed(task: string): Promise<Record<string, number>> {
+  const text = (await get(`${PUSHGATEWAY.origin}/metrics`)).body;
+  const own = text.split('\n').filter((l) => l.startsWith('vserver_backup_') && l.includes('server="myweb"') && l.includes(`task="${task}"`));
+  return Object.fromEntries(own.map((l) => [l.slice(0, l.indexOf('{')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+}
+
 const lowered = lowerForNodeTier(LAB, nas);
 
 beforeAll(async () => {
@@ -148,6 +201,10 @@ beforeAll(async () => {
   // The VIPs: both routers run keepalived with the VRRP settings of the lab's kube-keepalived-vip; VRRP elects the holder
   heldBeforeKeepalived = { node0: addressesOn('node0'), node4: addressesOn('node4') };
   routers = Routers.start(path.join(tmp, 'routers'), keepalivedVipSettings(lab));
+  // the lab's Pushgateway beside its Prometheus on the master: Debian's, where the lab's facts say it is
+  const pushLog = fs.openSync(path.join(tmp, 'pushgateway.log'), 'w');
+  pushgateway = spawn('prometheus-pushgateway', [`--web.listen-address=${PUSHGATEWAY.host}`], { stdio: ['ignore', pushLog, pushLog] });
+  await waitFor('the Pushgateway to answer', 30, async () => ((await get(`${PUSHGATEWAY.origin}/-/ready`)).status === 200 ? true : undefined));
   createNamespaces(lab);
   // the operator's one-time step for a private ACME CA: the CA of its directory's HTTPS certificate, as the README shows
   fs.writeFileSync(path.join(tmp, 'lab-acme-ca.crt'), pebble.listenerCertificate);
@@ -168,6 +225,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await routers?.stop();
   pebble?.stop();
+  pushgateway?.kill('SIGTERM');
   // (the log collectors may still write into the NAS's folders: retried, as rm -rf would be)
   fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   fs.mkdirSync(path.join(__dirname, '../../test-reports'), { recursive: true });
@@ -401,46 +459,6 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
   });
 
   describe('backups with restic, each checked, and restores', () => {
-    const repository = path.join(backupExport, '.restic');
-    /** A Job made from one of myweb's backup CronJobs (its env added), waited for: its outcome and last pod's log. */
-    const runJob = (cronJob: string, job: string, env: Record<string, string> = {}) => runCronJob('default', cronJob, job, { env, context: siteState });
-    const succeeded = async (cronJob: string, job: string, env: Record<string, string> = {}) => {
-      const run = await runJob(cronJob, job, env);
-      expect({ job, ...run }).toMatchObject({ job, succeeded: true });
-      return run.logs;
-    };
-    /** Debian's restic on the repository, from outside the pods (the NAS's view), with the password of its Secret. */
-    const restic = (args: string[]) => resticOutside(repository, 'default', 'myweb-restic', args);
-    const snapshots = (): string[] => JSON.parse(restic(['snapshots', '--json'])).map((x: any) => x.short_id).sort();
-    /**
-     * The repository's pack files, by what they hold: those with data, and the one holding the newest snapshot's root
-     * tree (which every check and the next backup read; a pack of a forgotten snapshot's trees is read by nothing).
-     */
-    const packs = () => {
-      const byId = new Map<string, Set<string>>();
-      const root = JSON.parse(restic(['snapshots', '--json'])).sort((a: any, b: any) => a.time.localeCompare(b.time)).pop()?.tree;
-      let rootPack: string | undefined;
-      for (const index of restic(['list', 'index']).trim().split('\n')) {
-        for (const pack of JSON.parse(restic(['cat', 'index', index])).packs) {
-          byId.set(pack.id, new Set([...byId.get(pack.id) ?? [], ...pack.blobs.map((b: any) => b.type)]));
-          if (pack.blobs.some((b: any) => b.id === root)) rootPack = pack.id;
-        }
-      }
-      const file = (id: string) => path.join(repository, 'data', id.slice(0, 2), id);
-      return {
-        data: [...byId].filter(([, types]) => types.has('data')).map(([id]) => file(id)),
-        rootTree: rootPack === undefined ? undefined : file(rootPack),
-      };
-    };
-    /** Four bytes of a pack file changed in place, as a failing disk would; returns what puts it back. */
-    const corrupt = (file: string) => {
-      const before = fs.readFileSync(file);
-      const bad = Buffer.from(before);
-      bad.write('XXXX', Math.min(40, bad.length - 4));
-      fs.chmodSync(file, 0o600);
-      fs.writeFileSync(file, bad);
-      return () => fs.writeFileSync(file, before);
-    };
     const known = () => knownHosts('known_vip_backup', [VIP], hostKey);
     /** The operator CLI, as `npx --no cdk8s-vserver ...` runs it (not blocking: a request loop runs meanwhile). */
     const operatorCli = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -473,6 +491,12 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
       expect(backedUp).toMatch(/^vserver-backup: made the repository \/backup\/\.restic$/m);
       expect(backedUp).toMatch(/^vserver-backup: verified: the repository's structure and share \d\/7 of its data read back without error$/m);
       const firstSnapshot = snapshotOf(backedUp);
+      // its result, pushed to the lab's Pushgateway for Prometheus: a success, and what it counted
+      const result = await pushed('backup');
+      expect(result).toMatchObject({ vserver_backup_success: 1 });
+      expect(result.vserver_backup_snapshot_files).toBeGreaterThanOrEqual(2);
+      expect(result.vserver_backup_repository_bytes).toBeGreaterThan(0);
+      expect(result.vserver_backup_last_success_timestamp_seconds).toBeGreaterThan(Date.now() / 1000 - 300);
       // the repository on the NAS belongs to web (the jobs' user) and is encrypted: the page is nowhere in it as it is
       expect(fs.statSync(path.join(repository, 'config')).uid).toBe(1000);
       const files = spawnSync('grep', ['-rlF', first.trim(), repository], { encoding: 'utf-8' });
@@ -545,6 +569,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     test('the restore drill restores the newest snapshot and finds it whole (negative control: a changed data pack fails it, and a backup that reads all data)', async () => {
       const drill = await succeeded('myweb-drill', 'myweb-drill-1');
       expect(drill).toMatch(/^vserver-backup: drill of snapshot [0-9a-f]{8}: \d+ files, \d+ bytes restored and read back; the listing matches; [1-9]\d* of \d+ sampled files equal to the docroot's/m);
+      expect(await pushed('drill')).toMatchObject({ vserver_backup_success: 1, vserver_backup_restored_files: expect.any(Number) });
       const { data } = packs();
       expect(data.length).toBeGreaterThan(0);
       const putBack = data.map(corrupt);
@@ -552,6 +577,8 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
         const failed = await runJob('myweb-drill', 'myweb-drill-2');
         expect(failed.succeeded).toBe(false);
         expect(failed.logs).toMatch(/vserver-backup: restoring snapshot [0-9a-f]{8} failed/);
+        // pushed as a failure: the drill's metric is 0
+        expect((await pushed('drill')).vserver_backup_success).toBe(0);
         const all = await runJob('myweb-backup', 'myweb-backup-all', { CHECK_SHARE: '1' });
         expect(all.succeeded).toBe(false);
         expect(all.logs).toContain('vserver-backup: the repository has errors (share 1/1 of its data read)');
@@ -564,16 +591,20 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
     test('a change in the pack of the newest snapshot\'s root tree fails the next scheduled backup: the repository has errors (negative control: the same backup passes with the pack put back)', async () => {
       const { rootTree } = packs();
       expect(rootTree).toBeDefined();
+      const lastGood = (await pushed('backup')).vserver_backup_last_success_timestamp_seconds;
       const putBack = corrupt(rootTree!);
       try {
         const failed = await runJob('myweb-backup', 'myweb-backup-bad');
         expect(failed.succeeded).toBe(false);
         // found while backing up (the last snapshot's tree does not read back) or by the check after it
         expect(failed.logs).toMatch(/vserver-backup: the repository has errors \((found while backing up|share \d\/7 of its data read)/);
+        // pushed as a failure; the last success's time is the earlier run's
+        expect(await pushed('backup')).toMatchObject({ vserver_backup_success: 0, vserver_backup_last_success_timestamp_seconds: lastGood });
       } finally {
         putBack();
       }
       expect(await succeeded('myweb-backup', 'myweb-backup-good')).toMatch(/^vserver-backup: verified: /m);
+      expect((await pushed('backup')).vserver_backup_success).toBe(1);
     });
 
     test('an unreadable folder of the docroot fails the backup and saves no snapshot (negative control: readable again, it passes)', async () => {
@@ -1443,6 +1474,33 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     results.serverDownAlert = { forSeconds, firingSeconds: +firingSeconds.toFixed(1), resolvedSeconds: +resolvedSeconds.toFixed(1) };
     expect(firingSeconds).toBeGreaterThanOrEqual(forSeconds);
     expect(firingSeconds).toBeLessThan(forSeconds + 20);
+  });
+
+  test("a changed pack, found by the next backup's check, fires VirtualServerBackupFailed through the Pushgateway; the next clean backup puts it out (negative control: a clean repository fires nothing)", async () => {
+    const failed = async () => (await alerts()).filter((a) => a.labels.alertname === 'VirtualServerBackupFailed' && a.labels.server === 'myweb');
+    // the last backup was clean: its result scraped through the lab's scrape configuration, and nothing fires
+    await waitFor("myweb's backup result scraped", 30, async () =>
+      ((await query('vserver_backup_success{job="vserver-backup",namespace="default",server="myweb",task="backup"} == 1')).length === 1 ? true : undefined),
+    { intervalMs: 500 });
+    expect(await failed()).toEqual([]);
+    const { rootTree } = packs();
+    const putBack = corrupt(rootTree!);
+    let ended: number;
+    try {
+      const run = await runJob('myweb-backup', 'myweb-backup-alert');
+      ended = Date.now();
+      expect(run.succeeded).toBe(false);
+    } finally {
+      putBack();
+    }
+    const firing = await waitFor('VirtualServerBackupFailed firing', 60, async () => (await failed()).find((a) => a.state === 'firing'), { intervalMs: 500 });
+    const firingSeconds = (Date.now() - ended) / 1000;
+    expect(firing.labels).toMatchObject({ severity: 'warning', namespace: 'default', server: 'myweb', task: 'backup' });
+    expect(firing.annotations.summary).toBe("myweb's last backup failed: its backups are not verified until one succeeds");
+    expect(await succeeded('myweb-backup', 'myweb-backup-alert-clean')).toMatch(/^vserver-backup: verified: /m);
+    const clean = Date.now();
+    await waitFor('VirtualServerBackupFailed resolved', 60, async () => ((await failed()).length === 0 ? true : undefined), { intervalMs: 500 });
+    results.backupFailedAlert = { firingSecondsAfterTheJob: +firingSeconds.toFixed(1), resolvedSecondsAfterTheCleanJob: +((Date.now() - clean) / 1000).toFixed(1) };
   });
 
   test("the keeper compresses its node's files of past days and deletes those past the retention; today's and other nodes' stay", () => {

@@ -82,6 +82,17 @@ function caseFor(rule: AlertRule): Case {
         labels: { ...rule.labels, ...sel },
       };
     }
+    case 'VirtualServerBackupFailed': {
+      const sel = { ...matchers(rule.expr, 'vserver_backup_success'), task: 'backup', instance: '192.168.1.10:9091' };
+      return {
+        // a run that succeeded, then one whose check failed
+        fire: [series('vserver_backup_success', sel, '1x5 0x10')],
+        // every run succeeded
+        calm: [series('vserver_backup_success', sel, '1x15')],
+        evalTime: at(10),
+        labels: { ...rule.labels, ...sel },
+      };
+    }
     case 'VipControllerNotRunning':
     case 'LogCollectorNotRunning': {
       const sel = matchers(rule.expr, 'kube_daemonset_status_number_ready');
