@@ -1500,7 +1500,9 @@ describe('logs kept on the NAS by the collector, metrics and an alert in a real 
     expect(await succeeded('myweb-backup', 'myweb-backup-alert-clean')).toMatch(/^vserver-backup: verified: /m);
     const clean = Date.now();
     await waitFor('VirtualServerBackupFailed resolved', 60, async () => ((await failed()).length === 0 ? true : undefined), { intervalMs: 500 });
-    results.backupFailedAlert = { firingSecondsAfterTheJob: +firingSeconds.toFixed(1), resolvedSecondsAfterTheCleanJob: +((Date.now() - clean) / 1000).toFixed(1) };
+    results.backupFailedAlert = {
+      firingSecondsAfterTheJob: +firingSeconds.toFixed(1), resolvedSecondsAfterTheCleanJob: +((Date.now() - clean) / 1000).toFixed(1),
+    };
   });
 
   test("the keeper compresses its node's files of past days and deletes those past the retention; today's and other nodes' stay", () => {
