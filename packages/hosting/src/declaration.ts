@@ -6,7 +6,7 @@ import {
 } from '@cdk8s-vserver/core';
 import { HeadlampProps, KubernetesDashboardProps } from '@cdk8s-vserver/dashboard';
 import { LogCollectorProps, SiteMonitoringProps } from '@cdk8s-vserver/monitoring';
-import { DatabaseVolume, ResticBackupProps, SiteDatabaseProps } from '@cdk8s-vserver/storage';
+import { DatabaseVolume, ResticBackupProps, S3Repository, SiteDatabaseProps } from '@cdk8s-vserver/storage';
 import { METALLB_NAMESPACE, SharedEntryProps, VipBackend } from '@cdk8s-vserver/vip';
 import {
   MetricsScraper, NodeSpread, requireHostnames, SecretKeys, ServerCertificate, ServerPhp, ServerQuota, WebSshServerProps,
@@ -222,6 +222,12 @@ export interface NasFacts {
  * repositories go. Each server's backup runs the site's restic image, `<registry>/restic:<the server's version>`.
  */
 export interface BackupFacts extends Pick<ResticBackupProps, 'schedule' | 'keep' | 'checkShare' | 'pruneSchedule' | 'drillSchedule' | 'drillScratch' | 'customerCopy'> {
+  /**
+   * The repositories in an S3-compatible bucket instead of the backup export (`ResticBackup`'s `s3`): each server's
+   * is `<prefix>/<server>` in it; the export then holds the customers' copies only.
+   * @default - none: the repositories are on the backup export, `<exportRoot>/<server>/.restic`
+   */
+  readonly s3?: S3Repository | undefined;
   /** The host of the NAS that holds the repositories. @default - the docroots' NAS (`facts.nas.host`) */
   readonly host?: string | undefined;
   /** The export the repositories go under (`/export/backup`): a server's is `<exportRoot>/<name>/.restic`, and its customer copy `<exportRoot>/<name>/<date>/`. */

@@ -446,7 +446,11 @@ export class HostingSite extends Construct {
     this.docrootMap.set(spec.name, docroot);
     if (facts.backup && this.backupRoot && backupTarget) {
       FieldPath.of(this, 'facts.backup').declare(charts.web, `${constructId(spec.name)}Backup`, {
-        name: `${at}.name`, image: `${at}.version`, imagePullSecrets: 'facts.imagePullSecrets',
+        name: `${at}.name`,
+        image: `${at}.version`,
+        imagePullSecrets: 'facts.imagePullSecrets',
+        pushgateway: 'facts.monitoring.pushgateway',
+        database: `${at}.database`,
       });
       this.backupMap.set(spec.name, new ResticBackup(charts.web, `${constructId(spec.name)}Backup`, {
         name: spec.name,
@@ -463,6 +467,8 @@ export class HostingSite extends Construct {
         drillScratch: facts.backup.drillScratch,
         customerCopy: facts.backup.customerCopy,
         database,
+        // a bucket the site's servers share: under the site's name unless the facts give a prefix
+        s3: facts.backup.s3 && { ...facts.backup.s3, prefix: facts.backup.s3.prefix ?? this.props.name },
         // each run's result, for the site's alerts
         pushgateway: facts.monitoring?.pushgateway,
       }));

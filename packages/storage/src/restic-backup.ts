@@ -6,6 +6,7 @@ import {
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 import { INfsFolder } from './nfs-folder';
+import { requireS3Repository, S3Repository } from './s3-repository';
 import { NEW_PASSWORD } from './secret-commands';
 import { DatabaseBinding } from './site-database';
 
@@ -35,9 +36,16 @@ export interface ResticBackupProps {
   /**
    * Where the repository lives: a second export, such as an `NfsFolder` of the NAS's backup folder (the repository
    * is its dot folder `.restic`, the customer's copy its folder `<date>`). Never the docroots' own export: a NAS lost
-   * takes both.
+   * takes both. With `s3`, it holds the customer's copy only, and may be left out with `customerCopy: false`.
+   * @default - none: only with `s3` and `customerCopy: false`
    */
-  readonly target: INfsFolder;
+  readonly target?: INfsFolder | undefined;
+  /**
+   * The repository in an S3-compatible bucket instead of `target`'s `.restic` (`<prefix>/<name>` in the bucket),
+   * its keys from a Secret; every job may then reach the endpoint's port, and nothing else.
+   * @default - none: the repository is `target`'s `.restic`
+   */
+  readonly s3?: S3Repository | undefined;
   /**
    * Base name of the CronJobs `<name>-backup`, `<name>-prune`, `<name>-drill` and `<name>-restore` (at most 44
    * characters: Kubernetes adds 11 to a CronJob's name for its Jobs), and of the password's Secret.
@@ -161,6 +169,8 @@ export class ResticBackup extends Construct {
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   /** With a `database`: the NetworkPolicy that lets the backup's pods (only) reach it. */
   public readonly databasePolicy?: k8s.KubeNetworkPolicy;
+  /** With `s3`: the NetworkPolicy that lets every job reach the bucket's endpoint. */
+  public readonly s3Policy?: k8s.KubeNetworkPolicy;
   /** With a `pushgateway`: the NetworkPolicy that lets the backup's, the prune's and the drill's pods reach it. */
   public readonly metricsPolicy?: k8s.KubeNetworkPolicy;
   /** Whether each run's result is pushed (`pushgateway`): the site's alerts on a failed run then watch it. */
@@ -205,12 +215,19 @@ export class ResticBackup extends Construct {
     const namespace = props.docroot.namespace;
     const pushgateway = props.pushgateway === undefined ? undefined : requirePushgateway(this, 'pushgateway', props.pushgateway);
     this.pushesResults = pushgateway !== undefined;
-    if (props.target.namespace !== namespace) {
-      throw SiteError.invalidProp(this, 'target', props.target.namespace, `be a claim in the docroot's namespace "${namespace}": `
+    const s3 = props.s3 === undefined ? undefined : requireS3Repository(this, 's3', props.s3);
+    const target = props.target;
+    if (target === undefined && (!s3 || this.customerCopy)) {
+      throw SiteError.invalidProp(this, 'target', target, s3
+        ? "be a folder for the customer's copy (an NfsFolder of the backup export), or customerCopy be false"
+        : 'be the folder the repository lives in (an NfsFolder of the backup export), or s3 name a bucket');
+    }
+    if (target && target.namespace !== namespace) {
+      throw SiteError.invalidProp(this, 'target', target.namespace, `be a claim in the docroot's namespace "${namespace}": `
         + 'one Job mounts both');
     }
-    if (JSON.stringify(props.target.podVolume) === JSON.stringify(props.docroot.podVolume)) {
-      throw SiteError.invalidProp(this, 'target', props.target.podVolume.persistentVolumeClaim?.claimName ?? props.target.podVolume.name,
+    if (target && JSON.stringify(target.podVolume) === JSON.stringify(props.docroot.podVolume)) {
+      throw SiteError.invalidProp(this, 'target', target.podVolume.persistentVolumeClaim?.claimName ?? target.podVolume.name,
         'be another folder than the docroot: a backup inside what it saves is lost with it');
     }
     const contract = OperatorContract.of(this);
@@ -221,6 +238,17 @@ export class ResticBackup extends Construct {
       what: `the password of ${this.name}'s backup repository (keep a copy outside the cluster: without it no backup can be read)`,
       command: `kubectl create secret generic ${this.passwordSecret} -n ${namespace} --from-literal=password=${NEW_PASSWORD}`,
     });
+    if (s3) {
+      // one Secret for every server of the namespace that backs up into the bucket: the command makes it once
+      contract.needsSecret(this, {
+        namespace,
+        name: s3.credentialsSecret,
+        what: `the keys of the S3 bucket ${props.s3!.bucket} (from its provider; set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY first)`,
+        command: `{ kubectl get secret ${s3.credentialsSecret} -n ${namespace} >/dev/null 2>&1 || kubectl create secret generic ${s3.credentialsSecret} -n ${namespace} `
+          + '--from-literal=AWS_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?set it to the bucket key id}" '
+          + '--from-literal=AWS_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?set it to the bucket secret key}"; }',
+      });
+    }
 
     // Not the server's instance label: a query for the server's pods (`-l app.kubernetes.io/instance=myweb`) must not
     // find its backup jobs.
@@ -229,7 +257,8 @@ export class ResticBackup extends Construct {
     const env: k8s.EnvVar[] = [
       { name: 'SERVER', value: this.name },
       { name: 'SOURCE', value: '/docroot' },
-      { name: 'RESTIC_REPOSITORY', value: '/backup/.restic' },
+      { name: 'RESTIC_REPOSITORY', value: s3 ? s3.repository(this.name) : '/backup/.restic' },
+      ...(s3 ? s3.env : []),
       { name: 'RESTIC_PASSWORD_FILE', value: '/etc/restic/password' },
       { name: 'KEEP_DAILY', value: String(keep.daily) },
       { name: 'KEEP_WEEKLY', value: String(keep.weekly) },
@@ -237,6 +266,8 @@ export class ResticBackup extends Construct {
       { name: 'CHECK_SHARE', value: String(checkShare) },
       ...(this.customerCopy ? [{ name: 'CUSTOMER_COPY', value: '/backup' }] : []),
     ];
+    // the target's folder: the repository's (every job takes a lock in it, even a read), or the customer's copy's
+    const mountsTarget = (task: Task) => target !== undefined && (!s3 || task === 'backup');
     const database = props.database;
     const databaseEnv = (task: Task): k8s.EnvVar[] => {
       if (!database || (task !== 'backup' && task !== 'drill')) return [];
@@ -267,7 +298,7 @@ export class ResticBackup extends Construct {
       volumeMounts: [
         props.docroot.mountAt('/docroot', { readOnly: task !== 'restore' }),
         // writable for every task: even a read takes a lock in the repository
-        { ...props.target.mountAt('/backup'), name: 'backup' },
+        ...(mountsTarget(task) ? [{ ...target!.mountAt('/backup'), name: 'backup' }] : []),
         { name: 'password', mountPath: '/etc/restic', readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
         ...(task === 'drill' ? [{ name: 'scratch', mountPath: '/scratch' }] : []),
@@ -295,7 +326,7 @@ export class ResticBackup extends Construct {
             containers: [task === 'backup' ? this.container : container(task)],
             volumes: [
               props.docroot.podVolume,
-              { ...props.target.podVolume, name: 'backup' },
+              ...(mountsTarget(task) ? [{ ...target!.podVolume, name: 'backup' }] : []),
               // readable by the jobs' group alone
               { name: 'password', secret: { secretName: this.passwordSecret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
@@ -346,6 +377,17 @@ export class ResticBackup extends Construct {
             { to: [database.peer], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(database.port) }] },
             ...(database.hostIsDnsName ? [clusterDnsEgressRule()] : []),
           ],
+        },
+      });
+    }
+    if (s3) {
+      // every job reads or writes the repository: out to the bucket's endpoint
+      this.s3Policy = new k8s.KubeNetworkPolicy(this, 'S3Policy', {
+        metadata: { name: `${this.name}-backup-s3`, labels },
+        spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] } },
+          policyTypes: ['Egress'],
+          egress: s3.egress,
         },
       });
     }

@@ -1,5 +1,5 @@
 import { ApiVipHolder } from '@cdk8s-vserver/control-plane';
-import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeFiles, podSpecOf, Warnings } from '@cdk8s-vserver/core';
+import { ImageReference, Ipv4Address, Ipv4Subnet, k8s, NodeFiles, podSpecOf, Pushgateway, Warnings } from '@cdk8s-vserver/core';
 import { HostingSite, HostingSiteProps, Tenancy, VirtualServerSpec } from '@cdk8s-vserver/hosting';
 import { NfsFolder } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
@@ -72,6 +72,22 @@ describe('the schedule and retention of backups', () => {
       .toThrow("[Site] 'facts.backup.keep' must be { daily, weekly, monthly }, how many snapshots of each to keep");
     expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', drillSchedule: 'weekly' } })))
       .toThrow("[Site] 'facts.backup.drillSchedule' must be a schedule Kubernetes' CronJob accepts");
+  });
+
+  test("an S3 bucket holds the repositories under the site's name (the export the customers' copies), and its errors name facts.backup.s3", () => {
+    const s3 = { endpoint: 'https://s3.eu-central-1.amazonaws.com', bucket: 'hosting-backups', credentialsSecret: 'backup-s3' };
+    const objects = site(withFacts({ backup: { exportRoot: '/export/backup', s3 } })).app.synthYaml().split('\n---\n').map((d) => parse(d)).filter(Boolean);
+    const backup = objects.find((o: any) => o.kind === 'CronJob' && o.metadata.name === 'myweb-backup');
+    const env = backup.spec.jobTemplate.spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'RESTIC_REPOSITORY').value).toBe('s3:https://s3.eu-central-1.amazonaws.com/hosting-backups/lab/myweb');
+    expect(env.find((e: any) => e.name === 'CUSTOMER_COPY').value).toBe('/backup');
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup', s3: { ...s3, bucket: 'Hosting' } } })))
+      .toThrow("[Site] 'facts.backup.s3.bucket' must be an S3 bucket name");
+  });
+
+  test("a Pushgateway's errors name facts.monitoring.pushgateway", () => {
+    expect(() => site(withFacts({ backup: { exportRoot: '/export/backup' }, monitoring: { ...LAB.facts.monitoring, pushgateway: Pushgateway.at('http://metrics.lan:9091') } })))
+      .toThrow("[Site] 'facts.monitoring.pushgateway.url' must have an IPv4 address for its host");
   });
 });
 

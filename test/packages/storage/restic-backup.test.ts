@@ -1,4 +1,4 @@
-import { ImageReference, OperatorContract, Pushgateway, restrictedViolations } from '@cdk8s-vserver/core';
+import { ImageReference, Ipv4Subnet, OperatorContract, Pushgateway, restrictedViolations } from '@cdk8s-vserver/core';
 import { NfsFolder, ResticBackup, ResticBackupProps } from '@cdk8s-vserver/storage';
 import { Chart, Size, Testing } from 'cdk8s';
 import { find, synth } from '../../support';
@@ -221,6 +221,76 @@ describe('with a Pushgateway', () => {
   test('throws for a gateway by a name outside the cluster, naming the prop', () => {
     expect(() => setup({ pushgateway: Pushgateway.at('http://metrics.lan:9091') }))
       .toThrow("[web/Backup] 'pushgateway.url' must have an IPv4 address for its host");
+  });
+});
+
+describe('with the repository in an S3 bucket', () => {
+  const s3 = { endpoint: 'https://s3.eu-central-1.amazonaws.com', bucket: 'hosting-backups', prefix: 'vserver/lab', credentialsSecret: 'backup-s3', region: 'eu-central-1' };
+  const { chart } = setup({ s3 });
+  const manifests = synth(chart);
+  const cron = (task: string) => find(manifests, 'CronJob', `myweb-${task}`);
+  const container = (task: string) => podOf(cron(task)).containers[0];
+
+  test("every job's repository is the server's folder of the bucket, its keys from the Secret (never in the manifest)", () => {
+    for (const task of ['backup', 'prune', 'drill', 'restore']) {
+      expect(envOf(cron(task)).RESTIC_REPOSITORY).toBe('s3:https://s3.eu-central-1.amazonaws.com/hosting-backups/vserver/lab/myweb');
+      expect(container(task).env).toEqual(expect.arrayContaining([
+        { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'backup-s3', key: 'AWS_ACCESS_KEY_ID' } } },
+        { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'backup-s3', key: 'AWS_SECRET_ACCESS_KEY' } } },
+        { name: 'AWS_DEFAULT_REGION', value: 'eu-central-1' },
+      ]));
+    }
+  });
+
+  test("the backup folder holds the customer's copy only: the backup mounts it, the other jobs do not", () => {
+    expect(container('backup').volumeMounts.map((m: any) => m.name)).toContain('backup');
+    for (const task of ['prune', 'drill', 'restore']) expect(container(task).volumeMounts.map((m: any) => m.name)).not.toContain('backup');
+    const noCopy = synth(setup({ s3, customerCopy: false, target: undefined }).chart);
+    expect(podOf(find(noCopy, 'CronJob', 'myweb-backup')).containers[0].volumeMounts.map((m: any) => m.name)).not.toContain('backup');
+  });
+
+  test('every job may reach the endpoint on 443 anywhere but the private ranges (a name), with DNS; at an address, that address alone', () => {
+    const policy = find(manifests, 'NetworkPolicy', 'myweb-backup-s3');
+    expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/instance': 'myweb-backup' } });
+    expect(policy.spec.egress[0]).toEqual({
+      to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }],
+      ports: [{ protocol: 'TCP', port: 443 }],
+    });
+    expect(policy.spec.egress[1].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    const minio = synth(setup({ s3: { endpoint: 'https://192.168.1.20:9000', bucket: 'backups', credentialsSecret: 'minio' } }).chart);
+    expect(find(minio, 'NetworkPolicy', 'myweb-backup-s3').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '192.168.1.20/32' } }], ports: [{ protocol: 'TCP', port: 9000 }] }]);
+    expect(envOf(find(minio, 'CronJob', 'myweb-backup')).RESTIC_REPOSITORY).toBe('s3:https://192.168.1.20:9000/backups/myweb');
+    // a name on the LAN: the addresses given
+    const named = synth(setup({ s3: { endpoint: 'https://minio.lan', bucket: 'backups', credentialsSecret: 'minio', addresses: [Ipv4Subnet.of('192.168.1.20/32')] } }).chart);
+    expect(find(named, 'NetworkPolicy', 'myweb-backup-s3').spec.egress[0].to).toEqual([{ ipBlock: { cidr: '192.168.1.20/32' } }]);
+  });
+
+  test("the operator is told the keys' Secret, with a command that makes it once from the provider's keys", () => {
+    const contract = OperatorContract.of(chart).render([], undefined);
+    const secret = contract.secrets.find((x: any) => x.name === 'backup-s3')!;
+    expect(secret.what).toContain('hosting-backups');
+    expect(secret.command).toBe('{ kubectl get secret backup-s3 -n default >/dev/null 2>&1 || kubectl create secret generic backup-s3 -n default '
+      + '--from-literal=AWS_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?set it to the bucket key id}" '
+      + '--from-literal=AWS_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?set it to the bucket secret key}"; }');
+  });
+
+  test.each([
+    ['http (keys in clear)', { endpoint: 'http://s3.example.com' }, "[web/Backup] 's3.endpoint' must be the endpoint's https URL with no path, user or query"],
+    ['the bucket in the endpoint', { endpoint: 'https://s3.example.com/hosting-backups' }, "'s3.endpoint' must be the endpoint's https URL with no path"],
+    ['a bucket with capitals', { bucket: 'Hosting' }, "[web/Backup] 's3.bucket' must be an S3 bucket name: 3-63 lowercase letters"],
+    ['a bucket like an address', { bucket: '192.168.1.20' }, "'s3.bucket' must be an S3 bucket name"],
+    ['a prefix with a leading slash', { prefix: '/vserver' }, "[web/Backup] 's3.prefix' must be a folder of the bucket"],
+    ['a prefix that climbs', { prefix: 'vserver/../other' }, "'s3.prefix' must be a folder of the bucket"],
+    ['a Secret that is no name', { credentialsSecret: 'Backup S3' }, "[web/Backup] 's3.credentialsSecret' must be a DNS-1123 subdomain"],
+    ['a region with spaces', { region: 'eu central' }, "[web/Backup] 's3.region' must be a region name"],
+    ['no addresses', { addresses: [] }, "[web/Backup] 's3.addresses' must name at least one subnet"],
+  ])('throws for %s', (_what, change, message) => {
+    expect(() => setup({ s3: { ...s3, ...change } })).toThrow(message);
+  });
+
+  test('throws for no target without S3, and for a customer copy with no folder for it', () => {
+    expect(() => setup({ target: undefined })).toThrow("[web/Backup] 'target' must be the folder the repository lives in (an NfsFolder of the backup export), or s3 name a bucket");
+    expect(() => setup({ s3, target: undefined })).toThrow("[web/Backup] 'target' must be a folder for the customer's copy (an NfsFolder of the backup export), or customerCopy be false");
   });
 });
 
