@@ -7,7 +7,7 @@
 export const SCOPE = '@cdk8s-vserver';
 
 /** Version of every package (semantic: a breaking change before 1.0 bumps the minor). CHANGELOG.md has each one. */
-export const PACKAGE_VERSION = '0.13.0';
+export const PACKAGE_VERSION = '0.14.0';
 
 /** The project's own stack: the apps of this repository run on it. */
 export const VERSIONS = {
