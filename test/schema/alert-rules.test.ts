@@ -83,7 +83,8 @@ function caseFor(rule: AlertRule): Case {
       };
     }
     case 'VirtualServerBackupFailed': {
-      const sel = { ...matchers(rule.expr, 'vserver_backup_success'), task: 'backup', instance: '192.168.1.10:9091' };
+      // as Prometheus stores it from the Pushgateway (honor_labels: the pushed group's labels, no instance)
+      const sel = { ...matchers(rule.expr, 'vserver_backup_success'), task: 'backup' };
       return {
         // a run that succeeded, then one whose check failed
         fire: [series('vserver_backup_success', sel, '1x5 0x10')],
