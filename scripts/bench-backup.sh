@@ -30,8 +30,6 @@ db=''
 dbctr=''
 cleanup() {
   [ -z "$ctr" ] || buildah rm "$ctr" >/dev/null 2>&1 || true
-  if [ -n "$db" ]; then kill "$db" 2>/dev/null || true; wait "$db" 2>/dev/null || true; fi
-  [ -z "$dbctr" ] || buildah rm "$dbctr" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -81,14 +79,26 @@ database() {
       exec mariadbd --no-defaults --datadir=/dbdata --socket=/tmp/db.sock --port='"$DB_PORT"' --bind-address=127.0.0.1 \
         --innodb-buffer-pool-size=256M' > "$work/mariadb.log" 2>&1 &
   db=$!
+  # (this runs in the figures' subshell: its own trap stops the server, whatever happens)
+  trap stop_database EXIT
   sql() { buildah run --user 1000:1000 --network host "$dbctr" -- mariadb --no-defaults -h 127.0.0.1 -P "$DB_PORT" -uroot "$@"; }
   for _ in $(seq 1 60); do sql -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
   sql -e "CREATE DATABASE bench; CREATE USER bench@'%' IDENTIFIED BY '$(cat "$work/dbsecret/password")'; GRANT ALL ON bench.* TO bench@'%';
-    CREATE TABLE bench.posts (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200) NOT NULL, body TEXT NOT NULL) ENGINE=InnoDB;
-    INSERT INTO bench.posts (title, body) SELECT CONCAT('post ', seq), REPEAT(MD5(seq), 12) FROM seq_1_to_$DB_ROWS;" >&2
+    USE bench; CREATE TABLE posts (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200) NOT NULL, body TEXT NOT NULL) ENGINE=InnoDB;
+    INSERT INTO posts (title, body) SELECT CONCAT('post ', seq), REPEAT(MD5(seq), 12) FROM seq_1_to_$DB_ROWS;" >&2
   timed dbbackup job "$work/docroot" backup DATABASE=bench DATABASE_HOST=127.0.0.1 "DATABASE_PORT=$DB_PORT" DATABASE_USER=bench \
     DATABASE_PASSWORD_FILE=/etc/database/password
   timed dbdrill job "$work/docroot" drill DATABASE=bench
+  stop_database
+  trap - EXIT
+}
+stop_database() {
+  [ -n "$db" ] || return 0
+  buildah run --user 1000:1000 --network host "$dbctr" -- mariadb-admin --no-defaults -h 127.0.0.1 -P "$DB_PORT" -uroot shutdown >/dev/null 2>&1 \
+    || kill "$db" 2>/dev/null || true
+  wait "$db" 2>/dev/null || true
+  buildah rm "$dbctr" >/dev/null 2>&1 || true
+  db='' dbctr=''
 }
 timed() { # label command...
   local label=$1 start end; shift
