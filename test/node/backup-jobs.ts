@@ -1,4 +1,5 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
+import * as path from 'path';
 import { getJson, kubectl } from '../cluster/kubectl';
 import { waitFor } from '../support';
 
@@ -47,4 +48,16 @@ export function resticOutside(repository: string, namespace: string, secret: str
   });
   if (out.status !== 0) throw new Error(`restic ${args.join(' ')}: ${out.stderr}`);
   return out.stdout;
+}
+
+/** The operator CLI, as `npx --no cdk8s-vserver ...` runs it (not blocking: a request loop may run meanwhile). */
+export function operatorCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js'), ...args], { env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

@@ -8,7 +8,7 @@ import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
-import { resticOutside, runCronJob } from './backup-jobs';
+import { operatorCli, resticOutside, runCronJob } from './backup-jobs';
 import { makeSshSecrets, sftp as sftpBatch } from './customer';
 import { podMemory, podProcesses } from './processes';
 import { lowerForNodeTier, onHost, RequestLoop } from './site-client';
@@ -542,6 +542,37 @@ describe("the blog's database backed up with restic: dumped beside its docroot, 
     const run = await runCronJob(NS, 'blog-drill', 'blog-drill-cut');
     expect(run.succeeded).toBe(false);
     expect(run.logs).toMatch(/vserver-backup: the dump of blog in snapshot [0-9a-f]{8} is incomplete \(its last line is not mariadb-dump's "-- Dump completed"\)/);
+  });
+
+  test('the operator restores the whole shop from a named snapshot, its database with it, after a listing that changes nothing (negative control: --files-only leaves the database as it is)', async () => {
+    const post = (title: string) => shop('/posts.php', ['--data-urlencode', `title=${title}`]);
+    const posts = () => shop('/posts.php').body;
+    const kept = `Kept ${Date.now()}`;
+    expect(post(kept).body).toContain(kept);
+    const logs = await succeeded('shop-backup-now', 'shop-backup');
+    const snapshot = /^vserver-backup: snapshot ([0-9a-f]{8}): \d+ files/m.exec(logs)![1];
+    expect(logs).toMatch(/^vserver-backup: snapshot [0-9a-f]{8}: database shop, \d+ bytes dumped/m);
+    const later = `Later ${Date.now()}`;
+    expect(post(later).body).toContain(later);
+    const dist = path.join(tmp, 'dist-v1');
+    const plan = await operatorCli(['restore', dist, 'shop', snapshot]);
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp('vserver-backup: would load database shop from snapshot [0-9a-f]{8} \\(\\d+ bytes, dumped .*\\): every table the dump has is replaced; tables made since stay'));
+    expect(plan.stderr).toContain('restore: nothing written. Run again with --yes to restore shop as listed above');
+    // the listing changed nothing
+    expect(posts()).toContain(later);
+    const restored = await operatorCli(['restore', dist, 'shop', snapshot, '--yes']);
+    expect({ status: restored.status, stderr: restored.stderr }).toMatchObject({ status: 0 });
+    expect(restored.stdout).toMatch(/vserver-backup: restored database shop from snapshot [0-9a-f]{8}/);
+    expect(posts()).toContain(kept);
+    expect(posts()).not.toContain(later);
+    // negative control: the files alone, and the post written since stays
+    const since = `Since ${Date.now()}`;
+    expect(post(since).body).toContain(since);
+    const filesOnly = await operatorCli(['restore', dist, 'shop', snapshot, '--files-only', '--yes']);
+    expect(filesOnly.status).toBe(0);
+    expect(filesOnly.stdout).not.toContain('database shop');
+    expect(posts()).toContain(since);
   });
 
   test("negative control: with another customer's password the dump is refused, the backup fails and saves no dump", async () => {

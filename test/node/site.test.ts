@@ -10,7 +10,7 @@ import { App } from 'cdk8s';
 import { parse, stringify } from 'yaml';
 import { PebbleCa } from './acme-ca';
 import { audit, hardenedPolicyFor, sshAuditReport, TlsFinding, tlsProblems } from './auditors';
-import { resticOutside, runCronJob } from './backup-jobs';
+import { operatorCli, resticOutside, runCronJob } from './backup-jobs';
 import { containerPids, kernelView, podProcesses } from './processes';
 import { addressesOn, keepalivedVipSettings, Routers } from './routers';
 import { get, LoopReport, lowerForNodeTier, onHost, peerCertificate, privateKeysIn, RequestLoop } from './site-client';
@@ -460,15 +460,6 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
 
   describe('backups with restic, each checked, and restores', () => {
     const known = () => knownHosts('known_vip_backup', [VIP], hostKey);
-    /** The operator CLI, as `npx --no cdk8s-vserver ...` runs it (not blocking: a request loop runs meanwhile). */
-    const operatorCli = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(__dirname, '../../packages/operator/bin/cdk8s-vserver.js'), ...args], { env: process.env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      child.stderr.on('data', (d) => { stderr += d; });
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
     const upload = async (name: string, content: string) => {
       fs.writeFileSync(path.join(tmp, name), content);
       expect(ssh('scp', known(), ['-i', userKey, path.join(tmp, name), `web@${VIP}:/var/www/html/${name}`]).status).toBe(0);
@@ -513,7 +504,7 @@ describe('a page uploaded over SSH is served over HTTPS', () => {
 
       // the operator's restore: first what it would write, and nothing written
       const plan = await operatorCli(['restore', LAB, 'myweb', firstSnapshot]);
-      expect([plan.status, plan.stderr]).toEqual([0, expect.stringContaining("restore: nothing written. Run again with --yes to restore myweb's docroot")]);
+      expect([plan.status, plan.stderr]).toEqual([0, expect.stringContaining('restore: nothing written. Run again with --yes to restore myweb as listed above')]);
       expect(plan.stdout).toContain(`would restore snapshot ${firstSnapshot} of myweb's docroot; it would overwrite (changed since) or write (missing):`);
       expect(plan.stdout).toMatch(/^ +write \/keep\.html with size/m);
       expect((await get(site('/keep.html'), viaVip())).status).toBe(404);

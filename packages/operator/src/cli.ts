@@ -15,25 +15,29 @@ const USAGE = `usage: cdk8s-vserver <command> ...   (operates a synthesized app 
   images DIR             the commands that put every image DIR pulls into its registry (build and push, or copy)
   uninstall APP [DIR]    delete every object of the app, and nothing else; a namespace it created goes too,
                          unless something that is not the app's is in it
-  restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]
+  restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]
                          put SERVER's docroot back from its backups (SNAPSHOT: an id from the backup job's log,
-                         or latest, the default), or only PATH in it: first lists what it would overwrite or
-                         write; with --yes it then restores (files created since stay)
+                         or latest, the default), and its database from the dump of the same backup run (not
+                         with --path or --files-only), or only PATH in it: first lists what it would overwrite
+                         or write; with --yes it then restores (files and tables created since stay)
 
 DIR is the app's folder (dist/<app>), with the contract its synth wrote (operator/contract.json); APP is the
 app's name, the app.kubernetes.io/part-of label of its objects: deploy takes it from DIR, and refuses another.
 Each command prints the kubectl commands it runs. Run it from the project that installed @cdk8s-vserver/operator as
 \`npx --no cdk8s-vserver deploy dist/lab\` (--no: npx never fetches a package of that name from the registry).`;
 
-/** `restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]`, its flags anywhere after the command. */
+/** `restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]`, its flags anywhere after the command. */
 function restore(args: string[], operator: SiteOperator): number {
-  const form = 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]';
+  const form = 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]';
   const positional: string[] = [];
   let only: string | undefined;
   let yes = false;
+  let filesOnly = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--yes') {
       yes = true;
+    } else if (args[i] === '--files-only') {
+      filesOnly = true;
     } else if (args[i] === '--path') {
       only = args[++i];
       if (!only) throw new OperatorError(form, 2);
@@ -44,7 +48,7 @@ function restore(args: string[], operator: SiteOperator): number {
     }
   }
   if (positional.length < 2 || positional.length > 3 || positional.some((a) => !a)) throw new OperatorError(form, 2);
-  return operator.restore(positional[0], positional[1], { snapshot: positional[2], only, yes });
+  return operator.restore(positional[0], positional[1], { snapshot: positional[2], only, yes, filesOnly });
 }
 
 /** Runs one command line of the operator CLI; returns the exit status. */

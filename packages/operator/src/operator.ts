@@ -296,9 +296,10 @@ export class SiteOperator {
    * Restores a server's docroot from its backups, through the restore template `dir` holds for it (the CronJob
    * `<server>-restore` of its `ResticBackup`): first a dry run, whose list of what it would overwrite or write is
    * printed; then, only with `yes`, the restore itself. `snapshot` is a snapshot id (8 to 64 hex digits) or `latest`;
-   * `only` a path in the docroot (`/wp-content/uploads`) to restore alone. Files created since the snapshot stay.
+   * `only` a path in the docroot (`/wp-content/uploads`) to restore alone. A whole server with a database gets the
+   * dump of the same backup run loaded back too, unless `filesOnly`. Files and tables created since the snapshot stay.
    */
-  public restore(dir: string, server: string, options: { snapshot?: string; only?: string; yes?: boolean } = {}): number {
+  public restore(dir: string, server: string, options: { snapshot?: string; only?: string; yes?: boolean; filesOnly?: boolean } = {}): number {
     const { objects } = readSite('restore', dir);
     const templates = objects.filter((o) => o.kind === 'CronJob' && o.spec?.jobTemplate?.spec?.template?.spec?.containers?.[0]?.args?.[0] === 'restore');
     const template = templates.find((o) => o.metadata.name === `${server}-restore`);
@@ -317,14 +318,15 @@ export class SiteOperator {
     const namespace = template.metadata.namespace ?? 'default';
     this.reach('restore');
     const stamp = Math.floor(Date.parse(this.env.VSERVER_NOW ?? new Date().toISOString()) / 1000);
-    const dry = this.restoreJob(template, `${server}-restore-${stamp}-dry`, { SNAPSHOT: snapshot, RESTORE_PATH: options.only ?? '', DRY_RUN: '1' });
+    const env = { SNAPSHOT: snapshot, RESTORE_PATH: options.only ?? '', RESTORE_DATABASE: options.filesOnly ? '0' : '' };
+    const dry = this.restoreJob(template, `${server}-restore-${stamp}-dry`, { ...env, DRY_RUN: '1' });
     const planned = this.runJob(dry, namespace);
     if (planned !== 0) return planned;
     if (!options.yes) {
-      this.err(`restore: nothing written. Run again with --yes to restore ${server}'s docroot as listed above`);
+      this.err(`restore: nothing written. Run again with --yes to restore ${server} as listed above`);
       return 0;
     }
-    return this.runJob(this.restoreJob(template, `${server}-restore-${stamp}`, { SNAPSHOT: snapshot, RESTORE_PATH: options.only ?? '' }), namespace);
+    return this.runJob(this.restoreJob(template, `${server}-restore-${stamp}`, env), namespace);
   }
 
   /** A Job of the restore template, named `name`, with `env` added to its container. */

@@ -99,8 +99,9 @@ export interface ResticBackupProps {
   /**
    * The server's database (`ISiteDatabase.addCustomer`'s binding): each backup then also saves a consistent dump of it
    * (`mariadb-dump --single-transaction` as the customer's user, tag `database`), the drill loads the newest dump into
-   * a scratch MariaDB of its own and checks every table, and the customer's copy has it as `<database>-<date>.sql`.
-   * Only the backup's pods may reach the database (its client label, and a NetworkPolicy to its port alone).
+   * a scratch MariaDB of its own and checks every table, the customer's copy has it as `<database>-<date>.sql`, and a
+   * whole server's restore loads the dump of the same backup run back. Only the backup's and the restore's pods may
+   * reach the database (its client label, and a NetworkPolicy to its port alone).
    * @default - none: the docroot only
    */
   readonly database?: DatabaseBinding | undefined;
@@ -269,11 +270,13 @@ export class ResticBackup extends Construct {
     // the target's folder: the repository's (every job takes a lock in it, even a read), or the customer's copy's
     const mountsTarget = (task: Task) => target !== undefined && (!s3 || task === 'backup');
     const database = props.database;
+    // the backup dumps the database, a whole server's restore loads a dump back; the drill loads into its own
+    const reachesDatabase = (task: Task) => database !== undefined && (task === 'backup' || task === 'restore');
     const databaseEnv = (task: Task): k8s.EnvVar[] => {
-      if (!database || (task !== 'backup' && task !== 'drill')) return [];
+      if (!database || task === 'prune') return [];
       return [
         { name: 'DATABASE', value: database.database },
-        ...(task === 'backup' ? [
+        ...(reachesDatabase(task) ? [
           { name: 'DATABASE_HOST', value: database.host },
           { name: 'DATABASE_PORT', value: String(database.port) },
           { name: 'DATABASE_USER', value: database.user },
@@ -281,7 +284,6 @@ export class ResticBackup extends Construct {
         ] : []),
       ];
     };
-    const dumps = (task: Task) => database !== undefined && task === 'backup';
     const pushes = (task: Task) => pushgateway !== undefined && task !== 'restore';
     const pushEnv = (task: Task): k8s.EnvVar[] => (pushes(task)
       ? [{ name: 'PUSHGATEWAY_URL', value: pushgateway!.url }, { name: 'PUSH_NAMESPACE', value: namespace }]
@@ -302,12 +304,12 @@ export class ResticBackup extends Construct {
         { name: 'password', mountPath: '/etc/restic', readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
         ...(task === 'drill' ? [{ name: 'scratch', mountPath: '/scratch' }] : []),
-        ...(dumps(task) ? [{ name: 'database-password', mountPath: DATABASE_PASSWORD_DIR, readOnly: true }] : []),
+        ...(reachesDatabase(task) ? [{ name: 'database-password', mountPath: DATABASE_PASSWORD_DIR, readOnly: true }] : []),
       ],
     });
     this.container = container('backup');
-    // the backup's pods alone carry the database's client label: its NetworkPolicy lets them in
-    const podLabels = (task: Task) => ({ ...labels, [BACKUP_TASK_LABEL]: task, ...(dumps(task) ? database!.clientLabels : {}) });
+    // the backup's and the restore's pods alone carry the database's client label: its NetworkPolicy lets them in
+    const podLabels = (task: Task) => ({ ...labels, [BACKUP_TASK_LABEL]: task, ...(reachesDatabase(task) ? database!.clientLabels : {}) });
     const job = (task: Task): k8s.JobTemplateSpec => ({
       metadata: { labels },
       spec: {
@@ -331,7 +333,7 @@ export class ResticBackup extends Construct {
               { name: 'password', secret: { secretName: this.passwordSecret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
               ...(task === 'drill' ? [{ name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${scratchMib}Mi`) } }] : []),
-              ...(dumps(task)
+              ...(reachesDatabase(task)
                 ? [{ name: 'database-password', secret: { secretName: database!.secret, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } }]
                 : []),
             ],
@@ -366,8 +368,8 @@ export class ResticBackup extends Construct {
       },
     });
     if (database) {
-      // one more policy, for the backup's pods only (policies add up): out to the database's port, and the cluster's
-      // DNS when its host is a name
+      // one more policy, for the backup's and the restore's pods only (policies add up): out to the database's port,
+      // and the cluster's DNS when its host is a name
       this.databasePolicy = new k8s.KubeNetworkPolicy(this, 'DatabasePolicy', {
         metadata: { name: `${this.name}-backup-database`, labels },
         spec: {

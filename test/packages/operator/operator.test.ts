@@ -41,7 +41,7 @@ describe('the operator CLI, usage', () => {
     const out = cli([]);
     expect(out.status).toBe(2);
     for (const command of ['preflight [DIR]', 'diff DIR', 'deploy DIR [APP]', 'wait APP [SELECTOR]', 'images DIR', 'uninstall APP [DIR]',
-      'restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]']) {
+      'restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]']) {
       expect(out.stderr).toContain(command);
     }
   });
@@ -58,9 +58,9 @@ describe('the operator CLI, usage', () => {
     [['diff', 'a', 'b'], 'usage: cdk8s-vserver diff DIR'],
     [['wait'], 'usage: cdk8s-vserver wait APP [SELECTOR]'],
     [['uninstall'], 'usage: cdk8s-vserver uninstall APP [DIR]'],
-    [['restore', 'dist/lab'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]'],
-    [['restore', 'dist/lab', 'myweb', 'abcdef12', 'more'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]'],
-    [['restore', 'dist/lab', 'myweb', '--path'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--yes]'],
+    [['restore', 'dist/lab'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]'],
+    [['restore', 'dist/lab', 'myweb', 'abcdef12', 'more'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]'],
+    [['restore', 'dist/lab', 'myweb', '--path'], 'usage: cdk8s-vserver restore DIR SERVER [SNAPSHOT] [--path PATH] [--files-only] [--yes]'],
   ])('fails on %j with its own usage line, exit 2', (args, usage) => {
     expect(cli(args)).toMatchObject({ status: 2, stderr: `${usage}\n` });
   });

@@ -144,25 +144,30 @@ describe("with the server's database", () => {
   const manifests = synth(chart);
   const cron = (task: string) => find(manifests, 'CronJob', `myweb-${task}`);
 
-  test('the backup dumps it as its user, the password from the customer\'s Secret (a file, readable by the group only); the drill knows its name', () => {
-    expect(envOf(cron('backup'))).toMatchObject({
-      DATABASE: 'my_web', DATABASE_HOST: '10.96.0.53', DATABASE_PORT: '3306', DATABASE_USER: 'my_web', DATABASE_PASSWORD_FILE: '/etc/database/password',
-    });
-    expect(podOf(cron('backup')).volumes.find((v: any) => v.name === 'database-password'))
-      .toEqual({ name: 'database-password', secret: { secretName: 'myweb-database', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } });
-    expect(podOf(cron('backup')).containers[0].volumeMounts).toContainEqual({ name: 'database-password', mountPath: '/etc/database', readOnly: true });
+  test('the backup dumps it and the restore loads it back as its user, the password from the customer\'s Secret (a file, readable by the group only); the drill knows its name', () => {
+    for (const task of ['backup', 'restore']) {
+      expect(envOf(cron(task))).toMatchObject({
+        DATABASE: 'my_web', DATABASE_HOST: '10.96.0.53', DATABASE_PORT: '3306', DATABASE_USER: 'my_web', DATABASE_PASSWORD_FILE: '/etc/database/password',
+      });
+      expect(podOf(cron(task)).volumes.find((v: any) => v.name === 'database-password'))
+        .toEqual({ name: 'database-password', secret: { secretName: 'myweb-database', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] } });
+      expect(podOf(cron(task)).containers[0].volumeMounts).toContainEqual({ name: 'database-password', mountPath: '/etc/database', readOnly: true });
+    }
     // the drill loads the dump into a MariaDB of its own: the name only, no host, no password
     expect(envOf(cron('drill'))).toMatchObject({ DATABASE: 'my_web' });
     expect(envOf(cron('drill')).DATABASE_HOST).toBeUndefined();
-    for (const task of ['prune', 'drill', 'restore']) {
+    expect(envOf(cron('prune')).DATABASE).toBeUndefined();
+    for (const task of ['prune', 'drill']) {
       expect(envOf(cron(task)).DATABASE_PASSWORD_FILE).toBeUndefined();
       expect(podOf(cron(task)).volumes.map((v: any) => v.name)).not.toContain('database-password');
     }
   });
 
-  test("only the backup's pods carry the database's client label, and only they may reach its port (and no DNS: its host is an address)", () => {
-    expect(cron('backup').spec.jobTemplate.spec.template.metadata.labels).toMatchObject({ 'cdk8s-vserver.io/database-client': 'mariadb' });
-    for (const task of ['prune', 'drill', 'restore']) {
+  test("only the backup's and the restore's pods carry the database's client label, and only they may reach its port (and no DNS: its host is an address)", () => {
+    for (const task of ['backup', 'restore']) {
+      expect(cron(task).spec.jobTemplate.spec.template.metadata.labels).toMatchObject({ 'cdk8s-vserver.io/database-client': 'mariadb' });
+    }
+    for (const task of ['prune', 'drill']) {
       expect(cron(task).spec.jobTemplate.spec.template.metadata.labels['cdk8s-vserver.io/database-client']).toBeUndefined();
     }
     expect(find(manifests, 'NetworkPolicy', 'myweb-backup-database').spec).toEqual({
@@ -171,7 +176,7 @@ describe("with the server's database", () => {
       egress: [{ to: [database.peer], ports: [{ protocol: 'TCP', port: 3306 }] }],
     });
     expect(backup.databasePolicy).toBeDefined();
-    for (const task of ['backup', 'drill']) expect(restrictedViolations(podOf(cron(task)))).toEqual([]);
+    for (const task of ['backup', 'drill', 'restore']) expect(restrictedViolations(podOf(cron(task)))).toEqual([]);
   });
 
   test('a database reached by its DNS name also lets the backup ask the cluster\'s DNS', () => {

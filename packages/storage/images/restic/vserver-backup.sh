@@ -5,7 +5,8 @@
 #   vserver-backup drill     restore the newest snapshot into a scratch folder and compare it with the snapshot's
 #                            listing and, for a sample of files unchanged since, with the docroot itself
 #   vserver-backup restore   put a snapshot (SNAPSHOT, default latest) back into the docroot, or one path of it
-#                            (RESTORE_PATH); with DRY_RUN=1 only say what it would write
+#                            (RESTORE_PATH), and for a whole server with a database, the dump of the same backup run
+#                            into it (unless RESTORE_DATABASE=0); with DRY_RUN=1 only say what it would write
 #   vserver-backup snapshots list the snapshots
 # Settings from the environment (the construct sets them): RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE, SERVER (the
 # snapshots' host name), SOURCE (the docroot's mount), KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY, CHECK_SHARE (each backup
@@ -277,13 +278,44 @@ restore() {
     set -- "$@" --include "$RESTORE_PATH"
   fi
   what="snapshot ${id%"${id#????????}"} of $SERVER's docroot${RESTORE_PATH:+ (only $RESTORE_PATH)}"
+  # a whole server's restore brings its database back too, from the dump of the same backup run
+  dump=
+  if [ -n "${DATABASE:-}" ] && [ -z "${RESTORE_PATH:-}" ] && [ "${RESTORE_DATABASE:-1}" = 1 ]; then dump=$(dump_of "$id"); fi
   if [ "${DRY_RUN:-}" = 1 ]; then
     log "would restore $what; it would overwrite (changed since) or write (missing):"
     restic restore "$id:$SOURCE" "$@" --dry-run --verbose=2 | sed -n -e 's/^updated  */  overwrite /p' -e 's/^restored  */  write /p'
+    [ -z "$dump" ] || log "would load database $DATABASE from snapshot ${dump%"${dump#????????}"} ($(restic snapshots --json "$dump" \
+      | jq -r '.[0] | "\(.summary.total_bytes_processed // "?") bytes, dumped \(.time[0:19])"')): every table the dump has is replaced; tables made since stay"
     return
   fi
   restic restore "$id:$SOURCE" "$@" --verbose=1
   log "restored $what"
+  [ -z "$dump" ] || restore_database "$dump"
+}
+
+# The dump of the database saved by the same backup run as the docroot's snapshot $1: the first one after it, before
+# the next docroot snapshot.
+dump_of() {
+  restic snapshots --json --host "$SERVER" > "$TMPDIR/all.json"
+  dump=$(jq -r --arg id "$1" --arg tag "$TAG" --arg dbtag "$DB_TAG" '
+    (map(select(.id == $id))[0].time) as $t
+    | ([.[] | select((.tags // []) | index($tag)) | select(.time > $t) | .time] | min // "9999") as $next
+    | [.[] | select((.tags // []) | index($dbtag)) | select(.time > $t and .time < $next)] | sort_by(.time) | .[0].id // empty' "$TMPDIR/all.json")
+  [ -n "$dump" ] || fail "snapshot ${1%"${1#????????}"} has no dump of database $DATABASE from the same backup run: restore the files alone (RESTORE_DATABASE=0, the operator's --files-only)"
+  echo "$dump"
+}
+
+# The dump of snapshot $1 loaded into the server's database as its own user: each table of the dump dropped and made
+# again (mariadb-dump's DROP TABLE IF EXISTS); a table made since the dump stays.
+restore_database() {
+  database_client
+  restic dump "$1" "/$DATABASE.sql" > "$TMPDIR/restore.sql" || fail "the dump in snapshot ${1%"${1#????????}"} does not read back"
+  tail -n 1 "$TMPDIR/restore.sql" | grep -q '^-- Dump completed' \
+    || fail "the dump of $DATABASE in snapshot ${1%"${1#????????}"} is incomplete: nothing loaded"
+  mariadb --defaults-extra-file="$TMPDIR/client.cnf" "$DATABASE" < "$TMPDIR/restore.sql" \
+    || fail "loading the dump of $DATABASE from snapshot ${1%"${1#????????}"} failed (mariadb's words above): the database may be half restored; run the restore again"
+  rm -f "$TMPDIR/restore.sql"
+  log "restored database $DATABASE from snapshot ${1%"${1#????????}"}"
 }
 
 snapshots() { restic snapshots --host "$SERVER" --tag "$TAG"; }
