@@ -139,10 +139,11 @@ describe('preflight', () => {
     // ... and then names the Secrets the operator makes, per customer's namespace: not the ones cert-manager makes
     expect(out.status).toBe(1);
     const missing = out.stderr.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(' ').slice(0, 2).join(' ').replace(/,$/, '')).sort();
-    // (the bakery's database password, its copy for the database's Job, and the database's admin password too)
-    expect(missing).toEqual(['acme/acme-ssh-authorized-keys', 'acme/acme-ssh-host-keys', 'agency-database/bakery-database', 'agency-database/mariadb-admin',
-      'bakery/bakery-database', 'bakery/bakery-ssh-authorized-keys', 'bakery/bakery-ssh-host-keys',
-      'shop/shop-ssh-authorized-keys', 'shop/shop-ssh-host-keys', 'shop/shop-tls-bought'].map((s) => `Secret ${s}`));
+    // (the bakery's database password, its copy for the database's Job, the database's admin password, and each
+    // server's backup password too)
+    expect(missing).toEqual(['acme/acme-restic', 'acme/acme-ssh-authorized-keys', 'acme/acme-ssh-host-keys', 'agency-database/bakery-database',
+      'agency-database/mariadb-admin', 'bakery/bakery-database', 'bakery/bakery-restic', 'bakery/bakery-ssh-authorized-keys', 'bakery/bakery-ssh-host-keys',
+      'shop/shop-restic', 'shop/shop-ssh-authorized-keys', 'shop/shop-ssh-host-keys', 'shop/shop-tls-bought'].map((s) => `Secret ${s}`));
     expect(out.stderr).toContain('kubectl create secret tls shop-tls-bought -n shop --cert=<certificate chain file> --key=<key file>');
   });
 
