@@ -42,3 +42,12 @@ export function kebabCase(id: string): string {
     .replace(/^-+|-+$/g, '')
     .toLowerCase();
 }
+
+/** `text` as a URL, or undefined when it is none (`new URL` throws on what it cannot parse). */
+export function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@ import { requireDnsLabel, requireLabelValue } from './checks';
 import { SiteError } from './errors';
 import * as k8s from './imports/k8s';
 import { Ipv4Address } from './ipv4';
-import { isHostname } from './names';
+import { isHostname, parseUrl } from './names';
 import { clusterDnsEgressRule } from './network-policy';
 
 /**
@@ -75,6 +75,8 @@ export class Pushgateway {
     const hostIsDnsName = address.problem !== undefined;
     return {
       url: `${url.protocol}//${url.host}`,
+      scheme: url.protocol.replace(':', ''),
+      target: `${host}:${port}`,
       port,
       egress: [
         { to: [peer], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }] },
@@ -88,6 +90,10 @@ export class Pushgateway {
 export interface ResolvedPushgateway {
   /** `http://host:port`, without a trailing slash. */
   readonly url: string;
+  /** `http` or `https`, for a scrape configuration. */
+  readonly scheme: string;
+  /** `host:port`, the port written out when the URL left it to its scheme: a scrape target. */
+  readonly target: string;
   readonly port: number;
   /** What a job's NetworkPolicy needs to reach it. */
   readonly egress: k8s.NetworkPolicyEgressRule[];
@@ -99,12 +105,4 @@ export function requirePushgateway(scope: IConstruct, prop: string, gateway: Pus
     throw SiteError.invalidProp(scope, prop, gateway, 'be Pushgateway.at("http://192.168.1.10:9091") or Pushgateway.inCluster({ url, podLabels, namespace })');
   }
   return gateway.resolve(scope, prop);
-}
-
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import {
-  AppChecks, isLabelValue, MANAGED_BY, NodeFiles, Pushgateway, requireDnsLabel, requireHost, requireInteger, requirePushgateway, SiteError,
+  AppChecks, isLabelValue, MANAGED_BY, NodeFiles, Pushgateway, requireDnsLabel, requireHost, requireInteger, requirePushgateway, ResolvedPushgateway,
+  SiteError,
 } from '@cdk8s-vserver/core';
 import { Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -177,6 +178,8 @@ export class SiteMonitoring extends Construct {
   private readonly site: string;
   private readonly errorRatio: number;
   private readonly downSeconds: number;
+  /** The Pushgateway the backups push to, checked. */
+  private readonly pushgateway?: ResolvedPushgateway;
 
   constructor(scope: Construct, id: string, props: SiteMonitoringProps) {
     super(scope, id);
@@ -197,7 +200,7 @@ export class SiteMonitoring extends Construct {
         throw SiteError.invalidProp(this, `operatorLabels.${key}`, value, 'be a Kubernetes label (name and value of at most 63 letters, digits, ".", "_" or "-")');
       }
     }
-    if (props.pushgateway !== undefined) requirePushgateway(this, 'pushgateway', props.pushgateway);
+    this.pushgateway = props.pushgateway === undefined ? undefined : requirePushgateway(this, 'pushgateway', props.pushgateway);
     if (props.operatorLabels && !props.prometheusOperator) {
       throw SiteError.invalidProp(this, 'operatorLabels', props.operatorLabels, 'be left out without prometheusOperator: true (they label the operator\'s objects)');
     }
@@ -293,12 +296,12 @@ export class SiteMonitoring extends Construct {
 
   /** The plain scrape configurations. */
   public get scrapeConfigs(): Record<string, unknown>[] {
-    return scrapeConfigs(this.site, { ...this.props, servers: this.servers });
+    return scrapeConfigs(this.site, { ...this.props, servers: this.servers }, this.pushgateway);
   }
 }
 
 /** The plain scrape configurations: Kubernetes service discovery of the servers' and the collector's pods, and the probes. */
-function scrapeConfigs(site: string, props: SiteMonitoringProps): Record<string, unknown>[] {
+function scrapeConfigs(site: string, props: SiteMonitoringProps, gateway: ResolvedPushgateway | undefined): Record<string, unknown>[] {
   const relabel = (source: string, target: string) => ({ source_labels: [source], target_label: target });
   const podJob = (job: string, namespaces: string[], keep: { label: string; value: string }, extra: Record<string, unknown>[]) => ({
     job_name: job,
@@ -323,14 +326,13 @@ function scrapeConfigs(site: string, props: SiteMonitoringProps): Record<string,
     configs.push(podJob(`vserver-${site}-log-collector`, [props.collector.namespace],
       { label: '__meta_kubernetes_pod_label_app_kubernetes_io_component', value: 'log-collector' }, []));
   }
-  if (props.pushgateway && !props.prometheusOperator && props.servers.some((s) => s.backup?.pushesResults)) {
-    const gateway = new URL(props.pushgateway.url);
+  if (gateway && !props.prometheusOperator && props.servers.some((s) => s.backup?.pushesResults)) {
     configs.push({
       job_name: `vserver-${site}-backups`,
       // the jobs' own labels (job, namespace, server, task) kept, not the target's
       honor_labels: true,
-      scheme: gateway.protocol.replace(':', ''),
-      static_configs: [{ targets: [gateway.port ? gateway.host : `${gateway.hostname}:${gateway.protocol === 'https:' ? 443 : 80}`] }],
+      scheme: gateway.scheme,
+      static_configs: [{ targets: [gateway.target] }],
       // a Pushgateway several sites share: this site's results only
       metric_relabel_configs: [{ source_labels: ['job', 'namespace'], regex: `vserver-backup;(${[...new Set(props.servers.map((s) => s.namespace))].sort().join('|')})`, action: 'keep' }],
     });

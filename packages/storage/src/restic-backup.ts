@@ -145,11 +145,13 @@ const DATABASE_PASSWORD_DIR = '/etc/database';
  *   `kubectl create job myweb-restore-1 --from=cronjob/myweb-restore`, or a named snapshot or one path through the
  *   operator's `restore`. Files created since the snapshot stay.
  *
- * With a `database`, each backup also saves a consistent dump of it, and the drill loads the newest dump into a
- * scratch MariaDB and checks every table.
+ * With a `database`, each backup also saves a consistent dump of it, the drill loads the newest dump into a scratch
+ * MariaDB and checks every table, and a whole server's restore loads the dump back. With `s3`, the repository is in
+ * a bucket; with a `pushgateway`, each run's result is pushed there for Prometheus.
  *
  * Every job runs as the docroot's owner, never as root, with no capability and a read-only root filesystem, and no
- * connection in or out (both volumes are the kubelet's mounts) but the backup's to its database.
+ * connection in or out (both volumes are the kubelet's mounts) but those a policy of its own opens: the backup's and
+ * the restore's to the database, every job's to the S3 endpoint, the pushing jobs' to the Pushgateway.
  */
 export class ResticBackup extends Construct {
   /** Base name of the CronJobs. */
@@ -168,7 +170,7 @@ export class ResticBackup extends Construct {
   public readonly restore: k8s.KubeCronJob;
   /** The jobs' NetworkPolicy: no connection in or out. */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
-  /** With a `database`: the NetworkPolicy that lets the backup's pods (only) reach it. */
+  /** With a `database`: the NetworkPolicy that lets the backup's and the restore's pods (only) reach it. */
   public readonly databasePolicy?: k8s.KubeNetworkPolicy;
   /** With `s3`: the NetworkPolicy that lets every job reach the bucket's endpoint. */
   public readonly s3Policy?: k8s.KubeNetworkPolicy;
@@ -367,45 +369,25 @@ export class ResticBackup extends Construct {
         policyTypes: ['Ingress', 'Egress'],
       },
     });
+    // one more policy per way out (policies add up), each for the jobs that take it
+    const instance = { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] };
+    const egressPolicy = (policyId: string, suffix: string, podSelector: k8s.LabelSelector, egress: k8s.NetworkPolicyEgressRule[]) =>
+      new k8s.KubeNetworkPolicy(this, policyId, { metadata: { name: `${this.name}-backup-${suffix}`, labels }, spec: { podSelector, policyTypes: ['Egress'], egress } });
     if (database) {
-      // one more policy, for the backup's and the restore's pods only (policies add up): out to the database's port,
-      // and the cluster's DNS when its host is a name
-      this.databasePolicy = new k8s.KubeNetworkPolicy(this, 'DatabasePolicy', {
-        metadata: { name: `${this.name}-backup-database`, labels },
-        spec: {
-          podSelector: { matchLabels: { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'], ...database.clientLabels } },
-          policyTypes: ['Egress'],
-          egress: [
-            { to: [database.peer], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(database.port) }] },
-            ...(database.hostIsDnsName ? [clusterDnsEgressRule()] : []),
-          ],
-        },
-      });
+      // the backup's and the restore's pods: out to the database's port, and the cluster's DNS when its host is a name
+      this.databasePolicy = egressPolicy('DatabasePolicy', 'database', { matchLabels: { ...instance, ...database.clientLabels } }, [
+        { to: [database.peer], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(database.port) }] },
+        ...(database.hostIsDnsName ? [clusterDnsEgressRule()] : []),
+      ]);
     }
-    if (s3) {
-      // every job reads or writes the repository: out to the bucket's endpoint
-      this.s3Policy = new k8s.KubeNetworkPolicy(this, 'S3Policy', {
-        metadata: { name: `${this.name}-backup-s3`, labels },
-        spec: {
-          podSelector: { matchLabels: { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] } },
-          policyTypes: ['Egress'],
-          egress: s3.egress,
-        },
-      });
-    }
+    // every job reads or writes the repository: out to the bucket's endpoint
+    if (s3) this.s3Policy = egressPolicy('S3Policy', 's3', { matchLabels: instance }, s3.egress);
     if (pushgateway) {
-      // and one for the jobs that push their result (not the restore's), to the Pushgateway alone
-      this.metricsPolicy = new k8s.KubeNetworkPolicy(this, 'MetricsPolicy', {
-        metadata: { name: `${this.name}-backup-metrics`, labels },
-        spec: {
-          podSelector: {
-            matchLabels: { 'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'] },
-            matchExpressions: [{ key: BACKUP_TASK_LABEL, operator: 'In', values: ['backup', 'prune', 'drill'] }],
-          },
-          policyTypes: ['Egress'],
-          egress: pushgateway.egress,
-        },
-      });
+      // the jobs that push their result (not the restore), to the Pushgateway alone
+      this.metricsPolicy = egressPolicy('MetricsPolicy', 'metrics', {
+        matchLabels: instance,
+        matchExpressions: [{ key: BACKUP_TASK_LABEL, operator: 'In', values: ['backup', 'prune', 'drill'] }],
+      }, pushgateway.egress);
     }
   }
 }

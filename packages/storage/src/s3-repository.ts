@@ -1,4 +1,4 @@
-import { clusterDnsEgressRule, Ipv4Address, Ipv4Subnet, k8s, requireDnsSubdomain, requireIpv4Subnet, SiteError } from '@cdk8s-vserver/core';
+import { clusterDnsEgressRule, Ipv4Address, Ipv4Subnet, k8s, parseUrl, requireDnsSubdomain, requireIpv4Subnet, SiteError } from '@cdk8s-vserver/core';
 import { IConstruct } from 'constructs';
 
 /** The private ranges (RFC 1918): an endpoint known by name is reached anywhere but there, never on the LAN. */
@@ -86,12 +86,4 @@ export function requireS3Repository(scope: IConstruct, prop: string, s3: S3Repos
     ],
     credentialsSecret,
   };
-}
-
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
 }

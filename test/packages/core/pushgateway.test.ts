@@ -8,11 +8,13 @@ describe('Pushgateway', () => {
   test('at an address: its URL without a trailing slash, and a rule out to that address and port alone', () => {
     expect(resolve(Pushgateway.at('http://192.168.1.10:9091/'))).toEqual({
       url: 'http://192.168.1.10:9091',
+      scheme: 'http',
+      target: '192.168.1.10:9091',
       port: 9091,
       egress: [{ to: [{ ipBlock: { cidr: '192.168.1.10/32' } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(9091) }] }],
     });
     // the scheme's port when none is written
-    expect(resolve(Pushgateway.at('https://192.168.1.10')).port).toBe(443);
+    expect(resolve(Pushgateway.at('https://192.168.1.10'))).toMatchObject({ port: 443, scheme: 'https', target: '192.168.1.10:443' });
   });
 
   test("in the cluster: its pods in its namespace, on the URL's port, and the cluster's DNS for its Service's name", () => {
