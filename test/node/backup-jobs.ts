@@ -40,6 +40,14 @@ export async function runCronJob(namespace: string, cronJob: string, job: string
   return { succeeded: done.succeeded === 1, logs };
 }
 
+/** {@link runCronJob}, which must succeed: its last pod's log. */
+export async function succeededCronJob(namespace: string, cronJob: string, job: string,
+  options: Parameters<typeof runCronJob>[3] = {}): Promise<string> {
+  const run = await runCronJob(namespace, cronJob, job, options);
+  expect({ job, ...run }).toMatchObject({ job, succeeded: true });
+  return run.logs;
+}
+
 /** Debian's restic on a repository, from outside the pods (the NAS's view), with the password of its Secret. */
 export function resticOutside(repository: string, namespace: string, secret: string, args: string[], input?: string | Buffer): string {
   const password = Buffer.from(getJson(['secret', secret, '-n', namespace]).data.password, 'base64').toString();

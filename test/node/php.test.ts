@@ -8,7 +8,7 @@ import { DatabaseVolume } from '@cdk8s-vserver/storage';
 import { VipBackend } from '@cdk8s-vserver/vip';
 import { PhpVersion, ServerCertificate } from '@cdk8s-vserver/web-ssh-server';
 import { Size } from 'cdk8s';
-import { operatorCli, resticOutside, runCronJob } from './backup-jobs';
+import { operatorCli, resticOutside, runCronJob, succeededCronJob } from './backup-jobs';
 import { makeSshSecrets, sftp as sftpBatch } from './customer';
 import { podMemory, podProcesses } from './processes';
 import { lowerForNodeTier, onHost, RequestLoop } from './site-client';
@@ -492,11 +492,7 @@ describe("the blog's database backed up with restic: dumped beside its docroot, 
   const repository = path.join(backupFolder, '.restic');
   const restic = (args: string[], input?: Buffer) => resticOutside(repository, NS, 'blog-restic', args, input);
   const dumps = () => JSON.parse(restic(['snapshots', '--json', '--tag', 'database'])).map((x: any) => x.short_id);
-  const succeeded = async (job: string, cronJob: string) => {
-    const run = await runCronJob(NS, cronJob, job);
-    expect({ job, ...run }).toMatchObject({ job, succeeded: true });
-    return run.logs;
-  };
+  const succeeded = (job: string, cronJob: string) => succeededCronJob(NS, cronJob, job);
 
   test("a backup saves a consistent dump of WordPress's database (tag database), encrypted; the customer gets it over SFTP", async () => {
     const started = Date.now();

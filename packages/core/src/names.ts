@@ -43,11 +43,17 @@ export function kebabCase(id: string): string {
     .toLowerCase();
 }
 
-/** `text` as a URL, or undefined when it is none (`new URL` throws on what it cannot parse). */
-export function parseUrl(text: string): URL | undefined {
+/**
+ * `text` as the URL of a service's root (`https://s3.example.com:9000`: one of `schemes`, no user, path, query or
+ * fragment), or undefined when it is not one.
+ */
+export function serviceUrl(text: string, schemes: readonly string[]): URL | undefined {
+  let url: URL;
   try {
-    return new URL(text);
+    url = new URL(text);
   } catch {
     return undefined;
   }
+  const plain = schemes.includes(url.protocol.replace(/:$/, '')) && !url.username && !url.password && !url.search && !url.hash && url.pathname === '/';
+  return plain ? url : undefined;
 }

@@ -3,7 +3,7 @@ import { requireDnsLabel, requireLabelValue } from './checks';
 import { SiteError } from './errors';
 import * as k8s from './imports/k8s';
 import { Ipv4Address } from './ipv4';
-import { isHostname, parseUrl } from './names';
+import { isHostname, serviceUrl } from './names';
 import { clusterDnsEgressRule } from './network-policy';
 
 /**
@@ -45,9 +45,9 @@ export class Pushgateway {
    * let a job reach it (and the cluster's DNS when its host is a name). Errors name `prop`.
    */
   public resolve(scope: IConstruct, prop: string): ResolvedPushgateway {
-    const url = parseUrl(this.url);
+    const url = serviceUrl(this.url, ['http', 'https']);
     const example = this.inCluster ? 'http://pushgateway.monitoring.svc:9091' : 'http://192.168.1.10:9091';
-    if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+    if (!url) {
       throw SiteError.invalidProp(scope, `${prop}.url`, this.url, `be the Pushgateway's http(s) URL with no path, user or query, such as "${example}"`);
     }
     const host = url.hostname;

@@ -1,4 +1,4 @@
-import { clusterDnsEgressRule, Ipv4Address, Ipv4Subnet, k8s, parseUrl, requireDnsSubdomain, requireIpv4Subnet, SiteError } from '@cdk8s-vserver/core';
+import { clusterDnsEgressRule, Ipv4Address, Ipv4Subnet, k8s, requireDnsSubdomain, serviceUrl, requireIpv4Subnet, SiteError } from '@cdk8s-vserver/core';
 import { IConstruct } from 'constructs';
 
 /** The private ranges (RFC 1918): an endpoint known by name is reached anywhere but there, never on the LAN. */
@@ -47,8 +47,8 @@ export function requireS3Repository(scope: IConstruct, prop: string, s3: S3Repos
   if (typeof s3 !== 'object' || s3 === null) {
     throw SiteError.invalidProp(scope, prop, s3, 'be { endpoint, bucket, credentialsSecret }, such as { endpoint: "https://s3.example.com", bucket: "backups", credentialsSecret: "backup-s3" }');
   }
-  const url = parseUrl(s3.endpoint);
-  if (!url || url.protocol !== 'https:' || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+  const url = serviceUrl(s3.endpoint, ['https']);
+  if (!url) {
     throw SiteError.invalidProp(scope, `${prop}.endpoint`, s3.endpoint, 'be the endpoint\'s https URL with no path, user or query, such as "https://s3.eu-central-1.amazonaws.com" '
       + '(https: the bucket\'s keys would cross the network in clear over http; the bucket is its own prop)');
   }

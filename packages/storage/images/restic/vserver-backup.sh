@@ -37,6 +37,8 @@ restic() { command restic --retry-lock 30m "$@"; }
 # backup (the CronJob's last success) still watches.
 : > "$TMPDIR/metrics"
 metric() { printf 'vserver_backup_%s %s\n' "$1" "$2" >> "$TMPDIR/metrics"; }
+# the repository's size, where it is a folder (a bucket's is the provider's to tell)
+repository_size() { case "$RESTIC_REPOSITORY" in /*) metric repository_bytes "$(du -sb "$RESTIC_REPOSITORY" | cut -f1)" ;; esac; }
 report() {
   [ -n "${PUSHGATEWAY_URL:-}" ] || return 0
   now=$(date +%s)
@@ -128,7 +130,7 @@ backup() {
   restic check --quiet --read-data-subset="$share/$CHECK_SHARE" \
     || fail "the repository has errors (share $share/$CHECK_SHARE of its data read): see restic's words above; the backup is not verified"
   log "verified: the repository's structure and share $share/$CHECK_SHARE of its data read back without error"
-  case "$RESTIC_REPOSITORY" in /*) metric repository_bytes "$(du -sb "$RESTIC_REPOSITORY" | cut -f1)" ;; esac
+  repository_size
   [ -z "${CUSTOMER_COPY:-}" ] || customer_copy "$id"
 }
 
@@ -185,7 +187,7 @@ prune() {
   restic check --quiet || fail "the repository has errors after the prune: see restic's words above"
   kept=$(restic snapshots --json --host "$SERVER" --tag "$TAG" --tag "$DB_TAG" | jq length)
   metric snapshots "$kept"
-  case "$RESTIC_REPOSITORY" in /*) metric repository_bytes "$(du -sb "$RESTIC_REPOSITORY" | cut -f1)" ;; esac
+  repository_size
   log "pruned; $kept snapshots kept"
 }
 
@@ -225,6 +227,14 @@ drill() {
   [ -z "${DATABASE:-}" ] || drill_database
 }
 
+# The dump of the database in snapshot $2, written to $1, and whole: mariadb-dump writes its last line, "-- Dump
+# completed", only when it dumped everything.
+dump_to() {
+  restic dump "$2" "/$DATABASE.sql" > "$1" || fail "the dump in snapshot ${2%"${2#????????}"} does not read back"
+  tail -n 1 "$1" | grep -q '^-- Dump completed' \
+    || fail "the dump of $DATABASE in snapshot ${2%"${2#????????}"} is incomplete (its last line is not mariadb-dump's \"-- Dump completed\"): nothing loaded"
+}
+
 # The newest dump of the database, loaded into a scratch MariaDB of the drill's own (no network: a socket in the
 # pod), then every table it creates checked.
 drill_database() {
@@ -232,10 +242,7 @@ drill_database() {
   short=${id%"${id#????????}"}
   data="$SCRATCH/mysql" socket="$TMPDIR/drill.sock" dump="$SCRATCH/$DATABASE.sql"
   rm -rf "$data"; mkdir -p "$data"
-  restic dump "$id" "/$DATABASE.sql" > "$dump" || fail "the dump in snapshot $short does not read back"
-  # mariadb-dump's last line, written only when it dumped everything
-  tail -n 1 "$dump" | grep -q '^-- Dump completed' \
-    || fail "the dump of $DATABASE in snapshot $short is incomplete (its last line is not mariadb-dump's \"-- Dump completed\")"
+  dump_to "$dump" "$id"
   tables=$(grep -c '^CREATE TABLE ' "$dump" || true)
   # no name lookups (--force: not even the check of its own host name): the scratch server knows only its socket, and
   # a pod without DNS has no name to look up
@@ -309,9 +316,7 @@ dump_of() {
 # again (mariadb-dump's DROP TABLE IF EXISTS); a table made since the dump stays.
 restore_database() {
   database_client
-  restic dump "$1" "/$DATABASE.sql" > "$TMPDIR/restore.sql" || fail "the dump in snapshot ${1%"${1#????????}"} does not read back"
-  tail -n 1 "$TMPDIR/restore.sql" | grep -q '^-- Dump completed' \
-    || fail "the dump of $DATABASE in snapshot ${1%"${1#????????}"} is incomplete: nothing loaded"
+  dump_to "$TMPDIR/restore.sql" "$1"
   mariadb --defaults-extra-file="$TMPDIR/client.cnf" "$DATABASE" < "$TMPDIR/restore.sql" \
     || fail "loading the dump of $DATABASE from snapshot ${1%"${1#????????}"} failed (mariadb's words above): the database may be half restored; run the restore again"
   rm -f "$TMPDIR/restore.sql"
